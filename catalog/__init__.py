@@ -1,0 +1,1 @@
+"""Producers, their certified products and the public catalog. Builds on core only."""

@@ -1,0 +1,49 @@
+"""Command-line tasks that need only the infrastructure: migrate, create an administrator."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from core import accounts
+from core.db import db_session, get_engine
+from core.errors import DomainError
+from core.migrate import current_revision, upgrade
+from core.regions import seed_regions
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Migrate the database to the newest schema and load the region tree."""
+    upgrade(get_engine())
+    added = seed_regions(db_session)
+    db_session.commit()
+    click.echo(f"Database at revision {current_revision(get_engine())}; {added} regions added.")
+
+
+@click.command("create-admin")
+@click.option("--email", required=True, help="E-mail address used to sign in.")
+@click.option("--name", "display_name", default="Administrator", show_default=True)
+@click.password_option(help="Prompted for when not given (use SHOP_ADMIN_PASSWORD in scripts).",
+                       envvar="SHOP_ADMIN_PASSWORD")
+@with_appcontext
+def create_admin_command(email: str, display_name: str, password: str) -> None:
+    """Create an administrator account, or make an existing account an administrator."""
+    user = accounts.find_user_by_email(db_session, email)
+    try:
+        if user is None:
+            user = accounts.register_user(db_session, email=email, password=password, display_name=display_name)
+        user.is_admin = True
+        db_session.flush()
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db_session.commit()
+    click.echo(f"{user.email} is an administrator.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app's CLI."""
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(create_admin_command)

@@ -1,0 +1,84 @@
+"""Configuration: defaults, then ``instance/config.py``, then ``SHOP_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+from flask import Flask
+
+#: Secret keys that must never protect a real deployment.
+INSECURE_SECRET_KEYS = frozenset({"", "dev", "change-me", "secret", "test"})
+
+
+class DefaultConfig:
+    """Settings every instance starts from; each can be overridden by the instance file or ``SHOP_*``."""
+
+    SECRET_KEY = ""
+    #: Empty means "SQLite file in the instance folder"; see :func:`database_url`.
+    DATABASE_URL = ""
+    #: Echo SQL statements to the log (debugging only).
+    DATABASE_ECHO = False
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
+
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
+
+    #: Flask-Limiter storage; ``memory://`` for one process, ``redis://…`` when several share the limits.
+    RATELIMIT_STORAGE_URL = "memory://"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Limits for the endpoints people can hammer with guesses.
+    RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    RATELIMIT_SIGNUP = "5 per minute;30 per hour"
+
+    #: Where user uploads live (never under static/). Empty means ``instance/uploads``.
+    UPLOAD_DIR = ""
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    #: Absolute base URL printed into QR codes and e-mails, e.g. ``https://bangfu.example.cn``.
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+    #: ``text`` for humans, ``json`` for log shippers.
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` from the defaults, the instance file and the environment (or ``test_config``).
+
+    ``test_config`` replaces the instance file and environment so tests never depend on the developer's machine.
+    """
+    app.config.from_object(DefaultConfig)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("SHOP")
+    else:
+        app.config.update(test_config)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "shop.sqlite3")
+    if not app.config["UPLOAD_DIR"]:
+        app.config["UPLOAD_DIR"] = os.path.join(app.instance_path, "uploads")
+    # Flask-Limiter reads its storage from RATELIMIT_STORAGE_URI; we expose the name operators expect.
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
+    if app.debug or app.testing:
+        if not app.config["SECRET_KEY"]:
+            # Throwaway key for a debug server: sessions end when it restarts, nothing is written to disk.
+            app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
+        return
+    if app.config["SECRET_KEY"] in INSECURE_SECRET_KEYS or len(str(app.config["SECRET_KEY"])) < 32:
+        raise RuntimeError(
+            "Refusing to start without a real secret key: set SHOP_SECRET_KEY (32+ random characters) "
+            "or SECRET_KEY in instance/config.py (`make run` generates one for the demo)."
+        )

@@ -1,0 +1,135 @@
+"""Domain errors and the error pages (HTML for people, JSON for the API)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from core.db import db_session
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the marketplace was broken; views turn it into a message and ``status``.
+
+    ``message`` is user-facing and translatable; subclasses name the rule (``OutOfStock``, ``InvalidTransition``).
+    """
+
+    status = 400
+    message: Any = _l("This action is not allowed.")
+
+    def __init__(self, message: Any = None, **params: Any) -> None:
+        if message is not None:
+            self.message = message
+        self.params = params
+        super().__init__(str(self.message))
+
+    def __str__(self) -> str:
+        text = str(self.message)
+        return text % self.params if self.params else text
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist (or the user may not know it does)."""
+
+    status = 404
+    message = _l("Not found.")
+
+
+class PermissionDenied(DomainError):
+    """The acting user may not do this."""
+
+    status = 403
+    message = _l("You do not have permission to do this.")
+
+
+class InvalidTransition(DomainError):
+    """A state change that the object's state machine does not allow."""
+
+    status = 409
+    message = _l("This change is not possible in the current state.")
+
+
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    403: _l("Access denied"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("Upload too large"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+    503: _l("Service unavailable"),
+}
+
+ERROR_HINTS = {
+    400: _l("The request could not be understood. Please check what you entered and try again."),
+    403: _l("You do not have permission to open this page. Sign in with an account that does."),
+    404: _l("The page you asked for does not exist or has moved."),
+    405: _l("This address does not accept that kind of request."),
+    409: _l("This change conflicts with the current state. Reload the page and try again."),
+    413: _l("The file is too large."),
+    429: _l("Too many attempts in a short time. Please wait a minute and try again."),
+    500: _l("An unexpected error occurred. It has been logged; please try again later."),
+    503: _l("The service is temporarily unavailable. Please try again shortly."),
+}
+
+
+def wants_json() -> bool:
+    """Whether the client should get a JSON error (API routes and JSON-preferring clients)."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(status: int, message: str | None = None) -> ResponseReturnValue:
+    """Render the error page (or JSON) for ``status`` after rolling back the request's work."""
+    db_session.rollback()
+    title = str(ERROR_TITLES.get(status, ERROR_TITLES[500]))
+    detail = message or str(ERROR_HINTS.get(status, ERROR_HINTS[500]))
+    if wants_json():
+        response: Response = jsonify(error={"status": status, "title": title, "message": detail})
+        return response, status
+    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+
+
+def handle_http_exception(exc: HTTPException) -> ResponseReturnValue:
+    """Turn a Werkzeug HTTP error into our page, keeping its headers (e.g. Retry-After, Allow)."""
+    status = exc.code or 500
+    message = None
+    if isinstance(exc, CSRFError):
+        message = str(_l("The form expired or was sent from elsewhere. Reload the page and try again."))
+    body, code = error_response(status, message)  # type: ignore[misc]
+    response = Response(body, code) if isinstance(body, str) else body
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response, code
+
+
+def handle_domain_error(exc: DomainError) -> ResponseReturnValue:
+    """Show a broken domain rule as a clear message with its status code."""
+    return error_response(exc.status, str(exc))
+
+
+def handle_unexpected(exc: Exception) -> ResponseReturnValue:
+    """Log the traceback and show the generic 500 page (after rolling back)."""
+    if isinstance(exc, HTTPException):
+        return handle_http_exception(exc)
+    log.exception("unhandled error", exc_info=exc)
+    return error_response(InternalServerError.code)
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(Exception, handle_unexpected)

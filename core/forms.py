@@ -1,0 +1,56 @@
+"""Account forms (Flask-WTF: CSRF included)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from core.accounts import MIN_PASSWORD_LENGTH
+
+
+class SignupForm(FlaskForm):
+    """New consumer account."""
+
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=128)],
+        description=_l("At least %(min)s characters.", min=MIN_PASSWORD_LENGTH),
+    )
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+    next = HiddenField()
+
+
+class LoginForm(FlaskForm):
+    """Sign in with e-mail and password."""
+
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
+    remember = BooleanField(_l("Keep me signed in"))
+    next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    """Replace the password of the signed-in user."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)])
+    new = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=128)]
+    )
+    confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The passwords do not match."))],
+    )
+
+
+class RolesForm(FlaskForm):
+    """An administrator sets a user's admin flag and reviewer counties."""
+
+    is_admin = BooleanField(_l("Administrator"))
+    counties = SelectMultipleField(_l("Reviews for counties"), choices=[])

@@ -1,0 +1,83 @@
+"""Languages: Simplified Chinese by default, English on request, remembered per user and per session."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, redirect, request, session
+from flask.typing import ResponseReturnValue
+from flask_babel import Babel, format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from core.db import db_session
+from core.urls import safe_next_url
+
+babel = Babel()
+bp = Blueprint("i18n", __name__)
+
+__all__ = ["_", "_l", "babel", "bp", "format_fen", "init_app"]
+
+
+def select_locale() -> str:
+    """Pick the signed-in user's choice, then the session's, then zh_CN (never the browser's guess)."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return str(current_user.locale)
+    chosen = session.get("locale")
+    if chosen in languages:
+        return str(chosen)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def current_language() -> str:
+    """Return the request's language as one of ``LANGUAGES`` (``zh_CN`` or ``en``)."""
+    locale = get_locale()
+    if locale is None:
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return f"{locale.language}_{locale.territory}" if locale.territory else str(locale.language)
+
+
+def format_fen(amount_fen: int | None, *, symbol: bool = True) -> str:
+    """Format integer fen as yuan, e.g. 12345 → ``¥123.45`` (integer arithmetic only)."""
+    if amount_fen is None:
+        return ""
+    sign = "-" if amount_fen < 0 else ""
+    yuan, fen = divmod(abs(int(amount_fen)), 100)
+    return f"{sign}{'¥' if symbol else ''}{yuan:,}.{fen:02d}"
+
+
+def format_local(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """Show a UTC timestamp in Asia/Shanghai (the app's display zone)."""
+    return "" if value is None else format_datetime(value, fmt)
+
+
+@bp.post("/language")
+def set_language() -> ResponseReturnValue:
+    """Switch the interface language for this session and, when signed in, for the account."""
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db_session.commit()
+    return redirect(safe_next_url(request.form.get("next")))
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel and register the language switch and the money/time filters."""
+    babel.init_app(app, locale_selector=select_locale)
+    app.register_blueprint(bp)
+    app.jinja_env.filters["fen"] = format_fen
+    app.jinja_env.filters["local_dt"] = format_local
+
+    @app.context_processor
+    def _languages() -> dict[str, Any]:
+        locale = current_language()
+        return {
+            "language_names": {"zh_CN": "中文", "en": "English"},
+            "current_locale": locale,
+            "html_lang": "zh-CN" if locale == "zh_CN" else "en",
+        }

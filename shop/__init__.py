@@ -1,0 +1,42 @@
+"""The marketplace application: the app factory, and orders, payments, procurement and statistics."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the marketplace app: config, extensions, blueprints, CLI. Nothing runs at import time."""
+    from core import admin, auth, cli, db, errors, health, i18n, observability, security
+    from core.config import load_config
+    from shop import cli as shop_cli
+    from shop import views
+
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    load_config(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    observability.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app)
+    cli.init_app(app)
+    shop_cli.init_app(app)
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(views.bp)
+    return app

@@ -1,0 +1,26 @@
+"""Command-line tasks that span every layer (demo data)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from core.db import db_session
+from shop.demo import DEMO_PASSWORD, seed_demo
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Load demo regions, accounts for every role and their organisations, then print the logins."""
+    demo_accounts = seed_demo(db_session)
+    db_session.commit()
+    click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    for account in demo_accounts:
+        click.echo(f"  {account.role:<12} {account.email}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app's CLI."""
+    app.cli.add_command(seed_demo_command)

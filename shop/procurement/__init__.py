@@ -1,0 +1,1 @@
+"""Institutional buyers and their bulk procurement."""
