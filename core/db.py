@@ -103,8 +103,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking on upgrade.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Deferred, so readers never queue behind writers (WAL). Stock changes are single conditional
+        # UPDATEs, atomic on their own; a writer whose snapshot went stale gets SQLITE_BUSY and retries.
+        connection.exec_driver_sql("BEGIN")
 
 
 def init_app(app: Flask) -> None:

@@ -10,11 +10,19 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from core.accounts import MIN_PASSWORD_LENGTH
 
 
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 class SignupForm(FlaskForm):
     """New consumer account."""
 
-    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    display_name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=80)])
+    email = EmailField(
+        _l("E-mail"),
+        filters=[_strip],
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=128)],
@@ -30,7 +38,7 @@ class SignupForm(FlaskForm):
 class LoginForm(FlaskForm):
     """Sign in with e-mail and password."""
 
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("E-mail"), filters=[_strip], validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
     remember = BooleanField(_l("Keep me signed in"))
     next = HiddenField()

@@ -1,0 +1,207 @@
+"""Test harness: the app and its schema are built once per run; every test runs inside a rolled-back transaction.
+
+The database is SQLite in a temporary directory, or PostgreSQL when ``SHOP_TEST_DATABASE_URL`` is set
+(``make test`` runs the whole suite both ways). The schema is built by the real Alembic migrations.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_login import FlaskLoginClient
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog.models import MemberRole, Producer, ProducerKind, ProducerMember, ProducerStatus
+from core.db import DatabaseState, make_engine
+from core.migrate import upgrade
+from core.models import Region, User
+from core.regions import get_region, seed_regions
+from shop import create_app
+from shop.procurement.models import Institution, InstitutionKind, InstitutionMember, InstitutionRole
+from tests.support import database_url, reset_database
+
+PASSWORD = "correct-horse-battery"
+
+
+def base_config(url: str, tmp_dir: str) -> dict[str, Any]:
+    """Configuration shared by the in-process app and the live server of the browser tests."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "DATABASE_URL": url,
+        "UPLOAD_DIR": f"{tmp_dir}/uploads",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "RATELIMIT_LOGIN": "1000 per minute",
+        "RATELIMIT_SIGNUP": "1000 per minute",
+        "PUBLIC_BASE_URL": "http://trace.test",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The app under test, its database migrated to head and the region tree loaded."""
+    tmp_dir = tmp_path_factory.mktemp("app")
+    url = database_url(tmp_dir / "test.sqlite3")
+    reset_database(url)
+    config = base_config(url, str(tmp_dir))
+    config["WTF_CSRF_ENABLED"] = False  # CSRF has its own tests; elsewhere it would only add noise
+    app = create_app(config)
+    app.test_client_class = FlaskLoginClient
+    engine = app.extensions["db"].engine
+    upgrade(engine)
+    with Session(engine) as session:
+        seed_regions(session)
+        session.commit()
+    yield app
+    engine.dispose()
+
+
+@pytest.fixture()
+def connection(app: Flask) -> Iterator[Connection]:
+    """A connection inside an outer transaction that is rolled back after the test.
+
+    The app's sessions join it with SAVEPOINTs, so ``commit()`` in views and services works as usual
+    and nothing a test writes survives it.
+    """
+    state: DatabaseState = app.extensions["db"]
+    original = state.sessionmaker
+    with state.engine.connect() as conn:
+        outer = conn.begin()
+        state.sessionmaker = sessionmaker(
+            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield conn
+        finally:
+            state.sessionmaker = original
+            if outer.is_active:
+                outer.rollback()
+
+
+@pytest.fixture()
+def db(app: Flask, connection: Connection) -> Iterator[Session]:
+    """A session on the test's connection for arranging and checking data.
+
+    Requests get sessions of their own on the same connection, so they see what the test wrote; after a
+    request changed something, ``db.expire_all()`` before reading it back. No app context stays pushed, so
+    each request has its own ``g`` (and its own signed-in user) as in production.
+    """
+    state: DatabaseState = app.extensions["db"]
+    session = state.sessionmaker()
+    yield session
+    session.close()
+
+
+@pytest.fixture()
+def client(app: Flask, db: Session) -> FlaskClient:
+    """An anonymous browser."""
+    return app.test_client()
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture()
+def make_user(db: Session) -> Callable[..., User]:
+    """Factory: ``make_user(email=..., is_admin=..., counties=[region])`` → a saved user with ``PASSWORD``."""
+
+    def make(email: str | None = None, *, is_admin: bool = False, counties: list[Region] | None = None,
+             name: str = "测试用户") -> User:
+        user = User(email=email or f"user{next(_counter)}@example.test", display_name=name, is_admin=is_admin)
+        user.set_password(PASSWORD)
+        user.reviewer_counties = counties or []
+        db.add(user)
+        db.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture()
+def region(db: Session) -> Callable[[str], Region]:
+    """Look a seeded region up by division code."""
+
+    def get(code: str) -> Region:
+        found = get_region(db, code)
+        assert found is not None, code
+        return found
+
+    return get
+
+
+@pytest.fixture()
+def make_producer(db: Session, region: Callable[[str], Region]) -> Callable[..., Producer]:
+    """Factory: ``make_producer(owner=user, county_code="653122", status=...)`` → a saved producer."""
+
+    def make(owner: User | None = None, *, county_code: str = "653122", name: str | None = None,
+             status: ProducerStatus = ProducerStatus.APPROVED,
+             kind: ProducerKind = ProducerKind.COOPERATIVE) -> Producer:
+        producer = Producer(name=name or f"测试合作社{next(_counter)}", kind=kind, status=status,
+                            county=region(county_code))
+        if owner is not None:
+            producer.members.append(ProducerMember(user=owner, role=MemberRole.OWNER))
+        db.add(producer)
+        db.flush()
+        return producer
+
+    return make
+
+
+@pytest.fixture()
+def make_institution(db: Session) -> Callable[..., Institution]:
+    """Factory: ``make_institution(member=user, role=...)`` → a saved, verified institution."""
+
+    def make(member: User | None = None, *, role: InstitutionRole = InstitutionRole.BUYER,
+             kind: InstitutionKind = InstitutionKind.BUDGET_UNIT, verified: bool = True) -> Institution:
+        institution = Institution(name=f"测试单位{next(_counter)}", kind=kind, is_verified=verified)
+        if member is not None:
+            institution.members.append(InstitutionMember(user=member, role=role))
+        db.add(institution)
+        db.flush()
+        return institution
+
+    return make
+
+
+PERSONAS = ("anonymous", "consumer", "producer", "institution", "reviewer", "admin")
+
+
+@pytest.fixture()
+def personas(make_user: Callable[..., User], make_producer: Callable[..., Producer],
+             make_institution: Callable[..., Institution], region: Callable[[str], Region]) -> dict[str, User | None]:
+    """One user per role (reviewer of 疏勒县); ``anonymous`` is ``None``."""
+    producer_user = make_user(name="生产者")
+    make_producer(owner=producer_user)
+    institution_user = make_user(name="采购员")
+    make_institution(member=institution_user)
+    return {
+        "anonymous": None,
+        "consumer": make_user(name="消费者"),
+        "producer": producer_user,
+        "institution": institution_user,
+        "reviewer": make_user(name="审核员", counties=[region("653122")]),
+        "admin": make_user(name="管理员", is_admin=True),
+    }
+
+
+@pytest.fixture()
+def as_user(app: Flask, db: Session) -> Callable[[User | None], FlaskClient]:
+    """``as_user(user)`` → a test client signed in as ``user`` (anonymous for ``None``)."""
+
+    def client_for(user: User | None) -> FlaskClient:
+        return app.test_client(user=user) if user is not None else app.test_client()
+
+    return client_for
+
+
+def row_count(db: Session, table: str) -> int:
+    """Count rows of ``table`` (for asserting that nothing was half-written)."""
+    return int(db.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608 (test-only names)

@@ -1,0 +1,50 @@
+"""The command-line tasks an operator runs: migrate, seed the demo, create an administrator."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.models import User
+from shop.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+
+def test_init_db_is_safe_to_repeat(app: Flask, db: Session) -> None:
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert "0 regions added" in result.output
+
+
+def test_seed_demo_creates_every_role_once(app: Flask, db: Session) -> None:
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert DEMO_PASSWORD in first.output
+    count = db.scalar(select(func.count(User.id)))
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert db.scalar(select(func.count(User.id))) == count
+    users = {u.email: u for u in db.scalars(select(User).where(User.email.in_([a.email for a in DEMO_ACCOUNTS])))}
+    roles = {a.role for a in DEMO_ACCOUNTS}
+    assert roles == {"admin", "reviewer", "producer", "institution", "consumer"}
+    assert users["admin@demo.bangfu.cn"].is_admin
+    assert [c.code for c in users["reviewer.shule@demo.bangfu.cn"].reviewer_counties] == ["653122"]
+    assert users["producer@demo.bangfu.cn"].producer_memberships
+    assert users["buyer@demo.bangfu.cn"].institution_memberships
+    assert all(u.check_password(DEMO_PASSWORD) for u in users.values())
+
+
+def test_create_admin(app: Flask, db: Session) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "--email", "Boss@Example.test", "--password", "admin-password-1"]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.scalar(select(User).where(User.email == "boss@example.test"))
+    assert user is not None and user.is_admin and user.check_password("admin-password-1")
+
+
+def test_create_admin_refuses_weak_password(app: Flask, db: Session) -> None:
+    result = app.test_cli_runner().invoke(args=["create-admin", "--email", "weak@example.test", "--password", "x"])
+    assert result.exit_code != 0
+    assert db.scalar(select(User).where(User.email == "weak@example.test")) is None
