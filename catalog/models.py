@@ -54,7 +54,9 @@ class Producer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     county: Mapped[Region] = relationship()
-    members: Mapped[list[ProducerMember]] = relationship(back_populates="producer", cascade="all, delete-orphan")
+    members: Mapped[list[ProducerMember]] = relationship(
+        back_populates="producer", cascade="all, delete-orphan"
+    )
 
     @property
     def is_approved(self) -> bool:

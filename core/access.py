@@ -17,7 +17,7 @@ __all__ = ["admin_required", "ensure", "login_required", "reviewer_required", "u
 
 
 def user_passes(check: Callable[[User], bool]) -> Callable[[F], F]:
-    """Require a signed-in user for whom ``check(user)`` holds; anonymous users are sent to log in, others get 403."""
+    """Require a signed-in user passing ``check(user)``: anonymous users go to log in, others get 403."""
 
     def decorator(view: F) -> F:
         @wraps(view)

@@ -36,7 +36,9 @@ def users() -> ResponseReturnValue:
 def user_roles(user_id: int) -> ResponseReturnValue:
     """Show and change one user's roles."""
     user = get_or_404(User, user_id)
-    counties = db_session.scalars(select(Region).where(Region.level == RegionLevel.COUNTY).order_by(Region.code))
+    counties = db_session.scalars(
+        select(Region).where(Region.level == RegionLevel.COUNTY).order_by(Region.code)
+    )
     form = RolesForm()
     form.counties.choices = [(c.code or "", c.path_name()) for c in counties]
     if request.method == "GET":

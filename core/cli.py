@@ -26,15 +26,18 @@ def init_db_command() -> None:
 @click.command("create-admin")
 @click.option("--email", required=True, help="E-mail address used to sign in.")
 @click.option("--name", "display_name", default="Administrator", show_default=True)
-@click.password_option(help="Prompted for when not given (use SHOP_ADMIN_PASSWORD in scripts).",
-                       envvar="SHOP_ADMIN_PASSWORD")
+@click.password_option(
+    help="Prompted for when not given (use SHOP_ADMIN_PASSWORD in scripts).", envvar="SHOP_ADMIN_PASSWORD"
+)
 @with_appcontext
 def create_admin_command(email: str, display_name: str, password: str) -> None:
     """Create an administrator account, or make an existing account an administrator."""
     user = accounts.find_user_by_email(db_session, email)
     try:
         if user is None:
-            user = accounts.register_user(db_session, email=email, password=password, display_name=display_name)
+            user = accounts.register_user(
+                db_session, email=email, password=password, display_name=display_name
+            )
         user.is_admin = True
         db_session.flush()
     except DomainError as exc:

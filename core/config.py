@@ -58,7 +58,7 @@ class DefaultConfig:
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Fill ``app.config`` from the defaults, the instance file and the environment (or ``test_config``).
 
-    ``test_config`` replaces the instance file and environment so tests never depend on the developer's machine.
+    ``test_config`` replaces the instance file and environment, so tests never depend on the machine.
     """
     app.config.from_object(DefaultConfig)
     if test_config is None:

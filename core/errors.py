@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 class DomainError(Exception):
     """A rule of the marketplace was broken; views turn it into a message and ``status``.
 
-    ``message`` is user-facing and translatable; subclasses name the rule (``OutOfStock``, ``InvalidTransition``).
+    ``message`` is user-facing and translatable; subclasses name the rule (``OutOfStock``, ...).
     """
 
     status = 400
@@ -87,18 +87,23 @@ def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
-def error_response(status: int, message: str | None = None) -> ResponseReturnValue:
+def error_response(status: int, message: str | None = None) -> Response:
     """Render the error page (or JSON) for ``status`` after rolling back the request's work."""
     db_session.rollback()
     title = str(ERROR_TITLES.get(status, ERROR_TITLES[500]))
     detail = message or str(ERROR_HINTS.get(status, ERROR_HINTS[500]))
     if wants_json():
         response: Response = jsonify(error={"status": status, "title": title, "message": detail})
-        return response, status
-    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+    else:
+        html = render_template("errors/error.html", status=status, title=title, detail=detail)
+        response = make_response(html)
+    response.status_code = status
+    return response
 
 
 def handle_http_exception(exc: HTTPException) -> ResponseReturnValue:
@@ -107,12 +112,11 @@ def handle_http_exception(exc: HTTPException) -> ResponseReturnValue:
     message = None
     if isinstance(exc, CSRFError):
         message = str(_l("The form expired or was sent from elsewhere. Reload the page and try again."))
-    body, code = error_response(status, message)  # type: ignore[misc]
-    response = Response(body, code) if isinstance(body, str) else body
+    response = error_response(status, message)
     for name, value in exc.get_headers():
         if name.lower() != "content-type":
             response.headers[name] = value
-    return response, code
+    return response
 
 
 def handle_domain_error(exc: DomainError) -> ResponseReturnValue:

@@ -35,7 +35,9 @@ def get_region(session: Session, code: str) -> Region | None:
 
 def counties(session: Session) -> list[Region]:
     """Return every county, ordered by code."""
-    return list(session.scalars(select(Region).where(Region.level == RegionLevel.COUNTY).order_by(Region.code)))
+    return list(
+        session.scalars(select(Region).where(Region.level == RegionLevel.COUNTY).order_by(Region.code))
+    )
 
 
 def children(session: Session, region: Region) -> list[Region]:

@@ -16,7 +16,7 @@ def seed_demo_command() -> None:
     """Load demo regions, accounts for every role and their organisations, then print the logins."""
     demo_accounts = seed_demo(db_session)
     db_session.commit()
-    click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for account in demo_accounts:
         click.echo(f"  {account.role:<12} {account.email}")
 

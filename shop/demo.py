@@ -48,7 +48,9 @@ REVIEWER_COUNTIES = {
 def _account(session: Session, demo: DemoAccount) -> User:
     user = accounts.find_user_by_email(session, demo.email)
     if user is None:
-        user = accounts.register_user(session, email=demo.email, password=DEMO_PASSWORD, display_name=demo.name)
+        user = accounts.register_user(
+            session, email=demo.email, password=DEMO_PASSWORD, display_name=demo.name
+        )
     return user
 
 
@@ -76,7 +78,9 @@ def seed_demo(session: Session) -> list[DemoAccount]:
 
     institution = session.scalar(select(Institution).where(Institution.name == "临沂市直机关事务服务中心"))
     if institution is None:
-        institution = Institution(name="临沂市直机关事务服务中心", kind=InstitutionKind.BUDGET_UNIT, is_verified=True)
+        institution = Institution(
+            name="临沂市直机关事务服务中心", kind=InstitutionKind.BUDGET_UNIT, is_verified=True
+        )
         institution.members.append(
             InstitutionMember(user=users["buyer@demo.bangfu.cn"], role=InstitutionRole.BUYER)
         )

@@ -1,4 +1,4 @@
-"""Test harness: the app and its schema are built once per run; every test runs inside a rolled-back transaction.
+"""Test harness: app and schema built once per run; every test runs inside a rolled-back transaction.
 
 The database is SQLite in a temporary directory, or PostgreSQL when ``SHOP_TEST_DATABASE_URL`` is set
 (``make test`` runs the whole suite both ways). The schema is built by the real Alembic migrations.
@@ -6,6 +6,7 @@ The database is SQLite in a temporary directory, or PostgreSQL when ``SHOP_TEST_
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,9 +17,10 @@ from flask.testing import FlaskClient
 from flask_login import FlaskLoginClient
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.security import generate_password_hash
 
 from catalog.models import MemberRole, Producer, ProducerKind, ProducerMember, ProducerStatus
-from core.db import DatabaseState, make_engine
+from core.db import DatabaseState
 from core.migrate import upgrade
 from core.models import Region, User
 from core.regions import get_region, seed_regions
@@ -109,14 +111,25 @@ def client(app: Flask, db: Session) -> FlaskClient:
 _counter = itertools.count(1)
 
 
+@functools.cache
+def password_hash() -> str:
+    """The hash of ``PASSWORD``, computed once: hashing is deliberately slow."""
+    return generate_password_hash(PASSWORD)
+
+
 @pytest.fixture()
 def make_user(db: Session) -> Callable[..., User]:
     """Factory: ``make_user(email=..., is_admin=..., counties=[region])`` → a saved user with ``PASSWORD``."""
 
-    def make(email: str | None = None, *, is_admin: bool = False, counties: list[Region] | None = None,
-             name: str = "测试用户") -> User:
+    def make(
+        email: str | None = None,
+        *,
+        is_admin: bool = False,
+        counties: list[Region] | None = None,
+        name: str = "测试用户",
+    ) -> User:
         user = User(email=email or f"user{next(_counter)}@example.test", display_name=name, is_admin=is_admin)
-        user.set_password(PASSWORD)
+        user.password_hash = password_hash()
         user.reviewer_counties = counties or []
         db.add(user)
         db.flush()
@@ -141,11 +154,17 @@ def region(db: Session) -> Callable[[str], Region]:
 def make_producer(db: Session, region: Callable[[str], Region]) -> Callable[..., Producer]:
     """Factory: ``make_producer(owner=user, county_code="653122", status=...)`` → a saved producer."""
 
-    def make(owner: User | None = None, *, county_code: str = "653122", name: str | None = None,
-             status: ProducerStatus = ProducerStatus.APPROVED,
-             kind: ProducerKind = ProducerKind.COOPERATIVE) -> Producer:
-        producer = Producer(name=name or f"测试合作社{next(_counter)}", kind=kind, status=status,
-                            county=region(county_code))
+    def make(
+        owner: User | None = None,
+        *,
+        county_code: str = "653122",
+        name: str | None = None,
+        status: ProducerStatus = ProducerStatus.APPROVED,
+        kind: ProducerKind = ProducerKind.COOPERATIVE,
+    ) -> Producer:
+        producer = Producer(
+            name=name or f"测试合作社{next(_counter)}", kind=kind, status=status, county=region(county_code)
+        )
         if owner is not None:
             producer.members.append(ProducerMember(user=owner, role=MemberRole.OWNER))
         db.add(producer)
@@ -159,8 +178,13 @@ def make_producer(db: Session, region: Callable[[str], Region]) -> Callable[...,
 def make_institution(db: Session) -> Callable[..., Institution]:
     """Factory: ``make_institution(member=user, role=...)`` → a saved, verified institution."""
 
-    def make(member: User | None = None, *, role: InstitutionRole = InstitutionRole.BUYER,
-             kind: InstitutionKind = InstitutionKind.BUDGET_UNIT, verified: bool = True) -> Institution:
+    def make(
+        member: User | None = None,
+        *,
+        role: InstitutionRole = InstitutionRole.BUYER,
+        kind: InstitutionKind = InstitutionKind.BUDGET_UNIT,
+        verified: bool = True,
+    ) -> Institution:
         institution = Institution(name=f"测试单位{next(_counter)}", kind=kind, is_verified=verified)
         if member is not None:
             institution.members.append(InstitutionMember(user=member, role=role))
@@ -175,8 +199,12 @@ PERSONAS = ("anonymous", "consumer", "producer", "institution", "reviewer", "adm
 
 
 @pytest.fixture()
-def personas(make_user: Callable[..., User], make_producer: Callable[..., Producer],
-             make_institution: Callable[..., Institution], region: Callable[[str], Region]) -> dict[str, User | None]:
+def personas(
+    make_user: Callable[..., User],
+    make_producer: Callable[..., Producer],
+    make_institution: Callable[..., Institution],
+    region: Callable[[str], Region],
+) -> dict[str, User | None]:
     """One user per role (reviewer of 疏勒县); ``anonymous`` is ``None``."""
     producer_user = make_user(name="生产者")
     make_producer(owner=producer_user)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 
 def database_url(sqlite_path: Path, suffix: str = "") -> str:
-    """The database for this run: PostgreSQL from ``SHOP_TEST_DATABASE_URL`` (plus ``suffix``), else SQLite."""
+    """This run's database: PostgreSQL from ``SHOP_TEST_DATABASE_URL`` (plus ``suffix``), else SQLite."""
     pg = os.environ.get("SHOP_TEST_DATABASE_URL")
     if not pg:
         return f"sqlite:///{sqlite_path}"

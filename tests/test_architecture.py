@@ -36,11 +36,15 @@ def test_every_layer_exists() -> None:
         assert (ROOT / layer / "__init__.py").is_file(), layer
 
 
-@pytest.mark.parametrize(("layer", "path"), layer_modules(), ids=lambda v: str(v).replace(str(ROOT) + "/", ""))
+@pytest.mark.parametrize(
+    ("layer", "path"), layer_modules(), ids=lambda v: str(v).replace(str(ROOT) + "/", "")
+)
 def test_module_imports_only_layers_to_its_left(layer: str, path: Path) -> None:
     allowed = set(LAYERS[: LAYERS.index(layer) + 1])
     forbidden = first_party_imports(path) - allowed
-    assert not forbidden, f"{path.relative_to(ROOT)} ({layer}) imports {sorted(forbidden)}, which sit to its right"
+    assert not forbidden, (
+        f"{path.relative_to(ROOT)} ({layer}) imports {sorted(forbidden)}, which sit to its right"
+    )
 
 
 def test_checker_catches_a_violation(tmp_path: Path) -> None:
@@ -53,7 +57,11 @@ def test_services_never_commit() -> None:
     offenders = [
         str(path.relative_to(ROOT))
         for _layer, path in layer_modules()
-        if (path.name == "services.py" or path.parent.name == "services" or path.name in {"accounts.py", "regions.py"})
+        if (
+            path.name == "services.py"
+            or path.parent.name == "services"
+            or path.name in {"accounts.py", "regions.py"}
+        )
         and ".commit()" in path.read_text(encoding="utf-8")
     ]
     assert offenders == []

@@ -1,4 +1,4 @@
-"""Institutions (government units, schools, hospitals, state firms, unions, partner cities) and their members."""
+"""Institutions (government units, schools, hospitals, state firms, unions, partners) and their members."""
 
 from __future__ import annotations
 

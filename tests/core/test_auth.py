@@ -14,8 +14,12 @@ from tests.conftest import PASSWORD, row_count
 
 
 def signup(client: FlaskClient, **overrides: str):  # type: ignore[no-untyped-def]
-    data = {"display_name": "王芳", "email": "wang.fang@example.com", "password": "a-long-password",
-            "confirm": "a-long-password"} | overrides
+    data = {
+        "display_name": "王芳",
+        "email": "wang.fang@example.com",
+        "password": "a-long-password",
+        "confirm": "a-long-password",
+    } | overrides
     return client.post("/account/signup", data=data)
 
 
@@ -28,8 +32,9 @@ def test_signup_creates_account_and_signs_in(client: FlaskClient, db: Session) -
     assert client.get("/account/").status_code == 200
 
 
-def test_signup_refuses_duplicate_email_with_message(client: FlaskClient, make_user: Callable[..., User],
-                                                    db: Session) -> None:
+def test_signup_refuses_duplicate_email_with_message(
+    client: FlaskClient, make_user: Callable[..., User], db: Session
+) -> None:
     make_user("taken@example.com")
     before = row_count(db, "core_user")
     response = signup(client, email="TAKEN@example.com")
@@ -48,7 +53,9 @@ def test_signup_reports_each_bad_field(client: FlaskClient, db: Session) -> None
     assert row_count(db, "core_user") == before
 
 
-def test_login_with_correct_password(client: FlaskClient, make_user: Callable[..., User], db: Session) -> None:
+def test_login_with_correct_password(
+    client: FlaskClient, make_user: Callable[..., User], db: Session
+) -> None:
     user = make_user("li.lei@example.test")
     response = client.post("/account/login", data={"email": "LI.LEI@example.test", "password": PASSWORD})
     assert response.status_code == 302
@@ -57,17 +64,24 @@ def test_login_with_correct_password(client: FlaskClient, make_user: Callable[..
     assert client.get("/account/").status_code == 200
 
 
-def test_login_failure_does_not_reveal_which_part_was_wrong(client: FlaskClient,
-                                                            make_user: Callable[..., User]) -> None:
+def test_login_failure_does_not_reveal_which_part_was_wrong(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
     make_user("li.lei@example.test")
-    wrong_password = client.post("/account/login", data={"email": "li.lei@example.test", "password": "nope-nope"})
-    unknown_email = client.post("/account/login", data={"email": "ghost@example.test", "password": "nope-nope"})
+    wrong_password = client.post(
+        "/account/login", data={"email": "li.lei@example.test", "password": "nope-nope"}
+    )
+    unknown_email = client.post(
+        "/account/login", data={"email": "ghost@example.test", "password": "nope-nope"}
+    )
     assert wrong_password.status_code == unknown_email.status_code == 400
     assert "电子邮箱或密码不正确" in wrong_password.get_data(as_text=True)
     assert "电子邮箱或密码不正确" in unknown_email.get_data(as_text=True)
 
 
-def test_disabled_account_cannot_sign_in(client: FlaskClient, make_user: Callable[..., User], db: Session) -> None:
+def test_disabled_account_cannot_sign_in(
+    client: FlaskClient, make_user: Callable[..., User], db: Session
+) -> None:
     user = make_user("gone@example.test")
     user.is_active = False
     db.flush()
@@ -77,10 +91,15 @@ def test_disabled_account_cannot_sign_in(client: FlaskClient, make_user: Callabl
 
 def test_login_redirects_only_to_local_pages(client: FlaskClient, make_user: Callable[..., User]) -> None:
     make_user("li.lei@example.test")
-    for target, expected in [("/account/", "/account/"), ("https://evil.example/", "/"), ("//evil.example", "/"),
-                             ("/\\evil.example", "/")]:
-        response = client.post("/account/login",
-                               data={"email": "li.lei@example.test", "password": PASSWORD, "next": target})
+    for target, expected in [
+        ("/account/", "/account/"),
+        ("https://evil.example/", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+    ]:
+        response = client.post(
+            "/account/login", data={"email": "li.lei@example.test", "password": PASSWORD, "next": target}
+        )
         assert response.headers["Location"] == expected, target
         client.post("/account/logout")
 
@@ -91,22 +110,28 @@ def test_protected_page_sends_anonymous_visitor_to_login(client: FlaskClient) ->
     assert response.headers["Location"].startswith("/account/login?next=")
 
 
-def test_logout_is_post_only(as_user: Callable[[User | None], FlaskClient], make_user: Callable[..., User]) -> None:
+def test_logout_is_post_only(
+    as_user: Callable[[User | None], FlaskClient], make_user: Callable[..., User]
+) -> None:
     client = as_user(make_user())
     assert client.get("/account/logout").status_code == 405
     assert client.post("/account/logout").status_code == 302
     assert client.get("/account/").status_code == 302
 
 
-def test_change_password(as_user: Callable[[User | None], FlaskClient], make_user: Callable[..., User],
-                         db: Session) -> None:
+def test_change_password(
+    as_user: Callable[[User | None], FlaskClient], make_user: Callable[..., User], db: Session
+) -> None:
     user = make_user()
     client = as_user(user)
-    wrong = client.post("/account/password", data={"current": "wrong-one", "new": "brand-new-pass",
-                                                   "confirm": "brand-new-pass"})
+    wrong = client.post(
+        "/account/password",
+        data={"current": "wrong-one", "new": "brand-new-pass", "confirm": "brand-new-pass"},
+    )
     assert wrong.status_code == 400 and "当前密码不正确" in wrong.get_data(as_text=True)
-    ok = client.post("/account/password", data={"current": PASSWORD, "new": "brand-new-pass",
-                                                "confirm": "brand-new-pass"})
+    ok = client.post(
+        "/account/password", data={"current": PASSWORD, "new": "brand-new-pass", "confirm": "brand-new-pass"}
+    )
     assert ok.status_code == 302
     db.refresh(user)
     assert user.check_password("brand-new-pass") and not user.check_password(PASSWORD)
@@ -118,8 +143,12 @@ def test_login_is_throttled(app: Flask, client: FlaskClient) -> None:
     limiter.reset()
     app.config["RATELIMIT_LOGIN"] = "3 per minute"
     try:
-        statuses = [client.post("/account/login", data={"email": "x@example.test", "password": "wrong-pass"}).status_code
-                    for _ in range(5)]
+        statuses = [
+            client.post(
+                "/account/login", data={"email": "x@example.test", "password": "wrong-pass"}
+            ).status_code
+            for _ in range(5)
+        ]
         page = client.post("/account/login", data={"email": "x@example.test", "password": "p"})
     finally:
         app.config["RATELIMIT_LOGIN"] = "1000 per minute"

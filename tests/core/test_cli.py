@@ -25,7 +25,9 @@ def test_seed_demo_creates_every_role_once(app: Flask, db: Session) -> None:
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
     assert db.scalar(select(func.count(User.id))) == count
-    users = {u.email: u for u in db.scalars(select(User).where(User.email.in_([a.email for a in DEMO_ACCOUNTS])))}
+    users = {
+        u.email: u for u in db.scalars(select(User).where(User.email.in_([a.email for a in DEMO_ACCOUNTS])))
+    }
     roles = {a.role for a in DEMO_ACCOUNTS}
     assert roles == {"admin", "reviewer", "producer", "institution", "consumer"}
     assert users["admin@demo.bangfu.cn"].is_admin
@@ -45,6 +47,8 @@ def test_create_admin(app: Flask, db: Session) -> None:
 
 
 def test_create_admin_refuses_weak_password(app: Flask, db: Session) -> None:
-    result = app.test_cli_runner().invoke(args=["create-admin", "--email", "weak@example.test", "--password", "x"])
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "--email", "weak@example.test", "--password", "x"]
+    )
     assert result.exit_code != 0
     assert db.scalar(select(User).where(User.email == "weak@example.test")) is None

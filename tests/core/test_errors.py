@@ -40,8 +40,15 @@ def test_405_keeps_allow_header(client: FlaskClient) -> None:
 
 def broken_app(tmp_path: Path) -> Flask:
     """An app with a view that writes and then fails, on a database of its own."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "DATABASE_URL": f"sqlite:///{tmp_path}/e.sqlite3",
-                      "PROPAGATE_EXCEPTIONS": False, "LOG_LEVEL": "CRITICAL"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x" * 40,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/e.sqlite3",
+            "PROPAGATE_EXCEPTIONS": False,
+            "LOG_LEVEL": "CRITICAL",
+        }
+    )
 
     @app.get("/boom")
     def boom() -> str:

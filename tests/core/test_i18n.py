@@ -36,8 +36,9 @@ def test_unknown_language_is_ignored(client: FlaskClient) -> None:
     assert '<html lang="zh-CN">' in client.get("/").get_data(as_text=True)
 
 
-def test_language_is_remembered_for_the_account(as_user: Callable[[User | None], FlaskClient],
-                                                make_user: Callable[..., User], db: Session) -> None:
+def test_language_is_remembered_for_the_account(
+    as_user: Callable[[User | None], FlaskClient], make_user: Callable[..., User], db: Session
+) -> None:
     user = make_user()
     as_user(user).post("/language", data={"locale": "en"})
     db.refresh(user)
@@ -51,7 +52,9 @@ def test_every_message_has_a_chinese_translation() -> None:
         catalog = read_po(handle)
     with (ROOT / "translations/messages.pot").open("rb") as handle:
         template = read_po(handle)
-    missing = [m.id for m in catalog if m.id and not (m.string if isinstance(m.string, str) else all(m.string))]
+    missing = [
+        m.id for m in catalog if m.id and not (m.string if isinstance(m.string, str) else all(m.string))
+    ]
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     absent = [m.id for m in template if m.id and m.id not in catalog]
     assert missing == [] and fuzzy == [] and absent == []
@@ -68,7 +71,8 @@ def test_catalogs_cover_every_string_in_the_code() -> None:
     for directory in ("core", "catalog", "traceability", "shop", "templates"):
         subdir = ROOT / directory
         for _file, _line, message, _comments, _context in extract_from_dir(
-            str(subdir), method_map=method_map if directory != "templates" else [("**.html", "jinja2")],
+            str(subdir),
+            method_map=method_map if directory != "templates" else [("**.html", "jinja2")],
             keywords={"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)},
         ):
             found.add(message if isinstance(message, str) else message[0])
@@ -82,8 +86,9 @@ def test_money_is_formatted_from_integer_fen() -> None:
     assert format_fen(300_000_000_00) == "¥300,000,000.00"
 
 
-def test_times_are_shown_in_shanghai(as_user: Callable[[User | None], FlaskClient],
-                                     make_user: Callable[..., User], db: Session) -> None:
+def test_times_are_shown_in_shanghai(
+    as_user: Callable[[User | None], FlaskClient], make_user: Callable[..., User], db: Session
+) -> None:
     from datetime import UTC, datetime
 
     user = make_user()

@@ -14,9 +14,14 @@ from core.observability import JsonFormatter
 def test_request_id_is_returned_and_reused(client: FlaskClient) -> None:
     generated = client.get("/healthz").headers["X-Request-ID"]
     assert len(generated) == 32
-    assert client.get("/healthz", headers={"X-Request-ID": "abc12345-req"}).headers["X-Request-ID"] == "abc12345-req"
-    assert client.get("/healthz", headers={"X-Request-ID": "bad id; <script>"}).headers["X-Request-ID"] != \
-        "bad id; <script>"
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "abc12345-req"}).headers["X-Request-ID"]
+        == "abc12345-req"
+    )
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "bad id; <script>"}).headers["X-Request-ID"]
+        != "bad id; <script>"
+    )
 
 
 def test_one_log_line_per_request(client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:

@@ -24,8 +24,15 @@ def csrf_on(app: Flask) -> Iterator[None]:
 @pytest.mark.usefixtures("csrf_on")
 def test_post_without_csrf_token_is_refused(client: FlaskClient, db: Session) -> None:
     before = row_count(db, "core_user")
-    response = client.post("/account/signup", data={"display_name": "x", "email": "csrf@example.test",
-                                                    "password": "long-enough-1", "confirm": "long-enough-1"})
+    response = client.post(
+        "/account/signup",
+        data={
+            "display_name": "x",
+            "email": "csrf@example.test",
+            "password": "long-enough-1",
+            "confirm": "long-enough-1",
+        },
+    )
     assert response.status_code == 400
     assert "表单已过期" in response.get_data(as_text=True)
     assert row_count(db, "core_user") == before
@@ -44,8 +51,10 @@ def test_form_with_token_from_page_is_accepted(client: FlaskClient, make_user: C
     page = client.get("/account/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     assert token is not None
-    response = client.post("/account/login", data={"email": "csrf.ok@example.test", "password": PASSWORD,
-                                                   "csrf_token": token.group(1)})
+    response = client.post(
+        "/account/login",
+        data={"email": "csrf.ok@example.test", "password": PASSWORD, "csrf_token": token.group(1)},
+    )
     assert response.status_code == 302
 
 
