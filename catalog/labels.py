@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from catalog.models import MemberRole, ProducerKind, ProducerStatus
+from catalog.models import LinkageMode, MemberRole, ProducerKind, ProducerStatus
+from catalog.product_models import Category, CertificationStatus, QualityMarkKind, Unit
 
 PRODUCER_KIND_LABELS = {
     ProducerKind.HOUSEHOLD: _l("Farm household"),
@@ -33,3 +34,71 @@ def producer_status_label(status: ProducerStatus) -> str:
 def producer_kind_label(kind: ProducerKind) -> str:
     """The on-screen name of a kind of producer."""
     return str(PRODUCER_KIND_LABELS[kind])
+
+
+LINKAGE_MODE_LABELS = {
+    LinkageMode.ORDER_PURCHASE: _l("Contract purchasing"),
+    LinkageMode.GUARANTEED_DIVIDEND: _l("Guaranteed dividend"),
+    LinkageMode.EQUITY_COOPERATION: _l("Equity cooperation"),
+    LinkageMode.PROFIT_RETURN: _l("Profit return"),
+    LinkageMode.PRIORITY_EMPLOYMENT: _l("Priority employment"),
+    LinkageMode.LAND_TRANSFER: _l("Land transfer"),
+}
+
+CATEGORY_LABELS = {
+    Category.VEGETABLES: _l("Vegetables"),
+    Category.FRUIT: _l("Fruit"),
+    Category.MEAT: _l("Meat"),
+    Category.EGGS: _l("Eggs"),
+    Category.POULTRY: _l("Poultry"),
+    Category.AQUATIC: _l("Fish and aquatic products"),
+    Category.DRIED_FRUIT_NUTS: _l("Dried fruit and nuts"),
+    Category.GRAIN: _l("Grain and cereals"),
+    Category.MUSHROOMS: _l("Mushrooms"),
+    Category.HONEY: _l("Honey"),
+    Category.TEA: _l("Tea"),
+    Category.HERBS: _l("Medicinal herbs"),
+    Category.PROCESSED: _l("Processed foods"),
+    Category.OTHER: _l("Other"),
+}
+
+UNIT_LABELS = {Unit.KG: _l("kg"), Unit.JIN: _l("jin (500 g)"), Unit.PIECE: _l("piece"), Unit.BOX: _l("box")}
+
+QUALITY_MARK_LABELS = {
+    QualityMarkKind.GREEN_FOOD: _l("Green food"),
+    QualityMarkKind.ORGANIC: _l("Organic product"),
+    QualityMarkKind.GEOGRAPHICAL_INDICATION: _l("Geographical indication"),
+}
+
+CERTIFICATION_STATUS_LABELS = {
+    CertificationStatus.APPLIED: _l("Application under review"),
+    CertificationStatus.CERTIFIED: _l("Certified"),
+    CertificationStatus.REJECTED: _l("Application rejected"),
+    CertificationStatus.REVOKED: _l("Certificate revoked"),
+}
+
+#: Every label table by the name templates use: ``label('category', product.category)``.
+LABEL_TABLES = {
+    "producer_kind": PRODUCER_KIND_LABELS,
+    "producer_status": PRODUCER_STATUS_LABELS,
+    "member_role": MEMBER_ROLE_LABELS,
+    "linkage_mode": LINKAGE_MODE_LABELS,
+    "category": CATEGORY_LABELS,
+    "unit": UNIT_LABELS,
+    "quality_mark": QUALITY_MARK_LABELS,
+    "certification_status": CERTIFICATION_STATUS_LABELS,
+}
+
+
+def label(table: str, value: object) -> str:
+    """The on-screen name of ``value`` in the label table ``table`` (the raw value if unknown)."""
+    names = LABEL_TABLES[table]
+    try:
+        return str(names[value])  # type: ignore[index]
+    except (KeyError, ValueError):
+        return str(value)
+
+
+def choices(table: str) -> list[tuple[str, str]]:
+    """``(value, label)`` pairs for a form's select or checkboxes, in declaration order."""
+    return [(str(key), str(name)) for key, name in LABEL_TABLES[table].items()]

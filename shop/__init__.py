@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the marketplace app: config, extensions, blueprints, CLI. Nothing runs at import time."""
     from catalog import views as catalog_views
-    from core import admin, auth, cli, db, errors, health, i18n, observability, security
+    from core import admin, audit_views, auth, cli, db, errors, health, i18n, observability, security
     from core.config import load_config
     from shop import cli as shop_cli
     from shop import views
@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(audit_views.bp)
     app.register_blueprint(views.bp)
     catalog_views.init_app(app)
     procurement_views.init_app(app)

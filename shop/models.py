@@ -1,7 +1,23 @@
 """Every model of every layer, imported once so the metadata (and Alembic) sees the whole schema."""
 
-from catalog.models import Producer, ProducerMember
+from catalog.models import Producer, ProducerInvitation, ProducerMember
+from catalog.product_models import Certification, PriceTier, Product, ProductImage, QualityMark
+from core.audit import AuditEntry
 from core.models import Region, User
 from shop.procurement.models import Institution, InstitutionMember
 
-__all__ = ["Institution", "InstitutionMember", "Producer", "ProducerMember", "Region", "User"]
+__all__ = [
+    "AuditEntry",
+    "Certification",
+    "Institution",
+    "InstitutionMember",
+    "PriceTier",
+    "Producer",
+    "ProducerInvitation",
+    "ProducerMember",
+    "Product",
+    "ProductImage",
+    "QualityMark",
+    "Region",
+    "User",
+]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -20,12 +21,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import generate_password_hash
 
 from catalog.models import MemberRole, Producer, ProducerKind, ProducerMember, ProducerStatus
-from core.db import DatabaseState
+from catalog.product_models import Category, Certification, CertificationStatus, Product, Unit
+from core.clock import shanghai_date
+from core.db import DatabaseState, utcnow
 from core.migrate import upgrade
 from core.models import Region, User
 from core.regions import get_region, seed_regions
 from shop import create_app
 from shop.procurement.models import Institution, InstitutionKind, InstitutionMember, InstitutionRole
+from tests.access_rows import World
 from tests.support import database_url, reset_database
 
 PASSWORD = "correct-horse-battery"
@@ -195,6 +199,64 @@ def make_institution(db: Session) -> Callable[..., Institution]:
     return make
 
 
+@pytest.fixture()
+def make_product(db: Session) -> Callable[..., Product]:
+    """Factory: ``make_product(producer, name=..., price_fen=..., category=..., certified=True)``.
+
+    ``certified=True`` adds a certificate valid from 30 days ago to a year ahead (Asia/Shanghai dates).
+    """
+
+    def make(
+        producer: Producer,
+        *,
+        name: str | None = None,
+        price_fen: int = 2500,
+        category: Category = Category.VEGETABLES,
+        unit: Unit = Unit.KG,
+        certified: bool = False,
+        **fields: Any,
+    ) -> Product:
+        product = Product(
+            producer=producer,
+            name=name or f"测试产品{next(_counter)}",
+            category=category,
+            unit=unit,
+            price_fen=price_fen,
+            **fields,
+        )
+        db.add(product)
+        db.flush()
+        if certified:
+            make_certificate(db, product)
+        return product
+
+    return make
+
+
+def make_certificate(
+    db: Session,
+    product: Product,
+    *,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+    status: CertificationStatus = CertificationStatus.CERTIFIED,
+) -> Certification:
+    """Give ``product`` a certification record (default: certified, valid now)."""
+    today = shanghai_date()
+    cert = Certification(
+        product=product,
+        status=status,
+        certificate_no=f"XFBF-TEST-{next(_counter):05d}",
+        authority="测试县乡村振兴局",
+        valid_from=valid_from or today - timedelta(days=30),
+        valid_to=valid_to or today + timedelta(days=365),
+        decided_at=utcnow(),
+    )
+    db.add(cert)
+    db.flush()
+    return cert
+
+
 PERSONAS = ("anonymous", "consumer", "producer", "institution", "reviewer", "admin")
 
 
@@ -218,6 +280,35 @@ def personas(
         "reviewer": make_user(name="审核员", counties=[region("653122")]),
         "admin": make_user(name="管理员", is_admin=True),
     }
+
+
+@pytest.fixture()
+def world(
+    db: Session,
+    personas: dict[str, User | None],
+    make_user: Callable[..., User],
+    make_producer: Callable[..., Producer],
+    make_product: Callable[..., Product],
+    make_institution: Callable[..., Institution],
+    region: Callable[[str], Region],
+) -> World:
+    """Personas plus the objects access checks are tried on (see tests.access_rows.World)."""
+    owner = personas["producer"]
+    assert owner is not None
+    producer = owner.producer_memberships[0].producer
+    objects = {
+        "producer": producer,
+        "other_county_producer": make_producer(county_code="500229", status=ProducerStatus.PENDING),
+        "product": make_product(producer, certified=True),
+    }
+    factories = {
+        "make_user": make_user,
+        "make_producer": make_producer,
+        "make_product": make_product,
+        "make_institution": make_institution,
+        "region": region,
+    }
+    return World(users=personas, db=db, factories=factories, objects=objects)
 
 
 @pytest.fixture()

@@ -1,11 +1,14 @@
 """Every registered endpoint, with the status each kind of user gets.
 
-A new endpoint that is missing here fails :func:`test_matrix_lists_every_endpoint`: decide who may open it
-and add a row. Statuses: 200 ok, 302 redirect (to log in, or after a form), 403 refused, 405 wrong method.
+The rows live in ``tests/access_rows/<area>.py``. A new endpoint missing from them fails
+:func:`test_matrix_lists_every_endpoint`: decide who may open it and add a row. Statuses: 200 ok, 302 redirect
+(to log in, or after a form), 403 refused, 404 hidden, 405 wrong method.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from typing import Any
 
@@ -13,41 +16,23 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+import tests.access_rows
 from core.models import User
-from tests.conftest import PERSONAS
-
-A, C, P, I, R, ADM = PERSONAS  # noqa: E741 (one-letter column names keep the table readable)
+from tests.access_rows import PERSONAS, World
 
 
-def everyone(status: int) -> dict[str, int]:
-    """The same status for every persona."""
-    return dict.fromkeys(PERSONAS, status)
+def collect_rows() -> dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]]:
+    """Merge the rows of every module under tests/access_rows (an endpoint may appear only once)."""
+    rows: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {}
+    for info in pkgutil.iter_modules(tests.access_rows.__path__):
+        module = importlib.import_module(f"tests.access_rows.{info.name}")
+        duplicated = rows.keys() & module.ROWS.keys()
+        assert not duplicated, f"{info.name} repeats {sorted(duplicated)}"
+        rows.update(module.ROWS)
+    return rows
 
 
-def only(allowed: tuple[str, ...], ok: int = 200) -> dict[str, int]:
-    """``ok`` for the allowed personas, 302 (to log in) for anonymous, 403 for the others."""
-    return {p: ok if p in allowed else (302 if p == A else 403) for p in PERSONAS}
-
-
-SIGNED_IN = tuple(p for p in PERSONAS if p != A)
-
-#: endpoint → (method, path or path builder taking the personas, form data, expected status per persona)
-MATRIX: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
-    "static": ("GET", "/static/css/app.css", {}, everyone(200)),
-    "health.healthz": ("GET", "/healthz", {}, everyone(200)),
-    "main.index": ("GET", "/", {}, everyone(200)),
-    "i18n.set_language": ("POST", "/language", {"locale": "en"}, everyone(302)),
-    "auth.signup": ("GET", "/account/signup", {}, everyone(200)),
-    "auth.login": ("GET", "/account/login", {}, everyone(200)),
-    "auth.logout": ("POST", "/account/logout", {}, everyone(302)),
-    "auth.change_password": ("GET", "/account/password", {}, only(SIGNED_IN)),
-    "auth.account": ("GET", "/account/", {}, only(SIGNED_IN)),
-    "admin.users": ("GET", "/admin/users", {}, only((ADM,))),
-    "admin.user_roles": ("GET", lambda p: f"/admin/users/{p[C].id}", {}, only((ADM,))),
-    "producer.dashboard": ("GET", "/producer/", {}, only((P,))),
-    "review.dashboard_for_reviewer": ("GET", "/review/", {}, only((R, ADM))),
-    "institution.dashboard": ("GET", "/institution/", {}, only((I,))),
-}
+MATRIX = collect_rows()
 
 
 def test_matrix_lists_every_endpoint(app: Flask) -> None:
@@ -57,17 +42,15 @@ def test_matrix_lists_every_endpoint(app: Flask) -> None:
 
 
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_access(
-    endpoint: str, personas: dict[str, User | None], as_user: Callable[[User | None], FlaskClient]
-) -> None:
+def test_access(endpoint: str, world: World, as_user: Callable[[User | None], FlaskClient]) -> None:
     method, path, data, expected = MATRIX[endpoint]
-    url = path(personas) if callable(path) else path
     got = {}
     for persona in PERSONAS:
-        client = as_user(personas[persona])
+        url = path(world) if callable(path) else path
+        client = as_user(world.users[persona])
         response = client.open(url, method=method, data=data or None)
         got[persona] = response.status_code
-        if response.status_code == 302 and expected[persona] == 302 and persona == A and method == "GET":
+        if response.status_code == 302 and persona == "anonymous" and method == "GET":
             assert "/account/login" in response.headers["Location"]
         response.close()
     assert got == expected

@@ -1,0 +1,25 @@
+"""Access rows for core and shop pages present since the foundation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.access_rows import ADM, SIGNED_IN, C, I, P, R, everyone, only
+
+#: endpoint → (method, path or path builder taking the personas, form data, expected status per persona)
+ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
+    "static": ("GET", "/static/css/app.css", {}, everyone(200)),
+    "health.healthz": ("GET", "/healthz", {}, everyone(200)),
+    "main.index": ("GET", "/", {}, everyone(200)),
+    "i18n.set_language": ("POST", "/language", {"locale": "en"}, everyone(302)),
+    "auth.signup": ("GET", "/account/signup", {}, everyone(200)),
+    "auth.login": ("GET", "/account/login", {}, everyone(200)),
+    "auth.logout": ("POST", "/account/logout", {}, everyone(302)),
+    "auth.change_password": ("GET", "/account/password", {}, only(SIGNED_IN)),
+    "auth.account": ("GET", "/account/", {}, only(SIGNED_IN)),
+    "admin.users": ("GET", "/admin/users", {}, only((ADM,))),
+    "admin.user_roles": ("GET", lambda w: f"/admin/users/{w.users[C].id}", {}, only((ADM,))),
+    "producer.dashboard": ("GET", "/producer/", {}, only((P,))),
+    "review.dashboard_for_reviewer": ("GET", "/review/", {}, only((R, ADM))),
+    "institution.dashboard": ("GET", "/institution/", {}, only((I,))),
+}
