@@ -5,10 +5,23 @@ from catalog.product_models import Certification, PriceTier, Product, ProductIma
 from core.audit import AuditEntry
 from core.models import Region, User
 from shop.procurement.models import Institution, InstitutionMember
+from traceability.models import (
+    Batch,
+    BatchLink,
+    ComplianceCertificate,
+    DailyDigest,
+    SerialScan,
+    SerialUnit,
+    TraceEvent,
+)
 
 __all__ = [
     "AuditEntry",
+    "Batch",
+    "BatchLink",
     "Certification",
+    "ComplianceCertificate",
+    "DailyDigest",
     "Institution",
     "InstitutionMember",
     "PriceTier",
@@ -19,5 +32,8 @@ __all__ = [
     "ProductImage",
     "QualityMark",
     "Region",
+    "SerialScan",
+    "SerialUnit",
+    "TraceEvent",
     "User",
 ]

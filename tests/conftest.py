@@ -31,6 +31,7 @@ from shop import create_app
 from shop.procurement.models import Institution, InstitutionKind, InstitutionMember, InstitutionRole
 from tests.access_rows import World
 from tests.support import database_url, reset_database
+from traceability.models import Batch
 
 PASSWORD = "correct-horse-battery"
 
@@ -255,6 +256,35 @@ def make_certificate(
     db.add(cert)
     db.flush()
     return cert
+
+
+@pytest.fixture()
+def make_batch(db: Session, region: Callable[[str], Region]) -> Callable[..., Batch]:
+    """Factory: ``make_batch(product, quantity=100, compliance=True, by=user)`` through the real service.
+
+    The origin is the first township of the producer's county; ``by`` defaults to a member of the producer.
+    """
+
+    def make(product: Product, *, quantity: int = 100, compliance: bool = True, by: User | None = None,
+             produced_on: date | None = None, best_before: date | None = None, **fields: Any) -> Batch:
+        from traceability.batches import BatchData, ComplianceData, create_batch
+        from traceability.models import ComplianceBasis
+
+        user = by or product.producer.members[0].user
+        county = product.producer.county
+        origin = fields.pop("origin", None) or sorted(county.children, key=lambda r: r.code or "")[0]
+        today = shanghai_date()
+        if product.category.is_meat:
+            fields.setdefault("slaughterhouse", "塔什库尔干县定点屠宰场")
+            fields.setdefault("origin_quarantine_no", "6531310012345")
+            fields.setdefault("slaughter_quarantine_no", "6531310067890")
+        data = BatchData(quantity=quantity, produced_on=produced_on or today - timedelta(days=1),
+                         best_before=best_before or today + timedelta(days=30), origin=origin, **fields)
+        certificate = ComplianceData(basis=ComplianceBasis.QUALITY_CONTROL, contact_phone="13912345678",
+                                     issued_on=today) if compliance else None
+        return create_batch(db, user, product, data, certificate)
+
+    return make
 
 
 PERSONAS = ("anonymous", "consumer", "producer", "institution", "reviewer", "admin")

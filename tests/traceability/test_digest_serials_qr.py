@@ -1,0 +1,139 @@
+"""Daily digests expose rewritten history; serials warn of copied labels; QR codes decode to the trace URL."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+import zxingcpp
+from PIL import Image
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from catalog.models import Producer
+from catalog.product_models import Category, Product
+from core.clock import shanghai_date
+from core.errors import PermissionDenied
+from core.models import User
+from traceability.digest import check_digests, compute_digest, publish_digests
+from traceability.errors import EventNotAllowed
+from traceability.links import qr_png, trace_path, trace_url
+from traceability.models import Batch, DailyDigest
+from traceability.serials import assess, create_serials, network_key, register_check
+
+
+@pytest.fixture()
+def veg(
+    make_user: Callable[..., User],
+    make_producer: Callable[..., Producer],
+    make_product: Callable[..., Product],
+) -> Product:
+    return make_product(make_producer(owner=make_user()), name="疏勒洋葱", category=Category.VEGETABLES)
+
+
+def _backdate(db: Session, batch: Batch, days: int) -> None:
+    """Move a batch's events into the past (as if recorded then) and re-chain them honestly."""
+    from traceability.chain import compute_hash
+
+    prev = None
+    for event in batch.events:
+        event.recorded_at = event.recorded_at - timedelta(days=days)
+        event.prev_hash = prev
+        event.hash = compute_hash(event, batch.lot_code, prev)
+        prev = event.hash
+    batch.head_hash = prev
+    db.flush()
+
+
+def test_digests_are_published_for_complete_days_and_detect_rewrites(
+    db: Session, veg: Product, make_batch: Callable[..., Batch]
+) -> None:
+    db.execute(text("DELETE FROM traceability_daily_digest"))
+    batch = make_batch(veg)
+    _backdate(db, batch, 3)
+    added = publish_digests(db)
+    assert added >= 3
+    day = shanghai_date() - timedelta(days=3)
+    stored = db.query(DailyDigest).filter_by(day=day).one()
+    assert (stored.digest, stored.batch_count) == compute_digest(db, day)
+    assert stored.batch_count >= 1
+    assert publish_digests(db) == 0  # idempotent
+    assert all(check.still_matches for check in check_digests(db))
+    db.execute(
+        text("UPDATE traceability_event SET hash = :h WHERE id = :id"),
+        {"h": "0" * 64, "id": batch.events[-1].id},
+    )
+    db.expire_all()
+    broken = {c.day: c.still_matches for c in check_digests(db)}
+    assert broken[day] is False
+
+
+def test_serials_are_unguessable_and_limited(
+    db: Session, veg: Product, make_batch: Callable[..., Batch], make_user: Callable[..., User]
+) -> None:
+    batch = make_batch(veg, quantity=20)
+    owner = batch.producer.members[0].user
+    units = create_serials(db, owner, batch, 20)
+    serials = {u.serial for u in units}
+    assert len(serials) == 20 and all(len(s) == 16 for s in serials)
+    with pytest.raises(EventNotAllowed):
+        create_serials(db, owner, batch, 1)  # more labels than units
+    with pytest.raises(PermissionDenied):
+        create_serials(db, make_user(), make_batch(veg), 1)
+
+
+def test_serial_checked_from_many_networks_is_flagged(
+    db: Session, veg: Product, make_batch: Callable[..., Batch]
+) -> None:
+    batch = make_batch(veg)
+    [unit] = create_serials(db, batch.producer.members[0].user, batch, 1)
+    for _ in range(3):
+        register_check(db, unit, network_key("223.5.5.1", "salt"))
+    register_check(db, unit, network_key("223.5.5.200", "salt"))  # same /24: same network
+    calm = assess(db, unit, max_checks=20, max_networks=3)
+    assert (calm.check_count, calm.networks, calm.suspicious) == (4, 1, False)
+    assert calm.first_checked_at is not None
+    for address in ("114.114.114.114", "8.8.8.8", "1.1.1.1", "2400:3200::1"):
+        register_check(db, unit, network_key(address, "salt"))
+    copied = assess(db, unit, max_checks=20, max_networks=3)
+    assert copied.suspicious and copied.reason == "networks" and copied.networks == 5
+
+
+def test_serial_checked_too_often_is_flagged(
+    db: Session, veg: Product, make_batch: Callable[..., Batch]
+) -> None:
+    batch = make_batch(veg)
+    [unit] = create_serials(db, batch.producer.members[0].user, batch, 1)
+    for _ in range(21):
+        register_check(db, unit, network_key("223.5.5.1", "salt"))
+    result = assess(db, unit, max_checks=20, max_networks=3)
+    assert result.suspicious and result.reason == "checks"
+
+
+def test_network_key_keeps_no_address() -> None:
+    key = network_key("223.5.5.1", "salt")
+    assert "223" not in key and len(key) == 64
+    assert key != network_key("223.5.5.1", "other-salt")
+
+
+def test_trace_paths_use_digital_link_only_with_gtin(
+    db: Session, veg: Product, make_batch: Callable[..., Batch]
+) -> None:
+    batch = make_batch(veg)
+    assert trace_path(batch) == f"/t/{batch.lot_code}"
+    assert trace_path(batch, "abc") == f"/t/{batch.lot_code}/abc"
+    veg.gtin = "06901234567892"
+    assert trace_path(batch) == f"/01/06901234567892/10/{batch.lot_code}"
+    assert trace_path(batch, "abc") == f"/01/06901234567892/10/{batch.lot_code}/21/abc"
+    assert (
+        trace_url("https://bangfu.example.cn/", batch)
+        == f"https://bangfu.example.cn/01/06901234567892/10/{batch.lot_code}"
+    )
+
+
+def test_qr_round_trip(db: Session, veg: Product, make_batch: Callable[..., Batch]) -> None:
+    url = trace_url("https://bangfu.example.cn", make_batch(veg), "Zx9_-aB3cD4eF5gH")
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr_png(url))))
+    assert [d.text for d in decoded] == [url]

@@ -1,0 +1,68 @@
+"""Named domain errors of the traceability layer."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from core.errors import DomainError
+
+
+class BatchError(DomainError):
+    """A batch cannot be recorded as given."""
+
+    message = _l("The batch cannot be recorded as given.")
+
+
+class OriginOutsideCounty(BatchError):
+    """The origin must lie in the producer's county."""
+
+    message = _l("The origin must be a township or village of the producer's county (%(county)s).")
+
+
+class MissingQuarantineRecords(BatchError):
+    """Meat batches name the designated slaughterhouse and both quarantine certificates."""
+
+    message = _l(
+        "Meat batches need the slaughterhouse and both quarantine certificate numbers (产地检疫, 屠宰检疫)."
+    )
+
+
+class DatesOutOfOrder(BatchError):
+    """Best-before before production, or production in the future."""
+
+    message = _l("The production date cannot be in the future and the best-before date cannot precede it.")
+
+
+class ComplianceRequired(BatchError):
+    """Covered categories cannot be sold without a compliance certificate (承诺达标合格证)."""
+
+    status = 409
+    message = _l(
+        "This product's batches need a compliance certificate (承诺达标合格证) before they can be sold."
+    )
+
+
+class TestReportRequired(BatchError):
+    """A tested basis needs the test report."""
+
+    message = _l("Upload the test report when the certificate rests on a test.")
+
+
+class InsufficientStock(BatchError):
+    """A batch has less left than was asked for."""
+
+    status = 409
+    message = _l("Batch %(lot)s has only %(available)s left.")
+
+
+class BatchRecalled(BatchError):
+    """A recalled batch cannot be used or sold any more."""
+
+    status = 409
+    message = _l("Batch %(lot)s has been recalled.")
+
+
+class EventNotAllowed(BatchError):
+    """This kind of event cannot be recorded by hand or at this time."""
+
+    message = _l("This event cannot be recorded here.")
