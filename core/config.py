@@ -50,6 +50,10 @@ class DefaultConfig:
     #: Absolute base URL printed into QR codes and e-mails, e.g. ``https://bangfu.example.cn``.
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
+    #: A serial checked more often than this, or from more networks, shows a counterfeit warning.
+    SERIAL_MAX_CHECKS = 20
+    SERIAL_MAX_NETWORKS = 3
+
     #: ``text`` for humans, ``json`` for log shippers.
     LOG_FORMAT = "text"
     LOG_LEVEL = "INFO"

@@ -19,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from shop import cli as shop_cli
     from shop import views
     from shop.procurement import views as procurement_views
+    from traceability import views as traceability_views
 
     app = Flask(
         __name__,
@@ -44,5 +45,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(views.bp)
     catalog_views.init_app(app)
+    traceability_views.init_app(app)
     procurement_views.init_app(app)
     return app
