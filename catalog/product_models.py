@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.models import Producer
+from core.clock import shanghai_date
 from core.db import Base, UTCDateTime, str_enum, utcnow
 from core.models import User
 
@@ -234,15 +235,23 @@ class Certification(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     reason: Mapped[str | None] = mapped_column(String(500))
+    #: When a reviewer revoked it: it counted on the days before, not from that day on.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     product: Mapped[Product] = relationship(back_populates="certifications")
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
     def is_valid_on(self, day: date) -> bool:
-        """Whether this certificate makes the product count on ``day``."""
+        """Whether this certificate makes the product count on ``day`` (an Asia/Shanghai date).
+
+        A revoked certificate still counted on the days before its revocation, so history stays true.
+        """
+        if self.valid_from is None or self.valid_to is None or not self.valid_from <= day <= self.valid_to:
+            return False
+        if self.status == CertificationStatus.CERTIFIED:
+            return True
         return (
-            self.status == CertificationStatus.CERTIFIED
-            and self.valid_from is not None
-            and self.valid_to is not None
-            and self.valid_from <= day <= self.valid_to
+            self.status == CertificationStatus.REVOKED
+            and self.revoked_at is not None
+            and day < shanghai_date(self.revoked_at)
         )

@@ -13,6 +13,7 @@ from catalog import (
     product_views,
     review_views,
 )
+from catalog.certification import certificate_state
 from catalog.labels import label, producer_kind_label, producer_status_label
 
 
@@ -23,3 +24,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(producer_status_label)
     app.add_template_global(producer_kind_label)
     app.add_template_global(label)
+    app.add_template_global(certificate_state)

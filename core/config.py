@@ -54,6 +54,9 @@ class DefaultConfig:
     SERIAL_MAX_CHECKS = 20
     SERIAL_MAX_NETWORKS = 3
 
+    #: How many reverse proxies (nginx) sit in front; their X-Forwarded-For/-Proto are trusted. 0: none.
+    PROXY_FIX_X_FOR = 0
+
     #: ``text`` for humans, ``json`` for log shippers.
     LOG_FORMAT = "text"
     LOG_LEVEL = "INFO"

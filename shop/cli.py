@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from core.db import db_session
@@ -13,8 +15,8 @@ from shop.demo import DEMO_PASSWORD, seed_demo
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
-    """Load demo regions, accounts for every role and their organisations, then print the logins."""
-    demo_accounts = seed_demo(db_session)
+    """Load demo regions, accounts for every role, their organisations and the catalogue with pictures."""
+    demo_accounts = seed_demo(db_session, upload_dir=Path(current_app.config["UPLOAD_DIR"]))
     db_session.commit()
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for account in demo_accounts:

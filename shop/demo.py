@@ -1,22 +1,41 @@
-"""Demo data: regions, one account per role, and organisations for them to belong to.
+"""Demo data: regions, one account per role, their organisations, and the three counties' demo catalogue.
 
-Idempotent: running it twice changes nothing the second time. Services only; the CLI commits.
+Idempotent: objects are looked up by natural keys (e-mail, credit code or name, product name per producer) and
+only what is missing is created, so running it twice changes nothing the second time. Rows are written through
+the models with every field the services would set; the CLI commits.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import MemberRole, Producer, ProducerKind, ProducerMember, ProducerStatus
+from catalog.images import store_upload
+from catalog.models import MemberRole, Producer, ProducerMember, ProducerStatus
+from catalog.product_models import (
+    Certification,
+    CertificationStatus,
+    PriceTier,
+    Product,
+    ProductImage,
+    QualityMark,
+)
 from core import accounts
-from core.models import User
+from core.clock import SHANGHAI, shanghai_date
+from core.models import Region, User
 from core.regions import get_region, seed_regions
+from shop.demo_catalog import AUTHORITIES, DEMO_PRODUCERS, CertPlan, CertSpec, ProducerSpec, ProductSpec
+from shop.demo_images import logo_image, product_image
 from shop.procurement.models import Institution, InstitutionKind, InstitutionMember, InstitutionRole
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (printed on purpose: these accounts exist only in demos)
+CERTIFICATE_TERM = timedelta(days=364)  # valid_from and valid_to both count: one year
+LOGO_COLOURS = {"653122": (46, 110, 70), "653131": (36, 92, 150), "500229": (140, 62, 40)}
 
 
 @dataclass(frozen=True)
@@ -54,8 +73,180 @@ def _account(session: Session, demo: DemoAccount) -> User:
     return user
 
 
-def seed_demo(session: Session) -> list[DemoAccount]:
-    """Create the regions, the demo accounts and their organisations; return the accounts. Does not commit."""
+def _moment(day: date, hour: int) -> datetime:
+    """A UTC timestamp for ``hour`` o'clock on ``day`` in Asia/Shanghai."""
+    return datetime.combine(day, time(hour), tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def _regions(session: Session) -> dict[str, Region]:
+    """The regions the demo producers sit in, by division code."""
+    codes = {
+        code for spec in DEMO_PRODUCERS for code in (spec.county_code, spec.township_code, spec.village_code)
+    }
+    return {r.code: r for r in session.scalars(select(Region).where(Region.code.in_(codes))) if r.code}
+
+
+def _find_producer(session: Session, spec: ProducerSpec) -> Producer | None:
+    """The demo producer already stored: by credit code, else by name."""
+    if spec.credit_code is not None:
+        found = session.scalar(select(Producer).where(Producer.credit_code == spec.credit_code))
+        if found is not None:
+            return found
+    return session.scalar(select(Producer).where(Producer.name == spec.name))
+
+
+def _ensure_producer(
+    session: Session, spec: ProducerSpec, regions: dict[str, Region], users: dict[str, User]
+) -> Producer:
+    """Find or create the producer of ``spec``; fill in profile fields an older demo left empty."""
+    producer = _find_producer(session, spec)
+    if producer is None:
+        producer = Producer(
+            name=spec.name, kind=spec.kind, status=spec.status, county=regions[spec.county_code]
+        )
+        session.add(producer)
+    profile = {
+        "credit_code": spec.credit_code,
+        "township": regions[spec.township_code],
+        "village": regions[spec.village_code] if spec.village_code else None,
+        "address": spec.address,
+        "contact_name": spec.contact_name,
+        "contact_phone": spec.contact_phone,
+        "description": spec.description,
+    }
+    for field, value in profile.items():
+        if getattr(producer, field) is None:
+            setattr(producer, field, value)
+    if not (producer.linkage_modes or producer.lifted_households or producer.monitored_households):
+        producer.lifted_households = spec.lifted_households
+        producer.monitored_households = spec.monitored_households
+        producer.linkage_modes = [mode.value for mode in spec.linkage_modes]
+    if producer.status != ProducerStatus.PENDING and producer.decided_at is None:
+        producer.decided_at = _moment(shanghai_date() - timedelta(days=200), 11)
+    owner = users.get(spec.owner_email or "")
+    if owner is not None and not any(m.user is owner for m in producer.members):
+        producer.members.append(ProducerMember(user=owner, role=MemberRole.OWNER))
+    return producer
+
+
+def _certification(
+    spec: CertSpec, county_code: str, today: date, reviewer: User | None, applicant: User | None
+) -> Certification:
+    """A certification record standing as ``spec`` says relative to ``today``."""
+    applicant_id = applicant.id if applicant is not None else None
+    if spec.plan is CertPlan.APPLIED:
+        return Certification(
+            status=CertificationStatus.APPLIED,
+            applied_at=_moment(today - timedelta(days=spec.days), 10),
+            applied_by_id=applicant_id,
+        )
+    if spec.plan is CertPlan.VALID:
+        valid_from = today - timedelta(days=spec.days)
+        valid_to = valid_from + CERTIFICATE_TERM
+    else:
+        valid_to = today + timedelta(days=spec.days if spec.plan is CertPlan.EXPIRING else -spec.days)
+        valid_from = valid_to - CERTIFICATE_TERM
+    authority = AUTHORITIES[county_code]
+    return Certification(
+        status=CertificationStatus.CERTIFIED,
+        certificate_no=authority.certificate_no(valid_from.year, spec.number),
+        authority=authority.authority,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        applied_at=_moment(valid_from - timedelta(days=14), 10),
+        applied_by_id=applicant_id,
+        decided_at=_moment(valid_from, 9),
+        decided_by=reviewer,
+    )
+
+
+def _new_product(producer: Producer, spec: ProducerSpec, item: ProductSpec) -> Product:
+    """A product of ``producer`` with its tiers and quality marks, as the product form would save it."""
+    return Product(
+        producer=producer,
+        name=item.name,
+        name_en=item.name_en,
+        category=item.category,
+        description=item.description,
+        unit=item.unit,
+        net_weight_g=item.net_weight_g,
+        specification=item.specification,
+        price_fen=item.price_fen,
+        institution_moq=item.institution_moq,
+        monthly_capacity=item.monthly_capacity,
+        season_start=item.season[0],
+        season_end=item.season[1],
+        is_cold_chain=item.is_cold_chain,
+        brand=item.brand,
+        gtin=spec.gtin(item),
+        is_active=True,
+        tiers=[PriceTier(min_quantity=q, unit_price_fen=price) for q, price in item.tiers],
+        quality_marks=[QualityMark(kind=kind, certificate_no=number) for kind, number in item.marks],
+    )
+
+
+def _ensure_products(
+    session: Session, producer: Producer, spec: ProducerSpec, reviewer: User | None, today: date
+) -> None:
+    """Create the products of ``spec`` that ``producer`` does not have yet, each with its certification."""
+    existing = {product.name for product in producer.products}
+    applicant = next((m.user for m in producer.members if m.role == MemberRole.OWNER), None)
+    for item in spec.products:
+        if item.name in existing:
+            continue
+        product = _new_product(producer, spec, item)
+        if item.certificate is not None:
+            product.certifications.append(
+                _certification(item.certificate, spec.county_code, today, reviewer, applicant)
+            )
+        session.add(product)
+
+
+def _ensure_images(producers: list[tuple[ProducerSpec, Producer]], upload_dir: Path) -> None:
+    """Draw and store a logo for each producer without one and a picture for each product without any."""
+    for spec, producer in producers:
+        if spec.logo_motif and producer.logo_key is None:
+            colour = LOGO_COLOURS.get(spec.county_code, LOGO_COLOURS["653122"])
+            png = logo_image(spec.logo_text, spec.logo_motif, colour)
+            producer.logo_key = store_upload(io.BytesIO(png), upload_dir).key
+        items = {item.name: item for item in spec.products}
+        for product in producer.products:
+            item = items.get(product.name)
+            if item is None or product.images:
+                continue
+            png = product_image(product.name, product.category, item.motif, item.specification or "")
+            stored = store_upload(io.BytesIO(png), upload_dir)
+            product.images.append(
+                ProductImage(key=stored.key, position=0, width=stored.width, height=stored.height)
+            )
+
+
+def seed_catalog(session: Session, users: dict[str, User], upload_dir: Path | None = None) -> list[Producer]:
+    """Create the demo producers and products that are missing; return the producers. Does not commit.
+
+    Certificates are dated relative to today (Asia/Shanghai): most valid for a year, one about to expire,
+    one expired, and one application waiting. Pictures are drawn only when ``upload_dir`` is given.
+    """
+    regions = _regions(session)
+    reviewers = {code: users[email] for email, code in REVIEWER_COUNTIES.items() if email in users}
+    today = shanghai_date()
+    pairs = []
+    for spec in DEMO_PRODUCERS:
+        producer = _ensure_producer(session, spec, regions, users)
+        _ensure_products(session, producer, spec, reviewers.get(spec.county_code), today)
+        pairs.append((spec, producer))
+    session.flush()
+    if upload_dir is not None:
+        _ensure_images(pairs, upload_dir)
+        session.flush()
+    return [producer for _spec, producer in pairs]
+
+
+def seed_demo(session: Session, *, upload_dir: Path | None = None) -> list[DemoAccount]:
+    """Create the regions, the demo accounts, their organisations and the demo catalogue; return the accounts.
+
+    With ``upload_dir``, products and producers without pictures get generated ones. Does not commit.
+    """
     seed_regions(session)
     users = {demo.email: _account(session, demo) for demo in DEMO_ACCOUNTS}
     users["admin@demo.bangfu.cn"].is_admin = True
@@ -63,18 +254,6 @@ def seed_demo(session: Session) -> list[DemoAccount]:
         county = get_region(session, code)
         if county is not None and county not in users[email].reviewer_counties:
             users[email].reviewer_counties.append(county)
-
-    shule = get_region(session, "653122")
-    producer = session.scalar(select(Producer).where(Producer.name == "疏勒县绿源蔬菜种植农民专业合作社"))
-    if producer is None and shule is not None:
-        producer = Producer(
-            name="疏勒县绿源蔬菜种植农民专业合作社",
-            kind=ProducerKind.COOPERATIVE,
-            status=ProducerStatus.APPROVED,
-            county=shule,
-        )
-        producer.members.append(ProducerMember(user=users["producer@demo.bangfu.cn"], role=MemberRole.OWNER))
-        session.add(producer)
 
     institution = session.scalar(select(Institution).where(Institution.name == "临沂市直机关事务服务中心"))
     if institution is None:
@@ -86,4 +265,5 @@ def seed_demo(session: Session) -> list[DemoAccount]:
         )
         session.add(institution)
     session.flush()
+    seed_catalog(session, users, upload_dir)
     return list(DEMO_ACCOUNTS)

@@ -5,15 +5,25 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
+from catalog import search
 from core.db import db_session
 from core.regions import get_region
 from shop.showcase import SHOWCASES
 
 bp = Blueprint("main", __name__)
 
+#: How many products each county card shows on the home page.
+SHOWCASE_PRODUCTS = 3
+
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    """The home page: what the platform is and the three counties it serves."""
-    showcases = [(showcase, get_region(db_session, showcase.code)) for showcase in SHOWCASES]
-    return render_template("main/index.html", showcases=showcases)
+    """The home page: what the platform is, a search box, the three counties and a few of their products."""
+    showcases = []
+    certs = {}
+    for showcase in SHOWCASES:
+        filters = search.SearchFilters(county=showcase.code)
+        products = search.search_products(db_session, filters, 1, SHOWCASE_PRODUCTS).items
+        certs.update(search.certificates_by_product(products))
+        showcases.append((showcase, get_region(db_session, showcase.code), products))
+    return render_template("main/index.html", showcases=showcases, certs=certs)

@@ -265,8 +265,16 @@ def make_batch(db: Session, region: Callable[[str], Region]) -> Callable[..., Ba
     The origin is the first township of the producer's county; ``by`` defaults to a member of the producer.
     """
 
-    def make(product: Product, *, quantity: int = 100, compliance: bool = True, by: User | None = None,
-             produced_on: date | None = None, best_before: date | None = None, **fields: Any) -> Batch:
+    def make(
+        product: Product,
+        *,
+        quantity: int = 100,
+        compliance: bool = True,
+        by: User | None = None,
+        produced_on: date | None = None,
+        best_before: date | None = None,
+        **fields: Any,
+    ) -> Batch:
         from traceability.batches import BatchData, ComplianceData, create_batch
         from traceability.models import ComplianceBasis
 
@@ -278,10 +286,20 @@ def make_batch(db: Session, region: Callable[[str], Region]) -> Callable[..., Ba
             fields.setdefault("slaughterhouse", "塔什库尔干县定点屠宰场")
             fields.setdefault("origin_quarantine_no", "6531310012345")
             fields.setdefault("slaughter_quarantine_no", "6531310067890")
-        data = BatchData(quantity=quantity, produced_on=produced_on or today - timedelta(days=1),
-                         best_before=best_before or today + timedelta(days=30), origin=origin, **fields)
-        certificate = ComplianceData(basis=ComplianceBasis.QUALITY_CONTROL, contact_phone="13912345678",
-                                     issued_on=today) if compliance else None
+        data = BatchData(
+            quantity=quantity,
+            produced_on=produced_on or today - timedelta(days=1),
+            best_before=best_before or today + timedelta(days=30),
+            origin=origin,
+            **fields,
+        )
+        certificate = (
+            ComplianceData(
+                basis=ComplianceBasis.QUALITY_CONTROL, contact_phone="13912345678", issued_on=today
+            )
+            if compliance
+            else None
+        )
         return create_batch(db, user, product, data, certificate)
 
     return make

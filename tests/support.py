@@ -15,7 +15,8 @@ def database_url(sqlite_path: Path, suffix: str = "") -> str:
     if not pg:
         return f"sqlite:///{sqlite_path}"
     url = make_url(pg)
-    return url.set(database=f"{url.database}{suffix}").render_as_string(hide_password=False)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # parallel workers each get databases of their own
+    return url.set(database=f"{url.database}{suffix}{worker}").render_as_string(hide_password=False)
 
 
 def reset_database(url: str) -> None:

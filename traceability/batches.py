@@ -29,6 +29,7 @@ from traceability.errors import (
     InsufficientStock,
     MissingQuarantineRecords,
     OriginOutsideCounty,
+    QuantityNotPositive,
     TestReportRequired,
 )
 from traceability.models import (
@@ -111,7 +112,7 @@ def _check_origin(product: Product, origin: Region) -> None:
 
 def _check_batch_data(product: Product, data: BatchData, today: date) -> None:
     if data.quantity <= 0:
-        raise EventNotAllowed()
+        raise QuantityNotPositive()
     if data.produced_on > today or data.best_before < data.produced_on:
         raise DatesOutOfOrder()
     _check_origin(product, data.origin)

@@ -13,6 +13,12 @@ class BatchError(DomainError):
     message = _l("The batch cannot be recorded as given.")
 
 
+class QuantityNotPositive(BatchError):
+    """A batch holds at least one unit."""
+
+    message = _l("The quantity must be at least 1.")
+
+
 class OriginOutsideCounty(BatchError):
     """The origin must lie in the producer's county."""
 

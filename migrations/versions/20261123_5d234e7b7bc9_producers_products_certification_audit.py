@@ -109,6 +109,7 @@ def upgrade() -> None:
     sa.Column('decided_at', core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('reason', sa.String(length=500), nullable=True),
+    sa.Column('revoked_at', core.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint('valid_from IS NULL OR valid_to >= valid_from', name=op.f('ck_catalog_certification_validity_order')),
     sa.ForeignKeyConstraint(['applied_by_id'], ['core_user.id'], name=op.f('fk_catalog_certification_applied_by_id_core_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['decided_by_id'], ['core_user.id'], name=op.f('fk_catalog_certification_decided_by_id_core_user'), ondelete='SET NULL'),

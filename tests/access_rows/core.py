@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.access_rows import ADM, SIGNED_IN, C, I, P, R, everyone, only
+from tests.access_rows import ADM, SIGNED_IN, C, I, everyone, only
 
 #: endpoint → (method, path or path builder taking the personas, form data, expected status per persona)
 ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
@@ -19,7 +19,5 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "auth.account": ("GET", "/account/", {}, only(SIGNED_IN)),
     "admin.users": ("GET", "/admin/users", {}, only((ADM,))),
     "admin.user_roles": ("GET", lambda w: f"/admin/users/{w.users[C].id}", {}, only((ADM,))),
-    "producer.dashboard": ("GET", "/producer/", {}, only((P,))),
-    "review.dashboard_for_reviewer": ("GET", "/review/", {}, only((R, ADM))),
     "institution.dashboard": ("GET", "/institution/", {}, only((I,))),
 }

@@ -1,0 +1,301 @@
+"""What buyers may see and find: visible products, search with filters, and the public list (公示).
+
+Only active products of approved producers are ever shown to buyers (:func:`visible_products`). Search is a
+case-insensitive substring match, so a search for 牦牛 finds 塔县有机牦牛肉干 on SQLite and PostgreSQL alike
+(no full-text engine splits Chinese words reliably; a LIKE over names does).
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from catalog.models import Producer, ProducerStatus
+from catalog.product_models import (
+    Category,
+    Certification,
+    CertificationStatus,
+    Product,
+    QualityMark,
+    QualityMarkKind,
+)
+from core.clock import shanghai_date
+from core.models import Region
+from core.pagination import Page, paginate
+
+#: Longest search text taken into account (longer input is cut, never an error).
+MAX_QUERY_LENGTH = 100
+#: At most this many whitespace-separated terms are ANDed.
+MAX_TERMS = 8
+#: Largest id or amount that fits the database's 32-bit integer columns.
+MAX_INT = 2**31 - 1
+
+
+class Sort(enum.StrEnum):
+    """Orders the listing offers."""
+
+    NEWEST = "newest"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+    NAME = "name"
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """What a buyer asked for; every field is optional. Prices are integer fen."""
+
+    q: str | None = None
+    county: str | None = None
+    category: Category | None = None
+    certified_only: bool = False
+    quality_mark: QualityMarkKind | None = None
+    min_price_fen: int | None = None
+    max_price_fen: int | None = None
+    sort: Sort = Sort.NEWEST
+
+
+class CertificateState(enum.StrEnum):
+    """What the public may learn about a product's certificate."""
+
+    VALID = "valid"
+    NOT_YET_VALID = "not_yet_valid"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+def visible_products() -> Select[tuple[Product]]:
+    """The base SELECT of everything buyers may see: active products of approved producers."""
+    return (
+        select(Product)
+        .join(Product.producer)
+        .where(Product.is_active.is_(True), Producer.status == ProducerStatus.APPROVED)
+    )
+
+
+def is_visible(product: Product) -> bool:
+    """Whether buyers may see ``product`` (the same rule as :func:`visible_products`)."""
+    return bool(product.is_active) and product.producer.status == ProducerStatus.APPROVED
+
+
+def valid_certificate_clause(today: date) -> ColumnElement[bool]:
+    """SQL condition on ``Certification``: certified and valid on ``today`` (inclusive both ends)."""
+    return and_(
+        Certification.status == CertificationStatus.CERTIFIED,
+        Certification.valid_from <= today,
+        Certification.valid_to >= today,
+    )
+
+
+def search_terms(text: str | None) -> list[str]:
+    """Split search text into terms: control characters dropped, cut to a sane length, at most a few terms."""
+    if not text:
+        return []
+    cleaned = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text[:MAX_QUERY_LENGTH])
+    return cleaned.split()[:MAX_TERMS]
+
+
+def like_pattern(term: str) -> str:
+    """A LIKE pattern matching ``term`` anywhere; ``%``, ``_`` and ``\\`` in it are taken literally."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _matches_term(term: str) -> ColumnElement[bool]:
+    """The product's name, English name, brand or producer name contains ``term`` (case-insensitive)."""
+    pattern = like_pattern(term)
+    columns = (Product.name, Product.name_en, Product.brand, Producer.name)
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
+
+
+def _county_ids(code: str) -> Select[tuple[int]]:
+    """Ids of the region with division code ``code`` (a county)."""
+    return select(Region.id).where(Region.code == code)
+
+
+def filtered_products(filters: SearchFilters, today: date | None = None) -> Select[tuple[Product]]:
+    """The SELECT of visible products matching ``filters``, in the asked order."""
+    today = today or shanghai_date()
+    query = visible_products()
+    for term in search_terms(filters.q):
+        query = query.where(_matches_term(term))
+    if filters.county:
+        query = query.where(Producer.county_id.in_(_county_ids(filters.county)))
+    if filters.category is not None:
+        query = query.where(Product.category == filters.category)
+    if filters.certified_only:
+        query = query.where(
+            exists().where(Certification.product_id == Product.id, valid_certificate_clause(today))
+        )
+    if filters.quality_mark is not None:
+        query = query.where(
+            exists().where(QualityMark.product_id == Product.id, QualityMark.kind == filters.quality_mark)
+        )
+    if filters.min_price_fen is not None:
+        query = query.where(Product.price_fen >= filters.min_price_fen)
+    if filters.max_price_fen is not None:
+        query = query.where(Product.price_fen <= filters.max_price_fen)
+    return query.order_by(*_ordering(filters.sort))
+
+
+def _ordering(sort: Sort) -> tuple[Any, ...]:
+    """ORDER BY terms for ``sort``; the id breaks ties so pages never overlap."""
+    if sort == Sort.PRICE_ASC:
+        return (Product.price_fen.asc(), Product.id.asc())
+    if sort == Sort.PRICE_DESC:
+        return (Product.price_fen.desc(), Product.id.desc())
+    if sort == Sort.NAME:
+        return (Product.name.asc(), Product.id.asc())
+    return (Product.created_at.desc(), Product.id.desc())
+
+
+def _card_loading() -> tuple[Any, ...]:
+    """Eager loading for product cards (producer and county, certificates, images) without N+1 queries."""
+    return (
+        selectinload(Product.producer).selectinload(Producer.county),
+        selectinload(Product.certifications),
+        selectinload(Product.images),
+    )
+
+
+def search_products(
+    session: Session, filters: SearchFilters, page: int = 1, per_page: int = 20, *, today: date | None = None
+) -> Page[Product]:
+    """One page of visible products matching ``filters`` (read-only; ``today`` is an Asia/Shanghai date)."""
+    query = filtered_products(filters, today).options(*_card_loading())
+    return paginate(session, query, page, per_page)
+
+
+def certificates_by_product(
+    products: Iterable[Product], today: date | None = None
+) -> dict[int, Certification]:
+    """The certificate valid on ``today`` of each product that has one, by product id."""
+    today = today or shanghai_date()
+    found = {}
+    for product in products:
+        cert = product.valid_certificate_on(today)
+        if cert is not None:
+            found[product.id] = cert
+    return found
+
+
+def certificate_state(
+    product: Product, today: date | None = None
+) -> tuple[CertificateState | None, Certification | None]:
+    """What to tell the public about ``product``'s certificate, and which certificate that is.
+
+    A valid certificate wins; otherwise the newest decided certificate tells whether it expired, was revoked
+    or is not valid yet. Applications under review and rejections are not shown (``(None, None)``).
+    """
+    today = today or shanghai_date()
+    valid = product.valid_certificate_on(today)
+    if valid is not None:
+        return CertificateState.VALID, valid
+    for cert in reversed(product.certifications):
+        if cert.status == CertificationStatus.REVOKED:
+            return CertificateState.REVOKED, cert
+        if cert.status == CertificationStatus.CERTIFIED and cert.valid_to is not None:
+            if cert.valid_to < today:
+                return CertificateState.EXPIRED, cert
+            return CertificateState.NOT_YET_VALID, cert
+    return None, None
+
+
+def visible_product(session: Session, product_id: int) -> Product | None:
+    """The product with this id if buyers may see it, else ``None`` (also for ids out of range)."""
+    if not 0 < product_id <= MAX_INT:
+        return None
+    query = visible_products().where(Product.id == product_id)
+    options = (
+        selectinload(Product.tiers),
+        selectinload(Product.quality_marks),
+        *_card_loading(),
+    )
+    return session.scalar(query.options(*options))
+
+
+def approved_producer(session: Session, producer_id: int) -> Producer | None:
+    """The producer with this id if it is approved (public), else ``None``."""
+    if not 0 < producer_id <= MAX_INT:
+        return None
+    return session.scalar(
+        select(Producer).where(Producer.id == producer_id, Producer.status == ProducerStatus.APPROVED)
+    )
+
+
+def products_of(session: Session, producer: Producer, limit: int | None = None) -> list[Product]:
+    """The visible products of ``producer``, newest first."""
+    query = visible_products().where(Product.producer_id == producer.id)
+    query = query.order_by(*_ordering(Sort.NEWEST)).options(*_card_loading()).limit(limit)
+    return list(session.scalars(query))
+
+
+def producers_in_county(session: Session, county: Region) -> list[Producer]:
+    """The approved producers of ``county``, by name."""
+    return list(
+        session.scalars(
+            select(Producer)
+            .where(Producer.county_id == county.id, Producer.status == ProducerStatus.APPROVED)
+            .order_by(Producer.name, Producer.id)
+        )
+    )
+
+
+def certified_query(
+    county_code: str | None = None,
+    q: str | None = None,
+    category: Category | None = None,
+    today: date | None = None,
+) -> Select[tuple[Certification]]:
+    """The SELECT behind the public list: certificates valid ``today`` of visible products, filtered.
+
+    Ordered by county code, producer name, product name and certificate number.
+    """
+    today = today or shanghai_date()
+    query = (
+        select(Certification)
+        .join(Certification.product)
+        .join(Product.producer)
+        .join(Region, Region.id == Producer.county_id)
+        .where(
+            valid_certificate_clause(today),
+            Product.is_active.is_(True),
+            Producer.status == ProducerStatus.APPROVED,
+        )
+    )
+    if county_code:
+        query = query.where(Region.code == county_code)
+    if category is not None:
+        query = query.where(Product.category == category)
+    for term in search_terms(q):
+        query = query.where(
+            or_(_matches_term(term), Certification.certificate_no.ilike(like_pattern(term), escape="\\"))
+        )
+    order = (Region.code, Producer.name, Product.name, Certification.certificate_no, Certification.id)
+    return query.order_by(*order).options(
+        selectinload(Certification.product).selectinload(Product.producer).selectinload(Producer.county)
+    )
+
+
+def certified_list(
+    session: Session,
+    county_code: str | None = None,
+    q: str | None = None,
+    category: Category | None = None,
+    *,
+    today: date | None = None,
+) -> list[Certification]:
+    """Every certificate of the public list (公示) matching the filters; see :func:`certified_query`."""
+    return list(session.scalars(certified_query(county_code, q, category, today)))
+
+
+def count_certified(session: Session, county_code: str | None = None, *, today: date | None = None) -> int:
+    """How many certificates the public list shows (for a county, or overall)."""
+    query = certified_query(county_code, today=today).order_by(None)
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0

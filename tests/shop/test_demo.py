@@ -1,0 +1,167 @@
+"""The demo data: real-looking sellers of three counties, valid codes, dated certificates, drawn pictures."""
+
+from __future__ import annotations
+
+import functools
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from catalog.models import MemberRole, Producer, ProducerKind, ProducerStatus
+from catalog.product_models import (
+    Category,
+    Certification,
+    CertificationStatus,
+    PriceTier,
+    Product,
+    ProductImage,
+    QualityMark,
+    QualityMarkKind,
+    Unit,
+)
+from catalog.validators import validate_credit_code, validate_gtin14
+from core.clock import shanghai_date
+from core.models import User
+from shop import demo_images
+from shop.demo import seed_demo
+from shop.demo_catalog import DEMO_PRODUCERS
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash the seven demo passwords cheaply: scrypt would make every seeding here take a second longer."""
+    monkeypatch.setattr(
+        "core.models.generate_password_hash",
+        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"),
+    )
+
+
+COUNTED = (User, Producer, Product, PriceTier, QualityMark, Certification, ProductImage)
+
+
+def _counts(db: Session) -> dict[str, int]:
+    """How many rows of each demo-relevant model exist."""
+    return {model.__name__: db.scalar(select(func.count()).select_from(model)) or 0 for model in COUNTED}
+
+
+def _demo_products(db: Session) -> list[Product]:
+    """The products of the demo producers."""
+    names = [spec.name for spec in DEMO_PRODUCERS]
+    return list(db.scalars(select(Product).join(Producer).where(Producer.name.in_(names))))
+
+
+def test_seeding_twice_changes_nothing(db: Session) -> None:
+    seed_demo(db)
+    first = _counts(db)
+    seed_demo(db)
+    assert _counts(db) == first
+    assert first["Product"] >= sum(len(spec.products) for spec in DEMO_PRODUCERS)
+    assert first["ProductImage"] == 0  # no upload_dir, no pictures
+
+
+def test_every_organisation_has_a_valid_credit_code_and_households_a_phone(db: Session) -> None:
+    seed_demo(db)
+    producers = list(db.scalars(select(Producer).where(Producer.name.in_([s.name for s in DEMO_PRODUCERS]))))
+    assert len(producers) == len(DEMO_PRODUCERS)
+    for producer in producers:
+        if producer.kind.is_organisation:
+            assert producer.credit_code is not None
+            assert validate_credit_code(producer.credit_code) == producer.credit_code
+            assert producer.credit_code[2:8] == producer.county.code
+        else:
+            assert producer.credit_code is None and producer.contact_phone
+
+
+def test_every_gtin_validates(db: Session) -> None:
+    seed_demo(db)
+    gtins = [p.gtin for p in _demo_products(db) if p.gtin]
+    assert len(gtins) >= 5
+    assert all(validate_gtin14(gtin) == gtin and gtin.startswith("069") for gtin in gtins)
+
+
+def test_certificates_are_dated_relative_to_today(db: Session) -> None:
+    seed_demo(db)
+    today = shanghai_date()
+    certs = [c for p in _demo_products(db) for c in p.certifications]
+    certified = [c for c in certs if c.status == CertificationStatus.CERTIFIED]
+    expiring = [c for c in certified if today <= c.valid_to <= today + timedelta(days=10)]
+    expired = [c for c in certified if c.valid_to < today]
+    assert len(expiring) == 1 and expiring[0].product.is_active
+    assert expiring[0].product.valid_certificate_on(today) is expiring[0]
+    assert len(expired) == 1 and expired[0].product.valid_certificate_on(today) is None
+    assert sum(c.is_valid_on(today) for c in certified) >= len(certified) - 1
+    for cert in certified:
+        assert (cert.valid_to - cert.valid_from).days == 364  # one year, both ends counted
+        assert cert.certificate_no and cert.authority and cert.decided_at and cert.decided_by
+        assert cert.decided_by.reviews_county(cert.product.producer.county)
+    pending = [c for c in certs if c.status == CertificationStatus.APPLIED]
+    assert len(pending) == 1 and pending[0].decided_at is None and pending[0].certificate_no is None
+
+
+def test_all_three_counties_have_approved_sellers_and_a_household_waits_for_review(db: Session) -> None:
+    seed_demo(db)
+    products = _demo_products(db)
+    approved = {p.producer.county.code for p in products if p.producer.status == ProducerStatus.APPROVED}
+    assert approved == {"653122", "653131", "500229"}
+    pending = [p for p in products if p.producer.status == ProducerStatus.PENDING]
+    assert pending and all(p.producer.kind == ProducerKind.HOUSEHOLD for p in pending)
+    for producer in {p.producer for p in products if p.producer.is_approved}:
+        assert producer.decided_at is not None and producer.township is not None
+        assert producer.households_total > 0 and producer.linkage_modes
+
+
+def test_the_demo_producer_owns_the_shule_cooperative(db: Session) -> None:
+    seed_demo(db)
+    seed_demo(db)
+    coop = db.scalar(select(Producer).where(Producer.name == "疏勒县绿源蔬菜种植农民专业合作社"))
+    assert coop is not None and coop.is_approved
+    assert [(m.user.email, m.role) for m in coop.members] == [("producer@demo.bangfu.cn", MemberRole.OWNER)]
+    assert {p.brand for p in coop.products} == {"疏勒蔬菜"}
+
+
+def test_yak_jerky_and_yak_meat_are_listed_as_the_plans_describe(db: Session) -> None:
+    seed_demo(db)
+    jerky = db.scalar(select(Product).where(Product.name == "塔县有机牦牛肉干"))
+    assert jerky is not None and "牦牛" in jerky.name
+    assert jerky.unit == Unit.BOX and jerky.net_weight_g == 250
+    meat = db.scalar(select(Product).where(Product.name.contains("有机牦牛肉"), Product.unit == Unit.KG))
+    assert meat is not None and meat.price_fen == 12800 and meat.is_cold_chain
+    assert meat.unit_price_for(200) < meat.unit_price_for(50) < meat.price_fen
+    assert [m.kind for m in meat.quality_marks] == [QualityMarkKind.ORGANIC]
+    pork = db.scalar(select(Product).where(Product.name == "城口老腊肉"))
+    assert pork is not None and pork.brand == "大巴山硒谷"
+    assert pork.quality_marks[0].kind == QualityMarkKind.GEOGRAPHICAL_INDICATION
+
+
+def test_pictures_are_drawn_once(db: Session, tmp_path: Path) -> None:
+    started = time.perf_counter()
+    seed_demo(db, upload_dir=tmp_path)
+    elapsed = time.perf_counter() - started
+    products = _demo_products(db)
+    assert all(len(p.images) == 1 for p in products)
+    producers = {p.producer for p in products}
+    assert all(p.logo_key for p in producers if p.kind.is_organisation)
+    keys = [p.images[0].key for p in products] + [p.logo_key for p in producers if p.logo_key]
+    for key in keys:
+        with Image.open(tmp_path / f"{key}_card.webp") as image:
+            assert image.format == "WEBP"
+    files = sorted(tmp_path.iterdir())
+    assert len(files) == 4 * len(keys)
+
+    seed_demo(db, upload_dir=tmp_path)
+    assert sorted(tmp_path.iterdir()) == files
+    assert db.scalar(select(func.count()).select_from(ProductImage)) == len(products)
+    assert elapsed < 15, f"seeding with pictures took {elapsed:.1f} s"
+
+
+def test_pictures_are_drawn_without_the_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo_images, "FONT_PATH", Path("/nonexistent/font.ttc"))
+    png = demo_images.product_image("塔县有机牦牛肉干", Category.PROCESSED, "yak")
+    assert png.startswith(b"\x89PNG")
+    assert demo_images.logo_image("帕米尔", "yak").startswith(b"\x89PNG")
