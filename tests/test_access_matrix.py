@@ -50,6 +50,9 @@ def test_access(endpoint: str, world: World, as_user: Callable[[User | None], Fl
         client = as_user(world.users[persona])
         response = client.open(url, method=method, data=data or None)
         got[persona] = response.status_code
+        if response.status_code == 200 and response.mimetype == "text/html":
+            page = response.get_data(as_text=True)
+            assert '="None"' not in page, f"{url} renders a None attribute for {persona}"
         if response.status_code == 302 and persona == "anonymous" and method == "GET":
             assert "/account/login" in response.headers["Location"]
         response.close()

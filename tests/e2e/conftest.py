@@ -6,6 +6,7 @@ for real. A screenshot of the page is saved under test-artifacts/ when a journey
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,12 +39,22 @@ DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def live_port() -> int:
+    """A free loopback port for the live server (known before the app is built, for its public URL)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory, live_port: int) -> Iterator[Flask]:
     """A fresh install: migrated, seeded with the demo, CSRF and everything else on as in production."""
     tmp_dir = tmp_path_factory.mktemp("live")
     url = database_url(tmp_dir / "live.sqlite3", suffix="_e2e")
     reset_database(url)
-    app = create_app(base_config(url, str(tmp_dir)))
+    config = base_config(url, str(tmp_dir))
+    config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{live_port}"  # QR codes on labels lead to this server
+    app = create_app(config)
     engine = app.extensions["db"].engine
     upgrade(engine)
     with Session(engine) as session:
@@ -54,9 +65,9 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 @pytest.fixture(scope="session")
-def live_server(live_app: Flask) -> Iterator[str]:
+def live_server(live_app: Flask, live_port: int) -> Iterator[str]:
     """The base URL of the app served by a threaded WSGI server on a free loopback port."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", live_port, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
