@@ -29,6 +29,7 @@ from core import accounts
 from core.clock import SHANGHAI, shanghai_date
 from core.models import Region, User
 from core.regions import get_region, seed_regions
+from shop.demo_batches import seed_batches
 from shop.demo_catalog import AUTHORITIES, DEMO_PRODUCERS, CertPlan, CertSpec, ProducerSpec, ProductSpec
 from shop.demo_images import logo_image, product_image
 from shop.procurement.models import Institution, InstitutionKind, InstitutionMember, InstitutionRole
@@ -243,7 +244,7 @@ def seed_catalog(session: Session, users: dict[str, User], upload_dir: Path | No
 
 
 def seed_demo(session: Session, *, upload_dir: Path | None = None) -> list[DemoAccount]:
-    """Create the regions, the demo accounts, their organisations and the demo catalogue; return the accounts.
+    """Create the regions, demo accounts, their organisations, the catalogue and batches; return the accounts.
 
     With ``upload_dir``, products and producers without pictures get generated ones. Does not commit.
     """
@@ -266,4 +267,5 @@ def seed_demo(session: Session, *, upload_dir: Path | None = None) -> list[DemoA
         session.add(institution)
     session.flush()
     seed_catalog(session, users, upload_dir)
+    seed_batches(session, users["admin@demo.bangfu.cn"])
     return list(DEMO_ACCOUNTS)

@@ -31,6 +31,8 @@ from core.models import User
 from shop import demo_images
 from shop.demo import seed_demo
 from shop.demo_catalog import DEMO_PRODUCERS
+from traceability.chain import verify_chain
+from traceability.models import Batch, EventKind, TraceEvent
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +44,7 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
-COUNTED = (User, Producer, Product, PriceTier, QualityMark, Certification, ProductImage)
+COUNTED = (User, Producer, Product, PriceTier, QualityMark, Certification, ProductImage, Batch, TraceEvent)
 
 
 def _counts(db: Session) -> dict[str, int]:
@@ -165,3 +167,16 @@ def test_pictures_are_drawn_without_the_cjk_font(monkeypatch: pytest.MonkeyPatch
     png = demo_images.product_image("塔县有机牦牛肉干", Category.PROCESSED, "yak")
     assert png.startswith(b"\x89PNG")
     assert demo_images.logo_image("帕米尔", "yak").startswith(b"\x89PNG")
+
+
+def test_demo_batches_are_in_stock_with_verified_chains_and_one_recall(db: Session) -> None:
+    seed_demo(db)
+    batches = list(db.scalars(select(Batch)))
+    assert len(batches) >= 12
+    for batch in batches:
+        assert verify_chain(batch.events, batch.lot_code, batch.head_hash).valid
+        assert batch.compliance is not None
+    recalled = [b for b in batches if b.is_recalled]
+    assert [b.product.name for b in recalled] == ["疏勒西红柿"]
+    shipped = [b for b in batches if any(e.kind == EventKind.SHIPPING for e in b.events)]
+    assert len(shipped) == len(batches)
