@@ -4,6 +4,9 @@ from catalog.models import Producer, ProducerInvitation, ProducerMember
 from catalog.product_models import Certification, PriceTier, Product, ProductImage, QualityMark
 from core.audit import AuditEntry
 from core.models import Region, User
+from shop.notifications.models import Notification
+from shop.orders.models import Allocation, CartItem, Checkout, Order, OrderLine, Rating, ShippingRule
+from shop.payments.models import Payment, Refund, RefundLine, StripeEvent
 from shop.procurement.models import Institution, InstitutionMember
 from traceability.models import (
     Batch,
@@ -16,14 +19,21 @@ from traceability.models import (
 )
 
 __all__ = [
+    "Allocation",
     "AuditEntry",
     "Batch",
     "BatchLink",
+    "CartItem",
     "Certification",
+    "Checkout",
     "ComplianceCertificate",
     "DailyDigest",
     "Institution",
     "InstitutionMember",
+    "Notification",
+    "Order",
+    "OrderLine",
+    "Payment",
     "PriceTier",
     "Producer",
     "ProducerInvitation",
@@ -31,9 +41,14 @@ __all__ = [
     "Product",
     "ProductImage",
     "QualityMark",
+    "Rating",
+    "Refund",
+    "RefundLine",
     "Region",
     "SerialScan",
     "SerialUnit",
+    "ShippingRule",
+    "StripeEvent",
     "TraceEvent",
     "User",
 ]

@@ -1,0 +1,1 @@
+"""Consumer orders: cart, checkout, stock reservation, fulfilment, refunds and ratings."""

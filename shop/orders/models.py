@@ -1,0 +1,272 @@
+"""Carts, checkouts (one payment), orders (one per producer), their lines and batch allocations.
+
+An order's state changes only through its methods, which raise :class:`core.errors.InvalidTransition` for
+moves the state machine does not allow: pending_payment → paid → shipped → received → completed, plus
+cancelled and refunded.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.models import Producer
+from catalog.product_models import Product
+from core.db import Base, UTCDateTime, str_enum, utcnow
+from core.errors import InvalidTransition
+from core.models import User
+from traceability.models import Batch
+
+
+class OrderStatus(enum.StrEnum):
+    """Where an order stands."""
+
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    RECEIVED = "received"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+class PaymentMethod(enum.StrEnum):
+    """How a checkout is paid: through Stripe (card, Alipay, WeChat Pay) or offline."""
+
+    STRIPE = "stripe"
+    BANK_TRANSFER = "bank_transfer"
+    CASH_ON_DELIVERY = "cash_on_delivery"
+
+    @property
+    def is_offline(self) -> bool:
+        """Offline payments are confirmed by the producer."""
+        return self is not PaymentMethod.STRIPE
+
+
+#: Allowed moves of the order state machine.
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
+    OrderStatus.PAID: frozenset({OrderStatus.SHIPPED, OrderStatus.REFUNDED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.RECEIVED, OrderStatus.REFUNDED}),
+    OrderStatus.RECEIVED: frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED}),
+    OrderStatus.COMPLETED: frozenset({OrderStatus.REFUNDED}),
+    OrderStatus.CANCELLED: frozenset(),
+    OrderStatus.REFUNDED: frozenset(),
+}
+
+
+class CartItem(Base):
+    """A product and quantity in a signed-in buyer's cart (anonymous carts live in the session cookie)."""
+
+    __tablename__ = "shop_cart_item"
+    __table_args__ = (UniqueConstraint("user_id", "product_id"), CheckConstraint("quantity > 0", name="qty"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("catalog_product.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship()
+
+
+class ShippingRule(Base):
+    """A producer's shipping fee: flat per order, free from an order value on, and provinces not served."""
+
+    __tablename__ = "shop_shipping_rule"
+    __table_args__ = (CheckConstraint("flat_fee_fen >= 0", name="fee_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_producer.id", ondelete="CASCADE"), unique=True
+    )
+    flat_fee_fen: Mapped[int] = mapped_column(Integer, default=0)
+    free_above_fen: Mapped[int | None] = mapped_column(Integer)
+    #: Division codes (6 digits) of provinces this producer does not ship to.
+    excluded_provinces: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    producer: Mapped[Producer] = relationship()
+
+
+class Checkout(Base):
+    """One payment covering the orders (one per producer) placed together."""
+
+    __tablename__ = "shop_checkout"
+    __table_args__ = (CheckConstraint("total_fen > 0", name="total_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"), index=True)
+    method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, 24))
+    total_fen: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    #: A client-chosen key: repeating the same checkout submission returns the same checkout.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Bank-transfer reference the buyer writes on the transfer (offline methods).
+    payment_reference: Mapped[str | None] = mapped_column(String(32), unique=True)
+    stripe_payment_intent: Mapped[str | None] = mapped_column(String(64), unique=True)
+    reserved_until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    buyer: Mapped[User] = relationship()
+    orders: Mapped[list[Order]] = relationship(back_populates="checkout", order_by="Order.id")
+
+
+class Order(Base):
+    """What one buyer ordered from one producer; lines draw from batches."""
+
+    __tablename__ = "shop_order"
+    __table_args__ = (
+        CheckConstraint("subtotal_fen >= 0 AND shipping_fen >= 0 AND refunded_fen >= 0", name="amounts"),
+        CheckConstraint("refunded_fen <= subtotal_fen + shipping_fen", name="refund_within_total"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Readable over the phone: digits in groups, e.g. 2611 2348 0517.
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    checkout_id: Mapped[int] = mapped_column(ForeignKey("shop_checkout.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("catalog_producer.id"), index=True)
+    status: Mapped[OrderStatus] = mapped_column(
+        str_enum(OrderStatus, 24), default=OrderStatus.PENDING_PAYMENT, index=True
+    )
+    recipient: Mapped[str] = mapped_column(String(60))
+    mobile: Mapped[str] = mapped_column(String(11))
+    province: Mapped[str] = mapped_column(String(40))
+    province_code: Mapped[str | None] = mapped_column(String(6))
+    city: Mapped[str] = mapped_column(String(40))
+    district: Mapped[str] = mapped_column(String(40))
+    address_detail: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(String(500))
+    subtotal_fen: Mapped[int] = mapped_column(Integer)
+    shipping_fen: Mapped[int] = mapped_column(Integer, default=0)
+    refunded_fen: Mapped[int] = mapped_column(Integer, default=0)
+    carrier: Mapped[str | None] = mapped_column(String(60))
+    tracking_number: Mapped[str | None] = mapped_column(String(60))
+    #: Set when a batch this order drew from was recalled.
+    recall_notice: Mapped[str | None] = mapped_column(Text)
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+
+    checkout: Mapped[Checkout] = relationship(back_populates="orders")
+    buyer: Mapped[User] = relationship()
+    producer: Mapped[Producer] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="order", order_by="OrderLine.id")
+
+    @property
+    def total_fen(self) -> int:
+        """What the buyer pays for this order: goods plus shipping."""
+        return self.subtotal_fen + self.shipping_fen
+
+    def _move(self, target: OrderStatus) -> None:
+        if target not in TRANSITIONS[self.status]:
+            raise InvalidTransition()
+        self.status = target
+
+    def mark_paid(self) -> None:
+        """pending_payment → paid."""
+        self._move(OrderStatus.PAID)
+        self.paid_at = utcnow()
+
+    def mark_shipped(self, carrier: str, tracking_number: str) -> None:
+        """paid → shipped, with the carrier and tracking number."""
+        self._move(OrderStatus.SHIPPED)
+        self.carrier, self.tracking_number = carrier, tracking_number
+        self.shipped_at = utcnow()
+
+    def mark_received(self) -> None:
+        """shipped → received (the buyer confirms)."""
+        self._move(OrderStatus.RECEIVED)
+        self.received_at = utcnow()
+
+    def mark_completed(self) -> None:
+        """received → completed."""
+        self._move(OrderStatus.COMPLETED)
+        self.completed_at = utcnow()
+
+    def cancel(self, reason: str) -> None:
+        """pending_payment → cancelled (unpaid orders only; paid ones are refunded instead)."""
+        self._move(OrderStatus.CANCELLED)
+        self.cancelled_at = utcnow()
+        self.cancel_reason = reason
+
+    def mark_refunded(self) -> None:
+        """Any paid state → refunded (once everything has been refunded)."""
+        self._move(OrderStatus.REFUNDED)
+
+
+class OrderLine(Base):
+    """A product, quantity and unit price (tiers applied) of an order; prices are snapshots."""
+
+    __tablename__ = "shop_order_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0 AND unit_price_fen > 0", name="values_positive"),
+        CheckConstraint("refunded_quantity >= 0 AND refunded_quantity <= quantity", name="refund_within_qty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("catalog_product.id"), index=True)
+    product_name: Mapped[str] = mapped_column(String(120))
+    unit: Mapped[str] = mapped_column(String(8))
+    unit_price_fen: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    refunded_quantity: Mapped[int] = mapped_column(Integer, default=0)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship()
+    allocations: Mapped[list[Allocation]] = relationship(back_populates="line", order_by="Allocation.id")
+
+    @property
+    def total_fen(self) -> int:
+        """Quantity × unit price."""
+        return self.quantity * self.unit_price_fen
+
+
+class Allocation(Base):
+    """Units of an order line drawn from one batch (so every unit sold has its QR trail)."""
+
+    __tablename__ = "shop_allocation"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="qty_positive"),
+        CheckConstraint("returned_quantity >= 0 AND returned_quantity <= quantity", name="returned_within"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("shop_order_line.id", ondelete="CASCADE"), index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("traceability_batch.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    #: Units given back to the batch (expired reservation, cancellation, refund before shipping).
+    returned_quantity: Mapped[int] = mapped_column(Integer, default=0)
+
+    line: Mapped[OrderLine] = relationship(back_populates="allocations")
+    batch: Mapped[Batch] = relationship()
+
+
+class Rating(Base):
+    """A buyer's rating of a product and its producer after receipt (one per order line)."""
+
+    __tablename__ = "shop_rating"
+    __table_args__ = (
+        UniqueConstraint("line_id"),
+        CheckConstraint("product_stars BETWEEN 1 AND 5 AND producer_stars BETWEEN 1 AND 5", name="stars"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("shop_order_line.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("catalog_product.id"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("catalog_producer.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"))
+    product_stars: Mapped[int] = mapped_column(Integer)
+    producer_stars: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

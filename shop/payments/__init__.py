@@ -1,0 +1,1 @@
+"""Payments: Stripe PaymentIntents (card, Alipay, WeChat Pay) behind one seam, offline methods and refunds."""
