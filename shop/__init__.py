@@ -19,6 +19,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from core.config import load_config
     from shop import cli as shop_cli
     from shop import views
+    from shop.notifications import views as inbox_views
+    from shop.orders import cart_views, order_views, producer_order_views
+    from shop.payments import views as payment_views
     from shop.procurement import views as procurement_views
     from traceability import views as traceability_views
 
@@ -52,4 +55,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     catalog_views.init_app(app)
     traceability_views.init_app(app)
     procurement_views.init_app(app)
+    for feature in (cart_views, payment_views, order_views, producer_order_views, inbox_views):
+        feature.init_app(app)
     return app
