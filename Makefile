@@ -19,9 +19,15 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $(VENV)/.installed $@
 
+## localstripe (a stateful fake Stripe server for the payment tests) pins its own aiohttp: a venv of its own.
+LOCALSTRIPE := .venv-localstripe/bin/localstripe
+$(LOCALSTRIPE):
+	$(PYTHON) -m venv .venv-localstripe
+	.venv-localstripe/bin/pip install -q "localstripe>=1.15,<2"
+
 install: $(VENV)/.installed translations
 
-install-dev: $(VENV)/.installed-dev translations
+install-dev: $(VENV)/.installed-dev translations $(LOCALSTRIPE)
 
 ## Compile the message catalogs (.po -> .mo); the .mo files are build output, not committed.
 translations: $(VENV)/.installed
@@ -62,4 +68,4 @@ test:
 	$(MAKE) test-postgres
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .venv-localstripe *.egg-info .pytest_cache .mypy_cache .ruff_cache test-artifacts

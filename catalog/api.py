@@ -227,7 +227,7 @@ def product(product_id: int) -> ResponseReturnValue:
     found = search.visible_product(db_session, product_id)
     if found is None:
         raise ProductNotFound(id=product_id)
-    state, cert = search.certificate_state(found)
+    state, cert = search.public_certificate_state(found)
     stock = stock_by_product(db_session, [found])[found.id]
     data = _summary(found, cert if state == search.CertificateState.VALID else None, stock)
     data.update(

@@ -169,7 +169,7 @@ def product(product_id: int) -> ResponseReturnValue:
     found = search.visible_product(db_session, product_id)
     if found is None:
         abort(404)
-    state, cert = search.certificate_state(found)
+    state, cert = search.public_certificate_state(found)
     stock = stock_by_product(db_session, [found])[found.id]
     return render_template(
         "catalog/product.html",

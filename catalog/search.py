@@ -185,7 +185,7 @@ def certificates_by_product(
     return found
 
 
-def certificate_state(
+def public_certificate_state(
     product: Product, today: date | None = None
 ) -> tuple[CertificateState | None, Certification | None]:
     """What to tell the public about ``product``'s certificate, and which certificate that is.

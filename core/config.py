@@ -54,6 +54,30 @@ class DefaultConfig:
     SERIAL_MAX_CHECKS = 20
     SERIAL_MAX_NETWORKS = 3
 
+    #: Minutes a checkout holds its stock before unpaid orders are cancelled and the units released.
+    RESERVATION_MINUTES = 30
+
+    #: Stripe (card, Alipay, WeChat Pay). Empty secret key: Stripe is off and only offline methods are offered.
+    STRIPE_SECRET_KEY = ""
+    STRIPE_WEBHOOK_SECRET = ""
+    #: Only for tests against localstripe; empty means Stripe's own API.
+    STRIPE_API_BASE = ""
+    STRIPE_PAYMENT_METHOD_TYPES = ("card", "alipay", "wechat_pay")
+
+    #: Where buyers paying by bank transfer send the money (shown with the checkout's reference code).
+    BANK_NAME = "中国农业银行城口县支行"
+    BANK_ACCOUNT_NAME = "消费帮扶商城运营中心"
+    BANK_ACCOUNT_NUMBER = "6228 4801 2345 6789 012"
+
+    #: Outgoing e-mail; an empty MAIL_SERVER keeps notifications in the inbox only.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_FROM = "消费帮扶商城 <noreply@bangfu.example.cn>"
+
     #: How many reverse proxies (nginx) sit in front; their X-Forwarded-For/-Proto are trusted. 0: none.
     PROXY_FIX_X_FOR = 0
 

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Producer
 from catalog.product_models import Certification, Product
-from catalog.search import certificate_state
+from catalog.search import public_certificate_state
 from core.clock import shanghai_date
 from core.models import Region, RegionLevel
 from traceability.chain import ChainStatus, verify_chain
@@ -331,7 +331,7 @@ def assemble(
     """Gather every public fact about ``batch``: events loaded fresh and their chain verified. Read-only."""
     today = today or shanghai_date()
     events = stored_events(session, batch)
-    state, cert = certificate_state(batch.product, today)
+    state, cert = public_certificate_state(batch.product, today)
     return TraceData(
         batch=batch,
         trace_url=trace_url(base_url, batch),

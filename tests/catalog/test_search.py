@@ -231,14 +231,14 @@ def test_certificate_state_tells_valid_expired_and_revoked(
     make_certificate(db, revoked, status=CertificationStatus.REVOKED)
     applied = make_product(producer)
     make_certificate(db, applied, status=CertificationStatus.APPLIED)
-    assert search.certificate_state(valid)[0] == CertificateState.VALID
-    assert search.certificate_state(expired) == (CertificateState.EXPIRED, cert)
-    assert search.certificate_state(revoked)[0] == CertificateState.REVOKED
-    assert search.certificate_state(applied) == (None, None)
-    assert search.certificate_state(make_product(producer)) == (None, None)
+    assert search.public_certificate_state(valid)[0] == CertificateState.VALID
+    assert search.public_certificate_state(expired) == (CertificateState.EXPIRED, cert)
+    assert search.public_certificate_state(revoked)[0] == CertificateState.REVOKED
+    assert search.public_certificate_state(applied) == (None, None)
+    assert search.public_certificate_state(make_product(producer)) == (None, None)
     renewed = make_certificate(db, expired)  # a new certificate makes it valid again
     db.expire(expired)
-    assert search.certificate_state(expired) == (CertificateState.VALID, renewed)
+    assert search.public_certificate_state(expired) == (CertificateState.VALID, renewed)
 
 
 def test_certified_list_filters_by_county_category_and_text(
