@@ -57,7 +57,7 @@ class DefaultConfig:
     #: Minutes a checkout holds its stock before unpaid orders are cancelled and the units released.
     RESERVATION_MINUTES = 30
 
-    #: Stripe (card, Alipay, WeChat Pay). Empty secret key: Stripe is off and only offline methods are offered.
+    #: Stripe (card, Alipay, WeChat Pay). An empty secret key turns Stripe off: only offline methods remain.
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""
     #: Only for tests against localstripe; empty means Stripe's own API.
