@@ -29,7 +29,7 @@ from core import accounts
 from core.clock import SHANGHAI, shanghai_date
 from core.models import Region, User
 from core.regions import get_region, seed_regions
-from shop.demo_batches import seed_batches
+from shop.demo_batches import seed_batches, seed_shipping_rules
 from shop.demo_catalog import AUTHORITIES, DEMO_PRODUCERS, CertPlan, CertSpec, ProducerSpec, ProductSpec
 from shop.demo_images import logo_image, product_image
 from shop.procurement.models import Institution, InstitutionKind, InstitutionMember, InstitutionRole
@@ -54,6 +54,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("reviewer", "reviewer.tashkurgan@demo.bangfu.cn", "塔县乡村振兴局审核员"),
     DemoAccount("reviewer", "reviewer.chengkou@demo.bangfu.cn", "城口县乡村振兴局审核员"),
     DemoAccount("producer", "producer@demo.bangfu.cn", "疏勒蔬菜合作社 负责人"),
+    DemoAccount("producer", "producer.chengkou@demo.bangfu.cn", "城口腊肉企业 负责人"),
     DemoAccount("institution", "buyer@demo.bangfu.cn", "临沂市机关食堂 采购员"),
     DemoAccount("consumer", "consumer@demo.bangfu.cn", "张晓梅"),
 )
@@ -268,4 +269,5 @@ def seed_demo(session: Session, *, upload_dir: Path | None = None) -> list[DemoA
     session.flush()
     seed_catalog(session, users, upload_dir)
     seed_batches(session, users["admin@demo.bangfu.cn"])
+    seed_shipping_rules(session)
     return list(DEMO_ACCOUNTS)

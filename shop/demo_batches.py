@@ -11,11 +11,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import ProducerStatus
+from catalog.models import Producer, ProducerStatus
 from catalog.product_models import Product
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
+from shop.orders.models import ShippingRule
 from traceability.batches import BatchData, ComplianceData, create_batch, record_event
 from traceability.models import Batch, ComplianceBasis, EventKind
 from traceability.recall import recall_batch
@@ -29,6 +30,27 @@ RECALL_DEMO_PRODUCT = "疏勒西红柿"
 def _actor(product: Product, admin: User) -> User:
     members = product.producer.members
     return members[0].user if members else admin
+
+
+def seed_shipping_rules(session: Session) -> int:
+    """Give each approved producer without one a shipping rule: ¥12 flat, free from ¥99; meat sellers don't
+    ship to Tibet (西藏, 540000) or Hainan (460000), where their cold chain does not reach."""
+    made = 0
+    for producer in session.scalars(select(Producer).where(Producer.status == ProducerStatus.APPROVED)):
+        if session.scalar(select(ShippingRule.id).where(ShippingRule.producer_id == producer.id)) is not None:
+            continue
+        sells_meat = any(p.category.is_meat for p in producer.products)
+        session.add(
+            ShippingRule(
+                producer_id=producer.id,
+                flat_fee_fen=1200,
+                free_above_fen=9900,
+                excluded_provinces=["540000", "460000"] if sells_meat else [],
+            )
+        )
+        made += 1
+    session.flush()
+    return made
 
 
 def seed_batches(session: Session, admin: User) -> int:

@@ -327,6 +327,7 @@ TASHKURGAN_TEA = ProducerSpec(
 CHENGKOU_PORK = ProducerSpec(
     name="城口县大巴山火炕腊肉食品有限公司",
     kind=ProducerKind.LEADING_ENTERPRISE,
+    owner_email="producer.chengkou@demo.bangfu.cn",
     county_code="500229",
     township_code="500229110",  # 咸宜镇
     village_code="500229110209",  # 李坪村

@@ -180,3 +180,15 @@ def test_demo_batches_are_in_stock_with_verified_chains_and_one_recall(db: Sessi
     assert [b.product.name for b in recalled] == ["疏勒西红柿"]
     shipped = [b for b in batches if any(e.kind == EventKind.SHIPPING for e in b.events)]
     assert len(shipped) == len(batches)
+
+
+def test_approved_producers_get_shipping_rules_and_meat_sellers_skip_far_provinces(db: Session) -> None:
+    from shop.orders.models import ShippingRule
+
+    seed_demo(db)
+    rules = {r.producer.name: r for r in db.scalars(select(ShippingRule))}
+    approved = db.scalars(select(Producer).where(Producer.status == ProducerStatus.APPROVED)).all()
+    assert set(rules) == {p.name for p in approved}
+    assert rules["城口县大巴山火炕腊肉食品有限公司"].excluded_provinces == ["540000", "460000"]
+    assert rules["疏勒县绿源蔬菜种植农民专业合作社"].excluded_provinces == []
+    assert all(r.flat_fee_fen == 1200 and r.free_above_fen == 9900 for r in rules.values())
