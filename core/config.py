@@ -56,6 +56,8 @@ class DefaultConfig:
 
     #: Minutes a checkout holds its stock before unpaid orders are cancelled and the units released.
     RESERVATION_MINUTES = 30
+    #: Bank transfers and cash on delivery are confirmed by hand: their orders hold stock for two days.
+    OFFLINE_RESERVATION_MINUTES = 2880
 
     #: Stripe (card, Alipay, WeChat Pay). An empty secret key turns Stripe off: only offline methods remain.
     STRIPE_SECRET_KEY = ""
@@ -77,6 +79,7 @@ class DefaultConfig:
     MAIL_USERNAME = ""
     MAIL_PASSWORD = ""
     MAIL_FROM = "消费帮扶商城 <noreply@bangfu.example.cn>"
+    MAIL_TIMEOUT = 10
 
     #: How many reverse proxies (nginx) sit in front; their X-Forwarded-For/-Proto are trusted. 0: none.
     PROXY_FIX_X_FOR = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, redirect, request, session
+from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import Babel, format_datetime, get_locale
 from flask_babel import gettext as _
@@ -23,6 +23,8 @@ __all__ = ["_", "_l", "babel", "bp", "format_fen", "init_app"]
 
 def select_locale() -> str:
     """Pick the signed-in user's choice, then the session's, then zh_CN (never the browser's guess)."""
+    if not has_request_context():  # CLI, cron, worker threads: no user, no session
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return str(current_user.locale)

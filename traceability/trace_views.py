@@ -63,6 +63,7 @@ BASIS_LABELS = {
 
 #: Labels of the structured event details shown on the page (``step``, ``unit`` and ``role`` shape the title).
 DETAIL_LABELS = {
+    "order": _l("Order number"),
     "quantity": _l("Quantity"),
     "quantity_used": _l("Quantity used"),
     "best_before": _l("Best before"),

@@ -1,0 +1,79 @@
+"""Named rules of paying and refunding; views turn them into a message and a status code."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from core.errors import DomainError
+
+
+class AlreadyPaid(DomainError):
+    """The checkout (or order) has been paid already."""
+
+    status = 409
+    message = _l("This checkout has already been paid.")
+
+
+class ReservationExpired(DomainError):
+    """The reservation ran out before payment; the orders are (or are about to be) cancelled."""
+
+    status = 409
+    message = _l(
+        "The reservation for this checkout has expired and its orders were cancelled. Please order again."
+    )
+
+
+class CardPaymentUnavailable(DomainError):
+    """Card payment on our own page: only for Stripe checkouts, and only with a Stripe test key."""
+
+    status = 404
+    message = _l("Card payment is not available for this checkout.")
+
+
+class PaymentProviderError(DomainError):
+    """Stripe could not be reached or refused the request; nothing was changed here."""
+
+    status = 502
+    message = _l("The payment provider could not complete the request: %(detail)s")
+
+
+class NotOfflinePayment(DomainError):
+    """Stripe payments are confirmed by Stripe, not by hand."""
+
+    status = 409
+    message = _l("This order is paid online; there is nothing to confirm by hand.")
+
+
+class AlreadyConfirmed(DomainError):
+    """The money for this order has been confirmed already."""
+
+    status = 409
+    message = _l("Payment for this order has already been confirmed.")
+
+
+class OrderNotPayable(DomainError):
+    """The order was cancelled (for example, its reservation expired) before the money was confirmed."""
+
+    status = 409
+    message = _l("This order was cancelled, so its payment cannot be confirmed.")
+
+
+class NotRefundable(DomainError):
+    """Only paid orders with money left to give back can be refunded."""
+
+    status = 409
+    message = _l("Only paid orders that have not been fully refunded can be refunded.")
+
+
+class NothingToRefund(DomainError):
+    """The refund covers no unit."""
+
+    status = 400
+    message = _l("Choose at least one unit to refund.")
+
+
+class RefundTooLarge(DomainError):
+    """More units than are left to refund on a line (or a line of another order)."""
+
+    status = 400
+    message = _l("At most %(left)s of %(product)s can still be refunded.")

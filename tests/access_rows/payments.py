@@ -1,0 +1,97 @@
+"""Access rows for paying (buyer), confirming offline money and refunds (producer, admin), the webhook."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from core.db import utcnow
+from shop.orders.models import Allocation, Checkout, Order, OrderLine, PaymentMethod
+from tests.access_rows import ADM, PERSONAS, C, P, World, everyone, only
+from tests.access_rows.batches import fresh_batch
+from traceability.batches import draw_stock
+
+_serial = itertools.count(1)
+
+
+def fresh_checkout(
+    w: World, method: PaymentMethod = PaymentMethod.BANK_TRANSFER, *, paid: bool = False
+) -> Checkout:
+    """The consumer persona buys 2 units of the producer persona's product (one order), built directly."""
+    batch = fresh_batch(w)
+    product, serial = w.objects["product"], next(_serial)
+    checkout = Checkout(
+        number=f"A{secrets.randbelow(10**9):09d}{serial:04d}",
+        buyer=w.users[C],
+        method=method,
+        total_fen=2 * product.price_fen,
+        idempotency_key=secrets.token_hex(16),
+        payment_reference=f"BF{secrets.token_hex(4).upper()}" if method.is_offline else None,
+        reserved_until=utcnow() + timedelta(minutes=30),
+    )
+    order = Order(
+        number=f"{secrets.randbelow(10**8):08d}{serial:04d}",
+        checkout=checkout,
+        buyer_id=w.users[C].id,
+        producer_id=product.producer_id,
+        recipient="张三",
+        mobile="13912345678",
+        province="山东省",
+        city="临沂市",
+        district="兰山区",
+        address_detail="沂蒙路 2 号",
+        subtotal_fen=2 * product.price_fen,
+    )
+    line = OrderLine(
+        order=order,
+        product_id=product.id,
+        product_name=product.name,
+        unit=str(product.unit),
+        unit_price_fen=product.price_fen,
+        quantity=2,
+    )
+    line.allocations.append(Allocation(batch_id=batch.id, quantity=2))
+    w.db.add(checkout)
+    draw_stock(w.db, batch, 2)
+    if paid:
+        order.mark_paid()
+    w.db.flush()
+    return checkout
+
+
+def order_url(suffix: str = "", **options: Any) -> Any:
+    """A builder for a page of a fresh order of the producer persona (one per persona: POSTs repeat)."""
+    return lambda w: f"/payments/orders/{fresh_checkout(w, **options).orders[0].id}{suffix}"
+
+
+CARD = {"number": "4242424242424242", "exp_month": "12", "exp_year": "2030", "cvc": "123"}
+
+#: endpoint → (method, path or path builder taking the world, form data, expected status per persona)
+ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
+    # only the buyer sees a checkout; everyone else is told it does not exist
+    "payments.pay": (
+        "GET",
+        lambda w: f"/payments/{fresh_checkout(w).number}",
+        {},
+        {p: 200 if p == C else 302 if p == "anonymous" else 404 for p in PERSONAS},
+    ),
+    # Stripe is not configured in the matrix's app, so the test-card endpoint does not exist for anyone
+    "payments.card": (
+        "POST",
+        lambda w: f"/payments/{fresh_checkout(w, PaymentMethod.STRIPE).number}/card",
+        CARD,
+        {p: 302 if p == "anonymous" else 404 for p in PERSONAS},
+    ),
+    "payments.order": ("GET", order_url(), {}, only((P, ADM))),
+    "payments.confirm_offline": ("POST", order_url("/confirm"), {}, only((P,), ok=302)),
+    "payments.refund": (
+        "POST",
+        order_url("/refund", paid=True),
+        {"reason": "买家取消", "everything": "1"},
+        only((P, ADM), ok=302),
+    ),
+    # authenticated by Stripe's signature, not by a session: unsigned posts are refused for everyone
+    "payments.stripe_webhook": ("POST", "/payments/stripe/webhook", {}, everyone(400)),
+}
