@@ -145,4 +145,6 @@ def ship(number: str) -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     """Register the producer's order pages."""
+    from shop.orders import shipping_views  # noqa: F401  (adds its route to bp; imports bp itself)
+
     app.register_blueprint(bp)

@@ -83,12 +83,12 @@ def producer_ships(browser: Browser, base: str, email: str, *, confirm_payment: 
     page.locator("main a[href*='/producer/orders/']").filter(has_text=re.compile(r"\d{4}")).first.click()
     order_url = page.url
     if confirm_payment:
-        page.get_by_role("button", name=re.compile("已收到货款|确认收款")).click()
+        page.locator("form[action$='/confirm'] button[type=submit]").click()
         expect(page.locator("main")).to_contain_text("已确认")
         page.goto(order_url)
     page.fill("#carrier", "顺丰速运")
     page.fill("#tracking_number", "SF" + email[:4].upper() + "20261123")
-    page.get_by_role("button", name=re.compile("发货")).click()
+    page.locator("form[action$='/ship'] button[type=submit]").click()
     expect(page.locator("main")).to_contain_text("顺丰速运")
     page.context.close()
 
