@@ -7,11 +7,8 @@ Expired reservations are released first on every cart and checkout page, and by 
 from __future__ import annotations
 
 import logging
-import random
 import secrets
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from flask import (
@@ -33,7 +30,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, user_logged_in
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -43,13 +39,13 @@ from core.db import db_session, utcnow
 from core.errors import DomainError
 from core.i18n import current_language
 from core.models import User
+from core.transactions import run_unit_of_work
 from shop.orders import cart as carts
 from shop.orders.checkout import (
     MAX_NOTE_LENGTH,
     RESERVATION_MINUTES,
     NoteTooLong,
     ProvinceNotServed,
-    is_transient,
     place_checkout,
     quote,
     readable_number,
@@ -65,10 +61,6 @@ log = logging.getLogger(__name__)
 CART_KEY = "cart"
 #: How long offline payments (bank transfer, cash on delivery) hold the goods, unless configured.
 OFFLINE_RESERVATION_MINUTES = 48 * 60
-#: Attempts at a unit of work the database refused only because of a concurrent one.
-ATTEMPTS = 4
-
-T = TypeVar("T")
 
 
 def _strip(value: str | None) -> str | None:
@@ -154,26 +146,6 @@ def _keep(items: dict[int, int]) -> None:
     """Store a visitor's cart in the session cookie (signed-in carts live in the database)."""
     if _buyer() is None:
         session[CART_KEY] = carts.session_data(items)
-
-
-def run_unit_of_work(work: Callable[[], T], session: Session | None = None) -> T:
-    """Run ``work`` and commit ``session`` (the request's by default), retrying transient refusals.
-
-    SQLite refuses a writer whose snapshot went stale because another writer committed first; PostgreSQL
-    may pick a deadlock victim. Both mean "try again": roll back, wait a moment, run ``work`` once more.
-    """
-    session = session if session is not None else db_session
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            result = work()
-            session.commit()
-            return result
-        except OperationalError as exc:
-            session.rollback()
-            if attempt == ATTEMPTS or not is_transient(exc):
-                raise
-            time.sleep(random.uniform(0.02, 0.1) * attempt)  # noqa: S311 (jitter, not security)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def release_on_access() -> None:
@@ -289,7 +261,8 @@ def _submit(form: CheckoutForm, items: dict[int, int], producer_ids: list[int]) 
             notes,
             now=utcnow(),
             reservation_minutes=reservation_minutes(method),
-        )
+        ),
+        db_session,
     )
 
 
@@ -391,7 +364,7 @@ def _merge_on_login(_app: Flask, user: User, **_extra: Any) -> None:
 @with_appcontext
 def release_reservations_command() -> None:
     """Cancel unpaid orders whose reservation ended and return their units to stock (run it from cron)."""
-    count = run_unit_of_work(lambda: release_expired(db_session, utcnow()))
+    count = run_unit_of_work(lambda: release_expired(db_session, utcnow()), db_session)
     click.echo(f"Released {count} expired reservation(s).")
 
 

@@ -22,8 +22,8 @@ from flask import current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, false, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog.product_models import Product
@@ -32,6 +32,7 @@ from core.db import utcnow
 from core.errors import DomainError
 from core.i18n import format_fen
 from core.models import User
+from core.transactions import claim_write_lock
 from shop.notifications.service import notify
 from shop.orders.cart import CartView, ProducerGroup, cart_view, out_of_stock
 from shop.orders.models import Allocation, CartItem, Checkout, Order, OrderLine, PaymentMethod, ShippingRule
@@ -183,28 +184,6 @@ def _new_reference(session: Session) -> str:
         reference = REFERENCE_PREFIX + generate_code(8)
         if session.scalar(select(Checkout.id).where(Checkout.payment_reference == reference)) is None:
             return reference
-
-
-def claim_write_lock(session: Session) -> None:
-    """On SQLite, take the database's write lock now, before reading anything.
-
-    SQLite has one writer at a time; a transaction that read first and writes later fails at once when
-    another writer committed in between. Taking the lock first makes concurrent checkouts wait their turn
-    instead. PostgreSQL needs nothing: its row locks and conditional updates do the work.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(update(Checkout).where(false()).values(id=Checkout.id))
-
-
-def is_transient(exc: DBAPIError) -> bool:
-    """Whether the database refused a transaction only because of a concurrent one (retrying may succeed).
-
-    SQLite: "database is locked" (SQLITE_BUSY); PostgreSQL: deadlock or serialization failure.
-    """
-    if getattr(exc.orig, "sqlstate", None) in ("40001", "40P01"):
-        return True
-    text = str(exc.orig).lower()
-    return "database is locked" in text or "database is busy" in text
 
 
 @contextmanager

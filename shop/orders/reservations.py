@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from core.db import utcnow
 from core.i18n import format_fen
+from core.transactions import claim_write_lock
 from shop.notifications.service import notify
-from shop.orders.checkout import claim_write_lock, in_language_of, readable_number
+from shop.orders.checkout import in_language_of, readable_number
 from shop.orders.models import Allocation, Checkout, Order, OrderStatus
 from traceability.batches import return_stock
 

@@ -7,10 +7,11 @@ from typing import Any, TypeVar
 import stripe
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import false, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.models import User
+from core.transactions import claim_write_lock
 from shop.notifications.service import notify
 from shop.orders.models import Checkout, Order
 from shop.payments.errors import PaymentProviderError
@@ -20,20 +21,10 @@ from shop.payments.models import Payment
 _M = TypeVar("_M", Checkout, Order)
 
 
-def _claim_sqlite_write_lock(session: Session) -> None:
-    """On SQLite, take the database's write lock before reading what we are about to change.
-
-    SQLite has one writer at a time and no row locks: a transaction that read first and writes later fails
-    when another writer committed in between. A no-op UPDATE makes concurrent payments wait their turn.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(update(Checkout).where(false()).values(id=Checkout.id))
-
-
 def lock_row(session: Session, model: type[_M], ident: int) -> _M:
     """Reload a checkout or order with a write lock (a row lock on PostgreSQL, the write lock on SQLite)."""
     session.flush()
-    _claim_sqlite_write_lock(session)
+    claim_write_lock(session)
     query = select(model).where(model.id == ident).with_for_update()
     return session.execute(query.execution_options(populate_existing=True)).scalar_one()
 

@@ -25,9 +25,9 @@ from core.clock import shanghai_date
 from core.db import make_engine, utcnow
 from core.models import User
 from core.regions import get_region
+from core.transactions import run_unit_of_work
 from shop.notifications.models import Notification
 from shop.orders.cart import OutOfStock
-from shop.orders.cart_views import run_unit_of_work
 from shop.orders.checkout import place_checkout
 from shop.orders.models import Allocation, CartItem, Checkout, Order, OrderLine, PaymentMethod
 from shop.orders.provinces import Address
