@@ -35,9 +35,9 @@ from core.clock import SHANGHAI
 from core.db import utcnow
 from core.models import Region
 from traceability.batches import DEFAULT_COMMITMENTS, MANUAL_EVENT_KINDS, BatchData, ComplianceData
+from traceability.display import BASIS_LABELS  # one wording for the workbench and the trace page
 from traceability.models import ComplianceBasis, EventKind
 from traceability.serials import MAX_SERIALS_PER_REQUEST
-from traceability.trace_views import BASIS_LABELS  # one wording for the workbench and the trace page
 
 MAX_BATCH_QUANTITY = 10_000_000
 REPORT_EXTENSIONS = ("jpg", "jpeg", "png", "webp")

@@ -48,12 +48,12 @@ from traceability.batches import (
     issue_compliance_certificate,
     record_event,
 )
+from traceability.display import BASIS_LABELS, EVENT_KIND_LABELS, event_details, event_title
 from traceability.links import trace_path
 from traceability.models import Batch, BatchStatus, EventKind, SerialUnit
 from traceability.processing import ProcessInput, ProcessOutput, children_of, parents_of, process_batches
 from traceability.processing_forms import ProcessingForm
 from traceability.recall import can_recall
-from traceability.trace_views import BASIS_LABELS, EVENT_KIND_LABELS, event_details, event_title
 
 bp = Blueprint("batches", __name__, url_prefix="/producer/batches")
 
