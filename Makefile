@@ -69,3 +69,8 @@ test:
 
 clean:
 	rm -rf $(VENV) .venv-localstripe *.egg-info .pytest_cache .mypy_cache .ruff_cache test-artifacts
+
+## Load benchmarks (issue 9) on SQLite and a throwaway PostgreSQL: writes bench/results.json and bench/results.md.
+bench: install-dev
+	scripts/install-system-deps
+	scripts/with-postgres $(BIN)/python -m bench.run --database all

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import db_session
 from core.errors import NotFound
+from core.transactions import claim_write_lock, run_unit_of_work
 from traceability import epcis, trace_data
 from traceability.digest import check_digests, publish_digests
 from traceability.display import (
@@ -28,7 +29,7 @@ from traceability.display import (
 )
 from traceability.links import qr_png, trace_url
 from traceability.models import Batch, SerialUnit
-from traceability.serials import assess, network_key
+from traceability.serials import SerialAssessment, assess, network_key
 
 bp = Blueprint("trace", __name__)
 
@@ -76,16 +77,23 @@ def _wanted() -> str:
 def _respond(batch: Batch, unit: SerialUnit | None = None) -> ResponseReturnValue:
     """Count the visit (and the serial check), then answer in the representation asked for."""
     config = current_app.config
-    counting = request.method == "GET"
-    visits = trace_data.count_visit(db_session, batch) if counting else batch.visit_count
-    assessment = None
-    if unit is not None:
+    limits = {"max_checks": config["SERIAL_MAX_CHECKS"], "max_networks": config["SERIAL_MAX_NETWORKS"]}
+    visits, assessment = batch.visit_count, None
+    if request.method == "GET":
         key = network_key(request.remote_addr or "", str(config["SECRET_KEY"]))
-        limits = {"max_checks": config["SERIAL_MAX_CHECKS"], "max_networks": config["SERIAL_MAX_NETWORKS"]}
-        if counting:
-            assessment = trace_data.check_serial(db_session, unit, key, **limits)
-        else:
-            assessment = assess(db_session, unit, **limits)
+
+        def count() -> tuple[int, SerialAssessment | None]:
+            # A short write of its own, lock first: many scanners at once queue on SQLite instead of failing
+            # on a stale read snapshot, and hold PostgreSQL's row lock only for the increment.
+            claim_write_lock(db_session)
+            counted = trace_data.count_visit(db_session, batch)
+            checked = trace_data.check_serial(db_session, unit, key, **limits) if unit is not None else None
+            return counted, checked
+
+        db_session.commit()  # end the read that found the batch
+        visits, assessment = run_unit_of_work(count, db_session)
+    elif unit is not None:
+        assessment = assess(db_session, unit, **limits)
     wanted = _wanted()
     if wanted == "epcis":
         document = epcis.build_document(db_session, batch, _base_url())

@@ -1,0 +1,1 @@
+"""Load benchmarks for the marketplace (``make bench``); see bench/README.md."""

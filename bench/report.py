@@ -1,0 +1,67 @@
+"""results.md: the human table, with the goals from issue 9 and pass/fail per goal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: scenario -> (minimum ratio to hello, maximum p99 in ms or None, goal text)
+GOALS: dict[str, tuple[float, float | None, str]] = {
+    "hello": (1.0, None, "reference"),
+    "trace": (0.70, 50.0, "≥ 70 % of hello, p99 ≤ 50 ms"),
+    "products": (0.30, None, "≥ 30 % of hello"),
+    "search": (0.30, None, "≥ 30 % of hello"),
+}
+LABEL_GOAL_SECONDS = 10.0
+LABEL_GOAL_COUNT = 1000
+
+
+def _verdict(name: str, figures: dict[str, Any]) -> str:
+    """PASS/FAIL for one scenario (errors always fail)."""
+    if name == "hello":
+        return "—" if not figures["errors"] else "FAIL (errors)"
+    ratio, p99, _ = GOALS[name]
+    ok = (figures["ratio_to_hello"] or 0) >= ratio and not figures["errors"]
+    if p99 is not None:
+        ok = ok and figures["p99_ms"] <= p99
+    return "PASS" if ok else "FAIL"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The whole results.md text."""
+    machine = results["machine"]
+    lines = [
+        "# Benchmark results" + (" (smoke run — figures meaningless)" if results["smoke"] else ""),
+        "",
+        f"Machine: {machine['nproc']} CPUs ({machine['cpu_model']}), {machine['memory_gb']} GB RAM; "
+        f"{machine['date']}; Python {machine['python']}, {machine['gunicorn']}, {machine['wrk']}.",
+        f"Server: gunicorn {results['settings']['gunicorn']}; load: {results['settings']['load']}.",
+        "",
+    ]
+    for name, run in results["databases"].items():
+        load = run["wrk"]
+        lines += [
+            f"## {name}",
+            "",
+            f"wrk: {load['threads']} threads, {load['connections']} connections, "
+            f"{load['seconds']} s per scenario.",
+            "",
+            "| Scenario | Path | req/s | p50 ms | p99 ms | errors | × hello | Goal | Result |",
+            "|---|---|---:|---:|---:|---:|---:|---|---|",
+        ]
+        for scenario, f in run["scenarios"].items():
+            lines.append(
+                f"| {scenario} | `{f['path']}` | {f['rps']:.0f} | {f['p50_ms']:.1f} | {f['p99_ms']:.1f} | "
+                f"{f['errors']} | {f['ratio_to_hello']:.2f} | {GOALS[scenario][2]} | "
+                f"{_verdict(scenario, f)} |"
+            )
+        labels = run["labels"]
+        ok = labels["count"] >= LABEL_GOAL_COUNT and labels["seconds"] <= LABEL_GOAL_SECONDS
+        lines += [
+            f"| labels | PDF sheet, {labels['count']} distinct serial QR codes (in-process) | | | | | | "
+            f"{LABEL_GOAL_COUNT} labels ≤ {LABEL_GOAL_SECONDS:.0f} s: took {labels['seconds']:.2f} s | "
+            f"{'PASS' if ok else 'FAIL' if labels['count'] >= LABEL_GOAL_COUNT else '(smoke)'} |",
+            "",
+        ]
+    lines += ["## Not measured yet", ""]
+    lines += [f"- **{name}**: {why}" for name, why in results["not_measured"].items()]
+    return "\n".join(lines) + "\n"

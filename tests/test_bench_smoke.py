@@ -1,0 +1,39 @@
+"""The smoke version of ``make bench`` runs through the real harness, so the benchmark cannot rot."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_smoke_measures_every_scenario_without_errors(tmp_path: Path) -> None:
+    """Seed SQLite, serve it with gunicorn, drive each scenario with wrk: real figures, no errors."""
+    if shutil.which("wrk") is None:
+        pytest.fail("wrk is missing: run scripts/install-system-deps (make test does)")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--smoke", "--database", "sqlite", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    run = results["databases"]["sqlite"]
+    assert set(run["scenarios"]) == {"hello", "trace", "products", "search"}
+    for name, figures in run["scenarios"].items():
+        assert figures["rps"] > 0, name
+        assert figures["errors"] == 0, (name, done.stdout[-3000:])
+        assert 0 < figures["p50_ms"] <= figures["p99_ms"], name
+        assert figures["ratio_to_hello"] > 0, name
+    assert run["labels"]["count"] == run["labels"]["distinct_serials"] == 20
+    assert run["labels"]["seconds"] > 0 and run["labels"]["pdf_bytes"] > 0
+    assert results["machine"]["nproc"] >= 1
+    assert "| trace |" in (tmp_path / "results.md").read_text()
