@@ -22,7 +22,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from shop.notifications import views as inbox_views
     from shop.orders import cart_views, order_views, producer_order_views
     from shop.payments import views as payment_views
+    from shop.procurement import delivery_views, ordering_views, rfq_views, supplier_views
     from shop.procurement import views as procurement_views
+    from shop.statistics import target_views
+    from shop.statistics import views as stats_views
     from traceability import views as traceability_views
 
     app = Flask(
@@ -56,5 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     traceability_views.init_app(app)
     procurement_views.init_app(app)
     for feature in (cart_views, payment_views, order_views, producer_order_views, inbox_views):
+        feature.init_app(app)
+    for feature in (ordering_views, supplier_views, delivery_views, rfq_views, stats_views, target_views):
         feature.init_app(app)
     return app

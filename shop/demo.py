@@ -32,7 +32,13 @@ from core.regions import get_region, seed_regions
 from shop.demo_batches import seed_batches, seed_shipping_rules
 from shop.demo_catalog import AUTHORITIES, DEMO_PRODUCERS, CertPlan, CertSpec, ProducerSpec, ProductSpec
 from shop.demo_images import logo_image, product_image
-from shop.procurement.models import Institution, InstitutionKind, InstitutionMember, InstitutionRole
+from shop.procurement.models import (
+    Institution,
+    InstitutionKind,
+    InstitutionMember,
+    InstitutionRole,
+    InstitutionStatus,
+)
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (printed on purpose: these accounts exist only in demos)
 CERTIFICATE_TERM = timedelta(days=364)  # valid_from and valid_to both count: one year
@@ -260,7 +266,9 @@ def seed_demo(session: Session, *, upload_dir: Path | None = None) -> list[DemoA
     institution = session.scalar(select(Institution).where(Institution.name == "临沂市直机关事务服务中心"))
     if institution is None:
         institution = Institution(
-            name="临沂市直机关事务服务中心", kind=InstitutionKind.BUDGET_UNIT, is_verified=True
+            name="临沂市直机关事务服务中心",
+            kind=InstitutionKind.BUDGET_UNIT,
+            status=InstitutionStatus.VERIFIED,
         )
         institution.members.append(
             InstitutionMember(user=users["buyer@demo.bangfu.cn"], role=InstitutionRole.BUYER)

@@ -7,7 +7,16 @@ from core.models import Region, User
 from shop.notifications.models import Notification
 from shop.orders.models import Allocation, CartItem, Checkout, Order, OrderLine, Rating, ShippingRule
 from shop.payments.models import Payment, Refund, RefundLine, StripeEvent
-from shop.procurement.models import Institution, InstitutionMember
+from shop.procurement.models import AnnualPlan, Institution, InstitutionMember, StaffLink
+from shop.procurement.order_models import (
+    PurchaseOrder,
+    Quote,
+    QuoteRequest,
+    SupplierAllocation,
+    SupplierLine,
+    SupplierOrder,
+)
+from shop.statistics.models import DailyRollup, SalesEntry, Target
 from traceability.models import (
     Batch,
     BatchLink,
@@ -20,6 +29,7 @@ from traceability.models import (
 
 __all__ = [
     "Allocation",
+    "AnnualPlan",
     "AuditEntry",
     "Batch",
     "BatchLink",
@@ -28,6 +38,7 @@ __all__ = [
     "Checkout",
     "ComplianceCertificate",
     "DailyDigest",
+    "DailyRollup",
     "Institution",
     "InstitutionMember",
     "Notification",
@@ -40,15 +51,24 @@ __all__ = [
     "ProducerMember",
     "Product",
     "ProductImage",
+    "PurchaseOrder",
     "QualityMark",
+    "Quote",
+    "QuoteRequest",
     "Rating",
     "Refund",
     "RefundLine",
     "Region",
+    "SalesEntry",
     "SerialScan",
     "SerialUnit",
     "ShippingRule",
+    "StaffLink",
     "StripeEvent",
+    "SupplierAllocation",
+    "SupplierLine",
+    "SupplierOrder",
+    "Target",
     "TraceEvent",
     "User",
 ]

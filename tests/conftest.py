@@ -28,7 +28,13 @@ from core.migrate import upgrade
 from core.models import Region, User
 from core.regions import get_region, seed_regions
 from shop import create_app
-from shop.procurement.models import Institution, InstitutionKind, InstitutionMember, InstitutionRole
+from shop.procurement.models import (
+    Institution,
+    InstitutionKind,
+    InstitutionMember,
+    InstitutionRole,
+    InstitutionStatus,
+)
 from tests.access_rows import World
 from tests.support import database_url, reset_database
 from traceability.models import Batch
@@ -190,7 +196,11 @@ def make_institution(db: Session) -> Callable[..., Institution]:
         kind: InstitutionKind = InstitutionKind.BUDGET_UNIT,
         verified: bool = True,
     ) -> Institution:
-        institution = Institution(name=f"测试单位{next(_counter)}", kind=kind, is_verified=verified)
+        institution = Institution(
+            name=f"测试单位{next(_counter)}",
+            kind=kind,
+            status=InstitutionStatus.VERIFIED if verified else InstitutionStatus.PENDING,
+        )
         if member is not None:
             institution.members.append(InstitutionMember(user=member, role=role))
         db.add(institution)

@@ -156,6 +156,8 @@ class Order(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    #: The buyer's employer when they opted in to count their purchases toward it (职工个人).
+    staff_institution_id: Mapped[int | None] = mapped_column(ForeignKey("shop_institution.id"))
 
     checkout: Mapped[Checkout] = relationship(back_populates="orders")
     buyer: Mapped[User] = relationship()

@@ -1,0 +1,1 @@
+"""Consumption-assistance statistics: the sales ledger, targets and dashboards."""
