@@ -18,7 +18,7 @@ from flask import current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -81,7 +81,7 @@ class InvalidRating(DomainError):
 class QueueTab(enum.StrEnum):
     """The producer's order queue filters."""
 
-    TO_CONFIRM = "to_confirm"  # pending payment by an offline method: the producer confirms it
+    TO_CONFIRM = "to_confirm"  # an offline payment (transfer, or cash once delivered) to confirm
     TO_SHIP = "to_ship"
     SHIPPED = "shipped"
     ALL = "all"
@@ -151,11 +151,9 @@ def producer_queue(
     """
     query = _queue_base(user)
     if tab is QueueTab.TO_CONFIRM:
-        query = query.where(
-            Order.status == OrderStatus.PENDING_PAYMENT, Checkout.method != PaymentMethod.STRIPE
-        ).order_by(Order.placed_at, Order.id)
+        query = query.where(_to_confirm()).order_by(Order.placed_at, Order.id)
     elif tab is QueueTab.TO_SHIP:
-        query = query.where(Order.status == OrderStatus.PAID).order_by(Order.paid_at, Order.id)
+        query = query.where(_to_ship()).order_by(Order.paid_at, Order.placed_at, Order.id)
     elif tab is QueueTab.SHIPPED:
         query = query.where(Order.status == OrderStatus.SHIPPED).order_by(
             Order.shipped_at.desc(), Order.id.desc()
@@ -165,25 +163,45 @@ def producer_queue(
     return paginate(session, query, page, per_page)
 
 
+def _to_confirm() -> ColumnElement[bool]:
+    """Bank transfers not confirmed yet, and cash on delivery shipped but not confirmed collected."""
+    return or_(
+        and_(Order.status == OrderStatus.PENDING_PAYMENT, Checkout.method == PaymentMethod.BANK_TRANSFER),
+        and_(
+            Order.status.in_([OrderStatus.SHIPPED, OrderStatus.RECEIVED]),
+            Checkout.method == PaymentMethod.CASH_ON_DELIVERY,
+            Order.paid_at.is_(None),
+        ),
+    )
+
+
+def _to_ship() -> ColumnElement[bool]:
+    """Paid orders, and cash-on-delivery orders not shipped yet."""
+    return or_(
+        Order.status == OrderStatus.PAID,
+        and_(Order.status == OrderStatus.PENDING_PAYMENT, Checkout.method == PaymentMethod.CASH_ON_DELIVERY),
+    )
+
+
 def queue_counts(session: Session, user: User) -> dict[QueueTab, int]:
     """How many orders each queue tab holds (one grouped query)."""
     ids = [p.id for p in producers_of(user)]
-    rows = session.execute(
-        select(Order.status, Checkout.method, func.count(Order.id))
+    row = session.execute(
+        select(
+            func.count(Order.id),
+            func.count(case((_to_confirm(), 1))),
+            func.count(case((_to_ship(), 1))),
+            func.count(case((Order.status == OrderStatus.SHIPPED, 1))),
+        )
         .join(Order.checkout)
         .where(Order.producer_id.in_(ids))
-        .group_by(Order.status, Checkout.method)
-    ).all()
-    counts = dict.fromkeys(QueueTab, 0)
-    for status, method, count in rows:
-        counts[QueueTab.ALL] += count
-        if status == OrderStatus.PENDING_PAYMENT and method != PaymentMethod.STRIPE:
-            counts[QueueTab.TO_CONFIRM] += count
-        elif status == OrderStatus.PAID:
-            counts[QueueTab.TO_SHIP] += count
-        elif status == OrderStatus.SHIPPED:
-            counts[QueueTab.SHIPPED] += count
-    return counts
+    ).one()
+    return {
+        QueueTab.ALL: row[0],
+        QueueTab.TO_CONFIRM: row[1],
+        QueueTab.TO_SHIP: row[2],
+        QueueTab.SHIPPED: row[3],
+    }
 
 
 def packing_list(order: Order) -> list[PackingLine]:
@@ -213,7 +231,7 @@ def drawn_batches(order: Order) -> dict[Batch, int]:
 
 
 def ship_order(session: Session, user: User, order: Order, carrier: str, tracking_number: str) -> Order:
-    """A producer member ships a paid order: paid → shipped, a shipping event on each batch, buyer told.
+    """A producer member ships a paid (or cash-on-delivery) order: a shipping event on each batch, buyer told.
 
     The event names the producer, the destination district (never the recipient's name or phone), the
     carrier, the waybill (tracking number), the order number and the quantity. Raises
@@ -224,7 +242,7 @@ def ship_order(session: Session, user: User, order: Order, carrier: str, trackin
     carrier, tracking_number = carrier.strip(), tracking_number.strip()
     if not (0 < len(carrier) <= MAX_SHIPPING_FIELD and 0 < len(tracking_number) <= MAX_SHIPPING_FIELD):
         raise ShippingDetailsInvalid()
-    if order.status is not OrderStatus.PAID:
+    if not order.awaits_shipping:
         raise InvalidTransition()
     drawn = drawn_batches(order)
     for batch in drawn:
@@ -331,7 +349,7 @@ def rate_order_line(
             session.add(rating)
     except IntegrityError:
         raise AlreadyRated() from None
-    if order.status is OrderStatus.RECEIVED:
+    if order.status is OrderStatus.RECEIVED and order.paid_at is not None:
         complete_order(session, order)
     session.flush()
     return rating

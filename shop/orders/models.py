@@ -2,7 +2,8 @@
 
 An order's state changes only through its methods, which raise :class:`core.errors.InvalidTransition` for
 moves the state machine does not allow: pending_payment → paid → shipped → received → completed, plus
-cancelled and refunded.
+cancelled and refunded. Cash on delivery ships before it is paid (pending_payment → shipped); the producer
+confirms the cash once collected (``paid_at``), and such an order completes only after that.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ class PaymentMethod(enum.StrEnum):
 
 #: Allowed moves of the order state machine.
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
+    # pending_payment → shipped only for cash on delivery (checked in Order.mark_shipped)
+    OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
     OrderStatus.PAID: frozenset({OrderStatus.SHIPPED, OrderStatus.REFUNDED}),
     OrderStatus.SHIPPED: frozenset({OrderStatus.RECEIVED, OrderStatus.REFUNDED}),
     OrderStatus.RECEIVED: frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED}),
@@ -169,6 +171,27 @@ class Order(Base):
         """What the buyer pays for this order: goods plus shipping."""
         return self.subtotal_fen + self.shipping_fen
 
+    @property
+    def is_cash_on_delivery(self) -> bool:
+        """Paid in cash to the courier on delivery: ships first, paid afterwards."""
+        return self.checkout.method is PaymentMethod.CASH_ON_DELIVERY
+
+    @property
+    def awaits_shipping(self) -> bool:
+        """Paid, or cash on delivery not shipped yet."""
+        return self.status is OrderStatus.PAID or (
+            self.status is OrderStatus.PENDING_PAYMENT and self.is_cash_on_delivery
+        )
+
+    @property
+    def awaits_cash(self) -> bool:
+        """Cash on delivery delivered (or on its way) whose cash the producer has not confirmed yet."""
+        return (
+            self.is_cash_on_delivery
+            and self.paid_at is None
+            and self.status in (OrderStatus.SHIPPED, OrderStatus.RECEIVED)
+        )
+
     def _move(self, target: OrderStatus) -> None:
         if target not in TRANSITIONS[self.status]:
             raise InvalidTransition()
@@ -180,7 +203,9 @@ class Order(Base):
         self.paid_at = utcnow()
 
     def mark_shipped(self, carrier: str, tracking_number: str) -> None:
-        """paid → shipped, with the carrier and tracking number."""
+        """paid → shipped (or pending_payment → shipped for cash on delivery), with carrier and tracking."""
+        if self.status is OrderStatus.PENDING_PAYMENT and not self.is_cash_on_delivery:
+            raise InvalidTransition()
         self._move(OrderStatus.SHIPPED)
         self.carrier, self.tracking_number = carrier, tracking_number
         self.shipped_at = utcnow()
@@ -190,8 +215,16 @@ class Order(Base):
         self._move(OrderStatus.RECEIVED)
         self.received_at = utcnow()
 
+    def mark_cash_collected(self) -> None:
+        """Cash on delivery: the producer confirms the cash after shipping (the state stays)."""
+        if not self.awaits_cash:
+            raise InvalidTransition()
+        self.paid_at = utcnow()
+
     def mark_completed(self) -> None:
-        """received → completed."""
+        """received → completed (only once paid: cash on delivery must be confirmed first)."""
+        if self.paid_at is None:
+            raise InvalidTransition()
         self._move(OrderStatus.COMPLETED)
         self.completed_at = utcnow()
 

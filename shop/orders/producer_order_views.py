@@ -62,7 +62,9 @@ class ActionForm(FlaskForm):
 
 
 def awaits_offline_payment(order: Order) -> bool:
-    """Whether the producer is to confirm this order's bank transfer or payment on delivery."""
+    """Whether the producer is to confirm this order's bank transfer, or the cash collected on delivery."""
+    if order.is_cash_on_delivery:
+        return order.awaits_cash
     return order.status is OrderStatus.PENDING_PAYMENT and order.checkout.method.is_offline
 
 

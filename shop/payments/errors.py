@@ -44,6 +44,13 @@ class NotOfflinePayment(DomainError):
     message = _l("This order is paid online; there is nothing to confirm by hand.")
 
 
+class CashNotCollectedYet(DomainError):
+    """Cash on delivery is confirmed after the goods were handed over, not before shipping."""
+
+    status = 409
+    message = _l("Cash on delivery is collected when the goods arrive: ship the order first.")
+
+
 class AlreadyConfirmed(DomainError):
     """The money for this order has been confirmed already."""
 

@@ -15,7 +15,7 @@ from core.i18n import format_fen
 from core.models import User
 from shop.orders.models import Order, OrderStatus
 from shop.payments.common import lock_row, succeeded_payment, tell
-from shop.payments.errors import AlreadyConfirmed, NotOfflinePayment, OrderNotPayable
+from shop.payments.errors import AlreadyConfirmed, CashNotCollectedYet, NotOfflinePayment, OrderNotPayable
 from shop.payments.models import Payment, PaymentStatus
 
 CONFIRMED = (
@@ -35,7 +35,8 @@ def confirm_offline_payment(session: Session, producer_user: User, order: Order)
     Records a succeeded :class:`Payment` (provider = the method) whose ``provider_reference`` is unique, so
     the same money cannot be confirmed twice, marks the order paid (the checkout too once no order waits)
     and tells the buyer. Raises :class:`PermissionDenied` (not a member), :class:`NotOfflinePayment`,
-    :class:`AlreadyConfirmed`, :class:`OrderNotPayable` (cancelled). Does not commit.
+    :class:`AlreadyConfirmed`, :class:`OrderNotPayable` (cancelled), :class:`CashNotCollectedYet` (cash on
+    delivery before it shipped). Does not commit.
     """
     if not is_member(producer_user, order.producer):
         raise PermissionDenied()
@@ -45,7 +46,10 @@ def confirm_offline_payment(session: Session, producer_user: User, order: Order)
     order = lock_row(session, Order, order.id)
     if order.status is OrderStatus.CANCELLED:
         raise OrderNotPayable()
-    if order.status is not OrderStatus.PENDING_PAYMENT:
+    if order.is_cash_on_delivery and not order.awaits_cash:
+        # cash is collected on delivery: confirmable once shipped, and only once
+        raise AlreadyConfirmed() if order.paid_at is not None else CashNotCollectedYet()
+    if not order.is_cash_on_delivery and order.status is not OrderStatus.PENDING_PAYMENT:
         raise AlreadyConfirmed()
     now = utcnow()
     payment = Payment(
@@ -62,8 +66,11 @@ def confirm_offline_payment(session: Session, producer_user: User, order: Order)
             session.add(payment)
     except IntegrityError as exc:  # confirmed concurrently
         raise AlreadyConfirmed() from exc
-    order.mark_paid()
-    if all(o.status is not OrderStatus.PENDING_PAYMENT for o in checkout.orders):
+    if order.is_cash_on_delivery:
+        order.mark_cash_collected()
+    else:
+        order.mark_paid()
+    if all(o.paid_at is not None or o.status is OrderStatus.CANCELLED for o in checkout.orders):
         checkout.paid_at = now
     session.flush()
     tell(

@@ -33,7 +33,7 @@ def can_refund(user: User, order: Order) -> bool:
 
 def is_refundable(order: Order) -> bool:
     """Whether the order is paid and has money left to give back."""
-    return order.status in REFUNDABLE and order.refunded_fen < order.total_fen
+    return order.status in REFUNDABLE and order.paid_at is not None and order.refunded_fen < order.total_fen
 
 
 def refundable_quantities(order: Order) -> dict[int, int]:

@@ -87,6 +87,7 @@ def test_the_state_machine_is_the_documented_one() -> None:
     assert set(LEGAL) == {
         (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID),
         (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED),
+        (OrderStatus.PENDING_PAYMENT, OrderStatus.SHIPPED),  # cash on delivery only
         (OrderStatus.PAID, OrderStatus.SHIPPED),
         (OrderStatus.SHIPPED, OrderStatus.RECEIVED),
         (OrderStatus.RECEIVED, OrderStatus.COMPLETED),
@@ -99,7 +100,8 @@ def test_the_state_machine_is_the_documented_one() -> None:
 def test_every_legal_transition_moves_the_order(
     order_of: Callable[..., Order], start: OrderStatus, target: OrderStatus
 ) -> None:
-    order = order_of(start)
+    cod = (start, target) == (OrderStatus.PENDING_PAYMENT, OrderStatus.SHIPPED)
+    order = order_of(start, method=PaymentMethod.CASH_ON_DELIVERY) if cod else order_of(start)
     assert order.status is start
     MOVES[target](order)
     assert order.status is target
@@ -355,15 +357,17 @@ def test_producer_queue_filters_by_tab(
     def numbers(tab: QueueTab) -> list[str]:
         return [o.number for o in fulfilment.producer_queue(db, owner, tab).items]
 
-    assert numbers(QueueTab.TO_CONFIRM) == [bank.number, cod.number]
-    assert numbers(QueueTab.TO_SHIP) == [paid_first.number, paid_second.number]  # oldest paid first
+    assert numbers(QueueTab.TO_CONFIRM) == [bank.number]  # cash on delivery is confirmed after delivery
+    to_ship = numbers(QueueTab.TO_SHIP)
+    assert set(to_ship) == {cod.number, paid_first.number, paid_second.number}
+    assert to_ship.index(paid_first.number) < to_ship.index(paid_second.number)  # oldest first
     assert numbers(QueueTab.SHIPPED) == [shipped.number]
     everything = numbers(QueueTab.ALL)
     assert set(everything) == {o.number for o in (bank, cod, card, paid_first, paid_second, shipped, done)}
     assert foreign.number not in everything
     assert fulfilment.queue_counts(db, owner) == {
-        QueueTab.TO_CONFIRM: 2,
-        QueueTab.TO_SHIP: 2,
+        QueueTab.TO_CONFIRM: 1,
+        QueueTab.TO_SHIP: 3,
         QueueTab.SHIPPED: 1,
         QueueTab.ALL: 7,
     }
@@ -389,3 +393,38 @@ def test_orders_are_found_with_or_without_the_spaces_people_read(
     assert fulfilment.find_order(db, "261123480517") is order
     assert fulfilment.find_order(db, "2611 2348 0517") is order
     assert fulfilment.find_order(db, "2611 2348 0518") is None
+
+
+def test_only_cash_on_delivery_ships_before_payment(order_of: Callable[..., Order]) -> None:
+    bank = order_of(OrderStatus.PENDING_PAYMENT, method=PaymentMethod.BANK_TRANSFER)
+    with pytest.raises(InvalidTransition):
+        bank.mark_shipped("顺丰速运", "SF1234567890")
+    assert bank.status is OrderStatus.PENDING_PAYMENT and bank.shipped_at is None
+
+
+def test_cash_on_delivery_completes_only_once_the_cash_is_confirmed(
+    db: Session, order_of: Callable[..., Order], owner: User
+) -> None:
+    order = order_of(OrderStatus.PENDING_PAYMENT, method=PaymentMethod.CASH_ON_DELIVERY)
+    fulfilment.ship_order(db, owner, order, "顺丰速运", "SF1234567890")
+    order.mark_received()
+    assert order.awaits_cash
+    with pytest.raises(InvalidTransition):
+        order.mark_completed()
+    order.mark_cash_collected()
+    assert order.paid_at is not None and not order.awaits_cash
+    order.mark_completed()
+    assert order.status is OrderStatus.COMPLETED
+    with pytest.raises(InvalidTransition):
+        order.mark_cash_collected()
+
+
+def test_shipped_cash_on_delivery_waits_in_the_confirm_tab(
+    db: Session, order_of: Callable[..., Order], owner: User
+) -> None:
+    order = order_of(OrderStatus.PENDING_PAYMENT, method=PaymentMethod.CASH_ON_DELIVERY)
+    assert order.number in [o.number for o in fulfilment.producer_queue(db, owner, QueueTab.TO_SHIP).items]
+    fulfilment.ship_order(db, owner, order, "顺丰速运", "SF1234567890")
+    confirm = [o.number for o in fulfilment.producer_queue(db, owner, QueueTab.TO_CONFIRM).items]
+    assert confirm == [order.number]
+    assert fulfilment.queue_counts(db, owner)[QueueTab.TO_CONFIRM] == 1

@@ -304,7 +304,7 @@ def test_producer_confirms_the_bank_transfer_for_their_order(
 def test_an_offline_payment_cannot_be_confirmed_twice(
     app: Flask, shop: Shop, make_checkout: Any, as_user: Client, db: Session
 ) -> None:
-    checkout = make_checkout(shop.buyer, [(shop.batch_a, 2)], method=PaymentMethod.CASH_ON_DELIVERY)
+    checkout = make_checkout(shop.buyer, [(shop.batch_a, 2)], method=PaymentMethod.BANK_TRANSFER)
     order = checkout.orders[0]
     producer = as_user(shop.owner_a)
     assert producer.post(f"/payments/orders/{order.id}/confirm").status_code == 302
@@ -313,6 +313,33 @@ def test_an_offline_payment_cannot_be_confirmed_twice(
 
     assert again.status_code == 409
     db.expire_all()
+    assert len(payments(db, checkout)) == 1 and payments(db, checkout)[0].provider == "bank_transfer"
+
+
+def test_cash_on_delivery_is_confirmed_after_shipping_and_only_once(
+    app: Flask, shop: Shop, make_checkout: Any, as_user: Client, db: Session
+) -> None:
+    checkout = make_checkout(shop.buyer, [(shop.batch_a, 2)], method=PaymentMethod.CASH_ON_DELIVERY)
+    order = checkout.orders[0]
+    producer = as_user(shop.owner_a)
+    early = producer.post(f"/payments/orders/{order.id}/confirm")
+    assert early.status_code == 409
+    db.expire_all()
+    assert payments(db, checkout) == [] and order.paid_at is None
+
+    shipped = producer.post(
+        f"/producer/orders/{order.number}/ship",
+        data={"carrier": "顺丰速运", "tracking_number": "SF1234567890"},
+    )
+    assert shipped.status_code == 302
+    db.expire_all()
+    assert order.status is OrderStatus.SHIPPED and order.paid_at is None
+
+    assert producer.post(f"/payments/orders/{order.id}/confirm").status_code == 302
+    assert producer.post(f"/payments/orders/{order.id}/confirm").status_code == 409
+    db.expire_all()
+    assert order.status is OrderStatus.SHIPPED and order.paid_at is not None
+    assert checkout.paid_at is not None
     assert len(payments(db, checkout)) == 1 and payments(db, checkout)[0].provider == "cash_on_delivery"
 
 
