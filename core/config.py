@@ -65,6 +65,10 @@ class DefaultConfig:
     #: Only for tests against localstripe; empty means Stripe's own API.
     STRIPE_API_BASE = ""
     STRIPE_PAYMENT_METHOD_TYPES = ("card", "alipay", "wechat_pay")
+    #: The publishable key turns on Stripe's Payment Element (card, Alipay, WeChat Pay) on the payment page.
+    STRIPE_PUBLISHABLE_KEY = ""
+    #: Stripe.js is always loaded from Stripe itself (PCI rules forbid self-hosting it).
+    STRIPE_JS_URL = "https://js.stripe.com/v3/"
 
     #: Where buyers paying by bank transfer send the money (shown with the checkout's reference code).
     BANK_NAME = "中国农业银行城口县支行"

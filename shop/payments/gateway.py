@@ -31,6 +31,12 @@ def stripe_enabled(app: Flask | None = None) -> bool:
     return bool(config.get("STRIPE_SECRET_KEY"))
 
 
+def stripe_elements_enabled(app: Flask | None = None) -> bool:
+    """Whether the payment page offers Stripe's Payment Element (a secret and a publishable key are set)."""
+    config = (app or current_app).config
+    return stripe_enabled(app) and bool(config.get("STRIPE_PUBLISHABLE_KEY"))
+
+
 def stripe_test_mode(app: Flask | None = None) -> bool:
     """Whether the key is a test key (``sk_test_…``): only then may the server take card numbers."""
     config = (app or current_app).config
@@ -49,6 +55,8 @@ class Intent:
     checkout_number: str | None = None
     #: Why the last attempt failed (Stripe's message), if it did.
     error_message: str | None = None
+    #: The secret Stripe.js needs to confirm this PaymentIntent in the buyer's browser (never logged).
+    client_secret: str | None = None
 
     @classmethod
     def from_stripe(cls, data: Any) -> Intent:
@@ -63,6 +71,7 @@ class Intent:
             currency=str(raw.get("currency") or "").lower(),
             checkout_number=metadata.get("checkout"),
             error_message=error.get("message"),
+            client_secret=raw.get("client_secret"),
         )
 
 

@@ -18,7 +18,18 @@ import re
 import secrets
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,10 +45,19 @@ from core.db import db_session, get_or_404, utcnow
 from core.errors import DomainError
 from core.i18n import format_fen
 from shop.orders.models import Checkout, Order, OrderStatus, PaymentMethod
-from shop.payments.gateway import CardDetails, stripe_enabled, stripe_test_mode
+from shop.payments.elements import payment_page_policy, return_from_stripe
+from shop.payments.gateway import CardDetails, stripe_elements_enabled, stripe_enabled, stripe_test_mode
 from shop.payments.offline import payment_of
 from shop.payments.refunds import can_refund, is_refundable, refundable_quantities, refunds_of
-from shop.payments.services import Outcome, confirm_offline_payment, pay_with_card, refund_order
+from shop.payments.services import (
+    Outcome,
+    PaymentResult,
+    confirm_offline_payment,
+    ensure_payable,
+    pay_with_card,
+    refund_order,
+    start_stripe_payment,
+)
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
 
@@ -155,8 +175,13 @@ def load_order(order_id: int) -> Order:
 
 
 def card_payment_possible(checkout: Checkout) -> bool:
-    """Whether our own card form may be used: a Stripe checkout and a Stripe test key."""
-    return checkout.method is PaymentMethod.STRIPE and stripe_enabled() and stripe_test_mode()
+    """Whether our own card form may be used: a Stripe checkout, a Stripe test key and no Payment Element."""
+    return (
+        checkout.method is PaymentMethod.STRIPE
+        and stripe_enabled()
+        and stripe_test_mode()
+        and not stripe_elements_enabled()
+    )
 
 
 def fresh_card_form() -> CardForm:
@@ -170,6 +195,7 @@ def render_pay(
     """The checkout's payment page."""
     pending = any(o.status is OrderStatus.PENDING_PAYMENT for o in checkout.orders)
     config = current_app.config
+    elements = stripe_elements(checkout) if pending and not card_payment_possible(checkout) else None
     context = {
         "checkout": checkout,
         "pending": pending,
@@ -181,10 +207,39 @@ def render_pay(
         "stripe_on": stripe_enabled(),
         "card_possible": card_payment_possible(checkout),
         "card_form": card_form or fresh_card_form(),
+        "elements": elements,
         "bank": {key: config.get(key) or default for key, default in DEMO_BANK.items()},
         "error": error,
     }
-    return render_template("payments/pay.html", **context), status
+    response = make_response(render_template("payments/pay.html", **context), status)
+    if elements is not None:
+        response.headers["Content-Security-Policy"] = payment_page_policy(config)
+    return response
+
+
+def stripe_elements(checkout: Checkout) -> dict[str, str] | None:
+    """What the Payment Element needs (keys, client secret, return URL), or None when it cannot be shown.
+
+    Creates (or reuses) the checkout's PaymentIntent and keeps its id; a Stripe outage leaves the page without
+    the element rather than failing it.
+    """
+    if checkout.method is not PaymentMethod.STRIPE or not stripe_elements_enabled():
+        return None
+    try:
+        ensure_payable(db_session, checkout)
+        intent = start_stripe_payment(db_session, checkout)
+    except DomainError:
+        db_session.rollback()
+        return None
+    db_session.commit()
+    if not intent.client_secret or intent.status not in ("requires_payment_method", "requires_confirmation"):
+        return None
+    return {
+        "publishable_key": str(current_app.config["STRIPE_PUBLISHABLE_KEY"]),
+        "client_secret": intent.client_secret,
+        "return_url": url_for(".stripe_return", number=checkout.number, _external=True),
+        "script": str(current_app.config["STRIPE_JS_URL"]),
+    }
 
 
 def render_order(
@@ -237,11 +292,33 @@ def card(number: str) -> ResponseReturnValue:
     if result.outcome is Outcome.FAILED:
         error = _("The payment did not go through: %(message)s", message=result.message)
         return render_pay(checkout, 400, fresh_card_form(), error)
-    if result.outcome is Outcome.PENDING:
-        flash(_("Your payment is being processed. This page will show it once it is confirmed."), "info")
-    else:
-        flash(_("Payment received. Thank you!"), "success")
+    flash_result(result)
     return redirect(url_for(".pay", number=checkout.number))
+
+
+@bp.get("/<number>/return")
+@login_required
+def stripe_return(number: str) -> ResponseReturnValue:
+    """Where Stripe sends the buyer back (card, Alipay, WeChat Pay): apply the PaymentIntent's state."""
+    checkout = load_checkout(number)
+    try:
+        result = return_from_stripe(db_session, checkout, request.args.get("payment_intent", ""))
+    except DomainError as exc:
+        db_session.rollback()
+        return render_pay(checkout, exc.status, error=str(exc))
+    db_session.commit()
+    flash_result(result)
+    return redirect(url_for(".pay", number=checkout.number))
+
+
+def flash_result(result: PaymentResult) -> None:
+    """Tell the buyer what became of their payment."""
+    if result.outcome is Outcome.FAILED:
+        flash(_("The payment did not go through: %(message)s", message=result.message), "error")
+    elif result.outcome is Outcome.PENDING:
+        flash(_("Your payment is being processed. This page will show it once it is confirmed."), "info")
+    elif result.is_paid:
+        flash(_("Payment received. Thank you!"), "success")
 
 
 @bp.get("/orders/<int:order_id>", endpoint="order")

@@ -84,6 +84,13 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
         CARD,
         {p: 302 if p == "anonymous" else 404 for p in PERSONAS},
     ),
+    # the buyer coming back from Stripe; this checkout has no PaymentIntent, so the named one is refused
+    "payments.stripe_return": (
+        "GET",
+        lambda w: f"/payments/{fresh_checkout(w, PaymentMethod.STRIPE).number}/return?payment_intent=pi_x",
+        {},
+        {p: 400 if p == C else 302 if p == "anonymous" else 404 for p in PERSONAS},
+    ),
     "payments.order": ("GET", order_url(), {}, only((P, ADM))),
     "payments.confirm_offline": ("POST", order_url("/confirm"), {}, only((P,), ok=302)),
     "payments.refund": (
