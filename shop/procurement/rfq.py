@@ -549,6 +549,24 @@ def last_address(session: Session, institution: Institution) -> Address | None:
 
 
 def lowest_price(rfq: QuoteRequest) -> int | None:
-    """The lowest unit price among the answered quotes (to mark it on the comparison)."""
+    """The lowest unit price when at least two quotes have a price (to mark it on the comparison)."""
     prices = [q.unit_price_fen for q in rfq.quotes if q.status is QuoteStatus.ANSWERED and q.unit_price_fen]
-    return min(prices, default=None)
+    return min(prices) if len(prices) > 1 else None
+
+
+#: Order of the quotes on the comparison: priced ones first, unanswered next, declined last.
+COMPARISON_ORDER = (
+    QuoteStatus.ACCEPTED,
+    QuoteStatus.ANSWERED,
+    QuoteStatus.NOT_CHOSEN,
+    QuoteStatus.INVITED,
+    QuoteStatus.DECLINED,
+)
+
+
+def compared_quotes(rfq: QuoteRequest) -> list[Quote]:
+    """The request's quotes for side-by-side comparison: by state, then cheapest first, then by producer."""
+    return sorted(
+        rfq.quotes,
+        key=lambda q: (COMPARISON_ORDER.index(q.status), q.unit_price_fen or 0, q.producer.name, q.id),
+    )

@@ -38,7 +38,7 @@ from shop.procurement.purchasing import MAX_QUANTITY
 from shop.procurement.rfq import MAX_ITEM, MAX_PRODUCERS, MAX_QUOTE_NOTE, MAX_REQUEST_NOTE
 
 REQUEST_STATUS_LABELS = {
-    QuoteRequestStatus.OPEN: _l("Open"),
+    QuoteRequestStatus.OPEN: _l("Open for quotes"),
     QuoteRequestStatus.ACCEPTED: _l("Quote accepted"),
     QuoteRequestStatus.CLOSED: _l("Closed"),
 }
@@ -46,8 +46,8 @@ REQUEST_STATUS_LABELS = {
 QUOTE_STATUS_LABELS = {
     QuoteStatus.INVITED: _l("Awaiting answer"),
     QuoteStatus.ANSWERED: _l("Quoted"),
-    QuoteStatus.DECLINED: _l("Declined"),
-    QuoteStatus.ACCEPTED: _l("Accepted"),
+    QuoteStatus.DECLINED: _l("Declined to quote"),
+    QuoteStatus.ACCEPTED: _l("Chosen"),
     QuoteStatus.NOT_CHOSEN: _l("Not chosen"),
 }
 

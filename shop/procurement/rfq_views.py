@@ -168,6 +168,7 @@ def detail(number: str) -> ResponseReturnValue:
         "rfq": rfq,
         "purchase": service.purchase_of(db_session, rfq),
         "lowest": service.lowest_price(rfq),
+        "quotes": service.compared_quotes(rfq),
         "is_buyer": has_role(current_user, rfq.institution, InstitutionRole.BUYER),
         "close_form": forms.CloseForm(formdata=None),
     }
