@@ -155,6 +155,9 @@ def test_everyone_concerned_is_told(
     assert kinds_for(db, pw.chengkou_owner) == ["rfq.invited"]
     assert kinds_for(db, yak_owner) == ["rfq.invited", "rfq.not_chosen"]
     assert kinds_for(db, pw.buyer) == ["rfq.answered", "rfq.revised", "rfq.declined", "rfq.answered"]
+    invited = db.scalar(select(Notification).where(Notification.user_id == yak_owner.id).limit(1))
+    assert invited is not None and invited.link == f"/rfq/quotes/{quote_of(request, yak_producer).id}"
+    assert request.number in invited.subject and "40 kg" in invited.body
     declined = db.scalar(select(Notification).where(Notification.kind == "rfq.declined"))
     assert declined is not None and "不在产季" in declined.body and declined.link == f"/rfq/{request.number}"
 

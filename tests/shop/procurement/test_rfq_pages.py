@@ -16,6 +16,7 @@ from catalog.models import Producer
 from catalog.product_models import Product
 from core.clock import shanghai_date
 from core.models import User
+from shop.notifications.models import Notification
 from shop.procurement.order_models import (
     PurchaseOrder,
     PurchaseStatus,
@@ -111,7 +112,15 @@ def quote_of(request: QuoteRequest, producer: Producer) -> Quote:
 
 
 def test_request_quote_decline_accept_journey(db: Session, pw: ProcurementWorld, as_user: Client) -> None:
+    pw.chengkou_owner.locale = "zh_CN"
+    db.flush()
     request = send_request(db, pw, as_user, pw.shule, pw.chengkou)
+    told = {
+        n.user_id: n.body for n in db.scalars(select(Notification).where(Notification.kind == "rfq.invited"))
+    }
+    assert (
+        "40 kg" in told[pw.shule_owner.id] and "40 千克" in told[pw.chengkou_owner.id]
+    )  # each in their language
     shule_quote, chengkou_quote = quote_of(request, pw.shule), quote_of(request, pw.chengkou)
 
     inbox = as_user(pw.shule_owner).get("/rfq/inbox").get_data(as_text=True)
