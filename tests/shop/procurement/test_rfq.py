@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from flask import Flask
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer, ProducerStatus
-from catalog.product_models import Product
+from catalog.models import MemberRole, Producer, ProducerKind, ProducerMember, ProducerStatus
+from catalog.product_models import Category, Certification, Product, Unit
 from core.clock import shanghai_date
+from core.db import make_engine
 from core.errors import DomainError
+from core.models import User
+from core.regions import get_region
+from core.transactions import run_unit_of_work
 from shop.notifications.models import Notification
 from shop.procurement import rfq
+from shop.procurement.models import (
+    Institution,
+    InstitutionKind,
+    InstitutionMember,
+    InstitutionRole,
+    InstitutionStatus,
+)
 from shop.procurement.order_models import (
     FundingSource,
     PurchaseOrder,
@@ -25,6 +39,8 @@ from shop.procurement.order_models import (
     QuoteRequest,
     QuoteRequestStatus,
     QuoteStatus,
+    SupplierLine,
+    SupplierOrder,
 )
 from shop.procurement.purchasing import Delivery, InstitutionNotVerified, InvalidPurchaseKey, NotBuyer
 from shop.procurement.rfq_forms import quotable_products
@@ -358,3 +374,150 @@ def test_a_listed_product_names_the_item(
     hidden = make_product(pw.shule, name="下架产品", is_active=False)
     with pytest.raises(rfq.ProductNotListed):
         rfq.create_request(db, pw.buyer, pw.institution, request_data([pw.shule], product_id=hidden.id))
+
+
+# --- two accepts at the same moment (committed data, a session per thread) --------------------------------
+
+
+@dataclass
+class Race:
+    """Committed rows of one race: the request's two answered quotes and everything to delete afterwards."""
+
+    quote_ids: list[int]
+    buyer_id: int
+    institution_id: int
+    producer_ids: list[int]
+    user_ids: list[int]
+
+
+@pytest.fixture()
+def race_world(app: Flask) -> Iterator[tuple[Engine, Race]]:
+    """Commit a verified institution and its buyer, two producers with certified products, and a request
+    both producers answered; delete it all afterwards."""
+    engine = make_engine(app.config["DATABASE_URL"])
+    run = secrets.token_hex(4)
+    with Session(engine) as session:
+        buyer = User(email=f"rfq-race-{run}@example.test", display_name="采购员", password_hash="!")
+        institution = Institution(name=f"并发测试单位{run}", kind=InstitutionKind.SCHOOL)
+        institution.status = InstitutionStatus.VERIFIED
+        institution.members.append(InstitutionMember(user=buyer, role=InstitutionRole.BUYER))
+        county = get_region(session, "653122")
+        owners, products = [], []
+        for i in range(2):
+            owner = User(email=f"rfq-race-{run}-{i}@example.test", display_name="社长", password_hash="!")
+            producer = Producer(
+                name=f"并发测试合作社{run}{i}", kind=ProducerKind.COOPERATIVE, status=ProducerStatus.APPROVED
+            )
+            producer.county = county  # type: ignore[assignment]
+            producer.members.append(ProducerMember(user=owner, role=MemberRole.OWNER))
+            product = Product(producer=producer, name="并发测试西红柿", category=Category.VEGETABLES)
+            product.unit, product.price_fen = Unit.KG, 600
+            owners.append(owner)
+            products.append(product)
+        session.add_all([buyer, institution, *products])
+        session.flush()
+        for product in products:
+            make_certificate(session, product)
+        request = rfq.create_request(
+            session, buyer, institution, request_data([p.producer for p in products])
+        )
+        for owner, product, quote in zip(owners, products, request.quotes, strict=True):
+            rfq.answer_quote(session, owner, quote, answer(product))
+        session.commit()
+        race = Race(
+            [q.id for q in request.quotes], buyer.id, institution.id, [p.producer_id for p in products],
+            [buyer.id, *(o.id for o in owners)],
+        )  # fmt: skip
+    try:
+        yield engine, race
+    finally:
+        _delete_race(engine, race)
+        engine.dispose()
+
+
+def _delete_race(engine: Engine, race: Race) -> None:
+    """Delete every row the race committed, children first."""
+    with Session(engine) as session:
+        purchases = select(PurchaseOrder.id).where(PurchaseOrder.institution_id == race.institution_id)
+        orders = select(SupplierOrder.id).where(SupplierOrder.purchase_order_id.in_(purchases))
+        session.execute(delete(SupplierLine).where(SupplierLine.order_id.in_(orders)))
+        session.execute(delete(SupplierOrder).where(SupplierOrder.id.in_(orders)))
+        session.execute(delete(PurchaseOrder).where(PurchaseOrder.id.in_(purchases)))
+        requests = select(QuoteRequest.id).where(QuoteRequest.institution_id == race.institution_id)
+        session.execute(delete(Quote).where(Quote.request_id.in_(requests)))
+        session.execute(delete(QuoteRequest).where(QuoteRequest.id.in_(requests)))
+        session.execute(delete(Notification).where(Notification.user_id.in_(race.user_ids)))
+        products = select(Product.id).where(Product.producer_id.in_(race.producer_ids))
+        session.execute(delete(Certification).where(Certification.product_id.in_(products)))
+        session.execute(delete(Product).where(Product.producer_id.in_(race.producer_ids)))
+        session.execute(delete(ProducerMember).where(ProducerMember.producer_id.in_(race.producer_ids)))
+        session.execute(delete(Producer).where(Producer.id.in_(race.producer_ids)))
+        session.execute(
+            delete(InstitutionMember).where(InstitutionMember.institution_id == race.institution_id)
+        )
+        session.execute(delete(Institution).where(Institution.id == race.institution_id))
+        session.execute(delete(User).where(User.id.in_(race.user_ids)))
+        session.commit()
+
+
+def accept_at_once(app: Flask, engine: Engine, race: Race, attempts: list[tuple[int, str]]) -> list[Any]:
+    """Accept ``(quote id, idempotency key)`` each in a thread and session of its own, all at the same moment,
+    as the accept view does (retrying when SQLite says another writer came first). Returns per attempt the
+    purchase order's id or the exception it ended with."""
+    barrier = threading.Barrier(len(attempts))
+    results: list[Any] = [None] * len(attempts)
+
+    def run(index: int) -> None:
+        quote_id, key = attempts[index]
+        with app.test_request_context("/rfq", method="POST"), Session(engine) as session:
+            buyer, quote = session.get(User, race.buyer_id), session.get(Quote, quote_id)
+            assert buyer is not None and quote is not None
+            delivery = Delivery(ADDRESS, days(9))
+            barrier.wait()
+            try:
+                work = lambda: rfq.accept_quote(session, buyer, quote, delivery, "budget", key)  # noqa: E731
+                results[index] = run_unit_of_work(work, session).id
+            except Exception as exc:  # reported to the test, which asserts on it
+                session.rollback()
+                results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(attempts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def test_two_quotes_accepted_at_once_make_one_purchase_order(
+    app: Flask, race_world: tuple[Engine, Race]
+) -> None:
+    engine, race = race_world
+    results = accept_at_once(
+        app, engine, race, [(q, f"race-{q}-{secrets.token_hex(8)}") for q in race.quote_ids]
+    )
+    assert len([r for r in results if isinstance(r, int)]) == 1, results
+    assert [type(r) for r in results if not isinstance(r, int)] == [rfq.RfqNotOpen]
+    with Session(engine) as session:
+        purchases = session.scalars(
+            select(PurchaseOrder).where(PurchaseOrder.institution_id == race.institution_id)
+        )
+        assert [p.quote_id for p in purchases] == [
+            q for q, r in zip(race.quote_ids, results, strict=True) if isinstance(r, int)
+        ]
+        statuses = sorted(session.scalars(select(Quote.status).where(Quote.id.in_(race.quote_ids))))
+        assert statuses == sorted([QuoteStatus.ACCEPTED, QuoteStatus.NOT_CHOSEN])
+
+
+def test_the_same_accept_sent_twice_at_once_makes_one_purchase_order(
+    app: Flask, race_world: tuple[Engine, Race]
+) -> None:
+    engine, race = race_world
+    key = f"double-click-{secrets.token_hex(8)}"
+    results = accept_at_once(app, engine, race, [(race.quote_ids[0], key), (race.quote_ids[0], key)])
+    assert all(isinstance(r, int) for r in results) and results[0] == results[1], results
+    with Session(engine) as session:
+        query = select(func.count(PurchaseOrder.id)).where(
+            PurchaseOrder.institution_id == race.institution_id
+        )
+        assert session.scalar(query) == 1
