@@ -54,8 +54,8 @@ institution_member_required = user_passes(lambda user: bool(getattr(user, "insti
 def show_error(form: FlaskForm, exc: DomainError) -> str | None:
     """Put a domain error on the form field it concerns; return its message when it concerns none."""
     if isinstance(exc, AddressInvalid):
-        for name, message in exc.errors.items():
-            form[name].errors = [*form[name].errors, message]
+        for field_name, message in exc.errors.items():
+            form[field_name].errors = [*form[field_name].errors, message]
         return None
     name = next((n for n in FIELD_OF.get(type(exc), ()) if n in form), None)
     if name is None:
@@ -131,7 +131,7 @@ def new() -> ResponseReturnValue:
         product_id=form.product_id.data,
         quantity=int(form.quantity.data or 0),
         unit=form.unit.data or "",
-        wanted_by=form.wanted_by.data,  # type: ignore[arg-type]
+        wanted_by=form.wanted_by.data,
         note=form.note.data,
         producer_ids=form.producers.data or [],
     )
@@ -150,7 +150,7 @@ def new() -> ResponseReturnValue:
 
 def _prefill_request(form: forms.RequestForm) -> None:
     """A fresh form: two weeks ahead, kg, and the product named in ``?product=`` (its producer chosen)."""
-    form.institution_id.data = form.institution_id.choices[0][0]  # type: ignore[index]
+    form.institution_id.data = form.institution_id.choices[0][0]
     form.wanted_by.data = shanghai_date() + timedelta(days=14)
     form.unit.data = "kg"
     product = forms.listed_product(db_session, request.args.get("product", type=int))
@@ -240,7 +240,7 @@ def _accept(form: forms.AcceptForm, quote: Quote) -> Any:
         district=form.district.data or "",
         detail=form.detail.data or "",
     )
-    delivery = Delivery(address, form.delivery_date.data)  # type: ignore[arg-type]
+    delivery = Delivery(address, form.delivery_date.data)
     return service.accept_quote(
         db_session,
         current_user._get_current_object(),  # a plain User for the service
@@ -327,7 +327,7 @@ def quote(quote_id: int) -> ResponseReturnValue:
         product_id=int(form.product_id.data or 0),
         unit_price_fen=int(form.unit_price.data or 0),
         quantity=int(form.quantity.data or 0),
-        delivery_date=form.delivery_date.data,  # type: ignore[arg-type]
+        delivery_date=form.delivery_date.data,
         note=form.note.data,
     )
     try:
