@@ -192,16 +192,19 @@ def _text(value: str | None, longest: int) -> str | None:
 
 
 def _check_quantity(quantity: int) -> None:
+    """Raise :class:`QuantityOutOfRange` unless ``quantity`` is a whole number of units in range."""
     if not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
         raise QuantityOutOfRange(max=MAX_QUANTITY)
 
 
 def _check_date(day: date, today: date) -> None:
+    """Raise :class:`DateOutOfRange` unless ``day`` lies between tomorrow and :data:`MAX_LEAD_DAYS` ahead."""
     if not isinstance(day, date) or not 1 <= (day - today).days <= MAX_LEAD_DAYS:
         raise DateOutOfRange()
 
 
 def _check_buyer(user: User, institution: Institution) -> None:
+    """Raise unless ``institution`` is verified and ``user`` is one of its buyers."""
     if not institution.is_verified:
         raise InstitutionNotVerified(name=institution.name)
     if not has_role(user, institution, InstitutionRole.BUYER):
@@ -209,6 +212,7 @@ def _check_buyer(user: User, institution: Institution) -> None:
 
 
 def _check_open(rfq: QuoteRequest) -> None:
+    """Raise :class:`RfqNotOpen` unless the request is still open."""
     if rfq.status is not QuoteRequestStatus.OPEN:
         raise RfqNotOpen()
 
@@ -358,6 +362,7 @@ def close_request(session: Session, buyer: User, rfq: QuoteRequest) -> QuoteRequ
 
 
 def _check_responder(user: User, quote: Quote) -> None:
+    """Raise unless ``user`` acts for the quote's producer and the quote may still change."""
     if not acts_for(user, quote):
         raise NotInvited()
     _check_open(quote.request)
