@@ -65,7 +65,7 @@ class UnreadableText(ListFileError):
 class MalformedCsv(ListFileError):
     """The CSV structure is broken (e.g. an unclosed quotation mark)."""
 
-    message = _l("Line %(line)s of the file cannot be read: %(reason)s.")
+    message = _l("Line %(line)s of the file cannot be read: a quotation mark is misplaced or not closed.")
 
 
 class EmptyList(ListFileError):
@@ -184,17 +184,15 @@ def parse_text(text: str) -> ParsedFile:
     :class:`TooManyLines`.
     """
     text = unicodedata.normalize("NFKC", text)  # full-width digits, ，and ； become their ASCII forms
-    physical = text.splitlines()
+    physical = text.splitlines(keepends=True)
     first = next((line for line in physical if line.strip()), "")
-    reader = csv.reader(physical, delimiter=_delimiter(first), skipinitialspace=True)
+    reader = csv.reader(physical, delimiter=_delimiter(first), skipinitialspace=True, strict=True)
     parsed = ParsedFile(lines=[])
     columns: tuple[int | None, int | None, int] = (0, None, 1)
     seen_content, end = False, 0
     try:
         for row in reader:
             start, end = end + 1, reader.line_num
-            if any("\n" in cell for cell in row):
-                raise MalformedCsv(line=start, reason=_l("a quotation mark is not closed"))
             cells = [_clean(cell) for cell in row]
             if not any(cells):
                 parsed.blank_lines += 1
@@ -213,7 +211,7 @@ def parse_text(text: str) -> ParsedFile:
                 count = len(parsed.lines) + sum(1 for line in reader if any(cell.strip() for cell in line))
                 raise TooManyLines(count=count, max=MAX_LIST_LINES)
     except csv.Error as exc:
-        raise MalformedCsv(line=end + 1, reason=str(exc)) from exc
+        raise MalformedCsv(line=end + 1) from exc
     if not parsed.lines:
         raise EmptyList()
     return parsed

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from core.access import user_passes
@@ -126,13 +127,13 @@ def upload() -> ResponseReturnValue:
 
 def _file_notes(parsed: ParsedFile) -> list[str]:
     """What the reader noticed about the file as a whole, for the report's summary."""
-    notes = [
-        _("%(count)s lines with a product were read from the file.", count=len(parsed.lines)),
-    ]
+    read = len(parsed.lines)
+    notes = [ngettext("%(num)d line was read from the file.", "%(num)d lines were read from the file.", read)]
     if parsed.header_line is not None:
         notes.append(_("Line %(line)s was read as column headings.", line=parsed.header_line))
     if parsed.blank_lines:
-        notes.append(_("%(count)s blank lines were ignored.", count=parsed.blank_lines))
+        blank = parsed.blank_lines
+        notes.append(ngettext("%(num)d blank line was ignored.", "%(num)d blank lines were ignored.", blank))
     if parsed.encoding == "gb18030":
         notes.append(_("The file was read as GBK/GB18030 text."))
     return notes
