@@ -48,6 +48,7 @@ _STYLES = {
     "small": ParagraphStyle("po-small", parent=_BASE, fontSize=8, leading=11, textColor=colors.grey),
     "cell": ParagraphStyle("po-cell", parent=_BASE, fontSize=9, leading=12),
     "num": ParagraphStyle("po-num", parent=_BASE, fontSize=9, leading=12, alignment=2),
+    "total": ParagraphStyle("po-total", parent=_BASE, fontSize=13, leading=17),
 }
 
 
@@ -61,10 +62,10 @@ def local_time(moment: datetime | None) -> str:
     return "" if moment is None else moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
-def _facts(rows: list[tuple[str, str]]) -> Table:
+def _facts(rows: list[tuple[str, str]], value_style: str = "body") -> Table:
     """A two-column table of labels and values."""
     table = Table(
-        [[_p(name, "small"), _p(value)] for name, value in rows],
+        [[_p(name, "small"), _p(value, value_style)] for name, value in rows],
         colWidths=[32 * mm, 142 * mm],
     )
     table.setStyle(
@@ -95,7 +96,7 @@ def _supplier_table(order: SupplierOrder) -> Table:
             ]
         )
     rows.append(["", "", "", _p(_("Subtotal"), "num"), _p(format_fen(order.requested_fen), "num")])
-    table = Table(rows, colWidths=[72 * mm, 18 * mm, 24 * mm, 28 * mm, 32 * mm], repeatRows=1)
+    table = Table(rows, colWidths=[64 * mm, 26 * mm, 24 * mm, 28 * mm, 32 * mm], repeatRows=1)
     table.setStyle(
         TableStyle(
             [
@@ -161,11 +162,8 @@ def _story(purchase: PurchaseOrder) -> list[Any]:
                 [
                     _p(heading, "h2"),
                     _p(
-                        _(
-                            "Supplier order %(number)s · %(state)s",
-                            number=readable_number(order.number),
-                            state=supplier_status_label(order.status),
-                        ),
+                        f"{_('Supplier order %(number)s', number=readable_number(order.number))}    "
+                        f"{supplier_status_label(order.status)}",
                         "small",
                     ),
                     Spacer(1, 1.5 * mm),
@@ -175,11 +173,23 @@ def _story(purchase: PurchaseOrder) -> list[Any]:
         )
     story += [
         Spacer(1, 4 * mm),
-        _facts([(_("Grand total"), format_fen(purchase.total_fen))]),
+        _facts([(_("Grand total"), format_fen(purchase.total_fen))], "total"),
         _p(_("Approval"), "h2"),
         _facts(_approval_rows(purchase)),
+        Spacer(1, 12 * mm),
+        _signatures(),
     ]
     return story
+
+
+def _signatures() -> Table:
+    """Blank lines for the signatures a printed purchase order collects (with gaps between them)."""
+    names = [_("Buyer (signature)"), _("Approver (signature)"), _("Producer (confirmation)")]
+    head = [_p(names[0], "small"), "", _p(names[1], "small"), "", _p(names[2], "small")]
+    table = Table([head, [""] * 5], colWidths=[52 * mm, 9 * mm] * 2 + [52 * mm], rowHeights=[6 * mm, 14 * mm])
+    lines = [("LINEBELOW", (col, 1), (col, 1), 0.5, colors.black) for col in (0, 2, 4)]
+    table.setStyle(TableStyle([*lines, ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    return table
 
 
 def purchase_order_pdf(purchase: PurchaseOrder) -> bytes:
@@ -188,7 +198,7 @@ def purchase_order_pdf(purchase: PurchaseOrder) -> bytes:
     buffer = io.BytesIO()
     printed = local_time(utcnow())
     number = readable_number(purchase.number)
-    footer = _("Purchase order %(number)s · printed %(when)s", number=number, when=printed)
+    footer = f"{_('Purchase order %(number)s', number=number)}    {_('Printed %(when)s', when=printed)}"
 
     def on_page(canvas: Any, doc: Any) -> None:
         canvas.saveState()
