@@ -19,7 +19,7 @@ from core.models import Region, User
 from core.pagination import Page, paginate
 from shop.procurement.models import AnnualPlan, Institution, InstitutionRole
 from shop.procurement.order_models import PurchaseOrder, PurchaseStatus, SupplierOrder
-from shop.procurement.purchasing import InstitutionNotVerified, NotBuyer, institution_purchases
+from shop.procurement.purchasing import InstitutionNotVerified, NotBuyer
 
 #: Products per page of the order grid.
 GRID_PAGE_SIZE = 30
@@ -166,7 +166,8 @@ def member_purchase(session: Session, user: User, number: str) -> PurchaseOrder:
 
 def last_delivery(session: Session, institution: Institution) -> PurchaseOrder | None:
     """The institution's latest purchase order (its address prefills the next one)."""
-    return session.scalar(institution_purchases(institution).limit(1))
+    query = select(PurchaseOrder).where(PurchaseOrder.institution_id == institution.id)
+    return session.scalars(query.order_by(PurchaseOrder.id.desc()).limit(1)).first()
 
 
 def supplier_line_count(purchase: PurchaseOrder) -> int:
