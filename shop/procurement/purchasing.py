@@ -420,6 +420,41 @@ def reject_purchase_order(
     return purchase
 
 
+class NotOwnPurchase(PermissionDenied):
+    """Only the buyer who submitted a purchase order may withdraw it."""
+
+    message = _l("Only the buyer who submitted this purchase order can withdraw it.")
+
+
+def cancel_purchase_order(
+    session: Session, buyer: User, purchase: PurchaseOrder, note: str | None = None
+) -> PurchaseOrder:
+    """The buyer withdraws their purchase order while it awaits approval; its supplier orders are cancelled.
+
+    The approvers, who were asked to decide, are told. Raises :class:`NotOwnPurchase`,
+    ``InvalidTransition`` (it was decided already). Does not commit.
+    """
+    if buyer.id != purchase.buyer_id:
+        raise NotOwnPurchase()
+    purchase.cancel(" ".join((note or "").split())[:500] or None)
+    session.flush()
+    for member in purchase.institution.members:
+        if member.role is InstitutionRole.APPROVER and member.user_id != purchase.buyer_id:
+            with in_language_of(member.user):
+                notify(
+                    session,
+                    member.user,
+                    "procurement.withdrawn",
+                    _("Purchase order %(number)s was withdrawn", number=purchase.number),
+                    _(
+                        "%(buyer)s withdrew the purchase order; it no longer needs your approval.",
+                        buyer=purchase.buyer.display_name,
+                    ),
+                    link=f"/procurement/orders/{purchase.number}",
+                )
+    return purchase
+
+
 class RejectionReasonRequired(PurchaseError):
     """The buyer must learn why their purchase order was rejected."""
 
