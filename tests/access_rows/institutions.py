@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from flask.testing import FlaskClient
+
 from catalog.validators import compute_credit_code_check_digit, compute_org_code_check_digit
 from shop.procurement.models import Institution, InstitutionMember, InstitutionRole, InstitutionStatus
 from tests.access_rows import ADM, SIGNED_IN, C, I, World, only
@@ -17,6 +19,12 @@ def credit_code(serial: int | None = None, *, region: str = "371300", kind: str 
     body = f"{serial if serial is not None else next(_serial) + 10_000_000:08d}"[-8:]
     first17 = f"{kind}{region}{body}{compute_org_code_check_digit(body)}"
     return first17 + compute_credit_code_check_digit(first17)
+
+
+def in_english(client: FlaskClient) -> FlaskClient:
+    """Switch a test client to English, so tests can read messages whose Chinese may not be merged yet."""
+    client.post("/language", data={"locale": "en"})
+    return client
 
 
 #: The employer every persona links to in the staff-link row.
