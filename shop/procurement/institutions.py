@@ -202,7 +202,7 @@ def register_institution(session: Session, user: User, data: InstitutionRegistra
     return institution
 
 
-def admin_queue(status: InstitutionStatus | None = None) -> Select[tuple[Institution]]:
+def admin_queue(status: InstitutionStatus | None = None) -> Select[Any]:
     """Query: institutions for the administrator, those awaiting verification first, oldest first."""
     query = select(Institution)
     if status is not None:

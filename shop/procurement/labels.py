@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
 from shop.procurement.models import InstitutionKind, InstitutionRole, InstitutionStatus
@@ -41,7 +44,7 @@ FUNDING_SOURCE_LABELS = {
 }
 
 #: Every procurement label table by the name templates use: ``procurement_label('funding_source', value)``.
-PROCUREMENT_LABEL_TABLES = {
+PROCUREMENT_LABEL_TABLES: dict[str, Mapping[Any, Any]] = {
     "institution_kind": INSTITUTION_KIND_LABELS,
     "institution_role": INSTITUTION_ROLE_LABELS,
     "institution_status": INSTITUTION_STATUS_LABELS,
@@ -73,7 +76,7 @@ def procurement_label(table: str, value: object) -> str:
     """The on-screen name of ``value`` in the procurement label table ``table`` (the raw value if unknown)."""
     names = PROCUREMENT_LABEL_TABLES[table]
     try:
-        return str(names[value])  # type: ignore[index]
+        return str(names[value])
     except (KeyError, ValueError):
         return str(value)
 
