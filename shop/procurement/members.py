@@ -105,6 +105,15 @@ def members_by_user(institution: Institution) -> list[tuple[User, list[Instituti
     return sorted(grouped.values(), key=lambda pair: pair[0].display_name)
 
 
+def sole_approver_who_buys(institution: Institution) -> User | None:
+    """The only approver, when they are also a buyer: their own orders needing approval would wait forever."""
+    approvers = {m.user_id: m.user for m in institution.members if m.role is InstitutionRole.APPROVER}
+    if len(approvers) != 1:
+        return None
+    (user,) = approvers.values()
+    return user if InstitutionRole.BUYER in institution.roles_of(user) else None
+
+
 def add_member(
     session: Session,
     actor: User,

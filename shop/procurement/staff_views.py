@@ -59,7 +59,6 @@ def link_employer() -> ResponseReturnValue:
 @login_required
 def unlink_employer() -> ResponseReturnValue:
     """Stop counting the signed-in user's later purchases toward their employer."""
-    ConfirmForm().validate_on_submit()  # CSRF only
     if staff.unlink_staff(db_session, current_user):
         db_session.commit()
         flash(_("Your purchases no longer count toward your employer."), "info")

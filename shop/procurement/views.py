@@ -18,7 +18,7 @@ from core.models import User
 from shop.procurement import institutions
 from shop.procurement.institution_forms import RegistrationForm
 from shop.procurement.labels import TEMPLATE_GLOBALS
-from shop.procurement.plans import can_edit_plan, plan_years
+from shop.procurement.plans import plan_years
 from shop.procurement.progress import overview
 
 bp = Blueprint("institution", __name__, url_prefix="/institution")
@@ -43,7 +43,6 @@ def dashboard() -> ResponseReturnValue:
         overviews=overview(db_session, current_user, year),
         year=year,
         years=years,
-        can_edit_plan=can_edit_plan,
     )
 
 

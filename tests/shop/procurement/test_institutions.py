@@ -412,3 +412,17 @@ def test_a_bad_limit_is_refused_and_nothing_changes(
     assert response.status_code == 400
     db.expire_all()
     assert institution.spending_limit_fen == 100
+
+
+def test_a_registrant_alone_is_told_to_add_a_second_approver(
+    db: Session,
+    as_user: Callable[[User | None], FlaskClient],
+    registrant: User,
+    make_user: Callable[..., User],
+) -> None:
+    institution = _register(db, as_user, registrant)
+    url = f"/institution/{institution.id}/members"
+    assert "Add a second approver" in as_user(registrant).get(url).get_data(as_text=True)
+    institution.members.append(InstitutionMember(user=make_user(), role=InstitutionRole.APPROVER))
+    db.flush()
+    assert "Add a second approver" not in as_user(registrant).get(url).get_data(as_text=True)
