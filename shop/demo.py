@@ -33,6 +33,7 @@ from shop.demo_batches import seed_batches, seed_shipping_rules
 from shop.demo_catalog import AUTHORITIES, DEMO_PRODUCERS, CertPlan, CertSpec, ProducerSpec, ProductSpec
 from shop.demo_images import logo_image, product_image
 from shop.procurement.models import (
+    AnnualPlan,
     Institution,
     InstitutionKind,
     InstitutionMember,
@@ -62,6 +63,8 @@ DEMO_ACCOUNTS = (
     DemoAccount("producer", "producer@demo.bangfu.cn", "疏勒蔬菜合作社 负责人"),
     DemoAccount("producer", "producer.chengkou@demo.bangfu.cn", "城口腊肉企业 负责人"),
     DemoAccount("institution", "buyer@demo.bangfu.cn", "临沂市机关食堂 采购员"),
+    DemoAccount("institution", "approver@demo.bangfu.cn", "临沂市机关事务中心 审批人"),
+    DemoAccount("institution", "finance@demo.bangfu.cn", "临沂市机关事务中心 财务"),
     DemoAccount("consumer", "consumer@demo.bangfu.cn", "张晓梅"),
 )
 
@@ -250,6 +253,80 @@ def seed_catalog(session: Session, users: dict[str, User], upload_dir: Path | No
     return [producer for _spec, producer in pairs]
 
 
+@dataclass(frozen=True)
+class InstitutionSpec:
+    """The demo institution: Linyi's municipal canteen office, paired with Chengkou."""
+
+    name: str = "临沂市直机关事务服务中心"
+    #: A made-up but valid 统一社会信用代码: 1 (机构编制) 2 (事业单位), 371300 (临沂市), organisation code.
+    credit_code: str = "12371300MB2856048T"
+    region_code: str = "371300"  # 临沂市, used only if the region tree has it
+    paired_county_codes: tuple[str, ...] = ("500229",)
+    address: str = "山东省临沂市兰山区北京路 2 号 机关第一食堂"
+    contact_name: str = "刘建国"
+    contact_phone: str = "13953912345"
+    spending_limit_fen: int = 2_000_000  # ¥20,000: a buyer's larger order needs the approver
+    plan_budget_fen: int = 120_000_000  # ¥1,200,000 canteen farm-product budget this year
+    plan_share_permille: int = 300
+    members: tuple[tuple[str, InstitutionRole], ...] = (
+        ("buyer@demo.bangfu.cn", InstitutionRole.BUYER),
+        ("approver@demo.bangfu.cn", InstitutionRole.APPROVER),
+        ("finance@demo.bangfu.cn", InstitutionRole.FINANCE),
+    )
+
+
+DEMO_INSTITUTION = InstitutionSpec()
+
+
+def seed_institution(
+    session: Session, users: dict[str, User], spec: InstitutionSpec = DEMO_INSTITUTION
+) -> Institution:
+    """Find or create the verified demo institution, fill in facts an older demo left empty, add the missing
+    members and this year's plan (Asia/Shanghai). Does not commit."""
+    institution = session.scalar(select(Institution).where(Institution.credit_code == spec.credit_code))
+    if institution is None:
+        institution = session.scalar(select(Institution).where(Institution.name == spec.name))
+    if institution is None:
+        institution = Institution(
+            name=spec.name,
+            kind=InstitutionKind.BUDGET_UNIT,
+            status=InstitutionStatus.VERIFIED,
+            decided_at=_moment(shanghai_date() - timedelta(days=120), 10),
+        )
+        session.add(institution)
+    facts = {
+        "credit_code": spec.credit_code,
+        "region": get_region(session, spec.region_code),
+        "address": spec.address,
+        "contact_name": spec.contact_name,
+        "contact_phone": spec.contact_phone,
+        "spending_limit_fen": spec.spending_limit_fen,
+    }
+    for field, value in facts.items():
+        if getattr(institution, field) is None:
+            setattr(institution, field, value)
+    if not institution.paired_counties:
+        counties = (get_region(session, code) for code in spec.paired_county_codes)
+        institution.paired_counties = [county for county in counties if county is not None]
+    for email, role in spec.members:
+        user = users.get(email)
+        if user is not None and role not in institution.roles_of(user):
+            institution.members.append(InstitutionMember(user=user, role=role))
+    session.flush()
+    year = shanghai_date().year
+    if not any(plan.year == year for plan in institution.plans):
+        institution.plans.append(
+            AnnualPlan(
+                year=year,
+                canteen_budget_fen=spec.plan_budget_fen,
+                reserved_share_permille=spec.plan_share_permille,
+                featured_county_ids=[county.id for county in institution.paired_counties],
+            )
+        )
+        session.flush()
+    return institution
+
+
 def seed_demo(session: Session, *, upload_dir: Path | None = None) -> list[DemoAccount]:
     """Create the regions, demo accounts, their organisations, the catalogue and batches; return the accounts.
 
@@ -263,17 +340,7 @@ def seed_demo(session: Session, *, upload_dir: Path | None = None) -> list[DemoA
         if county is not None and county not in users[email].reviewer_counties:
             users[email].reviewer_counties.append(county)
 
-    institution = session.scalar(select(Institution).where(Institution.name == "临沂市直机关事务服务中心"))
-    if institution is None:
-        institution = Institution(
-            name="临沂市直机关事务服务中心",
-            kind=InstitutionKind.BUDGET_UNIT,
-            status=InstitutionStatus.VERIFIED,
-        )
-        institution.members.append(
-            InstitutionMember(user=users["buyer@demo.bangfu.cn"], role=InstitutionRole.BUYER)
-        )
-        session.add(institution)
+    seed_institution(session, users)
     session.flush()
     seed_catalog(session, users, upload_dir)
     seed_batches(session, users["admin@demo.bangfu.cn"])

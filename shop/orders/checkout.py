@@ -251,7 +251,10 @@ def _write(
     reserved_until: datetime,
 ) -> Checkout:
     """Write the checkout, its orders and lines, and allocate every line (inside the caller's SAVEPOINT)."""
+    from shop.procurement.staff import staff_institution_id  # the buyer's opt-in link to their employer
+
     today = shanghai_date(now)
+    employer_id = staff_institution_id(session, buyer)
     taken: set[str] = set()
     checkout = Checkout(
         number=_new_number(session, Checkout.number, CHECKOUT_PREFIX, today, taken),
@@ -284,6 +287,7 @@ def _write(
             subtotal_fen=entry.group.subtotal_fen,
             shipping_fen=entry.shipping_fen,
             placed_at=now,
+            staff_institution_id=employer_id,
         )
         session.add(order)
         for cart_line in entry.group.lines:

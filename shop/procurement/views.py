@@ -1,25 +1,82 @@
-"""Pages for members of institutions."""
+"""Institution pages: the dashboard and registration, and the blueprint every institution page joins.
+
+Members, settings and the annual plan live in ``member_views``, the administrator's verification desk in
+``admin_views`` and the staff-purchase link in ``staff_views``; all of them add their routes to :data:`bp`.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from core.access import user_passes
-from shop.procurement.labels import institution_role_label
+from core.clock import shanghai_date
+from core.db import db_session
+from core.models import User
+from shop.procurement import institutions
+from shop.procurement.institution_forms import RegistrationForm
+from shop.procurement.labels import TEMPLATE_GLOBALS
+from shop.procurement.plans import plan_years
+from shop.procurement.progress import overview
 
 bp = Blueprint("institution", __name__, url_prefix="/institution")
+
+
+def signed_in_user() -> User:
+    """The signed-in user itself (not the proxy), for services that attach it to new rows."""
+    user: User = current_user._get_current_object()
+    return user
 
 
 @bp.get("/")
 @user_passes(lambda user: bool(getattr(user, "institution_memberships", [])))
 def dashboard() -> ResponseReturnValue:
-    """The institution member's start page: the institutions they act for and in which role."""
-    return render_template("institution/dashboard.html", memberships=current_user.institution_memberships)
+    """Member's start page: per institution its state, plan and progress, open orders, quotes."""
+    years = plan_years()
+    year = request.args.get("year", type=int)
+    if year not in years:
+        year = shanghai_date().year
+    return render_template(
+        "institution/dashboard.html",
+        overviews=overview(db_session, current_user, year),
+        year=year,
+        years=years,
+    )
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@login_required
+def register() -> ResponseReturnValue:
+    """Register an institution for verification; the signed-in user becomes its buyer and approver."""
+    form = RegistrationForm()
+    form.load_regions(db_session)
+    status = 400 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            institution = institutions.register_institution(db_session, signed_in_user(), form.registration())
+        except institutions.InstitutionFieldError as exc:
+            db_session.rollback()
+            form.show_error(exc)
+            status = exc.status
+        else:
+            db_session.commit()
+            flash(
+                _(
+                    "%(name)s is registered and awaits verification by an administrator.",
+                    name=institution.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("institution.dashboard"))
+    return render_template("institution/register.html", form=form), status
 
 
 def init_app(app: Flask) -> None:
     """Register the institution pages and their label helpers for templates."""
+    from shop.procurement import admin_views, member_views, staff_views  # noqa: F401 (their routes join bp)
+
     app.register_blueprint(bp)
-    app.add_template_global(institution_role_label)
+    for helper in TEMPLATE_GLOBALS:
+        app.add_template_global(helper)

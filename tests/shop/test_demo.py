@@ -37,7 +37,7 @@ from traceability.models import Batch, EventKind, TraceEvent
 
 @pytest.fixture(autouse=True)
 def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hash the seven demo passwords cheaply: scrypt would make every seeding here take a second longer."""
+    """Hash the demo passwords cheaply: scrypt would make every seeding here take a second longer."""
     monkeypatch.setattr(
         "core.models.generate_password_hash",
         functools.partial(generate_password_hash, method="pbkdf2:sha256:1"),
@@ -192,3 +192,28 @@ def test_approved_producers_get_shipping_rules_and_meat_sellers_skip_far_provinc
     assert rules["城口县大巴山火炕腊肉食品有限公司"].excluded_provinces == ["540000", "460000"]
     assert rules["疏勒县绿源蔬菜种植农民专业合作社"].excluded_provinces == []
     assert all(r.flat_fee_fen == 1200 and r.free_above_fen == 9900 for r in rules.values())
+
+
+def test_the_linyi_canteen_office_is_verified_paired_and_planned(db: Session) -> None:
+    from shop.procurement.models import AnnualPlan, Institution, InstitutionRole
+    from shop.procurement.purchasing import needs_approval
+
+    seed_demo(db)
+    seed_demo(db)
+    office = db.scalars(select(Institution).where(Institution.name == "临沂市直机关事务服务中心")).one()
+    assert office.is_verified and office.credit_code is not None
+    assert validate_credit_code(office.credit_code) == office.credit_code
+    assert [c.code for c in office.paired_counties] == ["500229"]
+    assert office.contact_name and office.contact_phone and office.address
+    assert office.spending_limit_fen == 2_000_000 and needs_approval(office, 2_000_001)
+    roles = {(m.user.email, m.role) for m in office.members}
+    assert roles == {
+        ("buyer@demo.bangfu.cn", InstitutionRole.BUYER),
+        ("approver@demo.bangfu.cn", InstitutionRole.APPROVER),
+        ("finance@demo.bangfu.cn", InstitutionRole.FINANCE),
+    }
+    plans = db.scalars(select(AnnualPlan).where(AnnualPlan.institution_id == office.id)).all()
+    assert [(p.year, p.canteen_budget_fen, p.reserved_share_permille) for p in plans] == [
+        (shanghai_date().year, 120_000_000, 300)
+    ]
+    assert plans[0].reserved_fen == 36_000_000  # ¥360,000 to buy from formerly poor areas this year

@@ -1,0 +1,198 @@
+"""The institution's dashboard figures: progress toward the reserved share, open orders, quotes waiting.
+
+Received amount = Σ received quantity × unit price over the institution's supplier orders whose receipt
+(``received_at``) falls in the plan year, counted in Asia/Shanghai time. Integer fen throughout.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import BigInteger, cast, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from catalog.models import Producer
+from core.clock import SHANGHAI
+from core.models import Region, User
+from shop.procurement.models import AnnualPlan, Institution, InstitutionRole, InstitutionStatus
+from shop.procurement.order_models import (
+    FundingSource,
+    PurchaseOrder,
+    PurchaseStatus,
+    Quote,
+    QuoteRequest,
+    QuoteRequestStatus,
+    QuoteStatus,
+    SupplierLine,
+    SupplierOrder,
+    SupplierStatus,
+)
+from shop.procurement.plans import plan_for
+
+#: Institutions whose figures the dashboard shows (a suspended one keeps its history).
+HAS_FIGURES = (InstitutionStatus.VERIFIED, InstitutionStatus.SUSPENDED)
+#: Supplier orders that need nothing more from anyone.
+FINISHED = (
+    SupplierStatus.RECEIVED,
+    SupplierStatus.SETTLED,
+    SupplierStatus.CANCELLED,
+    SupplierStatus.DECLINED,
+)
+
+
+@dataclass
+class Progress:
+    """One institution's year: what it received, toward which target, and from where."""
+
+    year: int
+    plan: AnnualPlan | None
+    received_fen: int = 0
+    by_funding: list[tuple[FundingSource, int]] = field(default_factory=list)
+    by_county: list[tuple[Region, int]] = field(default_factory=list)
+    #: Twelve (month, fen) pairs, January first.
+    by_month: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def target_fen(self) -> int:
+        """Budget × reserved share, in fen (0 without a plan)."""
+        return self.plan.reserved_fen if self.plan is not None else 0
+
+    @property
+    def permille(self) -> int | None:
+        """Received ÷ target in ‰, rounded down (None when there is no target to measure against)."""
+        if self.target_fen <= 0:
+            return None
+        return self.received_fen * 1000 // self.target_fen
+
+    @property
+    def remaining_fen(self) -> int:
+        """What is still to buy to reach the target (0 once reached)."""
+        return max(0, self.target_fen - self.received_fen)
+
+    @property
+    def month_max_fen(self) -> int:
+        """The largest monthly amount (for scaling the bars)."""
+        return max((fen for _month, fen in self.by_month), default=0)
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """The UTC instants the Asia/Shanghai calendar year ``year`` starts and the next one starts."""
+    start = datetime.combine(date(year, 1, 1), time.min, tzinfo=SHANGHAI).astimezone(UTC)
+    end = datetime.combine(date(year + 1, 1, 1), time.min, tzinfo=SHANGHAI).astimezone(UTC)
+    return start, end
+
+
+def received_progress(session: Session, institution: Institution, year: int) -> Progress:
+    """Received amounts of ``institution`` in ``year`` (Asia/Shanghai), in total and broken down by funding
+    source, producer's county and month, against the year's plan."""
+    start, end = year_bounds(year)
+    amount = func.sum(
+        cast(func.coalesce(SupplierLine.received_quantity, 0), BigInteger) * SupplierLine.unit_price_fen
+    )
+    rows = session.execute(
+        select(SupplierOrder.received_at, PurchaseOrder.funding_source, Producer.county_id, amount)
+        .join(SupplierOrder.lines)
+        .join(SupplierOrder.purchase_order)
+        .join(SupplierOrder.producer)
+        .where(
+            PurchaseOrder.institution_id == institution.id,
+            SupplierOrder.received_at >= start,
+            SupplierOrder.received_at < end,
+        )
+        .group_by(
+            SupplierOrder.id, SupplierOrder.received_at, PurchaseOrder.funding_source, Producer.county_id
+        )
+    ).all()
+    by_funding: dict[FundingSource, int] = defaultdict(int)
+    by_county: dict[int, int] = defaultdict(int)
+    by_month: dict[int, int] = defaultdict(int)
+    total = 0
+    for received_at, funding, county_id, fen in rows:
+        fen = int(fen or 0)
+        total += fen
+        by_funding[FundingSource(funding)] += fen
+        by_county[county_id] += fen
+        if received_at is not None:  # the WHERE clause rules None out; this tells the type checker
+            by_month[received_at.astimezone(SHANGHAI).month] += fen
+    regions = {r.id: r for r in session.scalars(select(Region).where(Region.id.in_(list(by_county))))}
+    return Progress(
+        year=year,
+        plan=plan_for(session, institution, year),
+        received_fen=total,
+        by_funding=[(source, by_funding[source]) for source in FundingSource if by_funding.get(source)],
+        by_county=sorted(
+            ((regions[cid], fen) for cid, fen in by_county.items() if fen),
+            key=lambda pair: (-pair[1], pair[0].code or ""),
+        ),
+        by_month=[(month, by_month.get(month, 0)) for month in range(1, 13)],
+    )
+
+
+def open_purchase_orders(session: Session, institution: Institution) -> list[PurchaseOrder]:
+    """Purchase orders still under way: awaiting approval, or with a supplier order not yet finished."""
+    unfinished = exists().where(
+        SupplierOrder.purchase_order_id == PurchaseOrder.id, SupplierOrder.status.not_in(FINISHED)
+    )
+    query = (
+        select(PurchaseOrder)
+        .where(
+            PurchaseOrder.institution_id == institution.id,
+            or_(PurchaseOrder.status == PurchaseStatus.AWAITING_APPROVAL, unfinished),
+        )
+        .order_by(PurchaseOrder.submitted_at.desc(), PurchaseOrder.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def quotes_waiting(session: Session, institution: Institution) -> list[tuple[QuoteRequest, int]]:
+    """Open requests for quotation with at least one answered quote, with how many answers each has."""
+    answered = func.count(Quote.id)
+    query = (
+        select(QuoteRequest, answered)
+        .join(Quote, Quote.request_id == QuoteRequest.id)
+        .where(
+            QuoteRequest.institution_id == institution.id,
+            QuoteRequest.status == QuoteRequestStatus.OPEN,
+            Quote.status == QuoteStatus.ANSWERED,
+        )
+        .group_by(QuoteRequest.id)
+        .order_by(QuoteRequest.wanted_by, QuoteRequest.id)
+    )
+    return [(request, int(count)) for request, count in session.execute(query).all()]
+
+
+@dataclass
+class InstitutionOverview:
+    """What the dashboard shows of one institution the user acts for."""
+
+    institution: Institution
+    roles: list[InstitutionRole]
+    progress: Progress | None
+    open_orders: list[PurchaseOrder]
+    quotes: list[tuple[QuoteRequest, int]]
+
+
+def overview(session: Session, user: User, year: int) -> list[InstitutionOverview]:
+    """Every institution ``user`` acts for, with its figures for ``year`` (verified ones only have any)."""
+    institutions: dict[int, Institution] = {}
+    for member in user.institution_memberships:
+        institutions.setdefault(member.institution_id, member.institution)
+    result = []
+    for institution in sorted(institutions.values(), key=lambda i: i.id):
+        held = institution.roles_of(user)
+        roles = [role for role in InstitutionRole if role in held]
+        if institution.status in HAS_FIGURES:
+            result.append(
+                InstitutionOverview(
+                    institution,
+                    roles,
+                    received_progress(session, institution, year),
+                    open_purchase_orders(session, institution),
+                    quotes_waiting(session, institution),
+                )
+            )
+        else:
+            result.append(InstitutionOverview(institution, roles, None, [], []))
+    return result
