@@ -37,6 +37,7 @@ from shop.notifications.service import notify
 from shop.orders.cart import CartView, ProducerGroup, cart_view, out_of_stock
 from shop.orders.models import Allocation, CartItem, Checkout, Order, OrderLine, PaymentMethod, ShippingRule
 from shop.orders.provinces import BY_CODE, Address, validate_address
+from shop.procurement.staff import staff_institution_id
 from traceability.batches import batches_in_stock, draw_stock, generate_code
 from traceability.errors import BatchRecalled, InsufficientStock
 
@@ -251,8 +252,6 @@ def _write(
     reserved_until: datetime,
 ) -> Checkout:
     """Write the checkout, its orders and lines, and allocate every line (inside the caller's SAVEPOINT)."""
-    from shop.procurement.staff import staff_institution_id  # the buyer's opt-in link to their employer
-
     today = shanghai_date(now)
     employer_id = staff_institution_id(session, buyer)
     taken: set[str] = set()
