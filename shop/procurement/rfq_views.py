@@ -24,7 +24,10 @@ from core.errors import DomainError
 from core.transactions import run_unit_of_work
 from shop.orders.provinces import Address, AddressInvalid
 from shop.procurement import rfq as service
+from shop.procurement import rfq_answers as answers
+from shop.procurement import rfq_errors as errors
 from shop.procurement import rfq_forms as forms
+from shop.procurement import rfq_queries as queries
 from shop.procurement.models import InstitutionRole
 from shop.procurement.order_models import FundingSource, Quote, QuoteRequest, QuoteRequestStatus, QuoteStatus
 from shop.procurement.purchasing import Delivery, DeliveryDateInvalid, UnknownFundingSource, has_role
@@ -33,17 +36,17 @@ bp = Blueprint("rfq", __name__, url_prefix="/rfq")
 
 #: Which form field shows each domain error (the first of the names the form has; else above the form).
 FIELD_OF: dict[type[DomainError], tuple[str, ...]] = {
-    service.ItemRequired: ("item",),
-    service.ProductNotListed: ("product_id",),
-    service.QuantityOutOfRange: ("quantity",),
-    service.UnitInvalid: ("unit",),
-    service.DateOutOfRange: ("wanted_by", "delivery_date"),
-    service.NoProducerChosen: ("producers",),
-    service.TooManyProducers: ("producers",),
-    service.ProducerNotApproved: ("producers",),
-    service.ProductNotTheirs: ("product_id",),
-    service.ProductNotCertified: ("product_id",),
-    service.PriceOutOfRange: ("unit_price",),
+    errors.ItemRequired: ("item",),
+    errors.ProductNotListed: ("product_id",),
+    errors.QuantityOutOfRange: ("quantity",),
+    errors.UnitInvalid: ("unit",),
+    errors.DateOutOfRange: ("wanted_by", "delivery_date"),
+    errors.NoProducerChosen: ("producers",),
+    errors.TooManyProducers: ("producers",),
+    errors.ProducerNotApproved: ("producers",),
+    errors.ProductNotTheirs: ("product_id",),
+    errors.ProductNotCertified: ("product_id",),
+    errors.PriceOutOfRange: ("unit_price",),
     DeliveryDateInvalid: ("delivery_date",),
     UnknownFundingSource: ("funding_source",),
 }
@@ -66,8 +69,8 @@ def show_error(form: FlaskForm, exc: DomainError) -> str | None:
 
 def load_request(number: str) -> QuoteRequest:
     """The request numbered ``number``: 404 unless the user is a member of the institution that sent it."""
-    rfq = service.find_request(db_session, number)
-    if rfq is None or not service.is_party(current_user, rfq):
+    rfq = queries.find_request(db_session, number)
+    if rfq is None or not queries.is_party(current_user, rfq):
         abort(404)
     return rfq
 
@@ -75,7 +78,7 @@ def load_request(number: str) -> QuoteRequest:
 def load_quote(quote_id: int) -> Quote:
     """The quote ``quote_id``: 404 unless the user acts for the producer it was asked of."""
     quote = db_session.get(Quote, quote_id)
-    if quote is None or not service.acts_for(current_user, quote):
+    if quote is None or not queries.acts_for(current_user, quote):
         abort(404)
     return quote
 
@@ -84,8 +87,8 @@ def load_quote(quote_id: int) -> Quote:
 @institution_member_required
 def index() -> ResponseReturnValue:
     """The requests of the user's institutions, newest first."""
-    page = service.requests_for(db_session, current_user, request.args.get("page", type=int) or 1)
-    may_send = bool(service.buying_institutions(current_user))
+    page = queries.requests_for(db_session, current_user, request.args.get("page", type=int) or 1)
+    may_send = bool(queries.buying_institutions(current_user))
     return render_template("rfq/index.html", page=page, may_send=may_send)
 
 
@@ -111,10 +114,10 @@ def render_new(form: forms.RequestForm, error: str | None = None, status: int = 
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@user_passes(lambda user: bool(service.buying_institutions(user)))
+@user_passes(lambda user: bool(queries.buying_institutions(user)))
 def new() -> ResponseReturnValue:
     """Write a request for quotation and choose the producers to ask (a search that works without JS)."""
-    institutions = service.buying_institutions(current_user)
+    institutions = queries.buying_institutions(current_user)
     form = forms.request_form([(i.id, i.name) for i in institutions], forms.producer_counties(db_session))
     if request.method == "GET":
         _prefill_request(form)
@@ -166,9 +169,9 @@ def detail(number: str) -> ResponseReturnValue:
     rfq = load_request(number)
     context = {
         "rfq": rfq,
-        "purchase": service.purchase_of(db_session, rfq),
-        "lowest": service.lowest_price(rfq),
-        "quotes": service.compared_quotes(rfq),
+        "purchase": queries.purchase_of(db_session, rfq),
+        "lowest": queries.lowest_price(rfq),
+        "quotes": queries.compared_quotes(rfq),
         "is_buyer": has_role(current_user, rfq.institution, InstitutionRole.BUYER),
         "close_form": forms.CloseForm(formdata=None),
     }
@@ -193,7 +196,7 @@ def _prefill_accept(form: forms.AcceptForm, rfq: QuoteRequest, quote: Quote) -> 
     form.idempotency_key.data = secrets.token_urlsafe(24)
     form.delivery_date.data = quote.delivery_date
     form.funding_source.data = FundingSource.BUDGET.value
-    address = service.last_address(db_session, rfq.institution)
+    address = queries.last_address(db_session, rfq.institution)
     if address is not None:
         form.recipient.data, form.mobile.data = address.recipient, address.mobile
         form.province.data, form.city.data = address.province_code, address.city
@@ -259,7 +262,7 @@ def _accept(form: forms.AcceptForm, quote: Quote) -> Any:
 @producer_member_required
 def inbox() -> ResponseReturnValue:
     """Requests sent to the producers the user acts for, newest first."""
-    page = service.inbox_for(db_session, current_user, request.args.get("page", type=int) or 1)
+    page = queries.inbox_for(db_session, current_user, request.args.get("page", type=int) or 1)
     return render_template("rfq/inbox.html", page=page)
 
 
@@ -277,7 +280,7 @@ def render_quote(
         _prefill_answer(answer_form, quote, products)
     answer_form.product_id.choices = [forms.product_choice(p) for p in products]
     purchase = (
-        service.purchase_of(db_session, quote.request) if quote.status is QuoteStatus.ACCEPTED else None
+        queries.purchase_of(db_session, quote.request) if quote.status is QuoteStatus.ACCEPTED else None
     )
     context = {
         "quote": quote,
@@ -285,7 +288,7 @@ def render_quote(
         "form": answer_form,
         "decline_form": decline_form or forms.DeclineForm(formdata=None),
         "has_products": bool(products),
-        "may_answer": quote.request.status is QuoteRequestStatus.OPEN and quote.status in service.REVISABLE,
+        "may_answer": quote.request.status is QuoteRequestStatus.OPEN and quote.status in answers.REVISABLE,
         "supplier_orders": [o for o in purchase.supplier_orders if o.producer_id == quote.producer_id]
         if purchase
         else [],
@@ -323,7 +326,7 @@ def quote(quote_id: int) -> ResponseReturnValue:
     ]
     if not form.validate_on_submit():
         return render_quote(current, form, status=400)
-    data = service.AnswerData(
+    data = answers.AnswerData(
         product_id=int(form.product_id.data or 0),
         unit_price_fen=int(form.unit_price.data or 0),
         quantity=int(form.quantity.data or 0),
@@ -331,7 +334,7 @@ def quote(quote_id: int) -> ResponseReturnValue:
         note=form.note.data,
     )
     try:
-        service.answer_quote(db_session, current_user, current, data)
+        answers.answer_quote(db_session, current_user, current, data)
     except DomainError as exc:
         db_session.rollback()
         return render_quote(current, form, error=show_error(form, exc), status=exc.status)
@@ -351,7 +354,7 @@ def decline(quote_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_quote(current, decline_form=form, status=400)
     try:
-        service.decline_quote(db_session, current_user, current, form.reason.data or "")
+        answers.decline_quote(db_session, current_user, current, form.reason.data or "")
     except DomainError as exc:
         db_session.rollback()
         return render_quote(current, decline_form=form, error=str(exc), status=exc.status)

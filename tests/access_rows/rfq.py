@@ -11,7 +11,8 @@ from typing import Any
 
 from core.clock import shanghai_date
 from shop.procurement.order_models import Quote, QuoteRequest
-from shop.procurement.rfq import AnswerData, RequestData, answer_quote, create_request
+from shop.procurement.rfq import RequestData, create_request
+from shop.procurement.rfq_answers import AnswerData, answer_quote
 from tests.access_rows import PERSONAS, A, I, P, World, only
 
 

@@ -23,7 +23,7 @@ from core.models import User
 from core.regions import get_region
 from core.transactions import run_unit_of_work
 from shop.notifications.models import Notification
-from shop.procurement import rfq
+from shop.procurement import rfq, rfq_answers, rfq_errors
 from shop.procurement.models import (
     Institution,
     InstitutionKind,
@@ -68,7 +68,9 @@ def request_data(producers: list[Producer], **changes: Any) -> rfq.RequestData:
     return rfq.RequestData(**values)
 
 
-def answer(product: Product, price_fen: int = 420, quantity: int = 40, **changes: Any) -> rfq.AnswerData:
+def answer(
+    product: Product, price_fen: int = 420, quantity: int = 40, **changes: Any
+) -> rfq_answers.AnswerData:
     """A quote of ``product`` delivered in nine days."""
     values: dict[str, Any] = {
         "product_id": product.id,
@@ -78,7 +80,7 @@ def answer(product: Product, price_fen: int = 420, quantity: int = 40, **changes
         "note": "可开增值税发票",
     }
     values.update(changes)
-    return rfq.AnswerData(**values)
+    return rfq_answers.AnswerData(**values)
 
 
 def quote_of(request: QuoteRequest, producer: Producer) -> Quote:
@@ -127,9 +129,9 @@ def test_rfq_becomes_one_purchase_order_at_the_quoted_price(
     assert request.number.startswith("Q") and request.status is QuoteRequestStatus.OPEN
     assert [q.status for q in request.quotes] == [QuoteStatus.INVITED] * 3
 
-    rfq.answer_quote(db, pw.shule_owner, quote_of(request, pw.shule), answer(pw.tomatoes, 420, 40))
-    rfq.decline_quote(db, pw.chengkou_owner, quote_of(request, pw.chengkou), "腊肉不做西红柿")
-    rfq.answer_quote(
+    rfq_answers.answer_quote(db, pw.shule_owner, quote_of(request, pw.shule), answer(pw.tomatoes, 420, 40))
+    rfq_answers.decline_quote(db, pw.chengkou_owner, quote_of(request, pw.chengkou), "腊肉不做西红柿")
+    rfq_answers.answer_quote(
         db, yak_producer.members[0].user, quote_of(request, yak_producer), answer(yak, 11000, 40)
     )
     chosen = quote_of(request, pw.shule)
@@ -161,10 +163,10 @@ def test_everyone_concerned_is_told(
     request = rfq.create_request(
         db, pw.buyer, pw.institution, request_data([pw.shule, pw.chengkou, yak_producer])
     )
-    rfq.answer_quote(db, pw.shule_owner, quote_of(request, pw.shule), answer(pw.tomatoes))
-    rfq.answer_quote(db, pw.shule_owner, quote_of(request, pw.shule), answer(pw.tomatoes, 400))
-    rfq.decline_quote(db, pw.chengkou_owner, quote_of(request, pw.chengkou), "不在产季")
-    rfq.answer_quote(db, yak_owner, quote_of(request, yak_producer), answer(yak, 11000))
+    rfq_answers.answer_quote(db, pw.shule_owner, quote_of(request, pw.shule), answer(pw.tomatoes))
+    rfq_answers.answer_quote(db, pw.shule_owner, quote_of(request, pw.shule), answer(pw.tomatoes, 400))
+    rfq_answers.decline_quote(db, pw.chengkou_owner, quote_of(request, pw.chengkou), "不在产季")
+    rfq_answers.answer_quote(db, yak_owner, quote_of(request, yak_producer), answer(yak, 11000))
     accept(db, pw, quote_of(request, pw.shule))
 
     assert kinds_for(db, pw.shule_owner) == ["rfq.invited", "procurement.order_received", "rfq.accepted"]
@@ -182,7 +184,7 @@ def test_accepting_twice_with_the_same_key_makes_one_purchase_order(
     db: Session, pw: ProcurementWorld
 ) -> None:
     request = rfq.create_request(db, pw.buyer, pw.institution, request_data([pw.shule]))
-    quote = rfq.answer_quote(db, pw.shule_owner, request.quotes[0], answer(pw.tomatoes))
+    quote = rfq_answers.answer_quote(db, pw.shule_owner, request.quotes[0], answer(pw.tomatoes))
     key = secrets.token_urlsafe(16)
     first = accept(db, pw, quote, key)
     second = accept(db, pw, quote, key)
@@ -192,11 +194,11 @@ def test_accepting_twice_with_the_same_key_makes_one_purchase_order(
 
 def test_another_quote_cannot_be_accepted_after_acceptance(db: Session, pw: ProcurementWorld) -> None:
     request = rfq.create_request(db, pw.buyer, pw.institution, request_data([pw.shule, pw.chengkou]))
-    rfq.answer_quote(db, pw.shule_owner, quote_of(request, pw.shule), answer(pw.tomatoes))
-    rfq.answer_quote(db, pw.chengkou_owner, quote_of(request, pw.chengkou), answer(pw.pork, 9000, 5))
+    rfq_answers.answer_quote(db, pw.shule_owner, quote_of(request, pw.shule), answer(pw.tomatoes))
+    rfq_answers.answer_quote(db, pw.chengkou_owner, quote_of(request, pw.chengkou), answer(pw.pork, 9000, 5))
     first_key = secrets.token_urlsafe(16)
     accept(db, pw, quote_of(request, pw.shule), first_key)
-    with pytest.raises(rfq.RfqNotOpen) as caught:
+    with pytest.raises(rfq_errors.RfqNotOpen) as caught:
         accept(db, pw, quote_of(request, pw.chengkou))
     assert caught.value.status == 409
     with pytest.raises(InvalidPurchaseKey):  # the first form's key cannot be reused for another quote
@@ -207,7 +209,7 @@ def test_another_quote_cannot_be_accepted_after_acceptance(db: Session, pw: Proc
 def test_acceptance_follows_the_institutions_approval_rules(db: Session, pw: ProcurementWorld) -> None:
     pw.institution.requires_approval = True
     request = rfq.create_request(db, pw.buyer, pw.institution, request_data([pw.shule]))
-    quote = rfq.answer_quote(db, pw.shule_owner, request.quotes[0], answer(pw.tomatoes))
+    quote = rfq_answers.answer_quote(db, pw.shule_owner, request.quotes[0], answer(pw.tomatoes))
     purchase = accept(db, pw, quote)
     assert purchase.status is PurchaseStatus.AWAITING_APPROVAL
     assert kinds_for(db, pw.approver) == ["procurement.approval_needed"]
@@ -215,9 +217,9 @@ def test_acceptance_follows_the_institutions_approval_rules(db: Session, pw: Pro
 
 def test_only_an_answered_quote_is_accepted_and_only_by_a_buyer(db: Session, pw: ProcurementWorld) -> None:
     request = rfq.create_request(db, pw.buyer, pw.institution, request_data([pw.shule, pw.chengkou]))
-    with pytest.raises(rfq.QuoteNotAnswered):
+    with pytest.raises(rfq_errors.QuoteNotAnswered):
         accept(db, pw, quote_of(request, pw.shule))
-    quote = rfq.answer_quote(db, pw.shule_owner, quote_of(request, pw.shule), answer(pw.tomatoes))
+    quote = rfq_answers.answer_quote(db, pw.shule_owner, quote_of(request, pw.shule), answer(pw.tomatoes))
     with pytest.raises(NotBuyer):
         accept(db, pw, quote, buyer=pw.approver)
     assert request.status is QuoteRequestStatus.OPEN and quote.status is QuoteStatus.ANSWERED
@@ -225,7 +227,7 @@ def test_only_an_answered_quote_is_accepted_and_only_by_a_buyer(db: Session, pw:
 
 def test_closing_ends_the_request(db: Session, pw: ProcurementWorld) -> None:
     request = rfq.create_request(db, pw.buyer, pw.institution, request_data([pw.shule, pw.chengkou]))
-    quote = rfq.answer_quote(db, pw.shule_owner, quote_of(request, pw.shule), answer(pw.tomatoes))
+    quote = rfq_answers.answer_quote(db, pw.shule_owner, quote_of(request, pw.shule), answer(pw.tomatoes))
     with pytest.raises(NotBuyer):
         rfq.close_request(db, pw.finance, request)
     rfq.close_request(db, pw.buyer, request)
@@ -233,29 +235,31 @@ def test_closing_ends_the_request(db: Session, pw: ProcurementWorld) -> None:
     assert quote.status is QuoteStatus.NOT_CHOSEN
     assert quote_of(request, pw.chengkou).status is QuoteStatus.INVITED
     assert kinds_for(db, pw.shule_owner)[-1] == "rfq.closed"
-    with pytest.raises(rfq.RfqNotOpen):
-        rfq.answer_quote(db, pw.chengkou_owner, quote_of(request, pw.chengkou), answer(pw.pork, 9000, 5))
-    with pytest.raises(rfq.RfqNotOpen):
+    with pytest.raises(rfq_errors.RfqNotOpen):
+        rfq_answers.answer_quote(
+            db, pw.chengkou_owner, quote_of(request, pw.chengkou), answer(pw.pork, 9000, 5)
+        )
+    with pytest.raises(rfq_errors.RfqNotOpen):
         accept(db, pw, quote)
-    with pytest.raises(rfq.RfqNotOpen):
+    with pytest.raises(rfq_errors.RfqNotOpen):
         rfq.close_request(db, pw.buyer, request)
 
 
 def test_producers_revise_or_change_their_mind_while_open(db: Session, pw: ProcurementWorld) -> None:
     request = rfq.create_request(db, pw.buyer, pw.institution, request_data([pw.shule]))
     quote = request.quotes[0]
-    rfq.decline_quote(db, pw.shule_owner, quote, "暂时缺货")
+    rfq_answers.decline_quote(db, pw.shule_owner, quote, "暂时缺货")
     assert (quote.status, quote.note, quote.unit_price_fen) == (QuoteStatus.DECLINED, "暂时缺货", None)
-    rfq.answer_quote(db, pw.shule_owner, quote, answer(pw.tomatoes, 450, 30))
-    rfq.answer_quote(db, pw.shule_owner, quote, answer(pw.tomatoes, 430, 40))
+    rfq_answers.answer_quote(db, pw.shule_owner, quote, answer(pw.tomatoes, 450, 30))
+    rfq_answers.answer_quote(db, pw.shule_owner, quote, answer(pw.tomatoes, 430, 40))
     assert (quote.status, quote.unit_price_fen, quote.quantity) == (QuoteStatus.ANSWERED, 430, 40)
     assert quote.answered_by_id == pw.shule_owner.id and quote.answered_at is not None
-    rfq.decline_quote(db, pw.shule_owner, quote, "价格有变")
+    rfq_answers.decline_quote(db, pw.shule_owner, quote, "价格有变")
     assert (quote.status, quote.product_id, quote.unit_price_fen, quote.quantity) == (
         QuoteStatus.DECLINED, None, None, None,
     )  # fmt: skip
-    with pytest.raises(rfq.DeclineReasonRequired):
-        rfq.decline_quote(db, pw.shule_owner, quote, "   ")
+    with pytest.raises(rfq_errors.DeclineReasonRequired):
+        rfq_answers.decline_quote(db, pw.shule_owner, quote, "   ")
 
 
 def test_only_members_of_an_invited_producer_answer(
@@ -265,24 +269,24 @@ def test_only_members_of_an_invited_producer_answer(
     request = rfq.create_request(db, pw.buyer, pw.institution, request_data([pw.shule]))
     quote = request.quotes[0]
     for outsider in (yak_producer.members[0].user, pw.buyer, pw.chengkou_owner):
-        with pytest.raises(rfq.NotInvited) as caught:
-            rfq.answer_quote(db, outsider, quote, answer(pw.tomatoes))
+        with pytest.raises(rfq_errors.NotInvited) as caught:
+            rfq_answers.answer_quote(db, outsider, quote, answer(pw.tomatoes))
         assert caught.value.status == 404
-        with pytest.raises(rfq.NotInvited):
-            rfq.decline_quote(db, outsider, quote, "不是我的")
+        with pytest.raises(rfq_errors.NotInvited):
+            rfq_answers.decline_quote(db, outsider, quote, "不是我的")
     assert quote.status is QuoteStatus.INVITED
 
 
 @pytest.mark.parametrize(
     ("change", "error"),
     [
-        ({"unit_price_fen": 0}, rfq.PriceOutOfRange),
-        ({"unit_price_fen": 10_000_001}, rfq.PriceOutOfRange),
-        ({"quantity": 0}, rfq.QuantityOutOfRange),
-        ({"quantity": 1_000_001}, rfq.QuantityOutOfRange),
-        ({"delivery_date": "today"}, rfq.DateOutOfRange),
-        ({"delivery_date": "yesterday"}, rfq.DateOutOfRange),
-        ({"delivery_date": "in two years"}, rfq.DateOutOfRange),
+        ({"unit_price_fen": 0}, rfq_errors.PriceOutOfRange),
+        ({"unit_price_fen": 10_000_001}, rfq_errors.PriceOutOfRange),
+        ({"quantity": 0}, rfq_errors.QuantityOutOfRange),
+        ({"quantity": 1_000_001}, rfq_errors.QuantityOutOfRange),
+        ({"delivery_date": "today"}, rfq_errors.DateOutOfRange),
+        ({"delivery_date": "yesterday"}, rfq_errors.DateOutOfRange),
+        ({"delivery_date": "in two years"}, rfq_errors.DateOutOfRange),
     ],
 )
 def test_answers_out_of_range_are_refused(
@@ -293,7 +297,7 @@ def test_answers_out_of_range_are_refused(
     request = rfq.create_request(db, pw.buyer, pw.institution, request_data([pw.shule]))
     quote = request.quotes[0]
     with pytest.raises(error) as caught:
-        rfq.answer_quote(db, pw.shule_owner, quote, answer(pw.tomatoes, **change))
+        rfq_answers.answer_quote(db, pw.shule_owner, quote, answer(pw.tomatoes, **change))
     assert caught.value.status == 400
     assert (quote.status, quote.unit_price_fen) == (QuoteStatus.INVITED, None)
 
@@ -303,15 +307,15 @@ def test_quoted_product_must_be_theirs_and_certified_today(
 ) -> None:
     request = rfq.create_request(db, pw.buyer, pw.institution, request_data([pw.shule]))
     quote = request.quotes[0]
-    with pytest.raises(rfq.ProductNotTheirs):
-        rfq.answer_quote(db, pw.shule_owner, quote, answer(pw.pork))
+    with pytest.raises(rfq_errors.ProductNotTheirs):
+        rfq_answers.answer_quote(db, pw.shule_owner, quote, answer(pw.pork))
     plain = make_product(pw.shule, name="未认定的茄子")
     expired = make_product(pw.shule, name="证书过期的辣椒")
     make_certificate(db, expired, valid_from=days(-400), valid_to=days(-1))
     withdrawn = make_product(pw.shule, name="已下架的黄瓜", certified=True, is_active=False)
     for product in (plain, expired, withdrawn):
-        with pytest.raises(rfq.ProductNotCertified) as caught:
-            rfq.answer_quote(db, pw.shule_owner, quote, answer(product))
+        with pytest.raises(rfq_errors.ProductNotCertified) as caught:
+            rfq_answers.answer_quote(db, pw.shule_owner, quote, answer(product))
         assert product.name in str(caught.value)
     assert quotable_products(pw.shule, shanghai_date()) == [pw.tomatoes]  # what the answer form offers
     assert quote.status is QuoteStatus.INVITED
@@ -320,12 +324,12 @@ def test_quoted_product_must_be_theirs_and_certified_today(
 @pytest.mark.parametrize(
     ("change", "error"),
     [
-        ({"producer_ids": []}, rfq.NoProducerChosen),
-        ({"item": "  "}, rfq.ItemRequired),
-        ({"quantity": 0}, rfq.QuantityOutOfRange),
-        ({"unit": "ton"}, rfq.UnitInvalid),
-        ({"wanted_by": "yesterday"}, rfq.DateOutOfRange),
-        ({"wanted_by": "today"}, rfq.DateOutOfRange),
+        ({"producer_ids": []}, rfq_errors.NoProducerChosen),
+        ({"item": "  "}, rfq_errors.ItemRequired),
+        ({"quantity": 0}, rfq_errors.QuantityOutOfRange),
+        ({"unit": "ton"}, rfq_errors.UnitInvalid),
+        ({"wanted_by": "yesterday"}, rfq_errors.DateOutOfRange),
+        ({"wanted_by": "today"}, rfq_errors.DateOutOfRange),
     ],
 )
 def test_bad_requests_are_refused_and_write_nothing(
@@ -343,11 +347,11 @@ def test_producers_asked_are_approved_and_at_most_twenty(
     db: Session, pw: ProcurementWorld, make_producer: Callable[..., Producer]
 ) -> None:
     pending = make_producer(status=ProducerStatus.PENDING, name="待审核合作社")
-    with pytest.raises(rfq.ProducerNotApproved) as caught:
+    with pytest.raises(rfq_errors.ProducerNotApproved) as caught:
         rfq.create_request(db, pw.buyer, pw.institution, request_data([pw.shule, pending]))
     assert "待审核合作社" in str(caught.value)
     many = [make_producer() for _ in range(21)]
-    with pytest.raises(rfq.TooManyProducers):
+    with pytest.raises(rfq_errors.TooManyProducers):
         rfq.create_request(db, pw.buyer, pw.institution, request_data(many))
     twenty = rfq.create_request(db, pw.buyer, pw.institution, request_data(many[:20] + many[:3]))
     assert len(twenty.quotes) == 20  # a producer ticked twice is asked once
@@ -372,7 +376,7 @@ def test_a_listed_product_names_the_item(
     )
     assert (request.item, request.product_id) == ("测试西红柿", pw.tomatoes.id)
     hidden = make_product(pw.shule, name="下架产品", is_active=False)
-    with pytest.raises(rfq.ProductNotListed):
+    with pytest.raises(rfq_errors.ProductNotListed):
         rfq.create_request(db, pw.buyer, pw.institution, request_data([pw.shule], product_id=hidden.id))
 
 
@@ -422,7 +426,7 @@ def race_world(app: Flask) -> Iterator[tuple[Engine, Race]]:
             session, buyer, institution, request_data([p.producer for p in products])
         )
         for owner, product, quote in zip(owners, products, request.quotes, strict=True):
-            rfq.answer_quote(session, owner, quote, answer(product))
+            rfq_answers.answer_quote(session, owner, quote, answer(product))
         session.commit()
         race = Race(
             [q.id for q in request.quotes], buyer.id, institution.id, [p.producer_id for p in products],
@@ -497,7 +501,7 @@ def test_two_quotes_accepted_at_once_make_one_purchase_order(
         app, engine, race, [(q, f"race-{q}-{secrets.token_hex(8)}") for q in race.quote_ids]
     )
     assert len([r for r in results if isinstance(r, int)]) == 1, results
-    assert [type(r) for r in results if not isinstance(r, int)] == [rfq.RfqNotOpen]
+    assert [type(r) for r in results if not isinstance(r, int)] == [rfq_errors.RfqNotOpen]
     with Session(engine) as session:
         purchases = session.scalars(
             select(PurchaseOrder).where(PurchaseOrder.institution_id == race.institution_id)
