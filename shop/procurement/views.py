@@ -11,13 +11,15 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from catalog.labels import LABEL_TABLES
 from core.access import user_passes
+from core.audit_views import STATUS_LABEL_TABLES
 from core.clock import shanghai_date
 from core.db import db_session
 from core.models import User
 from shop.procurement import institutions
 from shop.procurement.institution_forms import RegistrationForm
-from shop.procurement.labels import TEMPLATE_GLOBALS
+from shop.procurement.labels import INSTITUTION_STATUS_LABELS, TEMPLATE_GLOBALS
 from shop.procurement.plans import plan_years
 from shop.procurement.progress import overview
 
@@ -80,3 +82,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     for helper in TEMPLATE_GLOBALS:
         app.add_template_global(helper)
+    # the audit log names institution states in words, like producers' and certificates'
+    LABEL_TABLES.setdefault("institution_status", INSTITUTION_STATUS_LABELS)
+    STATUS_LABEL_TABLES.setdefault("institution", "institution_status")
