@@ -44,7 +44,9 @@ class StatsFilterForm(FlaskForm):
 
     def validate_month_to(self, field: SelectField) -> None:
         """The range may not end before it starts."""
-        if self.month_from.data and field.data and int(field.data) < int(self.month_from.data):
+        months = {value for value, _label in MONTH_CHOICES}
+        first, last = self.month_from.data, field.data
+        if first in months and last in months and int(last) < int(first):
             raise ValidationError(_l("The last month may not come before the first."))
 
     def problems(self) -> str:
