@@ -30,7 +30,7 @@ class TokenForm(FlaskForm):
     """Name a new token after the program that will use it."""
 
     name = StringField(
-        _l("Name"),
+        _l("Token name"),
         filters=[_strip],
         validators=[DataRequired(), Length(max=80)],
         description=_l("What the token is for, e.g. “monthly report script”."),
