@@ -13,7 +13,8 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, case, extract, func, select
+from sqlalchemy import ColumnElement, FunctionElement, String, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 
 from catalog.models import Producer, ProducerStatus
@@ -120,38 +121,142 @@ class Row:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-_SUMS = (
-    func.coalesce(func.sum(DailyRollup.amount_fen), 0),
-    func.coalesce(func.sum(case((DailyRollup.is_certified.is_(True), DailyRollup.amount_fen), else_=0)), 0),
-    func.coalesce(func.sum(DailyRollup.quantity), 0),
-    func.coalesce(func.sum(DailyRollup.entries), 0),
-)
+class year_month(FunctionElement[str]):
+    """``"YYYY-MM"`` of a DATE column: ``to_char`` on PostgreSQL, a cheap ``substr`` of SQLite's ISO text."""
+
+    type = String()
+    inherit_cache = True
 
 
-def _figures(values: Any) -> Figures:
-    """Figures from the four sums of a result row (PostgreSQL hands back Decimals)."""
-    sales, counted, quantity, entries = (int(v or 0) for v in values)
-    return Figures(sales, counted, quantity, entries)
+@compiles(year_month)
+def _year_month_default(element: year_month, compiler: Any, **kw: Any) -> str:
+    """PostgreSQL (and others): format the date."""
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
-def _grouped(
-    session: Session, filters: Filters, *keys: Any, joins: tuple[Any, ...] = ()
-) -> list[tuple[tuple[Any, ...], Figures]]:
-    """Sums of the filtered roll-up rows grouped by ``keys``: ``[(key values, figures)]``.
+@compiles(year_month, "sqlite")
+def _year_month_sqlite(element: year_month, compiler: Any, **kw: Any) -> str:
+    """SQLite stores dates as ISO text: the first seven characters are the month (strftime is far slower)."""
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
 
-    ``joins`` are ``(entity, on clause)`` pairs for keys taken from other tables.
+
+#: The columns each dimension groups by.
+_DIMENSIONS: dict[str, tuple[Any, ...]] = {
+    "month": (year_month(DailyRollup.day),),
+    "county": (DailyRollup.county_id,),
+    "product": (DailyRollup.product_id,),
+    "buyer_kind": (DailyRollup.buyer_kind,),
+    "channel": (DailyRollup.channel,),
+    "paired": (DailyRollup.is_paired,),
+    "institution": (DailyRollup.institution_id,),
+}
+
+
+class Sales:
+    """The roll-up rows the filters select, summed in ONE query grouped by ``dimensions`` (and certification).
+
+    Each breakdown folds those groups in Python, so a dashboard reads the roll-up once however many tables it
+    shows. A breakdown needs its dimension among ``dimensions``.
     """
-    query = select(*keys, *_SUMS).select_from(DailyRollup).where(*filters.conditions())
-    for entity, on in joins:
-        query = query.join(entity, on)
-    if keys:
-        query = query.group_by(*keys)
-    return [(tuple(row[: len(keys)]), _figures(row[len(keys) :])) for row in session.execute(query)]
 
+    def __init__(self, session: Session, filters: Filters, *dimensions: str) -> None:
+        self.session, self.filters = session, filters
+        keys = [column for name in dimensions for column in _DIMENSIONS[name]]
+        query = select(
+            *keys,
+            DailyRollup.is_certified,
+            func.sum(DailyRollup.amount_fen),
+            func.sum(DailyRollup.quantity),
+            func.sum(DailyRollup.entries),
+        ).where(*filters.conditions())
+        query = query.group_by(*keys, DailyRollup.is_certified)
+        self.groups: list[tuple[dict[str, Any], bool, int, int, int]] = []
+        for row in session.execute(query):
+            values, position = {}, 0
+            for name in dimensions:
+                width = len(_DIMENSIONS[name])
+                part = row[position : position + width]
+                values[name] = (int(part[0][:4]), int(part[0][5:7])) if name == "month" else part[0]
+                position += width
+            certified, amount, quantity, entries = row[position:]
+            self.groups.append(
+                (values, bool(certified), int(amount or 0), int(quantity or 0), int(entries or 0))
+            )
 
-def totals(session: Session, filters: Filters) -> Figures:
-    """The sums of every roll-up row the filters select."""
-    return _grouped(session, filters)[0][1]
+    def fold(self, dimension: str | None = None) -> dict[Any, Figures]:
+        """Figures per value of ``dimension`` (all under ``None`` when no dimension is given)."""
+        sums: dict[Any, Figures] = {}
+        for values, certified, amount, quantity, entries in self.groups:
+            figures = sums.setdefault(values[dimension] if dimension else None, Figures())
+            figures.sales_fen += amount
+            figures.counted_fen += amount if certified else 0
+            figures.quantity += quantity
+            figures.entries += entries
+        return sums
+
+    def totals(self) -> Figures:
+        """The sums of every selected row."""
+        return self.fold().get(None, Figures())
+
+    def by_county(self, counties: list[Region]) -> list[Row]:
+        """Sales per county for each of ``counties`` (zero rows included), in the given order."""
+        sums = self.fold("county")
+        return [Row(c.code, c.name, sums.get(c.id, Figures())) for c in counties]
+
+    def monthly(self) -> list[Row]:
+        """Sales per Asia/Shanghai month (key ``"YYYY-MM"``), oldest first.
+
+        With a bounded period every month in it appears, zero when nothing sold; otherwise only months with
+        sales.
+        """
+        sums, filters = self.fold("month"), self.filters
+        if filters.start is not None and filters.end is not None:
+            keys, (y, m) = [], (filters.start.year, filters.start.month)
+            while (y, m) <= (filters.end.year, filters.end.month):
+                keys.append((y, m))
+                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        else:
+            keys = sorted(sums)
+        return [Row(f"{y:04d}-{m:02d}", f"{y:04d}-{m:02d}", sums.get((y, m), Figures())) for y, m in keys]
+
+    def by_product(self, limit: int | None = None) -> list[Row]:
+        """Sales per product (extra ``producer``: its producer's name), largest first."""
+        sums = self.fold("product")
+        names = self.session.execute(
+            select(Product.id, Product.name, Producer.name)
+            .join(Producer, Producer.id == Product.producer_id)
+            .where(Product.id.in_(list(sums)))
+        )
+        rows = [Row(pid, name, sums[pid], {"producer": producer}) for pid, name, producer in names]
+        return _ranked(rows, limit)
+
+    def by_buyer_kind(self) -> list[Row]:
+        """Sales per kind of buyer (consumers, budget units, schools…), largest first."""
+        sums = self.fold("buyer_kind")
+        return _ranked([Row(k, str(BUYER_KIND_LABELS.get(k, k)), f) for k, f in sums.items()])
+
+    def by_channel(self) -> list[Row]:
+        """Sales per channel (online shop, procurement, staff purchases), in the channels' order."""
+        sums = {Channel(key): figures for key, figures in self.fold("channel").items()}
+        return [Row(c.value, str(CHANNEL_LABELS[c]), sums[c]) for c in Channel if c in sums]
+
+    def by_partner(self) -> list[Row]:
+        """Sales to paired partners (对口帮扶 relations) and to every other buyer."""
+        sums = {bool(key): figures for key, figures in self.fold("paired").items()}
+        return [Row(key, str(PARTNER_LABELS[key]), sums[key]) for key in (True, False) if key in sums]
+
+    def top_institutions(self, limit: int = 10) -> list[Row]:
+        """The institutions that bought most (extra ``paired``: bought as a paired partner), largest first.
+
+        Needs the ``institution`` and ``paired`` dimensions.
+        """
+        sums = {k: f for k, f in self.fold("institution").items() if k is not None}
+        paired = {v["institution"] for v, *_rest in self.groups if v["paired"]}
+        names = self.session.execute(
+            select(Institution.id, Institution.name).where(Institution.id.in_(list(sums)))
+        )
+        rows = [Row(iid, name, sums[iid], {"paired": iid in paired}) for iid, name in names]
+        return _ranked(rows, limit)
 
 
 def _ranked(rows: list[Row], limit: int | None = None) -> list[Row]:
@@ -160,94 +265,51 @@ def _ranked(rows: list[Row], limit: int | None = None) -> list[Row]:
     return rows[:limit] if limit else rows
 
 
+def totals(session: Session, filters: Filters) -> Figures:
+    """The sums of every roll-up row the filters select."""
+    return Sales(session, filters).totals()
+
+
 def by_county(session: Session, filters: Filters, counties: list[Region]) -> list[Row]:
-    """Sales per county for each of ``counties`` (zero rows included), in the given order."""
-    sums = {key[0]: figures for key, figures in _grouped(session, filters, DailyRollup.county_id)}
-    return [Row(c.code, c.name, sums.get(c.id, Figures())) for c in counties]
+    """Sales per county for each of ``counties`` (see :meth:`Sales.by_county`)."""
+    return Sales(session, filters, "county").by_county(counties)
 
 
 def monthly(session: Session, filters: Filters) -> list[Row]:
-    """Sales per Asia/Shanghai month (key ``"YYYY-MM"``), oldest first.
-
-    With a bounded period every month in it appears, zero when nothing sold; otherwise only months with rows.
-    """
-    year, month = extract("year", DailyRollup.day), extract("month", DailyRollup.day)
-    sums = {(int(y), int(m)): f for (y, m), f in _grouped(session, filters, year, month)}
-    if filters.start is not None and filters.end is not None:
-        keys, (y, m) = [], (filters.start.year, filters.start.month)
-        while (y, m) <= (filters.end.year, filters.end.month):
-            keys.append((y, m))
-            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    else:
-        keys = sorted(sums)
-    return [Row(f"{y:04d}-{m:02d}", f"{y:04d}-{m:02d}", sums.get((y, m), Figures())) for y, m in keys]
-
-
-_PRODUCT_JOINS = (
-    (Product, Product.id == DailyRollup.product_id),
-    (Producer, Producer.id == Product.producer_id),
-)
+    """Sales per Asia/Shanghai month (see :meth:`Sales.monthly`)."""
+    return Sales(session, filters, "month").monthly()
 
 
 def by_product(session: Session, filters: Filters, limit: int | None = None) -> list[Row]:
-    """Sales per product (with its producer's name), largest first."""
-    rows = [
-        Row(pid, name, figures, {"producer": producer})
-        for (pid, name, producer), figures in _grouped(
-            session,
-            filters,
-            Product.id,
-            Product.name,
-            Producer.name,
-            joins=(
-                (Product, Product.id == DailyRollup.product_id),
-                (Producer, Producer.id == Product.producer_id),
-            ),
-        )
-    ]
-    return _ranked(rows, limit)
+    """Sales per product, largest first (see :meth:`Sales.by_product`)."""
+    return Sales(session, filters, "product").by_product(limit)
 
 
 def by_buyer_kind(session: Session, filters: Filters) -> list[Row]:
-    """Sales per kind of buyer (consumers, budget units, schools…), largest first."""
-    rows = [
-        Row(kind, str(BUYER_KIND_LABELS.get(kind, kind)), figures)
-        for (kind,), figures in _grouped(session, filters, DailyRollup.buyer_kind)
-    ]
-    return _ranked(rows)
+    """Sales per kind of buyer, largest first."""
+    return Sales(session, filters, "buyer_kind").by_buyer_kind()
 
 
 def by_channel(session: Session, filters: Filters) -> list[Row]:
-    """Sales per channel (online shop, procurement, staff purchases), in the channels' order."""
-    sums = {Channel(key[0]): figures for key, figures in _grouped(session, filters, DailyRollup.channel)}
-    return [Row(c.value, str(CHANNEL_LABELS[c]), sums[c]) for c in Channel if c in sums]
+    """Sales per channel, in the channels' order."""
+    return Sales(session, filters, "channel").by_channel()
 
 
 def by_partner(session: Session, filters: Filters) -> list[Row]:
-    """Sales to paired partners (对口帮扶 relations) and to every other buyer."""
-    sums = {bool(key[0]): figures for key, figures in _grouped(session, filters, DailyRollup.is_paired)}
-    return [
-        Row(paired, str(PARTNER_LABELS[paired]), sums[paired]) for paired in (True, False) if paired in sums
-    ]
+    """Sales to paired partners and to every other buyer."""
+    return Sales(session, filters, "paired").by_partner()
 
 
 def top_institutions(session: Session, filters: Filters, limit: int = 10) -> list[Row]:
-    """The institutions that bought most (extra ``paired``: bought as a paired partner), largest first."""
-    paired = func.max(case((DailyRollup.is_paired.is_(True), 1), else_=0))
-    query = (
-        select(Institution.id, Institution.name, paired, *_SUMS)
-        .select_from(DailyRollup)
-        .join(Institution, Institution.id == DailyRollup.institution_id)
-        .where(*filters.conditions())
-        .group_by(Institution.id, Institution.name)
-    )
-    rows = [Row(r[0], r[1], _figures(r[3:]), {"paired": bool(r[2])}) for r in session.execute(query)]
-    return _ranked(rows, limit)
+    """The institutions that bought most, largest first."""
+    return Sales(session, filters, "institution", "paired").top_institutions(limit)
 
 
 def idle_producers(session: Session, county_ids: tuple[int, ...], start: date, end: date) -> list[Producer]:
     """Approved producers of the counties with no roll-up rows from ``start`` to ``end`` (e.g. a quarter)."""
-    sold = select(DailyRollup.producer_id).where(DailyRollup.day >= start, DailyRollup.day <= end)
+    sold = select(DailyRollup.producer_id).where(
+        DailyRollup.county_id.in_(county_ids), DailyRollup.day >= start, DailyRollup.day <= end
+    )
     query = (
         select(Producer)
         .where(

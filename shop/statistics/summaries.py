@@ -41,17 +41,18 @@ def public_dashboard(
     session: Session, filters: Filters, counties: list[Region], today: date
 ) -> PublicDashboard:
     """The public results page for ``counties`` (``filters`` without county or producer limits)."""
-    period_rows = dashboards.by_county(session, filters, counties)
-    all_rows = dashboards.by_county(session, filters.all_time(), counties)
+    period = dashboards.Sales(session, filters, "county", "month")
+    ever = dashboards.Sales(session, filters.all_time(), "county")
+    period_rows, all_rows = period.by_county(counties), ever.by_county(counties)
     lines = [
         CountyLine(c, p.figures, a.figures) for c, p, a in zip(counties, period_rows, all_rows, strict=True)
     ]
     return PublicDashboard(
         filters=filters,
-        period=dashboards.totals(session, filters),
-        all_time=dashboards.totals(session, filters.all_time()),
+        period=period.totals(),
+        all_time=ever.totals(),
         counties=lines,
-        monthly=dashboards.monthly(session, filters),
+        monthly=period.monthly(),
         catalog=dashboards.catalog_counts(session, None, today),
     )
 
@@ -124,16 +125,19 @@ def county_dashboard(session: Session, county: Region, filters: Filters, today: 
         TargetLine(t, *dashboards.target_progress(session, t), name=_target_name(session, t))
         for t in dashboards.targets_for_county(session, county)
     ]
+    sales = dashboards.Sales(
+        session, filters, "month", "product", "buyer_kind", "channel", "paired", "institution"
+    )
     return CountyDashboard(
         county=county,
         filters=filters,
-        totals=dashboards.totals(session, filters),
-        monthly=dashboards.monthly(session, filters),
-        by_product=dashboards.by_product(session, filters),
-        by_buyer_kind=dashboards.by_buyer_kind(session, filters),
-        by_channel=dashboards.by_channel(session, filters),
-        by_partner=dashboards.by_partner(session, filters),
-        top_institutions=dashboards.top_institutions(session, filters),
+        totals=sales.totals(),
+        monthly=sales.monthly(),
+        by_product=sales.by_product(),
+        by_buyer_kind=sales.by_buyer_kind(),
+        by_channel=sales.by_channel(),
+        by_partner=sales.by_partner(),
+        top_institutions=sales.top_institutions(),
         targets=targets,
         quarter=quarter,
         idle_producers=dashboards.idle_producers(session, (county.id,), *quarter),
@@ -154,10 +158,11 @@ class ProducerDashboard:
 
 def producer_dashboard(session: Session, producer: Producer, filters: Filters) -> ProducerDashboard:
     """Everything the producer dashboard shows; ``filters`` must already be limited to ``producer``."""
+    sales = dashboards.Sales(session, filters, "month", "channel")
     return ProducerDashboard(
         producer=producer,
         filters=filters,
-        totals=dashboards.totals(session, filters),
-        monthly=dashboards.monthly(session, filters),
-        by_channel=dashboards.by_channel(session, filters),
+        totals=sales.totals(),
+        monthly=sales.monthly(),
+        by_channel=sales.by_channel(),
     )
