@@ -151,7 +151,7 @@ def county_report(dashboard: CountyDashboard, channel_name: str | None) -> Repor
             (_("Years"), TEXT),
             (_("Target (yuan)"), MONEY),
             (_("Counted (yuan)"), MONEY),
-            (_("Progress"), TEXT),
+            (_("Progress to target"), TEXT),
         ],
     )
     for line in d.targets:

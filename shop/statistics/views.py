@@ -129,7 +129,7 @@ def my_county() -> ResponseReturnValue:
     scope = _scope()
     if not scope:
         abort(404)
-    return redirect(url_for("stats.county", code=scope[0].code, **request.args))
+    return redirect(url_for("stats.county", code=scope[0].code, **request.args.to_dict()))
 
 
 @bp.get("/county/<code>")
