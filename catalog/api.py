@@ -13,7 +13,7 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -318,8 +318,16 @@ def _openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     return _RULE_ARGUMENT.sub(r"{\g<name>}", rule), parameters
 
 
+def add_spec_extension(app: Flask, extension: Callable[[APISpec], None]) -> None:
+    """Let a layer to the right document its /api/v1 paths: :func:`build_spec` calls ``extension(spec)``."""
+    app.extensions.setdefault("api_v1_spec_extensions", []).append(extension)
+
+
 def build_spec() -> dict[str, Any]:
-    """Build the OpenAPI document from every GET route of this blueprint and its recorded schemas."""
+    """Build the OpenAPI document from every GET route of this blueprint and its recorded schemas.
+
+    Paths of other layers are added by the extensions registered with :func:`add_spec_extension`.
+    """
     spec = APISpec(
         title="Consumption Assistance Marketplace public API",
         version=API_VERSION,
@@ -352,4 +360,6 @@ def build_spec() -> dict[str, Any]:
             "responses": responses,
         }
         spec.path(path=path, operations={"get": operation})
+    for extension in current_app.extensions.get("api_v1_spec_extensions", []):
+        extension(spec)
     return spec.to_dict()

@@ -1,0 +1,398 @@
+"""Dashboard queries: sales figures from the daily roll-up, never from orders.
+
+Every function takes the session and explicit :class:`Filters` (period, counties, producers, channel); none
+reads the request. "Counted" means counted toward consumption assistance: only roll-up rows whose product was
+certified on that day (``is_certified``). "Sales" is everything, counted or ordinary. Amounts are integer fen.
+"""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, FunctionElement, String, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+
+from catalog.models import Producer, ProducerStatus
+from catalog.product_models import Certification, CertificationStatus, Product
+from core.errors import DomainError
+from core.models import Region
+from shop.procurement.labels import INSTITUTION_KIND_LABELS
+from shop.procurement.models import Institution
+from shop.statistics.models import Channel, DailyRollup, Target, TargetScope
+
+#: The years a filter may ask for (the platform's data starts long after the first, ends before the last).
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+CHANNEL_LABELS = {
+    Channel.ONLINE: _l("Online shop"),
+    Channel.PROCUREMENT: _l("Institutional procurement"),
+    Channel.STAFF: _l("Staff purchases"),
+}
+
+#: Buyer kinds: consumers, then the institution kinds (``SalesEntry.buyer_kind`` holds their values).
+BUYER_KIND_LABELS: dict[str, Any] = {
+    "consumer": _l("Consumers"),
+    **{kind.value: name for kind, name in INSTITUTION_KIND_LABELS.items()},
+}
+
+PARTNER_LABELS = {True: _l("Paired partners (对口帮扶)"), False: _l("Other buyers")}
+
+
+class InvalidFilters(DomainError):
+    """A period or filter of a dashboard, export or API call cannot be used."""
+
+    status = 400
+    message = _l("The filters are not valid.")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which roll-up rows a query reads: Asia/Shanghai days ``start``–``end`` (inclusive; None = open).
+
+    ``county_ids`` / ``producer_ids`` of None mean all; an empty tuple means none.
+    """
+
+    start: date | None = None
+    end: date | None = None
+    county_ids: tuple[int, ...] | None = None
+    producer_ids: tuple[int, ...] | None = None
+    channel: Channel | None = None
+
+    @classmethod
+    def months(cls, year: int, month_from: int = 1, month_to: int = 12, **dims: Any) -> Filters:
+        """Months ``month_from``–``month_to`` of ``year``; raise :class:`InvalidFilters` if out of range."""
+        if not MIN_YEAR <= year <= MAX_YEAR or not 1 <= month_from <= month_to <= 12:
+            raise InvalidFilters(
+                _l("Choose a year from %(min)s to %(max)s and a month range within it."),
+                min=MIN_YEAR,
+                max=MAX_YEAR,
+            )
+        end = date(year, month_to, monthrange(year, month_to)[1])
+        return cls(start=date(year, month_from, 1), end=end, **dims)
+
+    def all_time(self) -> Filters:
+        """The same dimensions over every day."""
+        return replace(self, start=None, end=None)
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """SQL conditions on :class:`DailyRollup` for these filters."""
+        rollup = DailyRollup
+        found: list[ColumnElement[bool]] = []
+        if self.start is not None:
+            found.append(rollup.day >= self.start)
+        if self.end is not None:
+            found.append(rollup.day <= self.end)
+        if self.county_ids is not None:
+            found.append(rollup.county_id.in_(self.county_ids))
+        if self.producer_ids is not None:
+            found.append(rollup.producer_id.in_(self.producer_ids))
+        if self.channel is not None:
+            found.append(rollup.channel == self.channel)
+        return found
+
+
+@dataclass
+class Figures:
+    """Sums over some roll-up rows: all sales, the part counted toward assistance, units, ledger entries."""
+
+    sales_fen: int = 0
+    counted_fen: int = 0
+    quantity: int = 0
+    entries: int = 0
+
+    @property
+    def ordinary_fen(self) -> int:
+        """Sales that do not count (the product held no valid certificate that day)."""
+        return self.sales_fen - self.counted_fen
+
+
+@dataclass
+class Row:
+    """One group of a breakdown: its key (id or code), its name and its figures."""
+
+    key: Any
+    name: str
+    figures: Figures
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class year_month(FunctionElement[str]):
+    """``"YYYY-MM"`` of a DATE column: ``to_char`` on PostgreSQL, a cheap ``substr`` of SQLite's ISO text."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(year_month)
+def _year_month_default(element: year_month, compiler: Any, **kw: Any) -> str:
+    """PostgreSQL (and others): format the date."""
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+@compiles(year_month, "sqlite")
+def _year_month_sqlite(element: year_month, compiler: Any, **kw: Any) -> str:
+    """SQLite stores dates as ISO text: the first seven characters are the month (strftime is far slower)."""
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
+
+
+#: The columns each dimension groups by.
+_DIMENSIONS: dict[str, tuple[Any, ...]] = {
+    "month": (year_month(DailyRollup.day),),
+    "county": (DailyRollup.county_id,),
+    "product": (DailyRollup.product_id,),
+    "buyer_kind": (DailyRollup.buyer_kind,),
+    "channel": (DailyRollup.channel,),
+    "paired": (DailyRollup.is_paired,),
+    "institution": (DailyRollup.institution_id,),
+}
+
+
+class Sales:
+    """The roll-up rows the filters select, summed in ONE query grouped by ``dimensions`` (and certification).
+
+    Each breakdown folds those groups in Python, so a dashboard reads the roll-up once however many tables it
+    shows. A breakdown needs its dimension among ``dimensions``.
+    """
+
+    def __init__(self, session: Session, filters: Filters, *dimensions: str) -> None:
+        self.session, self.filters = session, filters
+        keys = [column for name in dimensions for column in _DIMENSIONS[name]]
+        query = select(
+            *keys,
+            DailyRollup.is_certified,
+            func.sum(DailyRollup.amount_fen),
+            func.sum(DailyRollup.quantity),
+            func.sum(DailyRollup.entries),
+        ).where(*filters.conditions())
+        query = query.group_by(*keys, DailyRollup.is_certified)
+        self.groups: list[tuple[dict[str, Any], bool, int, int, int]] = []
+        for row in session.execute(query):
+            values, position = {}, 0
+            for name in dimensions:
+                width = len(_DIMENSIONS[name])
+                part = row[position : position + width]
+                values[name] = (int(part[0][:4]), int(part[0][5:7])) if name == "month" else part[0]
+                position += width
+            certified, amount, quantity, entries = row[position:]
+            self.groups.append(
+                (values, bool(certified), int(amount or 0), int(quantity or 0), int(entries or 0))
+            )
+
+    def fold(self, dimension: str | None = None) -> dict[Any, Figures]:
+        """Figures per value of ``dimension`` (all under ``None`` when no dimension is given)."""
+        sums: dict[Any, Figures] = {}
+        for values, certified, amount, quantity, entries in self.groups:
+            figures = sums.setdefault(values[dimension] if dimension else None, Figures())
+            figures.sales_fen += amount
+            figures.counted_fen += amount if certified else 0
+            figures.quantity += quantity
+            figures.entries += entries
+        return sums
+
+    def totals(self) -> Figures:
+        """The sums of every selected row."""
+        return self.fold().get(None, Figures())
+
+    def by_county(self, counties: list[Region]) -> list[Row]:
+        """Sales per county for each of ``counties`` (zero rows included), in the given order."""
+        sums = self.fold("county")
+        return [Row(c.code, c.name, sums.get(c.id, Figures())) for c in counties]
+
+    def monthly(self) -> list[Row]:
+        """Sales per Asia/Shanghai month (key ``"YYYY-MM"``), oldest first.
+
+        With a bounded period every month in it appears, zero when nothing sold; otherwise only months with
+        sales.
+        """
+        sums, filters = self.fold("month"), self.filters
+        if filters.start is not None and filters.end is not None:
+            keys, (y, m) = [], (filters.start.year, filters.start.month)
+            while (y, m) <= (filters.end.year, filters.end.month):
+                keys.append((y, m))
+                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        else:
+            keys = sorted(sums)
+        return [Row(f"{y:04d}-{m:02d}", f"{y:04d}-{m:02d}", sums.get((y, m), Figures())) for y, m in keys]
+
+    def by_product(self, limit: int | None = None) -> list[Row]:
+        """Sales per product (extra ``producer``: its producer's name), largest first."""
+        sums = self.fold("product")
+        names = self.session.execute(
+            select(Product.id, Product.name, Producer.name)
+            .join(Producer, Producer.id == Product.producer_id)
+            .where(Product.id.in_(list(sums)))
+        )
+        rows = [Row(pid, name, sums[pid], {"producer": producer}) for pid, name, producer in names]
+        return _ranked(rows, limit)
+
+    def by_buyer_kind(self) -> list[Row]:
+        """Sales per kind of buyer (consumers, budget units, schools…), largest first."""
+        sums = self.fold("buyer_kind")
+        return _ranked([Row(k, str(BUYER_KIND_LABELS.get(k, k)), f) for k, f in sums.items()])
+
+    def by_channel(self) -> list[Row]:
+        """Sales per channel (online shop, procurement, staff purchases), in the channels' order."""
+        sums = {Channel(key): figures for key, figures in self.fold("channel").items()}
+        return [Row(c.value, str(CHANNEL_LABELS[c]), sums[c]) for c in Channel if c in sums]
+
+    def by_partner(self) -> list[Row]:
+        """Sales to paired partners (对口帮扶 relations) and to every other buyer."""
+        sums = {bool(key): figures for key, figures in self.fold("paired").items()}
+        return [Row(key, str(PARTNER_LABELS[key]), sums[key]) for key in (True, False) if key in sums]
+
+    def top_institutions(self, limit: int = 10) -> list[Row]:
+        """The institutions that bought most (extra ``paired``: bought as a paired partner), largest first.
+
+        Needs the ``institution`` and ``paired`` dimensions.
+        """
+        sums = {k: f for k, f in self.fold("institution").items() if k is not None}
+        paired = {v["institution"] for v, *_rest in self.groups if v["paired"]}
+        names = self.session.execute(
+            select(Institution.id, Institution.name).where(Institution.id.in_(list(sums)))
+        )
+        rows = [Row(iid, name, sums[iid], {"paired": iid in paired}) for iid, name in names]
+        return _ranked(rows, limit)
+
+
+def _ranked(rows: list[Row], limit: int | None = None) -> list[Row]:
+    """Largest sales first (then name), cut to ``limit``."""
+    rows.sort(key=lambda r: (-r.figures.sales_fen, -r.figures.counted_fen, r.name, str(r.key)))
+    return rows[:limit] if limit else rows
+
+
+def totals(session: Session, filters: Filters) -> Figures:
+    """The sums of every roll-up row the filters select."""
+    return Sales(session, filters).totals()
+
+
+def by_county(session: Session, filters: Filters, counties: list[Region]) -> list[Row]:
+    """Sales per county for each of ``counties`` (see :meth:`Sales.by_county`)."""
+    return Sales(session, filters, "county").by_county(counties)
+
+
+def monthly(session: Session, filters: Filters) -> list[Row]:
+    """Sales per Asia/Shanghai month (see :meth:`Sales.monthly`)."""
+    return Sales(session, filters, "month").monthly()
+
+
+def by_product(session: Session, filters: Filters, limit: int | None = None) -> list[Row]:
+    """Sales per product, largest first (see :meth:`Sales.by_product`)."""
+    return Sales(session, filters, "product").by_product(limit)
+
+
+def by_buyer_kind(session: Session, filters: Filters) -> list[Row]:
+    """Sales per kind of buyer, largest first."""
+    return Sales(session, filters, "buyer_kind").by_buyer_kind()
+
+
+def by_channel(session: Session, filters: Filters) -> list[Row]:
+    """Sales per channel, in the channels' order."""
+    return Sales(session, filters, "channel").by_channel()
+
+
+def by_partner(session: Session, filters: Filters) -> list[Row]:
+    """Sales to paired partners and to every other buyer."""
+    return Sales(session, filters, "paired").by_partner()
+
+
+def top_institutions(session: Session, filters: Filters, limit: int = 10) -> list[Row]:
+    """The institutions that bought most, largest first."""
+    return Sales(session, filters, "institution", "paired").top_institutions(limit)
+
+
+def idle_producers(session: Session, county_ids: tuple[int, ...], start: date, end: date) -> list[Producer]:
+    """Approved producers of the counties with no roll-up rows from ``start`` to ``end`` (e.g. a quarter)."""
+    sold = select(DailyRollup.producer_id).where(
+        DailyRollup.county_id.in_(county_ids), DailyRollup.day >= start, DailyRollup.day <= end
+    )
+    query = (
+        select(Producer)
+        .where(
+            Producer.county_id.in_(county_ids),
+            Producer.status == ProducerStatus.APPROVED,
+            Producer.id.not_in(sold),
+        )
+        .order_by(Producer.name, Producer.id)
+    )
+    return list(session.scalars(query))
+
+
+def quarter_of(day: date) -> tuple[date, date]:
+    """The first and last day of the calendar quarter ``day`` falls in."""
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    last_month = first_month + 2
+    return date(day.year, first_month, 1), date(day.year, last_month, monthrange(day.year, last_month)[1])
+
+
+@dataclass
+class CatalogCounts:
+    """What the catalog holds in some counties: certified products, approved producers, households."""
+
+    certified_products: int
+    approved_producers: int
+    lifted_households: int
+    monitored_households: int
+
+    @property
+    def households(self) -> int:
+        """Households brought along, both categories."""
+        return self.lifted_households + self.monitored_households
+
+
+def catalog_counts(session: Session, county_ids: tuple[int, ...] | None, today: date) -> CatalogCounts:
+    """Products with a certificate valid ``today`` (active, of approved producers), approved producers and
+    the households they bring along (their linkage figures), in ``county_ids`` (None: everywhere)."""
+    in_scope = [Producer.status == ProducerStatus.APPROVED]
+    if county_ids is not None:
+        in_scope.append(Producer.county_id.in_(county_ids))
+    certified = (
+        select(func.count(func.distinct(Product.id)))
+        .join(Certification, Certification.product_id == Product.id)
+        .join(Producer, Producer.id == Product.producer_id)
+        .where(
+            *in_scope,
+            Product.is_active.is_(True),
+            Certification.status == CertificationStatus.CERTIFIED,
+            Certification.valid_from <= today,
+            Certification.valid_to >= today,
+        )
+    )
+    producers = select(
+        func.count(Producer.id),
+        func.coalesce(func.sum(Producer.lifted_households), 0),
+        func.coalesce(func.sum(Producer.monitored_households), 0),
+    ).where(*in_scope)
+    count, lifted, monitored = session.execute(producers).one()
+    return CatalogCounts(int(session.scalar(certified) or 0), int(count), int(lifted), int(monitored))
+
+
+def targets_for_county(session: Session, county: Region) -> list[Target]:
+    """The county's own targets and the partner targets set for it, oldest period first."""
+    query = (
+        select(Target)
+        .where(Target.county_id == county.id, Target.scope.in_([TargetScope.COUNTY, TargetScope.PARTNER]))
+        .order_by(Target.start_year, Target.end_year, Target.id)
+    )
+    return list(session.scalars(query))
+
+
+# TODO(lead): replace with targets.target_progress
+def target_progress(session: Session, target: Target) -> tuple[int, int]:
+    """Counted fen toward ``target`` over its years (certified roll-up rows), and the target amount."""
+    rollup = DailyRollup
+    conditions = [
+        rollup.is_certified.is_(True),
+        rollup.day >= date(target.start_year, 1, 1),
+        rollup.day <= date(target.end_year, 12, 31),
+    ]
+    if target.scope in (TargetScope.COUNTY, TargetScope.PARTNER) and target.county_id is not None:
+        conditions.append(rollup.county_id == target.county_id)
+    if target.scope == TargetScope.PARTNER and target.institution_id is not None:
+        conditions.append(rollup.institution_id == target.institution_id)
+    counted = session.scalar(select(func.coalesce(func.sum(rollup.amount_fen), 0)).where(*conditions))
+    return int(counted or 0), target.amount_fen
