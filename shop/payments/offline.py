@@ -17,6 +17,7 @@ from shop.orders.models import Order, OrderStatus
 from shop.payments.common import lock_row, succeeded_payment, tell
 from shop.payments.errors import AlreadyConfirmed, NotOfflinePayment, OrderNotPayable
 from shop.payments.models import Payment, PaymentStatus
+from shop.statistics.ledger import record_order_paid
 
 CONFIRMED = (
     _l("Payment confirmed for order %(number)s"),
@@ -63,6 +64,7 @@ def confirm_offline_payment(session: Session, producer_user: User, order: Order)
     except IntegrityError as exc:  # confirmed concurrently
         raise AlreadyConfirmed() from exc
     order.mark_paid()
+    record_order_paid(session, order)
     if all(o.status is not OrderStatus.PENDING_PAYMENT for o in checkout.orders):
         checkout.paid_at = now
     session.flush()
