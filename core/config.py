@@ -84,8 +84,8 @@ class DefaultConfig:
     #: How many reverse proxies (nginx) sit in front; their X-Forwarded-For/-Proto are trusted. 0: none.
     PROXY_FIX_X_FOR = 0
 
-    #: Help-sell list (滞销预警), set with SHOP_WARNING_*: a batch within this many days of its best-before date
-    #: with more than this share (%) of its quantity unsold …
+    #: Help-sell list (滞销预警), set with SHOP_WARNING_*: a batch within this many days of its best-before
+    #: date with more than this share (%) of its quantity unsold …
     WARNING_EXPIRY_DAYS = 10
     WARNING_UNSOLD_PERCENT = 50
     #: … or a product whose counted sales of the last window fell by more than this share (%) compared with

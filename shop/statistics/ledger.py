@@ -10,8 +10,9 @@ What counts, and when (DOMAIN.md "Rules the code must keep"):
   shipping fees never count), on the day of the refund. It copies every dimension of the sale it reverses —
   including whether the product was certified *on the day of the sale* — so a refund takes back exactly
   what its sale added to each total, even when the certificate lapsed in between;
-- a procurement line counts when the institution confirms receipt: one ``+`` entry per :class:`SupplierLine`
-  with ``received_quantity > 0`` (received quantity × unit price), on the day of ``SupplierOrder.received_at``.
+- a procurement line counts when the institution confirms receipt: one ``+`` entry per
+  :class:`SupplierLine` with ``received_quantity > 0`` (received quantity × unit price), on the day of
+  ``SupplierOrder.received_at``.
 
 ``is_certified`` is ``product.valid_certificate_on(day) is not None`` for the day the sale counted.
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from shop.statistics.models import TargetScope
 from shop.statistics.targets import FIRST_YEAR, LAST_YEAR
+
+#: Digits with at most two decimals (no signs, exponents or NaN).
+PLAIN_AMOUNT = re.compile(r"[0-9]{1,15}(\.[0-9]{1,2})?")
 
 #: Largest target an admin can type: ¥100 billion.
 MAX_YUAN = Decimal(100_000_000_000)
@@ -25,17 +30,11 @@ TARGET_SCOPE_LABELS = {
 
 def parse_yuan(text: str | None) -> int | None:
     """``"300,000,000"`` or ``"12.50"`` (yuan) → integer fen; ``None`` if it is not a positive amount."""
-    cleaned = (text or "").strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
+    cleaned = (text or "").strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
+    if not PLAIN_AMOUNT.fullmatch(cleaned):
         return None
-    if (
-        not amount.is_finite()
-        or amount <= 0
-        or amount > MAX_YUAN
-        or amount != amount.quantize(Decimal("0.01"))
-    ):
+    amount = Decimal(cleaned)
+    if amount <= 0 or amount > MAX_YUAN:
         return None
     return int(amount * 100)
 
@@ -51,7 +50,7 @@ class TargetForm(FlaskForm):
     """A target: what it measures, for which years, how much."""
 
     scope = SelectField(
-        _l("Measured for"), choices=[(s.value, label) for s, label in TARGET_SCOPE_LABELS.items()]
+        _l("Measured for"), choices=[SelectChoice(s.value, label) for s, label in TARGET_SCOPE_LABELS.items()]
     )
     county = SelectField(
         _l("County"), choices=[], description=_l("For county and partner targets."), validate_choice=False

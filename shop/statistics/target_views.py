@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from wtforms.fields.choices import SelectChoice
 
 from core.access import admin_required, user_passes
 from core.clock import shanghai_date
@@ -48,9 +49,10 @@ reviewer_or_admin = user_passes(lambda user: user.is_admin or user.is_reviewer)
 
 def _prepare(form: TargetForm) -> None:
     """Fill the county and institution choices."""
-    form.county.choices = [("", _("None"))] + [(c.code or "", c.path_name()) for c in counties(db_session)]
+    none = SelectChoice("", _("None"))
+    form.county.choices = [none] + [SelectChoice(c.code or "", c.path_name()) for c in counties(db_session)]
     institutions = db_session.scalars(select(Institution).order_by(Institution.name))
-    form.institution.choices = [("", _("None"))] + [(str(i.id), i.name) for i in institutions]
+    form.institution.choices = [none] + [SelectChoice(str(i.id), i.name) for i in institutions]
 
 
 def _data(form: TargetForm) -> TargetData:

@@ -100,7 +100,10 @@ def _apply(target: Target, data: TargetData) -> None:
 
 
 def create_target(session: Session, admin: User, data: TargetData) -> Target:
-    """An admin sets a new target. Raises :class:`PermissionDenied`, :class:`InvalidTarget`. Does not commit."""
+    """An admin sets a new target.
+
+    Raises :class:`PermissionDenied`, :class:`InvalidTarget`. Does not commit.
+    """
     if not admin.is_admin:
         raise PermissionDenied()
     target = Target(created_by_id=admin.id)
@@ -121,7 +124,10 @@ def create_target(session: Session, admin: User, data: TargetData) -> Target:
 
 
 def update_target(session: Session, admin: User, target: Target, data: TargetData) -> Target:
-    """An admin changes a target. Raises :class:`PermissionDenied`, :class:`InvalidTarget`. Does not commit."""
+    """An admin changes a target.
+
+    Raises :class:`PermissionDenied`, :class:`InvalidTarget`. Does not commit.
+    """
     if not admin.is_admin:
         raise PermissionDenied()
     before = _snapshot(target)
@@ -143,7 +149,10 @@ def update_target(session: Session, admin: User, target: Target, data: TargetDat
 
 
 def delete_target(session: Session, admin: User, target: Target) -> None:
-    """An admin deletes a target (kept in the audit log). Raises :class:`PermissionDenied`. Does not commit."""
+    """An admin deletes a target (kept in the audit log).
+
+    Raises :class:`PermissionDenied`. Does not commit.
+    """
     if not admin.is_admin:
         raise PermissionDenied()
     before, code, ident = _snapshot(target), _region_code(session, target), target.id
@@ -201,7 +210,10 @@ DEMO_TARGETS = (
 
 
 def seed_demo_targets(session: Session) -> list[Target]:
-    """Create the demo's targets unless a target with the same scope, county and years exists. Does not commit."""
+    """Create the demo's targets unless one with the same scope, county and years exists.
+
+    Returns those created. Does not commit.
+    """
     made = []
     for scope, code, first, last, amount, note in DEMO_TARGETS:
         county = get_region(session, code) if code else None

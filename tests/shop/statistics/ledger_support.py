@@ -101,7 +101,7 @@ def pay(db: Session, order: Order, at: datetime) -> int:
 
 
 def refund(db: Session, order: Order, quantities: dict[OrderLine, int], at: datetime) -> Refund:
-    """Refund units of a paid order at ``at`` (goods only) and write it to the ledger, as refund_order does."""
+    """Refund units of a paid order at ``at`` (goods only) and write it to the ledger, as refunds do."""
     goods = sum(quantity * line.unit_price_fen for line, quantity in quantities.items())
     made = Refund(order=order, amount_fen=goods, reason="测试退款", created_at=at)
     for line, quantity in quantities.items():
