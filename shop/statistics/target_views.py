@@ -93,7 +93,8 @@ def index() -> ResponseReturnValue:
                 else None,
                 "counted": counted,
                 "goal": goal,
-                "percent": counted * 100 // goal,
+                "percent": max(counted, 0) * 100 // goal,
+                "shown": min(max(counted, 0), goal),
                 "unpaired": target.scope is TargetScope.PARTNER and not is_paired(target, db_session),
             }
         )
