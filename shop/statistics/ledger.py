@@ -32,7 +32,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -65,6 +65,10 @@ DIMENSIONS = (
     "funding_source",
     "is_certified",
 )
+
+#: The ledger and roll-up tables, for Core statements (upserts, sums).
+ENTRY_TABLE = cast(Table, SalesEntry.__table__)
+ROLLUP_TABLE = cast(Table, DailyRollup.__table__)
 
 #: Supplier-order states in which the institution has confirmed receipt.
 RECEIVED_STATES = frozenset({SupplierStatus.RECEIVED, SupplierStatus.SETTLED})
@@ -336,7 +340,7 @@ def write_entries(session: Session, rows: Iterable[EntryRow]) -> list[EntryRow]:
     if not rows:
         return []
     session.flush()
-    table = SalesEntry.__table__
+    table = ENTRY_TABLE
     stmt = (
         _insert(session, table)
         .values([row.values() for row in rows])
@@ -374,7 +378,7 @@ def add_to_rollup(session: Session, rows: Iterable[EntryRow]) -> None:
     totals = rollup_rows(rows)
     if not totals:
         return
-    table = DailyRollup.__table__
+    table = ROLLUP_TABLE
     stmt = _insert(session, table).values([totals[key] for key in sorted(totals)])
     stmt = stmt.on_conflict_do_update(
         index_elements=["day", "dims"],

@@ -21,13 +21,15 @@ from shop.payments.models import Refund, RefundLine
 from shop.procurement.order_models import PurchaseOrder, SupplierOrder
 from shop.statistics.ledger import (
     DIMENSIONS,
+    ENTRY_TABLE,
     RECEIVED_STATES,
+    ROLLUP_TABLE,
     Dimensions,
     EntryRow,
     dims_key,
     write_entries,
 )
-from shop.statistics.models import DailyRollup, SalesEntry
+from shop.statistics.models import DailyRollup
 
 #: The roll-up's summed columns.
 SUMS = ("amount_fen", "quantity", "entries")
@@ -107,7 +109,7 @@ def expected_entries(session: Session) -> dict[tuple[str, int, str], EntryRow]:
 def stored_entries(session: Session) -> dict[tuple[str, int, str], EntryRow]:
     """Every entry stored in the ledger, keyed like :func:`expected_entries`."""
     names = list(EntryRow.__dataclass_fields__)
-    columns = [SalesEntry.__table__.c[name] for name in names]
+    columns = [ENTRY_TABLE.c[name] for name in names]
     rows = (EntryRow(**dict(zip(names, values, strict=True))) for values in session.execute(select(*columns)))
     return {row.key: row for row in rows}
 
@@ -133,7 +135,7 @@ def _entry_differences(
 
 def rollup_from_entries(session: Session) -> dict[tuple[date, str], dict[str, Any]]:
     """The roll-up rows the stored entries make up (summed by the database, grouped by every dimension)."""
-    table = SalesEntry.__table__
+    table = ENTRY_TABLE
     group = [table.c.day, *(table.c[name] for name in DIMENSIONS)]
     query = select(
         *group,
@@ -153,7 +155,7 @@ def rollup_from_entries(session: Session) -> dict[tuple[date, str], dict[str, An
 
 def stored_rollup(session: Session) -> dict[tuple[date, str], dict[str, Any]]:
     """The stored roll-up rows, keyed by (day, dims)."""
-    table = DailyRollup.__table__
+    table = ROLLUP_TABLE
     columns = [table.c.day, table.c.dims, *(table.c[name] for name in DIMENSIONS + SUMS)]
     return {(row["day"], row["dims"]): dict(row) for row in session.execute(select(*columns)).mappings()}
 
@@ -195,7 +197,7 @@ def rebuild_rollup(session: Session) -> int:
     session.execute(delete(DailyRollup))
     totals = rollup_from_entries(session)
     if totals:
-        session.execute(DailyRollup.__table__.insert(), [totals[key] for key in sorted(totals)])
+        session.execute(ROLLUP_TABLE.insert(), [totals[key] for key in sorted(totals)])
     return len(totals)
 
 
@@ -207,7 +209,7 @@ def rebuild_ledger(session: Session) -> LedgerReport:
     """
     report, expected = _compare(session)
     wrong = [d.key for d in report.differences if d.table == "entry" and d.stored is not None]
-    table = SalesEntry.__table__
+    table = ENTRY_TABLE
     for source, source_id, kind in wrong:
         session.execute(
             delete(table).where(

@@ -64,7 +64,7 @@ def _data(form: TargetForm) -> TargetData:
         scope=TargetScope(form.scope.data),
         start_year=int(form.start_year.data or 0),
         end_year=int(form.end_year.data or 0),
-        amount_fen=form.amount.fen,  # type: ignore[attr-defined]
+        amount_fen=form.amount.fen,
         county=county,
         institution=institution,
         note=form.note.data,

@@ -20,7 +20,8 @@ from core.errors import DomainError, PermissionDenied
 from core.models import Region, RegionLevel, User
 from core.regions import get_region
 from shop.procurement.models import Institution
-from shop.statistics.models import DailyRollup, Target, TargetScope
+from shop.statistics.ledger import ROLLUP_TABLE
+from shop.statistics.models import Target, TargetScope
 
 #: Years a target may name (the consolidation period is 2021–2025; plans reach a little beyond).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -167,7 +168,7 @@ def target_progress(session: Session, target: Target) -> tuple[int, int]:
     County: sales of the county's producers. Partner: purchases of the institution (procurement and its staff)
     from that county. Platform: everything.
     """
-    table = DailyRollup.__table__
+    table = ROLLUP_TABLE
     query = select(func.coalesce(func.sum(table.c.amount_fen), 0)).where(
         table.c.is_certified.is_(True),
         table.c.day >= date(target.start_year, 1, 1),

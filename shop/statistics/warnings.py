@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 from catalog.models import Producer
 from catalog.product_models import Product
 from core.models import Region
-from shop.statistics.models import DailyRollup
+from shop.statistics.ledger import ROLLUP_TABLE
 from traceability.models import Batch, BatchStatus
 
 
@@ -144,7 +144,7 @@ def falling_products(
     limits = thresholds or current_thresholds()
     recent_start = today - timedelta(days=limits.window_days - 1)
     previous_start = recent_start - timedelta(days=limits.window_days)
-    table = DailyRollup.__table__
+    table = ROLLUP_TABLE
     is_recent = table.c.day >= recent_start
     recent = func.sum(case((is_recent, table.c.amount_fen), else_=0))
     previous = func.sum(case((is_recent, 0), else_=table.c.amount_fen))
