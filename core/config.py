@@ -88,6 +88,16 @@ class DefaultConfig:
     #: How many reverse proxies (nginx) sit in front; their X-Forwarded-For/-Proto are trusted. 0: none.
     PROXY_FIX_X_FOR = 0
 
+    #: Help-sell list (滞销预警), set with SHOP_WARNING_*: a batch within this many days of its best-before
+    #: date with more than this share (%) of its quantity unsold …
+    WARNING_EXPIRY_DAYS = 10
+    WARNING_UNSOLD_PERCENT = 50
+    #: … or a product whose counted sales of the last window fell by more than this share (%) compared with
+    #: the window before, when that earlier window sold at least this much (fen; 100000 = ¥1,000).
+    WARNING_SALES_WINDOW_DAYS = 30
+    WARNING_SALES_DROP_PERCENT = 50
+    WARNING_MIN_PREVIOUS_FEN = 100_000
+
     #: ``text`` for humans, ``json`` for log shippers.
     LOG_FORMAT = "text"
     LOG_LEVEL = "INFO"

@@ -17,6 +17,7 @@ from shop.orders.models import Order, OrderStatus
 from shop.payments.common import lock_row, succeeded_payment, tell
 from shop.payments.errors import AlreadyConfirmed, CashNotCollectedYet, NotOfflinePayment, OrderNotPayable
 from shop.payments.models import Payment, PaymentStatus
+from shop.statistics.ledger import record_order_paid
 
 CONFIRMED = (
     _l("Payment confirmed for order %(number)s"),
@@ -66,11 +67,17 @@ def confirm_offline_payment(session: Session, producer_user: User, order: Order)
             session.add(payment)
     except IntegrityError as exc:  # confirmed concurrently
         raise AlreadyConfirmed() from exc
+<<<<<<< HEAD
     if order.is_cash_on_delivery:
         order.mark_cash_collected()
     else:
         order.mark_paid()
     if all(o.paid_at is not None or o.status is OrderStatus.CANCELLED for o in checkout.orders):
+=======
+    order.mark_paid()
+    record_order_paid(session, order)
+    if all(o.status is not OrderStatus.PENDING_PAYMENT for o in checkout.orders):
+>>>>>>> h5
         checkout.paid_at = now
     session.flush()
     tell(

@@ -16,6 +16,7 @@ from shop.payments.common import lock_row, stripe_refund, succeeded_payment, tel
 from shop.payments.errors import NothingToRefund, NotRefundable, RefundTooLarge
 from shop.payments.gateway import StripeGateway, current_gateway
 from shop.payments.models import Refund, RefundLine
+from shop.statistics.ledger import record_refund
 from traceability.batches import return_stock
 from traceability.models import BatchStatus
 
@@ -115,6 +116,7 @@ def refund_order(
     order.refunded_fen += amount
     session.add(refund)
     session.flush()
+    record_refund(session, refund)
     payment = succeeded_payment(session, order.checkout)
     if payment is not None and payment.provider == PaymentMethod.STRIPE.value and payment.provider_reference:
         gateway = gateway or current_gateway()

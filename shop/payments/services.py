@@ -42,6 +42,7 @@ from shop.payments.gateway import CURRENCY, CardDetails, Intent, StripeGateway, 
 from shop.payments.models import Payment, PaymentStatus, Refund
 from shop.payments.offline import confirm_offline_payment
 from shop.payments.refunds import refund_order
+from shop.statistics.ledger import record_orders_paid
 
 __all__ = [
     "Outcome",
@@ -253,6 +254,7 @@ def _record_success(
     too_late = [o for o in orders if o.status is OrderStatus.CANCELLED and not o.refunded_fen]
     for order in paid:
         order.mark_paid()
+    record_orders_paid(session, paid)
     if paid:
         checkout.paid_at = now
         _notify_paid(session, checkout, paid)
