@@ -24,7 +24,7 @@ from core.models import User
 from shop.notifications.service import notify
 from shop.orders.checkout import in_language_of
 from shop.procurement.invoices import StoredInvoice
-from shop.procurement.models import Institution, InstitutionRole
+from shop.procurement.models import InstitutionRole
 from shop.procurement.order_models import SupplierLine, SupplierOrder, SupplierStatus
 from shop.procurement.signals import supplier_order_received
 from shop.procurement.supplier_queue import delivery_path, supplier_path
@@ -166,10 +166,16 @@ def _received_by_batch(line: SupplierLine) -> list[tuple[Batch, int]]:
     return split
 
 
-def trace_point(institution: Institution) -> str:
-    """The place a receiving event names: the institution's region and name (both public facts)."""
-    region = institution.region.path_name() if institution.region is not None else ""
-    return f"{region} {institution.name}".strip()[:200]
+def trace_point(order: SupplierOrder) -> str:
+    """The place a receiving event names: the institution's region (else the delivery city) and its name."""
+    purchase = order.purchase_order
+    institution = purchase.institution
+    where = (
+        institution.region.path_name()
+        if institution.region is not None
+        else purchase.province + purchase.city
+    )
+    return f"{where} {institution.name}".strip()[:200]
 
 
 def _record_receiving(session: Session, user: User, order: SupplierOrder, now: datetime) -> None:
@@ -198,7 +204,7 @@ def _record_receiving(session: Session, user: User, order: SupplierOrder, now: d
             actor=user,
             actor_name=institution.name,
             occurred_at=now,
-            place=trace_point(institution),
+            place=trace_point(order),
             region=institution.region,
             details=details,
         )
