@@ -8,6 +8,7 @@ so the institution can check on arrival that the labels on the packages match.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from functools import cache
 from xml.sax.saxutils import escape
@@ -35,6 +36,8 @@ from traceability.links import trace_url
 from traceability.models import Batch
 
 FONT = "STSong-Light"
+LATIN_FONT = "Helvetica"
+_LATIN_RUN = re.compile(r"([\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)")
 SHIPPED_STATES = frozenset({SupplierStatus.SHIPPED, SupplierStatus.RECEIVED, SupplierStatus.SETTLED})
 
 
@@ -128,8 +131,23 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+def _markup(text: str) -> str:
+    """Escape ``text`` for a Paragraph, setting Latin runs (numbers, codes, URLs) in Helvetica.
+
+    The CID font is not embedded, so its text cannot be searched or copied in every viewer; Latin runs
+    in a standard font can.
+    """
+    parts = []
+    for run in _LATIN_RUN.split(text):
+        if _LATIN_RUN.fullmatch(run) and run.strip():
+            parts.append(f'<font name="{LATIN_FONT}">{escape(run)}</font>')
+        else:
+            parts.append(escape(run))
+    return "".join(parts).replace("\n", "<br/>")
+
+
 def _p(text: object, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
+    return Paragraph(_markup(str(text)), style)
 
 
 def _header(plist: PackingList, s: dict[str, ParagraphStyle]) -> list[object]:

@@ -11,6 +11,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, IntegerField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from shop.orders.fulfilment import MAX_SHIPPING_FIELD
@@ -34,9 +35,9 @@ class LineDecisionEntry(Form):
     decision = RadioField(
         _l("Decision"),
         choices=[
-            (LineDecision.CONFIRMED.value, _l("Confirm in full")),
-            (LineDecision.ADJUSTED.value, _l("Adjust the quantity")),
-            (LineDecision.DECLINED.value, _l("Decline")),
+            SelectChoice(LineDecision.CONFIRMED.value, _l("Confirm in full")),
+            SelectChoice(LineDecision.ADJUSTED.value, _l("Adjust the quantity")),
+            SelectChoice(LineDecision.DECLINED.value, _l("Decline")),
         ],
         validators=[InputRequired(_l("Choose confirm, adjust or decline."))],
     )
