@@ -317,10 +317,11 @@ def ship_supplier_order(
     with session.begin_nested():  # all or nothing, also when the service is called outside a request
         per_batch: dict[Batch, int] = {}
         for line in lines_to_ship(order):
-            for batch, quantity in sorted(merged[line.id].items(), key=lambda item: item[0].id):
-                draw_stock(session, batch, quantity)
+            for batch, quantity in merged[line.id].items():
                 line.allocations.append(SupplierAllocation(batch=batch, quantity=quantity))
                 per_batch[batch] = per_batch.get(batch, 0) + quantity
+        for batch, quantity in sorted(per_batch.items(), key=lambda item: item[0].id):
+            draw_stock(session, batch, quantity)  # in batch order, so two shipments never deadlock
         order.carrier, order.tracking_number = carrier, tracking_number
         order.move(SupplierStatus.SHIPPED)
         _record_shipping(session, user, order, per_batch, now)

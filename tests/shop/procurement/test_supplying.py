@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from flask import Flask
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
-from catalog.models import MemberRole, ProducerMember
+from catalog.models import MemberRole, Producer, ProducerKind, ProducerMember, ProducerStatus
+from catalog.product_models import Category, Certification, CertificationStatus, Product, Unit
 from core.clock import shanghai_date
+from core.db import make_engine
 from core.errors import InvalidTransition
+from core.models import User
+from core.regions import get_region
+from core.transactions import run_unit_of_work
 from shop.notifications.models import Notification
 from shop.orders.fulfilment import ShippingDetailsInvalid
-from shop.procurement.order_models import LineDecision, SupplierAllocation, SupplierOrder, SupplierStatus
+from shop.procurement.models import (
+    Institution,
+    InstitutionKind,
+    InstitutionMember,
+    InstitutionRole,
+    InstitutionStatus,
+)
+from shop.procurement.order_models import (
+    FundingSource,
+    LineDecision,
+    PurchaseOrder,
+    SupplierAllocation,
+    SupplierLine,
+    SupplierOrder,
+    SupplierStatus,
+)
+from shop.procurement.purchasing import Delivery, PurchaseLineInput, submit_purchase_order
 from shop.procurement.supplier_queue import SupplierTab, queue_counts, supplier_queue
 from shop.procurement.supplying import (
     AdjustedQuantityInvalid,
@@ -30,7 +56,8 @@ from shop.procurement.supplying import (
     propose_allocation,
     ship_supplier_order,
 )
-from tests.shop.procurement.conftest import ProcurementWorld
+from tests.shop.procurement.conftest import ADDRESS, ProcurementWorld
+from traceability.batches import BatchData, create_batch
 from traceability.errors import BatchRecalled, InsufficientStock
 from traceability.models import Batch, BatchStatus, EventKind, TraceEvent
 
@@ -390,3 +417,222 @@ def test_declined_lines_are_not_shipped(
         db, pw.shule_owner, order, [AllocationInput(tomatoes.id, batch.id, 120)], "顺丰", "SF1"
     )
     assert melon_line.allocations == [] and order.status is SupplierStatus.SHIPPED
+
+
+# --- concurrency: committed data, a session per thread ----------------------------------------------------
+
+_run = itertools.count(1)
+
+
+@dataclass
+class Race:
+    """Committed rows of one race: two members of one producer, a 100-unit batch, two confirmed orders."""
+
+    member_ids: list[int]
+    order_ids: list[int]
+    batch_id: int
+    cleanup: dict[str, list[int]] = field(default_factory=dict)
+
+
+@pytest.fixture()
+def engine(app: Flask) -> Iterator[Engine]:
+    """An engine of its own on the test database (outside the rolled-back test transaction)."""
+    engine = make_engine(app.config["DATABASE_URL"])
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture()
+def race(app: Flask, engine: Engine) -> Iterator[Race]:
+    """Commit a producer with two members, one batch of 100 units and two supplier orders of 60 each."""
+    run = next(_run)
+    today = shanghai_date()
+    with app.test_request_context(), Session(engine) as session:
+        owner, clerk, buyer = (
+            User(email=f"ship-race-{run}-{name}@example.test", display_name=name, password_hash="!")
+            for name in ("owner", "clerk", "buyer")
+        )
+        county = get_region(session, "653122")
+        assert county is not None
+        producer = Producer(
+            name=f"疏勒县发货测试合作社{run}",
+            kind=ProducerKind.COOPERATIVE,
+            status=ProducerStatus.APPROVED,
+            county=county,
+        )
+        producer.members += [
+            ProducerMember(user=owner, role=MemberRole.OWNER),
+            ProducerMember(user=clerk, role=MemberRole.STAFF),
+        ]
+        product = Product(
+            producer=producer,
+            name="疏勒县灰枣",
+            category=Category.DRIED_FRUIT_NUTS,
+            unit=Unit.BOX,
+            price_fen=6800,
+        )
+        product.certifications.append(
+            Certification(
+                status=CertificationStatus.CERTIFIED,
+                certificate_no=f"XFBF-SHIP-{run:05d}",
+                authority="疏勒县乡村振兴局",
+                valid_from=today - timedelta(days=10),
+                valid_to=today + timedelta(days=300),
+            )
+        )
+        institution = Institution(
+            name=f"发货测试单位{run}", kind=InstitutionKind.SCHOOL, status=InstitutionStatus.VERIFIED
+        )
+        institution.members.append(InstitutionMember(user=buyer, role=InstitutionRole.BUYER))
+        session.add_all([owner, clerk, buyer, producer, product, institution])
+        session.flush()
+        origin = sorted(county.children, key=lambda r: r.code or "")[0]
+        batch = create_batch(
+            session,
+            owner,
+            product,
+            BatchData(100, today - timedelta(days=1), today + timedelta(days=60), origin=origin),
+        )
+        orders = []
+        for index in range(2):
+            purchase = submit_purchase_order(
+                session,
+                buyer,
+                institution,
+                [PurchaseLineInput(product.id, 60)],
+                Delivery(ADDRESS, today + timedelta(days=5)),
+                FundingSource.BUDGET,
+                f"ship-race-{run}-{index}-xxxxxxxxxx",
+            )
+            order = purchase.supplier_orders[0]
+            decide_lines(session, owner, order, [LineDecisionInput(order.lines[0].id, "confirmed")])
+            orders.append(order)
+        session.commit()
+        data = Race(
+            member_ids=[owner.id, clerk.id],
+            order_ids=[o.id for o in orders],
+            batch_id=batch.id,
+            cleanup={
+                "users": [owner.id, clerk.id, buyer.id],
+                "purchases": [o.purchase_order_id for o in orders],
+                "product": [product.id],
+                "producer": [producer.id],
+                "institution": [institution.id],
+            },
+        )
+    try:
+        yield data
+    finally:
+        _clean_up(engine, data)
+
+
+def _clean_up(engine: Engine, data: Race) -> None:
+    """Delete every row the race committed, children first."""
+    ids = data.cleanup
+    with Session(engine) as session:
+        orders = select(SupplierOrder.id).where(SupplierOrder.purchase_order_id.in_(ids["purchases"]))
+        lines = select(SupplierLine.id).where(SupplierLine.order_id.in_(orders))
+        session.execute(delete(SupplierAllocation).where(SupplierAllocation.line_id.in_(lines)))
+        session.execute(delete(SupplierLine).where(SupplierLine.id.in_(lines)))
+        session.execute(delete(SupplierOrder).where(SupplierOrder.id.in_(orders)))
+        session.execute(delete(PurchaseOrder).where(PurchaseOrder.id.in_(ids["purchases"])))
+        session.execute(delete(Notification).where(Notification.user_id.in_(ids["users"])))
+        session.execute(delete(TraceEvent).where(TraceEvent.batch_id == data.batch_id))
+        session.execute(delete(Batch).where(Batch.id == data.batch_id))
+        session.execute(delete(Certification).where(Certification.product_id.in_(ids["product"])))
+        session.execute(delete(Product).where(Product.id.in_(ids["product"])))
+        session.execute(delete(ProducerMember).where(ProducerMember.producer_id.in_(ids["producer"])))
+        session.execute(delete(Producer).where(Producer.id.in_(ids["producer"])))
+        session.execute(
+            delete(InstitutionMember).where(InstitutionMember.institution_id.in_(ids["institution"]))
+        )
+        session.execute(delete(Institution).where(Institution.id.in_(ids["institution"])))
+        session.execute(delete(User).where(User.id.in_(ids["users"])))
+        session.commit()
+
+
+def ship_at_once(app: Flask, engine: Engine, attempts: list[tuple[int, int, int]]) -> list[Any]:
+    """Each ``(member id, order id, batch id)`` ships its whole order from the batch, all at the same moment.
+
+    Each thread runs as the ship view does (a session of its own, retried when SQLite says another writer
+    came first). Returns per attempt the shipped order's id, or the exception it ended with.
+    """
+    barrier = threading.Barrier(len(attempts))
+    results: list[Any] = [None] * len(attempts)
+
+    def run(index: int) -> None:
+        member_id, order_id, batch_id = attempts[index]
+        with app.test_request_context("/", method="POST"), Session(engine) as session:
+            member, order = session.get(User, member_id), session.get(SupplierOrder, order_id)
+            assert member is not None and order is not None
+            line_id, quantity = order.lines[0].id, order.lines[0].confirmed_quantity or 0
+            barrier.wait()
+            try:
+                shipped = run_unit_of_work(
+                    lambda: ship_supplier_order(
+                        session,
+                        member,
+                        order,
+                        [AllocationInput(line_id, batch_id, quantity)],
+                        "顺丰速运",
+                        "SF1",
+                    ),
+                    session,
+                )
+                results[index] = shipped.id
+            except Exception as exc:  # reported to the test, which asserts on it
+                session.rollback()
+                results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(attempts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def test_two_members_shipping_from_one_batch_at_once_never_oversell(
+    app: Flask, engine: Engine, race: Race
+) -> None:
+    attempts = [
+        (member, order, race.batch_id) for member, order in zip(race.member_ids, race.order_ids, strict=True)
+    ]
+    results = ship_at_once(app, engine, attempts)
+
+    shipped = [r for r in results if isinstance(r, int)]
+    refused = [r for r in results if isinstance(r, InsufficientStock)]
+    assert len(shipped) == 1 and len(refused) == 1, results
+    with Session(engine) as session:
+        batch = session.get(Batch, race.batch_id)
+        assert batch is not None and batch.quantity_available == 40
+        allocated = session.scalar(
+            select(func.sum(SupplierAllocation.quantity)).where(SupplierAllocation.batch_id == race.batch_id)
+        )
+        assert allocated == 60
+        states = dict(
+            session.execute(
+                select(SupplierOrder.id, SupplierOrder.status).where(SupplierOrder.id.in_(race.order_ids))
+            ).all()
+        )
+        assert sorted(states.values()) == [SupplierStatus.CONFIRMED, SupplierStatus.SHIPPED]
+        events = session.scalar(
+            select(func.count(TraceEvent.id)).where(
+                TraceEvent.batch_id == race.batch_id, TraceEvent.kind == EventKind.SHIPPING
+            )
+        )
+        assert events == 1
+
+
+def test_the_same_order_shipped_twice_at_once_ships_once(app: Flask, engine: Engine, race: Race) -> None:
+    order = race.order_ids[0]
+    results = ship_at_once(app, engine, [(member, order, race.batch_id) for member in race.member_ids])
+
+    assert sorted(type(r).__name__ for r in results) == ["InvalidTransition", "int"], results
+    with Session(engine) as session:
+        batch = session.get(Batch, race.batch_id)
+        assert batch is not None and batch.quantity_available == 40
+        count = session.scalar(
+            select(func.count(SupplierAllocation.id)).where(SupplierAllocation.batch_id == race.batch_id)
+        )
+        assert count == 1
