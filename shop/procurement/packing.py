@@ -176,7 +176,7 @@ def _header(plist: PackingList, s: dict[str, ParagraphStyle]) -> list[object]:
 
 def _lines_table(plist: PackingList, s: dict[str, ParagraphStyle]) -> Table:
     rows: list[list[object]] = [
-        [_p("✓", s["small"]), _p(_("Product"), s["small"]), _p(_("Quantity"), s["small"]),
+        [_p("√", s["small"]), _p(_("Product"), s["small"]), _p(_("Quantity"), s["small"]),
          _p(_("Lot and trace page"), s["small"]), ""],
     ]  # fmt: skip
     for item in plist.items:
@@ -192,7 +192,7 @@ def _lines_table(plist: PackingList, s: dict[str, ParagraphStyle]) -> Table:
             )
             rows.append(
                 [
-                    _p("☐" if first else "", s["base"]),
+                    _p("□" if first else "", s["base"]),
                     _p(item.line.product_name if first else "", s["base"]),
                     _p(f"{item.quantity} {unit}" if first else "", s["base"]),
                     _p(lot_text, s["small"]),
