@@ -22,6 +22,7 @@ from shop.procurement import receiving
 from shop.procurement.delivery_forms import InvoiceForm, ReceiptForm, TransferForm
 from shop.procurement.invoices import StoredInvoice, delete_invoice, invoice_path, store_invoice
 from shop.procurement.order_models import SupplierOrder, SupplierStatus
+from shop.procurement.recall_notices import on_batch_recalled
 from shop.procurement.supplier_queue import (
     find_supplier_order,
     line_decision_label,
@@ -30,6 +31,7 @@ from shop.procurement.supplier_queue import (
 )
 from shop.procurement.supplying import is_supplier_member
 from traceability.links import trace_path
+from traceability.signals import batch_recalled
 
 bp = Blueprint("delivery", __name__, url_prefix="/procurement/deliveries")
 
@@ -208,8 +210,11 @@ def transfer(number: str) -> ResponseReturnValue:
 
 
 def init_app(app: Flask) -> None:
-    """Register these pages and the supplier order label helpers for templates."""
+    """Register these pages, the supplier order label helpers and the recall receiver for deliveries."""
     app.register_blueprint(bp)
+    # Deliveries that shipped units of a recalled batch are announced in the recalling transaction;
+    # connecting the same module-level receiver again (another app in the same process) is harmless.
+    batch_recalled.connect(on_batch_recalled)
     app.add_template_global(supplier_status_label)
     app.add_template_global(supplier_status_badge)
     app.add_template_global(line_decision_label)

@@ -45,6 +45,7 @@ from shop.procurement.signals import supplier_order_received
 from shop.procurement.supplying import AllocationInput, LineDecisionInput, decide_lines, ship_supplier_order
 from tests.shop.procurement.conftest import ProcurementWorld
 from traceability.models import Batch, EventKind, TraceEvent
+from traceability.recall import recall_batch
 
 
 def shipped_order(
@@ -281,3 +282,20 @@ def test_an_invoice_over_ten_megabytes_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InvoiceTooLarge):
         store_invoice(io.BytesIO(padded), tmp_path)
     assert not (tmp_path / "invoices").exists()
+
+
+def test_a_recall_reaches_the_institution_once_per_lot(
+    db: Session, pw: ProcurementWorld, shipped: SupplierOrder
+) -> None:
+    first, second = (a.batch for a in shipped.lines[0].allocations)
+    recall_batch(db, pw.shule_owner, first, "农残超标")
+    notices = db.scalars(select(Notification).where(Notification.kind == "procurement.recall_notice")).all()
+    assert sorted(n.user_id for n in notices) == sorted([pw.buyer.id, pw.approver.id, pw.finance.id])
+    assert all(
+        first.lot_code in n.body and "农残超标" in n.body and second.lot_code not in n.body for n in notices
+    )
+    assert notices[0].link == f"/procurement/deliveries/{shipped.number}"
+    recall_batch(db, pw.shule_owner, second, "同批次风险")
+    later = db.scalars(select(Notification).where(Notification.kind == "procurement.recall_notice")).all()
+    assert len(later) == 6  # the second lot is announced; the first is not announced again
+    assert all(n.data["lots"] == [second.lot_code] for n in later if n not in notices)
