@@ -140,8 +140,8 @@ def render_ship(
     order: SupplierOrder, form: ShipForm | None = None, status: int = 200, error: str | None = None
 ) -> ResponseReturnValue:
     """The shipping page: batches proposed per line (editable), carrier and tracking number."""
-    if order.status is not SupplierStatus.CONFIRMED:
-        flash(supplier_status_label(order.status), "info")
+    if order.status is not SupplierStatus.CONFIRMED:  # e.g. shipped meanwhile (a second click)
+        flash(error or supplier_status_label(order.status), "info")
         return redirect(url_for(".detail", number=order.number))
     form = form or ShipForm.proposed(supplying.propose_allocation(db_session, order))
     rows = form.entries_by_line()
