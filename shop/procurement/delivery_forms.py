@@ -47,6 +47,12 @@ def invoice_field() -> Any:
     )
 
 
+def chosen_file(field: Any) -> Any:
+    """The file uploaded through ``field``, or None when none was chosen."""
+    upload: Any = field.data
+    return upload if upload is not None and getattr(upload, "filename", None) else None
+
+
 class ReceiptForm(FlaskForm):
     """Receipt of a delivery: a quantity and note per line, and the invoice when it came with the goods."""
 
@@ -73,14 +79,17 @@ class ReceiptForm(FlaskForm):
 
     def invoice_upload(self) -> Any:
         """The uploaded file, or None when no file was chosen."""
-        upload = self.invoice.data
-        return upload if upload is not None and getattr(upload, "filename", "") else None
+        return chosen_file(self.invoice)
 
 
 class InvoiceForm(FlaskForm):
     """The invoice, uploaded after receipt."""
 
     invoice = invoice_field()
+
+    def invoice_upload(self) -> Any:
+        """The uploaded file, or None when no file was chosen."""
+        return chosen_file(self.invoice)
 
 
 class TransferForm(FlaskForm):

@@ -144,7 +144,7 @@ def upload_invoice(number: str) -> ResponseReturnValue:
     form = InvoiceForm()
     if not form.validate_on_submit():
         return render_detail(order, 400, _("Please correct the marked fields."), invoice_form=form)
-    upload = form.invoice.data if getattr(form.invoice.data, "filename", "") else None
+    upload = form.invoice_upload()
     user, stored = _user(), None
     try:
         stored = store_invoice(upload.stream if upload is not None else None, upload_dir())

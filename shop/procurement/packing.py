@@ -181,7 +181,7 @@ def _lines_table(plist: PackingList, s: dict[str, ParagraphStyle]) -> Table:
     ]  # fmt: skip
     for item in plist.items:
         unit = label("unit", item.line.unit)
-        lots = item.lots or [None]
+        lots: list[PackingLot | None] = list(item.lots) or [None]
         for index, lot in enumerate(lots):
             first = index == 0
             lot_text = (
