@@ -67,17 +67,12 @@ def confirm_offline_payment(session: Session, producer_user: User, order: Order)
             session.add(payment)
     except IntegrityError as exc:  # confirmed concurrently
         raise AlreadyConfirmed() from exc
-<<<<<<< HEAD
     if order.is_cash_on_delivery:
         order.mark_cash_collected()
     else:
         order.mark_paid()
-    if all(o.paid_at is not None or o.status is OrderStatus.CANCELLED for o in checkout.orders):
-=======
-    order.mark_paid()
     record_order_paid(session, order)
-    if all(o.status is not OrderStatus.PENDING_PAYMENT for o in checkout.orders):
->>>>>>> h5
+    if all(o.paid_at is not None or o.status is OrderStatus.CANCELLED for o in checkout.orders):
         checkout.paid_at = now
     session.flush()
     tell(
