@@ -40,6 +40,7 @@ from shop.procurement.models import (
     InstitutionRole,
     InstitutionStatus,
 )
+from shop.statistics.targets import seed_demo_targets
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (printed on purpose: these accounts exist only in demos)
 CERTIFICATE_TERM = timedelta(days=364)  # valid_from and valid_to both count: one year
@@ -345,4 +346,5 @@ def seed_demo(session: Session, *, upload_dir: Path | None = None) -> list[DemoA
     seed_catalog(session, users, upload_dir)
     seed_batches(session, users["admin@demo.bangfu.cn"])
     seed_shipping_rules(session)
+    seed_demo_targets(session)
     return list(DEMO_ACCOUNTS)

@@ -4,6 +4,7 @@ from catalog.models import Producer, ProducerInvitation, ProducerMember
 from catalog.product_models import Certification, PriceTier, Product, ProductImage, QualityMark
 from core.audit import AuditEntry
 from core.models import Region, User
+from core.tokens import ApiToken
 from shop.notifications.models import Notification
 from shop.orders.models import Allocation, CartItem, Checkout, Order, OrderLine, Rating, ShippingRule
 from shop.payments.models import Payment, Refund, RefundLine, StripeEvent
@@ -30,6 +31,7 @@ from traceability.models import (
 __all__ = [
     "Allocation",
     "AnnualPlan",
+    "ApiToken",
     "AuditEntry",
     "Batch",
     "BatchLink",

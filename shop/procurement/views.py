@@ -20,8 +20,13 @@ from core.models import User
 from shop.procurement import institutions
 from shop.procurement.institution_forms import RegistrationForm
 from shop.procurement.labels import INSTITUTION_STATUS_LABELS, TEMPLATE_GLOBALS
+from shop.procurement.models import InstitutionRole
 from shop.procurement.plans import plan_years
 from shop.procurement.progress import overview
+from shop.statistics.warnings import help_sell_products
+
+#: How many help-sell products the institution dashboard features.
+HELP_SELL_SHOWN = 8
 
 bp = Blueprint("institution", __name__, url_prefix="/institution")
 
@@ -45,6 +50,9 @@ def dashboard() -> ResponseReturnValue:
         overviews=overview(db_session, current_user, year),
         year=year,
         years=years,
+        # featured to institutions: products that need buyers most (滞销预警)
+        help_sell=help_sell_products(db_session, shanghai_date())[:HELP_SELL_SHOWN],
+        buyer_of_any=any(m.role is InstitutionRole.BUYER for m in current_user.institution_memberships),
     )
 
 

@@ -24,6 +24,7 @@ from core.models import Region
 from shop.procurement.labels import INSTITUTION_KIND_LABELS
 from shop.procurement.models import Institution
 from shop.statistics.models import Channel, DailyRollup, Target, TargetScope
+from shop.statistics.targets import target_progress as target_progress  # re-exported for the summaries
 
 #: The years a filter may ask for (the platform's data starts long after the first, ends before the last).
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -379,20 +380,3 @@ def targets_for_county(session: Session, county: Region) -> list[Target]:
         .order_by(Target.start_year, Target.end_year, Target.id)
     )
     return list(session.scalars(query))
-
-
-# TODO(lead): replace with targets.target_progress
-def target_progress(session: Session, target: Target) -> tuple[int, int]:
-    """Counted fen toward ``target`` over its years (certified roll-up rows), and the target amount."""
-    rollup = DailyRollup
-    conditions = [
-        rollup.is_certified.is_(True),
-        rollup.day >= date(target.start_year, 1, 1),
-        rollup.day <= date(target.end_year, 12, 31),
-    ]
-    if target.scope in (TargetScope.COUNTY, TargetScope.PARTNER) and target.county_id is not None:
-        conditions.append(rollup.county_id == target.county_id)
-    if target.scope == TargetScope.PARTNER and target.institution_id is not None:
-        conditions.append(rollup.institution_id == target.institution_id)
-    counted = session.scalar(select(func.coalesce(func.sum(rollup.amount_fen), 0)).where(*conditions))
-    return int(counted or 0), target.amount_fen
