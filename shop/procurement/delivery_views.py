@@ -21,13 +21,11 @@ from core.transactions import run_unit_of_work
 from shop.procurement import receiving
 from shop.procurement.delivery_forms import InvoiceForm, ReceiptForm, TransferForm
 from shop.procurement.invoices import StoredInvoice, delete_invoice, invoice_path, store_invoice
+from shop.procurement.order_labels import line_decision_label, supplier_status_badge, supplier_status_label
 from shop.procurement.order_models import SupplierOrder, SupplierStatus
 from shop.procurement.recall_notices import on_batch_recalled
 from shop.procurement.supplier_queue import (
     find_supplier_order,
-    line_decision_label,
-    supplier_status_badge,
-    supplier_status_label,
 )
 from shop.procurement.supplying import is_supplier_member
 from traceability.links import trace_path

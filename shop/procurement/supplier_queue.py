@@ -5,14 +5,13 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.access import producers_of
 from core.models import User
 from core.pagination import Page, paginate
-from shop.procurement.order_models import LineDecision, PurchaseOrder, SupplierOrder, SupplierStatus
+from shop.procurement.order_models import PurchaseOrder, SupplierOrder, SupplierStatus
 
 #: Supplier orders a producer never sees: not approved yet, or cancelled before approval.
 HIDDEN_FROM_PRODUCER = frozenset({SupplierStatus.AWAITING_APPROVAL, SupplierStatus.CANCELLED})
@@ -33,50 +32,6 @@ TAB_STATUSES: dict[SupplierTab, tuple[SupplierStatus, ...]] = {
     SupplierTab.SHIPPED: (SupplierStatus.SHIPPED,),
     SupplierTab.DONE: (SupplierStatus.RECEIVED, SupplierStatus.SETTLED, SupplierStatus.DECLINED),
 }
-
-SUPPLIER_STATUS_LABELS = {
-    SupplierStatus.AWAITING_APPROVAL: _l("Awaiting the buyer's approval"),
-    SupplierStatus.AWAITING_CONFIRMATION: _l("Awaiting the producer's confirmation"),
-    SupplierStatus.CONFIRMED: _l("Confirmed, to ship"),
-    SupplierStatus.DECLINED: _l("Declined by the producer"),
-    SupplierStatus.SHIPPED: _l("Shipped"),
-    SupplierStatus.RECEIVED: _l("Received"),
-    SupplierStatus.SETTLED: _l("Paid and settled"),
-    SupplierStatus.CANCELLED: _l("Cancelled"),
-}
-
-SUPPLIER_STATUS_BADGES = {
-    SupplierStatus.AWAITING_APPROVAL: "info",
-    SupplierStatus.AWAITING_CONFIRMATION: "warn",
-    SupplierStatus.CONFIRMED: "warn",
-    SupplierStatus.DECLINED: "error",
-    SupplierStatus.SHIPPED: "info",
-    SupplierStatus.RECEIVED: "ok",
-    SupplierStatus.SETTLED: "ok",
-    SupplierStatus.CANCELLED: "error",
-}
-
-LINE_DECISION_LABELS = {
-    LineDecision.PENDING: _l("Not decided"),
-    LineDecision.CONFIRMED: _l("Confirmed"),
-    LineDecision.ADJUSTED: _l("Adjusted"),
-    LineDecision.DECLINED: _l("Declined"),
-}
-
-
-def supplier_status_label(status: SupplierStatus) -> str:
-    """The on-screen name of a supplier order's state."""
-    return str(SUPPLIER_STATUS_LABELS[status])
-
-
-def supplier_status_badge(status: SupplierStatus) -> str:
-    """The badge colour (ok, info, warn, error) of a supplier order's state."""
-    return SUPPLIER_STATUS_BADGES[status]
-
-
-def line_decision_label(decision: LineDecision) -> str:
-    """The on-screen name of a line decision."""
-    return str(LINE_DECISION_LABELS[decision])
 
 
 def delivery_path(order: SupplierOrder) -> str:

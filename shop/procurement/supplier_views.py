@@ -31,6 +31,7 @@ from core.db import db_session
 from core.errors import DomainError
 from core.transactions import run_unit_of_work
 from shop.procurement import receiving, supplying
+from shop.procurement.order_labels import line_decision_label, supplier_status_badge, supplier_status_label
 from shop.procurement.order_models import SupplierOrder, SupplierStatus
 from shop.procurement.packing import packing_list, packing_pdf
 from shop.procurement.supplier_forms import ActionForm, DecisionForm, ShipForm
@@ -38,11 +39,8 @@ from shop.procurement.supplier_queue import (
     HIDDEN_FROM_PRODUCER,
     SupplierTab,
     find_supplier_order,
-    line_decision_label,
     queue_counts,
     supplier_queue,
-    supplier_status_badge,
-    supplier_status_label,
 )
 from traceability.links import trace_path
 from traceability.models import Batch
