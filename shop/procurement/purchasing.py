@@ -16,7 +16,6 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -25,7 +24,6 @@ from catalog.product_models import Product
 from catalog.search import is_visible
 from core.clock import shanghai_date
 from core.db import utcnow
-from core.errors import DomainError, PermissionDenied
 from core.models import User
 from shop.notifications.service import notify
 from shop.orders.checkout import in_language_of
@@ -40,6 +38,23 @@ from shop.procurement.order_models import (
     SupplierOrder,
     SupplierStatus,
 )
+from shop.procurement.purchase_errors import (
+    BelowMinimum,
+    DeliveryDateInvalid,
+    EmptyPurchase,
+    InstitutionNotVerified,
+    InvalidPurchaseKey,
+    NotApprover,
+    NotBuyer,
+    NotOwnPurchase,
+    ProductNotOrderable,
+    PurchaseError,  # noqa: F401 (re-exported: callers catch it from here)
+    QuantityInvalid,
+    RejectionReasonRequired,
+    SelfApproval,
+    TooManyLines,
+    UnknownFundingSource,
+)
 
 #: Accepted idempotency keys (the form puts a random one in a hidden field).
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}\Z")
@@ -49,87 +64,6 @@ MAX_QUANTITY = 1_000_000
 MAX_LINES = 200
 #: Furthest delivery date from today, in days.
 MAX_LEAD_DAYS = 366
-
-
-class PurchaseError(DomainError):
-    """A purchase order cannot be submitted or decided as asked."""
-
-    status = 400
-    message = _l("This purchase order cannot be submitted.")
-
-
-class InstitutionNotVerified(PurchaseError):
-    """Only institutions verified by an administrator may order."""
-
-    status = 403
-    message = _l("%(name)s has not been verified yet, so it cannot order.")
-
-
-class NotBuyer(PermissionDenied):
-    """Only the institution's buyers submit purchase orders."""
-
-    message = _l("Only buyers of this institution can submit purchase orders.")
-
-
-class NotApprover(PermissionDenied):
-    """Only the institution's approvers decide on purchase orders."""
-
-    message = _l("Only approvers of this institution can approve purchase orders.")
-
-
-class SelfApproval(PermissionDenied):
-    """Maker–checker: the buyer who submitted cannot approve their own purchase order."""
-
-    message = _l("A purchase order must be approved by someone other than the buyer who submitted it.")
-
-
-class EmptyPurchase(PurchaseError):
-    """A purchase order needs at least one line."""
-
-    message = _l("Add at least one product with a quantity.")
-
-
-class TooManyLines(PurchaseError):
-    """A purchase order holds at most :data:`MAX_LINES` lines."""
-
-    message = _l("A purchase order can hold at most %(max)s lines.")
-
-
-class InvalidPurchaseKey(PurchaseError):
-    """The form's submission key is missing, malformed or someone else's."""
-
-    message = _l("This form has expired. Please reload the page and submit again.")
-
-
-class ProductNotOrderable(PurchaseError):
-    """The product is withdrawn, its producer not approved, or its certificate not valid today."""
-
-    status = 409
-    message = _l("%(name)s cannot be ordered at the moment.")
-
-
-class BelowMinimum(PurchaseError):
-    """Institutions order at least the product's minimum order quantity."""
-
-    message = _l("%(name)s: the minimum order for institutions is %(minimum)s.")
-
-
-class QuantityInvalid(PurchaseError):
-    """Quantities are whole units from 1 to :data:`MAX_QUANTITY`."""
-
-    message = _l("%(name)s: enter a whole quantity from 1 to %(max)s.")
-
-
-class DeliveryDateInvalid(PurchaseError):
-    """The delivery date must lie between tomorrow and a year ahead."""
-
-    message = _l("Choose a delivery date between tomorrow and one year from today.")
-
-
-class UnknownFundingSource(PurchaseError):
-    """The funding source must be one of the four listed."""
-
-    message = _l("Choose where the money comes from.")
 
 
 @dataclass(frozen=True)
@@ -420,12 +354,6 @@ def reject_purchase_order(
     return purchase
 
 
-class NotOwnPurchase(PermissionDenied):
-    """Only the buyer who submitted a purchase order may withdraw it."""
-
-    message = _l("Only the buyer who submitted this purchase order can withdraw it.")
-
-
 def cancel_purchase_order(
     session: Session, buyer: User, purchase: PurchaseOrder, note: str | None = None
 ) -> PurchaseOrder:
@@ -453,12 +381,6 @@ def cancel_purchase_order(
                     link=f"/procurement/orders/{purchase.number}",
                 )
     return purchase
-
-
-class RejectionReasonRequired(PurchaseError):
-    """The buyer must learn why their purchase order was rejected."""
-
-    message = _l("Give the reason for rejecting this purchase order.")
 
 
 def _check_approver(approver: User, purchase: PurchaseOrder) -> None:
