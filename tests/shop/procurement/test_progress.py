@@ -26,6 +26,7 @@ from shop.procurement.order_models import (
     SupplierStatus,
 )
 from shop.procurement.progress import open_purchase_orders, quotes_waiting, received_progress, year_bounds
+from shop.statistics.ledger import record_supplier_order_received
 from tests.access_rows.institutions import in_english
 from tests.shop.procurement.conftest import ProcurementWorld
 
@@ -40,7 +41,8 @@ def shanghai(year: int, month: int, day: int, hour: int, minute: int = 0) -> dat
 @pytest.fixture()
 def receive(db: Session, submit: Callable[..., PurchaseOrder]) -> Callable[..., PurchaseOrder]:
     """``receive({product: (ordered, received)}, at=..., funding=...)``: a purchase order whose supplier
-    orders were confirmed in full and received (``received`` units) at ``at``."""
+    orders were confirmed in full and received (``received`` units) at ``at``, written to the sales ledger
+    as a receipt is (the dashboard reads the ledger's roll-up)."""
 
     def do(lines: dict[Product, tuple[int, int]], at: datetime, **kwargs: object) -> PurchaseOrder:
         purchase = submit({product: ordered for product, (ordered, _got) in lines.items()}, **kwargs)
@@ -52,7 +54,8 @@ def receive(db: Session, submit: Callable[..., PurchaseOrder]) -> Callable[..., 
                 line.received_quantity = received[line.product_id]
             order.status = SupplierStatus.RECEIVED
             order.received_at = at
-        db.flush()
+            db.flush()
+            record_supplier_order_received(db, order)
         return purchase
 
     return do
