@@ -188,7 +188,7 @@ def read_figures(reviewer: Page, buyer: Page, base: str, county: str, t: Words) 
     staff_section = overview.locator("section.staff-purchases")
     if staff_section.count():  # received goods and staff purchases by county
         staff = fact(staff_section, t("Staff purchases"))
-        from_county = row_fen(staff_section, county, 3)
+        from_county = row_fen(staff_section, county, 2)
     else:  # only goods received, by county
         staff = 0
         from_county = row_fen(
