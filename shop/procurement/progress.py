@@ -1,7 +1,12 @@
-"""The institution's dashboard figures: progress toward the reserved share, open orders, quotes waiting.
+"""The institution's dashboard figures: progress toward the reserved share, staff purchases, open orders,
+quotes waiting.
 
-Received amount = Σ received quantity × unit price over the institution's supplier orders whose receipt
-(``received_at``) falls in the plan year, counted in Asia/Shanghai time. Integer fen throughout.
+Every amount comes from the sales ledger's daily roll-up (:class:`shop.statistics.models.DailyRollup`), the
+same rows the county dashboards and the statistics API read, so the institution sees exactly the figures
+reviewers see for it. Received amount = Σ received quantity × unit price of the procurement entries (written
+when the institution confirms receipt) on Asia/Shanghai days of the plan year. Staff purchases are the shop
+orders staff linked to the institution (职工个人), counted when paid, net of refunds: they count toward the
+institution's consumption-assistance figures, not toward its canteen's reserved share. Integer fen throughout.
 """
 
 from __future__ import annotations
@@ -10,10 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import BigInteger, cast, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
 from core.clock import SHANGHAI
 from core.models import Region, User
 from shop.procurement.models import AnnualPlan, Institution, InstitutionRole, InstitutionStatus
@@ -25,11 +29,11 @@ from shop.procurement.order_models import (
     QuoteRequest,
     QuoteRequestStatus,
     QuoteStatus,
-    SupplierLine,
     SupplierOrder,
     SupplierStatus,
 )
 from shop.procurement.plans import plan_for
+from shop.statistics.models import Channel, DailyRollup
 
 #: Institutions whose figures the dashboard shows (a suspended one keeps its history).
 HAS_FIGURES = (InstitutionStatus.VERIFIED, InstitutionStatus.SUSPENDED)
@@ -43,8 +47,22 @@ FINISHED = (
 
 
 @dataclass
+class CountyCounted:
+    """What counted toward the institution from one county: goods received and staff purchases."""
+
+    county: Region
+    received_fen: int = 0
+    staff_fen: int = 0
+
+    @property
+    def total_fen(self) -> int:
+        """Both together: the institution's figure on that county's dashboard."""
+        return self.received_fen + self.staff_fen
+
+
+@dataclass
 class Progress:
-    """One institution's year: what it received, toward which target, and from where."""
+    """One institution's year: what it received, toward which target, and from where; its staff purchases."""
 
     year: int
     plan: AnnualPlan | None
@@ -53,6 +71,10 @@ class Progress:
     by_county: list[tuple[Region, int]] = field(default_factory=list)
     #: Twelve (month, fen) pairs, January first.
     by_month: list[tuple[int, int]] = field(default_factory=list)
+    #: Staff purchases in the shop (职工个人), net of refunds.
+    staff_fen: int = 0
+    #: Received and staff purchases per county (largest total first); empty without staff purchases.
+    counted_by_county: list[CountyCounted] = field(default_factory=list)
 
     @property
     def target_fen(self) -> int:
@@ -76,6 +98,11 @@ class Progress:
         """The largest monthly amount (for scaling the bars)."""
         return max((fen for _month, fen in self.by_month), default=0)
 
+    @property
+    def counted_fen(self) -> int:
+        """Everything that counted toward the institution this year: received goods and staff purchases."""
+        return self.received_fen + self.staff_fen
+
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
     """The UTC instants the Asia/Shanghai calendar year ``year`` starts and the next one starts."""
@@ -85,48 +112,59 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
 
 
 def received_progress(session: Session, institution: Institution, year: int) -> Progress:
-    """Received amounts of ``institution`` in ``year`` (Asia/Shanghai), in total and broken down by funding
-    source, producer's county and month, against the year's plan."""
-    start, end = year_bounds(year)
-    amount = func.sum(
-        cast(func.coalesce(SupplierLine.received_quantity, 0), BigInteger) * SupplierLine.unit_price_fen
-    )
+    """Received amounts of ``institution`` in ``year`` (Asia/Shanghai days), in total and broken down by
+    funding source, producer's county and month, against the year's plan; and its staff purchases.
+
+    Read from the ledger's daily roll-up: procurement rows are received goods, staff rows staff purchases.
+    """
     rows = session.execute(
-        select(SupplierOrder.received_at, PurchaseOrder.funding_source, Producer.county_id, amount)
-        .join(SupplierOrder.lines)
-        .join(SupplierOrder.purchase_order)
-        .join(SupplierOrder.producer)
+        select(
+            DailyRollup.channel,
+            DailyRollup.funding_source,
+            DailyRollup.county_id,
+            DailyRollup.day,
+            func.sum(DailyRollup.amount_fen),
+        )
         .where(
-            PurchaseOrder.institution_id == institution.id,
-            SupplierOrder.received_at >= start,
-            SupplierOrder.received_at < end,
+            DailyRollup.institution_id == institution.id,
+            DailyRollup.channel.in_([Channel.PROCUREMENT, Channel.STAFF]),
+            DailyRollup.day >= date(year, 1, 1),
+            DailyRollup.day <= date(year, 12, 31),
         )
-        .group_by(
-            SupplierOrder.id, SupplierOrder.received_at, PurchaseOrder.funding_source, Producer.county_id
-        )
+        .group_by(DailyRollup.channel, DailyRollup.funding_source, DailyRollup.county_id, DailyRollup.day)
     ).all()
     by_funding: dict[FundingSource, int] = defaultdict(int)
-    by_county: dict[int, int] = defaultdict(int)
+    by_county: dict[int | None, int] = defaultdict(int)
+    staff_by_county: dict[int | None, int] = defaultdict(int)
     by_month: dict[int, int] = defaultdict(int)
-    total = 0
-    for received_at, funding, county_id, fen in rows:
+    for channel, funding, county_id, day, fen in rows:
         fen = int(fen or 0)
-        total += fen
+        if Channel(channel) is Channel.STAFF:
+            staff_by_county[county_id] += fen
+            continue
         by_funding[FundingSource(funding)] += fen
         by_county[county_id] += fen
-        if received_at is not None:  # the WHERE clause rules None out; this tells the type checker
-            by_month[received_at.astimezone(SHANGHAI).month] += fen
-    regions = {r.id: r for r in session.scalars(select(Region).where(Region.id.in_(list(by_county))))}
+        by_month[day.month] += fen
+    ids = [cid for cid in {*by_county, *staff_by_county} if cid is not None]
+    regions = {r.id: r for r in session.scalars(select(Region).where(Region.id.in_(ids)))}
+    counted = [
+        CountyCounted(regions[cid], by_county.get(cid, 0), staff_by_county.get(cid, 0))
+        for cid in regions
+        if by_county.get(cid) or staff_by_county.get(cid)
+    ]
+    counted.sort(key=lambda line: (-line.total_fen, line.county.code or ""))
     return Progress(
         year=year,
         plan=plan_for(session, institution, year),
-        received_fen=total,
+        received_fen=sum(by_county.values()),
         by_funding=[(source, by_funding[source]) for source in FundingSource if by_funding.get(source)],
         by_county=sorted(
-            ((regions[cid], fen) for cid, fen in by_county.items() if fen),
+            ((regions[cid], fen) for cid, fen in by_county.items() if fen and cid in regions),
             key=lambda pair: (-pair[1], pair[0].code or ""),
         ),
         by_month=[(month, by_month.get(month, 0)) for month in range(1, 13)],
+        staff_fen=sum(staff_by_county.values()),
+        counted_by_county=counted if staff_by_county else [],
     )
 
 

@@ -26,8 +26,10 @@ from shop.procurement.order_models import (
     SupplierStatus,
 )
 from shop.procurement.progress import open_purchase_orders, quotes_waiting, received_progress, year_bounds
+from shop.statistics.ledger import record_supplier_order_received
 from tests.access_rows.institutions import in_english
 from tests.shop.procurement.conftest import ProcurementWorld
+from tests.shop.statistics.ledger_support import make_order, pay, refund
 
 YEAR = 2025
 
@@ -40,7 +42,8 @@ def shanghai(year: int, month: int, day: int, hour: int, minute: int = 0) -> dat
 @pytest.fixture()
 def receive(db: Session, submit: Callable[..., PurchaseOrder]) -> Callable[..., PurchaseOrder]:
     """``receive({product: (ordered, received)}, at=..., funding=...)``: a purchase order whose supplier
-    orders were confirmed in full and received (``received`` units) at ``at``."""
+    orders were confirmed in full and received (``received`` units) at ``at``, written to the sales ledger
+    as a receipt is (the dashboard reads the ledger's roll-up)."""
 
     def do(lines: dict[Product, tuple[int, int]], at: datetime, **kwargs: object) -> PurchaseOrder:
         purchase = submit({product: ordered for product, (ordered, _got) in lines.items()}, **kwargs)
@@ -52,7 +55,8 @@ def receive(db: Session, submit: Callable[..., PurchaseOrder]) -> Callable[..., 
                 line.received_quantity = received[line.product_id]
             order.status = SupplierStatus.RECEIVED
             order.received_at = at
-        db.flush()
+            db.flush()
+            record_supplier_order_received(db, order)
         return purchase
 
     return do
@@ -127,6 +131,38 @@ def test_only_received_units_of_this_institution_count(
     assert progress.received_fen == 0 and progress.by_funding == [] and progress.by_county == []
     assert progress.permille is None  # no plan: nothing to measure against
     assert received_progress(db, other, YEAR).received_fen == 4 * 9800
+
+
+def test_staff_purchases_count_toward_the_institution_but_not_its_reserved_share(
+    db: Session,
+    pw: ProcurementWorld,
+    receive: Callable[..., PurchaseOrder],
+    make_user: Callable[..., User],
+) -> None:
+    _plan(db, pw.institution, YEAR, budget_fen=1_000_000)  # target 300,000 fen
+    receive({pw.tomatoes: (60, 60)}, at=shanghai(YEAR, 3, 5, 10))  # 60 × 6.00 received
+    staff, stranger = make_user(), make_user()
+    linked = make_order(db, staff, [(pw.tomatoes, 10, 600)], staff_institution=pw.institution)
+    pay(db, linked, shanghai(YEAR, 4, 1, 9))  # 60.00 from Shule
+    refund(db, linked, {linked.lines[0]: 4}, shanghai(YEAR, 4, 2, 9))  # 24.00 back
+    pork = make_order(db, staff, [(pw.pork, 1, 9800)], staff_institution=pw.institution)
+    pay(db, pork, shanghai(YEAR, 4, 1, 9))  # 98.00 from Chengkou
+    pay(db, make_order(db, stranger, [(pw.pork, 3, 9800)]), shanghai(YEAR, 4, 1, 9))  # not linked
+    late = make_order(db, staff, [(pw.pork, 2, 9800)], staff_institution=pw.institution)
+    pay(db, late, shanghai(YEAR + 1, 1, 1, 0, 5))  # next year in Shanghai
+    progress = received_progress(db, pw.institution, YEAR)
+    assert progress.received_fen == 36_000 and progress.permille == 120  # receipts only
+    assert progress.by_funding == [(FundingSource.BUDGET, 36_000)]
+    assert progress.staff_fen == 6 * 600 + 9800 == 13_400
+    assert progress.counted_fen == 49_400
+    assert [
+        (line.county.code, line.received_fen, line.staff_fen, line.total_fen)
+        for line in progress.counted_by_county
+    ] == [
+        ("653122", 36_000, 3_600, 39_600),
+        ("500229", 0, 9_800, 9_800),
+    ]
+    assert received_progress(db, pw.institution, YEAR + 1).staff_fen == 2 * 9800
 
 
 def test_open_orders_are_those_awaiting_approval_or_not_yet_finished(
