@@ -37,7 +37,7 @@ class LineDecisionEntry(Form):
         choices=[
             SelectChoice(LineDecision.CONFIRMED.value, _l("Confirm in full")),
             SelectChoice(LineDecision.ADJUSTED.value, _l("Adjust the quantity")),
-            SelectChoice(LineDecision.DECLINED.value, _l("Decline")),
+            SelectChoice(LineDecision.DECLINED.value, _l("Decline (cannot supply)")),
         ],
         validators=[InputRequired(_l("Choose confirm, adjust or decline."))],
     )
