@@ -129,6 +129,12 @@ def password_hash() -> str:
 
 
 @pytest.fixture()
+def english(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages in English, for tests that read English messages (visitors without a choice get zh_CN)."""
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "en")
+
+
+@pytest.fixture()
 def make_user(db: Session) -> Callable[..., User]:
     """Factory: ``make_user(email=..., is_admin=..., counties=[region])`` → a saved user with ``PASSWORD``."""
 

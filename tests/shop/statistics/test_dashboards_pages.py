@@ -18,6 +18,8 @@ from core.models import Region, User
 from shop.statistics.models import Channel, Target, TargetScope
 from tests.shop.statistics.test_dashboards import add_rollup
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read English messages
+
 
 @pytest.fixture()
 def sales(

@@ -23,6 +23,8 @@ from shop.statistics.models import Channel, Target, TargetScope
 from tests.conftest import row_count
 from tests.shop.statistics.test_dashboards import add_rollup
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read English messages
+
 
 @pytest.fixture()
 def shule_sales(

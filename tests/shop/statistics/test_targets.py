@@ -27,6 +27,9 @@ from shop.statistics.targets import (
 from tests.conftest import make_certificate, row_count
 from tests.shop.statistics.ledger_support import make_order, make_supplier_order, pay, refund, utc
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read English messages
+
+
 Client = Callable[[User | None], FlaskClient]
 
 
