@@ -238,8 +238,8 @@ class TraceFastPath:
     def _connect(engine: Any) -> Any:
         """A driver connection of its own that sees every commit at once (autocommit; never in the pool)."""
         connection = engine.raw_connection()
-        connection.detach()
         driver = connection.driver_connection
+        connection.detach()
         if engine.dialect.name != "sqlite":  # SQLite connections already run in autocommit mode
             driver.autocommit = True
         return connection
