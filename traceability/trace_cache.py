@@ -7,15 +7,12 @@ shows on the very next request, in every worker process and on every machine (no
 Facts the stamp does not cover (a producer renamed, an event altered behind the application's back) show
 once the entry expires after ``TRACE_CACHE_SECONDS``.
 
-Pages are cached with placeholders for the two things that differ per request: the visit count and the
-language form's CSRF token (:data:`VISITS_MARK`, :data:`CSRF_MARK`).
+Pages are cached (:mod:`catalog.page_cache`) with placeholders for the two things that differ per request:
+the visit count and the language form's CSRF token (:data:`VISITS_MARK`, ``CSRF_MARK``).
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +21,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from catalog.page_cache import CSRF_MARK, Entry, PageCache, app_cache
 from catalog.product_models import Certification, Product
 from core.clock import shanghai_date
 from traceability.models import Batch, BatchLink, BatchStatus
@@ -31,9 +29,6 @@ from traceability.trace_data import gtin_matches, normal_lot
 
 #: Stand-ins rendered into cached pages and replaced on every request.
 VISITS_MARK = "__trace_visits_7Qz__"
-CSRF_MARK = "__trace_csrf_7Qz__"
-#: How many rendered pages one process keeps (least recently used go first).
-MAX_ENTRIES = 2048
 DEFAULT_TTL_SECONDS = 60.0
 
 _BATCH, _LINK = Batch.__tablename__, BatchLink.__tablename__
@@ -95,71 +90,9 @@ def read_stamp(
     return stamp_from_row(row, gtin, today)
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One rendered representation of a batch's record, as it was for ``version``."""
-
-    version: tuple[Any, ...]
-    expires: float
-    body: str
-    mimetype: str
-    #: The ``Link`` header naming the EPCIS representation.
-    link: str
-
-
-class PageCache:
-    """Rendered trace pages by (representation, path, query, language), least recently used first out.
-
-    Thread-safe; one per app and process.
-    """
-
-    def __init__(self, ttl_seconds: float = DEFAULT_TTL_SECONDS, max_entries: int = MAX_ENTRIES) -> None:
-        """An empty cache whose entries live ``ttl_seconds`` at most."""
-        self.ttl = ttl_seconds
-        self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[str, ...], Entry] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, ...], version: tuple[Any, ...]) -> Entry | None:
-        """The entry for ``key`` if it was rendered for ``version`` and has not expired, else ``None``."""
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            if entry.version != version or entry.expires < time.monotonic():
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return entry
-
-    def put(self, key: tuple[str, ...], entry: Entry) -> None:
-        """Store a rendered representation (nothing is kept when the time to live is 0)."""
-        if self.ttl <= 0:
-            return
-        with self._lock:
-            self._entries[key] = entry
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-    def make_entry(self, version: tuple[Any, ...], body: str, mimetype: str, link: str) -> Entry:
-        """An entry rendered now for ``version``, expiring after this cache's time to live."""
-        return Entry(version, time.monotonic() + self.ttl, body, mimetype, link)
-
-    def clear(self) -> None:
-        """Forget every entry."""
-        with self._lock:
-            self._entries.clear()
-
-
 def page_cache(app: Flask) -> PageCache:
-    """The app's cache of rendered trace pages (created on first use)."""
-    cache = app.extensions.get("trace_page_cache")
-    if cache is None:
-        cache = app.extensions["trace_page_cache"] = PageCache(
-            float(app.config.get("TRACE_CACHE_SECONDS", DEFAULT_TTL_SECONDS))
-        )
-    return cache  # type: ignore[no-any-return]
+    """The app's cache of rendered trace pages and JSON (``TRACE_CACHE_SECONDS`` to live, default 60)."""
+    return app_cache(app, "trace", "TRACE_CACHE_SECONDS", DEFAULT_TTL_SECONDS)
 
 
 def cache_key(kind: str, path: str, query: str, locale: str) -> tuple[str, ...]:
@@ -168,7 +101,7 @@ def cache_key(kind: str, path: str, query: str, locale: str) -> tuple[str, ...]:
 
 
 def fill(entry: Entry, visits: int, csrf_token: str | None) -> str:
-    """The entry's body with this request's visit count and CSRF token."""
+    """The entry's body with this request's visit count and (for HTML) CSRF token."""
     body = entry.body.replace(VISITS_MARK, str(visits))
     if csrf_token is not None:
         body = body.replace(CSRF_MARK, csrf_token)

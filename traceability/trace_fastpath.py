@@ -1,75 +1,54 @@
-"""The fast path for QR scans: a cached trace page for visitors without a cookie, answered below Flask.
+"""The fast path for QR scans and the product listing: cached pages for cookie-less visitors, below Flask.
 
-A scan is almost always a first visit from a phone: no cookie, no query string, ``GET /t/<lot>`` (or the
-Digital Link ``/01/<GTIN>/10/<lot>``). For such a request this WSGI middleware reads the batch's stamp on a
-bare driver connection (one indexed query), and when the page cache holds a rendering made for that very
-stamp it answers with it at once: visit counted, a fresh CSRF token and session cookie for the language form,
-the security headers, the request id and the log line that Flask would have produced. Everything else (a
-cache miss, a cookie, a serial, EPCIS, any database error) goes to Flask untouched, which renders the page
-and fills the cache, so this path never decides anything Flask would decide differently.
+A scan is almost always a first visit from a phone: no cookie, ``GET /t/<lot>`` (or the Digital Link
+``/01/<GTIN>/10/<lot>``); browsing starts the same way at ``GET /products?…``. For such a request this WSGI
+middleware reads the version stamp of what the page shows on a bare driver connection (one query:
+traceability.trace_cache for a batch, catalog.search.CATALOG_STAMP_SQL for the listing), and when the page
+cache holds a rendering made for that very stamp it answers at once, exactly as Flask would have: the visit
+counted, a fresh CSRF token and session cookie for the language form, the security headers, the request id
+and the request's log line. Everything else (a cache miss, a cookie, a serial, EPCIS, a database error) goes
+to Flask untouched, which renders the page and fills the cache: this path never decides anything itself.
 """
 
 from __future__ import annotations
 
 import atexit
-import hashlib
 import logging
-import os
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
-from itsdangerous import Serializer, Signer, URLSafeTimedSerializer
-from itsdangerous.encoding import base64_encode
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import dump_cookie, parse_accept_header
+from werkzeug.http import parse_accept_header
 from werkzeug.utils import get_content_type
 
+from catalog import browse, search
+from catalog.page_cache import CSRF_MARK, Entry
+from core.clock import shanghai_date
 from core.observability import _REQUEST_ID
 from core.security import SECURITY_HEADERS
 from traceability import trace_cache, visits
+from traceability.fastpath_visitor import NewVisitor
 from traceability.trace_data import normal_lot
 
 log = logging.getLogger("shop.request")
 
 _TRACE_PATH = re.compile(r"/t/(?P<lot>[^/]+)|/01/(?P<gtin>[^/]+)/10/(?P<dl_lot>[^/]+)")
+LISTING_PATH = "/products"
 #: Accept headers seen recently and whether each prefers JSON (phones send the same few over and over).
 _ACCEPT_MEMO_SIZE = 64
-#: Stands in for the session cookie's value while its fixed attributes are rendered once.
-_COOKIE_SAMPLE = "SESSIONVALUE"
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+Answer = tuple[str, list[tuple[str, str]], bytes]
 
 
-class _TokenSerializer(URLSafeTimedSerializer):
-    """``URLSafeTimedSerializer`` that skips the zlib attempt and reuses one signer.
-
-    What it signs loads with the ordinary serializer (compression is optional when loading); a random
-    secret never shrinks under zlib anyway, so the attempt only costs time.
-    """
-
-    def dump_payload(self, obj: Any) -> bytes:
-        """The payload, base64 encoded (never compressed)."""
-        return base64_encode(Serializer.dump_payload(self, obj))
-
-    def make_signer(self, salt: str | bytes | None = None) -> Signer:
-        """The signer for the serializer's own salt, made on first use."""
-        if salt is not None:
-            return super().make_signer(salt)
-        signer: Signer | None = self.__dict__.get("_signer")
-        if signer is None:
-            signer = self._signer = super().make_signer()
-        return signer
-
-
-class TraceFastPath:
-    """WSGI middleware answering cookie-less GET/HEAD of batch trace pages from the page cache."""
+class FastPath:
+    """WSGI middleware answering cookie-less GET/HEAD of trace pages and the listing from their caches."""
 
     def __init__(self, app: Flask, wsgi_app: WSGIApp) -> None:
         """Wrap ``wsgi_app`` (the Flask app's own WSGI callable) for ``app``."""
@@ -77,13 +56,18 @@ class TraceFastPath:
         self.wsgi_app = wsgi_app
         self._idle: list[Any] = []  # driver connections not in use, shared by this process's threads
         self._accept: dict[str, bool] = {}
-        self._lock = threading.Lock()
-        self._signing: tuple[_TokenSerializer, _TokenSerializer, str, str, str] | None = None
+        self._visitor: NewVisitor | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        """Answer from the cache when possible, else let Flask answer."""
+        """Answer from a cache when possible, else let Flask answer."""
         started = time.perf_counter()
-        answer = self._answer(environ) if _eligible(environ) else None
+        answer = None
+        if environ["REQUEST_METHOD"] in ("GET", "HEAD") and not environ.get("HTTP_COOKIE"):
+            path = environ.get("PATH_INFO", "")
+            if path == LISTING_PATH:
+                answer = self._listing(environ)
+            elif path.startswith(("/t/", "/01/")) and path.isascii() and not environ.get("QUERY_STRING"):
+                answer = self._trace(environ, path)
         if answer is None:
             return self.wsgi_app(environ, start_response)
         status, headers, body = answer
@@ -91,44 +75,63 @@ class TraceFastPath:
         self._log(environ, status, headers, started)
         return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
-    # --- the answer ---------------------------------------------------------------------------------
+    # --- the two kinds of page ----------------------------------------------------------------------
 
-    def _answer(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
-        """Status, headers and body of a cache hit, or ``None`` to let Flask answer."""
-        match = _TRACE_PATH.fullmatch(environ["PATH_INFO"])
-        if match is None:
+    def _trace(self, environ: dict[str, Any], path: str) -> Answer | None:
+        """A batch's cached page or JSON, if it was rendered for the batch's current stamp."""
+        match = _TRACE_PATH.fullmatch(path)
+        lot = normal_lot(match["lot"] or match["dl_lot"]) if match is not None else None
+        if match is None or lot is None:
             return None
-        lot = normal_lot(match["lot"] or match["dl_lot"])
-        if lot is None:
-            return None
-        row = self._stamp_row(lot)
+        row = self._fetch(trace_cache.stamp_sql(self._paramstyle()), (lot,))
         stamp = trace_cache.stamp_from_row(row, match["gtin"])
         if stamp is None:
             return None
         kind = "json" if self._prefers_json(environ.get("HTTP_ACCEPT", "")) else "html"
         locale = self.app.config["BABEL_DEFAULT_LOCALE"] if kind == "html" else ""
-        key = trace_cache.cache_key(kind, environ["PATH_INFO"], "", locale)
+        key = trace_cache.cache_key(kind, path, "", locale)
         entry = trace_cache.page_cache(self.app).get(key, stamp.version)
         if entry is None:
             return None
         shown = self._count_visit(environ, stamp)
-        headers = [("Content-Type", get_content_type(entry.mimetype, "utf-8"))]
-        token = None
-        if kind == "html":
-            token, cookie = self._csrf()
-            headers.append(("Set-Cookie", cookie))
-            headers.append(("Vary", "Accept, Cookie"))
-        else:
-            headers.append(("Vary", "Accept"))
-        body = trace_cache.fill(entry, shown, token).encode()
-        headers += [
-            ("Content-Length", str(len(body))),
-            ("Cache-Control", "no-cache"),
-            ("Link", entry.link),
-            ("X-Request-ID", _request_id(environ)),
-            *SECURITY_HEADERS.items(),
-        ]
-        return "200 OK", headers, body
+        if kind == "json":
+            body = trace_cache.fill(entry, shown, None)
+            return self._respond(environ, entry, body, ("Vary", "Accept"), ("Cache-Control", "no-cache"))
+        token, cookie = self._new_visitor()
+        body = trace_cache.fill(entry, shown, token)
+        headers = (("Set-Cookie", cookie), ("Vary", "Accept, Cookie"), ("Cache-Control", "no-cache"))
+        return self._respond(environ, entry, body, *headers)
+
+    def _listing(self, environ: dict[str, Any]) -> Answer | None:
+        """The cached listing page for this query string, if it was rendered for the catalog's stamp."""
+        row = self._fetch(search.CATALOG_STAMP_SQL, ())
+        if row is None:
+            return None
+        key = browse.listing_key(environ.get("QUERY_STRING", ""), self.app.config["BABEL_DEFAULT_LOCALE"])
+        entry = browse.listing_cache(self.app).get(key, (*row, shanghai_date()))
+        if entry is None:
+            return None
+        token, cookie = self._new_visitor()
+        return self._respond(
+            environ, entry, entry.body.replace(CSRF_MARK, token), ("Set-Cookie", cookie), ("Vary", "Cookie")
+        )
+
+    def _respond(self, environ: dict[str, Any], entry: Entry, body: str, *headers: tuple[str, str]) -> Answer:
+        """Status, headers and body as Flask would send them for ``entry`` with this request's ``body``."""
+        data = body.encode()
+        status = f"{entry.status} {'OK' if entry.status == 200 else 'BAD REQUEST'}"
+        return (
+            status,
+            [
+                ("Content-Type", get_content_type(entry.mimetype, "utf-8")),
+                ("Content-Length", str(len(data))),
+                *headers,
+                *entry.headers,
+                ("X-Request-ID", _request_id(environ)),
+                *SECURITY_HEADERS.items(),
+            ],
+            data,
+        )
 
     def _count_visit(self, environ: dict[str, Any], stamp: trace_cache.Stamp) -> int:
         """Count a GET as a visit (written later, in batches) and return the count to show."""
@@ -155,59 +158,20 @@ class TraceFastPath:
             self._accept[accept] = prefers
         return prefers
 
-    def _csrf(self) -> tuple[str, str]:
-        """A new CSRF token and the ``Set-Cookie`` value of a session holding its secret.
-
-        Signed as ``flask_wtf.csrf.generate_csrf`` and Flask's ``SecureCookieSessionInterface`` sign them
-        for a new visitor (tests/traceability/test_trace_cache_fastpath.py submits a form with them).
-        """
-        csrf_signer, session_signer, field, cookie_prefix, cookie_suffix = self._signers()
-        secret = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - Flask-WTF's token format
-        return csrf_signer.dumps(
-            secret
-        ), f"{cookie_prefix}{session_signer.dumps({field: secret})}{cookie_suffix}"
-
-    def _signers(self) -> tuple[_TokenSerializer, _TokenSerializer, str, str, str]:
-        """The CSRF token and session cookie serializers, and the cookie's fixed parts (made once).
-
-        itsdangerous derives the signing key from the secret and the salt on every call; deriving it once
-        and signing with ``key_derivation="none"`` gives the same signatures for a fraction of the work.
-        """
-        if self._signing is None:
-            app, interface = self.app, self.app.session_interface
-            csrf_secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
-            csrf_key = Signer(csrf_secret, salt="wtf-csrf-token").derive_key()
-            csrf_signer = _TokenSerializer(csrf_key, signer_kwargs={"key_derivation": "none"})
-            session_key = Signer(
-                app.secret_key,  # type: ignore[arg-type]
-                salt=interface.salt,  # type: ignore[attr-defined]
-                key_derivation=interface.key_derivation,  # type: ignore[attr-defined]
-                digest_method=interface.digest_method,  # type: ignore[attr-defined]
-            ).derive_key()
-            session_signer = _TokenSerializer(
-                session_key,
-                serializer=interface.serializer,  # type: ignore[attr-defined]
-                signer_kwargs={"key_derivation": "none", "digest_method": interface.digest_method},  # type: ignore[attr-defined]
-            )
-            sample = dump_cookie(
-                interface.get_cookie_name(app),
-                _COOKIE_SAMPLE,
-                domain=interface.get_cookie_domain(app),
-                path=interface.get_cookie_path(app),
-                secure=interface.get_cookie_secure(app),
-                httponly=interface.get_cookie_httponly(app),
-                samesite=interface.get_cookie_samesite(app),
-                partitioned=interface.get_cookie_partitioned(app),
-            )
-            prefix, suffix = sample.split(_COOKIE_SAMPLE)
-            field = str(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-            self._signing = (csrf_signer, session_signer, field, prefix, suffix)
-        return self._signing
+    def _new_visitor(self) -> tuple[str, str]:
+        """A CSRF token and session cookie for a visitor without a session (see fastpath_visitor)."""
+        if self._visitor is None:
+            self._visitor = NewVisitor(self.app)
+        return self._visitor.token_and_cookie()
 
     # --- the database -------------------------------------------------------------------------------
 
-    def _stamp_row(self, lot: str) -> Any:
-        """The stamp row of ``lot`` read on a driver connection of this middleware (``None``: no batch).
+    def _paramstyle(self) -> str:
+        """The database driver's placeholder style."""
+        return str(self.app.extensions["db"].engine.dialect.paramstyle)
+
+    def _fetch(self, sql: str, params: tuple[Any, ...]) -> Any:
+        """The first row of ``sql`` read on a driver connection of this middleware (``None``: no row).
 
         A connection that fails is thrown away; the error is logged and Flask answers the request instead.
         """
@@ -220,15 +184,15 @@ class TraceFastPath:
         try:
             connection = connection or self._connect(engine)
         except errors as exc:
-            log.warning("trace fast path: no connection (%s)", exc.__class__.__name__)
+            log.warning("fast path: no database connection (%s)", exc.__class__.__name__)
             return None
         try:
             cursor = connection.cursor()
-            cursor.execute(trace_cache.stamp_sql(engine.dialect.paramstyle), (lot,))
+            cursor.execute(sql, params)
             row = cursor.fetchone()
             cursor.close()
         except errors as exc:
-            log.warning("trace fast path: stamp query failed (%s)", exc.__class__.__name__)
+            log.warning("fast path: stamp query failed (%s)", exc.__class__.__name__)
             connection.close()
             return None
         self._idle.append(connection)
@@ -245,7 +209,7 @@ class TraceFastPath:
         return connection
 
     def close(self) -> None:
-        """Close the idle driver connections (at exit, or when a test is done with the app)."""
+        """Close the idle driver connections (at exit)."""
         while self._idle:
             self._idle.pop().close()
 
@@ -274,17 +238,6 @@ class TraceFastPath:
         )
 
 
-def _eligible(environ: dict[str, Any]) -> bool:
-    """A cookie-less GET or HEAD without a query string, of a batch trace path (checked by the caller)."""
-    return (
-        environ["REQUEST_METHOD"] in ("GET", "HEAD")
-        and not environ.get("HTTP_COOKIE")
-        and not environ.get("QUERY_STRING")
-        and environ.get("PATH_INFO", "").startswith(("/t/", "/01/"))
-        and environ["PATH_INFO"].isascii()
-    )
-
-
 def _request_id(environ: dict[str, Any]) -> str:
     """The caller's ``X-Request-ID`` when sane, else a new one (as core.observability does)."""
     incoming = environ.get("HTTP_X_REQUEST_ID", "")
@@ -293,9 +246,9 @@ def _request_id(environ: dict[str, Any]) -> str:
 
 def install(app: Flask) -> None:
     """Put the fast path in front of ``app`` (once) and close its connections when the process exits."""
-    if isinstance(app.wsgi_app, TraceFastPath):
+    if isinstance(app.wsgi_app, FastPath):
         return
-    fast = TraceFastPath(app, app.wsgi_app)
+    fast = FastPath(app, app.wsgi_app)
     app.wsgi_app = fast  # type: ignore[method-assign]
-    app.extensions["trace_fastpath"] = fast
+    app.extensions["fastpath"] = fast
     atexit.register(fast.close)

@@ -162,12 +162,13 @@ def _respond(lot: str, gtin: str | None = None) -> ResponseReturnValue:
         batch = _load(stamp.batch_id)
         body = _render(batch, wanted, trace_cache.VISITS_MARK)
         mimetype = "application/json" if wanted == "json" else "text/html"
-        entry = cache.make_entry(stamp.version, body, mimetype, _epcis_link(trace_url(_base_url(), batch)))
+        link = ("Link", _epcis_link(trace_url(_base_url(), batch)))
+        entry = cache.make_entry(stamp.version, body, mimetype=mimetype, headers=(link,))
         if _cacheable(wanted):
             cache.put(key, entry)
     db_session.commit()
     body = trace_cache.fill(entry, visits, generate_csrf() if wanted == "html" else None)
-    return _finish(Response(body, mimetype=entry.mimetype), entry.link)
+    return _finish(Response(body, mimetype=entry.mimetype), dict(entry.headers)["Link"])
 
 
 def _load(batch_id: int) -> Batch:

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from catalog import page_cache
 from catalog.certification import revoke
 from catalog.models import Producer
 from catalog.product_models import Category, Product
@@ -180,7 +181,7 @@ def test_what_the_stamp_does_not_cover_shows_once_the_page_expires(
     )
     assert client.get(f"/t/{batch.lot_code}", headers=JSON).get_json()["producer"]["name"] != "改名合作社"
     later = time.monotonic() + trace_cache.page_cache(app).ttl + 1
-    monkeypatch.setattr(trace_cache.time, "monotonic", lambda: later)
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: later)
     renamed = client.get(f"/t/{batch.lot_code}", headers=JSON).get_json()
     assert renamed["producer"]["name"] == "改名合作社" and renders == ["json", "json"]
 

@@ -48,7 +48,7 @@ def committed(engine: Engine) -> Iterator[Committed]:
 @pytest.fixture()
 def flask_calls(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Paths that reached Flask (the fast path answered the others itself)."""
-    fast = app.extensions["trace_fastpath"]
+    fast = app.extensions["fastpath"]
     inner = fast.wsgi_app
     calls: list[str] = []
 
