@@ -166,7 +166,7 @@ def _forget_session() -> None:
     """Drop the request's session without another round trip to a database that is not answering.
 
     Closing hands its connection back to the pool, which discards it if even the rollback fails. The
-    signed-in user is treated as a visitor for the error page, so rendering it needs no query either.
+    error page shows the header of a visitor, so rendering it needs no query (unread messages…) either.
     """
     session = g.pop("db_session", None)
     if session is not None:
@@ -174,7 +174,7 @@ def _forget_session() -> None:
             session.close()
         except DBAPIError:  # the pool could not even reset it: the connection is gone already
             log.debug("session closed with a dead connection")
-    if "_login_user" not in g and hasattr(current_app, "login_manager"):
+    if hasattr(current_app, "login_manager"):
         g._login_user = current_app.login_manager.anonymous_user()
 
 
@@ -185,7 +185,13 @@ def handle_database_error(exc: DBAPIError) -> ResponseReturnValue:
     reason = (str(exc.orig).strip().splitlines() or [""])[0]
     log.warning("database unavailable (%s): %s", exc.__class__.__name__, reason)
     _forget_session()
-    response = error_response(503)
+    try:
+        response = error_response(503)
+    except DBAPIError:  # something on the page still wanted the database: say it in plain words
+        _forget_session()
+        response = make_response(
+            f"{ERROR_TITLES[503]}\n{ERROR_HINTS[503]}\n", 503, {"Content-Type": "text/plain"}
+        )
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import Engine, delete, or_, select
+from sqlalchemy import Engine, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog.models import MemberRole, Producer, ProducerKind, ProducerMember, ProducerStatus
@@ -155,3 +155,40 @@ def clean_up(engine: Engine, data: Committed) -> None:
         session.execute(delete(Producer).where(Producer.id == data.producer_id))
         session.execute(delete(User).where(User.id.in_(data.user_ids)))
         session.commit()
+
+
+def assert_consistent(engine: Engine, data: Committed) -> int:
+    """Assert that no checkout was half-written and no stock was lost; return how many checkouts exist.
+
+    Every checkout has orders, every order lines, every line allocations adding up to its quantity, every
+    allocation an order, and each batch's stock taken equals what is allocated from it.
+    """
+    with Session(engine) as session:
+        checkouts = session.scalars(select(Checkout.id).where(Checkout.buyer_id.in_(data.buyer_ids))).all()
+        orders = session.scalars(select(Order).where(Order.checkout_id.in_(checkouts))).all()
+        assert {o.checkout_id for o in orders} == set(checkouts), "a checkout without its order"
+        for order in orders:
+            assert order.lines, f"order {order.number} has no lines"
+            for line in order.lines:
+                allocated = session.scalar(
+                    select(func.coalesce(func.sum(Allocation.quantity), 0)).where(
+                        Allocation.line_id == line.id
+                    )
+                )
+                assert allocated == line.quantity, f"line {line.id}: {allocated} allocated of {line.quantity}"
+        orphans = session.scalar(
+            select(func.count(Allocation.id))
+            .outerjoin(OrderLine, OrderLine.id == Allocation.line_id)
+            .outerjoin(Order, Order.id == OrderLine.order_id)
+            .where(Allocation.batch_id.in_(data.batch_ids), Order.id.is_(None))
+        )
+        assert orphans == 0, "an allocation without its order"
+        for batch in session.scalars(select(Batch).where(Batch.id.in_(data.batch_ids))):
+            allocated = session.scalar(
+                select(func.coalesce(func.sum(Allocation.quantity), 0)).where(Allocation.batch_id == batch.id)
+            )
+            assert batch.quantity_available >= 0
+            assert batch.quantity - batch.quantity_available == allocated, (
+                f"batch {batch.lot_code} lost stock"
+            )
+        return len(checkouts)

@@ -20,13 +20,10 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
 from core.db import make_engine
-from shop.orders.models import Allocation, Checkout, Order, OrderLine
-from tests.faults.committed import Committed, clean_up, seed
-from traceability.models import Batch
+from tests.faults.committed import Committed, assert_consistent, clean_up, seed
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 10
@@ -77,39 +74,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _check_consistency(engine: Engine, data: Committed) -> int:
-    """Assert the invariants; return how many checkouts were committed."""
-    with Session(engine) as session:
-        checkouts = session.scalars(select(Checkout.id).where(Checkout.buyer_id.in_(data.buyer_ids))).all()
-        orders = session.scalars(select(Order).where(Order.checkout_id.in_(checkouts))).all()
-        assert {o.checkout_id for o in orders} == set(checkouts), "a checkout without its order"
-        for order in orders:
-            assert order.lines, f"order {order.number} has no lines"
-            for line in order.lines:
-                allocated = session.scalar(
-                    select(func.coalesce(func.sum(Allocation.quantity), 0)).where(
-                        Allocation.line_id == line.id
-                    )
-                )
-                assert allocated == line.quantity, f"line {line.id}: {allocated} allocated of {line.quantity}"
-        orphans = session.scalar(
-            select(func.count(Allocation.id))
-            .outerjoin(OrderLine, OrderLine.id == Allocation.line_id)
-            .outerjoin(Order, Order.id == OrderLine.order_id)
-            .where(Allocation.batch_id.in_(data.batch_ids), Order.id.is_(None))
-        )
-        assert orphans == 0, "an allocation without its order"
-        for batch in session.scalars(select(Batch).where(Batch.id.in_(data.batch_ids))):
-            allocated = session.scalar(
-                select(func.coalesce(func.sum(Allocation.quantity), 0)).where(Allocation.batch_id == batch.id)
-            )
-            assert batch.quantity_available >= 0
-            assert batch.quantity - batch.quantity_available == allocated, (
-                f"batch {batch.lot_code} lost stock"
-            )
-        return len(checkouts)
-
-
 def test_killing_a_worker_mid_checkout_leaves_nothing_half_written(
     engine: Engine, committed: Committed, fork_server: subprocess.Popen[str]
 ) -> None:
@@ -129,7 +93,7 @@ def test_killing_a_worker_mid_checkout_leaves_nothing_half_written(
         while _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.01)
         assert not _alive(pid)
-        now_placed = _check_consistency(engine, committed)
+        now_placed = assert_consistent(engine, committed)
         assert now_placed >= placed
         placed = now_placed
     assert killed_alive == ROUNDS, "a worker finished before it was killed: nothing was interrupted"
