@@ -62,6 +62,15 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{_verdict(scenario, f, run['database'])} |"
             )
         labels = run["labels"]
+        runs = run["scenarios"]["hello"].get("rps_runs") or []
+        if len(runs) > 1:
+            lines_hello = [
+                "",
+                "× hello divides by the hello-world run made right before each scenario (the load of a "
+                "shared machine drifts): " + ", ".join(f"{r:.0f}" for r in runs) + " req/s.",
+            ]
+        else:
+            lines_hello = []
         shop = run["scenarios"].get("checkout")
         if shop is not None:
             v = shop["verified"]
@@ -81,6 +90,7 @@ def markdown(results: dict[str, Any]) -> str:
             f"| labels | PDF sheet, {labels['count']} distinct serial QR codes (in-process) | | | | | | "
             f"{LABEL_GOAL_COUNT} labels ≤ {LABEL_GOAL_SECONDS:.0f} s: took {labels['seconds']:.2f} s | "
             f"{'PASS' if ok else 'FAIL' if labels['count'] >= LABEL_GOAL_COUNT else '(smoke)'} |",
+            *lines_hello,
             *lines_after,
             "",
         ]

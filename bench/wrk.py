@@ -47,7 +47,13 @@ def parse(output: str) -> dict[str, Any]:
 
 
 def run(
-    url: str, *, threads: int, connections: int, seconds: int, script: Path | None = None
+    url: str,
+    *,
+    threads: int,
+    connections: int,
+    seconds: int,
+    script: Path | None = None,
+    timeout: int | None = None,
 ) -> dict[str, Any]:
     """Drive ``url`` with wrk (optionally with a Lua ``script``) and return the parsed figures.
 
@@ -56,6 +62,8 @@ def run(
     command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script is not None:
         command += ["-s", str(script)]
+    if timeout is not None:
+        command += ["--timeout", f"{timeout}s"]
     done = subprocess.run(  # noqa: S603 - fixed argv to a loopback URL
         [*command, url], capture_output=True, text=True, timeout=seconds + 60, check=True
     )
