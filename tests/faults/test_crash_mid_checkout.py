@@ -20,9 +20,11 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from core.db import make_engine
+from shop.orders.models import Checkout
 from tests.faults.committed import Committed, assert_consistent, clean_up, seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,6 +76,17 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _wait_for_a_checkout(engine: Engine, data: Committed, seconds: float = 30) -> None:
+    """Wait until the worker has committed its first checkout."""
+    deadline = time.monotonic() + seconds
+    with Session(engine) as session:
+        while time.monotonic() < deadline:
+            if session.scalar(select(func.count(Checkout.id)).where(Checkout.buyer_id.in_(data.buyer_ids))):
+                return
+            session.rollback()
+            time.sleep(0.05)
+
+
 def test_killing_a_worker_mid_checkout_leaves_nothing_half_written(
     engine: Engine, committed: Committed, fork_server: subprocess.Popen[str]
 ) -> None:
@@ -85,6 +98,8 @@ def test_killing_a_worker_mid_checkout_leaves_nothing_half_written(
         fork_server.stdin.write(json.dumps(command) + "\n")
         fork_server.stdin.flush()
         pid = int(fork_server.stdout.readline())
+        if round_ == 0:  # on a loaded machine the first commit may take a while: let one happen
+            _wait_for_a_checkout(engine, committed)
         time.sleep(chance.uniform(0.05, 0.35))
         if _alive(pid):
             killed_alive += 1
