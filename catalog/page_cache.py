@@ -82,7 +82,7 @@ class PageCache:
 def app_cache(app: Flask, name: str, ttl_setting: str, default_ttl: float) -> PageCache:
     """The app's page cache called ``name`` (created on first use, living ``app.config[ttl_setting]`` s)."""
     key = f"page_cache.{name}"
-    cache = app.extensions.get(key)
+    cache: PageCache | None = app.extensions.get(key)
     if cache is None:
         cache = app.extensions[key] = PageCache(float(app.config.get(ttl_setting, default_ttl)))
-    return cache  # type: ignore[no-any-return]
+    return cache

@@ -121,7 +121,7 @@ def flush_at_exit(buffer: VisitBuffer, session_factory: Callable[[], Session]) -
 
 def visit_buffer(app: Flask) -> VisitBuffer:
     """The app's buffer of pending visits, created on first use (written out at process exit too)."""
-    buffer = app.extensions.get("trace_visits")
+    buffer: VisitBuffer | None = app.extensions.get("trace_visits")
     if buffer is None:
         seconds = app.config.get("TRACE_VISIT_FLUSH_SECONDS")
         if seconds is None:
@@ -129,4 +129,4 @@ def visit_buffer(app: Flask) -> VisitBuffer:
         buffer = app.extensions["trace_visits"] = VisitBuffer(float(seconds))
         state = app.extensions["db"]  # the app's database state itself (``app`` may be a context proxy)
         atexit.register(flush_at_exit, buffer, lambda: state.sessionmaker())
-    return buffer  # type: ignore[no-any-return]
+    return buffer
