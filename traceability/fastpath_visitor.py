@@ -8,6 +8,7 @@ attributes), only faster: the signing keys are derived once instead of on every 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from typing import Any
 
@@ -18,6 +19,21 @@ from werkzeug.http import dump_cookie
 
 #: Stands in for the session cookie's value while its fixed attributes are rendered once.
 _COOKIE_SAMPLE = "SESSIONVALUE"
+
+
+class _CompactJSON:
+    """The JSON of a new visitor's session, ``{"csrf_token": "<hex>"}``, exactly as Flask's tagged serializer
+    writes a dict of strings (compact, sorted keys); loading is Flask's own, which reads plain JSON too."""
+
+    @staticmethod
+    def dumps(obj: Any) -> str:
+        """Compact JSON with sorted keys."""
+        return json.dumps(obj, separators=(",", ":"), sort_keys=True)
+
+    @staticmethod
+    def loads(text: str | bytes) -> Any:
+        """Plain JSON."""
+        return json.loads(text)
 
 
 class _TokenSerializer(URLSafeTimedSerializer):
@@ -60,7 +76,7 @@ class NewVisitor:
         ).derive_key()
         self._session = _TokenSerializer(
             session_key,
-            serializer=interface.serializer,
+            serializer=_CompactJSON,  # what interface.serializer writes for {str: str}, without the tag walk
             signer_kwargs={"key_derivation": "none", "digest_method": interface.digest_method},
         )
         sample = dump_cookie(

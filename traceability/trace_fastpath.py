@@ -54,7 +54,7 @@ class FastPath:
         """Wrap ``wsgi_app`` (the Flask app's own WSGI callable) for ``app``."""
         self.app = app
         self.wsgi_app = wsgi_app
-        self._idle: list[Any] = []  # driver connections not in use, shared by this process's threads
+        self._idle: list[tuple[Any, Any]] = []  # (connection, cursor) not in use, shared by the threads
         self._accept: dict[str, bool] = {}
         self._visitor: NewVisitor | None = None
 
@@ -178,24 +178,22 @@ class FastPath:
         engine = self.app.extensions["db"].engine
         errors = (SQLAlchemyError, engine.dialect.loaded_dbapi.Error)
         try:
-            connection = self._idle.pop()
+            connection, cursor = self._idle.pop()
         except IndexError:
-            connection = None
+            try:
+                connection = self._connect(engine)
+                cursor = connection.cursor()
+            except errors as exc:
+                log.warning("fast path: no database connection (%s)", exc.__class__.__name__)
+                return None
         try:
-            connection = connection or self._connect(engine)
-        except errors as exc:
-            log.warning("fast path: no database connection (%s)", exc.__class__.__name__)
-            return None
-        try:
-            cursor = connection.cursor()
             cursor.execute(sql, params)
             row = cursor.fetchone()
-            cursor.close()
         except errors as exc:
             log.warning("fast path: stamp query failed (%s)", exc.__class__.__name__)
             connection.close()
             return None
-        self._idle.append(connection)
+        self._idle.append((connection, cursor))
         return row
 
     @staticmethod
@@ -211,7 +209,7 @@ class FastPath:
     def close(self) -> None:
         """Close the idle driver connections (at exit)."""
         while self._idle:
-            self._idle.pop().close()
+            self._idle.pop()[0].close()
 
     # --- the log line -------------------------------------------------------------------------------
 
