@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 #: wrk's absolute path (Debian package ``wrk``); the bare name when it is missing, so the error says so.
@@ -45,10 +46,28 @@ def parse(output: str) -> dict[str, Any]:
     }
 
 
-def run(url: str, *, threads: int, connections: int, seconds: int) -> dict[str, Any]:
-    """Drive ``url`` with wrk and return the parsed figures."""
-    command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+def run(
+    url: str,
+    *,
+    threads: int,
+    connections: int,
+    seconds: int,
+    script: Path | None = None,
+    timeout: int | None = None,
+) -> dict[str, Any]:
+    """Drive ``url`` with wrk (optionally with a Lua ``script``) and return the parsed figures.
+
+    The figures carry wrk's whole report as ``output`` when a script ran (its ``done`` may print more).
+    """
+    command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script is not None:
+        command += ["-s", str(script)]
+    if timeout is not None:
+        command += ["--timeout", f"{timeout}s"]
     done = subprocess.run(  # noqa: S603 - fixed argv to a loopback URL
-        command, capture_output=True, text=True, timeout=seconds + 60, check=True
+        [*command, url], capture_output=True, text=True, timeout=seconds + 60, check=True
     )
-    return parse(done.stdout)
+    figures = parse(done.stdout)
+    if script is not None:
+        figures["output"] = done.stdout
+    return figures

@@ -8,20 +8,24 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from wtforms import BooleanField, Field, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from catalog import search
 from catalog.labels import choices as label_choices
+from catalog.page_cache import CSRF_MARK, PageCache, app_cache
 from catalog.product_models import Category, QualityMarkKind
 from catalog.signals import stock_by_product
 from core.clock import shanghai_date
 from core.db import db_session
+from core.i18n import select_locale
 from core.models import Region, RegionLevel
 from core.pagination import paginate
 from core.regions import counties, get_region
@@ -30,6 +34,8 @@ bp = Blueprint("catalog", __name__)
 
 PER_PAGE = 24
 CERTIFIED_PER_PAGE = 50
+#: Longest a cached listing page lives (what the catalog stamp does not cover, e.g. a producer's new name).
+LISTING_CACHE_SECONDS = 60.0
 COUNTY_CODE = re.compile(r"[0-9]{6}")
 MAX_YUAN = Decimal(search.MAX_INT) / 100
 
@@ -152,15 +158,48 @@ def _page_number() -> int:
     return max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
 
 
-@bp.get("/products")
-def listing() -> ResponseReturnValue:
-    """The product listing: search, filters, sorting and pages, all in the query string."""
+def listing_cache(app: Flask) -> PageCache:
+    """The app's cache of listing pages (``CATALOG_CACHE_SECONDS`` to live, default 60)."""
+    return app_cache(app, "listing", "CATALOG_CACHE_SECONDS", LISTING_CACHE_SECONDS)
+
+
+def listing_key(query_string: str, locale: str) -> tuple[str, str]:
+    """The cache key of one listing page: its query string (search, filters, page) and language."""
+    return (query_string, locale)
+
+
+def _render_listing() -> tuple[str, int]:
+    """The listing page for the query string, and its status (400 for filters that do not validate)."""
     form = ListingForm()
+    mark = {"csrf_token": lambda: CSRF_MARK}  # the language form's token, filled in per request
     if not form.validate():
-        return render_template("catalog/listing.html", form=form, page=None, certs={}, args={}), 400
+        return render_template("catalog/listing.html", form=form, page=None, certs={}, args={}, **mark), 400
     page = search.search_products(db_session, form.filters(), _page_number(), PER_PAGE)
     certs = search.certificates_by_product(page.items)
-    return render_template("catalog/listing.html", form=form, page=page, certs=certs, args=_filter_args(form))
+    html = render_template(
+        "catalog/listing.html", form=form, page=page, certs=certs, args=_filter_args(form), **mark
+    )
+    return html, 200
+
+
+@bp.get("/products")
+def listing() -> ResponseReturnValue:
+    """The product listing: search, filters, sorting and pages, all in the query string.
+
+    Visitors who are not signed in get the page from the listing cache while the catalog's stamp holds.
+    """
+    cache = listing_cache(current_app)
+    cacheable = not current_user.is_authenticated and not session.get("_flashes")
+    key = listing_key(request.query_string.decode("latin-1"), select_locale())
+    stamp = search.catalog_stamp(db_session) if cacheable else ()
+    entry = cache.get(key, stamp) if cacheable else None
+    if entry is None:
+        body, status = _render_listing()
+        entry = cache.make_entry(stamp, body, status=status)
+        if cacheable:
+            cache.put(key, entry)
+    db_session.commit()
+    return Response(entry.body.replace(CSRF_MARK, generate_csrf()), status=entry.status, mimetype="text/html")
 
 
 @bp.get("/products/<int:product_id>")

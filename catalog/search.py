@@ -23,6 +23,7 @@ from catalog.product_models import (
     Certification,
     CertificationStatus,
     Product,
+    ProductImage,
     QualityMark,
     QualityMarkKind,
 )
@@ -299,3 +300,23 @@ def count_certified(session: Session, county_code: str | None = None, *, today: 
     """How many certificates the public list shows (for a county, or overall)."""
     query = certified_query(county_code, today=today).order_by(None)
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+#: One row that changes whenever anything a listing shows may have changed: a product added, edited,
+#: (de)activated or given an image; a producer approved, suspended or reinstated; a certificate decided or
+#: revoked. Plain SQL without parameters, so a bare driver connection can run it too; today's date (which
+#: certificates are valid) is added by the caller. Renaming a producer changes none of these: cached listings
+#: show a new name when they expire.
+CATALOG_STAMP_SQL = f"""
+SELECT (SELECT count(*) FROM {Product.__tablename__}), (SELECT max(updated_at) FROM {Product.__tablename__}),
+  (SELECT count(*) FROM {Producer.__tablename__}), (SELECT max(decided_at) FROM {Producer.__tablename__}),
+  (SELECT count(*) FROM {Certification.__tablename__}),
+  (SELECT max(decided_at) FROM {Certification.__tablename__}),
+  (SELECT count(*) FROM {ProductImage.__tablename__}), (SELECT max(id) FROM {ProductImage.__tablename__})
+"""  # noqa: S608 - table names come from the models; no input at all
+
+
+def catalog_stamp(session: Session, today: date | None = None) -> tuple[Any, ...]:
+    """The version of everything the product listing shows, read with one query (see CATALOG_STAMP_SQL)."""
+    row = session.connection().exec_driver_sql(CATALOG_STAMP_SQL).one()
+    return (*row, today or shanghai_date())

@@ -1,12 +1,15 @@
-"""Command-line tasks that need only the infrastructure: migrate, create an administrator."""
+"""Command-line tasks that need only the infrastructure: migrate, create an administrator, back up."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 
 from core import accounts
+from core.backup import BackupError, backup
 from core.db import db_session, get_engine
 from core.errors import DomainError
 from core.migrate import current_revision, upgrade
@@ -46,7 +49,20 @@ def create_admin_command(email: str, display_name: str, password: str) -> None:
     click.echo(f"{user.email} is an administrator.")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Write a consistent snapshot of the database to PATH while the app keeps serving (see core.backup)."""
+    try:
+        written = backup(get_engine(), path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backup written to {written.path} ({written.kind}, {written.size:,} bytes).")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app's CLI."""
     app.cli.add_command(init_db_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(backup_command)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.db import db_session
@@ -132,8 +133,72 @@ def handle_unexpected(exc: Exception) -> ResponseReturnValue:
     return error_response(InternalServerError.code)
 
 
+#: PostgreSQL SQLSTATE classes that mean "not now" rather than "wrong": connection exception, insufficient
+#: resources, operator intervention (shutdown, restart, "cannot connect now"); and the transient refusals.
+UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
+TRANSIENT_SQLSTATES = ("40001", "40P01")
+#: SQLite result codes of the same kind: busy, locked, read-only, I/O error, disk full, cannot open.
+UNAVAILABLE_SQLITE_CODES = frozenset({5, 6, 8, 10, 13, 14})
+#: Seconds a client is asked to wait before trying again.
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc: DBAPIError) -> bool:
+    """Whether the database failed because it is down, restarting, overloaded or busy (not a bug in a query).
+
+    A connection that broke or could not be made (no SQLSTATE at all), PostgreSQL's connection and
+    operator-intervention classes, deadlocks and serialization failures, and SQLite's busy/locked/I-O codes
+    count; a wrong query (syntax, missing table, constraint) does not.
+    """
+    if exc.connection_invalidated:
+        return True
+    original = exc.orig
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate:
+        return str(sqlstate)[:2] in UNAVAILABLE_SQLSTATE_CLASSES or sqlstate in TRANSIENT_SQLSTATES
+    sqlite_code = getattr(original, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return (int(sqlite_code) & 0xFF) in UNAVAILABLE_SQLITE_CODES  # the primary code, without extension
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def _forget_session() -> None:
+    """Drop the request's session without another round trip to a database that is not answering.
+
+    Closing hands its connection back to the pool, which discards it if even the rollback fails. The
+    error page shows the header of a visitor, so rendering it needs no query (unread messages…) either.
+    """
+    session = g.pop("db_session", None)
+    if session is not None:
+        try:
+            session.close()
+        except DBAPIError:  # the pool could not even reset it: the connection is gone already
+            log.debug("session closed with a dead connection")
+    if hasattr(current_app, "login_manager"):
+        g._login_user = current_app.login_manager.anonymous_user()
+
+
+def handle_database_error(exc: DBAPIError) -> ResponseReturnValue:
+    """503 with ``Retry-After`` while the database is unavailable; any other database error is a 500."""
+    if not database_unavailable(exc):
+        return handle_unexpected(exc)
+    reason = (str(exc.orig).strip().splitlines() or [""])[0]
+    log.warning("database unavailable (%s): %s", exc.__class__.__name__, reason)
+    _forget_session()
+    try:
+        response = error_response(503)
+    except DBAPIError:  # something on the page still wanted the database: say it in plain words
+        _forget_session()
+        response = make_response(
+            f"{ERROR_TITLES[503]}\n{ERROR_HINTS[503]}\n", 503, {"Content-Type": "text/plain"}
+        )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -39,8 +39,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
 
 from catalog.models import Producer
 from catalog.product_models import Certification, Product
@@ -67,22 +67,51 @@ def _iso_date(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
+def normal_lot(lot: str) -> str | None:
+    """The lot code as stored (upper case, trimmed), or ``None`` when it cannot be one."""
+    lot = lot.strip().upper()
+    return lot if lot and len(lot) <= MAX_CODE_LENGTH else None
+
+
+def valid_gtin(gtin: str) -> bool:
+    """Whether ``gtin`` can be a GTIN at all: 8, 12, 13 or 14 ASCII digits."""
+    return gtin.isascii() and gtin.isdigit() and len(gtin) in GTIN_LENGTHS
+
+
+def gtin_matches(gtin: str | None, product_gtin: str | None) -> bool:
+    """Whether a Digital Link's GTIN (``None`` for the short form) names the product's GTIN (as GTIN-14)."""
+    if gtin is None:
+        return True
+    return valid_gtin(gtin) and bool(product_gtin) and str(product_gtin).zfill(14) == gtin.zfill(14)
+
+
 def find_batch(session: Session, lot: str, gtin: str | None = None) -> Batch | None:
     """The batch with lot code ``lot`` (case-insensitive), or ``None``.
 
     With ``gtin`` (the Digital Link form), the batch's product must carry that GTIN (8, 12, 13 or 14 digits,
     compared as GTIN-14); otherwise there is no such batch.
     """
-    lot = lot.strip().upper()
-    if not lot or len(lot) > MAX_CODE_LENGTH:
+    code = normal_lot(lot)
+    if code is None or (gtin is not None and not valid_gtin(gtin)):
         return None
-    if gtin is not None and not (gtin.isascii() and gtin.isdigit() and len(gtin) in GTIN_LENGTHS):
-        return None
-    batch = session.scalar(select(Batch).where(Batch.lot_code == lot))
-    if batch is None or gtin is None:
+    batch = session.scalar(select(Batch).where(Batch.lot_code == code))
+    if batch is None or gtin_matches(gtin, batch.product.gtin):
         return batch
-    product_gtin = batch.product.gtin
-    return batch if product_gtin and product_gtin.zfill(14) == gtin.zfill(14) else None
+    return None
+
+
+def load_batch(session: Session, batch_id: int) -> Batch | None:
+    """The batch with everything its trace page shows loaded in a few queries (no lazy load per fact)."""
+    return session.scalar(
+        select(Batch)
+        .where(Batch.id == batch_id)
+        .options(
+            joinedload(Batch.product).selectinload(Product.certifications),
+            joinedload(Batch.producer).joinedload(Producer.county),
+            joinedload(Batch.origin),
+            joinedload(Batch.compliance),
+        )
+    )
 
 
 def find_serial(session: Session, batch: Batch, serial: str) -> SerialUnit | None:
@@ -92,18 +121,6 @@ def find_serial(session: Session, batch: Batch, serial: str) -> SerialUnit | Non
     return session.scalar(
         select(SerialUnit).where(SerialUnit.serial == serial, SerialUnit.batch_id == batch.id)
     )
-
-
-def count_visit(session: Session, batch: Batch) -> int:
-    """Add one to the batch's visit counter with a single atomic UPDATE; return the new count. No commit."""
-    visits = session.execute(
-        update(Batch)
-        .where(Batch.id == batch.id)
-        .values(visit_count=Batch.visit_count + 1)
-        .returning(Batch.visit_count)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    return int(visits)
 
 
 def check_serial(
@@ -165,7 +182,8 @@ class TraceData:
     chain: ChainStatus
     parents: list[RelatedBatch]
     children: list[RelatedBatch]
-    visits: int
+    #: Shown as is: a number, or a placeholder while a page is rendered for the cache.
+    visits: int | str
     serial: SerialUnit | None = None
     serial_url: str | None = None
     assessment: SerialAssessment | None = None
@@ -323,7 +341,7 @@ def assemble(
     batch: Batch,
     base_url: str,
     *,
-    visits: int,
+    visits: int | str,
     serial: SerialUnit | None = None,
     assessment: SerialAssessment | None = None,
     today: date | None = None,

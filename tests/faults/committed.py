@@ -1,0 +1,194 @@
+"""Committed test data for tests that need other connections or processes to see it, and its clean-up.
+
+Fault tests run real transactions (separate engines, subprocesses, a live server), so the usual rolled-back
+test transaction cannot hold their data. :func:`seed` commits a certified product of a 疏勒县 cooperative
+with batches and buyers under unique names; :func:`clean_up` deletes every row that hangs off them again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import Engine, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from catalog.models import MemberRole, Producer, ProducerKind, ProducerMember, ProducerStatus
+from catalog.product_models import Category, Certification, CertificationStatus, Product, Unit
+from core.audit import AuditEntry
+from core.clock import shanghai_date
+from core.models import User
+from core.regions import get_region
+from shop.notifications.models import Notification
+from shop.orders.models import Allocation, CartItem, Checkout, Order, OrderLine
+from shop.orders.provinces import Address
+from shop.payments.models import Payment
+from shop.statistics.models import DailyRollup, SalesEntry
+from traceability.batches import BatchData, create_batch
+from traceability.models import Batch, BatchLink, ComplianceCertificate, SerialScan, SerialUnit, TraceEvent
+
+ADDRESS = Address("王芳", "13812345678", "500000", "重庆市", "九龙坡区", "杨家坪正街 8 号 2 单元 301")
+
+
+@dataclass
+class Committed:
+    """Ids of what :func:`seed` committed."""
+
+    tag: str
+    owner_id: int
+    producer_id: int
+    product_id: int
+    batch_ids: list[int]
+    lots: list[str]
+    buyer_ids: list[int]
+    extra_batch_ids: list[int] = field(default_factory=list)
+
+    @property
+    def user_ids(self) -> list[int]:
+        """The owner and the buyers."""
+        return [self.owner_id, *self.buyer_ids]
+
+
+def seed(engine: Engine, quantities: tuple[int, ...] = (5,), buyers: int = 1) -> Committed:
+    """Commit a certified jujube product with one batch per quantity (later batches expire sooner)."""
+    tag = uuid.uuid4().hex[:10]
+    today = shanghai_date()
+    with Session(engine) as session:
+        owner = User(email=f"fault-owner-{tag}@example.test", display_name="合作社负责人", password_hash="!")
+        people = [
+            User(email=f"fault-{tag}-{i}@example.test", display_name="买家", password_hash="!")
+            for i in range(buyers)
+        ]
+        county = get_region(session, "653122")
+        assert county is not None
+        producer = Producer(
+            name=f"疏勒县故障测试合作社{tag}",
+            kind=ProducerKind.COOPERATIVE,
+            status=ProducerStatus.APPROVED,
+            county=county,
+        )
+        producer.members.append(ProducerMember(user=owner, role=MemberRole.OWNER))
+        product = Product(
+            producer=producer,
+            name="疏勒县灰枣",
+            category=Category.DRIED_FRUIT_NUTS,
+            unit=Unit.BOX,
+            net_weight_g=1000,
+            price_fen=6800,
+        )
+        product.certifications.append(
+            Certification(
+                status=CertificationStatus.CERTIFIED,
+                certificate_no=f"XFBF-F-{tag}",
+                authority="疏勒县乡村振兴局",
+                valid_from=today - timedelta(days=10),
+                valid_to=today + timedelta(days=300),
+            )
+        )
+        session.add_all([owner, *people, producer, product])
+        session.flush()
+        origin = sorted(county.children, key=lambda r: r.code or "")[0]
+        batches = [
+            create_batch(
+                session,
+                owner,
+                product,
+                BatchData(quantity, today - timedelta(days=1), today + timedelta(days=90 - i), origin=origin),
+            )
+            for i, quantity in enumerate(quantities)
+        ]
+        session.commit()
+        return Committed(
+            tag=tag,
+            owner_id=owner.id,
+            producer_id=producer.id,
+            product_id=product.id,
+            batch_ids=[b.id for b in batches],
+            lots=[b.lot_code for b in batches],
+            buyer_ids=[b.id for b in people],
+        )
+
+
+def clean_up(engine: Engine, data: Committed) -> None:
+    """Delete every row hanging off ``data``, children first."""
+    batch_ids = [*data.batch_ids, *data.extra_batch_ids]
+    with Session(engine) as session:
+        batch_ids += list(
+            session.scalars(
+                select(Batch.id).where(Batch.producer_id == data.producer_id, Batch.id.not_in(batch_ids))
+            )
+        )
+        checkout_ids = select(Checkout.id).where(Checkout.buyer_id.in_(data.user_ids))
+        order_ids = select(Order.id).where(
+            or_(Order.checkout_id.in_(checkout_ids), Order.producer_id == data.producer_id)
+        )
+        line_ids = select(OrderLine.id).where(OrderLine.order_id.in_(order_ids))
+        session.execute(
+            delete(Allocation).where(
+                or_(Allocation.line_id.in_(line_ids), Allocation.batch_id.in_(batch_ids))
+            )
+        )
+        session.execute(delete(OrderLine).where(OrderLine.id.in_(line_ids)))
+        session.execute(delete(Order).where(Order.id.in_(order_ids)))
+        session.execute(delete(Payment).where(Payment.checkout_id.in_(checkout_ids)))
+        session.execute(delete(Checkout).where(Checkout.id.in_(checkout_ids)))
+        session.execute(delete(Notification).where(Notification.user_id.in_(data.user_ids)))
+        session.execute(delete(CartItem).where(CartItem.user_id.in_(data.user_ids)))
+        session.execute(delete(AuditEntry).where(AuditEntry.actor_id.in_(data.user_ids)))
+        unit_ids = select(SerialUnit.id).where(SerialUnit.batch_id.in_(batch_ids))
+        session.execute(delete(SerialScan).where(SerialScan.serial_unit_id.in_(unit_ids)))
+        session.execute(delete(SerialUnit).where(SerialUnit.batch_id.in_(batch_ids)))
+        session.execute(
+            delete(BatchLink).where(
+                or_(BatchLink.parent_id.in_(batch_ids), BatchLink.child_id.in_(batch_ids))
+            )
+        )
+        session.execute(delete(TraceEvent).where(TraceEvent.batch_id.in_(batch_ids)))
+        session.execute(delete(ComplianceCertificate).where(ComplianceCertificate.batch_id.in_(batch_ids)))
+        session.execute(delete(Batch).where(Batch.id.in_(batch_ids)))
+        session.execute(delete(SalesEntry).where(SalesEntry.producer_id == data.producer_id))
+        session.execute(delete(DailyRollup).where(DailyRollup.producer_id == data.producer_id))
+        session.execute(delete(Certification).where(Certification.product_id == data.product_id))
+        session.execute(delete(Product).where(Product.producer_id == data.producer_id))
+        session.execute(delete(ProducerMember).where(ProducerMember.producer_id == data.producer_id))
+        session.execute(delete(Producer).where(Producer.id == data.producer_id))
+        session.execute(delete(User).where(User.id.in_(data.user_ids)))
+        session.commit()
+
+
+def assert_consistent(engine: Engine, data: Committed) -> int:
+    """Assert that no checkout was half-written and no stock was lost; return how many checkouts exist.
+
+    Every checkout has orders, every order lines, every line allocations adding up to its quantity, every
+    allocation an order, and each batch's stock taken equals what is allocated from it.
+    """
+    with Session(engine) as session:
+        checkouts = session.scalars(select(Checkout.id).where(Checkout.buyer_id.in_(data.buyer_ids))).all()
+        orders = session.scalars(select(Order).where(Order.checkout_id.in_(checkouts))).all()
+        assert {o.checkout_id for o in orders} == set(checkouts), "a checkout without its order"
+        for order in orders:
+            assert order.lines, f"order {order.number} has no lines"
+            for line in order.lines:
+                allocated = session.scalar(
+                    select(func.coalesce(func.sum(Allocation.quantity), 0)).where(
+                        Allocation.line_id == line.id
+                    )
+                )
+                assert allocated == line.quantity, f"line {line.id}: {allocated} allocated of {line.quantity}"
+        orphans = session.scalar(
+            select(func.count(Allocation.id))
+            .outerjoin(OrderLine, OrderLine.id == Allocation.line_id)
+            .outerjoin(Order, Order.id == OrderLine.order_id)
+            .where(Allocation.batch_id.in_(data.batch_ids), Order.id.is_(None))
+        )
+        assert orphans == 0, "an allocation without its order"
+        for batch in session.scalars(select(Batch).where(Batch.id.in_(data.batch_ids))):
+            allocated = session.scalar(
+                select(func.coalesce(func.sum(Allocation.quantity), 0)).where(Allocation.batch_id == batch.id)
+            )
+            assert batch.quantity_available >= 0
+            assert batch.quantity - batch.quantity_available == allocated, (
+                f"batch {batch.lot_code} lost stock"
+            )
+        return len(checkouts)

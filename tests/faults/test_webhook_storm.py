@@ -1,0 +1,135 @@
+"""A webhook storm: the same signed Stripe event 100 times at once, mixed with stale events in any order.
+
+Stripe delivers at least once, retries on any doubt and does not keep order. Whatever arrives, and however
+many requests race, the checkout gets exactly one payment, its orders are paid once, and every delivery is
+answered with a clean status (200, or 503 "retry later" when SQLite made a writer wait too long) — never a
+500. The deliveries go to a live threaded server over real connections, so the data is committed
+(tests/faults/committed.py) and deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import http.client
+import random
+import secrets
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from core.db import make_engine, utcnow
+from core.models import User
+from shop.orders.checkout import place_checkout
+from shop.orders.models import Checkout, Order, OrderStatus, PaymentMethod
+from shop.payments.gateway import StripeGateway
+from shop.payments.models import Payment, PaymentStatus, StripeEvent
+from shop.payments.services import start_stripe_payment
+from tests.faults.committed import ADDRESS, Committed, clean_up, seed
+from tests.shop import localstripe as ls
+
+DELIVERIES = 100
+
+
+@pytest.fixture()
+def engine(app: Flask) -> Iterator[Engine]:
+    engine = make_engine(app.config["DATABASE_URL"])
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture()
+def paid_at_stripe(
+    app: Flask, engine: Engine, stripe_config: dict[str, Any], gateway: StripeGateway
+) -> Iterator[tuple[Committed, int, str]]:
+    """A committed Stripe checkout whose PaymentIntent the buyer has just paid at Stripe (no webhook yet)."""
+    data = seed(engine, quantities=(10,))
+    try:
+        with app.test_request_context(), Session(engine) as session:
+            buyer = session.get(User, data.buyer_ids[0])
+            assert buyer is not None
+            checkout = place_checkout(
+                session, buyer, {data.product_id: 2}, ADDRESS, PaymentMethod.STRIPE, secrets.token_urlsafe(20)
+            )
+            intent = start_stripe_payment(session, checkout, gateway)
+            session.commit()
+            checkout_id = checkout.id
+        ls.pay_at_stripe(gateway, intent.id)
+        yield data, checkout_id, intent.id
+    finally:
+        with Session(engine) as session:
+            session.execute(delete(StripeEvent).where(StripeEvent.id.like(f"evt_storm_{data.tag}%")))
+            session.commit()
+        clean_up(engine, data)
+
+
+def _post(port: int, payload: str) -> tuple[int, str]:
+    """One signed delivery over its own connection; the status and the body."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request(
+            "POST",
+            "/payments/stripe/webhook",
+            body=payload.encode(),
+            headers={"Content-Type": "application/json", "Stripe-Signature": ls.signature_header(payload)},
+        )
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+def test_one_payment_however_many_times_and_in_whatever_order_the_event_arrives(
+    app: Flask, engine: Engine, gateway: StripeGateway, paid_at_stripe: tuple[Committed, int, str]
+) -> None:
+    data, checkout_id, intent_id = paid_at_stripe
+    succeeded = ls.intent_snapshot(gateway, intent_id)
+    stale = {**succeeded, "status": "requires_payment_method"}
+    the_event = ls.event_payload("payment_intent.succeeded", succeeded, event_id=f"evt_storm_{data.tag}_paid")
+    others = [
+        ls.event_payload("payment_intent.created", stale, event_id=f"evt_storm_{data.tag}_created"),
+        ls.event_payload("payment_intent.processing", stale, event_id=f"evt_storm_{data.tag}_processing"),
+        ls.event_payload(
+            "charge.succeeded", {"id": "ch_x", "object": "charge"}, event_id=f"evt_storm_{data.tag}_ch"
+        ),
+    ]
+    deliveries = [the_event] * DELIVERIES + others * 3
+    random.Random(7).shuffle(deliveries)
+
+    server = make_server("127.0.0.1", ls.free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with ThreadPoolExecutor(max_workers=len(deliveries)) as pool:
+            answers = list(pool.map(lambda payload: _post(server.server_port, payload), deliveries))
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+    statuses = Counter(status for status, _ in answers)
+    bodies = Counter(body.strip() for status, body in answers if status == 200)
+    # Never a 500: a 503 (SQLite made a writer give up) is Stripe's cue to deliver again.
+    assert set(statuses) <= {200, 503}, (
+        statuses,
+        bodies,
+        [b[:300] for s, b in answers if s not in (200, 503)],
+    )
+    assert bodies['{"status":"paid"}'] == 1, bodies
+    # Deliveries refused with 503 are retried by Stripe: one more round of the main event changes nothing.
+    client = app.test_client()
+    assert ls.signed_post(client, the_event).get_json() == {"status": "duplicate"}
+    with Session(engine) as session:
+        payments = session.scalars(select(Payment).where(Payment.checkout_id == checkout_id)).all()
+        assert [(p.status, p.provider_reference) for p in payments] == [(PaymentStatus.SUCCEEDED, intent_id)]
+        stored = session.scalar(select(func.count()).where(StripeEvent.id.like(f"evt_storm_{data.tag}%")))
+        assert stored == 1 + len(others)
+        orders = session.scalars(select(Order).where(Order.checkout_id == checkout_id)).all()
+        assert orders and {o.status for o in orders} == {OrderStatus.PAID}
+        checkout = session.get(Checkout, checkout_id)
+        assert checkout is not None and checkout.paid_at is not None and checkout.paid_at <= utcnow()
