@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from catalog.labels import UNIT_LABELS
 from catalog.models import Producer, ProducerStatus
 from catalog.product_models import Product, Unit
-from catalog.search import is_visible
+from catalog.search import MAX_INT, is_visible
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
@@ -172,7 +172,8 @@ def _invitees(session: Session, producer_ids: Sequence[int]) -> list[Producer]:
         raise NoProducerChosen()
     if len(ids) > MAX_PRODUCERS:
         raise TooManyProducers(max=MAX_PRODUCERS)
-    found = {p.id: p for p in session.scalars(select(Producer).where(Producer.id.in_(ids)))}
+    known = [i for i in ids if 0 < i <= MAX_INT]  # an id beyond the id range matches no producer
+    found = {p.id: p for p in session.scalars(select(Producer).where(Producer.id.in_(known)))}
     for producer_id in ids:
         producer = found.get(producer_id)
         if producer is None or producer.status is not ProducerStatus.APPROVED:
@@ -193,7 +194,7 @@ def create_request(
     today = shanghai_date(now or utcnow())
     product = None
     if data.product_id is not None:
-        product = session.get(Product, data.product_id)
+        product = session.get(Product, data.product_id) if 0 < data.product_id <= MAX_INT else None
         if product is None or not is_visible(product):
             raise ProductNotListed(name=product.name if product else f"#{data.product_id}")
     item = " ".join((data.item or "").split())[:MAX_ITEM] or (product.name if product else "")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from catalog.labels import UNIT_LABELS
 from catalog.product_models import Product
 from catalog.products import MAX_PRICE_FEN
-from catalog.search import is_visible
+from catalog.search import MAX_INT, is_visible
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
@@ -71,7 +71,7 @@ def answer_quote(
     """
     _check_responder(user, quote)
     today = shanghai_date(now or utcnow())
-    product = session.get(Product, data.product_id)
+    product = session.get(Product, data.product_id) if 0 < (data.product_id or 0) <= MAX_INT else None
     if product is None or product.producer_id != quote.producer_id:
         raise ProductNotTheirs()
     if not is_visible(product) or product.valid_certificate_on(today) is None:

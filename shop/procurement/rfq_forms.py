@@ -29,7 +29,7 @@ from catalog.labels import choices, label
 from catalog.models import Producer, ProducerStatus
 from catalog.product_forms import YuanField
 from catalog.product_models import Product
-from catalog.search import is_visible, like_pattern, search_terms, visible_products
+from catalog.search import MAX_INT, is_visible, like_pattern, search_terms, visible_products
 from core.i18n import current_language, format_fen
 from core.models import Region
 from shop.orders.provinces import province_choices
@@ -243,13 +243,14 @@ def find_producers(
     for term in search_terms(text):
         query = query.where(Producer.name.ilike(like_pattern(term), escape="\\"))
     if county_id:
-        query = query.where(Producer.county_id == county_id)
+        query = query.where(Producer.county_id == (county_id if 0 < county_id <= MAX_INT else 0))
     return list(session.scalars(query.order_by(Producer.name, Producer.id).limit(limit)))
 
 
 def producers_by_id(session: Session, ids: Sequence[int]) -> list[Producer]:
     """The approved producers among ``ids`` (to keep a buyer's choices listed), by name."""
-    query = select(Producer).where(Producer.id.in_(list(ids)[: MAX_PRODUCERS * 2]))
+    ids = [i for i in ids if 0 < i <= MAX_INT][: MAX_PRODUCERS * 2]  # typed ids beyond the id range: none
+    query = select(Producer).where(Producer.id.in_(ids))
     query = query.where(Producer.status == ProducerStatus.APPROVED)
     return list(session.scalars(query.order_by(Producer.name, Producer.id)))
 
@@ -272,7 +273,7 @@ def listed_products(
 
 def listed_product(session: Session, product_id: int | None) -> Product | None:
     """The product ``product_id`` if buyers may see it (to start a request from a product page)."""
-    product = session.get(Product, product_id) if product_id else None
+    product = session.get(Product, product_id) if product_id and 0 < product_id <= MAX_INT else None
     return product if product is not None and is_visible(product) else None
 
 

@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from catalog.access import producer_member_required
+from catalog.search import MAX_INT
 from core.access import ensure
 from core.db import db_session
 from core.errors import DomainError
@@ -134,6 +135,13 @@ def decide(number: str) -> ResponseReturnValue:
     return redirect(url_for(".ship_form", number=order.number))
 
 
+def _batch(batch_id: object) -> Batch | None:
+    """The batch a form row names, or None for a missing or impossible id (a tampered form)."""
+    if not isinstance(batch_id, int) or not 0 < batch_id <= MAX_INT:
+        return None
+    return db_session.get(Batch, batch_id)
+
+
 def render_ship(
     order: SupplierOrder, form: ShipForm | None = None, status: int = 200, error: str | None = None
 ) -> ResponseReturnValue:
@@ -144,7 +152,7 @@ def render_ship(
     form = form or ShipForm.proposed(supplying.propose_allocation(db_session, order))
     rows = form.entries_by_line()
     lines = [
-        (line, [(db_session.get(Batch, entry.batch_id.data), entry) for entry in rows.get(line.id, [])])
+        (line, [(_batch(entry.batch_id.data), entry) for entry in rows.get(line.id, [])])
         for line in supplying.lines_to_ship(order)
     ]
     context = {"order": order, "purchase": order.purchase_order, "form": form, "lines": lines, "error": error}

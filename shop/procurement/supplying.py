@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.access import is_member
+from catalog.search import MAX_INT
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.errors import DomainError, InvalidTransition, PermissionDenied
@@ -273,7 +274,8 @@ def _allocations_by_line(
             raise AllocationMismatch(
                 name=line.product_name, quantity=line.confirmed_quantity, allocated=item.quantity
             )
-        batch = _check_batch(session.get(Batch, item.batch_id), line, order, today)
+        found = session.get(Batch, item.batch_id) if 0 < item.batch_id <= MAX_INT else None
+        batch = _check_batch(found, line, order, today)
         merged[line.id][batch] = merged[line.id].get(batch, 0) + item.quantity
     for line_id, line in lines.items():
         allocated = sum(merged[line_id].values())
