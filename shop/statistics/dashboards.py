@@ -1,8 +1,10 @@
-"""Dashboard queries: sales figures from the daily roll-up, never from orders.
+"""Dashboard queries: sales figures from the monthly roll-up, never from orders.
 
 Every function takes the session and explicit :class:`Filters` (period, counties, producers, channel); none
-reads the request. "Counted" means counted toward consumption assistance: only roll-up rows whose product was
-certified on that day (``is_certified``). "Sales" is everything, counted or ordinary. Amounts are integer fen.
+reads the request. Periods are whole Asia/Shanghai months, so the monthly roll-up (:class:`MonthlyRollup`, one
+row per month and combination of dimensions) answers them exactly. "Counted" means counted toward consumption
+assistance: only rows whose product was certified on the day of the sale (``is_certified``). "Sales" is
+everything, counted or ordinary. Amounts are integer fen.
 """
 
 from __future__ import annotations
@@ -13,8 +15,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, FunctionElement, String, func, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from catalog.models import Producer, ProducerStatus
@@ -23,7 +24,7 @@ from core.errors import DomainError
 from core.models import Region
 from shop.procurement.labels import INSTITUTION_KIND_LABELS
 from shop.procurement.models import Institution
-from shop.statistics.models import Channel, DailyRollup, Target, TargetScope
+from shop.statistics.models import Channel, MonthlyRollup, Target, TargetScope
 from shop.statistics.targets import target_progress as target_progress  # re-exported for the summaries
 
 #: The years a filter may ask for (the platform's data starts long after the first, ends before the last).
@@ -55,7 +56,9 @@ class InvalidFilters(DomainError):
 class Filters:
     """Which roll-up rows a query reads: Asia/Shanghai days ``start``–``end`` (inclusive; None = open).
 
-    ``county_ids`` / ``producer_ids`` of None mean all; an empty tuple means none.
+    The period is whole months (``start`` the first of a month, ``end`` the last day of one; see
+    :meth:`months`), which the monthly roll-up answers exactly. ``county_ids`` / ``producer_ids`` of None mean
+    all; an empty tuple means none.
     """
 
     start: date | None = None
@@ -80,9 +83,16 @@ class Filters:
         """The same dimensions over every day."""
         return replace(self, start=None, end=None)
 
+    def __post_init__(self) -> None:
+        """Refuse a period that does not start and end on month boundaries (a monthly row cannot be split)."""
+        if self.start is not None and self.start.day != 1:
+            raise ValueError(f"a period starts on the first of a month, not {self.start}")
+        if self.end is not None and self.end.day != monthrange(self.end.year, self.end.month)[1]:
+            raise ValueError(f"a period ends on the last day of a month, not {self.end}")
+
     def conditions(self) -> list[ColumnElement[bool]]:
-        """SQL conditions on :class:`DailyRollup` for these filters."""
-        rollup = DailyRollup
+        """SQL conditions on :class:`MonthlyRollup` (``day``: the first of its month) for these filters."""
+        rollup = MonthlyRollup
         found: list[ColumnElement[bool]] = []
         if self.start is not None:
             found.append(rollup.day >= self.start)
@@ -122,34 +132,15 @@ class Row:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class year_month(FunctionElement[str]):
-    """``"YYYY-MM"`` of a DATE column: ``to_char`` on PostgreSQL, a cheap ``substr`` of SQLite's ISO text."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(year_month)
-def _year_month_default(element: year_month, compiler: Any, **kw: Any) -> str:
-    """PostgreSQL (and others): format the date."""
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
-
-
-@compiles(year_month, "sqlite")
-def _year_month_sqlite(element: year_month, compiler: Any, **kw: Any) -> str:
-    """SQLite stores dates as ISO text: the first seven characters are the month (strftime is far slower)."""
-    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
-
-
 #: The columns each dimension groups by.
 _DIMENSIONS: dict[str, tuple[Any, ...]] = {
-    "month": (year_month(DailyRollup.day),),
-    "county": (DailyRollup.county_id,),
-    "product": (DailyRollup.product_id,),
-    "buyer_kind": (DailyRollup.buyer_kind,),
-    "channel": (DailyRollup.channel,),
-    "paired": (DailyRollup.is_paired,),
-    "institution": (DailyRollup.institution_id,),
+    "month": (MonthlyRollup.day,),
+    "county": (MonthlyRollup.county_id,),
+    "product": (MonthlyRollup.product_id,),
+    "buyer_kind": (MonthlyRollup.buyer_kind,),
+    "channel": (MonthlyRollup.channel,),
+    "paired": (MonthlyRollup.is_paired,),
+    "institution": (MonthlyRollup.institution_id,),
 }
 
 
@@ -165,19 +156,19 @@ class Sales:
         keys = [column for name in dimensions for column in _DIMENSIONS[name]]
         query = select(
             *keys,
-            DailyRollup.is_certified,
-            func.sum(DailyRollup.amount_fen),
-            func.sum(DailyRollup.quantity),
-            func.sum(DailyRollup.entries),
+            MonthlyRollup.is_certified,
+            func.sum(MonthlyRollup.amount_fen),
+            func.sum(MonthlyRollup.quantity),
+            func.sum(MonthlyRollup.entries),
         ).where(*filters.conditions())
-        query = query.group_by(*keys, DailyRollup.is_certified)
+        query = query.group_by(*keys, MonthlyRollup.is_certified)
         self.groups: list[tuple[dict[str, Any], bool, int, int, int]] = []
         for row in session.execute(query):
             values, position = {}, 0
             for name in dimensions:
                 width = len(_DIMENSIONS[name])
                 part = row[position : position + width]
-                values[name] = (int(part[0][:4]), int(part[0][5:7])) if name == "month" else part[0]
+                values[name] = (part[0].year, part[0].month) if name == "month" else part[0]
                 position += width
             certified, amount, quantity, entries = row[position:]
             self.groups.append(
@@ -307,9 +298,9 @@ def top_institutions(session: Session, filters: Filters, limit: int = 10) -> lis
 
 
 def idle_producers(session: Session, county_ids: tuple[int, ...], start: date, end: date) -> list[Producer]:
-    """Approved producers of the counties with no roll-up rows from ``start`` to ``end`` (e.g. a quarter)."""
-    sold = select(DailyRollup.producer_id).where(
-        DailyRollup.county_id.in_(county_ids), DailyRollup.day >= start, DailyRollup.day <= end
+    """Approved producers of the counties with no roll-up rows in the months ``start``–``end`` (a quarter)."""
+    sold = select(MonthlyRollup.producer_id).where(
+        MonthlyRollup.county_id.in_(county_ids), MonthlyRollup.day >= start, MonthlyRollup.day <= end
     )
     query = (
         select(Producer)

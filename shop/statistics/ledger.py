@@ -17,11 +17,14 @@ What counts, and when (DOMAIN.md "Rules the code must keep"):
 ``is_certified`` is ``product.valid_certificate_on(day) is not None`` for the day the sale counted.
 
 Each entry is unique on (source, source_id, kind): writing the same source twice inserts nothing the second
-time (``INSERT … ON CONFLICT DO NOTHING``), and only entries really inserted are added to the roll-up (an
+time (``INSERT … ON CONFLICT DO NOTHING``), and only entries really inserted are added to the roll-ups (an
 ``INSERT … ON CONFLICT (day, dims) DO UPDATE`` adding amount, quantity and count), so concurrent writers never
-double count. The functions here are also what :mod:`shop.statistics.rebuild` uses to recompute the ledger.
+double count. There are two roll-ups, written by the same upsert in the same transaction: daily
+(:class:`DailyRollup`, for the early warning's 30-day windows) and monthly (:class:`MonthlyRollup`, ``day`` =
+the first day of the month, for the dashboards and targets, whose periods are whole months). The functions
+here are also what :mod:`shop.statistics.rebuild` uses to recompute the ledger.
 
-The roll-up key ``DailyRollup.dims`` is :func:`dims_key`: the values of :data:`DIMENSIONS`, in that order,
+The roll-up key ``dims`` is :func:`dims_key`: the values of :data:`DIMENSIONS`, in that order,
 joined by ``|``; ``NULL`` is the empty string, booleans are ``1``/``0``, enums their value. Example:
 ``12|4|7|3|1|school|5|1|procurement|budget|1``.
 """
@@ -46,7 +49,7 @@ from shop.orders.models import Order, OrderLine
 from shop.payments.models import Refund, RefundLine
 from shop.procurement.models import Institution
 from shop.procurement.order_models import FundingSource, SupplierLine, SupplierOrder, SupplierStatus
-from shop.statistics.models import Channel, DailyRollup, EntryKind, EntrySource, SalesEntry
+from shop.statistics.models import Channel, DailyRollup, EntryKind, EntrySource, MonthlyRollup, SalesEntry
 
 #: The buyer kind of ordinary consumers (institutions use their kind).
 CONSUMER = "consumer"
@@ -69,6 +72,7 @@ DIMENSIONS = (
 #: The ledger and roll-up tables, for Core statements (upserts, sums).
 ENTRY_TABLE = cast(Table, SalesEntry.__table__)
 ROLLUP_TABLE = cast(Table, DailyRollup.__table__)
+MONTHLY_TABLE = cast(Table, MonthlyRollup.__table__)
 
 #: Supplier-order states in which the institution has confirmed receipt.
 RECEIVED_STATES = frozenset({SupplierStatus.RECEIVED, SupplierStatus.SETTLED})
@@ -353,8 +357,13 @@ def write_entries(session: Session, rows: Iterable[EntryRow]) -> list[EntryRow]:
     return written
 
 
+def month_of(day: date) -> date:
+    """The first day of ``day``'s month: the ``day`` of its monthly roll-up rows."""
+    return day.replace(day=1)
+
+
 def rollup_rows(rows: Iterable[EntryRow]) -> dict[tuple[date, str], dict[str, Any]]:
-    """Sum entries per (day, dims): the values of the roll-up rows they make up."""
+    """Sum entries per (day, dims): the values of the daily roll-up rows they make up."""
     totals: dict[tuple[date, str], dict[str, Any]] = {}
     for row in rows:
         values = row.values()
@@ -370,15 +379,26 @@ def rollup_rows(rows: Iterable[EntryRow]) -> dict[tuple[date, str], dict[str, An
     return totals
 
 
-def add_to_rollup(session: Session, rows: Iterable[EntryRow]) -> None:
-    """Add entries to their daily roll-up rows: one upsert, rows in key order (no deadlocks between writers).
+def monthly_rows(
+    daily: Mapping[tuple[date, str], Mapping[str, Any]],
+) -> dict[tuple[date, str], dict[str, Any]]:
+    """Fold daily roll-up rows into monthly ones: per (first day of the month, dims)."""
+    totals: dict[tuple[date, str], dict[str, Any]] = {}
+    for (day, dims), values in daily.items():
+        key = (month_of(day), dims)
+        total = totals.get(key)
+        if total is None:
+            total = {name: values[name] for name in DIMENSIONS}
+            total.update(day=key[0], dims=dims, amount_fen=0, quantity=0, entries=0)
+            totals[key] = total
+        total["amount_fen"] += values["amount_fen"]
+        total["quantity"] += values["quantity"]
+        total["entries"] += values["entries"]
+    return totals
 
-    Does not commit.
-    """
-    totals = rollup_rows(rows)
-    if not totals:
-        return
-    table = ROLLUP_TABLE
+
+def _upsert(session: Session, table: Table, totals: dict[tuple[date, str], dict[str, Any]]) -> None:
+    """Add ``totals`` to the roll-up rows of ``table``: one statement, rows in key order (no deadlocks)."""
     stmt = _insert(session, table).values([totals[key] for key in sorted(totals)])
     stmt = stmt.on_conflict_do_update(
         index_elements=["day", "dims"],
@@ -389,6 +409,19 @@ def add_to_rollup(session: Session, rows: Iterable[EntryRow]) -> None:
         },
     )
     session.execute(stmt)
+
+
+def add_to_rollup(session: Session, rows: Iterable[EntryRow]) -> None:
+    """Add entries to their daily and monthly roll-up rows (one upsert each, daily first, in key order).
+
+    Every writer takes the tables in the same order and the rows in key order, so writers never deadlock.
+    Does not commit.
+    """
+    daily = rollup_rows(rows)
+    if not daily:
+        return
+    _upsert(session, ROLLUP_TABLE, daily)
+    _upsert(session, MONTHLY_TABLE, monthly_rows(daily))
 
 
 def record_order_paid(session: Session, order: Order) -> int:

@@ -2,9 +2,9 @@
 
 :func:`check_ledger` recomputes every entry the ledger should hold (with the same functions the hooks use,
 :class:`shop.statistics.ledger.Dimensions`) and compares it with the stored entries, then compares the
-stored daily roll-up with the sums of the stored entries. :func:`rebuild_ledger` makes both right: it
-replaces wrong entries, adds missing ones, deletes those without a source, and materialises the roll-up
-again from the entries. Neither commits; ``flask --app shop stats rebuild [--check]`` does.
+stored daily and monthly roll-ups with the sums of the stored entries. :func:`rebuild_ledger` makes all
+right: it replaces wrong entries, adds missing ones, deletes those without a source, and materialises both
+roll-ups again from the entries. Neither commits; ``flask --app shop stats rebuild [--check]`` does.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from shop.orders.models import Order, OrderLine
@@ -22,14 +22,15 @@ from shop.procurement.order_models import PurchaseOrder, SupplierOrder
 from shop.statistics.ledger import (
     DIMENSIONS,
     ENTRY_TABLE,
+    MONTHLY_TABLE,
     RECEIVED_STATES,
     ROLLUP_TABLE,
     Dimensions,
     EntryRow,
     dims_key,
+    monthly_rows,
     write_entries,
 )
-from shop.statistics.models import DailyRollup
 
 #: The roll-up's summed columns.
 SUMS = ("amount_fen", "quantity", "entries")
@@ -39,7 +40,7 @@ SUMS = ("amount_fen", "quantity", "entries")
 class Difference:
     """One disagreement: what was expected and what is stored (``None`` for a missing side)."""
 
-    #: ``entry`` (ledger vs. orders) or ``rollup`` (roll-up vs. ledger).
+    #: ``entry`` (ledger vs. orders), ``rollup`` (daily roll-up vs. ledger) or ``monthly`` (monthly roll-up).
     table: str
     key: tuple[Any, ...]
     expected: dict[str, Any] | None
@@ -134,7 +135,10 @@ def _entry_differences(
 
 
 def rollup_from_entries(session: Session) -> dict[tuple[date, str], dict[str, Any]]:
-    """The roll-up rows the stored entries make up (summed by the database, grouped by every dimension)."""
+    """The daily roll-up rows the stored entries make up (summed by the database, grouped by every dimension).
+
+    :func:`shop.statistics.ledger.monthly_rows` folds them into the monthly roll-up's rows.
+    """
     table = ENTRY_TABLE
     group = [table.c.day, *(table.c[name] for name in DIMENSIONS)]
     query = select(
@@ -153,15 +157,16 @@ def rollup_from_entries(session: Session) -> dict[tuple[date, str], dict[str, An
     return totals
 
 
-def stored_rollup(session: Session) -> dict[tuple[date, str], dict[str, Any]]:
-    """The stored roll-up rows, keyed by (day, dims)."""
-    table = ROLLUP_TABLE
+def stored_rollup(session: Session, table: Table = ROLLUP_TABLE) -> dict[tuple[date, str], dict[str, Any]]:
+    """The stored rows of a roll-up table (daily unless told), keyed by (day, dims)."""
     columns = [table.c.day, table.c.dims, *(table.c[name] for name in DIMENSIONS + SUMS)]
     return {(row["day"], row["dims"]): dict(row) for row in session.execute(select(*columns)).mappings()}
 
 
 def _rollup_differences(
-    expected: dict[tuple[date, str], dict[str, Any]], stored: dict[tuple[date, str], dict[str, Any]]
+    expected: dict[tuple[date, str], dict[str, Any]],
+    stored: dict[tuple[date, str], dict[str, Any]],
+    name: str = "rollup",
 ) -> list[Difference]:
     """Roll-up rows missing, unexpected or different (a stored row that sums nothing counts as absent)."""
     found = []
@@ -170,7 +175,7 @@ def _rollup_differences(
         if have is not None and want is None and not have["entries"]:
             continue
         if want != have:
-            found.append(Difference("rollup", (key[0].isoformat(), key[1]), want, have))
+            found.append(Difference(name, (key[0].isoformat(), key[1]), want, have))
     return found
 
 
@@ -179,33 +184,36 @@ def _compare(session: Session) -> tuple[LedgerReport, dict[tuple[str, int, str],
     session.flush()
     expected, stored = expected_entries(session), stored_entries(session)
     differences = _entry_differences(expected, stored)
-    differences += _rollup_differences(rollup_from_entries(session), stored_rollup(session))
+    daily = rollup_from_entries(session)
+    differences += _rollup_differences(daily, stored_rollup(session))
+    differences += _rollup_differences(monthly_rows(daily), stored_rollup(session, MONTHLY_TABLE), "monthly")
     return LedgerReport(len(expected), len(stored), differences), expected
 
 
 def check_ledger(session: Session) -> LedgerReport:
-    """Compare the ledger with the orders and the roll-up with the ledger. Writes nothing."""
+    """Compare the ledger with the orders and both roll-ups with the ledger. Writes nothing."""
     return _compare(session)[0]
 
 
 def rebuild_rollup(session: Session) -> int:
-    """Materialise the whole daily roll-up again from the stored entries; return its number of rows.
+    """Materialise the daily and monthly roll-ups again from the stored entries; return the daily rows.
 
     Does not commit.
     """
     session.flush()
-    session.execute(delete(DailyRollup))
-    totals = rollup_from_entries(session)
-    if totals:
-        session.execute(ROLLUP_TABLE.insert(), [totals[key] for key in sorted(totals)])
-    return len(totals)
+    daily = rollup_from_entries(session)
+    for table, totals in ((ROLLUP_TABLE, daily), (MONTHLY_TABLE, monthly_rows(daily))):
+        session.execute(delete(table))
+        if totals:
+            session.execute(table.insert(), [totals[key] for key in sorted(totals)])
+    return len(daily)
 
 
 def rebuild_ledger(session: Session) -> LedgerReport:
-    """Make the ledger equal to what the orders say, and the roll-up equal to the ledger.
+    """Make the ledger equal to what the orders say, and the roll-ups equal to the ledger.
 
-    Entries that differ or have no source are deleted, missing and corrected ones written, then the roll-up
-    is rebuilt from the entries. Returns the report of what differed before. Does not commit.
+    Entries that differ or have no source are deleted, missing and corrected ones written, then both roll-ups
+    are rebuilt from the entries. Returns the report of what differed before. Does not commit.
     """
     report, expected = _compare(session)
     wrong = [d.key for d in report.differences if d.table == "entry" and d.stored is not None]

@@ -13,22 +13,22 @@ from sqlalchemy.orm import Session
 
 from catalog.product_models import Product
 from core.clock import shanghai_date
-from shop.statistics.models import Channel, DailyRollup
+from shop.statistics.models import Channel, MonthlyRollup
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture()
 def month_of_sales(live_app: Flask) -> Iterator[None]:
-    """Roll-up rows for this month in the live database, removed afterwards (other journeys count sales)."""
+    """Monthly roll-up rows for this month in the live database, removed afterwards (other journeys count)."""
     engine = live_app.extensions["db"].engine
     today = shanghai_date()
     with Session(engine) as session:
         products = session.scalars(select(Product).order_by(Product.id).limit(2)).all()
         for number, (product, certified) in enumerate(itertools.product(products, (True, False))):
             session.add(
-                DailyRollup(
-                    day=today,
+                MonthlyRollup(
+                    day=today.replace(day=1),
                     dims=f"e2e-stats-{number}",
                     product_id=product.id,
                     producer_id=product.producer_id,
@@ -45,7 +45,7 @@ def month_of_sales(live_app: Flask) -> Iterator[None]:
         session.commit()
     yield
     with Session(engine) as session:
-        session.execute(delete(DailyRollup).where(DailyRollup.dims.like("e2e-stats-%")))
+        session.execute(delete(MonthlyRollup).where(MonthlyRollup.dims.like("e2e-stats-%")))
         session.commit()
 
 

@@ -1,4 +1,4 @@
-"""Dashboard queries read the daily roll-up and give figures to the fen: counted (certified that day) apart
+"""Dashboard queries read the monthly roll-up and give figures to the fen: counted (certified that day) apart
 from ordinary sales, by Asia/Shanghai month, county, product, buyer kind, channel, partner and institution."""
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from core.models import Region
 from shop.procurement.models import Institution, InstitutionKind
 from shop.statistics import dashboards
 from shop.statistics.dashboards import Filters, InvalidFilters
-from shop.statistics.models import Channel, DailyRollup, Target, TargetScope
+from shop.statistics.ledger import month_of
+from shop.statistics.models import Channel, MonthlyRollup, Target, TargetScope
 from tests.conftest import make_certificate
 
 _dims = itertools.count(1)
@@ -37,12 +38,12 @@ def add_rollup(
     institution: Institution | None = None,
     paired: bool = False,
     entries: int = 1,
-) -> DailyRollup:
-    """One roll-up row for ``product`` on ``day`` (as the ledger would keep it)."""
+) -> MonthlyRollup:
+    """The monthly roll-up row of a sale of ``product`` on ``day`` (as the ledger would keep it)."""
     county = product.producer.county
     chain = {r.level.value: r.id for r in county.ancestors()}
-    row = DailyRollup(
-        day=day,
+    row = MonthlyRollup(
+        day=month_of(day),
         dims=f"test-{next(_dims)}",
         product_id=product.id,
         producer_id=product.producer_id,
@@ -89,7 +90,7 @@ def test_counted_is_only_certified_sales_and_ordinary_is_the_rest(
     assert (figures.quantity, figures.entries) == (3, 3)
 
 
-def test_months_follow_the_shanghai_calendar_days_of_the_rollup(
+def test_months_follow_the_shanghai_calendar_months_of_the_rollup(
     db: Session, shop: dict[str, Product]
 ) -> None:
     add_rollup(db, shop["melon"], date(2024, 12, 31), 700)
@@ -288,3 +289,12 @@ def test_target_progress_sums_certified_sales_in_the_target_years_and_county(
 def test_filters_refuse_impossible_periods(year: int, first: int, last: int) -> None:
     with pytest.raises(InvalidFilters):
         Filters.months(year, first, last)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(date(2025, 1, 2), None), (None, date(2025, 1, 30)), (date(2025, 2, 1), date(2025, 2, 27))],
+)
+def test_a_period_cut_inside_a_month_is_refused(start: date | None, end: date | None) -> None:
+    with pytest.raises(ValueError, match="month"):
+        Filters(start=start, end=end)
