@@ -51,21 +51,28 @@ def machine_info() -> dict[str, Any]:
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "python": sys.version.split()[0],
         "sqlite": sqlite3.sqlite_version,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
-def percentiles(samples: list[float]) -> dict[str, Any]:
-    """p50 and p99 (nearest rank) in ms, with the mean, minimum and number of runs."""
+def _rank(ordered: list[float], p: float) -> float:
+    """The nearest-rank ``p`` percentile of sorted samples, in ms."""
+    return round(ordered[max(0, math.ceil(p * len(ordered)) - 1)] * 1000, 2)
+
+
+def percentiles(samples: list[float], cpu: list[float]) -> dict[str, Any]:
+    """Wall-clock p50 and p99 (nearest rank) in ms, mean, minimum and runs; and this process's CPU p50.
+
+    On a busy machine wall time includes waiting for a CPU; the CPU time of this process is what the query
+    cost here (all of it on SQLite, which runs in-process; only the client's part on PostgreSQL).
+    """
     ordered = sorted(samples)
-
-    def rank(p: float) -> float:
-        return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
-
     return {
-        "p50_ms": round(rank(0.50) * 1000, 2),
-        "p99_ms": round(rank(0.99) * 1000, 2),
+        "p50_ms": _rank(ordered, 0.50),
+        "p99_ms": _rank(ordered, 0.99),
         "mean_ms": round(statistics.fmean(ordered) * 1000, 2),
         "min_ms": round(ordered[0] * 1000, 2),
+        "cpu_p50_ms": _rank(sorted(cpu), 0.50),
         "runs": len(ordered),
     }
 
@@ -75,12 +82,13 @@ def timed(run: Callable[[], Any], repeat: int, warmup: int = 2) -> tuple[dict[st
     result = None
     for _ in range(warmup):
         result = run()
-    samples = []
+    samples, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = run()
         samples.append(time.perf_counter() - started)
-    return percentiles(samples), result
+        cpu.append(time.process_time() - started_cpu)
+    return percentiles(samples, cpu), result
 
 
 # --- the same figures from any table (raw entries, or a roll-up) --------------------------------------------
@@ -96,10 +104,10 @@ def _month(session: Session, column: Any) -> Any:
 def grouped_sales(session: Session, table: Table, filters: Any, dimensions: tuple[str, ...]) -> Any:
     """A :class:`~shop.statistics.dashboards.Sales` whose groups are summed from ``table`` instead.
 
-    ``stats_sales_entry`` counts its rows; a roll-up sums its ``entries``. The folds (breakdowns) are the
-    dashboard's own, so both sides do the same work after the query.
+    The same queries (split the same way), the same folds: only the table differs. ``stats_sales_entry``
+    counts its rows; a roll-up sums its ``entries``; months are the ``"YYYY-MM"`` of a day.
     """
-    from shop.statistics.dashboards import Sales
+    from shop.statistics.dashboards import Group, Sales
 
     c = table.c
     columns = {
@@ -111,19 +119,30 @@ def grouped_sales(session: Session, table: Table, filters: Any, dimensions: tupl
         "paired": c.is_paired,
         "institution": c.institution_id,
     }
-    keys = [columns[name] for name in dimensions]
     entries = func.count() if table.name == "stats_sales_entry" else func.sum(c.entries)
-    query = select(*keys, c.is_certified, func.sum(c.amount_fen), func.sum(c.quantity), entries)
-    query = query.where(*_conditions(table, filters)).group_by(*keys, c.is_certified)
-    sales = object.__new__(Sales)
-    sales.session, sales.filters, sales.groups = session, filters, []
-    for row in session.execute(query):
-        values = dict(zip(dimensions, row[: len(dimensions)], strict=True))
-        if "month" in values:
-            values["month"] = (int(values["month"][:4]), int(values["month"][5:7]))
-        certified, amount, quantity, count = row[len(dimensions) :]
-        sales.groups.append((values, bool(certified), int(amount or 0), int(quantity or 0), int(count or 0)))
-    return sales
+
+    class TableSales(Sales):
+        """Sales over ``table``."""
+
+        def groups(self, names: tuple[str, ...]) -> list[Group]:
+            """The sums grouped by ``names`` and certification, from ``table``."""
+            if names not in self._groups:
+                keys = [columns[name] for name in names]
+                query = select(*keys, c.is_certified, func.sum(c.amount_fen), func.sum(c.quantity), entries)
+                query = query.where(*_conditions(table, filters)).group_by(*keys, c.is_certified)
+                found: list[Group] = []
+                for row in session.execute(query):
+                    values = dict(zip(names, row[: len(names)], strict=True))
+                    if "month" in values:
+                        values["month"] = (int(values["month"][:4]), int(values["month"][5:7]))
+                    certified, amount, quantity, count = row[len(names) :]
+                    found.append(
+                        (values, bool(certified), int(amount or 0), int(quantity or 0), int(count or 0))
+                    )
+                self._groups[names] = found
+            return self._groups[names]
+
+    return TableSales(session, filters, *dimensions)
 
 
 def _conditions(table: Table, filters: Any) -> list[Any]:
@@ -215,7 +234,6 @@ def cases(session: Session) -> dict[str, dict[str, Any]]:
     def per_table(run: Callable[[Table], Any], dashboard: Callable[[], Any]) -> dict[Any, Callable[[], Any]]:
         return {"dashboard": dashboard, ENTRY_TABLE: lambda: run(ENTRY_TABLE), daily: lambda: run(daily)}
 
-    county_dims = ("month", "product", "buyer_kind", "channel", "paired", "institution")
     return {
         "public: period by county and month": {
             "page": "public",
@@ -231,21 +249,21 @@ def cases(session: Session) -> dict[str, dict[str, Any]]:
             "page": "public",
             "runs": {"dashboard": lambda: dashboards.catalog_counts(session, None, today)},
         },
-        "county: sales by month, product, buyer, channel, partner, institution": {
+        "county: by month, buyer kind, channel and partner": {
             "page": "county",
             "runs": sales(
                 county_year,
-                county_dims,
-                lambda s: (
-                    s.totals(),
-                    s.monthly(),
-                    s.by_product(),
-                    s.by_buyer_kind(),
-                    s.by_channel(),
-                    s.by_partner(),
-                    s.top_institutions(),
-                ),
+                ("month", "buyer_kind", "channel", "paired"),
+                lambda s: (s.totals(), s.monthly(), s.by_buyer_kind(), s.by_channel(), s.by_partner()),
             ),
+        },
+        "county: by product (and the products' names)": {
+            "page": "county",
+            "runs": sales(county_year, ("product",), lambda s: s.by_product()),
+        },
+        "county: top institutions (and their names)": {
+            "page": "county",
+            "runs": sales(county_year, ("institution",), lambda s: s.top_institutions()),
         },
         "county: producers without sales this quarter": {
             "page": "county",
@@ -385,14 +403,16 @@ def run_database(name: str, url: str, entries: int, repeat: int, reuse: bool) ->
             rebuild_rollup(db_session)
             db_session.commit()
             build["rollup_seconds"] = round(time.perf_counter() - started, 1)
-            started = time.perf_counter()
-            analyze(db_session)
-            build["analyze_seconds"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        analyze(db_session)
+        build["analyze_seconds"] = round(time.perf_counter() - started, 1)
         build["rows"] = row_counts(db_session)
         print(f"[{name}] {build}", flush=True)
         if name == "postgres":
             build["server"] = db_session.execute(text("SHOW server_version")).scalar_one()
+        load_before = os.getloadavg()[0]
         queries = measure(db_session, repeat)
+        build["load_average_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
         db_session.rollback()
     get_engine_dispose(app)
     return {"database": name, "build": build, "queries": queries}
@@ -401,6 +421,30 @@ def run_database(name: str, url: str, entries: int, repeat: int, reuse: bool) ->
 def get_engine_dispose(app: Any) -> None:
     """Close the engine's connections."""
     app.extensions["db"].engine.dispose()
+
+
+def _verdict(query: str, dash: dict[str, Any]) -> str:
+    """PASS when p99 meets the goal, "PASS (p50)" when only the median does; pages are not judged."""
+    if query.startswith("page:"):
+        return "—"
+    if dash["p99_ms"] <= GOAL_MS:
+        return "PASS"
+    return "PASS (p50)" if dash["p50_ms"] <= GOAL_MS else "FAIL"
+
+
+def _line(query: str, figures: dict[str, Any], sqlite: bool) -> str:
+    """One row of the table."""
+    dash, naive, daily = figures["dashboard"], figures.get("naive"), figures.get("daily")
+    cells = [query, f"{dash['p50_ms']} ms", f"{dash['p99_ms']} ms"]
+    if sqlite:
+        cells.append(f"{dash['cpu_p50_ms']} ms")
+    cells.append(f"{daily['p50_ms']} ms" if daily else "—")
+    if naive:
+        cells += [f"{naive['p50_ms']} ms", f"{naive['p99_ms']} ms", f"×{figures['ratio']}"]
+    else:
+        cells += ["—", "—", "—"]
+    cells.append(_verdict(query, dash))
+    return "| " + " | ".join(cells) + " |"
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -412,10 +456,12 @@ def markdown(results: dict[str, Any]) -> str:
         f"{results['entries']:,} ledger entries; dashboard queries timed {results['repeat']} times, the "
         "naive aggregates over `stats_sales_entry` (and over the daily roll-up) "
         f"{max(3, results['repeat'] // 10)} times, in the same run; every naive figure equals the "
-        "dashboard's. Goal: ≤ 50 ms per dashboard query.",
+        "dashboard's. Goal: ≤ 50 ms per dashboard query. Times are wall-clock from the Python caller (query, "
+        "rows to Python, the dashboard's folding), warm caches.",
         "",
         f"Machine: {machine['nproc']} CPUs ({machine['cpu_model']}), {machine['memory_gb']} GB RAM; "
-        f"{machine['date']}; Python {machine['python']}, SQLite {machine['sqlite']}.",
+        f"{machine['date']}; Python {machine['python']}, SQLite {machine['sqlite']}; load average at start "
+        f"{machine['load_average']}.",
     ]
     for name, run in results["databases"].items():
         build = run["build"]
@@ -427,36 +473,19 @@ def markdown(results: dict[str, Any]) -> str:
                 f"Seeded in {build['seed_seconds']} s, roll-ups rebuilt in {build['rollup_seconds']} s, "
                 f"ANALYZE {build['analyze_seconds']} s."
             )
-        lines += [
-            "",
-            "| query | dashboard p50 | p99 | daily roll-up p50 | naive p50 | naive p99 | naive ÷ dashboard "
-            "| ≤ 50 ms |",
-            "|---|--:|--:|--:|--:|--:|--:|:-:|",
-        ]
-        for query, figures in run["queries"].items():
-            dash = figures["dashboard"]
-            naive, daily = figures.get("naive"), figures.get("daily")
-            verdict = (
-                "PASS"
-                if dash["p99_ms"] <= GOAL_MS
-                else ("PASS (p50)" if dash["p50_ms"] <= GOAL_MS else "FAIL")
-            )
-            if query.startswith("page:"):
-                verdict = "—"
-            lines.append(
-                f"| {query} | {dash['p50_ms']} ms | {dash['p99_ms']} ms | "
-                + (f"{daily['p50_ms']} ms" if daily else "—")
-                + " | "
-                + (
-                    f"{naive['p50_ms']} ms | {naive['p99_ms']} ms | ×{figures['ratio']}"
-                    if naive
-                    else "— | — | —"
-                )
-                + f" | {verdict} |"
-            )
+        load = build.get("load_average_1min")
+        if load:
+            lines.append(f"1-minute load average before / after the timings: {load[0]} / {load[1]}.")
+        sqlite = name == "sqlite"
+        header = ["query", "dashboard p50", "p99"] + (["CPU p50"] if sqlite else [])
+        header += ["daily roll-up p50", "naive p50", "naive p99", "naive ÷ dashboard", "≤ 50 ms"]
+        lines += ["", "| " + " | ".join(header) + " |", "|---|" + "--:|" * (len(header) - 2) + ":-:|"]
+        lines += [_line(query, figures, sqlite) for query, figures in run["queries"].items()]
     lines += [
         "",
         "Pages (`page:` rows) run several queries each and are shown for reference; the goal is per query.",
+        "CPU p50 (SQLite only, which runs in-process) is this process's CPU time: what the query costs when "
+        "the machine is not shared.",
         "",
     ]
     return "\n".join(lines)

@@ -2,9 +2,10 @@
 
 :func:`check_ledger` recomputes every entry the ledger should hold (with the same functions the hooks use,
 :class:`shop.statistics.ledger.Dimensions`) and compares it with the stored entries, then compares the
-stored daily and monthly roll-ups with the sums of the stored entries. :func:`rebuild_ledger` makes all
-right: it replaces wrong entries, adds missing ones, deletes those without a source, and materialises both
-roll-ups again from the entries. Neither commits; ``flask --app shop stats rebuild [--check]`` does.
+stored roll-ups (daily, monthly, county-monthly) with the sums of the stored entries. :func:`rebuild_ledger`
+makes all right: it replaces wrong entries, adds missing ones, deletes those without a source, and
+materialises every roll-up again from the entries. Neither commits; ``flask --app shop stats rebuild
+[--check]`` does.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from shop.orders.models import Order, OrderLine
@@ -22,13 +23,13 @@ from shop.procurement.order_models import PurchaseOrder, SupplierOrder
 from shop.statistics.ledger import (
     DIMENSIONS,
     ENTRY_TABLE,
-    MONTHLY_TABLE,
     RECEIVED_STATES,
-    ROLLUP_TABLE,
+    ROLLUPS,
     Dimensions,
     EntryRow,
+    Rollup,
     dims_key,
-    monthly_rows,
+    fold_rollup,
     write_entries,
 )
 
@@ -40,7 +41,8 @@ SUMS = ("amount_fen", "quantity", "entries")
 class Difference:
     """One disagreement: what was expected and what is stored (``None`` for a missing side)."""
 
-    #: ``entry`` (ledger vs. orders), ``rollup`` (daily roll-up vs. ledger) or ``monthly`` (monthly roll-up).
+    #: ``entry`` (ledger vs. orders), or a roll-up vs. the ledger: ``rollup`` (daily), ``monthly``, ``county``
+    #: (county-monthly).
     table: str
     key: tuple[Any, ...]
     expected: dict[str, Any] | None
@@ -137,7 +139,7 @@ def _entry_differences(
 def rollup_from_entries(session: Session) -> dict[tuple[date, str], dict[str, Any]]:
     """The daily roll-up rows the stored entries make up (summed by the database, grouped by every dimension).
 
-    :func:`shop.statistics.ledger.monthly_rows` folds them into the monthly roll-up's rows.
+    :func:`shop.statistics.ledger.fold_rollup` folds them into the rows of the other roll-ups.
     """
     table = ENTRY_TABLE
     group = [table.c.day, *(table.c[name] for name in DIMENSIONS)]
@@ -157,9 +159,10 @@ def rollup_from_entries(session: Session) -> dict[tuple[date, str], dict[str, An
     return totals
 
 
-def stored_rollup(session: Session, table: Table = ROLLUP_TABLE) -> dict[tuple[date, str], dict[str, Any]]:
-    """The stored rows of a roll-up table (daily unless told), keyed by (day, dims)."""
-    columns = [table.c.day, table.c.dims, *(table.c[name] for name in DIMENSIONS + SUMS)]
+def stored_rollup(session: Session, rollup: Rollup = ROLLUPS[0]) -> dict[tuple[date, str], dict[str, Any]]:
+    """The stored rows of a roll-up (the daily one unless told), keyed by (day, dims)."""
+    table = rollup.table
+    columns = [table.c.day, table.c.dims, *(table.c[name] for name in (*rollup.dimensions, *SUMS))]
     return {(row["day"], row["dims"]): dict(row) for row in session.execute(select(*columns)).mappings()}
 
 
@@ -185,35 +188,37 @@ def _compare(session: Session) -> tuple[LedgerReport, dict[tuple[str, int, str],
     expected, stored = expected_entries(session), stored_entries(session)
     differences = _entry_differences(expected, stored)
     daily = rollup_from_entries(session)
-    differences += _rollup_differences(daily, stored_rollup(session))
-    differences += _rollup_differences(monthly_rows(daily), stored_rollup(session, MONTHLY_TABLE), "monthly")
+    for rollup in ROLLUPS:
+        wanted = fold_rollup(daily, rollup)
+        differences += _rollup_differences(wanted, stored_rollup(session, rollup), rollup.name)
     return LedgerReport(len(expected), len(stored), differences), expected
 
 
 def check_ledger(session: Session) -> LedgerReport:
-    """Compare the ledger with the orders and both roll-ups with the ledger. Writes nothing."""
+    """Compare the ledger with the orders and every roll-up with the ledger. Writes nothing."""
     return _compare(session)[0]
 
 
 def rebuild_rollup(session: Session) -> int:
-    """Materialise the daily and monthly roll-ups again from the stored entries; return the daily rows.
+    """Materialise every roll-up again from the stored entries; return the number of daily rows.
 
     Does not commit.
     """
     session.flush()
     daily = rollup_from_entries(session)
-    for table, totals in ((ROLLUP_TABLE, daily), (MONTHLY_TABLE, monthly_rows(daily))):
-        session.execute(delete(table))
+    for rollup in ROLLUPS:
+        totals = fold_rollup(daily, rollup)
+        session.execute(delete(rollup.table))
         if totals:
-            session.execute(table.insert(), [totals[key] for key in sorted(totals)])
+            session.execute(rollup.table.insert(), [totals[key] for key in sorted(totals)])
     return len(daily)
 
 
 def rebuild_ledger(session: Session) -> LedgerReport:
     """Make the ledger equal to what the orders say, and the roll-ups equal to the ledger.
 
-    Entries that differ or have no source are deleted, missing and corrected ones written, then both roll-ups
-    are rebuilt from the entries. Returns the report of what differed before. Does not commit.
+    Entries that differ or have no source are deleted, missing and corrected ones written, then every roll-up
+    is rebuilt from the entries. Returns the report of what differed before. Does not commit.
     """
     report, expected = _compare(session)
     wrong = [d.key for d in report.differences if d.table == "entry" and d.stored is not None]
