@@ -17,7 +17,7 @@ from shop.procurement.order_models import (
     SupplierLine,
     SupplierOrder,
 )
-from shop.statistics.models import DailyRollup, SalesEntry, Target
+from shop.statistics.models import CountyMonthlyRollup, DailyRollup, MonthlyRollup, SalesEntry, Target
 from traceability.models import (
     Batch,
     BatchLink,
@@ -39,10 +39,12 @@ __all__ = [
     "Certification",
     "Checkout",
     "ComplianceCertificate",
+    "CountyMonthlyRollup",
     "DailyDigest",
     "DailyRollup",
     "Institution",
     "InstitutionMember",
+    "MonthlyRollup",
     "Notification",
     "Order",
     "OrderLine",

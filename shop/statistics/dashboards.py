@@ -1,8 +1,11 @@
-"""Dashboard queries: sales figures from the daily roll-up, never from orders.
+"""Dashboard queries: sales figures from the monthly roll-ups, never from orders.
 
 Every function takes the session and explicit :class:`Filters` (period, counties, producers, channel); none
-reads the request. "Counted" means counted toward consumption assistance: only roll-up rows whose product was
-certified on that day (``is_certified``). "Sales" is everything, counted or ordinary. Amounts are integer fen.
+reads the request. Periods are whole Asia/Shanghai months, so the monthly roll-ups answer them exactly: the
+county-monthly one (:class:`CountyMonthlyRollup`: county, channel, certification) when a query needs no other
+dimension, else the monthly one (:class:`MonthlyRollup`, every dimension). "Counted" means counted toward
+consumption assistance: only rows whose product was certified on the day of the sale (``is_certified``).
+"Sales" is everything, counted or ordinary. Amounts are integer fen.
 """
 
 from __future__ import annotations
@@ -13,8 +16,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, FunctionElement, String, func, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, Table, func, select
 from sqlalchemy.orm import Session
 
 from catalog.models import Producer, ProducerStatus
@@ -23,7 +25,8 @@ from core.errors import DomainError
 from core.models import Region
 from shop.procurement.labels import INSTITUTION_KIND_LABELS
 from shop.procurement.models import Institution
-from shop.statistics.models import Channel, DailyRollup, Target, TargetScope
+from shop.statistics.ledger import COUNTY_TABLE, MONTHLY_TABLE
+from shop.statistics.models import Channel, MonthlyRollup, Target, TargetScope
 from shop.statistics.targets import target_progress as target_progress  # re-exported for the summaries
 
 #: The years a filter may ask for (the platform's data starts long after the first, ends before the last).
@@ -55,7 +58,9 @@ class InvalidFilters(DomainError):
 class Filters:
     """Which roll-up rows a query reads: Asia/Shanghai days ``start``–``end`` (inclusive; None = open).
 
-    ``county_ids`` / ``producer_ids`` of None mean all; an empty tuple means none.
+    The period is whole months (``start`` the first of a month, ``end`` the last day of one; see
+    :meth:`months`), which the monthly roll-up answers exactly. ``county_ids`` / ``producer_ids`` of None mean
+    all; an empty tuple means none.
     """
 
     start: date | None = None
@@ -80,20 +85,27 @@ class Filters:
         """The same dimensions over every day."""
         return replace(self, start=None, end=None)
 
-    def conditions(self) -> list[ColumnElement[bool]]:
-        """SQL conditions on :class:`DailyRollup` for these filters."""
-        rollup = DailyRollup
+    def __post_init__(self) -> None:
+        """Refuse a period that does not start and end on month boundaries (a monthly row cannot be split)."""
+        if self.start is not None and self.start.day != 1:
+            raise ValueError(f"a period starts on the first of a month, not {self.start}")
+        if self.end is not None and self.end.day != monthrange(self.end.year, self.end.month)[1]:
+            raise ValueError(f"a period ends on the last day of a month, not {self.end}")
+
+    def conditions(self, table: Table = MONTHLY_TABLE) -> list[ColumnElement[bool]]:
+        """SQL conditions for these filters on a monthly roll-up table (``day``: the first of its month)."""
+        c = table.c
         found: list[ColumnElement[bool]] = []
         if self.start is not None:
-            found.append(rollup.day >= self.start)
+            found.append(c.day >= self.start)
         if self.end is not None:
-            found.append(rollup.day <= self.end)
+            found.append(c.day <= self.end)
         if self.county_ids is not None:
-            found.append(rollup.county_id.in_(self.county_ids))
+            found.append(c.county_id.in_(self.county_ids))
         if self.producer_ids is not None:
-            found.append(rollup.producer_id.in_(self.producer_ids))
+            found.append(c.producer_id.in_(self.producer_ids))
         if self.channel is not None:
-            found.append(rollup.channel == self.channel)
+            found.append(c.channel == self.channel)
         return found
 
 
@@ -122,72 +134,77 @@ class Row:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class year_month(FunctionElement[str]):
-    """``"YYYY-MM"`` of a DATE column: ``to_char`` on PostgreSQL, a cheap ``substr`` of SQLite's ISO text."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(year_month)
-def _year_month_default(element: year_month, compiler: Any, **kw: Any) -> str:
-    """PostgreSQL (and others): format the date."""
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
-
-
-@compiles(year_month, "sqlite")
-def _year_month_sqlite(element: year_month, compiler: Any, **kw: Any) -> str:
-    """SQLite stores dates as ISO text: the first seven characters are the month (strftime is far slower)."""
-    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
-
-
-#: The columns each dimension groups by.
-_DIMENSIONS: dict[str, tuple[Any, ...]] = {
-    "month": (year_month(DailyRollup.day),),
-    "county": (DailyRollup.county_id,),
-    "product": (DailyRollup.product_id,),
-    "buyer_kind": (DailyRollup.buyer_kind,),
-    "channel": (DailyRollup.channel,),
-    "paired": (DailyRollup.is_paired,),
-    "institution": (DailyRollup.institution_id,),
+#: The roll-up column each dimension groups by.
+_DIMENSIONS = {
+    "month": "day",
+    "county": "county_id",
+    "product": "product_id",
+    "buyer_kind": "buyer_kind",
+    "channel": "channel",
+    "paired": "is_paired",
+    "institution": "institution_id",
 }
+#: A query grouping by these dimensions only (and not limited to producers) reads the county-monthly roll-up:
+#: a few rows per county and month instead of one per product, buyer and institution.
+_COUNTY_LEVEL = frozenset({"month", "county", "channel"})
+
+#: Dimensions with few values (months, counties, kinds of buyer, channels, paired or not) are summed together
+#: in one query. Products and institutions have hundreds of values each, so each gets a query of its own
+#: (institutions with the paired flag): grouping them together would return every combination — tens of
+#: thousands of rows for a county's year at a million ledger entries — only to be folded again in Python.
+_SMALL = ("month", "county", "buyer_kind", "channel", "paired")
+_OWN_QUERY = {"product": ("product",), "institution": ("institution", "paired")}
+
+#: One group of a query: its dimension values, certified or not, amount, quantity, entries.
+Group = tuple[dict[str, Any], bool, int, int, int]
 
 
 class Sales:
-    """The roll-up rows the filters select, summed in ONE query grouped by ``dimensions`` (and certification).
+    """The roll-up rows the filters select, summed by ``dimensions`` and certification in a few small queries:
+    one for the few-valued dimensions together, one each for products and for institutions.
 
-    Each breakdown folds those groups in Python, so a dashboard reads the roll-up once however many tables it
-    shows. A breakdown needs its dimension among ``dimensions``.
+    Each breakdown folds the groups of its query in Python; a query runs the first time a breakdown needs it.
+    A breakdown needs its dimension among ``dimensions``.
     """
 
     def __init__(self, session: Session, filters: Filters, *dimensions: str) -> None:
         self.session, self.filters = session, filters
-        keys = [column for name in dimensions for column in _DIMENSIONS[name]]
-        query = select(
-            *keys,
-            DailyRollup.is_certified,
-            func.sum(DailyRollup.amount_fen),
-            func.sum(DailyRollup.quantity),
-            func.sum(DailyRollup.entries),
-        ).where(*filters.conditions())
-        query = query.group_by(*keys, DailyRollup.is_certified)
-        self.groups: list[tuple[dict[str, Any], bool, int, int, int]] = []
-        for row in session.execute(query):
-            values, position = {}, 0
-            for name in dimensions:
-                width = len(_DIMENSIONS[name])
-                part = row[position : position + width]
-                values[name] = (int(part[0][:4]), int(part[0][5:7])) if name == "month" else part[0]
-                position += width
-            certified, amount, quantity, entries = row[position:]
-            self.groups.append(
-                (values, bool(certified), int(amount or 0), int(quantity or 0), int(entries or 0))
-            )
+        small = tuple(name for name in dimensions if name in _SMALL)
+        unknown = set(dimensions) - set(_DIMENSIONS)
+        if unknown:
+            raise ValueError(f"unknown dimensions {sorted(unknown)}")
+        self._queries: dict[str | None, tuple[str, ...]] = dict.fromkeys(small, small)
+        self._queries.update({name: _OWN_QUERY[name] for name in dimensions if name in _OWN_QUERY})
+        # Totals fold any query's groups: the smallest one asked for, or one without grouping.
+        self._queries[None] = small or next(iter(self._queries.values()), ())
+        self._groups: dict[tuple[str, ...], list[Group]] = {}
+
+    def groups(self, names: tuple[str, ...]) -> list[Group]:
+        """The sums grouped by the dimensions ``names`` and certification (queried once, then kept)."""
+        if names not in self._groups:
+            county_level = set(names) <= _COUNTY_LEVEL and self.filters.producer_ids is None
+            table = COUNTY_TABLE if county_level else MONTHLY_TABLE
+            c = table.c
+            keys = [c[_DIMENSIONS[name]] for name in names]
+            query = select(
+                *keys, c.is_certified, func.sum(c.amount_fen), func.sum(c.quantity), func.sum(c.entries)
+            ).where(*self.filters.conditions(table))
+            found: list[Group] = []
+            for row in self.session.execute(query.group_by(*keys, c.is_certified)):
+                values = dict(zip(names, row[: len(names)], strict=True))
+                if "month" in values:
+                    values["month"] = (values["month"].year, values["month"].month)
+                certified, amount, quantity, entries = row[len(names) :]
+                found.append(
+                    (values, bool(certified), int(amount or 0), int(quantity or 0), int(entries or 0))
+                )
+            self._groups[names] = found
+        return self._groups[names]
 
     def fold(self, dimension: str | None = None) -> dict[Any, Figures]:
         """Figures per value of ``dimension`` (all under ``None`` when no dimension is given)."""
         sums: dict[Any, Figures] = {}
-        for values, certified, amount, quantity, entries in self.groups:
+        for values, certified, amount, quantity, entries in self.groups(self._queries[dimension]):
             figures = sums.setdefault(values[dimension] if dimension else None, Figures())
             figures.sales_fen += amount
             figures.counted_fen += amount if certified else 0
@@ -249,10 +266,10 @@ class Sales:
     def top_institutions(self, limit: int = 10) -> list[Row]:
         """The institutions that bought most (extra ``paired``: bought as a paired partner), largest first.
 
-        Needs the ``institution`` and ``paired`` dimensions.
+        Needs the ``institution`` dimension.
         """
         sums = {k: f for k, f in self.fold("institution").items() if k is not None}
-        paired = {v["institution"] for v, *_rest in self.groups if v["paired"]}
+        paired = {v["institution"] for v, *_rest in self.groups(_OWN_QUERY["institution"]) if v["paired"]}
         names = self.session.execute(
             select(Institution.id, Institution.name).where(Institution.id.in_(list(sums)))
         )
@@ -307,9 +324,9 @@ def top_institutions(session: Session, filters: Filters, limit: int = 10) -> lis
 
 
 def idle_producers(session: Session, county_ids: tuple[int, ...], start: date, end: date) -> list[Producer]:
-    """Approved producers of the counties with no roll-up rows from ``start`` to ``end`` (e.g. a quarter)."""
-    sold = select(DailyRollup.producer_id).where(
-        DailyRollup.county_id.in_(county_ids), DailyRollup.day >= start, DailyRollup.day <= end
+    """Approved producers of the counties with no roll-up rows in the months ``start``–``end`` (a quarter)."""
+    sold = select(MonthlyRollup.producer_id).where(
+        MonthlyRollup.county_id.in_(county_ids), MonthlyRollup.day >= start, MonthlyRollup.day <= end
     )
     query = (
         select(Producer)

@@ -1,4 +1,4 @@
-"""Writing the sales ledger and keeping the daily roll-up with it, in the caller's transaction.
+"""Writing the sales ledger and keeping the roll-ups with it, in the caller's transaction.
 
 What counts, and when (DOMAIN.md "Rules the code must keep"):
 
@@ -17,19 +17,24 @@ What counts, and when (DOMAIN.md "Rules the code must keep"):
 ``is_certified`` is ``product.valid_certificate_on(day) is not None`` for the day the sale counted.
 
 Each entry is unique on (source, source_id, kind): writing the same source twice inserts nothing the second
-time (``INSERT … ON CONFLICT DO NOTHING``), and only entries really inserted are added to the roll-up (an
+time (``INSERT … ON CONFLICT DO NOTHING``), and only entries really inserted are added to the roll-ups (an
 ``INSERT … ON CONFLICT (day, dims) DO UPDATE`` adding amount, quantity and count), so concurrent writers never
-double count. The functions here are also what :mod:`shop.statistics.rebuild` uses to recompute the ledger.
+double count. There are three roll-ups (:data:`ROLLUPS`), each written by such an upsert in the same
+transaction: daily (:class:`DailyRollup`, every dimension; the early warning's 30-day windows), monthly
+(:class:`MonthlyRollup`, every dimension, ``day`` = the first of the month; the county, producer and partner
+figures) and county-monthly (:class:`CountyMonthlyRollup`: county, channel and certification only; the
+public page and the county and platform targets). Dashboards need whole months only. The functions here are
+also what :mod:`shop.statistics.rebuild` uses to recompute the ledger.
 
-The roll-up key ``DailyRollup.dims`` is :func:`dims_key`: the values of :data:`DIMENSIONS`, in that order,
-joined by ``|``; ``NULL`` is the empty string, booleans are ``1``/``0``, enums their value. Example:
-``12|4|7|3|1|school|5|1|procurement|budget|1``.
+The roll-up key ``dims`` is :func:`dims_key`: the values of the roll-up's dimensions (:data:`DIMENSIONS`
+for the daily and monthly ones), in that order, joined by ``|``; ``NULL`` is the empty string, booleans are
+``1``/``0``, enums their value. Example: ``12|4|7|3|1|school|5|1|procurement|budget|1``.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -46,7 +51,15 @@ from shop.orders.models import Order, OrderLine
 from shop.payments.models import Refund, RefundLine
 from shop.procurement.models import Institution
 from shop.procurement.order_models import FundingSource, SupplierLine, SupplierOrder, SupplierStatus
-from shop.statistics.models import Channel, DailyRollup, EntryKind, EntrySource, SalesEntry
+from shop.statistics.models import (
+    Channel,
+    CountyMonthlyRollup,
+    DailyRollup,
+    EntryKind,
+    EntrySource,
+    MonthlyRollup,
+    SalesEntry,
+)
 
 #: The buyer kind of ordinary consumers (institutions use their kind).
 CONSUMER = "consumer"
@@ -66,18 +79,45 @@ DIMENSIONS = (
     "is_certified",
 )
 
+#: The dimensions the county-monthly roll-up keeps, in the order of its ``dims`` key.
+COUNTY_DIMENSIONS = ("county_id", "channel", "is_certified")
+
 #: The ledger and roll-up tables, for Core statements (upserts, sums).
 ENTRY_TABLE = cast(Table, SalesEntry.__table__)
 ROLLUP_TABLE = cast(Table, DailyRollup.__table__)
+MONTHLY_TABLE = cast(Table, MonthlyRollup.__table__)
+COUNTY_TABLE = cast(Table, CountyMonthlyRollup.__table__)
+
+
+@dataclass(frozen=True, eq=False)
+class Rollup:
+    """A roll-up table: whether its ``day`` stands for a day or a month, and which dimensions it keeps."""
+
+    #: How differences in it are reported by the rebuild check.
+    name: str
+    table: Table
+    monthly: bool
+    dimensions: Sequence[str]
+
+    def period(self, day: date) -> date:
+        """The ``day`` of the row an entry on ``day`` is summed into."""
+        return month_of(day) if self.monthly else day
+
+
+DAILY = Rollup("rollup", ROLLUP_TABLE, False, DIMENSIONS)
+MONTHLY = Rollup("monthly", MONTHLY_TABLE, True, DIMENSIONS)
+COUNTY_MONTHLY = Rollup("county", COUNTY_TABLE, True, COUNTY_DIMENSIONS)
+#: Every roll-up, in the order writers update them (the same order everywhere: no deadlocks).
+ROLLUPS = (DAILY, MONTHLY, COUNTY_MONTHLY)
 
 #: Supplier-order states in which the institution has confirmed receipt.
 RECEIVED_STATES = frozenset({SupplierStatus.RECEIVED, SupplierStatus.SETTLED})
 
 
-def dims_key(values: Mapping[str, Any]) -> str:
-    """The canonical text key of a combination of :data:`DIMENSIONS` (see the module docstring)."""
+def dims_key(values: Mapping[str, Any], names: Sequence[str] = DIMENSIONS) -> str:
+    """The canonical text key of the values of ``names`` (see the module docstring)."""
     parts = []
-    for name in DIMENSIONS:
+    for name in names:
         value = values[name]
         if value is None:
             parts.append("")
@@ -353,8 +393,13 @@ def write_entries(session: Session, rows: Iterable[EntryRow]) -> list[EntryRow]:
     return written
 
 
+def month_of(day: date) -> date:
+    """The first day of ``day``'s month: the ``day`` of its monthly roll-up rows."""
+    return day.replace(day=1)
+
+
 def rollup_rows(rows: Iterable[EntryRow]) -> dict[tuple[date, str], dict[str, Any]]:
-    """Sum entries per (day, dims): the values of the roll-up rows they make up."""
+    """Sum entries per (day, dims): the values of the daily roll-up rows they make up."""
     totals: dict[tuple[date, str], dict[str, Any]] = {}
     for row in rows:
         values = row.values()
@@ -370,15 +415,28 @@ def rollup_rows(rows: Iterable[EntryRow]) -> dict[tuple[date, str], dict[str, An
     return totals
 
 
-def add_to_rollup(session: Session, rows: Iterable[EntryRow]) -> None:
-    """Add entries to their daily roll-up rows: one upsert, rows in key order (no deadlocks between writers).
+def fold_rollup(
+    daily: Mapping[tuple[date, str], Mapping[str, Any]], rollup: Rollup
+) -> dict[tuple[date, str], dict[str, Any]]:
+    """Fold daily roll-up rows (every dimension, see :func:`rollup_rows`) into the rows of ``rollup``."""
+    if rollup is DAILY:
+        return {key: dict(values) for key, values in daily.items()}
+    totals: dict[tuple[date, str], dict[str, Any]] = {}
+    for (day, _dims), values in daily.items():
+        key = (rollup.period(day), dims_key(values, rollup.dimensions))
+        total = totals.get(key)
+        if total is None:
+            total = {name: values[name] for name in rollup.dimensions}
+            total.update(day=key[0], dims=key[1], amount_fen=0, quantity=0, entries=0)
+            totals[key] = total
+        total["amount_fen"] += values["amount_fen"]
+        total["quantity"] += values["quantity"]
+        total["entries"] += values["entries"]
+    return totals
 
-    Does not commit.
-    """
-    totals = rollup_rows(rows)
-    if not totals:
-        return
-    table = ROLLUP_TABLE
+
+def _upsert(session: Session, table: Table, totals: dict[tuple[date, str], dict[str, Any]]) -> None:
+    """Add ``totals`` to the roll-up rows of ``table``: one statement, rows in key order (no deadlocks)."""
     stmt = _insert(session, table).values([totals[key] for key in sorted(totals)])
     stmt = stmt.on_conflict_do_update(
         index_elements=["day", "dims"],
@@ -389,6 +447,19 @@ def add_to_rollup(session: Session, rows: Iterable[EntryRow]) -> None:
         },
     )
     session.execute(stmt)
+
+
+def add_to_rollup(session: Session, rows: Iterable[EntryRow]) -> None:
+    """Add entries to their rows in every roll-up (one upsert per table, in :data:`ROLLUPS` and key order).
+
+    Every writer takes the tables in the same order and the rows in key order, so writers never deadlock.
+    Does not commit.
+    """
+    daily = rollup_rows(rows)
+    if not daily:
+        return
+    for rollup in ROLLUPS:
+        _upsert(session, rollup.table, fold_rollup(daily, rollup))
 
 
 def record_order_paid(session: Session, order: Order) -> int:

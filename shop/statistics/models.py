@@ -109,21 +109,12 @@ class Target(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class DailyRollup(Base):
-    """Sums of ledger entries per Asia/Shanghai day and combination of dimensions, kept with the ledger.
+class _RollupColumns:
+    """The columns of a roll-up row: the period's first day, every dimension of the ledger, and the sums.
 
-    Dashboards read these rows instead of scanning every entry. ``dims`` is a canonical text key of all the
-    dimension values (so one unique index works with NULLs on both databases); it is written only by the
-    ledger code that maintains the roll-up.
+    ``dims`` is a canonical text key of all the dimension values (so one unique index on (day, dims) works
+    with NULLs on both databases); it is written only by the ledger code that maintains the roll-ups.
     """
-
-    __tablename__ = "stats_daily_rollup"
-    __table_args__ = (
-        Index("ix_stats_daily_rollup_dims", "day", "dims", unique=True),
-        Index("ix_stats_daily_rollup_county_day", "county_id", "day"),
-        Index("ix_stats_daily_rollup_institution_day", "institution_id", "day"),
-        Index("ix_stats_daily_rollup_producer_day", "producer_id", "day"),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date)
@@ -138,6 +129,65 @@ class DailyRollup(Base):
     is_paired: Mapped[bool] = mapped_column(Boolean)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, 16))
     funding_source: Mapped[str | None] = mapped_column(String(24))
+    is_certified: Mapped[bool] = mapped_column(Boolean)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+    entries: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DailyRollup(_RollupColumns, Base):
+    """Sums of ledger entries per Asia/Shanghai day and combination of dimensions, kept with the ledger.
+
+    Early warning reads these rows (30-day windows) instead of scanning every entry.
+    """
+
+    __tablename__ = "stats_daily_rollup"
+    __table_args__ = (
+        Index("ix_stats_daily_rollup_dims", "day", "dims", unique=True),
+        Index("ix_stats_daily_rollup_county_day", "county_id", "day"),
+        Index("ix_stats_daily_rollup_institution_day", "institution_id", "day"),
+        Index("ix_stats_daily_rollup_producer_day", "producer_id", "day"),
+    )
+
+
+class MonthlyRollup(_RollupColumns, Base):
+    """Sums of ledger entries per Asia/Shanghai month (``day``: its first day) and combination of dimensions.
+
+    Kept with the ledger in the same transaction as :class:`DailyRollup`. The county, producer and partner
+    dashboards read these rows: their periods are whole months, and a month folds the daily rows of the same
+    dimensions into one.
+    """
+
+    __tablename__ = "stats_monthly_rollup"
+    __table_args__ = (
+        Index("ix_stats_monthly_rollup_dims", "day", "dims", unique=True),
+        Index("ix_stats_monthly_rollup_county_day", "county_id", "day"),
+        Index("ix_stats_monthly_rollup_institution_day", "institution_id", "day"),
+        Index("ix_stats_monthly_rollup_producer_day", "producer_id", "day"),
+    )
+
+
+class CountyMonthlyRollup(Base):
+    """Sums of ledger entries per Asia/Shanghai month (``day``: its first day), county, channel and
+    certification only: a few rows per county and month, kept with the other roll-ups.
+
+    The public results page (every county, this period and all time) and the county and platform targets
+    read these rows; the monthly roll-up, which keeps every product and institution apart, has hundreds of
+    thousands of rows at a million entries, too many to sum on each request.
+    """
+
+    __tablename__ = "stats_county_monthly_rollup"
+    __table_args__ = (
+        Index("ix_stats_county_monthly_rollup_dims", "day", "dims", unique=True),
+        Index("ix_stats_county_monthly_rollup_county_day", "county_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    #: :func:`shop.statistics.ledger.dims_key` of the county, channel and certification.
+    dims: Mapped[str] = mapped_column(String(40))
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("core_region.id"))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, 16))
     is_certified: Mapped[bool] = mapped_column(Boolean)
     amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     quantity: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -2,9 +2,10 @@
 
 :func:`check_ledger` recomputes every entry the ledger should hold (with the same functions the hooks use,
 :class:`shop.statistics.ledger.Dimensions`) and compares it with the stored entries, then compares the
-stored daily roll-up with the sums of the stored entries. :func:`rebuild_ledger` makes both right: it
-replaces wrong entries, adds missing ones, deletes those without a source, and materialises the roll-up
-again from the entries. Neither commits; ``flask --app shop stats rebuild [--check]`` does.
+stored roll-ups (daily, monthly, county-monthly) with the sums of the stored entries. :func:`rebuild_ledger`
+makes all right: it replaces wrong entries, adds missing ones, deletes those without a source, and
+materialises every roll-up again from the entries. Neither commits; ``flask --app shop stats rebuild
+[--check]`` does.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from shop.statistics.ledger import (
     DIMENSIONS,
     ENTRY_TABLE,
     RECEIVED_STATES,
-    ROLLUP_TABLE,
+    ROLLUPS,
     Dimensions,
     EntryRow,
+    Rollup,
     dims_key,
+    fold_rollup,
     write_entries,
 )
-from shop.statistics.models import DailyRollup
 
 #: The roll-up's summed columns.
 SUMS = ("amount_fen", "quantity", "entries")
@@ -39,7 +41,8 @@ SUMS = ("amount_fen", "quantity", "entries")
 class Difference:
     """One disagreement: what was expected and what is stored (``None`` for a missing side)."""
 
-    #: ``entry`` (ledger vs. orders) or ``rollup`` (roll-up vs. ledger).
+    #: ``entry`` (ledger vs. orders), or a roll-up vs. the ledger: ``rollup`` (daily), ``monthly``, ``county``
+    #: (county-monthly).
     table: str
     key: tuple[Any, ...]
     expected: dict[str, Any] | None
@@ -134,7 +137,10 @@ def _entry_differences(
 
 
 def rollup_from_entries(session: Session) -> dict[tuple[date, str], dict[str, Any]]:
-    """The roll-up rows the stored entries make up (summed by the database, grouped by every dimension)."""
+    """The daily roll-up rows the stored entries make up (summed by the database, grouped by every dimension).
+
+    :func:`shop.statistics.ledger.fold_rollup` folds them into the rows of the other roll-ups.
+    """
     table = ENTRY_TABLE
     group = [table.c.day, *(table.c[name] for name in DIMENSIONS)]
     query = select(
@@ -153,15 +159,17 @@ def rollup_from_entries(session: Session) -> dict[tuple[date, str], dict[str, An
     return totals
 
 
-def stored_rollup(session: Session) -> dict[tuple[date, str], dict[str, Any]]:
-    """The stored roll-up rows, keyed by (day, dims)."""
-    table = ROLLUP_TABLE
-    columns = [table.c.day, table.c.dims, *(table.c[name] for name in DIMENSIONS + SUMS)]
+def stored_rollup(session: Session, rollup: Rollup = ROLLUPS[0]) -> dict[tuple[date, str], dict[str, Any]]:
+    """The stored rows of a roll-up (the daily one unless told), keyed by (day, dims)."""
+    table = rollup.table
+    columns = [table.c.day, table.c.dims, *(table.c[name] for name in (*rollup.dimensions, *SUMS))]
     return {(row["day"], row["dims"]): dict(row) for row in session.execute(select(*columns)).mappings()}
 
 
 def _rollup_differences(
-    expected: dict[tuple[date, str], dict[str, Any]], stored: dict[tuple[date, str], dict[str, Any]]
+    expected: dict[tuple[date, str], dict[str, Any]],
+    stored: dict[tuple[date, str], dict[str, Any]],
+    name: str = "rollup",
 ) -> list[Difference]:
     """Roll-up rows missing, unexpected or different (a stored row that sums nothing counts as absent)."""
     found = []
@@ -170,7 +178,7 @@ def _rollup_differences(
         if have is not None and want is None and not have["entries"]:
             continue
         if want != have:
-            found.append(Difference("rollup", (key[0].isoformat(), key[1]), want, have))
+            found.append(Difference(name, (key[0].isoformat(), key[1]), want, have))
     return found
 
 
@@ -179,32 +187,37 @@ def _compare(session: Session) -> tuple[LedgerReport, dict[tuple[str, int, str],
     session.flush()
     expected, stored = expected_entries(session), stored_entries(session)
     differences = _entry_differences(expected, stored)
-    differences += _rollup_differences(rollup_from_entries(session), stored_rollup(session))
+    daily = rollup_from_entries(session)
+    for rollup in ROLLUPS:
+        wanted = fold_rollup(daily, rollup)
+        differences += _rollup_differences(wanted, stored_rollup(session, rollup), rollup.name)
     return LedgerReport(len(expected), len(stored), differences), expected
 
 
 def check_ledger(session: Session) -> LedgerReport:
-    """Compare the ledger with the orders and the roll-up with the ledger. Writes nothing."""
+    """Compare the ledger with the orders and every roll-up with the ledger. Writes nothing."""
     return _compare(session)[0]
 
 
 def rebuild_rollup(session: Session) -> int:
-    """Materialise the whole daily roll-up again from the stored entries; return its number of rows.
+    """Materialise every roll-up again from the stored entries; return the number of daily rows.
 
     Does not commit.
     """
     session.flush()
-    session.execute(delete(DailyRollup))
-    totals = rollup_from_entries(session)
-    if totals:
-        session.execute(ROLLUP_TABLE.insert(), [totals[key] for key in sorted(totals)])
-    return len(totals)
+    daily = rollup_from_entries(session)
+    for rollup in ROLLUPS:
+        totals = fold_rollup(daily, rollup)
+        session.execute(delete(rollup.table))
+        if totals:
+            session.execute(rollup.table.insert(), [totals[key] for key in sorted(totals)])
+    return len(daily)
 
 
 def rebuild_ledger(session: Session) -> LedgerReport:
-    """Make the ledger equal to what the orders say, and the roll-up equal to the ledger.
+    """Make the ledger equal to what the orders say, and the roll-ups equal to the ledger.
 
-    Entries that differ or have no source are deleted, missing and corrected ones written, then the roll-up
+    Entries that differ or have no source are deleted, missing and corrected ones written, then every roll-up
     is rebuilt from the entries. Returns the report of what differed before. Does not commit.
     """
     report, expected = _compare(session)

@@ -1,8 +1,8 @@
 """Targets of counted sales (a county, a partner relation, the platform) and the progress toward them.
 
-Progress is computed, never typed in: the certified entries of the ledger (through the daily roll-up) on the
-Asia/Shanghai days of the target's years. Admins create, change and delete targets; each change is written to
-the audit log. Services flush but never commit.
+Progress is computed, never typed in: the certified entries of the ledger (through the monthly roll-ups) in
+the Asia/Shanghai months of the target's years. Admins create, change and delete targets; each change is
+written to the audit log. Services flush but never commit.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from core.errors import DomainError, PermissionDenied
 from core.models import Region, RegionLevel, User
 from core.regions import get_region
 from shop.procurement.models import Institution
-from shop.statistics.ledger import ROLLUP_TABLE
+from shop.statistics.ledger import COUNTY_TABLE, MONTHLY_TABLE
 from shop.statistics.models import Target, TargetScope
 
 #: Years a target may name (the consolidation period is 2021–2025; plans reach a little beyond).
@@ -168,7 +168,9 @@ def target_progress(session: Session, target: Target) -> tuple[int, int]:
     County: sales of the county's producers. Partner: purchases of the institution (procurement and its staff)
     from that county. Platform: everything.
     """
-    table = ROLLUP_TABLE
+    # A target's years are whole months. County and platform targets need only county and certification: the
+    # county-monthly roll-up has a few rows per county and month; a partner needs the institution too.
+    table = MONTHLY_TABLE if target.scope is TargetScope.PARTNER else COUNTY_TABLE
     query = select(func.coalesce(func.sum(table.c.amount_fen), 0)).where(
         table.c.is_certified.is_(True),
         table.c.day >= date(target.start_year, 1, 1),

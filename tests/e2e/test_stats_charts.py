@@ -13,22 +13,23 @@ from sqlalchemy.orm import Session
 
 from catalog.product_models import Product
 from core.clock import shanghai_date
-from shop.statistics.models import Channel, DailyRollup
+from shop.statistics.models import Channel, CountyMonthlyRollup, MonthlyRollup
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture()
 def month_of_sales(live_app: Flask) -> Iterator[None]:
-    """Roll-up rows for this month in the live database, removed afterwards (other journeys count sales)."""
+    """Monthly and county-monthly roll-up rows for this month in the live database (as the ledger keeps them,
+    under keys of their own), removed afterwards (other journeys count sales)."""
     engine = live_app.extensions["db"].engine
     today = shanghai_date()
     with Session(engine) as session:
         products = session.scalars(select(Product).order_by(Product.id).limit(2)).all()
         for number, (product, certified) in enumerate(itertools.product(products, (True, False))):
             session.add(
-                DailyRollup(
-                    day=today,
+                MonthlyRollup(
+                    day=today.replace(day=1),
                     dims=f"e2e-stats-{number}",
                     product_id=product.id,
                     producer_id=product.producer_id,
@@ -42,10 +43,23 @@ def month_of_sales(live_app: Flask) -> Iterator[None]:
                     entries=1,
                 )
             )
+            session.add(
+                CountyMonthlyRollup(
+                    day=today.replace(day=1),
+                    dims=f"e2e-stats-{number}",
+                    county_id=product.producer.county_id,
+                    channel=Channel.ONLINE,
+                    is_certified=certified,
+                    amount_fen=12_300 * (number + 1),
+                    quantity=1,
+                    entries=1,
+                )
+            )
         session.commit()
     yield
     with Session(engine) as session:
-        session.execute(delete(DailyRollup).where(DailyRollup.dims.like("e2e-stats-%")))
+        for model in (MonthlyRollup, CountyMonthlyRollup):
+            session.execute(delete(model).where(model.dims.like("e2e-stats-%")))
         session.commit()
 
 

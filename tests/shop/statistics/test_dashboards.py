@@ -1,27 +1,30 @@
-"""Dashboard queries read the daily roll-up and give figures to the fen: counted (certified that day) apart
+"""Dashboard queries read the monthly roll-ups and give figures to the fen: counted (certified that day) apart
 from ordinary sales, by Asia/Shanghai month, county, product, buyer kind, channel, partner and institution."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from catalog.models import Producer, ProducerStatus
 from catalog.product_models import CertificationStatus, Product
-from core.clock import shanghai_date
+from core.clock import SHANGHAI, shanghai_date
 from core.db import utcnow
 from core.models import Region
 from shop.procurement.models import Institution, InstitutionKind
 from shop.statistics import dashboards
 from shop.statistics.dashboards import Filters, InvalidFilters
-from shop.statistics.models import Channel, DailyRollup, Target, TargetScope
+from shop.statistics.ledger import EntryRow, add_to_rollup
+from shop.statistics.models import Channel, EntryKind, EntrySource, Target, TargetScope
 from tests.conftest import make_certificate
 
-_dims = itertools.count(1)
+_sources = itertools.count(1)
 
 
 def add_rollup(
@@ -36,14 +39,19 @@ def add_rollup(
     buyer_kind: str = "consumer",
     institution: Institution | None = None,
     paired: bool = False,
-    entries: int = 1,
-) -> DailyRollup:
-    """One roll-up row for ``product`` on ``day`` (as the ledger would keep it)."""
+) -> None:
+    """Sum a sale of ``product`` on ``day`` into the roll-ups, as the ledger does (the dashboards read only
+    the roll-ups, so no ledger entry is written)."""
     county = product.producer.county
     chain = {r.level.value: r.id for r in county.ancestors()}
-    row = DailyRollup(
+    sale = EntryRow(
+        kind=EntryKind.SALE,
+        source=EntrySource.ORDER_LINE,
+        source_id=next(_sources),
+        occurred_at=datetime.combine(day, time(12), SHANGHAI),
         day=day,
-        dims=f"test-{next(_dims)}",
+        amount_fen=amount_fen,
+        quantity=quantity,
         product_id=product.id,
         producer_id=product.producer_id,
         county_id=county.id,
@@ -55,13 +63,8 @@ def add_rollup(
         channel=channel,
         funding_source=None,
         is_certified=certified,
-        amount_fen=amount_fen,
-        quantity=quantity,
-        entries=entries,
     )
-    db.add(row)
-    db.flush()
-    return row
+    add_to_rollup(db, [sale])
 
 
 @pytest.fixture()
@@ -89,7 +92,7 @@ def test_counted_is_only_certified_sales_and_ordinary_is_the_rest(
     assert (figures.quantity, figures.entries) == (3, 3)
 
 
-def test_months_follow_the_shanghai_calendar_days_of_the_rollup(
+def test_months_follow_the_shanghai_calendar_months_of_the_rollup(
     db: Session, shop: dict[str, Product]
 ) -> None:
     add_rollup(db, shop["melon"], date(2024, 12, 31), 700)
@@ -288,3 +291,59 @@ def test_target_progress_sums_certified_sales_in_the_target_years_and_county(
 def test_filters_refuse_impossible_periods(year: int, first: int, last: int) -> None:
     with pytest.raises(InvalidFilters):
         Filters.months(year, first, last)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(date(2025, 1, 2), None), (None, date(2025, 1, 30)), (date(2025, 2, 1), date(2025, 2, 27))],
+)
+def test_a_period_cut_inside_a_month_is_refused(start: date | None, end: date | None) -> None:
+    with pytest.raises(ValueError, match="month"):
+        Filters(start=start, end=end)
+
+
+def test_each_dashboard_reads_few_small_groupings_from_the_narrowest_rollup(
+    db: Session, shop: dict[str, Product], region: Callable[[str], Region]
+) -> None:
+    add_rollup(db, shop["melon"], date(2025, 6, 10), 5_000)
+    add_rollup(db, shop["pork"], date(2024, 6, 10), 7_000, channel=Channel.STAFF)
+    counties = [region("653122"), region("500229")]
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    connection = db.connection()
+    event.listen(connection, "before_cursor_execute", seen)
+    try:
+        period = dashboards.Sales(db, Filters.months(2025), "county", "month")
+        assert [r.figures.sales_fen for r in period.by_county(counties)] == [5_000, 0]
+        assert period.totals().sales_fen == sum(r.figures.sales_fen for r in period.monthly()) == 5_000
+        public = list(statements)
+        statements.clear()
+        county = dashboards.Sales(
+            db,
+            Filters.months(2025, county_ids=(counties[0].id,)),
+            "month",
+            "product",
+            "buyer_kind",
+            "channel",
+            "paired",
+            "institution",
+        )
+        assert county.totals().sales_fen == 5_000
+        assert [r.key for r in county.by_buyer_kind()] == ["consumer"]
+        assert [r.key for r in county.by_channel()] == ["online"] and len(county.monthly()) == 12
+        assert len(statements) == 1  # one grouping so far, shared by these breakdowns
+        assert [r.name for r in county.by_product()] == ["郭牌西瓜"]
+        assert [r.key for r in county.by_partner()] == [False] and county.top_institutions() == []
+    finally:
+        event.remove(connection, "before_cursor_execute", seen)
+
+    # The public page's period is one query on the county-monthly roll-up.
+    assert len(public) == 1 and "FROM stats_county_monthly_rollup" in public[0]
+    # The county dashboard: few-valued dimensions together, then products, then institutions (plus the
+    # names of those products and institutions), all on the monthly roll-up.
+    rollup = [s for s in statements if "_rollup" in s]
+    assert len(rollup) == 3 and all("FROM stats_monthly_rollup" in s for s in rollup)
+    assert len(statements) == 5

@@ -27,7 +27,7 @@ from core.models import Region, User
 from shop.orders.models import Order
 from shop.procurement.models import Institution, InstitutionKind
 from shop.procurement.order_models import FundingSource, SupplierStatus
-from shop.statistics.models import DailyRollup, SalesEntry
+from shop.statistics.models import CountyMonthlyRollup, DailyRollup, MonthlyRollup, SalesEntry
 from shop.statistics.rebuild import check_ledger
 from tests.conftest import make_certificate
 from tests.shop.statistics.ledger_support import make_order, make_supplier_order, pay, refund, utc
@@ -209,7 +209,10 @@ def run(db: Session, market: Market, actions: list[Sale | Refund | Receipt]) -> 
     return expected
 
 
-def per_day(db: Session, model: type[SalesEntry] | type[DailyRollup]) -> dict[date, tuple[int, int]]:
+def per_day(
+    db: Session,
+    model: type[SalesEntry] | type[DailyRollup] | type[MonthlyRollup] | type[CountyMonthlyRollup],
+) -> dict[date, tuple[int, int]]:
     """(all, certified) fen per day from the ledger or the roll-up, days with no sales left out."""
     certified_sum = func.sum(model.amount_fen).filter(model.is_certified.is_(True))
     query = select(model.day, func.sum(model.amount_fen), func.coalesce(certified_sum, 0)).group_by(model.day)
@@ -241,6 +244,12 @@ def test_ledger_totals_equal_a_direct_computation_from_the_orders(
         }
         assert per_day(db, SalesEntry) == wanted
         assert per_day(db, DailyRollup) == wanted
+        months: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+        for day, (total, counted) in oracle.items():
+            months[day.replace(day=1)][0] += total
+            months[day.replace(day=1)][1] += counted
+        wanted_months = {m: (t, c) for m, (t, c) in months.items() if (t, c) != (0, 0)}
+        assert per_day(db, MonthlyRollup) == per_day(db, CountyMonthlyRollup) == wanted_months
         report = check_ledger(db)
         assert report.is_consistent, [d.describe() for d in report.differences[:5]]
     finally:

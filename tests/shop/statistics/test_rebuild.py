@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from catalog.product_models import Product
 from core.models import User
 from shop.procurement.models import Institution
-from shop.statistics.models import DailyRollup, SalesEntry
+from shop.statistics.models import CountyMonthlyRollup, DailyRollup, MonthlyRollup, SalesEntry
 from shop.statistics.rebuild import check_ledger, rebuild_ledger, rebuild_rollup
 from tests.conftest import row_count
 from tests.shop.statistics.ledger_support import (
@@ -82,10 +82,12 @@ def test_check_reports_missing_changed_and_unexpected_entries_and_a_wrong_roll_u
         ("entry", False, False),  # changed
         ("rollup", False, False),  # roll-up rows no longer sum their entries
         ("rollup", False, True),  # the deleted entry's roll-up row sums nothing stored
+        ("monthly", False, False),  # March no longer sums the deleted and the changed entries
+        ("county", False, False),  # nor does the county's March of online certified sales
     }
-    assert len(report.differences) == 5
+    assert len(report.differences) == 7
     assert result.exit_code == 1
-    assert "missing" in result.output and "5 differences" in result.output
+    assert "missing" in result.output and "7 differences" in result.output
     db.expire_all()
     assert len(entries(db)) == 4  # --check writes nothing
 
@@ -105,7 +107,8 @@ def test_rebuild_rewrites_the_ledger_and_the_roll_up(app: Flask, db: Session) ->
     assert "rewritten" in result.output
     db.expire_all()
     assert check_ledger(db).is_consistent
-    assert totals(db) == totals(db, DailyRollup) == expected
+    assert totals(db) == totals(db, DailyRollup) == totals(db, MonthlyRollup) == expected
+    assert totals(db, CountyMonthlyRollup) == expected
     assert cli(app, "--check").exit_code == 0
 
 
@@ -136,13 +139,22 @@ def test_an_entry_without_a_source_is_removed_by_the_rebuild(
         (("order_line", 999_999, "sale"), None)
     ]
     assert row_count(db, "stats_sales_entry") == 0 and row_count(db, "stats_daily_rollup") == 0
+    assert row_count(db, "stats_monthly_rollup") == row_count(db, "stats_county_monthly_rollup") == 0
 
 
 @pytest.mark.usefixtures("history")
-def test_the_roll_up_can_be_materialised_again_from_the_entries(db: Session) -> None:
-    before = {(r.day, r.dims, r.amount_fen, r.quantity, r.entries) for r in db.scalars(select(DailyRollup))}
+def test_the_roll_ups_can_be_materialised_again_from_the_entries(db: Session) -> None:
+    models = (DailyRollup, MonthlyRollup, CountyMonthlyRollup)
 
-    rows = rebuild_rollup(db)
+    def rows(model: type[Any]) -> set[tuple[Any, ...]]:
+        return {(r.day, r.dims, r.amount_fen, r.quantity, r.entries) for r in db.scalars(select(model))}
 
-    after = {(r.day, r.dims, r.amount_fen, r.quantity, r.entries) for r in db.scalars(select(DailyRollup))}
-    assert rows == len(after) and after == before
+    before = [rows(model) for model in models]
+
+    count = rebuild_rollup(db)
+
+    db.expire_all()
+    assert [rows(model) for model in models] == before
+    assert count == len(before[0])
+    assert len(before[1]) == 3  # March 2024: two products bought online, one by an institution
+    assert len(before[2]) == 2  # March 2024 of one county: online and procurement (not certified then)
