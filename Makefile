@@ -74,3 +74,4 @@ clean:
 bench: install-dev
 	scripts/install-system-deps
 	scripts/with-postgres $(BIN)/python -m bench.run --database all
+	scripts/with-postgres $(BIN)/python -m bench.dashboards --database all

@@ -44,3 +44,30 @@ def test_bench_smoke_measures_every_scenario_without_errors(tmp_path: Path) -> N
     assert results["machine"]["nproc"] >= 1
     assert "| trace |" in (tmp_path / "results.md").read_text()
     assert "| checkout |" in (tmp_path / "results.md").read_text()
+
+
+def test_dashboard_bench_smoke_times_every_query_and_agrees_with_the_naive_sums(tmp_path: Path) -> None:
+    """Seed a small ledger, time every dashboard query and its naive aggregate, write both reports."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.dashboards",
+            "--entries",
+            "2000",
+            "--repeat",
+            "3",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    queries = json.loads((tmp_path / "dashboards.json").read_text())["databases"]["sqlite"]["queries"]
+    assert len(queries) >= 8 and "public: all time by county" in queries
+    for name, timing in queries.items():
+        assert timing["dashboard"]["runs"] == 3 and timing["dashboard"]["p50_ms"] > 0, name
+    assert "public: all time by county" in (tmp_path / "dashboards.md").read_text()

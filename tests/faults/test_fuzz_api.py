@@ -1,8 +1,9 @@
 """Schema-based fuzzing of ``/api/v1`` from its own OpenAPI document: never a 5xx, always JSON.
 
-Two generators read the document the API serves: schemathesis (when installed; it is not a dependency
-yet) and a small hypothesis generator of our own, which always runs. Both send valid and invalid
-parameters (wrong types, huge numbers, odd Unicode, unknown values) to every operation.
+A small hypothesis generator reads the document the API serves and sends valid and invalid parameters
+(wrong types, huge numbers, odd Unicode, unknown values) to every operation. (schemathesis was tried: its
+pytest plugin does not work with pytest 9, and its jsonschema_rs backend changes how openapi-spec-validator
+judges our document, so it is not a dependency.)
 """
 
 from __future__ import annotations
@@ -12,19 +13,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.models import User
 from tests.access_rows import World
-
-try:  # optional: the lead adds the pin (schemathesis>=4.32,<5) to the dev extras
-    import schemathesis
-except ImportError:  # pragma: no cover - depends on the environment
-    schemathesis = None
 
 SETTINGS = settings(
     max_examples=15,
@@ -122,29 +116,3 @@ def test_path_templates_are_all_exercised(as_user: Callable[[User | None], Flask
     for path, parameters in _operations(as_user(None)):
         names = set(re.findall(r"{(\w+)}", path))
         assert names <= {p["name"] for p in parameters if p["in"] == "path"}, path
-
-
-@pytest.mark.skipif(
-    schemathesis is None,
-    reason="schemathesis is not installed (wanted in the dev extras: schemathesis>=4.32,<5)",
-)
-def test_schemathesis_finds_no_server_error(app: Flask, world: World) -> None:
-    """schemathesis' own generators per operation (driven here, not by its pytest plugin)."""
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 4
-
-    for operation in operations:
-
-        @SETTINGS
-        @given(case=operation.as_strategy())
-        def call(case: Any) -> None:
-            response = case.call()
-            assert response.status_code < 500, (
-                case.path,
-                case.path_parameters,
-                case.query,
-                response.status_code,
-            )
-
-        call()
