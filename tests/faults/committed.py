@@ -24,7 +24,8 @@ from shop.notifications.models import Notification
 from shop.orders.models import Allocation, CartItem, Checkout, Order, OrderLine
 from shop.orders.provinces import Address
 from shop.payments.models import Payment
-from shop.statistics.models import DailyRollup, SalesEntry
+from shop.statistics.models import SalesEntry
+from shop.statistics.rebuild import rebuild_rollup
 from traceability.batches import BatchData, create_batch
 from traceability.models import Batch, BatchLink, ComplianceCertificate, SerialScan, SerialUnit, TraceEvent
 
@@ -148,7 +149,7 @@ def clean_up(engine: Engine, data: Committed) -> None:
         session.execute(delete(ComplianceCertificate).where(ComplianceCertificate.batch_id.in_(batch_ids)))
         session.execute(delete(Batch).where(Batch.id.in_(batch_ids)))
         session.execute(delete(SalesEntry).where(SalesEntry.producer_id == data.producer_id))
-        session.execute(delete(DailyRollup).where(DailyRollup.producer_id == data.producer_id))
+        rebuild_rollup(session)  # every roll-up (daily, monthly, per county) again from the entries left
         session.execute(delete(Certification).where(Certification.product_id == data.product_id))
         session.execute(delete(Product).where(Product.producer_id == data.producer_id))
         session.execute(delete(ProducerMember).where(ProducerMember.producer_id == data.producer_id))
