@@ -34,8 +34,10 @@ from typing import Any
 from sqlalchemy import Table, create_engine, func, inspect, select, text
 from sqlalchemy.orm import Session
 
+from bench.dashboard_naive import grouped_sales, idle_producer_ids, target_sum
+from bench.dashboard_report import markdown
+
 ROOT = Path(__file__).resolve().parent.parent
-GOAL_MS = 50.0
 
 
 def machine_info() -> dict[str, Any]:
@@ -92,105 +94,6 @@ def timed(run: Callable[[], Any], repeat: int, warmup: int = 2) -> tuple[dict[st
 
 
 # --- the same figures from any table (raw entries, or a roll-up) --------------------------------------------
-
-
-def _month(session: Session, column: Any) -> Any:
-    """``"YYYY-MM"`` of a DATE column, as the dashboards once grouped the daily roll-up."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.substr(column, 1, 7)
-    return func.to_char(column, "YYYY-MM")
-
-
-def grouped_sales(session: Session, table: Table, filters: Any, dimensions: tuple[str, ...]) -> Any:
-    """A :class:`~shop.statistics.dashboards.Sales` whose groups are summed from ``table`` instead.
-
-    The same queries (split the same way), the same folds: only the table differs. ``stats_sales_entry``
-    counts its rows; a roll-up sums its ``entries``; months are the ``"YYYY-MM"`` of a day.
-    """
-    from shop.statistics.dashboards import Group, Sales
-
-    c = table.c
-    columns = {
-        "month": _month(session, c.day),
-        "county": c.county_id,
-        "product": c.product_id,
-        "buyer_kind": c.buyer_kind,
-        "channel": c.channel,
-        "paired": c.is_paired,
-        "institution": c.institution_id,
-    }
-    entries = func.count() if table.name == "stats_sales_entry" else func.sum(c.entries)
-
-    class TableSales(Sales):
-        """Sales over ``table``."""
-
-        def groups(self, names: tuple[str, ...]) -> list[Group]:
-            """The sums grouped by ``names`` and certification, from ``table``."""
-            if names not in self._groups:
-                keys = [columns[name] for name in names]
-                query = select(*keys, c.is_certified, func.sum(c.amount_fen), func.sum(c.quantity), entries)
-                query = query.where(*_conditions(table, filters)).group_by(*keys, c.is_certified)
-                found: list[Group] = []
-                for row in session.execute(query):
-                    values = dict(zip(names, row[: len(names)], strict=True))
-                    if "month" in values:
-                        values["month"] = (int(values["month"][:4]), int(values["month"][5:7]))
-                    certified, amount, quantity, count = row[len(names) :]
-                    found.append(
-                        (values, bool(certified), int(amount or 0), int(quantity or 0), int(count or 0))
-                    )
-                self._groups[names] = found
-            return self._groups[names]
-
-    return TableSales(session, filters, *dimensions)
-
-
-def _conditions(table: Table, filters: Any) -> list[Any]:
-    """:meth:`Filters.conditions` for any table with the ledger's columns."""
-    c, found = table.c, []
-    if filters.start is not None:
-        found.append(c.day >= filters.start)
-    if filters.end is not None:
-        found.append(c.day <= filters.end)
-    if filters.county_ids is not None:
-        found.append(c.county_id.in_(filters.county_ids))
-    if filters.producer_ids is not None:
-        found.append(c.producer_id.in_(filters.producer_ids))
-    if filters.channel is not None:
-        found.append(c.channel == filters.channel)
-    return found
-
-
-def idle_producer_ids(session: Session, table: Table, county_id: int, start: date, end: date) -> list[int]:
-    """:func:`dashboards.idle_producers` over ``table``."""
-    from catalog.models import Producer, ProducerStatus
-
-    c = table.c
-    sold = select(c.producer_id).where(c.county_id == county_id, c.day >= start, c.day <= end)
-    query = select(Producer.id).where(
-        Producer.county_id == county_id, Producer.status == ProducerStatus.APPROVED, Producer.id.not_in(sold)
-    )
-    return sorted(session.scalars(query))
-
-
-def target_sum(session: Session, table: Table, target: Any) -> tuple[int, int]:
-    """:func:`targets.target_progress` over ``table``."""
-    from shop.statistics.models import TargetScope
-
-    c = table.c
-    query = select(func.coalesce(func.sum(c.amount_fen), 0)).where(
-        c.is_certified.is_(True),
-        c.day >= date(target.start_year, 1, 1),
-        c.day <= date(target.end_year, 12, 31),
-    )
-    if target.scope in (TargetScope.COUNTY, TargetScope.PARTNER):
-        query = query.where(c.county_id == target.county_id)
-    if target.scope is TargetScope.PARTNER:
-        query = query.where(c.institution_id == target.institution_id)
-    return int(session.execute(query).scalar_one()), target.amount_fen
-
-
-# --- the cases ---------------------------------------------------------------------------------------------
 
 
 def cases(session: Session) -> dict[str, dict[str, Any]]:
@@ -421,74 +324,6 @@ def run_database(name: str, url: str, entries: int, repeat: int, reuse: bool) ->
 def get_engine_dispose(app: Any) -> None:
     """Close the engine's connections."""
     app.extensions["db"].engine.dispose()
-
-
-def _verdict(query: str, dash: dict[str, Any]) -> str:
-    """PASS when p99 meets the goal, "PASS (p50)" when only the median does; pages are not judged."""
-    if query.startswith("page:"):
-        return "—"
-    if dash["p99_ms"] <= GOAL_MS:
-        return "PASS"
-    return "PASS (p50)" if dash["p50_ms"] <= GOAL_MS else "FAIL"
-
-
-def _line(query: str, figures: dict[str, Any], sqlite: bool) -> str:
-    """One row of the table."""
-    dash, naive, daily = figures["dashboard"], figures.get("naive"), figures.get("daily")
-    cells = [query, f"{dash['p50_ms']} ms", f"{dash['p99_ms']} ms"]
-    if sqlite:
-        cells.append(f"{dash['cpu_p50_ms']} ms")
-    cells.append(f"{daily['p50_ms']} ms" if daily else "—")
-    if naive:
-        cells += [f"{naive['p50_ms']} ms", f"{naive['p99_ms']} ms", f"×{figures['ratio']}"]
-    else:
-        cells += ["—", "—", "—"]
-    cells.append(_verdict(query, dash))
-    return "| " + " | ".join(cells) + " |"
-
-
-def markdown(results: dict[str, Any]) -> str:
-    """The human table: per database and query, dashboard and naive p50/p99, their ratio, and the goal."""
-    machine = results["machine"]
-    lines = [
-        "# Dashboards at scale",
-        "",
-        f"{results['entries']:,} ledger entries; dashboard queries timed {results['repeat']} times, the "
-        "naive aggregates over `stats_sales_entry` (and over the daily roll-up) "
-        f"{max(3, results['repeat'] // 10)} times, in the same run; every naive figure equals the "
-        "dashboard's. Goal: ≤ 50 ms per dashboard query. Times are wall-clock from the Python caller (query, "
-        "rows to Python, the dashboard's folding), warm caches.",
-        "",
-        f"Machine: {machine['nproc']} CPUs ({machine['cpu_model']}), {machine['memory_gb']} GB RAM; "
-        f"{machine['date']}; Python {machine['python']}, SQLite {machine['sqlite']}; load average at start "
-        f"{machine['load_average']}.",
-    ]
-    for name, run in results["databases"].items():
-        build = run["build"]
-        rows = ", ".join(f"{table} {count:,}" for table, count in build["rows"].items())
-        server = f" {build['server']}" if "server" in build else ""
-        lines += ["", f"## {name}{server}", "", f"Rows: {rows}."]
-        if "seed_seconds" in build:
-            lines.append(
-                f"Seeded in {build['seed_seconds']} s, roll-ups rebuilt in {build['rollup_seconds']} s, "
-                f"ANALYZE {build['analyze_seconds']} s."
-            )
-        load = build.get("load_average_1min")
-        if load:
-            lines.append(f"1-minute load average before / after the timings: {load[0]} / {load[1]}.")
-        sqlite = name == "sqlite"
-        header = ["query", "dashboard p50", "p99"] + (["CPU p50"] if sqlite else [])
-        header += ["daily roll-up p50", "naive p50", "naive p99", "naive ÷ dashboard", "≤ 50 ms"]
-        lines += ["", "| " + " | ".join(header) + " |", "|---|" + "--:|" * (len(header) - 2) + ":-:|"]
-        lines += [_line(query, figures, sqlite) for query, figures in run["queries"].items()]
-    lines += [
-        "",
-        "Pages (`page:` rows) run several queries each and are shown for reference; the goal is per query.",
-        "CPU p50 (SQLite only, which runs in-process) is this process's CPU time: what the query costs when "
-        "the machine is not shared.",
-        "",
-    ]
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,7 +25,8 @@ from core.models import Region, RegionLevel
 from core.regions import get_region, seed_regions
 from shop.procurement.models import Institution, InstitutionKind, InstitutionStatus
 from shop.procurement.order_models import FundingSource
-from shop.statistics.ledger import CONSUMER, ENTRY_TABLE
+from shop.statistics.dimensions import CONSUMER
+from shop.statistics.ledger import ENTRY_TABLE
 from shop.statistics.models import Channel, EntryKind, EntrySource, SalesEntry, Target, TargetScope
 
 #: Counties beyond the three of the region data (code, name, parent code): "3 counties + a few more".

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import db_session
 from core.errors import DomainError
 from core.security import csrf
+from core.transactions import claim_write_lock
 from shop.payments.gateway import current_gateway, stripe_enabled
 from shop.payments.models import StripeEvent
 from shop.payments.services import apply_payment_intent
@@ -45,6 +46,7 @@ def _verified_event(payload: bytes) -> dict[str, Any] | None:
 
 def _record_once(event: dict[str, Any]) -> bool:
     """Store the event id; ``False`` if it was stored before (by an earlier or concurrent delivery)."""
+    claim_write_lock(db_session)  # SQLite: concurrent deliveries queue here instead of failing later
     if db_session.get(StripeEvent, event["id"]) is not None:
         return False
     db_session.add(StripeEvent(id=event["id"], type=str(event.get("type") or "")[:64]))

@@ -20,18 +20,8 @@ from sqlalchemy.orm import Session, selectinload
 from shop.orders.models import Order, OrderLine
 from shop.payments.models import Refund, RefundLine
 from shop.procurement.order_models import PurchaseOrder, SupplierOrder
-from shop.statistics.ledger import (
-    DIMENSIONS,
-    ENTRY_TABLE,
-    RECEIVED_STATES,
-    ROLLUPS,
-    Dimensions,
-    EntryRow,
-    Rollup,
-    dims_key,
-    fold_rollup,
-    write_entries,
-)
+from shop.statistics.dimensions import DIMENSIONS, RECEIVED_STATES, Dimensions, EntryRow, dims_key
+from shop.statistics.ledger import ENTRY_TABLE, ROLLUPS, Rollup, fold_rollup, write_entries
 
 #: The roll-up's summed columns.
 SUMS = ("amount_fen", "quantity", "entries")
