@@ -170,8 +170,8 @@ def readable_number(number: str | None) -> str:
     return f"{prefix} {grouped}" if prefix else grouped
 
 
-def _new_number(session: Session, column: Any, prefix: str, today: date, taken: set[str]) -> str:
-    """A number not used yet in ``column``: prefix, the date (YYMMDD) and six random digits."""
+def new_number(session: Session, column: Any, prefix: str, today: date, taken: set[str]) -> str:
+    """A number not used yet in ``column``: a prefix, the date (YYMMDD) and six random digits."""
     while True:
         number = f"{prefix}{today:%y%m%d}{secrets.randbelow(10**6):06d}"
         if number not in taken and session.scalar(select(column).where(column == number)) is None:
@@ -256,7 +256,7 @@ def _write(
     employer_id = staff_institution_id(session, buyer)
     taken: set[str] = set()
     checkout = Checkout(
-        number=_new_number(session, Checkout.number, CHECKOUT_PREFIX, today, taken),
+        number=new_number(session, Checkout.number, CHECKOUT_PREFIX, today, taken),
         buyer_id=buyer.id,
         method=method,
         total_fen=sum(entry.total_fen for entry in quotes),
@@ -271,7 +271,7 @@ def _write(
     lines: list[tuple[OrderLine, Product]] = []
     for entry in quotes:
         order = Order(
-            number=_new_number(session, Order.number, "", today, taken),
+            number=new_number(session, Order.number, "", today, taken),
             checkout=checkout,
             buyer_id=buyer.id,
             producer_id=entry.group.producer.id,

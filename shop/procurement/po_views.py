@@ -32,11 +32,6 @@ from shop.procurement.purchasing import (
 member_required = user_passes(lambda user: bool(getattr(user, "institution_memberships", [])))
 
 
-def delivery_path(supplier_number: str) -> str:
-    """Where a supplier order's delivery and receipt are followed (the deliveries pages)."""
-    return f"/procurement/deliveries/{supplier_number}"
-
-
 @bp.get("/orders")
 @member_required
 def orders() -> ResponseReturnValue:
@@ -79,7 +74,6 @@ def render_detail(
         approve_form=ApproveForm(formdata=None),
         reject_form=reject_form or RejectForm(formdata=None),
         cancel_form=CancelForm(formdata=None),
-        delivery_path=delivery_path,
         error=error,
     ), status
 

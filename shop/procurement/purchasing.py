@@ -9,11 +9,9 @@ institution says so) waits for an approver other than the buyer. Functions flush
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
@@ -26,7 +24,7 @@ from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
 from shop.notifications.service import notify
-from shop.orders.checkout import in_language_of
+from shop.orders.checkout import in_language_of, new_number
 from shop.orders.provinces import BY_CODE, Address, validate_address
 from shop.procurement.models import Institution, InstitutionRole
 from shop.procurement.order_models import (
@@ -102,15 +100,6 @@ def institution_purchases(institution: Institution) -> Select[tuple[PurchaseOrde
         .where(PurchaseOrder.institution_id == institution.id)
         .order_by(PurchaseOrder.submitted_at.desc(), PurchaseOrder.id.desc())
     )
-
-
-def new_number(session: Session, column: Any, prefix: str, today: date, taken: set[str]) -> str:
-    """A number not used yet in ``column``: a letter prefix, the date (YYMMDD) and six random digits."""
-    while True:
-        number = f"{prefix}{today:%y%m%d}{secrets.randbelow(10**6):06d}"
-        if number not in taken and session.scalar(select(column).where(column == number)) is None:
-            taken.add(number)
-            return number
 
 
 def check_line(session: Session, line: PurchaseLineInput, today: date) -> tuple[Product, int]:

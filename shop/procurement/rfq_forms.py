@@ -33,7 +33,8 @@ from catalog.search import MAX_INT, is_visible, like_pattern, search_terms, visi
 from core.i18n import current_language, format_fen
 from core.models import Region
 from shop.orders.provinces import province_choices
-from shop.procurement.order_models import FundingSource, QuoteRequestStatus, QuoteStatus
+from shop.procurement.labels import FUNDING_SOURCE_LABELS
+from shop.procurement.order_models import QuoteRequestStatus, QuoteStatus
 from shop.procurement.purchasing import MAX_QUANTITY
 from shop.procurement.rfq import MAX_ITEM, MAX_PRODUCERS, MAX_QUOTE_NOTE, MAX_REQUEST_NOTE
 
@@ -49,14 +50,6 @@ QUOTE_STATUS_LABELS = {
     QuoteStatus.DECLINED: _l("Declined to quote"),
     QuoteStatus.ACCEPTED: _l("Chosen"),
     QuoteStatus.NOT_CHOSEN: _l("Not chosen"),
-}
-
-#: Same wording as the other procurement pages (预算资金, 工会经费, 单位自有资金, 职工个人).
-FUNDING_SOURCE_LABELS = {
-    FundingSource.BUDGET: _l("Budget funds"),
-    FundingSource.UNION_FUNDS: _l("Trade-union funds"),
-    FundingSource.OWN_FUNDS: _l("The institution's own funds"),
-    FundingSource.STAFF_PERSONAL: _l("Staff paying personally"),
 }
 
 RFQ_LABEL_TABLES: dict[str, dict[Any, Any]] = {
