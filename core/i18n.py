@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
+from babel import Locale
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import Babel, format_datetime, get_locale
@@ -19,6 +21,12 @@ babel = Babel()
 bp = Blueprint("i18n", __name__)
 
 __all__ = ["_", "_l", "babel", "bp", "format_fen", "init_app"]
+
+
+@functools.lru_cache(maxsize=8)
+def parsed_locale(code: str) -> Locale:
+    """The Babel locale of ``code``, parsed once (parsing costs more than a cached page takes to serve)."""
+    return Locale.parse(code)
 
 
 def select_locale() -> str:
@@ -70,7 +78,7 @@ def set_language() -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel and register the language switch and the money/time filters."""
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=lambda: parsed_locale(select_locale()))
     app.register_blueprint(bp)
     app.jinja_env.filters["fen"] = format_fen
     app.jinja_env.filters["local_dt"] = format_local
