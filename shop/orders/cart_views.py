@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -39,7 +40,7 @@ from core.db import db_session, utcnow
 from core.errors import DomainError
 from core.i18n import current_language
 from core.models import User
-from core.transactions import run_unit_of_work
+from core.transactions import claim_write_lock, run_unit_of_work
 from shop.orders import cart as carts
 from shop.orders.checkout import (
     MAX_NOTE_LENGTH,
@@ -171,6 +172,18 @@ def index() -> ResponseReturnValue:
     return render_cart()
 
 
+def _change_cart(change: Callable[[], dict[int, int]]) -> dict[int, int]:
+    """Run a cart change and commit; a signed-in buyer's cart rows are written under SQLite's write lock,
+    retried when a concurrent writer made the database refuse (instead of a 503 for a busy moment)."""
+
+    def work() -> dict[int, int]:
+        if current_user.is_authenticated:
+            claim_write_lock(db_session)
+        return change()
+
+    return run_unit_of_work(work, db_session)
+
+
 @bp.post("/cart/add")
 def add() -> ResponseReturnValue:
     """Put a product into the cart (from the product page)."""
@@ -180,11 +193,12 @@ def add() -> ResponseReturnValue:
         return render_cart(_("Choose a quantity from 1 to %(max)s.", max=carts.MAX_QUANTITY), 400)
     product_id, quantity = int(form.product_id.data or 0), int(form.quantity.data or 0)
     try:
-        items = carts.add_item(db_session, _buyer(), session.get(CART_KEY), product_id, quantity)
+        items = _change_cart(
+            lambda: carts.add_item(db_session, _buyer(), session.get(CART_KEY), product_id, quantity)
+        )
     except DomainError as exc:
         db_session.rollback()
         return render_cart(str(exc), exc.status)
-    db_session.commit()
     _keep(items)
     flash(_("Added to your cart."), "success")
     return redirect(url_for(".index"))
@@ -199,11 +213,12 @@ def update() -> ResponseReturnValue:
         return render_cart(_("Choose a quantity from 1 to %(max)s.", max=carts.MAX_QUANTITY), 400)
     product_id, quantity = int(form.product_id.data or 0), int(form.quantity.data or 0)
     try:
-        items = carts.update_item(db_session, _buyer(), session.get(CART_KEY), product_id, quantity)
+        items = _change_cart(
+            lambda: carts.update_item(db_session, _buyer(), session.get(CART_KEY), product_id, quantity)
+        )
     except DomainError as exc:
         db_session.rollback()
         return render_cart(str(exc), exc.status)
-    db_session.commit()
     _keep(items)
     flash(_("Quantity changed."), "success")
     return redirect(url_for(".index") + f"#line-{product_id}")
@@ -215,8 +230,8 @@ def remove() -> ResponseReturnValue:
     form = RemoveForm()
     if not form.validate_on_submit():
         return render_cart(_("This product is not in your cart."), 400)
-    items = carts.remove_item(db_session, _buyer(), session.get(CART_KEY), int(form.product_id.data or 0))
-    db_session.commit()
+    product_id = int(form.product_id.data or 0)
+    items = _change_cart(lambda: carts.remove_item(db_session, _buyer(), session.get(CART_KEY), product_id))
     _keep(items)
     flash(_("Removed from your cart."), "info")
     return redirect(url_for(".index"))
