@@ -132,11 +132,14 @@ def _tail(log: Path, lines: int = 40) -> str:
     return "\n".join(kept[-lines:])
 
 
-def run_database(name: str, url: str, workdir: Path, smoke: bool) -> dict[str, Any]:
+def run_database(
+    name: str, url: str, workdir: Path, smoke: bool, only: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Seed one database, serve it and the hello app with gunicorn, and drive each scenario with wrk.
 
     Outside smoke runs, hello-world is measured again right before every scenario and each ratio uses that
-    adjacent reference: on a shared machine the load drifts over the minutes a run takes.
+    adjacent reference: on a shared machine the load drifts over the minutes a run takes. ``only`` names the
+    scenarios to run (hello always runs); empty means all.
     """
     database = url.split(":", 1)[0]
     workdir.mkdir(parents=True, exist_ok=True)
@@ -182,12 +185,17 @@ def run_database(name: str, url: str, workdir: Path, smoke: bool) -> dict[str, A
             return wrk.run(target, threads=threads, connections=connections, seconds=seconds)
 
         for scenario in HTTP_SCENARIOS:
+            if only and scenario != "hello" and scenario not in only:
+                continue
             if scenario not in ("hello", HTTP_SCENARIOS[1]) and not smoke:  # the first follows hello anyway
                 references.append(measure("hello")["rps"])
             scenarios[scenario] = {"path": paths.get(scenario, "/"), **measure(scenario)}
             if scenario == "hello":
                 references.append(scenarios["hello"]["rps"])
             scenarios[scenario]["hello_rps"] = references[-1]
+        if only and "checkout" not in only:
+            scenarios["hello"]["rps_runs"] = references
+            return _finish(database, built, threads, connections, seconds, scenarios, workdir, name)
         if not smoke:
             references.append(measure("hello")["rps"])
         print(f"[{name}] checkout: {connections} buyers sign in, then wrk {seconds}s …", flush=True)
@@ -195,6 +203,20 @@ def run_database(name: str, url: str, workdir: Path, smoke: bool) -> dict[str, A
         scenarios["checkout"]["hello_rps"] = references[-1]
     scenarios["checkout"]["verified"] = verify_checkout(config, built["checkout"])
     scenarios["hello"]["rps_runs"] = references
+    return _finish(database, built, threads, connections, seconds, scenarios, workdir, name)
+
+
+def _finish(
+    database: str,
+    built: dict[str, Any],
+    threads: int,
+    connections: int,
+    seconds: int,
+    scenarios: dict[str, Any],
+    workdir: Path,
+    name: str,
+) -> dict[str, Any]:
+    """Ratios to the adjacent hello-world runs, the server log's errors, and the database's result."""
     if any(figures["errors"] for figures in scenarios.values()):
         print(f"[{name}] errors; server log tail:\n" + _tail(workdir / "shop.log"), flush=True)
     for figures in scenarios.values():  # checkout's rps counts placed checkouts: its requests are double
@@ -205,7 +227,7 @@ def run_database(name: str, url: str, workdir: Path, smoke: bool) -> dict[str, A
         "seed_seconds": built["seed_seconds"],
         "wrk": {"threads": threads, "connections": connections, "seconds": seconds},
         "scenarios": scenarios,
-        "labels": labels,
+        "labels": built["labels"],
     }
 
 
@@ -239,6 +261,9 @@ def run_checkout(
         "requests": figures["requests"],
         "placed": counts["placed"],
         "errors": figures["errors"] + counts["refused"],
+        "error_detail": "; ".join(
+            part for part in (figures["error_detail"], f"checkouts refused: {counts['refused']}") if part
+        ),
     }
 
 
@@ -260,9 +285,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="a few seconds in all; writes to a temp dir")
     parser.add_argument("--database", choices=("sqlite", "postgres", "all"), default="all")
+    parser.add_argument(
+        "--only", nargs="+", default=[], choices=(*HTTP_SCENARIOS[1:], "checkout"), help="run just these"
+    )
     parser.add_argument("--out", type=Path, help="where results.json/.md go (default: bench/, or a temp dir)")
     args = parser.parse_args(argv)
-    out = args.out or (Path(tempfile.mkdtemp(prefix="bench-smoke-")) if args.smoke else ROOT / "bench")
+    partial = args.smoke or bool(args.only)
+    out = args.out or (Path(tempfile.mkdtemp(prefix="bench-partial-")) if partial else ROOT / "bench")
     out.mkdir(parents=True, exist_ok=True)
     names = ["sqlite", "postgres"] if args.database == "all" else [args.database]
     pg_url = os.environ.get("SHOP_TEST_DATABASE_URL", "")
@@ -289,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 url = pg_url
                 _reset_postgres(url)
-            results["databases"][name] = run_database(name, url, Path(tmp) / name, args.smoke)
+            results["databases"][name] = run_database(name, url, Path(tmp) / name, args.smoke, tuple(args.only))
     (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     (out / "results.md").write_text(report.markdown(results))
     print((out / "results.md").read_text())

@@ -30,19 +30,22 @@ def parse(output: str) -> dict[str, Any]:
     total = re.search(r"^\s+(\d+) requests in", output, re.M)
     if not (rps and p50 and p99 and total):
         raise ValueError("unexpected wrk output:\n" + output)
-    errors = 0
+    errors, detail = 0, []
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     if socket:
         errors += sum(int(n) for n in socket.groups())
+        detail.append(socket.group(0))
     non_ok = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if non_ok:
         errors += int(non_ok.group(1))
+        detail.append(non_ok.group(0))
     return {
         "rps": float(rps.group(1)),
         "p50_ms": round(_ms(p50.group(1)), 3),
         "p99_ms": round(_ms(p99.group(1)), 3),
         "requests": int(total.group(1)),
         "errors": errors,
+        "error_detail": "; ".join(detail),
     }
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import false, update
+from sqlalchemy import Table, false, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,16 @@ def claim_write_lock(session: Session) -> None:
     """
     if session.get_bind().dialect.name == "sqlite":
         session.execute(update(User).where(false()).values(id=User.id))
+
+
+def upsert_insert(session: Session, table: Table) -> Any:
+    """An INSERT for ``session``'s database that has ON CONFLICT clauses (PostgreSQL and SQLite both do)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"upserts need PostgreSQL or SQLite, not {dialect}")
 
 
 def is_transient(exc: DBAPIError) -> bool:

@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from catalog.labels import UNIT_LABELS
@@ -26,13 +25,15 @@ from catalog.search import MAX_INT, is_visible
 from core.clock import shanghai_date
 from core.errors import DomainError, NotFound
 from core.models import User
+from core.transactions import upsert_insert
 from shop.orders.models import CartItem
-from traceability.batches import batches_in_stock
+from traceability.batches import units_in_stock
 
 #: Most units of one product a consumer can put in the cart (bulk buyers use procurement).
 MAX_QUANTITY = 999
 #: Most different products one cart holds.
 MAX_LINES = 50
+CART_TABLE = cast(Table, CartItem.__table__)
 
 
 class CartError(DomainError):
@@ -216,7 +217,7 @@ def account_items(session: Session, user: User) -> dict[int, int]:
 
 def available_quantity(session: Session, product: Product, today: date | None = None) -> int:
     """Units of ``product`` buyers can take today: the sum over its sellable batches."""
-    return sum(batch.quantity_available for batch in batches_in_stock(session, product, today))
+    return units_in_stock(session, product, today)
 
 
 def purchase_problem(
@@ -261,23 +262,21 @@ def _current(session: Session, user: User | None, items: Mapping[Any, Any] | Non
 
 
 def _store(session: Session, user: User | None, cart: dict[int, int], product_id: int, quantity: int) -> None:
-    """Set ``product_id`` to ``quantity`` in ``cart`` and, when signed in, in the account's rows."""
+    """Set ``product_id`` to ``quantity`` in ``cart`` and, when signed in, in the account's rows.
+
+    One upsert: two tabs adding the same product at once both end with one row (the later quantity).
+    """
     cart[product_id] = quantity
     if user is None:
         return
-    mine = select(CartItem).where(CartItem.user_id == user.id, CartItem.product_id == product_id)
-    row = session.scalar(mine)
-    if row is not None:
-        row.quantity = quantity
-        session.flush()
-        return
-    try:
-        with session.begin_nested():  # two tabs adding the same product at once: the second one updates
-            session.add(CartItem(user_id=user.id, product_id=product_id, quantity=quantity))
-    except IntegrityError:
-        row = session.scalars(mine).one()
-        row.quantity = quantity
-        session.flush()
+    insert = upsert_insert(session, CART_TABLE).values(
+        user_id=user.id, product_id=product_id, quantity=quantity
+    )
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["user_id", "product_id"], set_={"quantity": insert.excluded.quantity}
+        )
+    )
 
 
 def add_item(
@@ -339,12 +338,9 @@ def remove_item(
     cart = _current(session, user, items)
     cart.pop(product_id, None)
     if user is not None:
-        row = session.scalar(
-            select(CartItem).where(CartItem.user_id == user.id, CartItem.product_id == product_id)
+        session.execute(
+            delete(CartItem).where(CartItem.user_id == user.id, CartItem.product_id == product_id)
         )
-        if row is not None:
-            session.delete(row)
-            session.flush()
     return cart
 
 
@@ -369,6 +365,15 @@ def merge_session_cart(
         if merged > current:
             _store(session, user, cart, product_id, merged)
     return cart
+
+
+def producer_ids(session: Session, items: Mapping[int, int]) -> list[int]:
+    """Ids of the producers of the products in ``items`` that exist, in the order of their first line."""
+    wanted = clean_items(items)
+    rows = dict(
+        session.execute(select(Product.id, Product.producer_id).where(Product.id.in_(list(wanted)))).all()
+    )
+    return list(dict.fromkeys(int(rows[pid]) for pid in wanted if pid in rows))
 
 
 def cart_view(session: Session, items: Mapping[int, int], *, today: date | None = None) -> CartView:

@@ -303,23 +303,26 @@ def checkout() -> ResponseReturnValue:
     """Address, notes and payment method; placing it creates one order per producer and reserves stock."""
     release_on_access()
     items = _items()
-    view = carts.cart_view(db_session, items)
-    if view.is_empty:
+    # Placing an order reads the cart itself: a POST only needs to know whose notes the form holds.
+    view = carts.cart_view(db_session, items) if request.method == "GET" else None
+    producers = (
+        [group.producer.id for group in view.groups] if view else carts.producer_ids(db_session, items)
+    )
+    if not producers:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for(".index"))
-    if request.method == "GET" and view.has_problems:
+    if view is not None and view.has_problems:
         flash(_("Please fix the marked items in your cart first."), "warning")
         return redirect(url_for(".index"))
-    producer_ids = [group.producer.id for group in view.groups]
-    form = checkout_form(producer_ids)
+    form = checkout_form(producers)
     error, status = None, 200
     if form.validate_on_submit():
         try:
-            placed = _submit(form, items, producer_ids)
+            placed = _submit(form, items, producers)
         except DomainError as exc:
             db_session.rollback()
             error, status = _show_errors(form, exc), exc.status
-            view = carts.cart_view(db_session, _items())
+            items = _items()
         else:
             flash(_("Order %(number)s placed.", number=readable_number(placed.number)), "success")
             return redirect(payment_url(placed))
@@ -327,6 +330,7 @@ def checkout() -> ResponseReturnValue:
         status = 400
     else:
         _prefill(form)
+    view = view or carts.cart_view(db_session, items)
     return render_template(
         "cart/checkout.html",
         form=form,

@@ -2,7 +2,7 @@
 
 :func:`place_checkout` validates the address, charges each producer's shipping rule, writes the checkout,
 its orders and lines, and allocates every line to batches, earliest best-before first, with one conditional
-UPDATE per batch (:func:`traceability.batches.draw_stock`). It is all or nothing: a line that cannot be fully
+UPDATE per batch (:func:`traceability.batches.take_units`). It is all or nothing: a line that cannot be fully
 allocated raises :class:`~shop.orders.cart.OutOfStock` and the SAVEPOINT around the writes is rolled back.
 Submitting the same form twice (same idempotency key) returns the first checkout, also when two requests race:
 the unique key decides. Functions flush but never commit.
@@ -38,8 +38,7 @@ from shop.orders.cart import CartView, ProducerGroup, cart_view, out_of_stock
 from shop.orders.models import Allocation, CartItem, Checkout, Order, OrderLine, PaymentMethod, ShippingRule
 from shop.orders.provinces import BY_CODE, Address, validate_address
 from shop.procurement.staff import staff_institution_id
-from traceability.batches import batches_in_stock, draw_stock, generate_code
-from traceability.errors import BatchRecalled, InsufficientStock
+from traceability.batches import generate_code, stock_in_order, take_units, units_left
 
 #: Minutes the goods stay reserved for an unpaid checkout (config ``RESERVATION_MINUTES``).
 RESERVATION_MINUTES = 30
@@ -223,17 +222,16 @@ def _allocate(session: Session, line: OrderLine, product: Product, today: date) 
     :class:`OutOfStock` (with what could be allocated) when the batches do not hold enough.
     """
     remaining = line.quantity
-    for batch in batches_in_stock(session, product, today):
-        while remaining > 0 and batch.quantity_available > 0:
-            take = min(remaining, batch.quantity_available)
-            try:
-                draw_stock(session, batch, take)
-            except InsufficientStock:
-                continue  # draw_stock re-read the batch: try what is left of it
-            except BatchRecalled:
-                break
-            session.add(Allocation(line=line, batch=batch, quantity=take))
+    for batch_id, available in stock_in_order(session, product, today):
+        while remaining > 0 and available > 0:
+            take = min(remaining, available)
+            left = take_units(session, batch_id, take)
+            if left is None:  # another buyer drew from it meanwhile, or it was recalled: re-read it
+                available = units_left(session, batch_id)
+                continue
+            session.add(Allocation(line=line, batch_id=batch_id, quantity=take))
             remaining -= take
+            available = left
         if remaining == 0:
             break
     if remaining:

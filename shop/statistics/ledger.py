@@ -39,9 +39,9 @@ from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.transactions import upsert_insert
 from shop.orders.models import Order
 from shop.payments.models import Refund
 from shop.procurement.order_models import SupplierOrder
@@ -88,16 +88,6 @@ COUNTY_MONTHLY = Rollup("county", COUNTY_TABLE, True, COUNTY_DIMENSIONS)
 ROLLUPS = (DAILY, MONTHLY, COUNTY_MONTHLY)
 
 
-def _insert(session: Session, table: Table) -> Any:
-    """A dialect-specific INSERT (PostgreSQL or SQLite), which has ON CONFLICT clauses."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"the sales ledger needs PostgreSQL or SQLite, not {dialect}")
-
-
 def write_entries(session: Session, rows: Iterable[EntryRow]) -> list[EntryRow]:
     """Insert the entries not yet in the ledger and add them to the roll-up; return those inserted.
 
@@ -110,7 +100,7 @@ def write_entries(session: Session, rows: Iterable[EntryRow]) -> list[EntryRow]:
     session.flush()
     table = ENTRY_TABLE
     stmt = (
-        _insert(session, table)
+        upsert_insert(session, table)
         .values([row.values() for row in rows])
         .on_conflict_do_nothing(index_elements=["source", "source_id", "kind"])
         .returning(table.c.source, table.c.source_id, table.c.kind)
@@ -165,7 +155,7 @@ def fold_rollup(
 
 def _upsert(session: Session, table: Table, totals: dict[tuple[date, str], dict[str, Any]]) -> None:
     """Add ``totals`` to the roll-up rows of ``table``: one statement, rows in key order (no deadlocks)."""
-    stmt = _insert(session, table).values([totals[key] for key in sorted(totals)])
+    stmt = upsert_insert(session, table).values([totals[key] for key in sorted(totals)])
     stmt = stmt.on_conflict_do_update(
         index_elements=["day", "dims"],
         set_={

@@ -25,6 +25,10 @@ from traceability.batches import (
     is_sellable,
     record_event,
     return_stock,
+    stock_in_order,
+    take_units,
+    units_in_stock,
+    units_left,
 )
 from traceability.chain import verify_chain
 from traceability.errors import (
@@ -34,7 +38,7 @@ from traceability.errors import (
     MissingQuarantineRecords,
     OriginOutsideCounty,
 )
-from traceability.models import Batch, EventKind, TraceEvent
+from traceability.models import Batch, BatchStatus, EventKind, TraceEvent
 
 
 @pytest.fixture()
@@ -138,6 +142,31 @@ def test_stock_in_earliest_best_before_order(
     in_stock = batches_in_stock(db, veg)
     assert in_stock == [early, late]
     assert expired not in in_stock
+
+
+def test_stock_rows_and_sum_follow_the_sellable_batches(
+    veg: Product, make_batch: Callable[..., Batch], db: Session
+) -> None:
+    today = shanghai_date()
+    late = make_batch(veg, quantity=7, best_before=today + timedelta(days=40))
+    early = make_batch(veg, quantity=5, best_before=today + timedelta(days=3))
+    make_batch(veg, quantity=11, compliance=False)  # vegetables need a compliance certificate to be sold
+    make_batch(veg, quantity=13, produced_on=today - timedelta(days=9), best_before=today - timedelta(days=1))
+    assert [b.id for b in batches_in_stock(db, veg)] == [early.id, late.id]
+    assert stock_in_order(db, veg) == [(early.id, 5), (late.id, 7)]
+    assert units_in_stock(db, veg) == 12
+
+
+def test_take_units_is_all_or_nothing_and_refuses_recalled_batches(
+    veg: Product, make_batch: Callable[..., Batch], db: Session
+) -> None:
+    batch = make_batch(veg, quantity=5)
+    assert take_units(db, batch.id, 3) == 2
+    assert take_units(db, batch.id, 3) is None
+    assert units_left(db, batch.id) == 2
+    db.execute(update(Batch).where(Batch.id == batch.id).values(status=BatchStatus.RECALLED))
+    assert take_units(db, batch.id, 1) is None
+    assert units_left(db, batch.id) == 0
 
 
 def test_draw_stock_never_goes_negative(veg: Product, make_batch: Callable[..., Batch], db: Session) -> None:
