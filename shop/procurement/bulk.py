@@ -27,8 +27,9 @@ from core.errors import DomainError
 from shop.procurement.bulk_csv import MAX_LIST_LINES, ListLine, TooManyLines
 from shop.procurement.purchasing import MAX_QUANTITY, BelowMinimum, PurchaseLineInput
 
-#: A quantity: digits, maybe followed by a decimal part (which must be zero: ``12.0``).
-NUMBER = re.compile(r"\+?(\d{1,12})(?:\.(\d*))?")
+#: A quantity: digits, maybe followed by a decimal part (which must be zero: ``12.0``). Any number of digits:
+#: a huge whole number is out of range, not "not whole" (cells are at most ``MAX_CELL`` characters long).
+NUMBER = re.compile(r"\+?(\d+)(?:\.(\d*))?")
 #: Digits grouped by thousands: ``1,200``.
 THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 #: References with at least this many digits are barcode numbers (GTIN-8/12/13/14); shorter ones are ids.

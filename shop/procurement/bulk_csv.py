@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import unicodedata
 from dataclasses import dataclass
 from typing import IO
@@ -133,16 +134,35 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def _clean(cell: str) -> str:
-    """A cell without surrounding space, invisible characters and excess length."""
-    text = "".join(ch for ch in cell if unicodedata.category(ch) not in ("Cc", "Cf"))
+    """A cell in NFKC form (full-width digits become ASCII) without surrounding space, invisible characters
+    and excess length."""
+    text = unicodedata.normalize("NFKC", cell)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
     return " ".join(text.split())[:MAX_CELL]
 
 
+#: Each separator and its other-width twin (typed when the input method switches between half and full width).
+TWINS = {",": "，", "，": ",", ";": "；", "；": ";"}
+
+
 def _delimiter(first_line: str) -> str:
-    """The separator used by the list: the most frequent of comma, semicolon and tab on its first line."""
-    counts = {sep: first_line.count(sep) for sep in (",", ";", "\t")}
+    """The separator used by the list: the most frequent of comma, semicolon and tab, in half or full width,
+    on its first line (half width wins a tie)."""
+    counts = {sep: first_line.count(sep) for sep in (",", ";", "\t", "，", "；")}
     best = max(counts, key=lambda sep: counts[sep])
     return best if counts[best] else ","
+
+
+def _separated(line: str, delimiter: str) -> str:
+    """``line`` with the delimiter's twin as separator when it lacks the delimiter itself.
+
+    A line typed with the other width (``12，30`` in a list of ``12,30``) is read the same way, while a line
+    that has the delimiter keeps its twin as text (a note “请尽快，谢谢” or a quantity “1，200”).
+    """
+    twin = TWINS.get(delimiter)
+    if twin is None or delimiter in line:
+        return line
+    return line.replace(twin, delimiter)
 
 
 def _header_key(cell: str) -> str:
@@ -183,10 +203,14 @@ def parse_text(text: str) -> ParsedFile:
     columns (a product name, a note) are ignored. Raises :class:`MalformedCsv`, :class:`EmptyList` and
     :class:`TooManyLines`.
     """
-    text = unicodedata.normalize("NFKC", text)  # full-width digits, ，and ； become their ASCII forms
-    physical = text.splitlines(keepends=True)
+    # Lines end at \r\n, \r or \n only, as in the csv module (str.splitlines would also split a cell at
+    # U+2028, form feeds and other separators, shifting every later line number). Cells are normalised
+    # (NFKC) one by one after splitting, so a full-width comma inside a cell does not split it.
+    physical = io.StringIO(text, newline="").readlines()
     first = next((line for line in physical if line.strip()), "")
-    reader = csv.reader(physical, delimiter=_delimiter(first), skipinitialspace=True, strict=True)
+    delimiter = _delimiter(first)
+    lines = [_separated(line, delimiter) for line in physical]
+    reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True, strict=True)
     parsed = ParsedFile(lines=[])
     columns: tuple[int | None, int | None, int] = (0, None, 1)
     seen_content, end = False, 0

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import Engine, delete, func, or_, select
+from sqlalchemy import Engine, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from catalog.models import MemberRole, Producer, ProducerKind, ProducerMember, ProducerStatus
@@ -24,8 +24,8 @@ from shop.notifications.models import Notification
 from shop.orders.models import Allocation, CartItem, Checkout, Order, OrderLine
 from shop.orders.provinces import Address
 from shop.payments.models import Payment
-from shop.statistics.models import SalesEntry
-from shop.statistics.rebuild import rebuild_rollup
+from shop.statistics.ledger import COUNTY_MONTHLY, ENTRY_TABLE, EntryRow, fold_rollup, rollup_rows
+from shop.statistics.models import CountyMonthlyRollup, DailyRollup, MonthlyRollup, SalesEntry
 from traceability.batches import BatchData, create_batch
 from traceability.models import Batch, BatchLink, ComplianceCertificate, SerialScan, SerialUnit, TraceEvent
 
@@ -148,14 +148,42 @@ def clean_up(engine: Engine, data: Committed) -> None:
         session.execute(delete(TraceEvent).where(TraceEvent.batch_id.in_(batch_ids)))
         session.execute(delete(ComplianceCertificate).where(ComplianceCertificate.batch_id.in_(batch_ids)))
         session.execute(delete(Batch).where(Batch.id.in_(batch_ids)))
-        session.execute(delete(SalesEntry).where(SalesEntry.producer_id == data.producer_id))
-        rebuild_rollup(session)  # every roll-up (daily, monthly, per county) again from the entries left
+        remove_sales(session, data.producer_id)
         session.execute(delete(Certification).where(Certification.product_id == data.product_id))
         session.execute(delete(Product).where(Product.producer_id == data.producer_id))
         session.execute(delete(ProducerMember).where(ProducerMember.producer_id == data.producer_id))
         session.execute(delete(Producer).where(Producer.id == data.producer_id))
         session.execute(delete(User).where(User.id.in_(data.user_ids)))
         session.commit()
+
+
+def remove_sales(session: Session, producer_id: int) -> None:
+    """Delete the producer's ledger entries and take them out of the roll-ups again, touching nothing else.
+
+    The daily and monthly roll-ups keep the producer apart: its rows go. The county-monthly roll-up sums every
+    producer of the county (other tests' sales too): what the entries added is subtracted, and a row left
+    summing nothing is deleted.
+    """
+    names = list(EntryRow.__dataclass_fields__)
+    columns = [ENTRY_TABLE.c[name] for name in names]
+    rows = session.execute(select(*columns).where(SalesEntry.producer_id == producer_id))
+    entries = [EntryRow(**dict(zip(names, values, strict=True))) for values in rows]
+    session.execute(delete(DailyRollup).where(DailyRollup.producer_id == producer_id))
+    session.execute(delete(MonthlyRollup).where(MonthlyRollup.producer_id == producer_id))
+    table = CountyMonthlyRollup
+    for (day, dims), total in sorted(fold_rollup(rollup_rows(entries), COUNTY_MONTHLY).items()):
+        key = (table.day == day, table.dims == dims)
+        session.execute(
+            update(table)
+            .where(*key)
+            .values(
+                amount_fen=table.amount_fen - total["amount_fen"],
+                quantity=table.quantity - total["quantity"],
+                entries=table.entries - total["entries"],
+            )
+        )
+        session.execute(delete(table).where(*key, table.entries == 0))
+    session.execute(delete(SalesEntry).where(SalesEntry.producer_id == producer_id))
 
 
 def assert_consistent(engine: Engine, data: Committed) -> int:

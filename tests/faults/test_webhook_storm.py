@@ -1,7 +1,8 @@
 """A webhook storm: the same signed Stripe event 100 times at once, mixed with stale events in any order.
 
 Stripe delivers at least once, retries on any doubt and does not keep order. Whatever arrives, and however
-many requests race, the checkout gets exactly one payment, its orders are paid once, and every delivery is
+many requests race, the checkout gets exactly one payment, its orders are paid once, the statistics ledger
+counts the sale once (one entry per order line, every roll-up grown by exactly that), and every delivery is
 answered with a clean status (200, or 503 "retry later" when SQLite made a writer wait too long) — never a
 500. The deliveries go to a live threaded server over real connections, so the data is committed
 (tests/faults/committed.py) and deleted afterwards.
@@ -16,6 +17,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
 import pytest
@@ -24,13 +26,24 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
+from core.clock import shanghai_date
 from core.db import make_engine, utcnow
 from core.models import User
+from core.regions import get_region
 from shop.orders.checkout import place_checkout
 from shop.orders.models import Checkout, Order, OrderStatus, PaymentMethod
 from shop.payments.gateway import StripeGateway
 from shop.payments.models import Payment, PaymentStatus, StripeEvent
 from shop.payments.services import start_stripe_payment
+from shop.statistics.models import (
+    Channel,
+    CountyMonthlyRollup,
+    DailyRollup,
+    EntryKind,
+    EntrySource,
+    MonthlyRollup,
+    SalesEntry,
+)
 from tests.faults.committed import ADDRESS, Committed, clean_up, seed
 from tests.shop import localstripe as ls
 
@@ -50,6 +63,7 @@ def paid_at_stripe(
 ) -> Iterator[tuple[Committed, int, str]]:
     """A committed Stripe checkout whose PaymentIntent the buyer has just paid at Stripe (no webhook yet)."""
     data = seed(engine, quantities=(10,))
+    county_before = county_rollup(engine)
     try:
         with app.test_request_context(), Session(engine) as session:
             buyer = session.get(User, data.buyer_ids[0])
@@ -67,6 +81,11 @@ def paid_at_stripe(
             session.execute(delete(StripeEvent).where(StripeEvent.id.like(f"evt_storm_{data.tag}%")))
             session.commit()
         clean_up(engine, data)
+        # the clean-up took the sale out of the ledger and every roll-up again, and left the rest as it was
+        with Session(engine) as session:
+            for table in (SalesEntry, DailyRollup, MonthlyRollup):
+                assert not session.scalar(select(func.count()).where(table.producer_id == data.producer_id))
+        assert county_rollup(engine) == county_before
 
 
 def _post(port: int, payload: str) -> tuple[int, str]:
@@ -102,6 +121,7 @@ def test_one_payment_however_many_times_and_in_whatever_order_the_event_arrives(
     deliveries = [the_event] * DELIVERIES + others * 3
     random.Random(7).shuffle(deliveries)
 
+    county_before = county_rollup(engine)
     server = make_server("127.0.0.1", ls.free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -136,3 +156,60 @@ def test_one_payment_however_many_times_and_in_whatever_order_the_event_arrives(
         assert orders and {o.status for o in orders} == {OrderStatus.PAID}
         checkout = session.get(Checkout, checkout_id)
         assert checkout is not None and checkout.paid_at is not None and checkout.paid_at <= utcnow()
+    assert_counted_once(engine, data, checkout_id, county_before)
+
+
+def county_rollup(engine: Engine) -> dict[tuple[date, str], tuple[int, int, int]]:
+    """The county-monthly roll-up rows of 疏勒县, the seeded county: (amount, quantity, entries) per key."""
+    table = CountyMonthlyRollup
+    with Session(engine) as session:
+        county = get_region(session, "653122")
+        assert county is not None
+        rows = session.execute(
+            select(table.day, table.dims, table.amount_fen, table.quantity, table.entries).where(
+                table.county_id == county.id
+            )
+        )
+        return {(day, dims): (amount, quantity, entries) for day, dims, amount, quantity, entries in rows}
+
+
+def assert_counted_once(
+    engine: Engine,
+    data: Committed,
+    checkout_id: int,
+    county_before: dict[tuple[date, str], tuple[int, int, int]],
+) -> None:
+    """The statistics ledger counted the sale exactly once: one sale entry per order line for its goods
+    amount, and every roll-up (daily, monthly, county-monthly) grew by exactly those entries."""
+    with Session(engine) as session:
+        orders = session.scalars(select(Order).where(Order.checkout_id == checkout_id)).all()
+        lines = {line.id: line for order in orders for line in order.lines}
+        entries = session.scalars(select(SalesEntry).where(SalesEntry.producer_id == data.producer_id)).all()
+        assert sorted((e.source, e.source_id, e.kind) for e in entries) == sorted(
+            (EntrySource.ORDER_LINE, line_id, EntryKind.SALE) for line_id in lines
+        )
+        for entry in entries:
+            line = lines[entry.source_id]
+            assert (entry.amount_fen, entry.quantity) == (line.quantity * line.unit_price_fen, line.quantity)
+            assert entry.channel is Channel.ONLINE and entry.is_certified
+        goods = sum(order.subtotal_fen for order in orders)
+        assert sum(e.amount_fen for e in entries) == goods > 0
+        quantity = sum(line.quantity for line in lines.values())
+        (paid_at,) = {order.paid_at for order in orders}
+        assert paid_at is not None
+        day = shanghai_date(paid_at)
+        for table, period in ((DailyRollup, day), (MonthlyRollup, day.replace(day=1))):
+            rows = session.execute(
+                select(table.day, table.amount_fen, table.quantity, table.entries).where(
+                    table.producer_id == data.producer_id
+                )
+            ).all()
+            assert [tuple(row) for row in rows] == [(period, goods, quantity, len(entries))], table.__name__
+    after = county_rollup(engine)
+    grown = {
+        key: tuple(a - b for a, b in zip(value, county_before.get(key, (0, 0, 0)), strict=True))
+        for key, value in after.items()
+        if value != county_before.get(key)
+    }
+    assert list(grown.values()) == [(goods, quantity, len(entries))], grown
+    assert next(iter(grown))[0] == day.replace(day=1)
