@@ -318,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 url = pg_url
                 _reset_postgres(url)
-            results["databases"][name] = run_database(name, url, Path(tmp) / name, args.smoke, tuple(args.only))
+            workdir = Path(tmp) / name
+            results["databases"][name] = run_database(name, url, workdir, args.smoke, tuple(args.only))
     (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     (out / "results.md").write_text(report.markdown(results))
     print((out / "results.md").read_text())

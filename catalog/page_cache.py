@@ -1,10 +1,11 @@
 """Rendered public pages kept in memory, each valid only for the *version* of the data it was rendered from.
 
 A page cache never decides on its own that a page is still true: the caller reads a cheap version stamp of
-the data (one query) on every request and gets a cached page only when it was rendered for that very stamp.
-Entries also expire after a time to live, for facts a stamp does not cover. Pages are stored with
-placeholders for what differs per request (the language form's CSRF token: :data:`CSRF_MARK`), so one
-rendering serves every visitor who is not signed in. Nothing is shared between processes or machines.
+the data (one query; the fast path skips it while core.change_signal holds) and gets a cached page only
+when it was rendered for that very stamp. Entries also expire after a time to live, for facts a stamp does
+not cover. Pages are stored with placeholders for what differs per request (the language form's CSRF token:
+:data:`CSRF_MARK`), so one rendering serves every visitor who is not signed in. Nothing is shared between
+processes or machines.
 """
 
 from __future__ import annotations

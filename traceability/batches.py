@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from catalog.access import is_member
 from catalog.product_models import Product
+from core.change_signal import PAGES_UNCHANGED
 from core.clock import SHANGHAI, shanghai_date
 from core.db import utcnow
 from core.errors import PermissionDenied
@@ -335,7 +336,7 @@ def take_units(session: Session, batch_id: int, quantity: int) -> int | None:
         .where(Batch.id == batch_id, Batch.status == BatchStatus.ACTIVE, Batch.quantity_available >= quantity)
         .values(quantity_available=Batch.quantity_available - quantity)
         .returning(Batch.quantity_available)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **{PAGES_UNCHANGED: True})
     ).scalar()
     return None if left is None else int(left)
 
@@ -354,7 +355,7 @@ def return_stock(session: Session, batch: Batch, quantity: int) -> None:
         update(Batch)
         .where(Batch.id == batch.id, Batch.status == BatchStatus.ACTIVE)
         .values(quantity_available=Batch.quantity_available + quantity)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **{PAGES_UNCHANGED: True})
     )
     session.refresh(batch)
 

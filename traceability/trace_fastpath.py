@@ -6,8 +6,10 @@ middleware reads the version stamp of what the page shows on a bare driver conne
 traceability.trace_cache for a batch, catalog.search.CATALOG_STAMP_SQL for the listing), and when the page
 cache holds a rendering made for that very stamp it answers at once, exactly as Flask would have: the visit
 counted, a fresh CSRF token and session cookie for the language form, the security headers, the request id
-and the request's log line. Everything else (a cache miss, a cookie, a serial, EPCIS, a database error) goes
-to Flask untouched, which renders the page and fills the cache: this path never decides anything itself.
+and the request's log line. While the host's change signal (core.change_signal) says nothing a page shows was
+written since the stamp was read, the stamp row is trusted for up to ``FASTPATH_STAMP_SECONDS`` and the
+request needs no query at all. Everything else (a cache miss, a cookie, a serial, EPCIS, a database error)
+goes to Flask untouched, which renders the page and fills the cache: this path never decides anything itself.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from werkzeug.utils import get_content_type
 
 from catalog import browse, search
 from catalog.page_cache import CSRF_MARK, Entry
+from core import change_signal
 from core.clock import shanghai_date
 from core.observability import _REQUEST_ID
 from core.security import SECURITY_HEADERS
@@ -39,6 +42,8 @@ log = logging.getLogger("shop.request")
 
 _TRACE_PATH = re.compile(r"/t/(?P<lot>[^/]+)|/01/(?P<gtin>[^/]+)/10/(?P<dl_lot>[^/]+)")
 LISTING_PATH = "/products"
+#: Most stamp rows remembered at once (trace pages and listing queries; all forgotten when it is full).
+_KNOWN_SIZE = 4096
 #: Accept headers seen recently and whether each prefers JSON (phones send the same few over and over).
 _ACCEPT_MEMO_SIZE = 64
 
@@ -57,6 +62,9 @@ class FastPath:
         self._idle: list[tuple[Any, Any]] = []  # (connection, cursor) not in use, shared by the threads
         self._accept: dict[str, bool] = {}
         self._visitor: NewVisitor | None = None
+        #: Stamp rows by key with the change-signal token they were read under and until when to trust them.
+        self._known: dict[tuple[Any, ...], tuple[tuple[int, int], float, Any]] = {}
+        self._stamp_seconds = float(app.config.get("FASTPATH_STAMP_SECONDS", 2.0))
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer from a cache when possible, else let Flask answer."""
@@ -83,7 +91,8 @@ class FastPath:
         lot = normal_lot(match["lot"] or match["dl_lot"]) if match is not None else None
         if match is None or lot is None:
             return None
-        row = self._fetch(trace_cache.stamp_sql(self._paramstyle()), (lot,))
+        generation = visits.visit_buffer(self.app).generation  # a stored visit count is read again
+        row = self._stamp_row(("trace", lot), trace_cache.stamp_sql(self._paramstyle()), (lot,), generation)
         stamp = trace_cache.stamp_from_row(row, match["gtin"])
         if stamp is None:
             return None
@@ -104,7 +113,7 @@ class FastPath:
 
     def _listing(self, environ: dict[str, Any]) -> Answer | None:
         """The cached listing page for this query string, if it was rendered for the catalog's stamp."""
-        row = self._fetch(search.CATALOG_STAMP_SQL, ())
+        row = self._stamp_row(("listing",), search.CATALOG_STAMP_SQL, ())
         if row is None:
             return None
         key = browse.listing_key(environ.get("QUERY_STRING", ""), self.app.config["BABEL_DEFAULT_LOCALE"])
@@ -165,6 +174,32 @@ class FastPath:
         return self._visitor.token_and_cookie()
 
     # --- the database -------------------------------------------------------------------------------
+
+    def _stamp_row(self, key: tuple[Any, ...], sql: str, params: tuple[Any, ...], generation: int = 0) -> Any:
+        """The stamp row of ``sql``: remembered while the change signal's token and ``generation`` hold (for
+        ``FASTPATH_STAMP_SECONDS`` at most), else read with :meth:`_fetch`.
+
+        The token is read *before* the query: a change committed meanwhile has replaced it, so the row
+        read now is not trusted beyond this request (see core.change_signal).
+        """
+        change = self._change_signal()
+        token = change.token() if change is not None else None
+        now = time.monotonic()
+        known = self._known.get(key)
+        if known is not None and known[0] == (token, generation) and known[1] > now:
+            return known[2]
+        row = self._fetch(sql, params)
+        if token is not None and row is not None and self._stamp_seconds > 0:
+            if len(self._known) >= _KNOWN_SIZE:
+                self._known.clear()
+            self._known[key] = ((token, generation), now + self._stamp_seconds, row)
+        return row
+
+    def _change_signal(self) -> change_signal.ChangeSignal | None:
+        """The database's change signal on this host, unless turned off (``CHANGE_SIGNAL``)."""
+        if not self.app.config.get("CHANGE_SIGNAL", True):
+            return None
+        return change_signal.signal_for(self.app.extensions["db"].engine)
 
     def _paramstyle(self) -> str:
         """The database driver's placeholder style."""

@@ -21,6 +21,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from core.change_signal import PAGES_UNCHANGED
 from core.transactions import claim_write_lock, run_unit_of_work
 from traceability.models import Batch
 
@@ -38,6 +39,8 @@ class VisitBuffer:
         self._pending: dict[int, int] = {}
         self._oldest: float | None = None
         self._lock = threading.Lock()
+        #: Counts the times pending visits were taken to be written (a stored count read before is stale).
+        self.generation = 0
 
     def add(self, batch_id: int) -> int:
         """Count one visit of ``batch_id``; return this process's pending visits of it (this one included)."""
@@ -67,6 +70,7 @@ class VisitBuffer:
         """Remove and return every pending visit (the caller writes them, or gives them back)."""
         with self._lock:
             taken, self._pending, self._oldest = self._pending, {}, None
+            self.generation += 1
             return taken
 
     def give_back(self, visits: dict[int, int]) -> None:
@@ -86,7 +90,7 @@ def write_visits(session: Session, visits: dict[int, int]) -> None:
             update(Batch)
             .where(Batch.id == batch_id)
             .values(visit_count=Batch.visit_count + visits[batch_id])
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False, **{PAGES_UNCHANGED: True})
         )
 
 
