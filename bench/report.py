@@ -81,7 +81,8 @@ def markdown(results: dict[str, Any]) -> str:
                 f"checkout); "
                 f"afterwards {v['orders']} orders, {v['units_allocated']} units allocated of "
                 f"{v['units_in_batches']}; batches oversold: {v['oversold_batches']}, with stock drift: "
-                f"{v['stock_drift_batches']}; lines not fully allocated: {v['partially_allocated_lines']}.",
+                f"{v['stock_drift_batches']}; lines not fully allocated: {v['partially_allocated_lines']}."
+                + (f" Errors: {shop['error_detail']}." if shop.get("error_detail") else ""),
             ]
         else:
             lines_after = []
@@ -94,6 +95,6 @@ def markdown(results: dict[str, Any]) -> str:
             *lines_after,
             "",
         ]
-    lines += ["## Not measured yet", ""]
-    lines += [f"- **{name}**: {why}" for name, why in results["not_measured"].items()]
+    lines += ["## Measured elsewhere", ""]
+    lines += [f"- **{name}**: {where}" for name, where in results.get("elsewhere", {}).items()]
     return "\n".join(lines) + "\n"

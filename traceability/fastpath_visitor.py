@@ -57,6 +57,13 @@ class _TokenSerializer(URLSafeTimedSerializer):
         return signer
 
 
+def _native(digest_method: Any) -> Any:
+    """The same hash as ``digest_method`` as hashlib's own constructor: itsdangerous's default (SHA-1 behind
+    a Python function) makes ``hmac`` take its pure-Python path; hashlib's makes it use OpenSSL's HMAC.
+    The signatures are identical."""
+    return getattr(hashlib, digest_method().name, digest_method)
+
+
 class NewVisitor:
     """Makes ``(csrf_token, set_cookie_header)`` pairs for visitors who arrive without a session."""
 
@@ -67,7 +74,10 @@ class NewVisitor:
         # itsdangerous derives a key from the secret and the salt on every call; signing with the derived
         # key and key_derivation="none" gives the very same signatures.
         csrf_key = Signer(csrf_secret, salt="wtf-csrf-token").derive_key()  # type: ignore[arg-type]
-        self._csrf = _TokenSerializer(csrf_key, signer_kwargs={"key_derivation": "none"})
+        self._csrf = _TokenSerializer(
+            csrf_key,
+            signer_kwargs={"key_derivation": "none", "digest_method": _native(Signer.default_digest_method)},
+        )
         session_key = Signer(
             app.secret_key,  # type: ignore[arg-type]
             salt=interface.salt,
@@ -77,7 +87,7 @@ class NewVisitor:
         self._session = _TokenSerializer(
             session_key,
             serializer=_CompactJSON,  # what interface.serializer writes for {str: str}, without the tag walk
-            signer_kwargs={"key_derivation": "none", "digest_method": interface.digest_method},
+            signer_kwargs={"key_derivation": "none", "digest_method": _native(interface.digest_method)},
         )
         sample = dump_cookie(
             interface.get_cookie_name(app),
