@@ -42,6 +42,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"Machine: {machine['nproc']} CPUs ({machine['cpu_model']}), {machine['memory_gb']} GB RAM; "
         f"{machine['date']}; Python {machine['python']}, {machine['gunicorn']}, {machine['wrk']}.",
         f"Server: gunicorn {results['settings']['gunicorn']}; load: {results['settings']['load']}.",
+        f"App settings: {results['settings'].get('app', 'defaults')}.",
         "",
     ]
     for name, run in results["databases"].items():

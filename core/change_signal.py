@@ -15,7 +15,8 @@ one when it flushes such a change and again right after it commits, so:
 Writes that cannot change a page (stock drawn or returned, visit counts) pass the execution option
 ``pages_unchanged=True`` and do not disturb the token. Writes made behind the application's back (psql) or
 by another host are not signalled: they show when the stamp is read again (``FASTPATH_STAMP_SECONDS``) or
-the page expires. Deployments with several application hosts on one database set ``CHANGE_SIGNAL = False``.
+the page expires. So readers use the signal only where ``CHANGE_SIGNAL = True`` says every writer runs on this
+host (one machine; off by default). Writers always signal: it costs one memory write per watched commit.
 
 The file lives in the temporary directory, named after a hash of the database URL, readable and writable by
 its owner only; a file that is not ours, or is open to others, is not used (readers then query every time).

@@ -104,10 +104,10 @@ class DefaultConfig:
     TRACE_CACHE_SECONDS = 60.0
     TRACE_VISIT_FLUSH_SECONDS: float | None = None  # None: 2 s, or 0 (every visit at once) when testing
     FASTPATH_STAMP_SECONDS = 2.0
-    #: The host-wide change signal lets cached pages skip their stamp query while nothing changed. Set it
-    #: to False when several application hosts share one database (a write on one host is not signalled
-    #: on the others).
-    CHANGE_SIGNAL = True
+    #: The host-wide change signal lets cached pages skip their stamp query while nothing changed. Only for
+    #: deployments where every process writing to the database runs on one machine (a write on another
+    #: machine is not signalled here: a recall could go unseen for FASTPATH_STAMP_SECONDS). Off by default.
+    CHANGE_SIGNAL = False
 
     #: ``text`` for humans, ``json`` for log shippers.
     LOG_FORMAT = "text"

@@ -197,7 +197,7 @@ class FastPath:
 
     def _change_signal(self) -> change_signal.ChangeSignal | None:
         """The database's change signal on this host, unless turned off (``CHANGE_SIGNAL``)."""
-        if not self.app.config.get("CHANGE_SIGNAL", True):
+        if not self.app.config.get("CHANGE_SIGNAL", False):
             return None
         return change_signal.signal_for(self.app.extensions["db"].engine)
 

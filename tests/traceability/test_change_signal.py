@@ -79,7 +79,7 @@ def test_while_the_signal_holds_a_page_is_served_without_reading_the_database(
     with engine.begin() as connection:  # behind the application's back: no session, no signal
         connection.execute(update(Batch).where(Batch.id == committed.batch_ids[0]).values(status="recalled"))
     assert _recalled(scanner, path) is False  # the stamp was not read again
-    trusting.config["CHANGE_SIGNAL"] = False  # without the signal every request reads the stamp
+    trusting.config["CHANGE_SIGNAL"] = False  # without the signal (the default) every request reads the stamp
     assert _recalled(scanner, path) is True
 
 
