@@ -152,49 +152,59 @@ function setup(thread)
 end
 function init(args)
   buyer = buyers[id]
-  n, placed, refused = 0, 0, 0
+  answered, placed, refused, sample = 0, 0, 0, ""
   headers = {{["Cookie"] = buyer.cookie, ["Content-Type"] = "application/x-www-form-urlencoded"}}
 end
+-- request() decides from the answers counted so far and changes nothing: wrk calls it once more on the
+-- first thread, to check the script, without sending what it returns.
 function request()
-  n = n + 1
-  if n % 2 == 1 then
+  if answered % 2 == 0 then
     return wrk.format("POST", "/cart/add", headers,
       "product_id={product_id}&quantity=1&csrf_token=" .. buyer.token)
   end
-  local key = string.format("bench%03d%012d", id, n)
+  local key = string.format("bench%03d%012d", id, answered)
   return wrk.format("POST", "/checkout", headers,
     "{address}&idempotency_key=" .. key .. "&csrf_token=" .. buyer.token)
 end
 function response(status, headers, body)
-  if n % 2 == 0 then
+  if answered % 2 == 1 then
     -- placed: 302 to the payment page (an empty or faulty cart redirects to /cart instead)
     local location = headers["Location"] or ""
     if status == 302 and string.find(location, "/payments/", 1, true) then
       placed = placed + 1
     else
       refused = refused + 1
+      if sample == "" then sample = status .. " " .. location end
     end
   end
+  answered = answered + 1
 end
 function done(summary, latency, requests)
-  local placed_all, refused_all = 0, 0
+  local placed_all, refused_all, sample_all = 0, 0, ""
   for _, thread in ipairs(threads) do
     placed_all = placed_all + thread:get("placed")
     refused_all = refused_all + thread:get("refused")
+    if sample_all == "" then sample_all = thread:get("sample") end
   end
   io.write(string.format("CHECKOUTS placed=%d refused=%d\\n", placed_all, refused_all))
+  io.write("REFUSED " .. sample_all .. "\\n")
 end
 """
     )
     return path
 
 
-def parse_checkouts(output: str) -> dict[str, int]:
-    """The placed/refused counts the script's ``done`` printed."""
+def parse_checkouts(output: str) -> dict[str, Any]:
+    """The placed/refused counts the script's ``done`` printed, and the first refusal (status, Location)."""
     match = re.search(r"CHECKOUTS placed=(\d+) refused=(\d+)", output)
     if match is None:
         raise ValueError("the wrk script printed no checkout counts:\n" + output)
-    return {"placed": int(match.group(1)), "refused": int(match.group(2))}
+    sample = re.search(r"^REFUSED (.*)$", output, re.M)
+    return {
+        "placed": int(match.group(1)),
+        "refused": int(match.group(2)),
+        "refused_sample": sample.group(1).strip() if sample else "",
+    }
 
 
 def verify(session: Session, product_id: int, batch_ids: list[int]) -> dict[str, Any]:

@@ -263,7 +263,13 @@ def run_checkout(
         "placed": counts["placed"],
         "errors": figures["errors"] + counts["refused"],
         "error_detail": "; ".join(
-            part for part in (figures["error_detail"], f"checkouts refused: {counts['refused']}") if part
+            part
+            for part in (
+                figures["error_detail"],
+                f"checkouts refused: {counts['refused']}" if counts["refused"] else "",
+                f"the first answered {counts['refused_sample']}" if counts["refused_sample"] else "",
+            )
+            if part
         ),
     }
 
