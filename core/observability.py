@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import time
-import uuid
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -53,9 +53,13 @@ def configure_logging(app: Flask) -> None:
     root._shop_configured = True  # type: ignore[attr-defined]
 
 
+def request_id(incoming: str) -> str:
+    """The caller's ``X-Request-ID`` when it is sane (8–64 of ``A-Za-z0-9._-``), else a new random one."""
+    return incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(16)
+
+
 def _start_request() -> None:
-    incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = request_id(request.headers.get("X-Request-ID", ""))
     g.request_started = time.perf_counter()
 
 

@@ -18,7 +18,6 @@ import atexit
 import logging
 import re
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -32,7 +31,7 @@ from catalog import browse, search
 from catalog.page_cache import CSRF_MARK, Entry
 from core import change_signal
 from core.clock import shanghai_date
-from core.observability import _REQUEST_ID
+from core.observability import request_id
 from core.security import SECURITY_HEADERS
 from traceability import trace_cache, visits
 from traceability.fastpath_visitor import NewVisitor
@@ -65,6 +64,7 @@ class FastPath:
         #: Stamp rows by key with the change-signal token they were read under and until when to trust them.
         self._known: dict[tuple[Any, ...], tuple[tuple[int, int], float, Any]] = {}
         self._stamp_seconds = float(app.config.get("FASTPATH_STAMP_SECONDS", 2.0))
+        self._stamp_sql: str | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer from a cache when possible, else let Flask answer."""
@@ -92,7 +92,7 @@ class FastPath:
         if match is None or lot is None:
             return None
         generation = visits.visit_buffer(self.app).generation  # a stored visit count is read again
-        row = self._stamp_row(("trace", lot), trace_cache.stamp_sql(self._paramstyle()), (lot,), generation)
+        row = self._stamp_row(("trace", lot), self._trace_sql(), (lot,), generation)
         stamp = trace_cache.stamp_from_row(row, match["gtin"])
         if stamp is None:
             return None
@@ -201,9 +201,11 @@ class FastPath:
             return None
         return change_signal.signal_for(self.app.extensions["db"].engine)
 
-    def _paramstyle(self) -> str:
-        """The database driver's placeholder style."""
-        return str(self.app.extensions["db"].engine.dialect.paramstyle)
+    def _trace_sql(self) -> str:
+        """The trace stamp SELECT with the database driver's placeholders (made once)."""
+        if self._stamp_sql is None:
+            self._stamp_sql = trace_cache.stamp_sql(str(self.app.extensions["db"].engine.dialect.paramstyle))
+        return self._stamp_sql
 
     def _fetch(self, sql: str, params: tuple[Any, ...]) -> Any:
         """The first row of ``sql`` read on a driver connection of this middleware (``None``: no row).
@@ -273,8 +275,7 @@ class FastPath:
 
 def _request_id(environ: dict[str, Any]) -> str:
     """The caller's ``X-Request-ID`` when sane, else a new one (as core.observability does)."""
-    incoming = environ.get("HTTP_X_REQUEST_ID", "")
-    return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    return request_id(environ.get("HTTP_X_REQUEST_ID", ""))
 
 
 def install(app: Flask) -> None:
