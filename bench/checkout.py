@@ -31,7 +31,18 @@ ADDRESS = {
     "method": "bank_transfer",
 }
 BATCH_UNITS = 500
-_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+_INPUT = re.compile(r"<input\b[^>]*>")
+_VALUE = re.compile(r'\bvalue="([^"]+)"')
+
+
+def _token(page: str) -> str | None:
+    """The CSRF token of the first form on ``page`` that has one (attributes in any order)."""
+    for tag in _INPUT.findall(page):
+        if 'name="csrf_token"' in tag:
+            value = _VALUE.search(tag)
+            if value is not None:
+                return value.group(1)
+    return None
 
 
 def prepare(session: Session, buyers: int, batches: int) -> dict[str, Any]:
@@ -115,11 +126,11 @@ def sign_in(port: int, email: str) -> tuple[str, str]:
     first = connection.getresponse()
     page = first.read().decode()
     cookie = _cookie(first, "")
-    token = _TOKEN.search(page)
+    token = _token(page)
     if token is None:
         raise RuntimeError("no CSRF token on the login page")
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
-    connection.request("POST", "/account/login", body=f"{form}&csrf_token={token.group(1)}", headers=headers)
+    connection.request("POST", "/account/login", body=f"{form}&csrf_token={token}", headers=headers)
     signed = connection.getresponse()
     signed.read()
     if signed.status != 302:
@@ -129,10 +140,10 @@ def sign_in(port: int, email: str) -> tuple[str, str]:
     cart = connection.getresponse()
     page = cart.read().decode()
     connection.close()
-    token = _TOKEN.search(page)
+    token = _token(page)
     if token is None:
         raise RuntimeError("no CSRF token on the cart page")
-    return _cookie(cart, cookie), token.group(1)
+    return _cookie(cart, cookie), token
 
 
 def lua_script(path: Path, product_id: int, buyers: list[tuple[str, str]]) -> Path:

@@ -14,13 +14,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
 from wtforms import BooleanField, Field, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from catalog import search
 from catalog.labels import choices as label_choices
-from catalog.page_cache import CSRF_MARK, PageCache, app_cache
+from catalog.page_cache import CSRF_MARK, PageCache, app_cache, with_csrf_token
 from catalog.product_models import Category, QualityMarkKind
 from catalog.signals import stock_by_product
 from core.clock import shanghai_date
@@ -171,7 +170,7 @@ def listing_key(query_string: str, locale: str) -> tuple[str, str]:
 def _render_listing() -> tuple[str, int]:
     """The listing page for the query string, and its status (400 for filters that do not validate)."""
     form = ListingForm()
-    mark = {"csrf_token": lambda: CSRF_MARK}  # the language form's token, filled in per request
+    mark = {"csrf_token": lambda: CSRF_MARK}  # filled in per request (signed-in pages only)
     if not form.validate():
         return render_template("catalog/listing.html", form=form, page=None, certs={}, args={}, **mark), 400
     page = search.search_products(db_session, form.filters(), _page_number(), PER_PAGE)
@@ -199,7 +198,7 @@ def listing() -> ResponseReturnValue:
         if cacheable:
             cache.put(key, entry)
     db_session.commit()
-    return Response(entry.body.replace(CSRF_MARK, generate_csrf()), status=entry.status, mimetype="text/html")
+    return Response(with_csrf_token(entry.body), status=entry.status, mimetype="text/html")
 
 
 @bp.get("/products/<int:product_id>")

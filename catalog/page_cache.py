@@ -3,8 +3,8 @@
 A page cache never decides on its own that a page is still true: the caller reads a cheap version stamp of
 the data (one query; the fast path skips it while core.change_signal holds) and gets a cached page only
 when it was rendered for that very stamp. Entries also expire after a time to live, for facts a stamp does
-not cover. Pages are stored with placeholders for what differs per request (the language form's CSRF token:
-:data:`CSRF_MARK`), so one rendering serves every visitor who is not signed in. Nothing is shared between
+not cover. Pages are stored with placeholders for what differs per request (:data:`CSRF_MARK`, in signed-in
+pages only), so one rendering serves every visitor who is not signed in. Nothing is shared between
 processes or machines.
 """
 
@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
+from flask_wtf.csrf import generate_csrf
 
-#: Stand-in for the CSRF token in cached pages, replaced on every request.
+#: Stand-in for the CSRF token in rendered pages, replaced per request (pages of visitors who are not signed
+#: in carry no token at all, so the public pages set no cookie).
 CSRF_MARK = "__page_csrf_7Qz__"
 #: How many rendered pages one cache keeps per process (least recently used go first).
 MAX_ENTRIES = 2048
@@ -36,6 +38,16 @@ class Entry:
     status: int = 200
     #: Extra response headers (name, value).
     headers: tuple[tuple[str, str], ...] = ()
+
+
+def with_csrf_token(body: str) -> str:
+    """``body`` with this request's CSRF token in place of :data:`CSRF_MARK`, if the page holds one.
+
+    Only then is a token made: making one puts a secret in the session, which sets a cookie.
+    """
+    if CSRF_MARK not in body:
+        return body
+    return body.replace(CSRF_MARK, generate_csrf())
 
 
 class PageCache:

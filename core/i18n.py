@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.db import db_session
+from core.security import csrf
 from core.urls import safe_next_url
 
 babel = Babel()
@@ -65,8 +66,16 @@ def format_local(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
 
 
 @bp.post("/language")
+@csrf.exempt
 def set_language() -> ResponseReturnValue:
-    """Switch the interface language for this session and, when signed in, for the account."""
+    """Switch the interface language for this session and, when signed in, for the account.
+
+    Only a signed-in user's switch (it changes the account) needs the CSRF token, so public pages carry none
+    and set no cookie; a forged switch of a visitor's language would change nothing else (and SameSite=Lax
+    keeps cross-site posts from carrying the session anyway).
+    """
+    if current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()  # what CSRFProtect does for every other POST (it honours the same setting)
     locale = request.form.get("locale", "")
     if locale in current_app.config["LANGUAGES"]:
         session["locale"] = locale

@@ -8,7 +8,7 @@ Facts the stamp does not cover (a producer renamed, an event altered behind the 
 once the entry expires after ``TRACE_CACHE_SECONDS``.
 
 Pages are cached (:mod:`catalog.page_cache`) with placeholders for the two things that differ per request:
-the visit count and the language form's CSRF token (:data:`VISITS_MARK`, ``CSRF_MARK``).
+the visit count (:data:`VISITS_MARK`) and, for signed-in visitors only, the CSRF token (``CSRF_MARK``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from catalog.page_cache import CSRF_MARK, Entry, PageCache, app_cache
+from catalog.page_cache import Entry, PageCache, app_cache
 from catalog.product_models import Certification, Product
 from core.clock import shanghai_date
 from traceability.models import Batch, BatchLink, BatchStatus
@@ -100,9 +100,6 @@ def cache_key(kind: str, path: str, query: str, locale: str) -> tuple[str, ...]:
     return (kind, path, query, locale)
 
 
-def fill(entry: Entry, visits: int, csrf_token: str | None) -> str:
-    """The entry's body with this request's visit count and (for HTML) CSRF token."""
-    body = entry.body.replace(VISITS_MARK, str(visits))
-    if csrf_token is not None:
-        body = body.replace(CSRF_MARK, csrf_token)
-    return body
+def fill(entry: Entry, visits: int) -> str:
+    """The entry's body with this request's visit count."""
+    return entry.body.replace(VISITS_MARK, str(visits))

@@ -5,8 +5,8 @@ A scan is almost always a first visit from a phone: no cookie, ``GET /t/<lot>`` 
 middleware reads the version stamp of what the page shows on a bare driver connection (one query:
 traceability.trace_cache for a batch, catalog.search.CATALOG_STAMP_SQL for the listing), and when the page
 cache holds a rendering made for that very stamp it answers at once, exactly as Flask would have: the visit
-counted, a fresh CSRF token and session cookie for the language form, the security headers, the request id
-and the request's log line. While the host's change signal (core.change_signal) says nothing a page shows was
+counted, the security headers, the request id and the request's log line (public pages carry no CSRF
+token and set no cookie). While the host's change signal (core.change_signal) says nothing a page shows was
 written since the stamp was read, the stamp row is trusted for up to ``FASTPATH_STAMP_SECONDS`` and the
 request needs no query at all. Everything else (a cache miss, a cookie, a serial, EPCIS, a database error)
 goes to Flask untouched, which renders the page and fills the cache: this path never decides anything itself.
@@ -28,13 +28,12 @@ from werkzeug.http import parse_accept_header
 from werkzeug.utils import get_content_type
 
 from catalog import browse, search
-from catalog.page_cache import CSRF_MARK, Entry
+from catalog.page_cache import Entry
 from core import change_signal
 from core.clock import shanghai_date
 from core.observability import request_id
 from core.security import SECURITY_HEADERS
 from traceability import trace_cache, visits
-from traceability.fastpath_visitor import NewVisitor
 from traceability.trace_data import normal_lot
 
 log = logging.getLogger("shop.request")
@@ -60,7 +59,6 @@ class FastPath:
         self.wsgi_app = wsgi_app
         self._idle: list[tuple[Any, Any]] = []  # (connection, cursor) not in use, shared by the threads
         self._accept: dict[str, bool] = {}
-        self._visitor: NewVisitor | None = None
         #: Stamp rows by key with the change-signal token they were read under and until when to trust them.
         self._known: dict[tuple[Any, ...], tuple[tuple[int, int], float, Any]] = {}
         self._stamp_seconds = float(app.config.get("FASTPATH_STAMP_SECONDS", 2.0))
@@ -102,14 +100,10 @@ class FastPath:
         entry = trace_cache.page_cache(self.app).get(key, stamp.version)
         if entry is None:
             return None
-        shown = self._count_visit(environ, stamp)
+        body = trace_cache.fill(entry, self._count_visit(environ, stamp))
         if kind == "json":
-            body = trace_cache.fill(entry, shown, None)
             return self._respond(environ, entry, body, ("Vary", "Accept"), ("Cache-Control", "no-cache"))
-        token, cookie = self._new_visitor()
-        body = trace_cache.fill(entry, shown, token)
-        headers = (("Set-Cookie", cookie), ("Vary", "Accept, Cookie"), ("Cache-Control", "no-cache"))
-        return self._respond(environ, entry, body, *headers)
+        return self._respond(environ, entry, body, ("Vary", "Accept, Cookie"), ("Cache-Control", "no-cache"))
 
     def _listing(self, environ: dict[str, Any]) -> Answer | None:
         """The cached listing page for this query string, if it was rendered for the catalog's stamp."""
@@ -120,10 +114,7 @@ class FastPath:
         entry = browse.listing_cache(self.app).get(key, (*row, shanghai_date()))
         if entry is None:
             return None
-        token, cookie = self._new_visitor()
-        return self._respond(
-            environ, entry, entry.body.replace(CSRF_MARK, token), ("Set-Cookie", cookie), ("Vary", "Cookie")
-        )
+        return self._respond(environ, entry, entry.body, ("Vary", "Cookie"))
 
     def _respond(self, environ: dict[str, Any], entry: Entry, body: str, *headers: tuple[str, str]) -> Answer:
         """Status, headers and body as Flask would send them for ``entry`` with this request's ``body``."""
@@ -166,12 +157,6 @@ class FastPath:
                 self._accept.clear()
             self._accept[accept] = prefers
         return prefers
-
-    def _new_visitor(self) -> tuple[str, str]:
-        """A CSRF token and session cookie for a visitor without a session (see fastpath_visitor)."""
-        if self._visitor is None:
-            self._visitor = NewVisitor(self.app)
-        return self._visitor.token_and_cookie()
 
     # --- the database -------------------------------------------------------------------------------
 

@@ -19,9 +19,9 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError
 
+from catalog.page_cache import CSRF_MARK, with_csrf_token
 from core.db import db_session
 from core.errors import NotFound
 from core.i18n import current_language
@@ -134,7 +134,7 @@ def _render(batch: Batch, wanted: str, visits: int | str, **serial: Any) -> str:
         event_details=event_details,
         basis_labels=BASIS_LABELS,
         epcis_link_type=EPCIS_LINK_TYPE,
-        csrf_token=lambda: trace_cache.CSRF_MARK,
+        csrf_token=lambda: CSRF_MARK,
     )
 
 
@@ -167,7 +167,7 @@ def _respond(lot: str, gtin: str | None = None) -> ResponseReturnValue:
         if _cacheable(wanted):
             cache.put(key, entry)
     db_session.commit()
-    body = trace_cache.fill(entry, visits, generate_csrf() if wanted == "html" else None)
+    body = with_csrf_token(trace_cache.fill(entry, visits))
     return _finish(Response(body, mimetype=entry.mimetype), dict(entry.headers)["Link"])
 
 
@@ -206,8 +206,7 @@ def _respond_serial(batch: Batch, unit: SerialUnit) -> ResponseReturnValue:
         return _finish(response, link)
     body = _render(batch, wanted, visits, serial=unit, assessment=assessment)
     db_session.commit()
-    if wanted == "html":
-        body = body.replace(trace_cache.CSRF_MARK, generate_csrf())
+    body = with_csrf_token(body)
     return _finish(Response(body, mimetype="application/json" if wanted == "json" else "text/html"), link)
 
 

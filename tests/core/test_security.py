@@ -39,8 +39,14 @@ def test_post_without_csrf_token_is_refused(client: FlaskClient, db: Session) ->
 
 
 @pytest.mark.usefixtures("csrf_on")
-def test_language_switch_needs_csrf_token(client: FlaskClient) -> None:
-    assert client.post("/language", data={"locale": "en"}).status_code == 400
+def test_a_visitor_switches_language_without_a_token_and_an_account_needs_one(
+    client: FlaskClient, as_user: Callable[[User], FlaskClient], make_user: Callable[..., User]
+) -> None:
+    assert client.post("/language", data={"locale": "en", "next": "/products"}).status_code == 302
+    assert '<html lang="en">' in client.get("/products").get_data(as_text=True)
+    user = make_user("csrf.language@example.test")
+    assert as_user(user).post("/language", data={"locale": "en"}).status_code == 400
+    assert user.locale != "en"
 
 
 @pytest.mark.usefixtures("csrf_on")
