@@ -1,5 +1,7 @@
 """PostgreSQL stopped and started under load: clean 503s meanwhile, success after it, nothing half-written.
 
+(A cached public page the change signal still vouches for may be answered meanwhile: nothing was written.)
+
 The test runs its own small PostgreSQL cluster (the binaries of ``SHOP_TEST_PG_CTL``, set by
 scripts/with-postgres), so stopping it cannot disturb tests running in other pytest-xdist workers. Buyers
 check out over HTTP and visitors scan and browse from several threads while the server is stopped
@@ -256,6 +258,11 @@ def test_a_restart_under_load_fails_cleanly_and_recovers(
     during = [e for e in traffic.log if stopped_at + 0.3 < e[0] < started_at]
     after = [e for e in traffic.log if e[0] > started_at + 0.5]
     assert before and all(status != 503 for _, _, status in before), statuses
-    assert during and all(status == 503 for _, _, status in during), Counter(s for _, _, s in during)
+    # Meanwhile everything that needs the database answers 503; a public page whose stamp the change signal
+    # still vouches for (nothing was written since) may be served as it was, for FASTPATH_STAMP_SECONDS.
+    cached = set(paths[:2])
+    assert during and all(
+        status == 503 or (status == 200 and what in cached) for _, what, status in during
+    ), Counter((what, s) for _, what, s in during)
     assert {what for _, what, status in after if status in (200, 302, 303)} >= {"checkout", *paths}, statuses
     assert assert_consistent(engine, data) > 0  # nothing half-written, no stock lost
