@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.db import utcnow
 from core.errors import DomainError
 from core.models import Region, RegionLevel, User
+from core.transactions import claim_write_lock
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -57,7 +58,7 @@ def register_user(
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """Return the active user whose credentials match, recording the log-in time; ``None`` otherwise.
+    """Return the active user whose credentials match, ``None`` otherwise. Reads only.
 
     The password hash is checked even for unknown addresses so response time does not reveal which exist.
     """
@@ -67,9 +68,13 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         return None
     if not user.check_password(password) or not user.is_active:
         return None
-    user.last_login_at = utcnow()
-    session.flush()
     return user
+
+
+def record_login(session: Session, user_id: int) -> None:
+    """Record the log-in time: SQLite's write lock first, then one UPDATE (run it as a unit of work)."""
+    claim_write_lock(session)
+    session.execute(update(User).where(User.id == user_id).values(last_login_at=utcnow()))
 
 
 class WrongPassword(DomainError):

@@ -14,6 +14,7 @@ from core.errors import DomainError
 from core.forms import ChangePasswordForm, LoginForm, SignupForm
 from core.models import User
 from core.security import limiter
+from core.transactions import run_unit_of_work
 from core.urls import safe_next_url
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
@@ -74,7 +75,8 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         user = accounts.authenticate(db_session, form.email.data or "", form.password.data or "")
         if user is not None:
-            db_session.commit()
+            user_id = user.id
+            run_unit_of_work(lambda: accounts.record_login(db_session, user_id), db_session)
             session.clear()  # a fresh session on privilege change (keeps the chosen language)
             if user.locale:
                 session["locale"] = user.locale
