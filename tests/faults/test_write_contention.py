@@ -52,7 +52,7 @@ def committed(engine: Engine) -> Iterator[Committed]:
 def workers(app: Flask, tmp_path: Path) -> Iterator[list[Flask]]:
     """Two app instances on the test database, as two worker processes would be."""
     config = base_config(app.config["DATABASE_URL"], str(tmp_path))
-    config.update(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
+    config.update(WTF_CSRF_ENABLED=False)  # (the limiter is shared by every app of the process: left on)
     apps = [create_app(dict(config)) for _ in range(2)]
     yield apps
     for each in apps:
