@@ -55,9 +55,15 @@ def is_transient(exc: DBAPIError) -> bool:
 
 
 def run_unit_of_work(work: Callable[[], T], session: Session) -> T:
-    """Run ``work`` and commit ``session``, retrying transient refusals (rolled back, with jitter)."""
+    """Run ``work`` and commit ``session``, retrying transient refusals (rolled back, with jitter).
+
+    A retry takes SQLite's write lock before ``work`` reads anything: the refusal came from a concurrent
+    writer, and a transaction that reads first would be refused again as soon as another one commits.
+    """
     for attempt in range(1, ATTEMPTS + 1):
         try:
+            if attempt > 1:
+                claim_write_lock(session)
             result = work()
             session.commit()
             return result
