@@ -13,7 +13,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from core.db import utcnow
 from core.errors import DomainError
 from core.models import Region, RegionLevel, User
-from core.transactions import claim_write_lock
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -72,8 +71,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def record_login(session: Session, user_id: int) -> None:
-    """Record the log-in time: SQLite's write lock first, then one UPDATE (run it as a unit of work)."""
-    claim_write_lock(session)
+    """Record the log-in time with one UPDATE (run it as a unit of work: a refused write is retried)."""
     session.execute(update(User).where(User.id == user_id).values(last_login_at=utcnow()))
 
 

@@ -176,10 +176,8 @@ def _change_cart(change: Callable[[], dict[int, int]]) -> dict[int, int]:
     """Run a cart change and commit; a signed-in buyer's cart rows are written under SQLite's write lock,
     retried when a concurrent writer made the database refuse (instead of a 503 for a busy moment)."""
 
-    signed_in = current_user.is_authenticated  # read now: on a retry the lock must come before any read
-
     def work() -> dict[int, int]:
-        if signed_in:
+        if current_user.is_authenticated:
             claim_write_lock(db_session)
         return change()
 
