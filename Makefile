@@ -51,7 +51,7 @@ run: install instance/config.py
 
 lint: install-dev
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check core catalog traceability shop tests
+	$(BIN)/ruff format --check core catalog traceability orders payments procurement stats shop tests bench
 	$(BIN)/mypy
 
 test-sqlite: install-dev

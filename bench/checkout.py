@@ -220,7 +220,7 @@ def parse_checkouts(output: str) -> dict[str, Any]:
 
 def verify(session: Session, product_id: int, batch_ids: list[int]) -> dict[str, Any]:
     """Zero oversell and whole orders, read from the database after the run."""
-    from shop.orders.models import Allocation, Order, OrderLine
+    from orders.models import Allocation, Order, OrderLine
     from traceability.models import Batch
 
     batches = session.scalars(select(Batch).where(Batch.id.in_(batch_ids))).all()

@@ -17,12 +17,12 @@ def _month(session: Session, column: Any) -> Any:
 
 
 def grouped_sales(session: Session, table: Table, filters: Any, dimensions: tuple[str, ...]) -> Any:
-    """A :class:`~shop.statistics.dashboards.Sales` whose groups are summed from ``table`` instead.
+    """A :class:`~stats.dashboards.Sales` whose groups are summed from ``table`` instead.
 
     The same queries (split the same way), the same folds: only the table differs. ``stats_sales_entry``
     counts its rows; a roll-up sums its ``entries``; months are the ``"YYYY-MM"`` of a day.
     """
-    from shop.statistics.dashboards import Group, Sales
+    from stats.dashboards import Group, Sales
 
     c = table.c
     columns = {
@@ -90,7 +90,7 @@ def idle_producer_ids(session: Session, table: Table, county_id: int, start: dat
 
 def target_sum(session: Session, table: Table, target: Any) -> tuple[int, int]:
     """:func:`targets.target_progress` over ``table``."""
-    from shop.statistics.models import TargetScope
+    from stats.models import TargetScope
 
     c = table.c
     query = select(func.coalesce(func.sum(c.amount_fen), 0)).where(

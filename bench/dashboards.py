@@ -6,8 +6,8 @@ schema is dropped and recreated first. Writes ``dashboards.json`` and ``dashboar
 (default: bench/).
 
 For each database: migrate an empty database, seed the world of :mod:`bench.ledger_seed` (N entries inserted
-in bulk), build the roll-ups with :func:`shop.statistics.rebuild.rebuild_rollup`, ANALYZE, then time each
-query the dashboard pages run — through the real code in :mod:`shop.statistics.summaries` / ``dashboards`` /
+in bulk), build the roll-ups with :func:`stats.rebuild.rebuild_rollup`, ANALYZE, then time each
+query the dashboard pages run — through the real code in :mod:`stats.summaries` / ``dashboards`` /
 ``targets`` — R times (p50 and p99), and the same figures computed naively with aggregates over the raw
 ``stats_sales_entry`` table (and over the daily roll-up, for comparison), R/10 times, in the same run. Every
 naive result must equal the dashboard's to the fen, or the run fails.
@@ -104,10 +104,10 @@ def cases(session: Session) -> dict[str, dict[str, Any]]:
     from catalog.models import Producer
     from core.clock import shanghai_date
     from core.regions import counties, get_region
-    from shop.statistics import dashboards, summaries
-    from shop.statistics.ledger import ENTRY_TABLE
-    from shop.statistics.models import SalesEntry, Target, TargetScope
-    from shop.statistics.targets import target_progress, targets_in_order
+    from stats import dashboards, summaries
+    from stats.ledger import ENTRY_TABLE
+    from stats.models import SalesEntry, Target, TargetScope
+    from stats.targets.services import target_progress, targets_in_order
 
     today = shanghai_date()
     everywhere = counties(session)
@@ -288,7 +288,7 @@ def run_database(name: str, url: str, entries: int, repeat: int, reuse: bool) ->
     from core.db import db_session, get_engine
     from core.migrate import upgrade
     from shop import create_app
-    from shop.statistics.rebuild import rebuild_rollup
+    from stats.rebuild import rebuild_rollup
 
     if name == "postgres" and not reuse:
         _reset_postgres(url)

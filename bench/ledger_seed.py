@@ -23,11 +23,18 @@ from catalog.product_models import Category, Certification, CertificationStatus,
 from core.clock import SHANGHAI, shanghai_date
 from core.models import Region, RegionLevel
 from core.regions import get_region, seed_regions
-from shop.procurement.models import Institution, InstitutionKind, InstitutionStatus
-from shop.procurement.order_models import FundingSource
-from shop.statistics.dimensions import CONSUMER
-from shop.statistics.ledger import ENTRY_TABLE
-from shop.statistics.models import Channel, EntryKind, EntrySource, SalesEntry, Target, TargetScope
+from procurement.institutions.models import Institution, InstitutionKind, InstitutionStatus
+from procurement.ordering.models import FundingSource
+from stats.dimensions import CONSUMER
+from stats.ledger import ENTRY_TABLE
+from stats.models import (
+    Channel,
+    EntryKind,
+    EntrySource,
+    SalesEntry,
+    Target,
+    TargetScope,
+)
 
 #: Counties beyond the three of the region data (code, name, parent code): "3 counties + a few more".
 EXTRA_COUNTIES = (

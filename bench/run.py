@@ -80,7 +80,7 @@ def build_database(config: dict[str, Any], label_count: int, buyers: int) -> dic
     from core.migrate import upgrade
     from core.models import User
     from shop import create_app
-    from shop.demo import seed_demo
+    from shop.demo.seed import seed_demo
     from traceability.labels import render_label_sheet_pdf
     from traceability.links import trace_url
     from traceability.models import Batch

@@ -1,1 +1,17 @@
 """Producers, their certified products and the public catalog. Builds on core only."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the catalog's pages and its label helpers for templates."""
+    from catalog import api, browse, certification_views, media, producer_views, product_views, review_views
+    from catalog.certification import certificate_state
+    from catalog.labels import label, producer_kind_label, producer_status_label
+
+    for module in (producer_views, review_views, product_views, certification_views, media, browse, api):
+        app.register_blueprint(module.bp)
+    for helper in (producer_status_label, producer_kind_label, label, certificate_state):
+        app.add_template_global(helper)

@@ -64,7 +64,7 @@ def queue() -> ResponseReturnValue:
         query = query.order_by(Certification.id.desc())
     page = paginate(db_session, query, request.args.get("page", type=int) or 1)
     return render_template(
-        "certification/queue.html",
+        "catalog/certification/queue.html",
         page=page,
         status=status,
         statuses=STATUS_FILTERS,
@@ -101,7 +101,7 @@ def render_decision(
             valid_to=one_year_from(today),
         )
     return render_template(
-        "certification/decide.html",
+        "catalog/certification/decide.html",
         cert=cert,
         product=cert.product,
         producer=cert.product.producer,

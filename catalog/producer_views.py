@@ -38,7 +38,7 @@ def _member_producer(producer_id: int) -> Producer:
 @producer_member_required
 def dashboard() -> ResponseReturnValue:
     """The producer member's workbench: the producers they act for and their review state."""
-    return render_template("producer/dashboard.html", producers=producers_of(current_user))
+    return render_template("catalog/producer/dashboard.html", producers=producers_of(current_user))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -59,7 +59,7 @@ def register() -> ResponseReturnValue:
             db_session.commit()
             flash(_("%(name)s is registered and awaits the county's review.", name=producer.name), "success")
             return redirect(url_for("producer.profile", producer_id=producer.id))
-    return render_template("producer/register.html", form=form), status
+    return render_template("catalog/producer/register.html", form=form), status
 
 
 @bp.get("/<int:producer_id>")
@@ -67,7 +67,7 @@ def register() -> ResponseReturnValue:
 def profile(producer_id: int) -> ResponseReturnValue:
     """A member's view of their producer: review state, facts, linkage and images."""
     producer = _member_producer(producer_id)
-    return render_template("producer/profile.html", producer=producer)
+    return render_template("catalog/producer/profile.html", producer=producer)
 
 
 def _profile_data(producer: Producer) -> dict[str, object]:
@@ -90,7 +90,7 @@ def _render_edit(
 ) -> ResponseReturnValue:
     """The edit page: the profile form plus the logo and licence uploads (``image_errors`` by kind)."""
     page = render_template(
-        "producer/edit.html",
+        "catalog/producer/edit.html",
         producer=producer,
         form=form,
         image_form=ImageForm(formdata=None),
@@ -148,7 +148,7 @@ def upload_image(producer_id: int, kind: str) -> ResponseReturnValue:
 def _render_members(producer: Producer, form: InvitationForm, status: int) -> ResponseReturnValue:
     """The members page: who acts for the producer, open invitations and (for owners) the invite form."""
     return render_template(
-        "producer/members.html",
+        "catalog/producer/members.html",
         producer=producer,
         form=form,
         invitations=producers.open_invitations(db_session, producer),
@@ -199,7 +199,9 @@ def invitation(token: str) -> ResponseReturnValue:
         producers.check_invitation(found, current_user)
     except DomainError as exc:
         problem = exc
-    page = render_template("producer/invitation.html", invitation=found, problem=problem, form=ConfirmForm())
+    page = render_template(
+        "catalog/producer/invitation.html", invitation=found, problem=problem, form=ConfirmForm()
+    )
     return page, problem.status if problem is not None else 200
 
 

@@ -96,7 +96,7 @@ def render_index(failed: QuickEditForm | None = None, failed_id: int | None = No
         rows.append((product, certificate_state(product, today), form))
     producers = producers_of(current_user)
     return render_template(
-        "products/index.html", page=page, rows=rows, producers=producers, failed_id=failed_id
+        "catalog/products/index.html", page=page, rows=rows, producers=producers, failed_id=failed_id
     ), status
 
 
@@ -133,7 +133,7 @@ def render_edit(product: Product, form: ProductForm, status: int = 200, error: s
     """The product's details page with its certification card."""
     today = shanghai_date()
     return render_template(
-        "products/edit.html",
+        "catalog/products/edit.html",
         product=product,
         form=form,
         state=certificate_state(product, today),
@@ -168,7 +168,7 @@ def new() -> ResponseReturnValue:
                 "success",
             )
             return redirect(url_for(".edit", product_id=product.id))
-    return render_template("products/new.html", form=form), status
+    return render_template("catalog/products/new.html", form=form), status
 
 
 @bp.route("/<int:product_id>", methods=["GET", "POST"])
@@ -208,7 +208,7 @@ def tiers(product_id: int) -> ResponseReturnValue:
             db_session.commit()
             flash(_("Quantity prices of %(name)s saved.", name=product.name), "success")
             return redirect(url_for(".tiers", product_id=product.id))
-    return render_template("products/tiers.html", product=product, form=form, error=error), status
+    return render_template("catalog/products/tiers.html", product=product, form=form, error=error), status
 
 
 @bp.route("/<int:product_id>/quality-marks", methods=["GET", "POST"])
@@ -227,7 +227,9 @@ def quality_marks(product_id: int) -> ResponseReturnValue:
             db_session.commit()
             flash(_("Quality marks of %(name)s saved.", name=product.name), "success")
             return redirect(url_for(".quality_marks", product_id=product.id))
-    return render_template("products/quality_marks.html", product=product, form=form, error=error), status
+    return render_template(
+        "catalog/products/quality_marks.html", product=product, form=form, error=error
+    ), status
 
 
 @bp.post("/<int:product_id>/certification")
@@ -253,7 +255,7 @@ def apply(product_id: int) -> ResponseReturnValue:
 def render_images(product: Product, form: ImageForm, status: int = 200, error: str | None = None) -> Any:
     """The product's photos with the upload form."""
     return render_template(
-        "products/images.html",
+        "catalog/products/images.html",
         product=product,
         form=form,
         remove_form=ConfirmForm(formdata=None),

@@ -41,7 +41,7 @@ def dashboard_for_reviewer() -> ResponseReturnValue:
         .group_by(Producer.county_id)
     )
     pending: dict[int, int] = dict(counts.all())  # type: ignore[arg-type]
-    return render_template("review/dashboard.html", rows=[(c, pending.get(c.id, 0)) for c in scope])
+    return render_template("catalog/review/dashboard.html", rows=[(c, pending.get(c.id, 0)) for c in scope])
 
 
 @bp.get("/producers")
@@ -60,7 +60,7 @@ def queue() -> ResponseReturnValue:
     query = query.order_by(Producer.created_at, Producer.id)
     page = paginate(db_session, query, request.args.get("page", type=int) or 1)
     return render_template(
-        "review/queue.html",
+        "catalog/review/queue.html",
         page=page,
         scope=scope,
         status=status,
@@ -72,7 +72,7 @@ def queue() -> ResponseReturnValue:
 def _render_producer(producer: Producer, form: DecisionForm, status: int) -> ResponseReturnValue:
     """The review page: every submitted fact, the decision history and the decision form."""
     page = render_template(
-        "review/producer.html",
+        "catalog/review/producer.html",
         producer=producer,
         form=form,
         actions=producers.allowed_decisions(producer),

@@ -1,4 +1,39 @@
-"""Infrastructure shared by every layer: database, configuration, accounts, security, i18n, errors, CLI.
+"""Infrastructure shared by every layer: database, configuration, accounts, security, i18n, errors, CLI,
+notifications.
 
 Nothing in here knows about products, batches or orders; the packages to the right build on it.
 """
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Bind the infrastructure to ``app``: database, logging, security, languages, error pages, accounts,
+    administration, API tokens, notifications and the infrastructure's CLI commands."""
+    from core import (
+        admin,
+        audit_views,
+        auth,
+        cli,
+        db,
+        errors,
+        health,
+        i18n,
+        notifications,
+        observability,
+        security,
+        token_views,
+    )
+
+    db.init_app(app)
+    observability.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app)
+    cli.init_app(app)
+    for module in (health, admin, audit_views, token_views):
+        app.register_blueprint(module.bp)
+    notifications.init_app(app)

@@ -28,7 +28,7 @@ def users() -> ResponseReturnValue:
         like = f"%{q}%"
         query = query.where(or_(User.email.ilike(like), User.display_name.ilike(like)))
     page = paginate(db_session, query, request.args.get("page", type=int) or 1)
-    return render_template("admin/users.html", page=page, q=q)
+    return render_template("core/admin/users.html", page=page, q=q)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -56,4 +56,4 @@ def user_roles(user_id: int) -> ResponseReturnValue:
             flash(_("Roles of %(email)s saved.", email=user.email), "success")
             return redirect(url_for("admin.user_roles", user_id=user.id))
     status = 400 if form.is_submitted() else 200
-    return render_template("admin/user_roles.html", user=user, form=form), status
+    return render_template("core/admin/user_roles.html", user=user, form=form), status

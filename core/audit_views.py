@@ -99,7 +99,7 @@ def log() -> ResponseReturnValue:
         if request.args.get(name)
     }
     page_html = render_template(
-        "audit/log.html",
+        "core/audit/log.html",
         form=form,
         page=page,
         filters=filters,

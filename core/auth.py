@@ -55,7 +55,7 @@ def signup() -> ResponseReturnValue:
             )
         except accounts.EmailTaken as exc:
             form.email.errors = [str(exc)]
-            return render_template("auth/signup.html", form=form), 409
+            return render_template("core/auth/signup.html", form=form), 409
         except DomainError as exc:
             form.password.errors = [str(exc)]
         else:
@@ -64,7 +64,7 @@ def signup() -> ResponseReturnValue:
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
             return redirect(safe_next_url(form.next.data))
     status = 400 if form.is_submitted() else 200
-    return render_template("auth/signup.html", form=form), status
+    return render_template("core/auth/signup.html", form=form), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -85,7 +85,7 @@ def login() -> ResponseReturnValue:
             return redirect(safe_next_url(form.next.data))
         form.password.errors = [_("The e-mail address or password is not correct.")]
     status = 400 if form.is_submitted() else 200
-    return render_template("auth/login.html", form=form), status
+    return render_template("core/auth/login.html", form=form), status
 
 
 @bp.post("/logout")
@@ -117,14 +117,14 @@ def change_password() -> ResponseReturnValue:
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"))
     status = 400 if form.is_submitted() else 200
-    return render_template("auth/password.html", form=form), status
+    return render_template("core/auth/password.html", form=form), status
 
 
 @bp.get("/")
 @login_required
 def account() -> ResponseReturnValue:
     """Show the signed-in user's roles and memberships."""
-    return render_template("auth/account.html")
+    return render_template("core/auth/account.html")
 
 
 def init_app(app: Flask) -> None:

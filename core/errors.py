@@ -101,7 +101,7 @@ def error_response(status: int, message: str | None = None) -> Response:
     if wants_json():
         response: Response = jsonify(error={"status": status, "title": title, "message": detail})
     else:
-        html = render_template("errors/error.html", status=status, title=title, detail=detail)
+        html = render_template("core/errors/error.html", status=status, title=title, detail=detail)
         response = make_response(html)
     response.status_code = status
     return response

@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from babel import Locale, support
-from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    has_app_context,
+    has_request_context,
+    redirect,
+    request,
+    session,
+)
 from flask.typing import ResponseReturnValue
-from flask_babel import Babel, format_datetime, get_locale
+from flask_babel import Babel, force_locale, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.i18n import messages_path
 
 from core.db import db_session
+from core.models import User
 from core.security import csrf
 from core.urls import safe_next_url
 
@@ -122,3 +134,11 @@ def init_app(app: Flask) -> None:
             "current_locale": locale,
             "html_lang": "zh-CN" if locale == "zh_CN" else "en",
         }
+
+
+@contextmanager
+def in_language_of(user: User) -> Iterator[None]:
+    """Translate messages for ``user``: their chosen language, else the marketplace's default."""
+    default = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN") if has_app_context() else "zh_CN"
+    with force_locale(user.locale or default):
+        yield

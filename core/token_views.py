@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -91,8 +91,3 @@ def revoke(token_id: int) -> ResponseReturnValue:
     db_session.commit()
     flash(_("The token “%(name)s” was revoked.", name=token.name), "success")
     return redirect(url_for("api_tokens.index"))
-
-
-def init_app(app: Flask) -> None:
-    """Register the token pages."""
-    app.register_blueprint(bp)

@@ -4,12 +4,30 @@ from catalog.models import Producer, ProducerInvitation, ProducerMember
 from catalog.product_models import Certification, PriceTier, Product, ProductImage, QualityMark
 from core.audit import AuditEntry
 from core.models import Region, User
+from core.notifications.models import Notification
 from core.tokens import ApiToken
-from shop.notifications.models import Notification
-from shop.orders.models import Allocation, CartItem, Checkout, Order, OrderLine, Rating, ShippingRule
-from shop.payments.models import Payment, Refund, RefundLine, StripeEvent
-from shop.procurement.models import AnnualPlan, Institution, InstitutionMember, StaffLink
-from shop.procurement.order_models import (
+from orders.models import (
+    Allocation,
+    CartItem,
+    Checkout,
+    Order,
+    OrderLine,
+    Rating,
+    ShippingRule,
+)
+from payments.models import (
+    Payment,
+    Refund,
+    RefundLine,
+    StripeEvent,
+)
+from procurement.institutions.models import (
+    AnnualPlan,
+    Institution,
+    InstitutionMember,
+    StaffLink,
+)
+from procurement.ordering.models import (
     PurchaseOrder,
     Quote,
     QuoteRequest,
@@ -17,7 +35,13 @@ from shop.procurement.order_models import (
     SupplierLine,
     SupplierOrder,
 )
-from shop.statistics.models import CountyMonthlyRollup, DailyRollup, MonthlyRollup, SalesEntry, Target
+from stats.models import (
+    CountyMonthlyRollup,
+    DailyRollup,
+    MonthlyRollup,
+    SalesEntry,
+    Target,
+)
 from traceability.models import (
     Batch,
     BatchLink,

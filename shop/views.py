@@ -26,4 +26,4 @@ def index() -> ResponseReturnValue:
         products = search.search_products(db_session, filters, 1, SHOWCASE_PRODUCTS).items
         certs.update(search.certificates_by_product(products))
         showcases.append((showcase, get_region(db_session, showcase.code), products))
-    return render_template("main/index.html", showcases=showcases, certs=certs)
+    return render_template("shop/index.html", showcases=showcases, certs=certs)

@@ -27,14 +27,14 @@ from core.db import DatabaseState, utcnow
 from core.migrate import upgrade
 from core.models import Region, User
 from core.regions import get_region, seed_regions
-from shop import create_app
-from shop.procurement.models import (
+from procurement.institutions.models import (
     Institution,
     InstitutionKind,
     InstitutionMember,
     InstitutionRole,
     InstitutionStatus,
 )
+from shop import create_app
 from tests.access_rows import World
 from tests.support import database_url, reset_database
 from traceability.models import Batch

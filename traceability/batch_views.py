@@ -158,7 +158,7 @@ def render_detail(batch: Batch, status: int = 200, error: str | None = None, **f
         "max_copies": MAX_LABEL_COPIES,
         "error": error,
     }
-    return render_template("batches/detail.html", **context), status
+    return render_template("traceability/batches/detail.html", **context), status
 
 
 def _blank_certificate_form(batch: Batch) -> IssueCertificateForm:
@@ -180,7 +180,7 @@ def index() -> ResponseReturnValue:
     ids = [p.id for p in producers_of(current_user)]
     query = select(Batch).where(Batch.producer_id.in_(ids)).order_by(Batch.created_at.desc(), Batch.id.desc())
     page = paginate(db_session, query, request.args.get("page", type=int) or 1)
-    return render_template("batches/index.html", page=page)
+    return render_template("traceability/batches/index.html", page=page)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -202,7 +202,7 @@ def new() -> ResponseReturnValue:
         origin = db_session.get(Region, form.origin_id.data)
         if origin is None:
             form.origin_id.errors.append(_("Choose where the batch comes from."))
-            return render_template("batches/new.html", form=form, error=error), 400
+            return render_template("traceability/batches/new.html", form=form, error=error), 400
         try:
             key = store_report(form) if form.with_certificate.data else None
             with report_cleanup(key):
@@ -218,7 +218,7 @@ def new() -> ResponseReturnValue:
         else:
             flash(_("Batch %(lot)s recorded.", lot=batch.lot_code), "success")
             return redirect(url_for(".detail", batch_id=batch.id))
-    return render_template("batches/new.html", form=form, error=error), status
+    return render_template("traceability/batches/new.html", form=form, error=error), status
 
 
 @bp.get("/<int:batch_id>")
@@ -328,7 +328,7 @@ def processing() -> ResponseReturnValue:
             flash(_("Processing recorded; new batches: %(lots)s.", lots=lots), "success")
             return redirect(url_for(".detail", batch_id=produced[0].id))
     return render_template(
-        "batches/processing.html", form=form, error=error, has_inputs=bool(batches)
+        "traceability/batches/processing.html", form=form, error=error, has_inputs=bool(batches)
     ), status
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,7 +16,6 @@ from traceability.batch_forms import (
 from traceability.batch_views import (
     MAX_LABEL_COPIES,
     _failed,
-    bp,
     load_batch,
     render_detail,
     serial_count,
@@ -25,6 +24,8 @@ from traceability.errors import BatchRecalled
 from traceability.links import trace_url
 from traceability.models import Batch, SerialUnit
 from traceability.serials import create_serials
+
+bp = Blueprint("labels", __name__, url_prefix="/producer/batches")
 
 
 @bp.post("/<int:batch_id>/serials")
@@ -41,7 +42,7 @@ def issue_serials(batch_id: int) -> ResponseReturnValue:
         return render_detail(batch, *_failed(exc), serials_form=form)
     db_session.commit()
     flash(_("%(count)s unit codes issued.", count=len(units)), "success")
-    return redirect(url_for(".detail", batch_id=batch.id, _anchor="labels"))
+    return redirect(url_for("batches.detail", batch_id=batch.id, _anchor="labels"))
 
 
 def _printable(batch_id: int) -> Batch:

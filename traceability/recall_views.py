@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -24,13 +24,14 @@ from traceability.batch_forms import (
 )
 from traceability.batch_views import (
     _failed,
-    bp,
     load_batch,
     render_detail,
     reviewer_or_admin_required,
 )
 from traceability.models import Batch
 from traceability.recall import can_recall, recall_batch, recall_rows
+
+bp = Blueprint("recalls", __name__, url_prefix="/producer/batches")
 
 #: The recall export is read in spreadsheets at county offices: a fixed Chinese header and values.
 CSV_HEADER = ("方向", "批次号", "产品", "数量", "环节", "日期", "地点", "发出方", "接收方", "单据号")
@@ -62,7 +63,7 @@ def recall(batch_id: int) -> ResponseReturnValue:
         else _("Batch %(lot)s recalled.", lot=batch.lot_code)
     )
     flash(message, "success")
-    target = url_for(".detail", batch_id=batch.id)
+    target = url_for("batches.detail", batch_id=batch.id)
     return redirect(safe_next_url(form.next.data) if form.next.data else target)
 
 
@@ -106,4 +107,4 @@ def review_list() -> ResponseReturnValue:
     page = paginate(db_session, query, request.args.get("page", type=int) or 1)
     back = request.full_path if request.query_string else request.path
     rows = [(b, suffix_ids(RecallForm(formdata=None, next=back), str(b.id))) for b in page.items]
-    return render_template("batches/review.html", page=page, rows=rows, lot=lot)
+    return render_template("traceability/batches/review.html", page=page, rows=rows, lot=lot)

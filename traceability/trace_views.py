@@ -125,7 +125,7 @@ def _render(batch: Batch, wanted: str, visits: int | str, **serial: Any) -> str:
         text = current_app.json.response(data.as_json()).get_data(as_text=True)
         return text.replace(f'"{trace_cache.VISITS_MARK}"', trace_cache.VISITS_MARK)
     return render_template(
-        "trace/page.html",
+        "traceability/trace/page.html",
         trace=data,
         batch=batch,
         product=data.product,
@@ -283,7 +283,7 @@ def _published_digests() -> list[Any]:
 @bp.get("/digest")
 def digest() -> ResponseReturnValue:
     """The public daily digests, each checked against today's data, and how to verify them."""
-    return render_template("trace/digest.html", checks=_published_digests())
+    return render_template("traceability/trace/digest.html", checks=_published_digests())
 
 
 @bp.get("/digest.json")

@@ -91,7 +91,7 @@ _DIMENSIONS = (
 def _fill_from_daily() -> None:
     """Sum the existing daily roll-up rows per month (and dimensions) into the new tables.
 
-    The county-monthly ``dims`` key is ``county_id|channel|is_certified`` (``shop.statistics.ledger.dims_key``:
+    The county-monthly ``dims`` key is ``county_id|channel|is_certified`` (``stats.ledger.dims_key``:
     NULL as the empty string, booleans as 1/0).
     """
     if op.get_bind().dialect.name == "postgresql":

@@ -42,7 +42,7 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "batches.index": ("GET", "/producer/batches/", {}, only((P,))),
     "batches.new": ("GET", "/producer/batches/new", {}, only((P,))),
     "batches.processing": ("GET", "/producer/batches/processing", {}, only((P,))),
-    "batches.review_list": ("GET", "/producer/batches/review", {}, only((R, ADM))),
+    "recalls.review_list": ("GET", "/producer/batches/review", {}, only((R, ADM))),
     "batches.detail": ("GET", batch_url(), {}, only(VIEWERS)),
     "batches.record_event": ("POST", batch_url("/events"), SHIPPING, only(MEMBERS, ok=302)),
     "batches.issue_certificate": (
@@ -51,11 +51,11 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
         CERTIFICATE,
         only(MEMBERS, ok=302),
     ),
-    "batches.issue_serials": ("POST", batch_url("/serials"), {"count": "2"}, only(MEMBERS, ok=302)),
+    "labels.issue_serials": ("POST", batch_url("/serials"), {"count": "2"}, only(MEMBERS, ok=302)),
     # the county's reviewer may recall the producer's batches; a fresh batch per persona
-    "batches.recall": ("POST", batch_url("/recall"), {"reason": "抽检农残超标"}, only(VIEWERS, ok=302)),
-    "batches.recall_csv": ("GET", batch_url("/recall.csv"), {}, only(VIEWERS)),
+    "recalls.recall": ("POST", batch_url("/recall"), {"reason": "抽检农残超标"}, only(VIEWERS, ok=302)),
+    "recalls.recall_csv": ("GET", batch_url("/recall.csv"), {}, only(VIEWERS)),
     # rendered by traceability.labels (helper G)
-    "batches.label_png": ("GET", batch_url("/label.png"), {}, only(MEMBERS)),
-    "batches.labels_pdf": ("GET", batch_url("/labels.pdf?count=2"), {}, only(MEMBERS)),
+    "labels.label_png": ("GET", batch_url("/label.png"), {}, only(MEMBERS)),
+    "labels.labels_pdf": ("GET", batch_url("/labels.pdf?count=2"), {}, only(MEMBERS)),
 }

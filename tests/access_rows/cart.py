@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.clock import shanghai_date
-from shop.orders.models import CartItem
+from orders.models import CartItem
 from tests.access_rows import SIGNED_IN, World, everyone, only
 from traceability.batches import BatchData, ComplianceData, batches_in_stock, create_batch
 from traceability.models import ComplianceBasis

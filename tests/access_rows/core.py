@@ -19,5 +19,5 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "auth.account": ("GET", "/account/", {}, only(SIGNED_IN)),
     "admin.users": ("GET", "/admin/users", {}, only((ADM,))),
     "admin.user_roles": ("GET", lambda w: f"/admin/users/{w.users[C].id}", {}, only((ADM,))),
-    "institution.dashboard": ("GET", "/institution/", {}, only((I,))),
+    "progress.dashboard": ("GET", "/institution/", {}, only((I,))),
 }

@@ -9,7 +9,7 @@ from tests.access_rows import ADM, SIGNED_IN, A, C, I, P, R, World, everyone, on
 
 def _consumer_message(w: World) -> str:
     """A fresh unread message of the consumer persona; its read URL."""
-    from shop.notifications.service import notify
+    from core.notifications.services import notify
 
     message = notify(w.db, w.users[C], "order_paid", "订单已付款", "您的订单已付款。", link="/")
     return f"/inbox/{message.id}/read"

@@ -8,7 +8,12 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from catalog.validators import compute_credit_code_check_digit, compute_org_code_check_digit
-from shop.procurement.models import Institution, InstitutionMember, InstitutionRole, InstitutionStatus
+from procurement.institutions.models import (
+    Institution,
+    InstitutionMember,
+    InstitutionRole,
+    InstitutionStatus,
+)
 from tests.access_rows import ADM, SIGNED_IN, C, I, World, only
 
 _serial = itertools.count(1)
@@ -84,9 +89,9 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "institution.remove_member": ("POST", _removable, {}, only((I,), ok=302)),
     "institution.settings": ("GET", lambda w: f"/institution/{_approved(w).id}/settings", {}, only((I,))),
     "institution.plan": ("GET", lambda w: f"/institution/{_own(w)}/plan", {}, only((I,))),
-    "institution.staff_link": ("GET", "/institution/staff-link", {}, only(SIGNED_IN)),
-    "institution.link_employer": ("POST", _employer, {"credit_code": EMPLOYER_CODE}, only(SIGNED_IN, ok=302)),
-    "institution.unlink_employer": ("POST", "/institution/staff-link/remove", {}, only(SIGNED_IN, ok=302)),
+    "staff.staff_link": ("GET", "/institution/staff-link", {}, only(SIGNED_IN)),
+    "staff.link_employer": ("POST", _employer, {"credit_code": EMPLOYER_CODE}, only(SIGNED_IN, ok=302)),
+    "staff.unlink_employer": ("POST", "/institution/staff-link/remove", {}, only(SIGNED_IN, ok=302)),
     "institution.admin_queue": ("GET", "/institution/admin/", {}, only((ADM,))),
     "institution.admin_detail": (
         "GET",

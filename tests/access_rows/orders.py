@@ -17,7 +17,14 @@ from catalog.product_models import Product
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
-from shop.orders.models import Allocation, Checkout, Order, OrderLine, OrderStatus, PaymentMethod
+from orders.models import (
+    Allocation,
+    Checkout,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+)
 from tests.access_rows import PERSONAS, A, C, P, World, only
 from traceability.batches import BatchData, ComplianceData, create_batch, draw_stock, return_stock
 from traceability.models import Batch, ComplianceBasis

@@ -8,7 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 from core.db import utcnow
-from shop.orders.models import Allocation, Checkout, Order, OrderLine, PaymentMethod
+from orders.models import (
+    Allocation,
+    Checkout,
+    Order,
+    OrderLine,
+    PaymentMethod,
+)
 from tests.access_rows import ADM, PERSONAS, C, P, World, everyone, only
 from tests.access_rows.batches import fresh_batch
 from traceability.batches import draw_stock
@@ -100,5 +106,5 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
         only((P, ADM), ok=302),
     ),
     # authenticated by Stripe's signature, not by a session: unsigned posts are refused for everyone
-    "payments.stripe_webhook": ("POST", "/payments/stripe/webhook", {}, everyone(400)),
+    "webhooks.stripe_webhook": ("POST", "/payments/stripe/webhook", {}, everyone(400)),
 }

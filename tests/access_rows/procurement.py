@@ -11,9 +11,9 @@ from datetime import timedelta
 from typing import Any
 
 from core.clock import shanghai_date
-from shop.orders.provinces import Address
-from shop.procurement.order_models import FundingSource, PurchaseOrder
-from shop.procurement.purchasing import Delivery, PurchaseLineInput, submit_purchase_order
+from orders.addresses import Address
+from procurement.ordering.models import FundingSource, PurchaseOrder
+from procurement.ordering.services import Delivery, PurchaseLineInput, submit_purchase_order
 from tests.access_rows import PERSONAS, A, I, World, only
 
 ADDRESS = Address("王食堂", "13912345678", "370000", "临沂市", "兰山区", "北京路 1 号机关食堂")
@@ -52,11 +52,16 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "procurement.grid": ("GET", "/procurement/", {}, only((I,))),
     "procurement.upload": ("GET", "/procurement/upload", {}, only((I,))),
     "procurement.review": ("POST", "/procurement/review", {"action": "check"}, only((I,))),
-    "procurement.orders": ("GET", "/procurement/orders", {}, only((I,))),
-    "procurement.order_detail": ("GET", _path(), {}, _members_only(200)),
-    "procurement.order_pdf": ("GET", _path(".pdf"), {}, _members_only(200)),
+    "purchase_orders.orders": ("GET", "/procurement/orders", {}, only((I,))),
+    "purchase_orders.order_detail": ("GET", _path(), {}, _members_only(200)),
+    "purchase_orders.order_pdf": ("GET", _path(".pdf"), {}, _members_only(200)),
     # The buyer is not an approver: 403 for them, the order stays hidden from everyone else.
-    "procurement.approve": ("POST", _path("/approve", approval=True), {}, _members_only(403)),
-    "procurement.reject": ("POST", _path("/reject", approval=True), {"reason": "超预算"}, _members_only(403)),
-    "procurement.cancel": ("POST", _path("/cancel", approval=True), {}, _members_only(302)),
+    "purchase_orders.approve": ("POST", _path("/approve", approval=True), {}, _members_only(403)),
+    "purchase_orders.reject": (
+        "POST",
+        _path("/reject", approval=True),
+        {"reason": "超预算"},
+        _members_only(403),
+    ),
+    "purchase_orders.cancel": ("POST", _path("/cancel", approval=True), {}, _members_only(302)),
 }

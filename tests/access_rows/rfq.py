@@ -10,9 +10,9 @@ from datetime import timedelta
 from typing import Any
 
 from core.clock import shanghai_date
-from shop.procurement.order_models import Quote, QuoteRequest
-from shop.procurement.rfq import RequestData, create_request
-from shop.procurement.rfq_answers import AnswerData, answer_quote
+from procurement.ordering.models import Quote, QuoteRequest
+from procurement.rfq.answers import AnswerData, answer_quote
+from procurement.rfq.services import RequestData, create_request
 from tests.access_rows import PERSONAS, A, I, P, World, only
 
 

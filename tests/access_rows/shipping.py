@@ -7,7 +7,7 @@ from typing import Any
 from tests.access_rows import ADM, P, only
 
 ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
-    "producer_orders.shipping": (
+    "shipping.shipping": (
         "GET",
         lambda w: f"/producer/orders/shipping/{w.objects['producer'].id}",
         {},

@@ -14,12 +14,17 @@ from datetime import timedelta
 from typing import Any
 
 from core.clock import shanghai_date
-from shop.orders.provinces import Address
-from shop.procurement.models import Institution, InstitutionMember, InstitutionRole
-from shop.procurement.order_models import FundingSource, SupplierOrder
-from shop.procurement.purchasing import Delivery, PurchaseLineInput, submit_purchase_order
-from shop.procurement.receiving import ReceiptLineInput, confirm_receipt
-from shop.procurement.supplying import AllocationInput, LineDecisionInput, decide_lines, ship_supplier_order
+from orders.addresses import Address
+from procurement.institutions.models import Institution, InstitutionMember, InstitutionRole
+from procurement.ordering.models import FundingSource, SupplierOrder
+from procurement.ordering.services import Delivery, PurchaseLineInput, submit_purchase_order
+from procurement.receiving.services import ReceiptLineInput, confirm_receipt
+from procurement.supplying.services import (
+    AllocationInput,
+    LineDecisionInput,
+    decide_lines,
+    ship_supplier_order,
+)
 from tests.access_rows import PERSONAS, A, I, P, World, only
 from tests.access_rows.orders import new_batch
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shop.statistics.models import Target, TargetScope
+from stats.models import Target, TargetScope
 from tests.access_rows import ADM, R, World, only
 
 

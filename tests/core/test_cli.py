@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.models import User
-from shop.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from shop.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 
 def test_init_db_is_safe_to_repeat(app: Flask, db: Session) -> None:

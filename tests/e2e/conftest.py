@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from core.migrate import upgrade
 from shop import create_app
-from shop.demo import seed_demo
+from shop.demo.seed import seed_demo
 from tests.conftest import base_config
 from tests.support import database_url, reset_database
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from shop.demo import DEMO_PASSWORD
+from shop.demo.seed import DEMO_PASSWORD
 
 PHONE = {"width": 360, "height": 740}
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from shop.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from shop.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from catalog.product_models import Product
 from catalog.validators import compute_credit_code_check_digit, compute_org_code_check_digit
-from shop.demo import DEMO_PASSWORD
-from shop.procurement.order_models import PurchaseOrder, SupplierLine, SupplierOrder
+from procurement.ordering.models import PurchaseOrder, SupplierLine, SupplierOrder
+from shop.demo.seed import DEMO_PASSWORD
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import log_in, phone, sign_up
 

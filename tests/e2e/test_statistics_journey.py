@@ -40,22 +40,22 @@ from core.accounts import find_user_by_email
 from core.clock import shanghai_date
 from core.db import db_session
 from core.models import Region
-from shop.demo import DEMO_INSTITUTION
-from shop.orders.models import Order
-from shop.orders.provinces import Address
-from shop.procurement.models import Institution
-from shop.procurement.order_models import FundingSource, LineDecision
-from shop.procurement.purchasing import Delivery, PurchaseLineInput, submit_purchase_order
-from shop.procurement.receiving import ReceiptLineInput, confirm_receipt
-from shop.procurement.supplying import (
+from orders.addresses import Address
+from orders.models import Order
+from procurement.institutions.models import Institution
+from procurement.ordering.models import FundingSource, LineDecision
+from procurement.ordering.services import Delivery, PurchaseLineInput, submit_purchase_order
+from procurement.receiving.services import ReceiptLineInput, confirm_receipt
+from procurement.supplying.services import (
     AllocationInput,
     LineDecisionInput,
     decide_lines,
     propose_allocation,
     ship_supplier_order,
 )
-from shop.statistics.models import Channel, SalesEntry
-from shop.statistics.rebuild import check_ledger
+from shop.demo.seed import DEMO_INSTITUTION
+from stats.models import Channel, SalesEntry
+from stats.rebuild import check_ledger
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import log_in, phone, sign_up
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from catalog.product_models import Product
 from core.clock import shanghai_date
-from shop.statistics.models import Channel, CountyMonthlyRollup, MonthlyRollup
+from stats.models import Channel, CountyMonthlyRollup, MonthlyRollup
 
 pytestmark = pytest.mark.e2e
 

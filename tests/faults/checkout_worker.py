@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 from core.db import utcnow
 from core.models import User
 from core.transactions import run_unit_of_work
+from orders.cart.checkout import place_checkout
+from orders.cart.services import OutOfStock
+from orders.models import PaymentMethod
 from shop import create_app
-from shop.orders.cart import OutOfStock
-from shop.orders.checkout import place_checkout
-from shop.orders.models import PaymentMethod
 from tests.faults.committed import ADDRESS
 
 

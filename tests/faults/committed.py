@@ -19,13 +19,30 @@ from catalog.product_models import Category, Certification, CertificationStatus,
 from core.audit import AuditEntry
 from core.clock import shanghai_date
 from core.models import User
+from core.notifications.models import Notification
 from core.regions import get_region
-from shop.notifications.models import Notification
-from shop.orders.models import Allocation, CartItem, Checkout, Order, OrderLine
-from shop.orders.provinces import Address
-from shop.payments.models import Payment
-from shop.statistics.ledger import COUNTY_MONTHLY, ENTRY_TABLE, EntryRow, fold_rollup, rollup_rows
-from shop.statistics.models import CountyMonthlyRollup, DailyRollup, MonthlyRollup, SalesEntry
+from orders.addresses import Address
+from orders.models import (
+    Allocation,
+    CartItem,
+    Checkout,
+    Order,
+    OrderLine,
+)
+from payments.models import Payment
+from stats.ledger import (
+    COUNTY_MONTHLY,
+    ENTRY_TABLE,
+    EntryRow,
+    fold_rollup,
+    rollup_rows,
+)
+from stats.models import (
+    CountyMonthlyRollup,
+    DailyRollup,
+    MonthlyRollup,
+    SalesEntry,
+)
 from traceability.batches import BatchData, create_batch
 from traceability.models import Batch, BatchLink, ComplianceCertificate, SerialScan, SerialUnit, TraceEvent
 

@@ -26,10 +26,16 @@ from core.backup import libpq_url, pg_dump_executable
 from core.db import make_engine, utcnow
 from core.models import User
 from core.transactions import run_unit_of_work
+from orders.cart.checkout import place_checkout
+from orders.cart.services import OutOfStock
+from orders.models import (
+    Allocation,
+    Checkout,
+    Order,
+    OrderLine,
+    PaymentMethod,
+)
 from shop import create_app
-from shop.orders.cart import OutOfStock
-from shop.orders.checkout import place_checkout
-from shop.orders.models import Allocation, Checkout, Order, OrderLine, PaymentMethod
 from tests.conftest import base_config
 from tests.faults.committed import ADDRESS, Committed, assert_consistent, clean_up, seed
 from traceability.models import Batch

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core.db import make_engine
-from shop.orders.models import Checkout
+from orders.models import Checkout
 from tests.faults.committed import Committed, assert_consistent, clean_up, seed
 
 ROOT = Path(__file__).resolve().parents[2]

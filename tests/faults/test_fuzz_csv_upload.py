@@ -36,8 +36,8 @@ from werkzeug.test import TestResponse, encode_multipart
 from catalog.validators import compute_gtin_check_digit
 from core.clock import shanghai_date
 from core.models import User
-from shop.procurement import bulk
-from shop.procurement.bulk_csv import (
+from procurement.ordering import bulk
+from procurement.ordering.bulk_csv import (
     MAX_CELL,
     MAX_FILE_BYTES,
     MAX_LIST_LINES,
@@ -50,7 +50,7 @@ from shop.procurement.bulk_csv import (
     UnreadableText,
     read_upload,
 )
-from shop.procurement.purchasing import MAX_QUANTITY
+from procurement.ordering.services import MAX_QUANTITY
 from tests.conftest import row_count
 from tests.shop.procurement import conftest as procurement
 from tests.shop.procurement.conftest import ProcurementWorld

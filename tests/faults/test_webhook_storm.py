@@ -30,12 +30,17 @@ from core.clock import shanghai_date
 from core.db import make_engine, utcnow
 from core.models import User
 from core.regions import get_region
-from shop.orders.checkout import place_checkout
-from shop.orders.models import Checkout, Order, OrderStatus, PaymentMethod
-from shop.payments.gateway import StripeGateway
-from shop.payments.models import Payment, PaymentStatus, StripeEvent
-from shop.payments.services import start_stripe_payment
-from shop.statistics.models import (
+from orders.cart.checkout import place_checkout
+from orders.models import (
+    Checkout,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+)
+from payments.gateway import StripeGateway
+from payments.models import Payment, PaymentStatus, StripeEvent
+from payments.services import start_stripe_payment
+from stats.models import (
     Channel,
     CountyMonthlyRollup,
     DailyRollup,

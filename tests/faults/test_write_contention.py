@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from core.db import make_engine
 from core.models import User
+from orders.models import CartItem
 from shop import create_app
-from shop.orders.models import CartItem
 from tests.conftest import PASSWORD, base_config, password_hash
 from tests.faults.committed import Committed, clean_up, seed
 

@@ -22,8 +22,14 @@ from catalog.models import Producer
 from catalog.product_models import Category, Product
 from core.db import utcnow
 from core.models import User
-from shop.orders.models import Allocation, Checkout, Order, OrderLine, PaymentMethod
-from shop.payments.gateway import StripeGateway
+from orders.models import (
+    Allocation,
+    Checkout,
+    Order,
+    OrderLine,
+    PaymentMethod,
+)
+from payments.gateway import StripeGateway
 from tests.shop import localstripe as ls
 from traceability.batches import draw_stock
 from traceability.models import Batch

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from shop.payments.gateway import CardDetails, Intent, StripeGateway
+from payments.gateway import CardDetails, Intent, StripeGateway
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "sk_test_shop_payments"

@@ -14,8 +14,8 @@ from catalog.models import Producer, ProducerStatus
 from catalog.product_models import Category, PriceTier, Product, Unit
 from core.clock import shanghai_date
 from core.models import User
-from shop.orders import cart as carts
-from shop.orders.models import CartItem
+from orders.cart import services as carts
+from orders.models import CartItem
 from tests.conftest import PASSWORD, make_certificate, row_count
 from traceability.batches import draw_stock
 from traceability.models import Batch

@@ -18,13 +18,26 @@ from catalog.product_models import Product
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
-from shop.notifications.models import Notification
-from shop.orders import cart as carts
-from shop.orders import checkout as checkouts
-from shop.orders.checkout import place_checkout, readable_number
-from shop.orders.models import Allocation, CartItem, Checkout, OrderStatus, PaymentMethod, ShippingRule
-from shop.orders.provinces import PROVINCES, Address, AddressInvalid, validate_address
-from shop.orders.reservations import release_expired
+from core.notifications.models import Notification
+from core.numbers import readable_number
+from orders.addresses import (
+    PROVINCES,
+    Address,
+    AddressInvalid,
+    validate_address,
+)
+from orders.cart import checkout as checkouts
+from orders.cart import services as carts
+from orders.cart.checkout import place_checkout
+from orders.cart.reservations import release_expired
+from orders.models import (
+    Allocation,
+    CartItem,
+    Checkout,
+    OrderStatus,
+    PaymentMethod,
+    ShippingRule,
+)
 from tests.conftest import make_certificate, row_count
 from traceability.batches import CODE_ALPHABET, draw_stock
 from traceability.models import Batch, BatchStatus

@@ -28,9 +28,9 @@ from catalog.product_models import (
 from catalog.validators import validate_credit_code, validate_gtin14
 from core.clock import shanghai_date
 from core.models import User
-from shop import demo_images
-from shop.demo import seed_demo
-from shop.demo_catalog import DEMO_PRODUCERS
+from shop.demo import images as demo_images
+from shop.demo.catalog import DEMO_PRODUCERS
+from shop.demo.seed import seed_demo
 from traceability.chain import verify_chain
 from traceability.models import Batch, EventKind, TraceEvent
 
@@ -184,7 +184,7 @@ def test_demo_batches_are_in_stock_with_verified_chains_and_one_recall(db: Sessi
 
 
 def test_approved_producers_get_shipping_rules_and_meat_sellers_skip_far_provinces(db: Session) -> None:
-    from shop.orders.models import ShippingRule
+    from orders.models import ShippingRule
 
     seed_demo(db)
     rules = {r.producer.name: r for r in db.scalars(select(ShippingRule))}
@@ -196,8 +196,8 @@ def test_approved_producers_get_shipping_rules_and_meat_sellers_skip_far_provinc
 
 
 def test_the_linyi_canteen_office_is_verified_paired_and_planned(db: Session) -> None:
-    from shop.procurement.models import AnnualPlan, Institution, InstitutionRole
-    from shop.procurement.purchasing import needs_approval
+    from procurement.institutions.models import AnnualPlan, Institution, InstitutionRole
+    from procurement.ordering.services import needs_approval
 
     seed_demo(db)
     seed_demo(db)

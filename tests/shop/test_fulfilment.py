@@ -15,9 +15,9 @@ from catalog.models import MemberRole, Producer, ProducerMember
 from catalog.product_models import Product
 from core.errors import InvalidTransition
 from core.models import Region, User
-from shop.notifications.models import Notification
-from shop.orders import fulfilment
-from shop.orders.fulfilment import (
+from core.notifications.models import Notification
+from orders.fulfilment import services as fulfilment
+from orders.fulfilment.services import (
     AlreadyRated,
     InvalidRating,
     NotOrderProducer,
@@ -26,7 +26,13 @@ from shop.orders.fulfilment import (
     RatingNotAllowed,
     ShippingDetailsInvalid,
 )
-from shop.orders.models import TRANSITIONS, Order, OrderStatus, PaymentMethod, Rating
+from orders.models import (
+    TRANSITIONS,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    Rating,
+)
 from tests.access_rows.orders import build_order, new_batch
 from tests.conftest import row_count
 from traceability.chain import verify_chain

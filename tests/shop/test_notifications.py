@@ -23,9 +23,8 @@ from sqlalchemy.orm import Session
 
 from core.db import db_session, utcnow
 from core.models import User
-from shop import create_app
-from shop.notifications.models import Notification
-from shop.notifications.service import (
+from core.notifications.models import Notification
+from core.notifications.services import (
     NotificationNotFound,
     inbox,
     mark_all_read,
@@ -34,6 +33,7 @@ from shop.notifications.service import (
     send_pending_emails,
     unread_count,
 )
+from shop import create_app
 from tests.conftest import base_config
 
 # --- a real SMTP server on the loopback interface --------------------------------------------------------

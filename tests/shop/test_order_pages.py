@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 from catalog.models import Producer
 from catalog.product_models import Product
 from core.models import User
-from shop.orders.models import Order, OrderStatus, PaymentMethod, Rating
+from orders.models import (
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    Rating,
+)
 from tests.access_rows.orders import build_order, new_batch
 from tests.conftest import row_count
 from traceability.links import trace_path

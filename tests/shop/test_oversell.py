@@ -24,13 +24,20 @@ from catalog.product_models import Category, Certification, CertificationStatus,
 from core.clock import shanghai_date
 from core.db import make_engine, utcnow
 from core.models import User
+from core.notifications.models import Notification
 from core.regions import get_region
 from core.transactions import run_unit_of_work
-from shop.notifications.models import Notification
-from shop.orders.cart import OutOfStock
-from shop.orders.checkout import place_checkout
-from shop.orders.models import Allocation, CartItem, Checkout, Order, OrderLine, PaymentMethod
-from shop.orders.provinces import Address
+from orders.addresses import Address
+from orders.cart.checkout import place_checkout
+from orders.cart.services import OutOfStock
+from orders.models import (
+    Allocation,
+    CartItem,
+    Checkout,
+    Order,
+    OrderLine,
+    PaymentMethod,
+)
 from traceability.batches import BatchData, create_batch
 from traceability.models import Batch, ComplianceCertificate, TraceEvent
 

@@ -11,8 +11,8 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shop.payments.gateway import CardDetails, StripeGateway
-from shop.payments.models import Payment
+from payments.gateway import CardDetails, StripeGateway
+from payments.models import Payment
 from tests.shop import localstripe as ls
 from tests.shop.conftest import Shop
 

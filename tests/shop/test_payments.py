@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 
 from core.clock import SHANGHAI
 from core.models import User
-from shop.notifications.models import Notification
-from shop.orders.models import Checkout, OrderStatus, PaymentMethod
-from shop.payments.errors import AlreadyConfirmed
-from shop.payments.gateway import StripeGateway
-from shop.payments.models import Payment, PaymentStatus
-from shop.payments.offline import confirm_offline_payment, offline_reference
-from shop.payments.services import Outcome, apply_payment_intent, start_stripe_payment
+from core.notifications.models import Notification
+from orders.models import Checkout, OrderStatus, PaymentMethod
+from payments.errors import AlreadyConfirmed
+from payments.gateway import StripeGateway
+from payments.models import Payment, PaymentStatus
+from payments.offline import confirm_offline_payment, offline_reference
+from payments.services import Outcome, apply_payment_intent, start_stripe_payment
 from tests.shop import localstripe as ls
 from tests.shop.conftest import Shop
 

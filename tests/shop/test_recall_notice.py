@@ -16,9 +16,9 @@ from catalog.product_models import Category, Product
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
-from shop.notifications.models import Notification
-from shop.orders import fulfilment
-from shop.orders.models import Order, OrderStatus
+from core.notifications.models import Notification
+from orders.fulfilment import services as fulfilment
+from orders.models import Order, OrderStatus
 from tests.access_rows.orders import build_order, new_batch
 from traceability.batches import BatchData
 from traceability.models import Batch

@@ -11,11 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.models import User
-from shop.notifications.models import Notification
-from shop.orders.models import Checkout, Order, OrderStatus, PaymentMethod
-from shop.payments.gateway import StripeGateway
-from shop.payments.models import Payment, Refund
-from shop.payments.services import Outcome, apply_payment_intent, start_stripe_payment
+from core.notifications.models import Notification
+from orders.models import (
+    Checkout,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+)
+from payments.gateway import StripeGateway
+from payments.models import Payment, Refund
+from payments.services import Outcome, apply_payment_intent, start_stripe_payment
 from tests.shop import localstripe as ls
 from tests.shop.conftest import Shop
 from traceability.models import Batch, BatchStatus

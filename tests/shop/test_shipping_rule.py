@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from catalog.models import Producer
 from core.errors import PermissionDenied
 from core.models import User
-from shop.orders.shipping import ShippingRuleInvalid, set_shipping_rule, shipping_rule
+from orders.shipping.services import ShippingRuleInvalid, set_shipping_rule, shipping_rule
 from tests.conftest import row_count
 
 

@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from shop.notifications.models import Notification
-from shop.orders.models import Checkout, OrderStatus
-from shop.payments.gateway import StripeGateway
-from shop.payments.models import Payment, StripeEvent
-from shop.payments.services import start_stripe_payment
+from core.notifications.models import Notification
+from orders.models import Checkout, OrderStatus
+from payments.gateway import StripeGateway
+from payments.models import Payment, StripeEvent
+from payments.services import start_stripe_payment
 from tests.shop import localstripe as ls
 from tests.shop.conftest import Shop
 

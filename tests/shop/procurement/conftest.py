@@ -16,10 +16,10 @@ from catalog.models import Producer
 from catalog.product_models import PriceTier, Product
 from core.clock import shanghai_date
 from core.models import User
-from shop.orders.provinces import Address
-from shop.procurement.models import Institution, InstitutionMember, InstitutionRole
-from shop.procurement.order_models import FundingSource, PurchaseOrder
-from shop.procurement.purchasing import Delivery, PurchaseLineInput, submit_purchase_order
+from orders.addresses import Address
+from procurement.institutions.models import Institution, InstitutionMember, InstitutionRole
+from procurement.ordering.models import FundingSource, PurchaseOrder
+from procurement.ordering.services import Delivery, PurchaseLineInput, submit_purchase_order
 
 ADDRESS = Address(
     recipient="王食堂",

@@ -13,8 +13,8 @@ from catalog.models import ProducerStatus
 from catalog.product_models import CertificationStatus
 from catalog.validators import compute_gtin_check_digit
 from core.clock import shanghai_date
-from shop.procurement import bulk
-from shop.procurement.bulk_csv import (
+from procurement.ordering import bulk
+from procurement.ordering.bulk_csv import (
     MAX_FILE_BYTES,
     EmptyList,
     FileTooLarge,
@@ -25,7 +25,7 @@ from shop.procurement.bulk_csv import (
     parse_text,
     read_upload,
 )
-from shop.procurement.purchasing import BelowMinimum, PurchaseLineInput
+from procurement.ordering.services import BelowMinimum, PurchaseLineInput
 from tests.conftest import make_certificate
 from tests.shop.procurement.conftest import ProcurementWorld
 

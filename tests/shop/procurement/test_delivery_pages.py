@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shop.procurement.order_models import SupplierOrder, SupplierStatus
-from shop.procurement.receiving import ReceiptLineInput, confirm_receipt
-from shop.procurement.signals import supplier_order_received
+from procurement.ordering.models import SupplierOrder, SupplierStatus
+from procurement.receiving.services import ReceiptLineInput, confirm_receipt
+from procurement.signals import supplier_order_received
 from tests.shop.procurement.conftest import ProcurementWorld
 from tests.shop.procurement.test_receiving import pdf_bytes, png_bytes, shipped_order
 from traceability.models import EventKind, TraceEvent

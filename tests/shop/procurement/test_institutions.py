@@ -13,9 +13,14 @@ from sqlalchemy.orm import Session
 from catalog.validators import CreditCodeCheckDigitError, validate_credit_code
 from core.audit import AuditEntry
 from core.models import Region, User
-from shop.notifications.models import Notification
-from shop.procurement.models import Institution, InstitutionMember, InstitutionRole, InstitutionStatus
-from shop.procurement.purchasing import needs_approval
+from core.notifications.models import Notification
+from procurement.institutions.models import (
+    Institution,
+    InstitutionMember,
+    InstitutionRole,
+    InstitutionStatus,
+)
+from procurement.ordering.services import needs_approval
 from tests.access_rows.institutions import credit_code, in_english
 from tests.conftest import row_count
 

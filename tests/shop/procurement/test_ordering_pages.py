@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from core.clock import shanghai_date
 from core.models import User
-from shop.notifications.models import Notification
-from shop.procurement.models import AnnualPlan, InstitutionRole
-from shop.procurement.order_models import PurchaseOrder, PurchaseStatus, SupplierStatus
+from core.notifications.models import Notification
+from procurement.institutions.models import AnnualPlan, InstitutionRole
+from procurement.ordering.models import PurchaseOrder, PurchaseStatus, SupplierStatus
 from tests.conftest import row_count
 from tests.shop.procurement.conftest import ProcurementWorld
 

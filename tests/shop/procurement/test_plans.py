@@ -13,9 +13,14 @@ from sqlalchemy.orm import Session
 
 from core.clock import shanghai_date
 from core.models import Region, User
-from shop.procurement.institutions import InstitutionFieldError
-from shop.procurement.models import AnnualPlan, InstitutionRole
-from shop.procurement.plans import NotPlanEditor, PlanData, plan_years, save_plan
+from procurement.institutions.models import AnnualPlan, InstitutionRole
+from procurement.institutions.plans import (
+    NotPlanEditor,
+    PlanData,
+    plan_years,
+    save_plan,
+)
+from procurement.institutions.services import InstitutionFieldError
 from tests.access_rows.institutions import in_english
 from tests.conftest import row_count
 from tests.shop.procurement.conftest import ProcurementWorld

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from core.clock import SHANGHAI, shanghai_date
 from core.models import User
-from shop.orders.checkout import readable_number
-from shop.procurement.order_models import FundingSource, PurchaseOrder
-from shop.procurement.purchasing import approve_purchase_order
+from core.numbers import readable_number
+from procurement.ordering.models import FundingSource, PurchaseOrder
+from procurement.ordering.services import approve_purchase_order
 from tests.shop.procurement.conftest import ProcurementWorld
 
 GB1_TABLES = Path("/usr/share/poppler/cidToUnicode/Adobe-GB1")

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from catalog.product_models import Product
 from core.clock import SHANGHAI, shanghai_date
 from core.models import User
-from shop.procurement.models import AnnualPlan, Institution, InstitutionRole
-from shop.procurement.order_models import (
+from procurement.institutions.models import AnnualPlan, Institution, InstitutionRole
+from procurement.ordering.models import (
     FundingSource,
     LineDecision,
     PurchaseOrder,
@@ -25,8 +25,13 @@ from shop.procurement.order_models import (
     QuoteStatus,
     SupplierStatus,
 )
-from shop.procurement.progress import open_purchase_orders, quotes_waiting, received_progress, year_bounds
-from shop.statistics.ledger import record_supplier_order_received
+from stats.ledger import record_supplier_order_received
+from stats.progress import (
+    open_purchase_orders,
+    quotes_waiting,
+    received_progress,
+    year_bounds,
+)
 from tests.access_rows.institutions import in_english
 from tests.shop.procurement.conftest import ProcurementWorld
 from tests.shop.statistics.ledger_support import make_order, pay, refund

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidTransition
-from shop.notifications.models import Notification
-from shop.procurement.order_models import PurchaseOrder, PurchaseStatus, SupplierStatus
-from shop.procurement.purchasing import (
+from core.notifications.models import Notification
+from procurement.ordering.models import PurchaseOrder, PurchaseStatus, SupplierStatus
+from procurement.ordering.services import (
     BelowMinimum,
     InstitutionNotVerified,
     NotApprover,
@@ -106,7 +106,7 @@ def test_within_limit_goes_straight_to_producers(pw: ProcurementWorld, submit: C
 def test_buyer_who_is_also_approver_cannot_approve_own_order(
     db: Session, pw: ProcurementWorld, submit: Callable
 ) -> None:
-    from shop.procurement.models import InstitutionMember, InstitutionRole
+    from procurement.institutions.models import InstitutionMember, InstitutionRole
 
     pw.institution.requires_approval = True
     pw.institution.members.append(InstitutionMember(user=pw.buyer, role=InstitutionRole.APPROVER))

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.clock import shanghai_date
-from shop.notifications.models import Notification
-from shop.procurement.invoices import (
+from core.notifications.models import Notification
+from procurement.ordering.models import LineDecision, SupplierOrder, SupplierStatus
+from procurement.receiving.invoices import (
     MAX_INVOICE_BYTES,
     PDF_MIMETYPE,
     InvoiceImageRefused,
@@ -28,8 +29,7 @@ from shop.procurement.invoices import (
     invoice_path,
     store_invoice,
 )
-from shop.procurement.order_models import LineDecision, SupplierOrder, SupplierStatus
-from shop.procurement.receiving import (
+from procurement.receiving.services import (
     AlreadyReceived,
     InvoiceAlreadyAttached,
     NotInstitutionMember,
@@ -41,8 +41,13 @@ from shop.procurement.receiving import (
     attach_invoice,
     confirm_receipt,
 )
-from shop.procurement.signals import supplier_order_received
-from shop.procurement.supplying import AllocationInput, LineDecisionInput, decide_lines, ship_supplier_order
+from procurement.signals import supplier_order_received
+from procurement.supplying.services import (
+    AllocationInput,
+    LineDecisionInput,
+    decide_lines,
+    ship_supplier_order,
+)
 from tests.shop.procurement.conftest import ProcurementWorld
 from traceability.models import Batch, EventKind, TraceEvent
 from traceability.recall import recall_batch

@@ -20,18 +20,17 @@ from core.clock import shanghai_date
 from core.db import make_engine
 from core.errors import DomainError
 from core.models import User
+from core.notifications.models import Notification
 from core.regions import get_region
 from core.transactions import run_unit_of_work
-from shop.notifications.models import Notification
-from shop.procurement import rfq, rfq_answers, rfq_errors
-from shop.procurement.models import (
+from procurement.institutions.models import (
     Institution,
     InstitutionKind,
     InstitutionMember,
     InstitutionRole,
     InstitutionStatus,
 )
-from shop.procurement.order_models import (
+from procurement.ordering.models import (
     FundingSource,
     PurchaseOrder,
     PurchaseStatus,
@@ -42,8 +41,16 @@ from shop.procurement.order_models import (
     SupplierLine,
     SupplierOrder,
 )
-from shop.procurement.purchasing import Delivery, InstitutionNotVerified, InvalidPurchaseKey, NotBuyer
-from shop.procurement.rfq_forms import quotable_products
+from procurement.ordering.services import (
+    Delivery,
+    InstitutionNotVerified,
+    InvalidPurchaseKey,
+    NotBuyer,
+)
+from procurement.rfq import answers as rfq_answers
+from procurement.rfq import errors as rfq_errors
+from procurement.rfq import services as rfq
+from procurement.rfq.forms import quotable_products
 from tests.conftest import make_certificate
 from tests.shop.procurement.conftest import ADDRESS, ProcurementWorld
 

@@ -16,8 +16,8 @@ from catalog.models import Producer
 from catalog.product_models import Product
 from core.clock import shanghai_date
 from core.models import User
-from shop.notifications.models import Notification
-from shop.procurement.order_models import (
+from core.notifications.models import Notification
+from procurement.ordering.models import (
     PurchaseOrder,
     PurchaseStatus,
     Quote,

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidTransition
-from shop.notifications.models import Notification
-from shop.procurement.invoices import store_invoice
-from shop.procurement.order_models import SupplierOrder, SupplierStatus
-from shop.procurement.receiving import (
+from core.notifications.models import Notification
+from procurement.ordering.models import SupplierOrder, SupplierStatus
+from procurement.receiving.invoices import store_invoice
+from procurement.receiving.services import (
     InvoiceRequired,
     NotInstitutionMember,
     NotPayer,
@@ -28,7 +28,7 @@ from shop.procurement.receiving import (
     confirm_receipt,
     record_transfer,
 )
-from shop.procurement.supplying import NotSupplierMember
+from procurement.supplying.services import NotSupplierMember
 from tests.shop.procurement.conftest import ProcurementWorld
 from tests.shop.procurement.test_receiving import pdf_bytes, shipped_order
 

@@ -13,10 +13,10 @@ from catalog.models import Producer
 from catalog.product_models import Product
 from catalog.validators import CreditCodeLengthError
 from core.models import User
-from shop.orders.checkout import place_checkout
-from shop.orders.models import Order, PaymentMethod
-from shop.orders.provinces import Address
-from shop.procurement.models import Institution, InstitutionStatus, StaffLink
+from orders.addresses import Address
+from orders.cart.checkout import place_checkout
+from orders.models import Order, PaymentMethod
+from procurement.institutions.models import Institution, InstitutionStatus, StaffLink
 from tests.access_rows.institutions import credit_code, in_english
 from tests.conftest import row_count
 from traceability.models import Batch

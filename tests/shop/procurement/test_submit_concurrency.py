@@ -24,19 +24,24 @@ from catalog.product_models import Category, Certification, CertificationStatus,
 from core.clock import shanghai_date
 from core.db import make_engine, utcnow
 from core.models import User
+from core.notifications.models import Notification
 from core.regions import get_region
 from core.transactions import run_unit_of_work
-from shop.notifications.models import Notification
-from shop.orders.provinces import Address
-from shop.procurement.models import (
+from orders.addresses import Address
+from procurement.institutions.models import (
     Institution,
     InstitutionKind,
     InstitutionMember,
     InstitutionRole,
     InstitutionStatus,
 )
-from shop.procurement.order_models import FundingSource, PurchaseOrder, SupplierLine, SupplierOrder
-from shop.procurement.purchasing import Delivery, PurchaseLineInput, submit_purchase_order
+from procurement.ordering.models import (
+    FundingSource,
+    PurchaseOrder,
+    SupplierLine,
+    SupplierOrder,
+)
+from procurement.ordering.services import Delivery, PurchaseLineInput, submit_purchase_order
 
 ADDRESS = Address("王食堂", "13912345678", "370000", "临沂市", "兰山区", "北京路 1 号机关食堂")
 _run = itertools.count(1)

@@ -15,9 +15,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.clock import shanghai_date
-from shop.procurement.order_models import LineDecision, SupplierAllocation, SupplierOrder, SupplierStatus
-from shop.procurement.receiving import ReceiptLineInput, confirm_receipt
-from shop.procurement.supplying import LineDecisionInput, decide_lines
+from procurement.ordering.models import (
+    LineDecision,
+    SupplierAllocation,
+    SupplierOrder,
+    SupplierStatus,
+)
+from procurement.receiving.services import ReceiptLineInput, confirm_receipt
+from procurement.supplying.services import LineDecisionInput, decide_lines
 from tests.shop.procurement.conftest import ProcurementWorld
 from tests.shop.procurement.test_receiving import shipped_order
 from traceability.models import Batch, BatchStatus

@@ -20,18 +20,18 @@ from core.clock import shanghai_date
 from core.db import make_engine
 from core.errors import InvalidTransition
 from core.models import User
+from core.notifications.models import Notification
 from core.regions import get_region
 from core.transactions import run_unit_of_work
-from shop.notifications.models import Notification
-from shop.orders.fulfilment import ShippingDetailsInvalid
-from shop.procurement.models import (
+from orders.fulfilment.services import ShippingDetailsInvalid
+from procurement.institutions.models import (
     Institution,
     InstitutionKind,
     InstitutionMember,
     InstitutionRole,
     InstitutionStatus,
 )
-from shop.procurement.order_models import (
+from procurement.ordering.models import (
     FundingSource,
     LineDecision,
     PurchaseOrder,
@@ -40,9 +40,9 @@ from shop.procurement.order_models import (
     SupplierOrder,
     SupplierStatus,
 )
-from shop.procurement.purchasing import Delivery, PurchaseLineInput, submit_purchase_order
-from shop.procurement.supplier_queue import SupplierTab, queue_counts, supplier_queue
-from shop.procurement.supplying import (
+from procurement.ordering.services import Delivery, PurchaseLineInput, submit_purchase_order
+from procurement.supplying.queue import SupplierTab, queue_counts, supplier_queue
+from procurement.supplying.services import (
     AdjustedQuantityInvalid,
     AllocationInput,
     AllocationMismatch,

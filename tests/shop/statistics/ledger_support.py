@@ -18,10 +18,16 @@ from sqlalchemy.orm import Session
 
 from catalog.product_models import Product
 from core.models import User
-from shop.orders.models import Checkout, Order, OrderLine, OrderStatus, PaymentMethod
-from shop.payments.models import Refund, RefundLine
-from shop.procurement.models import Institution
-from shop.procurement.order_models import (
+from orders.models import (
+    Checkout,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+)
+from payments.models import Refund, RefundLine
+from procurement.institutions.models import Institution
+from procurement.ordering.models import (
     FundingSource,
     LineDecision,
     PurchaseOrder,
@@ -30,9 +36,9 @@ from shop.procurement.order_models import (
     SupplierOrder,
     SupplierStatus,
 )
-from shop.procurement.signals import supplier_order_received
-from shop.statistics.ledger import record_order_paid, record_refund
-from shop.statistics.models import DailyRollup, SalesEntry
+from procurement.signals import supplier_order_received
+from stats.ledger import record_order_paid, record_refund
+from stats.models import DailyRollup, SalesEntry
 
 _serial = itertools.count(1)
 

@@ -12,9 +12,14 @@ from sqlalchemy.orm import Session
 
 from catalog.product_models import CertificationStatus, Product
 from core.models import User
-from shop.statistics.ledger import DIMENSIONS, dims_key, record_order_paid
-from shop.statistics.models import DailyRollup, SalesEntry, Target, TargetScope
-from shop.statistics.targets import target_progress
+from stats.ledger import DIMENSIONS, dims_key, record_order_paid
+from stats.models import (
+    DailyRollup,
+    SalesEntry,
+    Target,
+    TargetScope,
+)
+from stats.targets.services import target_progress
 from tests.conftest import make_certificate
 from tests.shop.statistics.ledger_support import entries, make_order, pay, refund, totals, utc
 

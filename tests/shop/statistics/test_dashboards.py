@@ -17,11 +17,17 @@ from catalog.product_models import CertificationStatus, Product
 from core.clock import SHANGHAI, shanghai_date
 from core.db import utcnow
 from core.models import Region
-from shop.procurement.models import Institution, InstitutionKind
-from shop.statistics import dashboards
-from shop.statistics.dashboards import Filters, InvalidFilters
-from shop.statistics.ledger import EntryRow, add_to_rollup
-from shop.statistics.models import Channel, EntryKind, EntrySource, Target, TargetScope
+from procurement.institutions.models import Institution, InstitutionKind
+from stats import dashboards
+from stats.dashboards import Filters, InvalidFilters
+from stats.ledger import EntryRow, add_to_rollup
+from stats.models import (
+    Channel,
+    EntryKind,
+    EntrySource,
+    Target,
+    TargetScope,
+)
 from tests.conftest import make_certificate
 
 _sources = itertools.count(1)

@@ -15,7 +15,7 @@ from catalog.models import Producer
 from catalog.product_models import Product
 from core.clock import shanghai_date
 from core.models import Region, User
-from shop.statistics.models import Channel, Target, TargetScope
+from stats.models import Channel, Target, TargetScope
 from tests.shop.statistics.test_dashboards import add_rollup
 
 pytestmark = pytest.mark.usefixtures("english")  # these tests read English messages

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from catalog.models import Producer
 from catalog.product_models import Product
 from core.models import Region, User
-from shop.procurement.models import Institution, InstitutionKind
-from shop.statistics.exports import yuan_text
-from shop.statistics.models import Channel
+from procurement.institutions.models import Institution, InstitutionKind
+from stats.exports import yuan_text
+from stats.models import Channel
 from tests.shop.statistics.test_dashboards import add_rollup
 
 #: Sheets of the county workbook after the cover, in order.

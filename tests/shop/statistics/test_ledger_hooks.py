@@ -13,12 +13,17 @@ from catalog.product_models import Product
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import Region, User
-from shop.orders.models import OrderStatus, PaymentMethod
-from shop.payments.gateway import StripeGateway
-from shop.procurement.models import Institution, InstitutionKind
-from shop.procurement.order_models import FundingSource, SupplierStatus
-from shop.procurement.signals import supplier_order_received
-from shop.statistics.models import Channel, DailyRollup, EntryKind, EntrySource
+from orders.models import OrderStatus, PaymentMethod
+from payments.gateway import StripeGateway
+from procurement.institutions.models import Institution, InstitutionKind
+from procurement.ordering.models import FundingSource, SupplierStatus
+from procurement.signals import supplier_order_received
+from stats.models import (
+    Channel,
+    DailyRollup,
+    EntryKind,
+    EntrySource,
+)
 from tests.conftest import make_certificate, row_count
 from tests.shop import localstripe as ls
 from tests.shop.conftest import Shop

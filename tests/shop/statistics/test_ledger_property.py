@@ -24,11 +24,16 @@ from sqlalchemy.orm import Session
 
 from catalog.product_models import Product
 from core.models import Region, User
-from shop.orders.models import Order
-from shop.procurement.models import Institution, InstitutionKind
-from shop.procurement.order_models import FundingSource, SupplierStatus
-from shop.statistics.models import CountyMonthlyRollup, DailyRollup, MonthlyRollup, SalesEntry
-from shop.statistics.rebuild import check_ledger
+from orders.models import Order
+from procurement.institutions.models import Institution, InstitutionKind
+from procurement.ordering.models import FundingSource, SupplierStatus
+from stats.models import (
+    CountyMonthlyRollup,
+    DailyRollup,
+    MonthlyRollup,
+    SalesEntry,
+)
+from stats.rebuild import check_ledger
 from tests.conftest import make_certificate
 from tests.shop.statistics.ledger_support import make_order, make_supplier_order, pay, refund, utc
 

@@ -17,10 +17,16 @@ from sqlalchemy.orm import Session
 from catalog.product_models import Product
 from core.migrate import upgrade
 from core.models import User
-from shop.orders.models import Order, OrderLine
-from shop.statistics.ledger import COUNTY_DIMENSIONS, dims_key, record_order_paid
-from shop.statistics.models import Channel, CountyMonthlyRollup, DailyRollup, MonthlyRollup, SalesEntry
-from shop.statistics.rebuild import check_ledger
+from orders.models import Order, OrderLine
+from stats.ledger import COUNTY_DIMENSIONS, dims_key, record_order_paid
+from stats.models import (
+    Channel,
+    CountyMonthlyRollup,
+    DailyRollup,
+    MonthlyRollup,
+    SalesEntry,
+)
+from stats.rebuild import check_ledger
 from tests.conftest import make_certificate, row_count
 from tests.shop.statistics.ledger_support import make_order, pay, refund, utc
 from tests.support import database_url, reset_database

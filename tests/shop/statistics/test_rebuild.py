@@ -13,9 +13,14 @@ from sqlalchemy.orm import Session
 
 from catalog.product_models import Product
 from core.models import User
-from shop.procurement.models import Institution
-from shop.statistics.models import CountyMonthlyRollup, DailyRollup, MonthlyRollup, SalesEntry
-from shop.statistics.rebuild import check_ledger, rebuild_ledger, rebuild_rollup
+from procurement.institutions.models import Institution
+from stats.models import (
+    CountyMonthlyRollup,
+    DailyRollup,
+    MonthlyRollup,
+    SalesEntry,
+)
+from stats.rebuild import check_ledger, rebuild_ledger, rebuild_rollup
 from tests.conftest import row_count
 from tests.shop.statistics.ledger_support import (
     entries,

@@ -19,7 +19,7 @@ from core.audit import AuditEntry
 from core.errors import PermissionDenied
 from core.models import Region, User
 from core.tokens import ApiToken, TokenNameInvalid, authenticate, issue_token
-from shop.statistics.models import Channel, Target, TargetScope
+from stats.models import Channel, Target, TargetScope
 from tests.conftest import row_count
 from tests.shop.statistics.test_dashboards import add_rollup
 

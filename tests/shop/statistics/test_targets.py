@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from catalog.product_models import Product
 from core.audit import AuditEntry
 from core.models import Region, User
-from shop.procurement.models import Institution
-from shop.statistics.models import Target, TargetScope
-from shop.statistics.target_forms import parse_yuan
-from shop.statistics.targets import (
+from procurement.institutions.models import Institution
+from stats.models import Target, TargetScope
+from stats.targets.forms import parse_yuan
+from stats.targets.services import (
     InvalidTarget,
     TargetData,
     create_target,

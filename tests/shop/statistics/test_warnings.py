@@ -15,7 +15,7 @@ from catalog.models import Producer
 from catalog.product_models import Product
 from core.clock import shanghai_date
 from core.models import Region, User
-from shop.statistics.warnings import (
+from stats.targets.warnings import (
     Thresholds,
     current_thresholds,
     expiring_batches,

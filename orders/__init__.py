@@ -1,0 +1,36 @@
+"""Consumer orders: cart, checkout and stock reservation (``cart``), the producer's side (``fulfilment``,
+``shipping``) and the buyer's side (``buyer``: tracking, receipt, rating, recall notices)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the order pages, the log-in cart merge, the recall receiver, ``release-reservations`` and
+    the order label helpers for templates."""
+    from flask_login import user_logged_in
+
+    from core.numbers import readable_number
+    from orders.buyer import receivers as buyer_receivers
+    from orders.buyer import views as buyer_views
+    from orders.cart import cli as cart_cli
+    from orders.cart import receivers as cart_receivers
+    from orders.cart import views as cart_views
+    from orders.fulfilment import views as fulfilment_views
+    from orders.labels import order_status_badge, order_status_label, payment_method_label
+    from orders.shipping import views as shipping_views
+    from traceability.signals import batch_recalled
+
+    for module in (cart_views, buyer_views, fulfilment_views, shipping_views):
+        app.register_blueprint(module.bp)
+    app.before_request(cart_receivers.stash_cart_before_login)
+    user_logged_in.connect(cart_receivers.merge_on_login, app)
+    app.context_processor(cart_views.cart_limits)
+    app.cli.add_command(cart_cli.release_reservations_command)
+    app.add_template_filter(readable_number, "order_number")
+    for helper in (order_status_label, order_status_badge, payment_method_label):
+        app.add_template_global(helper)
+    # Orders that drew from a recalled batch are flagged in the recalling transaction; connecting the
+    # same module-level receiver again (another app in the same process) is harmless.
+    batch_recalled.connect(buyer_receivers.on_batch_recalled)

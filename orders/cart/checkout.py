@@ -1,0 +1,411 @@
+"""Checkout: one order per producer under one checkout (one payment), with stock reserved on batches.
+
+:func:`place_checkout` validates the address, charges each producer's shipping rule, writes the checkout,
+its orders and lines, and allocates every line to batches, earliest best-before first, with one conditional
+UPDATE per batch (:func:`traceability.batches.take_units`). It is all or nothing: a line that cannot be fully
+allocated raises :class:`~orders.cart.services.OutOfStock` and the SAVEPOINT around the writes is rolled back.
+Submitting the same form twice (same idempotency key) returns the first checkout, also when two requests race:
+the unique key decides. Functions flush but never commit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from catalog.product_models import Product
+from core.clock import SHANGHAI, shanghai_date
+from core.db import utcnow
+from core.errors import DomainError
+from core.i18n import format_fen, in_language_of
+from core.models import User
+from core.notifications.services import notify
+from core.numbers import new_number, readable_number
+from core.transactions import claim_write_lock
+from orders.addresses import BY_CODE, Address, validate_address
+from orders.cart.services import (
+    CartView,
+    ProducerGroup,
+    cart_view,
+    out_of_stock,
+)
+from orders.models import (
+    Allocation,
+    CartItem,
+    Checkout,
+    Order,
+    OrderLine,
+    PaymentMethod,
+    ShippingRule,
+)
+from orders.signals import checkout_placing
+from traceability.batches import generate_code, stock_in_order, take_units, units_left
+
+#: Minutes the goods stay reserved for an unpaid checkout (config ``RESERVATION_MINUTES``).
+RESERVATION_MINUTES = 30
+#: Longest note a buyer may leave for one producer.
+MAX_NOTE_LENGTH = 500
+#: The idempotency key the checkout form carries (generated when the page is rendered).
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}\Z")
+#: Prefix of checkout numbers (order numbers are digits only).
+CHECKOUT_PREFIX = "C"
+#: Prefix of bank-transfer reference codes.
+REFERENCE_PREFIX = "XF"
+#: Attempts at writing a checkout when a generated number collides with one written at the same moment.
+WRITE_ATTEMPTS = 3
+
+
+class CheckoutError(DomainError):
+    """The checkout cannot be placed as submitted."""
+
+    status = 409
+    message = _l("The order cannot be placed as submitted.")
+
+
+class ProvinceNotServed(CheckoutError):
+    """A producer in the cart does not ship to the chosen province."""
+
+    message = _l(
+        "%(producer)s does not deliver to %(province)s. Remove its products from the cart or choose "
+        "another address."
+    )
+
+
+class EmptyCart(CheckoutError):
+    """There is nothing to order."""
+
+    message = _l("Your cart is empty.")
+
+
+class ProductGone(CheckoutError):
+    """A product in the cart no longer exists."""
+
+    message = _l("A product in your cart no longer exists. Please review your cart.")
+
+
+class NoteTooLong(CheckoutError):
+    """A note to a producer is too long (``field`` names the form field)."""
+
+    status = 400
+    message = _l("A note can have at most %(max)s characters.")
+
+    def __init__(self, producer_id: int) -> None:
+        """Remember which producer's note is too long (its form field is ``note_<producer_id>``)."""
+        super().__init__(max=MAX_NOTE_LENGTH)
+        self.producer_id = producer_id
+
+
+class UnknownPaymentMethod(CheckoutError):
+    """The payment method is not one the marketplace knows."""
+
+    status = 400
+    message = _l("Choose how you want to pay.")
+
+
+class InvalidCheckoutKey(CheckoutError):
+    """The form's idempotency key is missing, malformed or belongs to someone else's checkout."""
+
+    status = 400
+    message = _l("This form has expired. Please reload the page and try again.")
+
+
+@dataclass
+class OrderQuote:
+    """What one producer's order will cost: goods, shipping by its rule, and provinces it does not serve."""
+
+    group: ProducerGroup
+    shipping_fen: int
+    free_above_fen: int | None = None
+    #: Division codes of the provinces the producer does not ship to.
+    excluded_codes: list[str] = field(default_factory=list)
+
+    @property
+    def total_fen(self) -> int:
+        """Goods plus shipping, in fen."""
+        return self.group.subtotal_fen + self.shipping_fen
+
+    @property
+    def excluded_provinces(self) -> list[str]:
+        """Names of the provinces the producer does not ship to."""
+        return [BY_CODE[code].name for code in self.excluded_codes if code in BY_CODE]
+
+
+def shipping_fee(rule: ShippingRule | None, subtotal_fen: int) -> int:
+    """The shipping fee in fen: the rule's flat fee; free from ``free_above_fen`` on, or without a rule."""
+    if rule is None:
+        return 0
+    if rule.free_above_fen is not None and subtotal_fen >= rule.free_above_fen:
+        return 0
+    return rule.flat_fee_fen
+
+
+def quote(session: Session, view: CartView) -> list[OrderQuote]:
+    """Price each producer's order of the cart ``view``: goods plus shipping by the producer's rule."""
+    producer_ids = [group.producer.id for group in view.groups]
+    rules = {
+        rule.producer_id: rule
+        for rule in session.scalars(select(ShippingRule).where(ShippingRule.producer_id.in_(producer_ids)))
+    }
+    quotes = []
+    for group in view.groups:
+        rule = rules.get(group.producer.id)
+        quotes.append(
+            OrderQuote(
+                group=group,
+                shipping_fen=shipping_fee(rule, group.subtotal_fen),
+                free_above_fen=rule.free_above_fen if rule else None,
+                excluded_codes=list(rule.excluded_provinces or []) if rule else [],
+            )
+        )
+    return quotes
+
+
+def _new_reference(session: Session) -> str:
+    """A bank-transfer reference such as ``XF7KQ3M9TP`` (no 0/O or 1/I to misread), not used yet."""
+    while True:
+        reference = REFERENCE_PREFIX + generate_code(8)
+        if session.scalar(select(Checkout.id).where(Checkout.payment_reference == reference)) is None:
+            return reference
+
+
+def _existing(session: Session, key: str, buyer: User) -> Checkout | None:
+    """The checkout already placed with ``key``; someone else's key is refused."""
+    checkout = session.scalar(select(Checkout).where(Checkout.idempotency_key == key))
+    if checkout is not None and checkout.buyer_id != buyer.id:
+        raise InvalidCheckoutKey()
+    return checkout
+
+
+def _clean_notes(notes: Mapping[int, str] | None, quotes: list[OrderQuote]) -> dict[int, str]:
+    """Notes per producer of the cart, trimmed; raises :class:`NoteTooLong`."""
+    cleaned = {}
+    for entry in quotes:
+        producer_id = entry.group.producer.id
+        text = ((notes or {}).get(producer_id) or "").strip()
+        if len(text) > MAX_NOTE_LENGTH:
+            raise NoteTooLong(producer_id)
+        if text:
+            cleaned[producer_id] = text
+    return cleaned
+
+
+def _allocate(session: Session, line: OrderLine, product: Product, today: date) -> None:
+    """Draw ``line``'s units from the product's sellable batches, earliest best-before first.
+
+    A batch another buyer drew from meanwhile is re-read and what is left of it taken. Raises
+    :class:`OutOfStock` (with what could be allocated) when the batches do not hold enough.
+    """
+    remaining = line.quantity
+    for batch_id, available in stock_in_order(session, product, today):
+        while remaining > 0 and available > 0:
+            take = min(remaining, available)
+            left = take_units(session, batch_id, take)
+            if left is None:  # another buyer drew from it meanwhile, or it was recalled: re-read it
+                available = units_left(session, batch_id)
+                continue
+            session.add(Allocation(line=line, batch_id=batch_id, quantity=take))
+            remaining -= take
+            available = left
+        if remaining == 0:
+            break
+    if remaining:
+        raise out_of_stock(product, line.quantity - remaining)
+
+
+def _write(
+    session: Session,
+    buyer: User,
+    quotes: list[OrderQuote],
+    address: Address,
+    method: PaymentMethod,
+    key: str,
+    notes: dict[int, str],
+    now: datetime,
+    reserved_until: datetime,
+) -> Checkout:
+    """Write the checkout, its orders and lines, and allocate every line (inside the caller's SAVEPOINT)."""
+    today = shanghai_date(now)
+    taken: set[str] = set()
+    checkout = Checkout(
+        number=new_number(session, Checkout.number, CHECKOUT_PREFIX, today, taken),
+        buyer_id=buyer.id,
+        method=method,
+        total_fen=sum(entry.total_fen for entry in quotes),
+        idempotency_key=key,
+        payment_reference=_new_reference(session) if method.is_offline else None,
+        reserved_until=reserved_until,
+        created_at=now,
+    )
+    session.add(checkout)
+    session.flush()  # the unique idempotency key decides between two identical submissions here
+    province = BY_CODE[address.province_code]
+    orders: list[Order] = []
+    lines: list[tuple[OrderLine, Product]] = []
+    for entry in quotes:
+        order = Order(
+            number=new_number(session, Order.number, "", today, taken),
+            checkout=checkout,
+            buyer_id=buyer.id,
+            producer_id=entry.group.producer.id,
+            recipient=address.recipient,
+            mobile=address.mobile,
+            province=province.name,
+            province_code=province.code,
+            city=address.city,
+            district=address.district,
+            address_detail=address.detail,
+            note=notes.get(entry.group.producer.id),
+            subtotal_fen=entry.group.subtotal_fen,
+            shipping_fen=entry.shipping_fen,
+            placed_at=now,
+        )
+        session.add(order)
+        orders.append(order)
+        for cart_line in entry.group.lines:
+            product = cart_line.product
+            line = OrderLine(
+                order=order,
+                product_id=product.id,
+                product_name=product.name,
+                unit=product.unit.value,
+                unit_price_fen=cart_line.unit_price_fen,
+                quantity=cart_line.quantity,
+            )
+            session.add(line)
+            lines.append((line, product))
+    checkout_placing.send(session, buyer=buyer, orders=orders)
+    session.flush()
+    # One global order (by product, then best-before) for taking batch row locks: no two checkouts deadlock.
+    for line, product in sorted(lines, key=lambda pair: pair[1].id):
+        _allocate(session, line, product, today)
+    session.flush()
+    return checkout
+
+
+def _notify_placed(session: Session, buyer: User, checkout: Checkout) -> None:
+    """Tell the buyer what was ordered, the total and how to pay (in the buyer's language)."""
+    number = readable_number(checkout.number)
+    total = format_fen(checkout.total_fen)
+    deadline = f"{checkout.reserved_until.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"  # Asia/Shanghai, as on screen
+    with in_language_of(buyer):
+        parts = [_("Thank you for your order %(number)s, total %(total)s.", number=number, total=total)]
+        parts += [
+            _(
+                "Order %(number)s from %(producer)s: %(total)s.",
+                number=readable_number(order.number),
+                producer=order.producer.name,
+                total=format_fen(order.total_fen),
+            )
+            for order in checkout.orders
+        ]
+        if checkout.method is PaymentMethod.BANK_TRANSFER:
+            parts.append(
+                _(
+                    "Please transfer %(total)s before %(deadline)s and write the reference %(reference)s "
+                    "on the transfer.",
+                    total=total,
+                    deadline=deadline,
+                    reference=checkout.payment_reference,
+                )
+            )
+        elif checkout.method is PaymentMethod.CASH_ON_DELIVERY:
+            parts.append(_("You pay %(total)s in cash when the goods arrive.", total=total))
+        else:
+            parts.append(
+                _(
+                    "Please pay %(total)s online before %(deadline)s; the goods are reserved until then.",
+                    total=total,
+                    deadline=deadline,
+                )
+            )
+        subject = _("Order placed: %(number)s", number=number)
+    notify(
+        session,
+        buyer,
+        "order_placed",
+        subject,
+        "\n".join(parts),
+        link=f"/payments/{checkout.number}",
+        data={"checkout": checkout.number, "orders": [order.number for order in checkout.orders]},
+    )
+
+
+def place_checkout(
+    session: Session,
+    buyer: User,
+    items: Mapping[int, int],
+    address: Address,
+    method: PaymentMethod | str,
+    idempotency_key: str,
+    note_by_producer: Mapping[int, str] | None = None,
+    *,
+    now: datetime | None = None,
+    reservation_minutes: int = RESERVATION_MINUTES,
+) -> Checkout:
+    """Place one order per producer of the cart ``items`` under one checkout, reserving stock on batches.
+
+    Returns the new checkout, or the existing one when ``idempotency_key`` was used before by this buyer.
+    The goods stay reserved until ``now + reservation_minutes``; offline methods get a bank-transfer
+    reference. The ordered products leave the buyer's account cart and the buyer is notified.
+    Raises :class:`InvalidCheckoutKey`, :class:`AddressInvalid`, :class:`UnknownPaymentMethod`,
+    :class:`NoteTooLong`, :class:`EmptyCart`,
+    :class:`ProductGone`, :class:`ProvinceNotServed`, and the cart's errors (``ProductUnavailable``,
+    ``CertificateLapsed``, ``OutOfStock``); nothing is written then. Does not commit.
+    """
+    claim_write_lock(session)
+    now = now or utcnow()
+    key = (idempotency_key or "").strip()
+    if not KEY_PATTERN.match(key):
+        raise InvalidCheckoutKey()
+    existing = _existing(session, key, buyer)
+    if existing is not None:
+        return existing
+    address = validate_address(address)
+    try:
+        method = PaymentMethod(method)
+    except ValueError as exc:
+        raise UnknownPaymentMethod() from exc
+    view = cart_view(session, items, today=shanghai_date(now))
+    if view.missing:
+        raise ProductGone()
+    if view.is_empty:
+        raise EmptyCart()
+    for line in view.lines:
+        if line.problem is not None:
+            raise line.problem
+    quotes = quote(session, view)
+    for entry in quotes:
+        if address.province_code in entry.excluded_codes:
+            raise ProvinceNotServed(
+                producer=entry.group.producer.name, province=BY_CODE[address.province_code].name
+            )
+    notes = _clean_notes(note_by_producer, quotes)
+    reserved_until = now + timedelta(minutes=reservation_minutes)
+    attempt = 1
+    while True:
+        try:
+            with session.begin_nested():
+                checkout = _write(session, buyer, quotes, address, method, key, notes, now, reserved_until)
+            break
+        except IntegrityError:
+            existing = _existing(session, key, buyer)
+            if existing is not None:  # the same form was submitted twice at once: the other one won
+                return existing
+            if attempt >= WRITE_ATTEMPTS:
+                raise
+            attempt += 1  # a generated number was taken at the same moment: draw new ones
+    session.execute(
+        delete(CartItem).where(
+            CartItem.user_id == buyer.id, CartItem.product_id.in_([line.product.id for line in view.lines])
+        )
+    )
+    _notify_placed(session, buyer, checkout)
+    return checkout

@@ -1,0 +1,113 @@
+"""Releasing expired reservations: unpaid orders past ``reserved_until`` give their units back.
+
+Runs on access (the cart and checkout pages call it first) and from cron (``flask --app shop
+release-reservations``), so stock comes back without anyone acting. Paid orders are never touched.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.db import utcnow
+from core.i18n import format_fen, in_language_of
+from core.notifications.services import notify
+from core.numbers import readable_number
+from core.transactions import claim_write_lock
+from orders.models import (
+    Allocation,
+    Checkout,
+    Order,
+    OrderStatus,
+)
+from traceability.batches import return_stock
+
+
+def _expired_orders(session: Session, now: datetime) -> list[int]:
+    """Ids of unpaid orders whose checkout's reservation ended before ``now``."""
+    return list(
+        session.scalars(
+            select(Order.id)
+            .join(Order.checkout)
+            .where(Order.status == OrderStatus.PENDING_PAYMENT, Checkout.reserved_until < now)
+            .order_by(Order.id)
+        )
+    )
+
+
+def _give_back(session: Session, allocations: list[Allocation]) -> None:
+    """Return the units still held by ``allocations`` to their batches and mark them returned.
+
+    Batches are updated in the order checkouts lock them (product, best-before, id), so a release and a
+    checkout running at once cannot deadlock.
+    """
+    ordered = sorted(allocations, key=lambda a: (a.batch.product_id, a.batch.best_before, a.batch.id))
+    for allocation in ordered:
+        outstanding = allocation.quantity - allocation.returned_quantity
+        if outstanding > 0:
+            return_stock(session, allocation.batch, outstanding)
+            allocation.returned_quantity = allocation.quantity
+
+
+def _notify_released(session: Session, checkout: Checkout, orders: list[Order]) -> None:
+    """Tell the buyer that the unpaid orders were cancelled (in the buyer's language)."""
+    buyer = checkout.buyer
+    with in_language_of(buyer):
+        subject = _("Order cancelled: %(number)s", number=readable_number(checkout.number))
+        lines = [
+            _(
+                "Order %(number)s from %(producer)s (%(total)s) was not paid in time and has been cancelled; "
+                "the reserved goods went back on sale.",
+                number=readable_number(order.number),
+                producer=order.producer.name,
+                total=format_fen(order.total_fen),
+            )
+            for order in orders
+        ]
+        lines.append(_("You are welcome to order again."))
+    notify(
+        session,
+        buyer,
+        "order_cancelled",
+        subject,
+        "\n".join(lines),
+        link=f"/payments/{checkout.number}",
+        data={"checkout": checkout.number, "orders": [order.number for order in orders]},
+    )
+
+
+def release_expired(session: Session, now: datetime | None = None) -> int:
+    """Cancel every unpaid order whose reservation ended before ``now`` and return its units to the batches.
+
+    Each allocation's ``returned_quantity`` records what went back; buyers are notified once per checkout.
+    Orders are locked first (PostgreSQL) and re-checked, so an order paid meanwhile is left alone. Returns
+    the number of orders cancelled. Does not commit.
+    """
+    now = now or utcnow()
+    if not _expired_orders(session, now):
+        return 0
+    claim_write_lock(session)
+    orders = list(
+        session.scalars(
+            select(Order)
+            .where(Order.id.in_(_expired_orders(session, now)), Order.status == OrderStatus.PENDING_PAYMENT)
+            .order_by(Order.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+    by_checkout: dict[int, list[Order]] = defaultdict(list)
+    allocations = [a for order in orders for line in order.lines for a in line.allocations]
+    _give_back(session, allocations)
+    for order in orders:
+        with in_language_of(order.buyer):
+            order.cancel(_("Not paid before the reservation ended."))
+        by_checkout[order.checkout_id].append(order)
+    session.flush()
+    for checkout_orders in by_checkout.values():
+        _notify_released(session, checkout_orders[0].checkout, checkout_orders)
+    return len(orders)

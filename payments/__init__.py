@@ -1,0 +1,13 @@
+"""Payments: Stripe PaymentIntents (card, Alipay, WeChat Pay) behind one seam, offline methods and refunds."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the payment pages and the Stripe webhook (exempt from CSRF: Stripe signs it instead)."""
+    from payments import views, webhooks
+
+    for module in (views, webhooks):
+        app.register_blueprint(module.bp)

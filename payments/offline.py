@@ -1,0 +1,100 @@
+"""Offline payments (bank transfer, cash on delivery): the producer confirms receiving the money."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from catalog.access import is_member
+from core.db import utcnow
+from core.errors import PermissionDenied
+from core.i18n import format_fen
+from core.models import User
+from orders.models import Order, OrderStatus
+from payments.common import lock_row, succeeded_payment, tell
+from payments.errors import (
+    AlreadyConfirmed,
+    CashNotCollectedYet,
+    NotOfflinePayment,
+    OrderNotPayable,
+)
+from payments.models import Payment, PaymentStatus
+from payments.signals import orders_paid
+
+CONFIRMED = (
+    _l("Payment confirmed for order %(number)s"),
+    _l("%(producer)s confirmed receiving %(amount)s for order %(number)s."),
+)
+
+
+def offline_reference(order: Order) -> str:
+    """The unique reference of an order's offline payment: the checkout's bank reference + order number."""
+    return f"{order.checkout.payment_reference or order.checkout.number}-{order.number}"
+
+
+def confirm_offline_payment(session: Session, producer_user: User, order: Order) -> Payment:
+    """A member of the order's producer confirms receiving the money for THEIR order.
+
+    Records a succeeded :class:`Payment` (provider = the method) whose ``provider_reference`` is unique, so
+    the same money cannot be confirmed twice, marks the order paid (the checkout too once no order waits)
+    and tells the buyer. Raises :class:`PermissionDenied` (not a member), :class:`NotOfflinePayment`,
+    :class:`AlreadyConfirmed`, :class:`OrderNotPayable` (cancelled), :class:`CashNotCollectedYet` (cash on
+    delivery before it shipped). Does not commit.
+    """
+    if not is_member(producer_user, order.producer):
+        raise PermissionDenied()
+    checkout = order.checkout
+    if not checkout.method.is_offline:
+        raise NotOfflinePayment()
+    order = lock_row(session, Order, order.id)
+    if order.status is OrderStatus.CANCELLED:
+        raise OrderNotPayable()
+    if order.is_cash_on_delivery and not order.awaits_cash:
+        # cash is collected on delivery: confirmable once shipped, and only once
+        raise AlreadyConfirmed() if order.paid_at is not None else CashNotCollectedYet()
+    if not order.is_cash_on_delivery and order.status is not OrderStatus.PENDING_PAYMENT:
+        raise AlreadyConfirmed()
+    now = utcnow()
+    payment = Payment(
+        checkout_id=checkout.id,
+        provider=checkout.method.value,
+        provider_reference=offline_reference(order),
+        amount_fen=order.total_fen,
+        status=PaymentStatus.SUCCEEDED,
+        confirmed_by_id=producer_user.id,
+        succeeded_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(payment)
+    except IntegrityError as exc:  # confirmed concurrently
+        raise AlreadyConfirmed() from exc
+    if order.is_cash_on_delivery:
+        order.mark_cash_collected()
+    else:
+        order.mark_paid()
+    orders_paid.send(session, orders=[order])
+    if all(o.paid_at is not None or o.status is OrderStatus.CANCELLED for o in checkout.orders):
+        checkout.paid_at = now
+    session.flush()
+    tell(
+        session,
+        checkout.buyer,
+        "order_paid",
+        CONFIRMED,
+        url_for("payments.pay", number=checkout.number),
+        number=order.number,
+        producer=order.producer.name,
+        amount=format_fen(order.total_fen),
+    )
+    return payment
+
+
+def payment_of(session: Session, order: Order) -> Payment | None:
+    """The money received for ``order``: its offline confirmation, or its checkout's Stripe payment."""
+    if order.checkout.method.is_offline:
+        return session.scalar(select(Payment).where(Payment.provider_reference == offline_reference(order)))
+    return succeeded_payment(session, order.checkout)

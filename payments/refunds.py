@@ -1,0 +1,152 @@
+"""Refunds, full or partial, by the producer or an admin: through Stripe if paid so, recorded otherwise."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.access import is_member
+from core.errors import PermissionDenied
+from core.i18n import format_fen
+from core.models import User
+from orders.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+)
+from payments.common import (
+    lock_row,
+    stripe_refund,
+    succeeded_payment,
+    tell,
+)
+from payments.errors import NothingToRefund, NotRefundable, RefundTooLarge
+from payments.gateway import StripeGateway, current_gateway
+from payments.models import Refund, RefundLine
+from payments.signals import refund_recorded
+from traceability.batches import return_stock
+from traceability.models import BatchStatus
+
+REFUNDABLE = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.RECEIVED, OrderStatus.COMPLETED})
+REFUNDED = (
+    _l("Refund for order %(number)s"),
+    _l("%(amount)s has been refunded for order %(number)s. Reason: %(reason)s"),
+)
+
+
+def can_refund(user: User, order: Order) -> bool:
+    """Members of the order's producer and admins may refund it."""
+    return bool(user.is_authenticated and (user.is_admin or is_member(user, order.producer)))
+
+
+def is_refundable(order: Order) -> bool:
+    """Whether the order is paid and has money left to give back."""
+    return order.status in REFUNDABLE and order.paid_at is not None and order.refunded_fen < order.total_fen
+
+
+def refundable_quantities(order: Order) -> dict[int, int]:
+    """Units of each line (by id) that can still be refunded."""
+    return {line.id: line.quantity - line.refunded_quantity for line in order.lines}
+
+
+def _wanted(order: Order, lines: dict[int, int] | None) -> dict[OrderLine, int]:
+    """Units to refund per line (everything left for ``None``); raises on other orders' lines or too much."""
+    by_id = {line.id: line for line in order.lines}
+    left = refundable_quantities(order)
+    wanted: dict[OrderLine, int] = {}
+    for line_id, quantity in (left if lines is None else lines).items():
+        line = by_id.get(line_id)
+        if line is None or quantity < 0:
+            raise NothingToRefund()
+        if quantity > left[line_id]:
+            raise RefundTooLarge(left=left[line_id], product=line.product_name)
+        if quantity:
+            wanted[line] = quantity
+    if not wanted:
+        raise NothingToRefund()
+    return wanted
+
+
+def _return_units(session: Session, line: OrderLine, quantity: int) -> None:
+    """Give ``quantity`` units of ``line`` back to the batches they came from (active batches only)."""
+    for allocation in reversed(line.allocations):
+        back = min(quantity, allocation.quantity - allocation.returned_quantity)
+        if back <= 0:
+            continue
+        if allocation.batch.status is BatchStatus.ACTIVE:  # a recalled batch never takes units back
+            return_stock(session, allocation.batch, back)
+            allocation.returned_quantity += back
+        quantity -= back
+        if quantity == 0:
+            break
+
+
+def refund_order(
+    session: Session,
+    actor: User,
+    order: Order,
+    lines: dict[int, int] | None,
+    reason: str,
+    gateway: StripeGateway | None = None,
+) -> Refund:
+    """Refund units of a paid order (``lines``: line id → quantity; ``None``: everything left).
+
+    By a member of the order's producer or an admin. The amount is quantity × unit price per line, plus the
+    shipping fee once nothing is left — never more than what remains of the order's total
+    (``Order.refunded_fen``). Through Stripe when the checkout was paid by Stripe — the idempotency key is
+    derived from the order's refund state, so a retried request never refunds twice —, recorded only
+    otherwise. The units go back to their batches only if the goods never shipped (order still ``paid``).
+    Refunding everything moves the order to ``refunded``. The buyer is notified.
+    Raises :class:`PermissionDenied`, :class:`NotRefundable`, :class:`NothingToRefund`,
+    :class:`RefundTooLarge`, :class:`PaymentProviderError`. Does not commit.
+    """
+    if not can_refund(actor, order):
+        raise PermissionDenied()
+    order = lock_row(session, Order, order.id)
+    if not is_refundable(order):
+        raise NotRefundable()
+    wanted = _wanted(order, lines)
+    left_fen = order.total_fen - order.refunded_fen
+    everything = all(line.refunded_quantity + wanted.get(line, 0) == line.quantity for line in order.lines)
+    goods_fen = sum(quantity * line.unit_price_fen for line, quantity in wanted.items())
+    amount = left_fen if everything else min(left_fen, goods_fen)
+    restock = order.status is OrderStatus.PAID
+    refund = Refund(
+        order=order, amount_fen=amount, reason=reason.strip(), restocked=restock, created_by_id=actor.id
+    )
+    for line, quantity in wanted.items():
+        refund.lines.append(RefundLine(line=line, quantity=quantity))
+        line.refunded_quantity += quantity
+        if restock:
+            _return_units(session, line, quantity)
+    key = f"order-{order.number}-refund-from-{order.refunded_fen}-{amount}"
+    order.refunded_fen += amount
+    session.add(refund)
+    session.flush()
+    refund_recorded.send(refund, session=session)
+    payment = succeeded_payment(session, order.checkout)
+    if payment is not None and payment.provider == PaymentMethod.STRIPE.value and payment.provider_reference:
+        gateway = gateway or current_gateway()
+        refund.stripe_refund_id = stripe_refund(gateway, payment.provider_reference, amount, key, order)
+    if everything:
+        order.mark_refunded()
+    session.flush()
+    tell(
+        session,
+        order.buyer,
+        "order_refunded",
+        REFUNDED,
+        url_for("payments.pay", number=order.checkout.number),
+        number=order.number,
+        amount=format_fen(amount),
+        reason=refund.reason,
+    )
+    return refund
+
+
+def refunds_of(session: Session, order: Order) -> list[Refund]:
+    """The order's refunds, oldest first."""
+    return list(session.scalars(select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)))

@@ -1,0 +1,378 @@
+"""Paying a checkout (Stripe or offline), the producer's payment and refund page, and the Stripe webhook.
+
+Card payments work in Stripe TEST MODE ONLY. With a ``sk_test_…`` key the server takes a test card number,
+expiry and CVC, creates the PaymentMethod through Stripe's API (localstripe in the tests), then creates or
+reuses the checkout's PaymentIntent and confirms it. Real card numbers must never reach our server: in live
+mode Stripe's Payment Element — a script served from js.stripe.com — collects them in the browser. We ship
+no CDN script (the Content-Security-Policy allows only our own files), so live card payment is out of scope:
+``/payments/<number>/card`` answers 404 and the page says so; the webhook and refunds work in both modes.
+
+Who may open what: the pay page and card form, only the checkout's buyer (others get 404); the order payment
+page and refunds, members of the order's producer and admins; confirming offline money, producer members only
+(others 403); the webhook, anyone holding a valid Stripe signature (``payments/webhooks.py``).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import HiddenField, IntegerField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from catalog.access import is_member
+from core.access import ensure
+from core.db import db_session, get_or_404, utcnow
+from core.errors import DomainError
+from core.i18n import format_fen
+from orders.models import (
+    Checkout,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+)
+from payments.elements import payment_page_policy, return_from_stripe
+from payments.gateway import (
+    CardDetails,
+    stripe_elements_enabled,
+    stripe_enabled,
+    stripe_test_mode,
+)
+from payments.offline import payment_of
+from payments.refunds import (
+    can_refund,
+    is_refundable,
+    refundable_quantities,
+    refunds_of,
+)
+from payments.services import (
+    Outcome,
+    PaymentResult,
+    confirm_offline_payment,
+    ensure_payable,
+    pay_with_card,
+    refund_order,
+    start_stripe_payment,
+)
+
+bp = Blueprint("payments", __name__, url_prefix="/payments")
+
+METHOD_LABELS = {
+    PaymentMethod.STRIPE: _l("Card, Alipay or WeChat Pay (Stripe)"),
+    PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
+    PaymentMethod.CASH_ON_DELIVERY: _l("Pay on delivery"),
+}
+STATUS_LABELS = {
+    OrderStatus.PENDING_PAYMENT: _l("Awaiting payment"),
+    OrderStatus.PAID: _l("Paid"),
+    OrderStatus.SHIPPED: _l("Shipped"),
+    OrderStatus.RECEIVED: _l("Received"),
+    OrderStatus.COMPLETED: _l("Completed"),
+    OrderStatus.CANCELLED: _l("Cancelled"),
+    OrderStatus.REFUNDED: _l("Refunded"),
+}
+STATUS_BADGES = {
+    OrderStatus.PENDING_PAYMENT: "badge-warn",
+    OrderStatus.CANCELLED: "badge-error",
+    OrderStatus.REFUNDED: "badge-error",
+}
+#: Shown for bank transfers when the operator configured nothing (clearly a demo account).
+DEMO_BANK = {
+    "BANK_ACCOUNT_NAME": "消费帮扶商城运营中心（演示账户）",
+    "BANK_ACCOUNT_NUMBER": "6228 4800 0000 0000 000",
+    "BANK_NAME": "中国农业银行喀什分行（演示）",
+}
+ATTEMPT = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def _digits(value: Any) -> Any:
+    return "".join(ch for ch in value if ch.isdigit()) if isinstance(value, str) else value
+
+
+def _full_year(value: Any) -> Any:
+    return value + 2000 if isinstance(value, int) and 0 <= value < 100 else value
+
+
+class CardForm(FlaskForm):
+    """A Stripe test card (test mode only): number, expiry, CVC; ``attempt`` keys the PaymentMethod."""
+
+    number = StringField(
+        _l("Card number"),
+        filters=[_digits],
+        validators=[DataRequired(), Regexp(r"^\d{12,19}$", message=_l("Enter the 12 to 19 digits."))],
+    )
+    exp_month = IntegerField(_l("Month"), validators=[DataRequired(), NumberRange(1, 12)])
+    exp_year = IntegerField(
+        _l("Year"), filters=[_full_year], validators=[DataRequired(), NumberRange(2000, 2099)]
+    )
+    cvc = StringField(
+        _l("CVC"),
+        validators=[DataRequired(), Regexp(r"^\d{3,4}$", message=_l("Enter the 3 or 4 digits."))],
+    )
+    attempt = HiddenField()
+
+    def to_card(self) -> CardDetails:
+        """The card as the gateway takes it."""
+        return CardDetails(self.number.data, self.exp_month.data, self.exp_year.data, self.cvc.data)
+
+    def attempt_token(self) -> str:
+        """The token of this rendering of the form (a double submit repeats it), or a fresh one."""
+        token = self.attempt.data or ""
+        return token if ATTEMPT.match(token) else secrets.token_urlsafe(16)
+
+
+class ConfirmForm(FlaskForm):
+    """The producer confirms the money arrived (CSRF only)."""
+
+
+class RefundForm(FlaskForm):
+    """A refund: a reason, and either units per line (fields ``line_<id>``) or everything left."""
+
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
+    everything = SubmitField(_l("Refund everything left"))
+    submit = SubmitField(_l("Refund the chosen units"))
+
+    def chosen(self, order: Order) -> dict[int, int] | None:
+        """Line id → units to refund, or ``None`` for everything left."""
+        if self.everything.data:
+            return None
+        return {
+            line.id: self[f"line_{line.id}"].data or 0 for line in order.lines if f"line_{line.id}" in self
+        }
+
+
+def refund_form(order: Order, **kwargs: Any) -> RefundForm:
+    """A refund form with a quantity field for each line that still has units to refund."""
+
+    class Form(RefundForm):
+        pass
+
+    for line in order.lines:
+        left = refundable_quantities(order)[line.id]
+        if left > 0:
+            field = IntegerField(line.product_name, default=0, validators=[Optional(), NumberRange(0, left)])
+            setattr(Form, f"line_{line.id}", field)
+    return Form(**kwargs)
+
+
+def load_checkout(number: str) -> Checkout:
+    """The signed-in buyer's checkout by number; 404 for anyone else's (numbers are not to be probed)."""
+    checkout = db_session.scalar(select(Checkout).where(Checkout.number == number))
+    if checkout is None or checkout.buyer_id != current_user.id:
+        abort(404)
+    return checkout
+
+
+def load_order(order_id: int) -> Order:
+    """An order its producer's members or an admin may see (404 unknown, 403 otherwise)."""
+    order = get_or_404(Order, order_id)
+    ensure(can_refund(current_user, order))
+    return order
+
+
+def card_payment_possible(checkout: Checkout) -> bool:
+    """Whether our own card form may be used: a Stripe checkout, a Stripe test key and no Payment Element."""
+    return (
+        checkout.method is PaymentMethod.STRIPE
+        and stripe_enabled()
+        and stripe_test_mode()
+        and not stripe_elements_enabled()
+    )
+
+
+def fresh_card_form() -> CardForm:
+    """An empty card form with a new attempt token."""
+    return CardForm(formdata=None, attempt=secrets.token_urlsafe(16))
+
+
+def render_pay(
+    checkout: Checkout, status: int = 200, card_form: CardForm | None = None, error: str = ""
+) -> Any:
+    """The checkout's payment page."""
+    pending = any(o.status is OrderStatus.PENDING_PAYMENT for o in checkout.orders)
+    config = current_app.config
+    elements = stripe_elements(checkout) if pending and not card_payment_possible(checkout) else None
+    context = {
+        "checkout": checkout,
+        "pending": pending,
+        "expired": pending and checkout.reserved_until <= utcnow(),
+        "all_cancelled": all(o.status is OrderStatus.CANCELLED for o in checkout.orders),
+        "method_label": METHOD_LABELS[checkout.method],
+        "status_labels": STATUS_LABELS,
+        "status_badges": STATUS_BADGES,
+        "stripe_on": stripe_enabled(),
+        "card_possible": card_payment_possible(checkout),
+        "card_form": card_form or fresh_card_form(),
+        "elements": elements,
+        "bank": {key: config.get(key) or default for key, default in DEMO_BANK.items()},
+        "error": error,
+    }
+    response = make_response(render_template("payments/pay.html", **context), status)
+    if elements is not None:
+        response.headers["Content-Security-Policy"] = payment_page_policy(config)
+    return response
+
+
+def stripe_elements(checkout: Checkout) -> dict[str, str] | None:
+    """What the Payment Element needs (keys, client secret, return URL), or None when it cannot be shown.
+
+    Creates (or reuses) the checkout's PaymentIntent and keeps its id; a Stripe outage leaves the page without
+    the element rather than failing it.
+    """
+    if checkout.method is not PaymentMethod.STRIPE or not stripe_elements_enabled():
+        return None
+    try:
+        ensure_payable(db_session, checkout)
+        intent = start_stripe_payment(db_session, checkout)
+    except DomainError:
+        db_session.rollback()
+        return None
+    db_session.commit()
+    if not intent.client_secret or intent.status not in ("requires_payment_method", "requires_confirmation"):
+        return None
+    return {
+        "publishable_key": str(current_app.config["STRIPE_PUBLISHABLE_KEY"]),
+        "client_secret": intent.client_secret,
+        "return_url": url_for(".stripe_return", number=checkout.number, _external=True),
+        "script": str(current_app.config["STRIPE_JS_URL"]),
+    }
+
+
+def render_order(
+    order: Order, status: int = 200, form: RefundForm | None = None, error: str = ""
+) -> tuple[str, int]:
+    """The producer's (or admin's) page about one order's money: payment, confirmation, refunds."""
+    context = {
+        "order": order,
+        "checkout": order.checkout,
+        "payment": payment_of(db_session, order),
+        "refunds": refunds_of(db_session, order),
+        "left": refundable_quantities(order),
+        "method_label": METHOD_LABELS[order.checkout.method],
+        "status_labels": STATUS_LABELS,
+        "status_badges": STATUS_BADGES,
+        "may_confirm": order.checkout.method.is_offline
+        and order.status is OrderStatus.PENDING_PAYMENT
+        and is_member(current_user, order.producer),
+        "refundable": is_refundable(order),
+        "confirm_form": ConfirmForm(formdata=None),
+        "refund_form": form or refund_form(order, formdata=None),
+        "error": error,
+    }
+    return render_template("payments/order.html", **context), status
+
+
+@bp.get("/<number>")
+@login_required
+def pay(number: str) -> ResponseReturnValue:
+    """The buyer's payment page: total, orders, reservation deadline and how to pay."""
+    return render_pay(load_checkout(number))
+
+
+@bp.post("/<number>/card")
+@login_required
+def card(number: str) -> ResponseReturnValue:
+    """Pay by test card (Stripe test mode only; 404 otherwise)."""
+    checkout = load_checkout(number)
+    if not card_payment_possible(checkout):
+        abort(404)
+    form = CardForm()
+    if not form.validate_on_submit():
+        return render_pay(checkout, 400, form)
+    try:
+        result = pay_with_card(db_session, checkout, form.to_card(), attempt=form.attempt_token())
+    except DomainError as exc:
+        db_session.rollback()
+        return render_pay(checkout, exc.status, fresh_card_form(), str(exc))
+    db_session.commit()  # also keeps the PaymentIntent's id after a decline, for the next attempt
+    if result.outcome is Outcome.FAILED:
+        error = _("The payment did not go through: %(message)s", message=result.message)
+        return render_pay(checkout, 400, fresh_card_form(), error)
+    flash_result(result)
+    return redirect(url_for(".pay", number=checkout.number))
+
+
+@bp.get("/<number>/return")
+@login_required
+def stripe_return(number: str) -> ResponseReturnValue:
+    """Where Stripe sends the buyer back (card, Alipay, WeChat Pay): apply the PaymentIntent's state."""
+    checkout = load_checkout(number)
+    try:
+        result = return_from_stripe(db_session, checkout, request.args.get("payment_intent", ""))
+    except DomainError as exc:
+        db_session.rollback()
+        return render_pay(checkout, exc.status, error=str(exc))
+    db_session.commit()
+    flash_result(result)
+    return redirect(url_for(".pay", number=checkout.number))
+
+
+def flash_result(result: PaymentResult) -> None:
+    """Tell the buyer what became of their payment."""
+    if result.outcome is Outcome.FAILED:
+        flash(_("The payment did not go through: %(message)s", message=result.message), "error")
+    elif result.outcome is Outcome.PENDING:
+        flash(_("Your payment is being processed. This page will show it once it is confirmed."), "info")
+    elif result.is_paid:
+        flash(_("Payment received. Thank you!"), "success")
+
+
+@bp.get("/orders/<int:order_id>", endpoint="order")
+@login_required
+def order_page(order_id: int) -> ResponseReturnValue:
+    """An order's payment and refunds, for its producer's members and admins."""
+    return render_order(load_order(order_id))
+
+
+@bp.post("/orders/<int:order_id>/confirm")
+@login_required
+def confirm_offline(order_id: int) -> ResponseReturnValue:
+    """A producer member confirms the bank transfer or cash for their order."""
+    order = get_or_404(Order, order_id)
+    ensure(is_member(current_user, order.producer))
+    if not ConfirmForm().validate_on_submit():
+        return render_order(order, 400)
+    try:
+        confirm_offline_payment(db_session, current_user, order)
+    except DomainError as exc:
+        db_session.rollback()
+        return render_order(order, exc.status, error=str(exc))
+    db_session.commit()
+    flash(_("Payment for order %(number)s confirmed.", number=order.number), "success")
+    return redirect(url_for(".order", order_id=order.id))
+
+
+@bp.post("/orders/<int:order_id>/refund")
+@login_required
+def refund(order_id: int) -> ResponseReturnValue:
+    """Refund part or all of an order (producer member or admin)."""
+    order = load_order(order_id)
+    form = refund_form(order)
+    if not form.validate_on_submit():
+        return render_order(order, 400, form)
+    try:
+        done = refund_order(db_session, current_user, order, form.chosen(order), form.reason.data or "")
+    except DomainError as exc:
+        db_session.rollback()
+        return render_order(order, exc.status, form, str(exc))
+    db_session.commit()
+    flash(_("Refunded %(amount)s.", amount=format_fen(done.amount_fen)), "success")
+    return redirect(url_for(".order", order_id=order.id))

@@ -1,0 +1,53 @@
+"""Institutional buyers and their bulk procurement, one sub-package per use case: ``institutions``
+(registration, members, plans, verification), ``staff`` (staff purchases counted for an employer),
+``ordering`` (the grid, CSV upload and submission), ``purchase_orders`` (approval, PDF), ``rfq`` (requests
+for quotation), ``supplying`` (the producer's side) and ``receiving`` (receipt, invoice, settlement)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the procurement pages, their label helpers for templates and the recall receiver."""
+    from orders.signals import checkout_placing
+    from procurement import labels
+    from procurement.institutions import views as institution_views
+    from procurement.ordering import labels as order_labels
+    from procurement.ordering import views as ordering_views
+    from procurement.purchase_orders import views as purchase_order_views
+    from procurement.receiving import receivers
+    from procurement.receiving import views as receiving_views
+    from procurement.rfq import forms as rfq_forms
+    from procurement.rfq import views as rfq_views
+    from procurement.staff import receivers as staff_receivers
+    from procurement.staff import views as staff_views
+    from procurement.supplying import views as supplying_views
+    from traceability.signals import batch_recalled
+
+    for module in (
+        institution_views,
+        staff_views,
+        ordering_views,
+        purchase_order_views,
+        rfq_views,
+        supplying_views,
+        receiving_views,
+    ):
+        app.register_blueprint(module.bp)
+    for helper in (
+        *labels.TEMPLATE_GLOBALS,
+        order_labels.purchase_status_label,
+        order_labels.purchase_status_badge,
+        order_labels.supplier_status_label,
+        order_labels.supplier_status_badge,
+        order_labels.line_decision_label,
+        rfq_forms.rfq_label,
+        rfq_forms.rfq_badge,
+    ):
+        app.add_template_global(helper)
+    # Deliveries that shipped units of a recalled batch are announced in the recalling transaction;
+    # connecting the same module-level receiver again (another app in the same process) is harmless.
+    batch_recalled.connect(receivers.on_batch_recalled)
+    # A staff member's new orders count toward their employer.
+    checkout_placing.connect(staff_receivers.stamp_employer)

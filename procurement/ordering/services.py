@@ -1,0 +1,380 @@
+"""Submitting a purchase order (split into one supplier order per producer) and approving it.
+
+These are the rules every way of ordering shares — the grid, a CSV upload, an accepted quote: the institution
+is verified, the acting user is one of its buyers, products are visible and certified today, minimum order
+quantities hold, tier prices apply, and a purchase order above the spending limit (or any, when the
+institution says so) waits for an approver other than the buyer. Functions flush but never commit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from catalog.product_models import Product
+from catalog.search import is_visible
+from core.clock import shanghai_date
+from core.db import utcnow
+from core.i18n import in_language_of
+from core.models import User
+from core.notifications.services import notify
+from core.numbers import new_number
+from orders.addresses import BY_CODE, Address, validate_address
+from procurement.institutions.models import Institution, InstitutionRole
+from procurement.ordering.errors import (
+    BelowMinimum,
+    DeliveryDateInvalid,
+    EmptyPurchase,
+    InstitutionNotVerified,
+    InvalidPurchaseKey,
+    NotApprover,
+    NotBuyer,
+    NotOwnPurchase,
+    ProductNotOrderable,
+    PurchaseError,  # noqa: F401 (re-exported: callers catch it from here)
+    QuantityInvalid,
+    RejectionReasonRequired,
+    SelfApproval,
+    TooManyLines,
+    UnknownFundingSource,
+)
+from procurement.ordering.models import (
+    FundingSource,
+    PurchaseOrder,
+    PurchaseStatus,
+    Quote,
+    SupplierLine,
+    SupplierOrder,
+    SupplierStatus,
+)
+
+#: Accepted idempotency keys (the form puts a random one in a hidden field).
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}\Z")
+#: Most units of one product on one line.
+MAX_QUANTITY = 1_000_000
+#: Most lines on one purchase order.
+MAX_LINES = 200
+#: Furthest delivery date from today, in days.
+MAX_LEAD_DAYS = 366
+
+
+@dataclass(frozen=True)
+class PurchaseLineInput:
+    """A product and quantity to order; ``unit_price_fen`` only when an accepted quote fixed the price."""
+
+    product_id: int
+    quantity: int
+    unit_price_fen: int | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where and when the goods should arrive."""
+
+    address: Address
+    delivery_date: date
+
+
+def has_role(user: User, institution: Institution, role: InstitutionRole) -> bool:
+    """Whether ``user`` holds ``role`` in ``institution``."""
+    return role in institution.roles_of(user)
+
+
+def needs_approval(institution: Institution, total_fen: int) -> bool:
+    """Maker–checker applies to every order if the institution requires it, else above its spending limit."""
+    if institution.requires_approval:
+        return True
+    return institution.spending_limit_fen is not None and total_fen > institution.spending_limit_fen
+
+
+def institution_purchases(institution: Institution) -> Select[tuple[PurchaseOrder]]:
+    """Query: the institution's purchase orders, newest first."""
+    return (
+        select(PurchaseOrder)
+        .where(PurchaseOrder.institution_id == institution.id)
+        .order_by(PurchaseOrder.submitted_at.desc(), PurchaseOrder.id.desc())
+    )
+
+
+def check_line(session: Session, line: PurchaseLineInput, today: date) -> tuple[Product, int]:
+    """Load and check one line's product; return it with the unit price that applies (tier or quote).
+
+    Raises :class:`ProductNotOrderable`, :class:`QuantityInvalid`, :class:`BelowMinimum`.
+    """
+    product = session.get(Product, line.product_id)
+    if product is None or not is_visible(product) or product.valid_certificate_on(today) is None:
+        raise ProductNotOrderable(name=product.name if product is not None else f"#{line.product_id}")
+    if not isinstance(line.quantity, int) or not 1 <= line.quantity <= MAX_QUANTITY:
+        raise QuantityInvalid(name=product.name, max=MAX_QUANTITY)
+    if line.unit_price_fen is None and line.quantity < product.institution_moq:
+        raise BelowMinimum(name=product.name, minimum=product.institution_moq)
+    price = line.unit_price_fen if line.unit_price_fen is not None else product.unit_price_for(line.quantity)
+    return product, price
+
+
+def _check_delivery(delivery: Delivery, today: date) -> Address:
+    address = validate_address(delivery.address)
+    if not 1 <= (delivery.delivery_date - today).days <= MAX_LEAD_DAYS:
+        raise DeliveryDateInvalid()
+    return address
+
+
+def _existing(session: Session, key: str, institution: Institution) -> PurchaseOrder | None:
+    """The purchase order already submitted with ``key``; another institution's key is refused."""
+    order = session.scalar(select(PurchaseOrder).where(PurchaseOrder.idempotency_key == key))
+    if order is not None and order.institution_id != institution.id:
+        raise InvalidPurchaseKey()
+    return order
+
+
+def _write(
+    session: Session,
+    buyer: User,
+    institution: Institution,
+    priced: list[tuple[Product, int, int]],
+    address: Address,
+    delivery_date: date,
+    funding: FundingSource,
+    key: str,
+    note: str | None,
+    quote: Quote | None,
+    today: date,
+) -> PurchaseOrder:
+    total = sum(quantity * price for _product, quantity, price in priced)
+    waits = needs_approval(institution, total)
+    taken: set[str] = set()
+    purchase = PurchaseOrder(
+        number=new_number(session, PurchaseOrder.number, "P", today, taken),
+        institution=institution,
+        buyer=buyer,
+        status=PurchaseStatus.AWAITING_APPROVAL if waits else PurchaseStatus.APPROVED,
+        funding_source=funding,
+        delivery_date=delivery_date,
+        recipient=address.recipient,
+        mobile=address.mobile,
+        province=BY_CODE[address.province_code].name,
+        city=address.city,
+        district=address.district,
+        address_detail=address.detail,
+        note=note,
+        total_fen=total,
+        idempotency_key=key,
+        quote_id=quote.id if quote is not None else None,
+    )
+    session.add(purchase)
+    by_producer: dict[int, SupplierOrder] = {}
+    for product, quantity, price in priced:
+        producer_id = product.producer_id
+        order = by_producer.get(producer_id)
+        if order is None:
+            order = SupplierOrder(
+                number=new_number(session, SupplierOrder.number, "S", today, taken),
+                producer_id=producer_id,
+                status=SupplierStatus.AWAITING_APPROVAL if waits else SupplierStatus.AWAITING_CONFIRMATION,
+            )
+            purchase.supplier_orders.append(order)
+            by_producer[producer_id] = order
+        order.lines.append(
+            SupplierLine(
+                product=product,
+                product_name=product.name,
+                unit=product.unit.value,
+                unit_price_fen=price,
+                requested_quantity=quantity,
+            )
+        )
+    session.flush()
+    return purchase
+
+
+def notify_producers(session: Session, purchase: PurchaseOrder) -> None:
+    """Tell each producer's members that a supplier order waits for their confirmation. Does not commit."""
+    for order in purchase.supplier_orders:
+        for member in order.producer.members:
+            with in_language_of(member.user):
+                notify(
+                    session,
+                    member.user,
+                    "procurement.order_received",
+                    _("New purchase order %(number)s", number=order.number),
+                    _(
+                        "%(institution)s ordered from %(producer)s for delivery on %(date)s. "
+                        "Please confirm, adjust or decline each line.",
+                        institution=purchase.institution.name,
+                        producer=order.producer.name,
+                        date=purchase.delivery_date.isoformat(),
+                    ),
+                    link=f"/producer/procurement/{order.number}",
+                )
+
+
+def _notify_approvers(session: Session, purchase: PurchaseOrder) -> None:
+    for member in purchase.institution.members:
+        if member.role is InstitutionRole.APPROVER and member.user_id != purchase.buyer_id:
+            with in_language_of(member.user):
+                notify(
+                    session,
+                    member.user,
+                    "procurement.approval_needed",
+                    _("Purchase order %(number)s needs your approval", number=purchase.number),
+                    _(
+                        "%(buyer)s submitted a purchase order of %(amount)s yuan.",
+                        buyer=purchase.buyer.display_name,
+                        amount=f"{purchase.total_fen / 100:,.2f}",
+                    ),
+                    link=f"/procurement/orders/{purchase.number}",
+                )
+
+
+def submit_purchase_order(
+    session: Session,
+    buyer: User,
+    institution: Institution,
+    lines: Sequence[PurchaseLineInput],
+    delivery: Delivery,
+    funding_source: FundingSource | str,
+    idempotency_key: str,
+    *,
+    note: str | None = None,
+    quote: Quote | None = None,
+    now: datetime | None = None,
+) -> PurchaseOrder:
+    """Submit a purchase order for ``lines``, split into one supplier order per producer.
+
+    Returns the new purchase order, or the existing one when ``idempotency_key`` was used before (so a
+    double-clicked, retried or concurrent identical submit creates exactly one). It goes to the producers at
+    once, or waits for an approver when :func:`needs_approval` says so. Raises :class:`InvalidPurchaseKey`,
+    :class:`InstitutionNotVerified`, :class:`NotBuyer`, :class:`EmptyPurchase`, :class:`TooManyLines`,
+    :class:`UnknownFundingSource`, :class:`DeliveryDateInvalid`, ``AddressInvalid`` and the line errors of
+    :func:`check_line`; nothing is written then. Does not commit.
+    """
+    key = (idempotency_key or "").strip()
+    if not KEY_PATTERN.match(key):
+        raise InvalidPurchaseKey()
+    existing = _existing(session, key, institution)
+    if existing is not None:
+        return existing
+    if not institution.is_verified:
+        raise InstitutionNotVerified(name=institution.name)
+    if not has_role(buyer, institution, InstitutionRole.BUYER):
+        raise NotBuyer()
+    if not lines:
+        raise EmptyPurchase()
+    if len(lines) > MAX_LINES:
+        raise TooManyLines(max=MAX_LINES)
+    try:
+        funding = FundingSource(funding_source)
+    except ValueError as exc:
+        raise UnknownFundingSource() from exc
+    today = shanghai_date(now or utcnow())
+    address = _check_delivery(delivery, today)
+    merged: dict[int, PurchaseLineInput] = {}
+    for line in lines:  # the same product twice becomes one line
+        if line.product_id in merged:
+            first = merged[line.product_id]
+            line = PurchaseLineInput(line.product_id, first.quantity + line.quantity, line.unit_price_fen)
+        merged[line.product_id] = line
+    priced = []
+    for line in merged.values():
+        product, price = check_line(session, line, today)
+        priced.append((product, line.quantity, price))
+    clean_note = " ".join((note or "").split())[:500] or None
+    try:
+        with session.begin_nested():
+            purchase = _write(
+                session, buyer, institution, priced, address, delivery.delivery_date, funding, key,
+                clean_note, quote, today,
+            )  # fmt: skip
+    except IntegrityError:
+        existing = _existing(session, key, institution)
+        if existing is None:
+            raise
+        return existing  # the same form was submitted twice at once: the other one won
+    if purchase.status is PurchaseStatus.AWAITING_APPROVAL:
+        _notify_approvers(session, purchase)
+    else:
+        notify_producers(session, purchase)
+    return purchase
+
+
+def approve_purchase_order(
+    session: Session, approver: User, purchase: PurchaseOrder, note: str | None = None
+) -> PurchaseOrder:
+    """An approver other than the buyer approves: the supplier orders go to the producers.
+
+    Raises :class:`NotApprover`, :class:`SelfApproval`, ``InvalidTransition``. Does not commit.
+    """
+    _check_approver(approver, purchase)
+    purchase.approve(approver, " ".join((note or "").split())[:500] or None)
+    session.flush()
+    notify_producers(session, purchase)
+    return purchase
+
+
+def reject_purchase_order(
+    session: Session, approver: User, purchase: PurchaseOrder, note: str
+) -> PurchaseOrder:
+    """An approver other than the buyer rejects, with a reason the buyer sees.
+
+    Raises :class:`NotApprover`, :class:`SelfApproval`, :class:`RejectionReasonRequired`,
+    ``InvalidTransition``. Does not commit.
+    """
+    _check_approver(approver, purchase)
+    reason = " ".join((note or "").split())[:500]
+    if not reason:
+        raise RejectionReasonRequired()
+    purchase.reject(approver, reason)
+    session.flush()
+    with in_language_of(purchase.buyer):
+        notify(
+            session,
+            purchase.buyer,
+            "procurement.rejected",
+            _("Purchase order %(number)s was not approved", number=purchase.number),
+            reason,
+            link=f"/procurement/orders/{purchase.number}",
+        )
+    return purchase
+
+
+def cancel_purchase_order(
+    session: Session, buyer: User, purchase: PurchaseOrder, note: str | None = None
+) -> PurchaseOrder:
+    """The buyer withdraws their purchase order while it awaits approval; its supplier orders are cancelled.
+
+    The approvers, who were asked to decide, are told. Raises :class:`NotOwnPurchase`,
+    ``InvalidTransition`` (it was decided already). Does not commit.
+    """
+    if buyer.id != purchase.buyer_id:
+        raise NotOwnPurchase()
+    purchase.cancel(" ".join((note or "").split())[:500] or None)
+    session.flush()
+    for member in purchase.institution.members:
+        if member.role is InstitutionRole.APPROVER and member.user_id != purchase.buyer_id:
+            with in_language_of(member.user):
+                notify(
+                    session,
+                    member.user,
+                    "procurement.withdrawn",
+                    _("Purchase order %(number)s was withdrawn", number=purchase.number),
+                    _(
+                        "%(buyer)s withdrew the purchase order; it no longer needs your approval.",
+                        buyer=purchase.buyer.display_name,
+                    ),
+                    link=f"/procurement/orders/{purchase.number}",
+                )
+    return purchase
+
+
+def _check_approver(approver: User, purchase: PurchaseOrder) -> None:
+    if not has_role(approver, purchase.institution, InstitutionRole.APPROVER):
+        raise NotApprover()
+    if approver.id == purchase.buyer_id:
+        raise SelfApproval()

@@ -1,0 +1,1 @@
+"""purchase_orders"""

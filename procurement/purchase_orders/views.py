@@ -1,0 +1,151 @@
+"""Purchase-order pages for members of the institution: list, detail, approve / reject, withdraw, PDF.
+
+Members of the institution (any role) see its purchase orders; to everyone else who is signed in a purchase
+order does not exist (404), so numbers are not revealed. Approvers other than the buyer decide; the buyer may
+withdraw it while it awaits approval.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from core.access import user_passes
+from core.db import db_session
+from core.errors import DomainError
+from core.numbers import readable_number
+from procurement.institutions.models import InstitutionRole
+from procurement.ordering import queries as ordering
+from procurement.ordering.forms import ApproveForm, CancelForm, RejectForm
+from procurement.ordering.models import PurchaseOrder, PurchaseStatus
+from procurement.ordering.services import (
+    approve_purchase_order,
+    cancel_purchase_order,
+    reject_purchase_order,
+)
+from procurement.purchase_orders.pdf import purchase_order_pdf
+
+bp = Blueprint("purchase_orders", __name__, url_prefix="/procurement")
+
+#: Only members of an institution (any role) open these pages.
+member_required = user_passes(lambda user: bool(getattr(user, "institution_memberships", [])))
+
+
+@bp.get("/orders")
+@member_required
+def orders() -> ResponseReturnValue:
+    """The purchase orders of the member's institutions, newest first, filtered by state or institution."""
+    institutions = ordering.member_institutions(current_user)
+    chosen_id = request.args.get("institution", type=int)
+    shown = [i for i in institutions if i.id == chosen_id] or institutions
+    try:
+        status = PurchaseStatus(request.args.get("status", ""))
+    except ValueError:
+        status = None
+    page = ordering.purchase_list(db_session, shown, status, request.args.get("page", type=int) or 1)
+    return render_template(
+        "procurement/ordering/orders.html",
+        page=page,
+        institutions=institutions,
+        chosen_id=chosen_id if len(shown) == 1 and len(institutions) > 1 else None,
+        status=status,
+        statuses=list(PurchaseStatus),
+        can_order=bool(ordering.buyer_institutions(current_user)),
+    )
+
+
+def render_detail(
+    purchase: PurchaseOrder,
+    status: int = 200,
+    error: str | None = None,
+    reject_form: RejectForm | None = None,
+) -> ResponseReturnValue:
+    """The purchase order page, with the decision forms the signed-in member may use."""
+    roles = purchase.institution.roles_of(current_user)
+    awaiting = purchase.status is PurchaseStatus.AWAITING_APPROVAL
+    may_decide = awaiting and InstitutionRole.APPROVER in roles and current_user.id != purchase.buyer_id
+    return render_template(
+        "procurement/ordering/detail.html",
+        purchase=purchase,
+        readable=readable_number(purchase.number),
+        may_decide=may_decide,
+        may_cancel=awaiting and current_user.id == purchase.buyer_id,
+        approve_form=ApproveForm(formdata=None),
+        reject_form=reject_form or RejectForm(formdata=None),
+        cancel_form=CancelForm(formdata=None),
+        error=error,
+    ), status
+
+
+@bp.get("/orders/<number>")
+@login_required
+def order_detail(number: str) -> ResponseReturnValue:
+    """One purchase order: lines per producer with their supplier order's state and each line's decision."""
+    return render_detail(ordering.member_purchase(db_session, current_user, number))
+
+
+@bp.get("/orders/<number>.pdf")
+@login_required
+def order_pdf(number: str) -> ResponseReturnValue:
+    """The printable purchase-order document (A4 PDF, Chinese text)."""
+    purchase = ordering.member_purchase(db_session, current_user, number)
+    response = Response(purchase_order_pdf(purchase), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{purchase.number}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/orders/<number>/approve")
+@login_required
+def approve(number: str) -> ResponseReturnValue:
+    """An approver other than the buyer approves: the producers are asked to confirm."""
+    purchase = ordering.member_purchase(db_session, current_user, number)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        return render_detail(purchase, 400)
+    try:
+        approve_purchase_order(db_session, current_user._get_current_object(), purchase, form.note.data)
+    except DomainError as exc:
+        db_session.rollback()
+        return render_detail(purchase, exc.status, str(exc))
+    db_session.commit()
+    flash(_("Approved. The producers have been asked to confirm."), "success")
+    return redirect(url_for(".order_detail", number=purchase.number))
+
+
+@bp.post("/orders/<number>/reject")
+@login_required
+def reject(number: str) -> ResponseReturnValue:
+    """An approver other than the buyer rejects, with a reason the buyer sees."""
+    purchase = ordering.member_purchase(db_session, current_user, number)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        return render_detail(purchase, 400, reject_form=form)
+    try:
+        approver = current_user._get_current_object()
+        reject_purchase_order(db_session, approver, purchase, form.reason.data or "")
+    except DomainError as exc:
+        db_session.rollback()
+        return render_detail(purchase, exc.status, str(exc), reject_form=form)
+    db_session.commit()
+    flash(_("Not approved. The buyer has been told why."), "info")
+    return redirect(url_for(".order_detail", number=purchase.number))
+
+
+@bp.post("/orders/<number>/cancel")
+@login_required
+def cancel(number: str) -> ResponseReturnValue:
+    """The buyer withdraws their purchase order while it awaits approval."""
+    purchase = ordering.member_purchase(db_session, current_user, number)
+    if not CancelForm().validate_on_submit():
+        return render_detail(purchase, 400)
+    try:
+        cancel_purchase_order(db_session, current_user._get_current_object(), purchase)
+    except DomainError as exc:
+        db_session.rollback()
+        return render_detail(purchase, exc.status, str(exc))
+    db_session.commit()
+    flash(_("Purchase order withdrawn."), "info")
+    return redirect(url_for(".order_detail", number=purchase.number))

@@ -1,0 +1,382 @@
+"""The institution's side of a delivery: receipt line by line, the invoice, settlement by bank transfer.
+
+Receipt records what arrived (never more than confirmed) with an inspection note per line, a receiving event
+on every batch the delivery came from (institutions are trace points), moves the supplier order to received
+and sends :data:`procurement.signals.supplier_order_received` in the same transaction — the sales
+ledger counts procurement at receipt. Then the institution's finance staff record the bank-transfer
+reference and the producer confirms the money arrived: settled. Functions flush but never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from core.db import utcnow
+from core.errors import DomainError, InvalidTransition, PermissionDenied
+from core.i18n import format_fen, in_language_of
+from core.models import User
+from core.notifications.services import notify
+from procurement.institutions.models import InstitutionRole
+from procurement.ordering.models import SupplierLine, SupplierOrder, SupplierStatus
+from procurement.receiving.invoices import StoredInvoice
+from procurement.signals import supplier_order_received
+from procurement.supplying.queue import delivery_path, supplier_path
+from procurement.supplying.services import ensure_supplier_member, lock_order
+from traceability.batches import append_event
+from traceability.models import Batch, EventKind
+
+#: Longest inspection note per line (the column's size).
+MAX_NOTE = 500
+#: Longest bank-transfer reference (the column's size).
+MAX_REFERENCE = 64
+RECEIVERS = frozenset({InstitutionRole.BUYER, InstitutionRole.APPROVER})
+PAYERS = frozenset({InstitutionRole.FINANCE, InstitutionRole.APPROVER})
+
+
+class NotInstitutionMember(PermissionDenied):
+    """Only members of the ordering institution see its deliveries."""
+
+    message = _l("Only members of the institution that placed this order can see this delivery.")
+
+
+class NotReceiver(PermissionDenied):
+    """Receipt is confirmed by the institution's buyers or approvers."""
+
+    message = _l("Only buyers and approvers of this institution can confirm receipt.")
+
+
+class NotPayer(PermissionDenied):
+    """Payments are recorded by the institution's finance staff or approvers."""
+
+    message = _l("Only finance staff and approvers of this institution can record the payment.")
+
+
+class NotShippedYet(InvalidTransition):
+    """Receipt comes after the producer has shipped."""
+
+    message = _l("This delivery has not been shipped yet.")
+
+
+class AlreadyReceived(InvalidTransition):
+    """Receipt is confirmed once."""
+
+    message = _l("Receipt of this delivery has already been confirmed.")
+
+
+class ReceiptIncomplete(DomainError):
+    """Every line with goods gets a received quantity, each exactly once."""
+
+    message = _l("Enter the received quantity of every line.")
+
+
+class ReceivedQuantityInvalid(DomainError):
+    """A received quantity is a whole number from 0 to the confirmed quantity."""
+
+    message = _l("%(name)s: the received quantity must be from 0 to %(max)s.")
+
+
+class InspectionNoteTooLong(DomainError):
+    """Inspection notes are short."""
+
+    message = _l("%(name)s: keep the inspection note under %(max)s characters.")
+
+
+class InvoiceAlreadyAttached(DomainError):
+    """An invoice is uploaded once."""
+
+    status = 409
+    message = _l("The invoice of this delivery has already been uploaded.")
+
+
+class InvoiceNotAllowedNow(InvalidTransition):
+    """An invoice is uploaded with the receipt or afterwards, before the payment is recorded."""
+
+    message = _l("The invoice can be uploaded once the goods have shipped and until the payment is recorded.")
+
+
+class InvoiceRequired(DomainError):
+    """Institutions pay against an invoice."""
+
+    status = 409
+    message = _l("Upload the producer's invoice before recording the payment.")
+
+
+class TransferReferenceInvalid(DomainError):
+    """A bank-transfer reference is 1 to :data:`MAX_REFERENCE` characters."""
+
+    message = _l("Enter the bank transfer reference (up to %(max)s characters).")
+
+
+class TransferAlreadyRecorded(DomainError):
+    """The payment is recorded once."""
+
+    status = 409
+    message = _l("The payment of this delivery has already been recorded.")
+
+
+class NotReceivedYet(InvalidTransition):
+    """Payment follows receipt."""
+
+    message = _l("The payment can be recorded once receipt has been confirmed.")
+
+
+class TransferNotRecorded(InvalidTransition):
+    """The producer confirms a payment the institution has recorded."""
+
+    message = _l("The institution has not recorded a bank transfer for this order yet.")
+
+
+@dataclass(frozen=True)
+class ReceiptLineInput:
+    """What arrived of one line, and the inspection note (shown on the batches' public trace pages)."""
+
+    line_id: int
+    quantity: int
+    note: str | None = None
+
+
+def roles_in(user: User, order: SupplierOrder) -> set[InstitutionRole]:
+    """The roles ``user`` holds in the institution that ordered ``order`` (empty for everyone else)."""
+    if not user.is_authenticated:
+        return set()
+    return order.purchase_order.institution.roles_of(user)
+
+
+def ensure_institution_member(user: User, order: SupplierOrder) -> None:
+    """Raise :class:`NotInstitutionMember` unless ``user`` acts for the ordering institution."""
+    if not roles_in(user, order):
+        raise NotInstitutionMember()
+
+
+def _received_by_batch(line: SupplierLine) -> list[tuple[Batch, int]]:
+    """Split a line's received quantity over its batches in allocation order (shortfalls fall on the last)."""
+    left = line.received_quantity or 0
+    split = []
+    for allocation in line.allocations:
+        taken = min(left, allocation.quantity)
+        left -= taken
+        split.append((allocation.batch, taken))
+    return split
+
+
+def trace_point(order: SupplierOrder) -> str:
+    """The place a receiving event names: the institution's region (else the delivery city) and its name."""
+    purchase = order.purchase_order
+    institution = purchase.institution
+    where = (
+        institution.region.path_name()
+        if institution.region is not None
+        else purchase.province + purchase.city
+    )
+    return f"{where} {institution.name}".strip()[:200]
+
+
+def _record_receiving(session: Session, user: User, order: SupplierOrder, now: datetime) -> None:
+    institution = order.purchase_order.institution
+    per_batch: dict[Batch, tuple[int, list[str]]] = {}
+    for line in order.lines:
+        for batch, quantity in _received_by_batch(line):
+            total, notes = per_batch.get(batch, (0, []))
+            per_batch[batch] = (
+                total + quantity,
+                [*notes, *([line.inspection_note] if line.inspection_note else [])],
+            )
+    for batch, (quantity, notes) in sorted(per_batch.items(), key=lambda item: item[0].id):
+        details: dict[str, object] = {
+            "from": order.producer.name,
+            "receiver": institution.name,
+            "order": order.number,
+            "quantity": quantity,
+        }
+        if notes:
+            details["condition"] = "; ".join(dict.fromkeys(notes))[:500]
+        append_event(
+            session,
+            batch,
+            EventKind.RECEIVING,
+            actor=user,
+            actor_name=institution.name,
+            occurred_at=now,
+            place=trace_point(order),
+            region=institution.region,
+            details=details,
+        )
+
+
+def _apply_receipt(order: SupplierOrder, lines: Sequence[ReceiptLineInput]) -> None:
+    by_id = {item.line_id: item for item in lines}
+    known = {line.id for line in order.lines}
+    with_goods = {line.id for line in order.lines if (line.confirmed_quantity or 0) > 0}
+    if len(by_id) != len(lines) or not with_goods <= set(by_id) <= known:
+        raise ReceiptIncomplete()
+    for line in order.lines:
+        item = by_id.get(line.id)
+        confirmed = line.confirmed_quantity or 0
+        quantity = item.quantity if item is not None else 0
+        if not isinstance(quantity, int) or not 0 <= quantity <= confirmed:
+            raise ReceivedQuantityInvalid(name=line.product_name, max=confirmed)
+        note = " ".join(((item.note if item is not None else None) or "").split())
+        if len(note) > MAX_NOTE:
+            raise InspectionNoteTooLong(name=line.product_name, max=MAX_NOTE)
+        line.received_quantity, line.inspection_note = quantity, note or None
+
+
+def confirm_receipt(
+    session: Session,
+    user: User,
+    order: SupplierOrder,
+    lines: Sequence[ReceiptLineInput],
+    invoice: StoredInvoice | None = None,
+    *,
+    now: datetime | None = None,
+) -> SupplierOrder:
+    """A buyer or approver confirms what arrived, line by line; shipped → received.
+
+    Records a receiving event on each batch the delivery came from, keeps ``invoice`` when given, sends
+    ``supplier_order_received`` (once: a second receipt is refused) and tells the producer's members.
+    Raises :class:`NotInstitutionMember`, :class:`NotReceiver`, :class:`NotShippedYet`,
+    :class:`AlreadyReceived`, :class:`ReceiptIncomplete`, :class:`ReceivedQuantityInvalid`,
+    :class:`InspectionNoteTooLong`. Does not commit.
+    """
+    ensure_institution_member(user, order)
+    if not roles_in(user, order) & RECEIVERS:
+        raise NotReceiver()
+    order = lock_order(session, order)
+    if order.status in (SupplierStatus.RECEIVED, SupplierStatus.SETTLED):
+        raise AlreadyReceived()
+    if order.status is not SupplierStatus.SHIPPED:
+        raise NotShippedYet()
+    _apply_receipt(order, lines)
+    now = now or utcnow()
+    order.move(SupplierStatus.RECEIVED)
+    order.received_at, order.received_by_id = now, user.id
+    if invoice is not None:
+        _keep_invoice(order, invoice)
+    session.flush()
+    _record_receiving(session, user, order, now)
+    supplier_order_received.send(order, session=session)
+    _tell_producer(
+        session,
+        order,
+        "procurement.supplier_received",
+        lambda: _("%(institution)s confirmed receipt of order %(number)s", **_names(order)),
+        lambda: _("Received goods worth %(amount)s.", amount=format_fen(order.received_fen)),
+    )
+    session.flush()
+    return order
+
+
+def _keep_invoice(order: SupplierOrder, invoice: StoredInvoice) -> None:
+    order.invoice_key, order.invoice_mimetype = invoice.key, invoice.mimetype
+    order.invoice_filename = f"invoice-{order.number}.{invoice.extension}"
+
+
+def attach_invoice(
+    session: Session, user: User, order: SupplierOrder, invoice: StoredInvoice
+) -> SupplierOrder:
+    """A member of the institution uploads the invoice after receipt (when it came later than the goods).
+
+    Raises :class:`NotInstitutionMember`, :class:`InvoiceNotAllowedNow` (before shipping, or once the
+    payment is recorded), :class:`InvoiceAlreadyAttached`. Does not commit.
+    """
+    ensure_institution_member(user, order)
+    order = lock_order(session, order)
+    if order.status not in (SupplierStatus.SHIPPED, SupplierStatus.RECEIVED) or order.transfer_reference:
+        raise InvoiceNotAllowedNow()
+    if order.invoice_key:
+        raise InvoiceAlreadyAttached()
+    _keep_invoice(order, invoice)
+    session.flush()
+    return order
+
+
+def record_transfer(session: Session, user: User, order: SupplierOrder, reference: str) -> SupplierOrder:
+    """Finance staff (or an approver) record the bank-transfer reference of a received order's payment.
+
+    Raises :class:`NotInstitutionMember`, :class:`NotPayer`, :class:`TransferReferenceInvalid`,
+    :class:`NotReceivedYet`, :class:`TransferAlreadyRecorded`, :class:`InvoiceRequired`. The producer's
+    members are told. Does not commit.
+    """
+    ensure_institution_member(user, order)
+    if not roles_in(user, order) & PAYERS:
+        raise NotPayer()
+    reference = "".join((reference or "").split())
+    if not 0 < len(reference) <= MAX_REFERENCE:
+        raise TransferReferenceInvalid(max=MAX_REFERENCE)
+    order = lock_order(session, order)
+    if order.status is SupplierStatus.SETTLED or order.transfer_reference:
+        raise TransferAlreadyRecorded()
+    if order.status is not SupplierStatus.RECEIVED:
+        raise NotReceivedYet()
+    if not order.invoice_key:
+        raise InvoiceRequired()
+    order.transfer_reference, order.transfer_recorded_at = reference, utcnow()
+    session.flush()
+    _tell_producer(
+        session,
+        order,
+        "procurement.transfer_recorded",
+        lambda: _("%(institution)s paid order %(number)s", **_names(order)),
+        lambda: _(
+            "Bank transfer of %(amount)s, reference %(reference)s. Confirm once the money has arrived.",
+            amount=format_fen(order.received_fen),
+            reference=reference,
+        ),
+    )
+    return order
+
+
+def confirm_payment(session: Session, user: User, order: SupplierOrder) -> SupplierOrder:
+    """A producer member confirms the recorded transfer arrived: received → settled.
+
+    Raises ``NotSupplierMember``, :class:`TransferNotRecorded`, ``InvalidTransition``. The institution's
+    buyer and finance staff are told. Does not commit.
+    """
+    ensure_supplier_member(user, order)
+    order = lock_order(session, order)
+    if order.status is SupplierStatus.RECEIVED and not order.transfer_reference:
+        raise TransferNotRecorded()
+    order.move(SupplierStatus.SETTLED)
+    session.flush()
+    purchase = order.purchase_order
+    told = [purchase.buyer]
+    for member in purchase.institution.members:
+        if member.role in PAYERS and member.user not in told:
+            told.append(member.user)
+    for person in told:
+        with in_language_of(person):
+            notify(
+                session,
+                person,
+                "procurement.settled",
+                _("%(producer)s confirmed payment of order %(number)s", **_names(order)),
+                _(
+                    "The bank transfer %(reference)s has arrived; the order is settled.",
+                    reference=order.transfer_reference,
+                ),
+                link=delivery_path(order),
+            )
+    return order
+
+
+def _names(order: SupplierOrder) -> dict[str, str]:
+    return {
+        "institution": order.purchase_order.institution.name,
+        "producer": order.producer.name,
+        "number": order.number,
+    }
+
+
+def _tell_producer(
+    session: Session, order: SupplierOrder, kind: str, subject: Callable[[], str], body: Callable[[], str]
+) -> None:
+    """Notify every member of the producer, each in their own language (texts are built per language)."""
+    for member in order.producer.members:
+        with in_language_of(member.user):
+            notify(session, member.user, kind, subject(), body(), link=supplier_path(order))

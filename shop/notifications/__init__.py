@@ -1,1 +1,0 @@
-"""Notifications: an outbox table read as each user's inbox, and e-mail when SMTP is configured."""

@@ -1,1 +1,0 @@
-"""Consumer orders: cart, checkout, stock reservation, fulfilment, refunds and ratings."""

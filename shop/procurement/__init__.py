@@ -1,1 +1,0 @@
-"""Institutional buyers and their bulk procurement."""

@@ -1,1 +1,0 @@
-"""Consumption-assistance statistics: the sales ledger, targets and dashboards."""

@@ -1,0 +1,211 @@
+"""Writing the sales ledger and keeping the roll-ups with it, in the caller's transaction.
+
+What counts, and when (DOMAIN.md "Rules the code must keep"):
+
+- a consumer order line counts when the order is paid: one ``+`` entry per :class:`OrderLine`, on the
+  Asia/Shanghai day of ``Order.paid_at``; channel ``online``, or ``staff`` when the buyer linked the order to
+  their employer (``Order.staff_institution_id``: buyer kind = that institution's kind, funding source
+  ``staff_personal``);
+- a refund subtracts: one ``−`` entry per :class:`RefundLine` for the refunded goods (quantity × unit price;
+  shipping fees never count), on the day of the refund. It copies every dimension of the sale it reverses —
+  including whether the product was certified *on the day of the sale* — so a refund takes back exactly
+  what its sale added to each total, even when the certificate lapsed in between;
+- a procurement line counts when the institution confirms receipt: one ``+`` entry per
+  :class:`SupplierLine` with ``received_quantity > 0`` (received quantity × unit price), on the day of
+  ``SupplierOrder.received_at``.
+
+``is_certified`` is ``product.valid_certificate_on(day) is not None`` for the day the sale counted.
+
+Each entry is unique on (source, source_id, kind): writing the same source twice inserts nothing the second
+time (``INSERT … ON CONFLICT DO NOTHING``), and only entries really inserted are added to the roll-ups (an
+``INSERT … ON CONFLICT (day, dims) DO UPDATE`` adding amount, quantity and count), so concurrent writers never
+double count. There are three roll-ups (:data:`ROLLUPS`), each written by such an upsert in the same
+transaction: daily (:class:`DailyRollup`, every dimension; the early warning's 30-day windows), monthly
+(:class:`MonthlyRollup`, every dimension, ``day`` = the first of the month; the county, producer and partner
+figures) and county-monthly (:class:`CountyMonthlyRollup`: county, channel and certification only; the
+public page and the county and platform targets). Dashboards need whole months only. The functions here are
+also what :mod:`stats.rebuild` uses to recompute the ledger.
+
+The roll-up key ``dims`` is :func:`dims_key`: the values of the roll-up's dimensions (:data:`DIMENSIONS`
+for the daily and monthly ones), in that order, joined by ``|``; ``NULL`` is the empty string, booleans are
+``1``/``0``, enums their value. Example: ``12|4|7|3|1|school|5|1|procurement|budget|1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
+
+from core.transactions import upsert_insert
+from orders.models import Order
+from payments.models import Refund
+from procurement.ordering.models import SupplierOrder
+from stats.dimensions import (
+    COUNTY_DIMENSIONS,
+    DIMENSIONS,
+    Dimensions,
+    EntryRow,
+    dims_key,
+)
+from stats.models import (
+    CountyMonthlyRollup,
+    DailyRollup,
+    MonthlyRollup,
+    SalesEntry,
+)
+
+#: The ledger and roll-up tables, for Core statements (upserts, sums).
+ENTRY_TABLE = cast(Table, SalesEntry.__table__)
+ROLLUP_TABLE = cast(Table, DailyRollup.__table__)
+MONTHLY_TABLE = cast(Table, MonthlyRollup.__table__)
+COUNTY_TABLE = cast(Table, CountyMonthlyRollup.__table__)
+
+
+@dataclass(frozen=True, eq=False)
+class Rollup:
+    """A roll-up table: whether its ``day`` stands for a day or a month, and which dimensions it keeps."""
+
+    #: How differences in it are reported by the rebuild check.
+    name: str
+    table: Table
+    monthly: bool
+    dimensions: Sequence[str]
+
+    def period(self, day: date) -> date:
+        """The ``day`` of the row an entry on ``day`` is summed into."""
+        return month_of(day) if self.monthly else day
+
+
+DAILY = Rollup("rollup", ROLLUP_TABLE, False, DIMENSIONS)
+MONTHLY = Rollup("monthly", MONTHLY_TABLE, True, DIMENSIONS)
+COUNTY_MONTHLY = Rollup("county", COUNTY_TABLE, True, COUNTY_DIMENSIONS)
+#: Every roll-up, in the order writers update them (the same order everywhere: no deadlocks).
+ROLLUPS = (DAILY, MONTHLY, COUNTY_MONTHLY)
+
+
+def write_entries(session: Session, rows: Iterable[EntryRow]) -> list[EntryRow]:
+    """Insert the entries not yet in the ledger and add them to the roll-up; return those inserted.
+
+    An entry whose (source, source_id, kind) is already stored is skipped, also when a concurrent
+    transaction stored it first. Does not commit.
+    """
+    rows = list(rows)
+    if not rows:
+        return []
+    session.flush()
+    table = ENTRY_TABLE
+    stmt = (
+        upsert_insert(session, table)
+        .values([row.values() for row in rows])
+        .on_conflict_do_nothing(index_elements=["source", "source_id", "kind"])
+        .returning(table.c.source, table.c.source_id, table.c.kind)
+    )
+    inserted = {(str(s), int(i), str(k)) for s, i, k in session.execute(stmt)}
+    written = [row for row in rows if row.key in inserted]
+    add_to_rollup(session, written)
+    return written
+
+
+def month_of(day: date) -> date:
+    """The first day of ``day``'s month: the ``day`` of its monthly roll-up rows."""
+    return day.replace(day=1)
+
+
+def rollup_rows(rows: Iterable[EntryRow]) -> dict[tuple[date, str], dict[str, Any]]:
+    """Sum entries per (day, dims): the values of the daily roll-up rows they make up."""
+    totals: dict[tuple[date, str], dict[str, Any]] = {}
+    for row in rows:
+        values = row.values()
+        key = (row.day, dims_key(values))
+        total = totals.get(key)
+        if total is None:
+            total = {name: values[name] for name in DIMENSIONS}
+            total.update(day=row.day, dims=key[1], amount_fen=0, quantity=0, entries=0)
+            totals[key] = total
+        total["amount_fen"] += row.amount_fen
+        total["quantity"] += row.quantity
+        total["entries"] += 1
+    return totals
+
+
+def fold_rollup(
+    daily: Mapping[tuple[date, str], Mapping[str, Any]], rollup: Rollup
+) -> dict[tuple[date, str], dict[str, Any]]:
+    """Fold daily roll-up rows (every dimension, see :func:`rollup_rows`) into the rows of ``rollup``."""
+    if rollup is DAILY:
+        return {key: dict(values) for key, values in daily.items()}
+    totals: dict[tuple[date, str], dict[str, Any]] = {}
+    for (day, _dims), values in daily.items():
+        key = (rollup.period(day), dims_key(values, rollup.dimensions))
+        total = totals.get(key)
+        if total is None:
+            total = {name: values[name] for name in rollup.dimensions}
+            total.update(day=key[0], dims=key[1], amount_fen=0, quantity=0, entries=0)
+            totals[key] = total
+        total["amount_fen"] += values["amount_fen"]
+        total["quantity"] += values["quantity"]
+        total["entries"] += values["entries"]
+    return totals
+
+
+def _upsert(session: Session, table: Table, totals: dict[tuple[date, str], dict[str, Any]]) -> None:
+    """Add ``totals`` to the roll-up rows of ``table``: one statement, rows in key order (no deadlocks)."""
+    stmt = upsert_insert(session, table).values([totals[key] for key in sorted(totals)])
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["day", "dims"],
+        set_={
+            "amount_fen": table.c.amount_fen + stmt.excluded.amount_fen,
+            "quantity": table.c.quantity + stmt.excluded.quantity,
+            "entries": table.c.entries + stmt.excluded.entries,
+        },
+    )
+    session.execute(stmt)
+
+
+def add_to_rollup(session: Session, rows: Iterable[EntryRow]) -> None:
+    """Add entries to their rows in every roll-up (one upsert per table, in :data:`ROLLUPS` and key order).
+
+    Every writer takes the tables in the same order and the rows in key order, so writers never deadlock.
+    Does not commit.
+    """
+    daily = rollup_rows(rows)
+    if not daily:
+        return
+    for rollup in ROLLUPS:
+        _upsert(session, rollup.table, fold_rollup(daily, rollup))
+
+
+def record_order_paid(session: Session, order: Order) -> int:
+    """Write the ``+`` entries of a consumer order that has just been paid; return how many were new.
+
+    Call in the transaction that marks it paid (after ``mark_paid``). Does not commit.
+    """
+    return len(write_entries(session, Dimensions(session).sale_rows(order)))
+
+
+def record_orders_paid(session: Session, orders: Iterable[Order]) -> int:
+    """:func:`record_order_paid` for several orders (one checkout). Does not commit."""
+    dims = Dimensions(session)
+    return len(write_entries(session, [row for order in orders for row in dims.sale_rows(order)]))
+
+
+def record_refund(session: Session, refund: Refund) -> int:
+    """Write the ``−`` entries of a refund (after it and its lines were flushed); return how many were new.
+
+    Does not commit.
+    """
+    session.flush()
+    return len(write_entries(session, Dimensions(session).refund_rows(refund)))
+
+
+def record_supplier_order_received(session: Session, supplier_order: SupplierOrder) -> int:
+    """Write the ``+`` entries of a supplier order whose receipt was just confirmed; return how many were new.
+
+    Does not commit.
+    """
+    return len(write_entries(session, Dimensions(session).receipt_rows(supplier_order)))

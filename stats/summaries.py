@@ -1,0 +1,173 @@
+"""What each dashboard shows, assembled once so the page, its exports and the API give the same figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from catalog.models import Producer
+from core.models import Region
+from procurement.institutions.models import Institution
+from stats import dashboards
+from stats.dashboards import (
+    CatalogCounts,
+    Figures,
+    Filters,
+    Row,
+)
+from stats.models import Target, TargetScope
+
+
+@dataclass
+class CountyLine:
+    """A county's figures in the chosen period and over all time."""
+
+    county: Region
+    period: Figures
+    all_time: Figures
+
+
+@dataclass
+class PublicDashboard:
+    """消费帮扶成效: every county, the chosen period and all time, and what the catalog holds."""
+
+    filters: Filters
+    period: Figures
+    all_time: Figures
+    counties: list[CountyLine]
+    monthly: list[Row]
+    catalog: CatalogCounts
+
+
+def public_dashboard(
+    session: Session, filters: Filters, counties: list[Region], today: date
+) -> PublicDashboard:
+    """The public results page for ``counties`` (``filters`` without county or producer limits)."""
+    period = dashboards.Sales(session, filters, "county", "month")
+    ever = dashboards.Sales(session, filters.all_time(), "county")
+    period_rows, all_rows = period.by_county(counties), ever.by_county(counties)
+    lines = [
+        CountyLine(c, p.figures, a.figures) for c, p, a in zip(counties, period_rows, all_rows, strict=True)
+    ]
+    return PublicDashboard(
+        filters=filters,
+        period=period.totals(),
+        all_time=ever.totals(),
+        counties=lines,
+        monthly=period.monthly(),
+        catalog=dashboards.catalog_counts(session, None, today),
+    )
+
+
+TARGET_SCOPE_LABELS = {
+    TargetScope.COUNTY: _l("County target"),
+    TargetScope.PARTNER: _l("Partner target"),
+    TargetScope.PLATFORM: _l("Platform target"),
+}
+
+
+@dataclass
+class TargetLine:
+    """A target with its computed progress (never typed in) and the name it is shown by."""
+
+    target: Target
+    counted_fen: int
+    target_fen: int
+    name: str = ""
+
+    @property
+    def permille(self) -> int:
+        """Progress in ‰, rounded down (integer arithmetic), capped at 1000 for the progress bar."""
+        return min(1000, self.counted_fen * 1000 // self.target_fen) if self.target_fen > 0 else 0
+
+    @property
+    def percent_text(self) -> str:
+        """Progress as ``"12.3%"`` (uncapped: a target may be exceeded)."""
+        tenths = max(0, self.counted_fen) * 1000 // self.target_fen if self.target_fen > 0 else 0
+        return f"{tenths // 10}.{tenths % 10}%"
+
+
+def _target_name(session: Session, target: Target) -> str:
+    """How a target reads: its kind, the partner institution's name, and the admin's note."""
+    parts = [str(TARGET_SCOPE_LABELS[target.scope])]
+    if target.institution_id is not None:
+        institution = session.get(Institution, target.institution_id)
+        parts.append(institution.name if institution else "")
+    if target.note:
+        parts.append(target.note)
+    return " · ".join(p for p in parts if p)
+
+
+@dataclass
+class CountyDashboard:
+    """A county reviewer's view of one county in the chosen period."""
+
+    county: Region
+    filters: Filters
+    totals: Figures
+    monthly: list[Row]
+    by_product: list[Row]
+    by_buyer_kind: list[Row]
+    by_channel: list[Row]
+    by_partner: list[Row]
+    top_institutions: list[Row]
+    targets: list[TargetLine]
+    quarter: tuple[date, date]
+    idle_producers: list[Producer]
+    catalog: CatalogCounts
+
+
+def county_dashboard(session: Session, county: Region, filters: Filters, today: date) -> CountyDashboard:
+    """Everything the county dashboard shows; ``filters`` must already be limited to ``county``.
+
+    Producers without sales are those of the quarter ``today`` falls in, whatever the period chosen.
+    """
+    quarter = dashboards.quarter_of(today)
+    targets = [
+        TargetLine(t, *dashboards.target_progress(session, t), name=_target_name(session, t))
+        for t in dashboards.targets_for_county(session, county)
+    ]
+    sales = dashboards.Sales(
+        session, filters, "month", "product", "buyer_kind", "channel", "paired", "institution"
+    )
+    return CountyDashboard(
+        county=county,
+        filters=filters,
+        totals=sales.totals(),
+        monthly=sales.monthly(),
+        by_product=sales.by_product(),
+        by_buyer_kind=sales.by_buyer_kind(),
+        by_channel=sales.by_channel(),
+        by_partner=sales.by_partner(),
+        top_institutions=sales.top_institutions(),
+        targets=targets,
+        quarter=quarter,
+        idle_producers=dashboards.idle_producers(session, (county.id,), *quarter),
+        catalog=dashboards.catalog_counts(session, (county.id,), today),
+    )
+
+
+@dataclass
+class ProducerDashboard:
+    """A producer's own sales and counted sales in the chosen period."""
+
+    producer: Producer
+    filters: Filters
+    totals: Figures
+    monthly: list[Row]
+    by_channel: list[Row]
+
+
+def producer_dashboard(session: Session, producer: Producer, filters: Filters) -> ProducerDashboard:
+    """Everything the producer dashboard shows; ``filters`` must already be limited to ``producer``."""
+    sales = dashboards.Sales(session, filters, "month", "channel")
+    return ProducerDashboard(
+        producer=producer,
+        filters=filters,
+        totals=sales.totals(),
+        monthly=sales.monthly(),
+        by_channel=sales.by_channel(),
+    )
