@@ -49,12 +49,24 @@ def prepare(session: Session, buyers: int, batches: int) -> dict[str, Any]:
     """Commit the product with ``batches`` batches of :data:`BATCH_UNITS` units and ``buyers`` buyers."""
     from datetime import timedelta
 
-    from catalog.models import MemberRole, Producer, ProducerKind, ProducerMember, ProducerStatus
-    from catalog.product_models import Category, Certification, CertificationStatus, Product, Unit
+    from catalog.producers.models import (
+        MemberRole,
+        Producer,
+        ProducerKind,
+        ProducerMember,
+        ProducerStatus,
+    )
+    from catalog.products.models import (
+        Category,
+        Certification,
+        CertificationStatus,
+        Product,
+        Unit,
+    )
     from core.clock import shanghai_date
     from core.models import User
     from core.regions import get_region
-    from traceability.batches import BatchData, create_batch
+    from traceability.batches.services import BatchData, create_batch
 
     today = shanghai_date()
     county = get_region(session, "653122")

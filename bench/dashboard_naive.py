@@ -78,7 +78,7 @@ def _conditions(table: Table, filters: Any) -> list[Any]:
 
 def idle_producer_ids(session: Session, table: Table, county_id: int, start: date, end: date) -> list[int]:
     """:func:`dashboards.idle_producers` over ``table``."""
-    from catalog.models import Producer, ProducerStatus
+    from catalog.producers.models import Producer, ProducerStatus
 
     c = table.c
     sold = select(c.producer_id).where(c.county_id == county_id, c.day >= start, c.day <= end)

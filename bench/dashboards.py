@@ -101,7 +101,7 @@ def cases(session: Session) -> dict[str, dict[str, Any]]:
 
     A case maps ``"dashboard"`` to the real code and a :class:`Table` to the same figures from that table.
     """
-    from catalog.models import Producer
+    from catalog.producers.models import Producer
     from core.clock import shanghai_date
     from core.regions import counties, get_region
     from stats import dashboards, summaries

@@ -18,8 +18,14 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer, ProducerKind, ProducerStatus
-from catalog.product_models import Category, Certification, CertificationStatus, Product, Unit
+from catalog.producers.models import Producer, ProducerKind, ProducerStatus
+from catalog.products.models import (
+    Category,
+    Certification,
+    CertificationStatus,
+    Product,
+    Unit,
+)
 from core.clock import SHANGHAI, shanghai_date
 from core.models import Region, RegionLevel
 from core.regions import get_region, seed_regions

@@ -81,7 +81,7 @@ def build_database(config: dict[str, Any], label_count: int, buyers: int) -> dic
     from core.models import User
     from shop import create_app
     from shop.demo.seed import seed_demo
-    from traceability.labels import render_label_sheet_pdf
+    from traceability.labels.services import render_label_sheet_pdf
     from traceability.links import trace_url
     from traceability.models import Batch
     from traceability.serials import create_serials

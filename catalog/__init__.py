@@ -7,9 +7,15 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the catalog's pages and its label helpers for templates."""
-    from catalog import api, browse, certification_views, media, producer_views, product_views, review_views
-    from catalog.certification import certificate_state
+    from catalog import media
+    from catalog.api import views as api
+    from catalog.browse import views as browse
+    from catalog.certification import views as certification_views
+    from catalog.certification.services import certificate_state
     from catalog.labels import label, producer_kind_label, producer_status_label
+    from catalog.producers import views as producer_views
+    from catalog.products import views as product_views
+    from catalog.review import views as review_views
 
     for module in (producer_views, review_views, product_views, certification_views, media, browse, api):
         app.register_blueprint(module.bp)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from catalog.models import MemberRole, Producer
+from catalog.producers.models import MemberRole, Producer
 from core.access import user_passes
 from core.models import User
 

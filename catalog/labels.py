@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from catalog.models import LinkageMode, MemberRole, ProducerKind, ProducerStatus
-from catalog.product_models import Category, CertificationStatus, QualityMarkKind, Unit
+from catalog.producers.models import (
+    LinkageMode,
+    MemberRole,
+    ProducerKind,
+    ProducerStatus,
+)
+from catalog.products.models import (
+    Category,
+    CertificationStatus,
+    QualityMarkKind,
+    Unit,
+)
 
 PRODUCER_KIND_LABELS = {
     ProducerKind.HOUSEHOLD: _l("Farm household"),

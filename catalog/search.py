@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog.models import Producer, ProducerStatus
-from catalog.product_models import (
+from catalog.producers.models import Producer, ProducerStatus
+from catalog.products.models import (
     Category,
     Certification,
     CertificationStatus,

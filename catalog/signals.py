@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 from blinker import Namespace
 from sqlalchemy.orm import Session
 
-from catalog.product_models import Product
+from catalog.products.models import Product
 
 signals = Namespace()
 

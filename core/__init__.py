@@ -14,7 +14,6 @@ def init_app(app: Flask) -> None:
     administration, API tokens, notifications and the infrastructure's CLI commands."""
     from core import (
         admin,
-        audit_views,
         auth,
         cli,
         db,
@@ -24,8 +23,9 @@ def init_app(app: Flask) -> None:
         notifications,
         observability,
         security,
-        token_views,
     )
+    from core.audit import views as audit_views
+    from core.tokens import views as token_views
 
     db.init_app(app)
     observability.init_app(app)

@@ -27,7 +27,7 @@ from payments.errors import NothingToRefund, NotRefundable, RefundTooLarge
 from payments.gateway import StripeGateway, current_gateway
 from payments.models import Refund, RefundLine
 from payments.signals import refund_recorded
-from traceability.batches import return_stock
+from traceability.batches.services import return_stock
 from traceability.models import BatchStatus
 
 REFUNDABLE = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.RECEIVED, OrderStatus.COMPLETED})

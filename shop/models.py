@@ -1,11 +1,17 @@
 """Every model of every layer, imported once so the metadata (and Alembic) sees the whole schema."""
 
-from catalog.models import Producer, ProducerInvitation, ProducerMember
-from catalog.product_models import Certification, PriceTier, Product, ProductImage, QualityMark
-from core.audit import AuditEntry
+from catalog.producers.models import Producer, ProducerInvitation, ProducerMember
+from catalog.products.models import (
+    Certification,
+    PriceTier,
+    Product,
+    ProductImage,
+    QualityMark,
+)
+from core.audit.services import AuditEntry
 from core.models import Region, User
 from core.notifications.models import Notification
-from core.tokens import ApiToken
+from core.tokens.services import ApiToken
 from orders.models import (
     Allocation,
     CartItem,

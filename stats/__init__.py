@@ -9,7 +9,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the dashboards, the statistics API, the target pages, ``stats rebuild`` and the ledger's
     receivers of payments, refunds and procurement receipts."""
-    from catalog.api import add_spec_extension
+    from catalog.api.views import add_spec_extension
     from stats import api, cli, receivers, views
     from stats.targets import views as target_views
 

@@ -1,6 +1,6 @@
 """Statistics API (v1): the dashboards' figures as JSON for reviewers and admins with an API token.
 
-``Authorization: Bearer <token>`` (see core.tokens) is required: no or a bad token is a 401, a token whose
+``Authorization: Bearer <token>`` (see ``core.tokens``) is required: no or a bad token is a 401, a token whose
 owner may not see the county asked for a 403. Filters are the dashboards' (year, month range, channel) and
 are validated the same way. The paths are added to ``/api/v1/openapi.json`` through the catalog API's hook.
 """
@@ -17,14 +17,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
-from catalog.models import Producer
+from catalog.producers.models import Producer
 from core.access import can_review
 from core.clock import shanghai_date
 from core.db import db_session
 from core.errors import NotFound, PermissionDenied
 from core.models import RegionLevel, User
 from core.regions import counties, get_region
-from core.tokens import authenticate, may_hold_tokens
+from core.tokens.services import authenticate, may_hold_tokens
 from stats import summaries
 from stats.dashboards import (
     MAX_YEAR,

@@ -19,8 +19,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Table, func, select
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer, ProducerStatus
-from catalog.product_models import Certification, CertificationStatus, Product
+from catalog.producers.models import Producer, ProducerStatus
+from catalog.products.models import Certification, CertificationStatus, Product
 from core.errors import DomainError
 from core.models import Region
 from procurement.institutions.models import Institution

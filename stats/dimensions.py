@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
-from catalog.product_models import Product
+from catalog.producers.models import Producer
+from catalog.products.models import Product
 from core.clock import shanghai_date
 from core.models import Region, RegionLevel
 from orders.models import Order, OrderLine

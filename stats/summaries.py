@@ -8,7 +8,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
+from catalog.producers.models import Producer
 from core.models import Region
 from procurement.institutions.models import Institution
 from stats import dashboards

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from catalog.access import producer_member_required, producers_of
-from catalog.models import Producer
+from catalog.producers.models import Producer
 from core.access import can_review, ensure, user_passes
 from core.clock import shanghai_date
 from core.db import db_session

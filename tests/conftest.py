@@ -20,8 +20,20 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import generate_password_hash
 
-from catalog.models import MemberRole, Producer, ProducerKind, ProducerMember, ProducerStatus
-from catalog.product_models import Category, Certification, CertificationStatus, Product, Unit
+from catalog.producers.models import (
+    MemberRole,
+    Producer,
+    ProducerKind,
+    ProducerMember,
+    ProducerStatus,
+)
+from catalog.products.models import (
+    Category,
+    Certification,
+    CertificationStatus,
+    Product,
+    Unit,
+)
 from core.clock import shanghai_date
 from core.db import DatabaseState, utcnow
 from core.migrate import upgrade
@@ -292,7 +304,7 @@ def make_batch(db: Session, region: Callable[[str], Region]) -> Callable[..., Ba
         best_before: date | None = None,
         **fields: Any,
     ) -> Batch:
-        from traceability.batches import BatchData, ComplianceData, create_batch
+        from traceability.batches.services import BatchData, ComplianceData, create_batch
         from traceability.models import ComplianceBasis
 
         user = by or product.producer.members[0].user

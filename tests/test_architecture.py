@@ -17,11 +17,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ("core", "catalog", "traceability", "orders", "payments", "procurement", "stats", "shop")
 #: The only file names a package or sub-package may use, besides use-case modules named after what they do.
+ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
 KIND_SUFFIXES = ("_views", "_forms", "_errors", "_models", "_queries", "_cli", "_receivers", "_services")
 
 
 def module_name(path: Path) -> str:
-    """``procurement/rfq/views.py`` → ``procurement.rfq.views``; a package's ``__init__.py`` is the package."""
+    """``procurement/rfq/views.py`` → ``procurement.rfq.views``; a package's ``__init__`` is the package."""
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
@@ -171,18 +172,20 @@ def test_no_route_joins_a_blueprint_from_another_module() -> None:
                 continue
             for decorator in node.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
-                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
-                    if target.value.id in imported and target.attr in {"route", "get", "post", "put", "delete"}:
-                        offenders.append(f"{path.relative_to(ROOT)}:{node.name}")
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id in imported
+                    and target.attr in ROUTE_DECORATORS
+                ):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.name}")
     assert offenders == []
 
 
 def test_files_are_named_by_use_case_not_by_kind() -> None:
     """``rfq_views.py`` beside ``rfq_forms.py`` is the smell: a sub-package ``rfq/`` with ``views.py``."""
     offenders = [
-        str(path.relative_to(ROOT))
-        for _layer, path in layer_modules()
-        if path.stem.endswith(KIND_SUFFIXES)
+        str(path.relative_to(ROOT)) for _layer, path in layer_modules() if path.stem.endswith(KIND_SUFFIXES)
     ]
     assert offenders == []
 

@@ -8,8 +8,12 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the traceability pages, ``publish-digests`` and the catalog's stock question."""
     from catalog.signals import collect_stock
-    from traceability import batch_views, cli, label_views, recall_views, trace_views
+    from traceability import cli
+    from traceability.batches import views as batch_views
+    from traceability.labels import views as label_views
+    from traceability.recall import views as recall_views
     from traceability.stock import stock_for_products
+    from traceability.trace import views as trace_views
 
     for module in (trace_views, batch_views, label_views, recall_views):
         app.register_blueprint(module.bp)

@@ -34,11 +34,11 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.product_models import Unit
+from catalog.products.models import Unit
 from core.db import utcnow
 from traceability.links import trace_url
 from traceability.models import Batch, EventKind, TraceEvent
-from traceability.trace_data import chain_status, stored_events, utc_iso
+from traceability.trace.data import chain_status, stored_events, utc_iso
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
 EPCIS_MEDIA_TYPE = "application/ld+json"

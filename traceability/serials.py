@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.db import utcnow
 from core.models import User
-from traceability.batches import ensure_member
+from traceability.batches.services import ensure_member
 from traceability.errors import BatchRecalled, EventNotAllowed
 from traceability.models import Batch, SerialScan, SerialUnit
 

@@ -8,10 +8,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog.product_models import Product
+from catalog.products.models import Product
 from catalog.signals import StockEntry
 from core.clock import shanghai_date
-from traceability.batches import is_sellable
+from traceability.batches.services import is_sellable
 from traceability.links import trace_url
 from traceability.models import Batch, BatchStatus
 

@@ -2,8 +2,9 @@
 
 :func:`place_checkout` validates the address, charges each producer's shipping rule, writes the checkout,
 its orders and lines, and allocates every line to batches, earliest best-before first, with one conditional
-UPDATE per batch (:func:`traceability.batches.take_units`). It is all or nothing: a line that cannot be fully
-allocated raises :class:`~orders.cart.services.OutOfStock` and the SAVEPOINT around the writes is rolled back.
+UPDATE per batch (:func:`traceability.batches.services.take_units`). It is all or nothing: a line that
+cannot be fully allocated raises :class:`~orders.cart.services.OutOfStock` and the SAVEPOINT around the
+writes is rolled back.
 Submitting the same form twice (same idempotency key) returns the first checkout, also when two requests race:
 the unique key decides. Functions flush but never commit.
 """
@@ -21,7 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalog.product_models import Product
+from catalog.products.models import Product
 from core.clock import SHANGHAI, shanghai_date
 from core.db import utcnow
 from core.errors import DomainError
@@ -47,7 +48,12 @@ from orders.models import (
     ShippingRule,
 )
 from orders.signals import checkout_placing
-from traceability.batches import generate_code, stock_in_order, take_units, units_left
+from traceability.batches.services import (
+    generate_code,
+    stock_in_order,
+    take_units,
+    units_left,
+)
 
 #: Minutes the goods stay reserved for an unpaid checkout (config ``RESERVATION_MINUTES``).
 RESERVATION_MINUTES = 30

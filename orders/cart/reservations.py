@@ -24,7 +24,7 @@ from orders.models import (
     Order,
     OrderStatus,
 )
-from traceability.batches import return_stock
+from traceability.batches.services import return_stock
 
 
 def _expired_orders(session: Session, now: datetime) -> list[int]:

@@ -19,15 +19,15 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from catalog.labels import UNIT_LABELS
-from catalog.models import Producer
-from catalog.product_models import Product
+from catalog.producers.models import Producer
+from catalog.products.models import Product
 from catalog.search import MAX_INT, is_visible
 from core.clock import shanghai_date
 from core.errors import DomainError, NotFound
 from core.models import User
 from core.transactions import upsert_insert
 from orders.models import CartItem
-from traceability.batches import units_in_stock
+from traceability.batches.services import units_in_stock
 
 #: Most units of one product a consumer can put in the cart (bulk buyers use procurement).
 MAX_QUANTITY = 999

@@ -38,7 +38,7 @@ from orders.models import (
     PaymentMethod,
     Rating,
 )
-from traceability.batches import record_event
+from traceability.batches.services import record_event
 from traceability.errors import BatchRecalled
 from traceability.models import Batch, EventKind
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.access import is_member
-from catalog.models import Producer
+from catalog.producers.models import Producer
 from core.errors import DomainError, PermissionDenied
 from core.models import User
 from orders.addresses import PROVINCES

@@ -12,8 +12,8 @@ from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from catalog.access import is_member
-from catalog.models import Producer
-from catalog.product_forms import YuanField
+from catalog.producers.models import Producer
+from catalog.products.forms import YuanField
 from core.access import ensure
 from core.db import db_session, get_or_404
 from core.errors import DomainError

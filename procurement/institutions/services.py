@@ -16,7 +16,7 @@ from sqlalchemy import Select, case, select
 from sqlalchemy.orm import Session
 
 from catalog.validators import CreditCodeError, MobileError, validate_cn_mobile, validate_credit_code
-from core.audit import AuditEntry, record
+from core.audit.services import AuditEntry, record
 from core.db import utcnow
 from core.errors import DomainError, InvalidTransition, PermissionDenied
 from core.i18n import in_language_of

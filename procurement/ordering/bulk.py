@@ -19,8 +19,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
-from catalog.product_models import Product
+from catalog.producers.models import Producer
+from catalog.products.models import Product
 from catalog.search import MAX_INT, is_visible
 from catalog.validators import GtinCheckDigitError, GtinError, validate_gtin14
 from core.errors import DomainError

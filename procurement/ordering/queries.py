@@ -11,8 +11,8 @@ from datetime import date
 from sqlalchemy import Select, case, exists, select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog.models import Producer
-from catalog.product_models import Certification, Product
+from catalog.producers.models import Producer
+from catalog.products.models import Certification, Product
 from catalog.search import MAX_INT, like_pattern, search_terms, valid_certificate_clause, visible_products
 from core.errors import NotFound
 from core.models import Region, User

@@ -18,7 +18,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalog.product_models import Product
+from catalog.products.models import Product
 from catalog.search import is_visible
 from core.clock import shanghai_date
 from core.db import utcnow

@@ -28,7 +28,7 @@ from procurement.receiving.invoices import StoredInvoice
 from procurement.signals import supplier_order_received
 from procurement.supplying.queue import delivery_path, supplier_path
 from procurement.supplying.services import ensure_supplier_member, lock_order
-from traceability.batches import append_event
+from traceability.batches.services import append_event
 from traceability.models import Batch, EventKind
 
 #: Longest inspection note per line (the column's size).

@@ -11,8 +11,8 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from catalog.labels import UNIT_LABELS
-from catalog.product_models import Product
-from catalog.products import MAX_PRICE_FEN
+from catalog.products.models import Product
+from catalog.products.services import MAX_PRICE_FEN
 from catalog.search import MAX_INT, is_visible
 from core.clock import shanghai_date
 from core.db import utcnow

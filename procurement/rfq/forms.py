@@ -26,9 +26,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from catalog.labels import choices, label
-from catalog.models import Producer, ProducerStatus
-from catalog.product_forms import YuanField
-from catalog.product_models import Product
+from catalog.producers.models import Producer, ProducerStatus
+from catalog.products.forms import YuanField
+from catalog.products.models import Product
 from catalog.search import MAX_INT, is_visible, like_pattern, search_terms, visible_products
 from core.i18n import current_language, format_fen
 from core.models import Region

@@ -19,8 +19,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from catalog.labels import UNIT_LABELS
-from catalog.models import Producer, ProducerStatus
-from catalog.product_models import Product, Unit
+from catalog.producers.models import Producer, ProducerStatus
+from catalog.products.models import Product, Unit
 from catalog.search import MAX_INT, is_visible
 from core.clock import shanghai_date
 from core.db import utcnow

@@ -11,15 +11,20 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer, ProducerStatus
-from catalog.product_models import Product
+from catalog.producers.models import Producer, ProducerStatus
+from catalog.products.models import Product
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
 from orders.models import ShippingRule
-from traceability.batches import BatchData, ComplianceData, create_batch, record_event
+from traceability.batches.services import (
+    BatchData,
+    ComplianceData,
+    create_batch,
+    record_event,
+)
 from traceability.models import Batch, ComplianceBasis, EventKind
-from traceability.recall import recall_batch
+from traceability.recall.services import recall_batch
 
 #: Shelf life by category, in days (fresh vegetables keep a fortnight, cured pork half a year).
 SHELF_LIFE = {"vegetables": 14, "fruit": 20, "meat": 180, "honey": 720, "tea": 540}

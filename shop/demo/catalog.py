@@ -5,8 +5,8 @@ Names are plausible, not the legal names of real firms; every organisation's des
 
 from __future__ import annotations
 
-from catalog.models import LinkageMode, ProducerKind, ProducerStatus
-from catalog.product_models import Category, QualityMarkKind, Unit
+from catalog.producers.models import LinkageMode, ProducerKind, ProducerStatus
+from catalog.products.models import Category, QualityMarkKind, Unit
 from shop.demo.specs import (
     AUTHORITIES,
     DEMO_NOTE,

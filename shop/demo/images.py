@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from catalog.product_models import Category
+from catalog.products.models import Category
 
 #: Noto Sans CJK (Debian package fonts-noto-cjk); index 2 of the collection is Simplified Chinese.
 FONT_PATH = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")

@@ -16,8 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.images import store_upload
-from catalog.models import MemberRole, Producer, ProducerMember, ProducerStatus
-from catalog.product_models import (
+from catalog.producers.models import (
+    MemberRole,
+    Producer,
+    ProducerMember,
+    ProducerStatus,
+)
+from catalog.products.models import (
     Certification,
     CertificationStatus,
     PriceTier,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from catalog.models import LinkageMode, ProducerKind, ProducerStatus
-from catalog.product_models import Category, QualityMarkKind, Unit
+from catalog.producers.models import LinkageMode, ProducerKind, ProducerStatus
+from catalog.products.models import Category, QualityMarkKind, Unit
 from catalog.validators import (
     compute_credit_code_check_digit,
     compute_gtin_check_digit,

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.audit import record
+from core.audit.services import record
 from core.errors import DomainError, PermissionDenied
 from core.models import Region, RegionLevel, User
 from core.regions import get_region

@@ -23,8 +23,8 @@ from flask import current_app, has_app_context
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog.models import Producer
-from catalog.product_models import Product
+from catalog.producers.models import Producer
+from catalog.products.models import Product
 from core.models import Region
 from stats.ledger import ROLLUP_TABLE
 from traceability.models import Batch, BatchStatus

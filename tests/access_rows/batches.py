@@ -7,7 +7,12 @@ from typing import Any
 
 from core.clock import shanghai_date
 from tests.access_rows import ADM, P, R, World, only
-from traceability.batches import DEFAULT_COMMITMENTS, BatchData, ComplianceData, create_batch
+from traceability.batches.services import (
+    DEFAULT_COMMITMENTS,
+    BatchData,
+    ComplianceData,
+    create_batch,
+)
 from traceability.models import Batch, ComplianceBasis
 
 
@@ -55,7 +60,7 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     # the county's reviewer may recall the producer's batches; a fresh batch per persona
     "recalls.recall": ("POST", batch_url("/recall"), {"reason": "抽检农残超标"}, only(VIEWERS, ok=302)),
     "recalls.recall_csv": ("GET", batch_url("/recall.csv"), {}, only(VIEWERS)),
-    # rendered by traceability.labels (helper G)
+    # rendered by traceability.labels.services (helper G)
     "labels.label_png": ("GET", batch_url("/label.png"), {}, only(MEMBERS)),
     "labels.labels_pdf": ("GET", batch_url("/labels.pdf?count=2"), {}, only(MEMBERS)),
 }

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from catalog.product_models import Product
+from catalog.products.models import Product
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
@@ -26,7 +26,13 @@ from orders.models import (
     PaymentMethod,
 )
 from tests.access_rows import PERSONAS, A, C, P, World, only
-from traceability.batches import BatchData, ComplianceData, create_batch, draw_stock, return_stock
+from traceability.batches.services import (
+    BatchData,
+    ComplianceData,
+    create_batch,
+    draw_stock,
+    return_stock,
+)
 from traceability.models import Batch, ComplianceBasis
 
 #: How far each target state is reached from pending payment, through the model's own methods.

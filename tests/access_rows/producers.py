@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from catalog.models import MemberRole, ProducerInvitation, ProducerStatus
+from catalog.producers.models import MemberRole, ProducerInvitation, ProducerStatus
 from tests.access_rows import ADM, PERSONAS, SIGNED_IN, A, C, P, R, World, only
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from catalog.product_models import Certification, CertificationStatus, Product, ProductImage
+from catalog.products.models import (
+    Certification,
+    CertificationStatus,
+    Product,
+    ProductImage,
+)
 from tests.access_rows import ADM, P, R, World, everyone, only
 
 

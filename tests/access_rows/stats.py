@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.tokens import issue_token
+from core.tokens.services import issue_token
 from tests.access_rows import ADM, PERSONAS, P, R, World, everyone, only
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from core.clock import shanghai_date
 from tests.access_rows import World, everyone
-from traceability.batches import BatchData, create_batch
+from traceability.batches.services import BatchData, create_batch
 from traceability.models import Batch
 from traceability.serials import create_serials
 

@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from catalog.models import LinkageMode, Producer, ProducerStatus
-from catalog.product_models import (
+from catalog.producers.models import LinkageMode, Producer, ProducerStatus
+from catalog.products.models import (
     Category,
     PriceTier,
     Product,

@@ -11,10 +11,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog import certification as certs
-from catalog.models import Producer, ProducerStatus
-from catalog.product_models import CertificationStatus, Product
-from core.audit import AuditEntry
+from catalog.certification import services as certs
+from catalog.producers.models import Producer, ProducerStatus
+from catalog.products.models import CertificationStatus, Product
+from core.audit.services import AuditEntry
 from core.clock import shanghai_date
 from core.errors import InvalidTransition, PermissionDenied
 from core.models import Region, User

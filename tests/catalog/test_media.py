@@ -12,9 +12,9 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy.orm import Session
 
-from catalog import products
-from catalog.models import Producer
-from catalog.product_models import Product
+from catalog.producers.models import Producer
+from catalog.products import services as products
+from catalog.products.models import Product
 from core.models import User
 
 AsUser = Callable[[User | None], FlaskClient]

@@ -16,10 +16,10 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog import producers as svc
 from catalog import validators
 from catalog.images import store_upload, variant_path
-from catalog.models import (
+from catalog.producers import services as svc
+from catalog.producers.models import (
     MemberRole,
     Producer,
     ProducerInvitation,

@@ -15,11 +15,16 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog import products
-from catalog.models import Producer, ProducerStatus
-from catalog.product_forms import parse_yuan
-from catalog.product_models import Category, Product, QualityMarkKind, Unit
-from catalog.products import ProductData, QuickEdit
+from catalog.producers.models import Producer, ProducerStatus
+from catalog.products import services as products
+from catalog.products.forms import parse_yuan
+from catalog.products.models import (
+    Category,
+    Product,
+    QualityMarkKind,
+    Unit,
+)
+from catalog.products.services import ProductData, QuickEdit
 from catalog.validators import compute_gtin_check_digit, validate_gtin14
 from core.errors import PermissionDenied
 from core.models import User

@@ -10,9 +10,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog import producers as svc
-from catalog.models import MemberRole, Producer, ProducerMember, ProducerStatus
-from core.audit import AuditEntry
+from catalog.producers import services as svc
+from catalog.producers.models import (
+    MemberRole,
+    Producer,
+    ProducerMember,
+    ProducerStatus,
+)
+from core.audit.services import AuditEntry
 from core.errors import InvalidTransition, PermissionDenied
 from core.models import Region, User
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from catalog import search
-from catalog.models import Producer, ProducerStatus
-from catalog.product_models import (
+from catalog.producers.models import Producer, ProducerStatus
+from catalog.products.models import (
     Category,
     CertificationStatus,
     Product,

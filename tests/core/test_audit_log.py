@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from core.audit import AuditEntry, record
+from core.audit.services import AuditEntry, record
 from core.models import Region, User
 
 

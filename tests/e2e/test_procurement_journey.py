@@ -23,7 +23,7 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from catalog.product_models import Product
+from catalog.products.models import Product
 from catalog.validators import compute_credit_code_check_digit, compute_org_code_check_digit
 from procurement.ordering.models import PurchaseOrder, SupplierLine, SupplierOrder
 from shop.demo.seed import DEMO_PASSWORD

@@ -35,7 +35,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from catalog.product_models import Product
+from catalog.products.models import Product
 from core.accounts import find_user_by_email
 from core.clock import shanghai_date
 from core.db import db_session

@@ -11,7 +11,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from catalog.product_models import Product
+from catalog.products.models import Product
 from core.clock import shanghai_date
 from stats.models import Channel, CountyMonthlyRollup, MonthlyRollup
 

@@ -14,9 +14,21 @@ from datetime import timedelta
 from sqlalchemy import Engine, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from catalog.models import MemberRole, Producer, ProducerKind, ProducerMember, ProducerStatus
-from catalog.product_models import Category, Certification, CertificationStatus, Product, Unit
-from core.audit import AuditEntry
+from catalog.producers.models import (
+    MemberRole,
+    Producer,
+    ProducerKind,
+    ProducerMember,
+    ProducerStatus,
+)
+from catalog.products.models import (
+    Category,
+    Certification,
+    CertificationStatus,
+    Product,
+    Unit,
+)
+from core.audit.services import AuditEntry
 from core.clock import shanghai_date
 from core.models import User
 from core.notifications.models import Notification
@@ -43,7 +55,7 @@ from stats.models import (
     MonthlyRollup,
     SalesEntry,
 )
-from traceability.batches import BatchData, create_batch
+from traceability.batches.services import BatchData, create_batch
 from traceability.models import Batch, BatchLink, ComplianceCertificate, SerialScan, SerialUnit, TraceEvent
 
 ADDRESS = Address("王芳", "13812345678", "500000", "重庆市", "九龙坡区", "杨家坪正街 8 号 2 单元 301")

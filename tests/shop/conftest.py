@@ -18,8 +18,8 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
-from catalog.product_models import Category, Product
+from catalog.producers.models import Producer
+from catalog.products.models import Category, Product
 from core.db import utcnow
 from core.models import User
 from orders.models import (
@@ -31,7 +31,7 @@ from orders.models import (
 )
 from payments.gateway import StripeGateway
 from tests.shop import localstripe as ls
-from traceability.batches import draw_stock
+from traceability.batches.services import draw_stock
 from traceability.models import Batch
 
 _numbers = itertools.count(1)

@@ -10,16 +10,21 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer, ProducerStatus
-from catalog.product_models import Category, PriceTier, Product, Unit
+from catalog.producers.models import Producer, ProducerStatus
+from catalog.products.models import (
+    Category,
+    PriceTier,
+    Product,
+    Unit,
+)
 from core.clock import shanghai_date
 from core.models import User
 from orders.cart import services as carts
 from orders.models import CartItem
 from tests.conftest import PASSWORD, make_certificate, row_count
-from traceability.batches import draw_stock
+from traceability.batches.services import draw_stock
 from traceability.models import Batch
-from traceability.recall import recall_batch
+from traceability.recall.services import recall_batch
 
 Factory = Callable[..., object]
 

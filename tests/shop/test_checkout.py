@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
-from catalog.product_models import Product
+from catalog.producers.models import Producer
+from catalog.products.models import Product
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
@@ -39,7 +39,7 @@ from orders.models import (
     ShippingRule,
 )
 from tests.conftest import make_certificate, row_count
-from traceability.batches import CODE_ALPHABET, draw_stock
+from traceability.batches.services import CODE_ALPHABET, draw_stock
 from traceability.models import Batch, BatchStatus
 
 ADDRESS = Address(

@@ -13,8 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from catalog.models import MemberRole, Producer, ProducerKind, ProducerStatus
-from catalog.product_models import (
+from catalog.producers.models import (
+    MemberRole,
+    Producer,
+    ProducerKind,
+    ProducerStatus,
+)
+from catalog.products.models import (
     Category,
     Certification,
     CertificationStatus,

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import MemberRole, Producer, ProducerMember
-from catalog.product_models import Product
+from catalog.producers.models import MemberRole, Producer, ProducerMember
+from catalog.products.models import Product
 from core.errors import InvalidTransition
 from core.models import Region, User
 from core.notifications.models import Notification
@@ -39,7 +39,7 @@ from traceability.chain import verify_chain
 from traceability.errors import BatchRecalled
 from traceability.links import trace_path
 from traceability.models import EventKind
-from traceability.recall import recall_batch
+from traceability.recall.services import recall_batch
 
 
 @pytest.fixture()

@@ -19,8 +19,20 @@ from flask import Flask
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
-from catalog.models import MemberRole, Producer, ProducerKind, ProducerMember, ProducerStatus
-from catalog.product_models import Category, Certification, CertificationStatus, Product, Unit
+from catalog.producers.models import (
+    MemberRole,
+    Producer,
+    ProducerKind,
+    ProducerMember,
+    ProducerStatus,
+)
+from catalog.products.models import (
+    Category,
+    Certification,
+    CertificationStatus,
+    Product,
+    Unit,
+)
 from core.clock import shanghai_date
 from core.db import make_engine, utcnow
 from core.models import User
@@ -38,7 +50,7 @@ from orders.models import (
     OrderLine,
     PaymentMethod,
 )
-from traceability.batches import BatchData, create_batch
+from traceability.batches.services import BatchData, create_batch
 from traceability.models import Batch, ComplianceCertificate, TraceEvent
 
 BUYERS = 12

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
-from catalog.product_models import Category, Product
+from catalog.producers.models import Producer
+from catalog.products.models import Category, Product
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
@@ -20,10 +20,10 @@ from core.notifications.models import Notification
 from orders.fulfilment import services as fulfilment
 from orders.models import Order, OrderStatus
 from tests.access_rows.orders import build_order, new_batch
-from traceability.batches import BatchData
+from traceability.batches.services import BatchData
 from traceability.models import Batch
-from traceability.processing import ProcessInput, ProcessOutput, process_batches
-from traceability.recall import recall_batch
+from traceability.processing.services import ProcessInput, ProcessOutput, process_batches
+from traceability.recall.services import recall_batch
 
 REASON = "农药残留抽检不合格"
 

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
+from catalog.producers.models import Producer
 from core.errors import PermissionDenied
 from core.models import User
 from orders.shipping.services import ShippingRuleInvalid, set_shipping_rule, shipping_rule

@@ -21,15 +21,15 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
-from catalog.product_models import Category, Product
+from catalog.producers.models import Producer
+from catalog.products.models import Category, Product
 from core.clock import SHANGHAI, shanghai_date
 from core.models import Region, User
 from tests.conftest import row_count
 from traceability import errors
-from traceability.batches import DEFAULT_COMMITMENTS
+from traceability.batches.services import DEFAULT_COMMITMENTS
 from traceability.models import Batch, BatchStatus, ComplianceBasis, EventKind, SerialUnit
-from traceability.processing import parents_of
+from traceability.processing.services import parents_of
 
 TABLES = ("traceability_batch", "traceability_event", "traceability_compliance_certificate")
 
@@ -491,7 +491,7 @@ def test_recall_csv_has_bom_chinese_header_and_rows_backward_this_forward(
     make_batch: Callable[..., Batch],
     db: Session,
 ) -> None:
-    from traceability.processing import ProcessInput, ProcessOutput, process_batches
+    from traceability.processing.services import ProcessInput, ProcessOutput, process_batches
 
     pickles = make_product(producer, name="酱辣椒", category=Category.PROCESSED)
     raw = make_batch(veg, quantity=100)
@@ -523,7 +523,7 @@ def test_recall_csv_has_bom_chinese_header_and_rows_backward_this_forward(
 
 
 def make_data(source: Batch, quantity: int, today: Any) -> Any:
-    from traceability.batches import BatchData
+    from traceability.batches.services import BatchData
 
     return BatchData(quantity, today, today + timedelta(days=90), source.origin)
 

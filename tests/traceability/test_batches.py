@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
-from catalog.product_models import Category, Product
+from catalog.producers.models import Producer
+from catalog.products.models import Category, Product
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.errors import PermissionDenied
 from core.models import Region, User
 from tests.conftest import row_count
-from traceability.batches import (
+from traceability.batches.services import (
     BatchData,
     batches_in_stock,
     create_batch,

@@ -17,17 +17,17 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from catalog.product_models import Product
+from catalog.products.models import Product
 from core.change_signal import ChangeSignal, signal_for
 from core.db import make_engine
 from core.models import User
 from shop import create_app
 from tests.conftest import base_config
 from tests.faults.committed import Committed, clean_up, seed
-from traceability.batches import take_units
+from traceability.batches.services import take_units
 from traceability.models import Batch
-from traceability.recall import recall_batch
-from traceability.visits import visit_buffer
+from traceability.recall.services import recall_batch
+from traceability.trace.visits import visit_buffer
 
 JSON = {"Accept": "application/json"}
 

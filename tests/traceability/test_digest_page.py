@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
-from catalog.product_models import Category, Product
+from catalog.producers.models import Producer
+from catalog.products.models import Category, Product
 from core.clock import shanghai_date
 from core.models import User
 from tests.conftest import row_count

@@ -12,8 +12,8 @@ from PIL import Image
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
-from catalog.product_models import Category, Product
+from catalog.producers.models import Producer
+from catalog.products.models import Category, Product
 from core.clock import shanghai_date
 from core.errors import PermissionDenied
 from core.models import User

@@ -19,15 +19,15 @@ from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT7
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
-from catalog.product_models import Category, Product, Unit
+from catalog.producers.models import Producer
+from catalog.products.models import Category, Product, Unit
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import Region, User
-from traceability.batches import BatchData, record_event
+from traceability.batches.services import BatchData, record_event
 from traceability.models import Batch, EventKind
-from traceability.processing import ProcessInput, ProcessOutput, process_batches
-from traceability.recall import recall_batch
+from traceability.processing.services import ProcessInput, ProcessOutput, process_batches
+from traceability.recall.services import recall_batch
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_NAME = "shared/standards/epcis-2.0-json-schema.json"

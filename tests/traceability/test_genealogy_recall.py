@@ -8,18 +8,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
-from catalog.product_models import Category, Product
-from core.audit import AuditEntry
+from catalog.producers.models import Producer
+from catalog.products.models import Category, Product
+from core.audit.services import AuditEntry
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.errors import PermissionDenied
 from core.models import Region, User
-from traceability.batches import BatchData, batches_in_stock
+from traceability.batches.services import BatchData, batches_in_stock
 from traceability.chain import verify_chain
 from traceability.errors import BatchRecalled, InsufficientStock
 from traceability.models import Batch, BatchStatus, EventKind
-from traceability.processing import (
+from traceability.processing.services import (
     ProcessInput,
     ProcessOutput,
     ancestors,
@@ -28,7 +28,7 @@ from traceability.processing import (
     parents_of,
     process_batches,
 )
-from traceability.recall import recall_batch, recall_rows
+from traceability.recall.services import recall_batch, recall_rows
 from traceability.signals import batch_recalled
 
 

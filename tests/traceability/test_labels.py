@@ -14,11 +14,11 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
-from catalog.product_models import Category, Product
+from catalog.producers.models import Producer
+from catalog.products.models import Category, Product
 from core.clock import shanghai_date
 from core.models import User
-from traceability import labels
+from traceability.labels import services as labels
 from traceability.links import qr_image, trace_url
 from traceability.models import Batch
 from traceability.serials import create_serials

@@ -8,13 +8,13 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
-from catalog.product_models import Category, Product
+from catalog.producers.models import Producer
+from catalog.products.models import Category, Product
 from core.clock import shanghai_date
 from core.models import User
-from traceability.batches import draw_stock
+from traceability.batches.services import draw_stock
 from traceability.models import Batch
-from traceability.recall import recall_batch
+from traceability.recall.services import recall_batch
 
 
 def test_api_and_page_list_sellable_batches_earliest_first(

@@ -17,18 +17,19 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from catalog import page_cache
-from catalog.certification import revoke
-from catalog.models import Producer
+from catalog.certification.services import revoke
 from catalog.page_cache import CSRF_MARK
-from catalog.product_models import Category, Product
+from catalog.producers.models import Producer
+from catalog.products.models import Category, Product
 from core.db import utcnow
 from core.models import Region, User
-from traceability import trace_cache, trace_views
-from traceability.batches import record_event
+from traceability.batches.services import record_event
 from traceability.models import Batch, EventKind
-from traceability.processing import ProcessInput, ProcessOutput, process_batches
-from traceability.recall import recall_batch
-from traceability.visits import VisitBuffer, flush
+from traceability.processing.services import ProcessInput, ProcessOutput, process_batches
+from traceability.recall.services import recall_batch
+from traceability.trace import cache as trace_cache
+from traceability.trace import views as trace_views
+from traceability.trace.visits import VisitBuffer, flush
 
 JSON = {"Accept": "application/json"}
 
@@ -137,7 +138,7 @@ def test_a_related_batch_recalled_shows_on_the_next_request(
 ) -> None:
     sauce = make_product(product.producer, name="疏勒辣椒酱", category=Category.VEGETABLES)
     today = batch.produced_on
-    from traceability.batches import BatchData
+    from traceability.batches.services import BatchData
 
     [child] = process_batches(
         db,
@@ -198,7 +199,7 @@ def test_unknown_lots_and_wrong_gtins_are_still_404(client: FlaskClient, batch: 
 @pytest.fixture()
 def buffered(app: Flask) -> Iterator[VisitBuffer]:
     """The app's visit buffer, writing only every hour for the length of the test."""
-    from traceability.visits import visit_buffer
+    from traceability.trace.visits import visit_buffer
 
     buffer = visit_buffer(app)
     before, buffer.flush_seconds = buffer.flush_seconds, 3600.0
@@ -228,7 +229,7 @@ def test_visits_that_cannot_be_written_are_kept_for_the_next_flush(
 ) -> None:
     from sqlalchemy.exc import OperationalError
 
-    from traceability import visits
+    from traceability.trace import visits
 
     buffer = VisitBuffer(0)
     buffer.add(batch.id)

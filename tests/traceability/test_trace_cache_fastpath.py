@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from core.db import make_engine, utcnow
 from core.models import User
 from tests.faults.committed import Committed, clean_up, seed
-from traceability.batches import record_event
+from traceability.batches.services import record_event
 from traceability.models import Batch, EventKind
-from traceability.recall import recall_batch
+from traceability.recall.services import recall_batch
 
 JSON = {"Accept": "application/json"}
 #: Headers that differ on every response by design.

@@ -17,10 +17,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
-from catalog import browse
-from catalog.certification import revoke
-from catalog.models import Producer, ProducerStatus
-from catalog.product_models import Product, ProductImage
+from catalog.browse import views as browse
+from catalog.certification.services import revoke
+from catalog.producers.models import Producer, ProducerStatus
+from catalog.products.models import Product, ProductImage
 from core.db import make_engine, utcnow
 from core.models import User
 from tests.faults.committed import Committed, clean_up, seed

@@ -14,16 +14,16 @@ from PIL import Image
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from catalog.models import LinkageMode, Producer
-from catalog.product_models import Category, Product, Unit
+from catalog.producers.models import LinkageMode, Producer
+from catalog.products.models import Category, Product, Unit
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import Region, User
 from tests.conftest import make_certificate
-from traceability.batches import BatchData
+from traceability.batches.services import BatchData
 from traceability.models import Batch, SerialUnit
-from traceability.processing import ProcessInput, ProcessOutput, process_batches
-from traceability.recall import recall_batch
+from traceability.processing.services import ProcessInput, ProcessOutput, process_batches
+from traceability.recall.services import recall_batch
 from traceability.serials import create_serials
 
 GTIN = "06901234567892"

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
-from catalog.product_models import PriceTier, Product
+from catalog.producers.models import Producer
+from catalog.products.models import PriceTier, Product
 from core.clock import shanghai_date
 from core.models import User
 from orders.addresses import Address

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from sqlalchemy.orm import Session
 
-from catalog.models import ProducerStatus
-from catalog.product_models import CertificationStatus
+from catalog.producers.models import ProducerStatus
+from catalog.products.models import CertificationStatus
 from catalog.validators import compute_gtin_check_digit
 from core.clock import shanghai_date
 from procurement.ordering import bulk

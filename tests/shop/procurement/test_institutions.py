@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.validators import CreditCodeCheckDigitError, validate_credit_code
-from core.audit import AuditEntry
+from core.audit.services import AuditEntry
 from core.models import Region, User
 from core.notifications.models import Notification
 from procurement.institutions.models import (

@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from catalog.product_models import Product
+from catalog.products.models import Product
 from core.clock import SHANGHAI, shanghai_date
 from core.models import User
 from procurement.institutions.models import AnnualPlan, Institution, InstitutionRole

@@ -50,7 +50,7 @@ from procurement.supplying.services import (
 )
 from tests.shop.procurement.conftest import ProcurementWorld
 from traceability.models import Batch, EventKind, TraceEvent
-from traceability.recall import recall_batch
+from traceability.recall.services import recall_batch
 
 
 def shipped_order(

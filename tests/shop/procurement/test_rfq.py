@@ -14,8 +14,19 @@ from flask import Flask
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
-from catalog.models import MemberRole, Producer, ProducerKind, ProducerMember, ProducerStatus
-from catalog.product_models import Category, Certification, Product, Unit
+from catalog.producers.models import (
+    MemberRole,
+    Producer,
+    ProducerKind,
+    ProducerMember,
+    ProducerStatus,
+)
+from catalog.products.models import (
+    Category,
+    Certification,
+    Product,
+    Unit,
+)
 from core.clock import shanghai_date
 from core.db import make_engine
 from core.errors import DomainError

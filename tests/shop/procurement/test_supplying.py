@@ -14,8 +14,20 @@ from flask import Flask
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
-from catalog.models import MemberRole, Producer, ProducerKind, ProducerMember, ProducerStatus
-from catalog.product_models import Category, Certification, CertificationStatus, Product, Unit
+from catalog.producers.models import (
+    MemberRole,
+    Producer,
+    ProducerKind,
+    ProducerMember,
+    ProducerStatus,
+)
+from catalog.products.models import (
+    Category,
+    Certification,
+    CertificationStatus,
+    Product,
+    Unit,
+)
 from core.clock import shanghai_date
 from core.db import make_engine
 from core.errors import InvalidTransition
@@ -57,7 +69,7 @@ from procurement.supplying.services import (
     ship_supplier_order,
 )
 from tests.shop.procurement.conftest import ADDRESS, ProcurementWorld
-from traceability.batches import BatchData, create_batch
+from traceability.batches.services import BatchData, create_batch
 from traceability.errors import BatchRecalled, InsufficientStock
 from traceability.models import Batch, BatchStatus, EventKind, TraceEvent
 

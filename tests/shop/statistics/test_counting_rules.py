@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.product_models import CertificationStatus, Product
+from catalog.products.models import CertificationStatus, Product
 from core.models import User
 from stats.ledger import DIMENSIONS, dims_key, record_order_paid
 from stats.models import (

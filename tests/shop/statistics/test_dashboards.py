@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer, ProducerStatus
-from catalog.product_models import CertificationStatus, Product
+from catalog.producers.models import Producer, ProducerStatus
+from catalog.products.models import CertificationStatus, Product
 from core.clock import SHANGHAI, shanghai_date
 from core.db import utcnow
 from core.models import Region

@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
-from catalog.product_models import Product
+from catalog.producers.models import Producer
+from catalog.products.models import Product
 from core.models import Region, User
 from procurement.institutions.models import Institution, InstitutionKind
 from stats.exports import yuan_text

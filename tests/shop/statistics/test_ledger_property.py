@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from catalog.product_models import Product
+from catalog.products.models import Product
 from core.models import Region, User
 from orders.models import Order
 from procurement.institutions.models import Institution, InstitutionKind

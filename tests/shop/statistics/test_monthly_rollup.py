@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import create_engine, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from catalog.product_models import Product
+from catalog.products.models import Product
 from core.migrate import upgrade
 from core.models import User
 from orders.models import Order, OrderLine

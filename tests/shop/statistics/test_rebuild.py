@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from catalog.product_models import Product
+from catalog.products.models import Product
 from core.models import User
 from procurement.institutions.models import Institution
 from stats.models import (

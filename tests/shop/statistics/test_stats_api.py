@@ -13,12 +13,17 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
-from catalog.product_models import Product
-from core.audit import AuditEntry
+from catalog.producers.models import Producer
+from catalog.products.models import Product
+from core.audit.services import AuditEntry
 from core.errors import PermissionDenied
 from core.models import Region, User
-from core.tokens import ApiToken, TokenNameInvalid, authenticate, issue_token
+from core.tokens.services import (
+    ApiToken,
+    TokenNameInvalid,
+    authenticate,
+    issue_token,
+)
 from stats.models import Channel, Target, TargetScope
 from tests.conftest import row_count
 from tests.shop.statistics.test_dashboards import add_rollup

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.product_models import Product
-from core.audit import AuditEntry
+from catalog.products.models import Product
+from core.audit.services import AuditEntry
 from core.models import Region, User
 from procurement.institutions.models import Institution
 from stats.models import Target, TargetScope

@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from catalog.models import Producer
-from catalog.product_models import Product
+from catalog.producers.models import Producer
+from catalog.products.models import Product
 from core.clock import shanghai_date
 from core.models import Region, User
 from stats.targets.warnings import (

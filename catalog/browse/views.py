@@ -1,0 +1,302 @@
+"""Public browsing: listing, search, product and producer pages, the public list of certified products."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field, SelectField, StringField
+from wtforms.validators import Length, Optional, ValidationError
+
+from catalog import search
+from catalog.labels import choices as label_choices
+from catalog.page_cache import CSRF_MARK, PageCache, app_cache, with_csrf_token
+from catalog.products.models import Category, QualityMarkKind
+from catalog.signals import stock_by_product
+from core.clock import shanghai_date
+from core.db import db_session
+from core.i18n import select_locale
+from core.models import Region, RegionLevel
+from core.pagination import paginate
+from core.regions import counties, get_region
+
+bp = Blueprint("catalog", __name__)
+
+PER_PAGE = 24
+CERTIFIED_PER_PAGE = 50
+#: Longest a cached listing page lives (what the catalog stamp does not cover, e.g. a producer's new name).
+LISTING_CACHE_SECONDS = 60.0
+COUNTY_CODE = re.compile(r"[0-9]{6}")
+MAX_YUAN = Decimal(search.MAX_INT) / 100
+
+SORT_LABELS = {
+    search.Sort.NEWEST: _l("Newest first"),
+    search.Sort.PRICE_ASC: _l("Price: low to high"),
+    search.Sort.PRICE_DESC: _l("Price: high to low"),
+    search.Sort.NAME: _l("Name"),
+}
+
+#: Header of the public list download: a fixed Chinese document format, whatever the interface language.
+CSV_HEADER = ("县", "生产主体", "产品", "认定证书编号", "认定机关", "有效期起", "有效期止")
+
+
+def yuan_to_fen(form: Any, field: Field) -> None:
+    """Validate an amount in yuan ("12.50") and keep it as integer fen in ``field.fen`` (no floats)."""
+    field.fen = None
+    text = (field.data or "").strip().replace("¥", "").replace("￥", "")
+    if not text:
+        return
+    try:
+        amount = Decimal(text)
+        valid = amount.is_finite() and 0 <= amount <= MAX_YUAN and amount == amount.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        valid = False
+    if not valid:
+        raise ValidationError(_l("Enter an amount in yuan, such as 12.50."))
+    field.fen = int(amount * 100)
+
+
+def _county_choices() -> list[tuple[str, str]]:
+    """Every county of the region tree, for a select with "all counties" first."""
+    return [("", _("All counties"))] + [(c.code or "", c.name) for c in counties(db_session)]
+
+
+class _PublicFilterForm(FlaskForm):
+    """Filter forms read the query string (GET) and carry no CSRF token: they change nothing."""
+
+    class Meta:
+        csrf = False
+
+    def __init__(self) -> None:
+        super().__init__(formdata=request.args)
+        # Choices are set per request: their labels are in the request's language.
+        for name, options in self.select_options().items():
+            getattr(self, name).choices = options
+
+    def select_options(self) -> dict[str, list[tuple[str, str]]]:
+        """The options of each select field, "any" first."""
+        return {
+            "county": _county_choices(),
+            "category": [("", _("All categories")), *label_choices("category")],
+        }
+
+
+class ListingForm(_PublicFilterForm):
+    """Search and filters of the product listing."""
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=search.MAX_QUERY_LENGTH)])
+    county = SelectField(_l("County"), choices=[], default="")
+    category = SelectField(_l("Category"), choices=[], default="")
+    certified = BooleanField(_l("Certified products only"))
+    mark = SelectField(_l("Quality mark"), choices=[], default="")
+    min_price = StringField(_l("Lowest price (yuan)"), validators=[yuan_to_fen])
+    max_price = StringField(_l("Highest price (yuan)"), validators=[yuan_to_fen])
+    sort = SelectField(_l("Sort by"), choices=[], default=search.Sort.NEWEST.value)
+
+    def select_options(self) -> dict[str, list[tuple[str, str]]]:
+        """The listing's selects: county, category, quality mark and order."""
+        return super().select_options() | {
+            "mark": [("", _("Any")), *label_choices("quality_mark")],
+            "sort": [(s.value, str(label)) for s, label in SORT_LABELS.items()],
+        }
+
+    def filters(self) -> search.SearchFilters:
+        """The validated filters for the search service."""
+        return search.SearchFilters(
+            q=self.q.data or None,
+            county=self.county.data or None,
+            category=Category(self.category.data) if self.category.data else None,
+            certified_only=bool(self.certified.data),
+            quality_mark=QualityMarkKind(self.mark.data) if self.mark.data else None,
+            min_price_fen=self.min_price.fen,
+            max_price_fen=self.max_price.fen,
+            sort=search.Sort(self.sort.data or search.Sort.NEWEST),
+        )
+
+
+class CertifiedFilterForm(_PublicFilterForm):
+    """Filters of the public list of certified products."""
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=search.MAX_QUERY_LENGTH)])
+    county = SelectField(_l("County"), choices=[], default="")
+    category = SelectField(_l("Category"), choices=[], default="")
+
+    def criteria(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`catalog.search.certified_query`."""
+        return {
+            "county_code": self.county.data or None,
+            "q": self.q.data or None,
+            "category": Category(self.category.data) if self.category.data else None,
+        }
+
+
+@bp.app_template_global()
+def image_url(key: str | None, variant: str = "card", external: bool = False) -> str | None:
+    """The URL of a stored image variant; ``None`` without an image (or while media serving is missing)."""
+    if not key or "media.image" not in current_app.view_functions:
+        return None
+    return url_for("media.image", key=key, variant=variant, _external=external)
+
+
+def _filter_args(form: FlaskForm) -> dict[str, str]:
+    """The form's non-empty filters as query arguments (for pager and download links); nothing else passes."""
+    return {name: request.args[name] for name in form._fields if request.args.get(name)}
+
+
+def _page_number() -> int:
+    """The ``page`` query argument; anything unusable means the first page."""
+    return max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+
+
+def listing_cache(app: Flask) -> PageCache:
+    """The app's cache of listing pages (``CATALOG_CACHE_SECONDS`` to live, default 60)."""
+    return app_cache(app, "listing", "CATALOG_CACHE_SECONDS", LISTING_CACHE_SECONDS)
+
+
+def listing_key(query_string: str, locale: str) -> tuple[str, str]:
+    """The cache key of one listing page: its query string (search, filters, page) and language."""
+    return (query_string, locale)
+
+
+def _render_listing() -> tuple[str, int]:
+    """The listing page for the query string, and its status (400 for filters that do not validate)."""
+    form = ListingForm()
+    mark = {"csrf_token": lambda: CSRF_MARK}  # filled in per request (signed-in pages only)
+    if not form.validate():
+        return render_template("catalog/listing.html", form=form, page=None, certs={}, args={}, **mark), 400
+    page = search.search_products(db_session, form.filters(), _page_number(), PER_PAGE)
+    certs = search.certificates_by_product(page.items)
+    html = render_template(
+        "catalog/listing.html", form=form, page=page, certs=certs, args=_filter_args(form), **mark
+    )
+    return html, 200
+
+
+@bp.get("/products")
+def listing() -> ResponseReturnValue:
+    """The product listing: search, filters, sorting and pages, all in the query string.
+
+    Visitors who are not signed in get the page from the listing cache while the catalog's stamp holds.
+    """
+    cache = listing_cache(current_app)
+    cacheable = not current_user.is_authenticated and not session.get("_flashes")
+    key = listing_key(request.query_string.decode("latin-1"), select_locale())
+    stamp = search.catalog_stamp(db_session) if cacheable else ()
+    entry = cache.get(key, stamp) if cacheable else None
+    if entry is None:
+        body, status = _render_listing()
+        entry = cache.make_entry(stamp, body, status=status)
+        if cacheable:
+            cache.put(key, entry)
+    db_session.commit()
+    return Response(with_csrf_token(entry.body), status=entry.status, mimetype="text/html")
+
+
+@bp.get("/products/<int:product_id>")
+def product(product_id: int) -> ResponseReturnValue:
+    """A product's public page; products buyers may not see do not exist here."""
+    found = search.visible_product(db_session, product_id)
+    if found is None:
+        abort(404)
+    state, cert = search.public_certificate_state(found)
+    stock = stock_by_product(db_session, [found])[found.id]
+    return render_template(
+        "catalog/product.html",
+        product=found,
+        producer=found.producer,
+        cert_state=state,
+        cert=cert,
+        stock=stock,
+    )
+
+
+@bp.get("/producers/<int:producer_id>")
+def producer(producer_id: int) -> ResponseReturnValue:
+    """An approved producer's public profile with its products."""
+    found = search.approved_producer(db_session, producer_id)
+    if found is None:
+        abort(404)
+    products = search.products_of(db_session, found)
+    certs = search.certificates_by_product(products)
+    return render_template("catalog/producer.html", producer=found, products=products, certs=certs)
+
+
+@bp.get("/certified")
+def certified() -> ResponseReturnValue:
+    """The public list (公示) of currently certified products, overall or per county."""
+    form = CertifiedFilterForm()
+    if not form.validate():
+        return render_template("catalog/certified.html", form=form, page=None, args={}, today=None), 400
+    page = paginate(db_session, search.certified_query(**form.criteria()), _page_number(), CERTIFIED_PER_PAGE)
+    return render_template(
+        "catalog/certified.html", form=form, page=page, args=_filter_args(form), today=shanghai_date()
+    )
+
+
+def _csv_cell(value: object) -> str:
+    """A CSV cell that spreadsheet programs show as text, never run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.get("/certified.csv")
+def certified_csv() -> ResponseReturnValue:
+    """The public list as CSV: UTF-8 with BOM (so Excel reads the Chinese), one row per certificate."""
+    form = CertifiedFilterForm()
+    if not form.validate():
+        abort(400)
+    criteria = form.criteria()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    for cert in search.certified_list(db_session, **criteria):
+        product = cert.product
+        row = (product.producer.county.name, product.producer.name, product.name)
+        writer.writerow(
+            [_csv_cell(v) for v in (*row, cert.certificate_no, cert.authority)]
+            + [
+                cert.valid_from.isoformat() if cert.valid_from else "",
+                cert.valid_to.isoformat() if cert.valid_to else "",
+            ]
+        )
+    today = shanghai_date().isoformat()
+    county = criteria["county_code"]
+    filename = f"certified-products-{county}-{today}.csv" if county else f"certified-products-{today}.csv"
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _county_or_404(code: str) -> Region:
+    """The county with this six-digit division code, or 404."""
+    region = get_region(db_session, code) if COUNTY_CODE.fullmatch(code) else None
+    if region is None or region.level != RegionLevel.COUNTY:
+        abort(404)
+    return region
+
+
+@bp.get("/counties/<code>")
+def county(code: str) -> ResponseReturnValue:
+    """A county's showcase: its newest products, its producers and a link to its public list."""
+    region = _county_or_404(code)
+    page = search.search_products(db_session, search.SearchFilters(county=code), 1, 12)
+    certs = search.certificates_by_product(page.items)
+    return render_template(
+        "catalog/county.html",
+        county=region,
+        page=page,
+        certs=certs,
+        producers=search.producers_in_county(db_session, region),
+        certified_count=search.count_certified(db_session, county_code=code),
+    )

@@ -1,0 +1,257 @@
+"""Products, their price tiers, quality marks, images and consumption-assistance certificates."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.producers.models import Producer
+from core.clock import shanghai_date
+from core.db import Base, UTCDateTime, str_enum, utcnow
+from core.models import User
+
+
+class Category(enum.StrEnum):
+    """Product categories; the first group needs a compliance certificate per batch (承诺达标合格证)."""
+
+    VEGETABLES = "vegetables"
+    FRUIT = "fruit"
+    MEAT = "meat"
+    EGGS = "eggs"
+    POULTRY = "poultry"
+    AQUATIC = "aquatic"
+    DRIED_FRUIT_NUTS = "dried_fruit_nuts"
+    GRAIN = "grain"
+    MUSHROOMS = "mushrooms"
+    HONEY = "honey"
+    TEA = "tea"
+    HERBS = "herbs"
+    PROCESSED = "processed"
+    OTHER = "other"
+
+    @property
+    def needs_compliance_certificate(self) -> bool:
+        """Edible farm products sold fresh need 承诺达标合格证 on every batch."""
+        return self in _COMPLIANCE_CATEGORIES
+
+    @property
+    def is_meat(self) -> bool:
+        """Meat batches carry slaughterhouse and quarantine numbers."""
+        return self in (Category.MEAT, Category.POULTRY)
+
+
+_COMPLIANCE_CATEGORIES = frozenset(
+    {Category.VEGETABLES, Category.FRUIT, Category.MEAT, Category.EGGS, Category.POULTRY, Category.AQUATIC}
+)
+
+
+class Unit(enum.StrEnum):
+    """Selling units; packaged units (piece, box) state a net weight."""
+
+    KG = "kg"
+    JIN = "jin"  # 斤, 500 g
+    PIECE = "piece"  # 件
+    BOX = "box"  # 箱
+
+    @property
+    def is_packaged(self) -> bool:
+        """Whether one unit is a package whose net weight must be stated."""
+        return self in (Unit.PIECE, Unit.BOX)
+
+
+class QualityMarkKind(enum.StrEnum):
+    """Quality marks with certificate numbers (两品一标)."""
+
+    GREEN_FOOD = "green_food"  # 绿色食品
+    ORGANIC = "organic"  # 有机产品
+    GEOGRAPHICAL_INDICATION = "geographical_indication"  # 农产品地理标志
+
+
+class CertificationStatus(enum.StrEnum):
+    """Where a product's consumption-assistance certification (消费帮扶产品认定) stands."""
+
+    APPLIED = "applied"
+    CERTIFIED = "certified"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+
+
+class Product(Base):
+    """Something a producer sells. Price is in fen; stock lives on batches (traceability), not here."""
+
+    __tablename__ = "catalog_product"
+    __table_args__ = (
+        CheckConstraint("price_fen > 0", name="price_positive"),
+        CheckConstraint("institution_moq >= 1", name="moq_positive"),
+        CheckConstraint(
+            "season_start BETWEEN 1 AND 12 AND season_end BETWEEN 1 AND 12", name="season_months"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_producer.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    name_en: Mapped[str | None] = mapped_column(String(120))
+    category: Mapped[Category] = mapped_column(str_enum(Category, 32), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    unit: Mapped[Unit] = mapped_column(str_enum(Unit, 8))
+    #: Net weight of one packaged unit in grams (required for piece/box).
+    net_weight_g: Mapped[int | None] = mapped_column(Integer)
+    specification: Mapped[str | None] = mapped_column(String(120))
+    price_fen: Mapped[int] = mapped_column(Integer)
+    institution_moq: Mapped[int] = mapped_column(Integer, default=1)
+    monthly_capacity: Mapped[int | None] = mapped_column(Integer)
+    season_start: Mapped[int] = mapped_column(Integer, default=1)
+    season_end: Mapped[int] = mapped_column(Integer, default=12)
+    is_cold_chain: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Regional public brand, e.g. 疏勒蔬菜, 大巴山硒谷.
+    brand: Mapped[str | None] = mapped_column(String(60))
+    gtin: Mapped[str | None] = mapped_column(String(14), unique=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    producer: Mapped[Producer] = relationship(backref="products")
+    tiers: Mapped[list[PriceTier]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="PriceTier.min_quantity"
+    )
+    quality_marks: Mapped[list[QualityMark]] = relationship(
+        back_populates="product", cascade="all, delete-orphan"
+    )
+    images: Mapped[list[ProductImage]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="ProductImage.position"
+    )
+    certifications: Mapped[list[Certification]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="Certification.id"
+    )
+
+    def unit_price_for(self, quantity: int) -> int:
+        """The unit price in fen for ``quantity`` units: the best tier reached, else the retail price."""
+        price = self.price_fen
+        for tier in self.tiers:
+            if quantity >= tier.min_quantity:
+                price = min(price, tier.unit_price_fen)
+        return price
+
+    def in_season(self, month: int) -> bool:
+        """Whether the product is available in ``month`` (seasons may wrap around the new year)."""
+        if self.season_start <= self.season_end:
+            return self.season_start <= month <= self.season_end
+        return month >= self.season_start or month <= self.season_end
+
+    def current_certification(self) -> Certification | None:
+        """The newest certification record (applied, certified, rejected or revoked), if any."""
+        return self.certifications[-1] if self.certifications else None
+
+    def valid_certificate_on(self, day: date) -> Certification | None:
+        """The certificate that makes the product count on ``day`` (an Asia/Shanghai date), if any."""
+        for cert in reversed(self.certifications):
+            if cert.is_valid_on(day):
+                return cert
+        return None
+
+
+class PriceTier(Base):
+    """From ``min_quantity`` units on, each unit costs ``unit_price_fen``."""
+
+    __tablename__ = "catalog_price_tier"
+    __table_args__ = (
+        UniqueConstraint("product_id", "min_quantity"),
+        CheckConstraint("min_quantity >= 2 AND unit_price_fen > 0", name="tier_values"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("catalog_product.id", ondelete="CASCADE"))
+    min_quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_fen: Mapped[int] = mapped_column(Integer)
+
+    product: Mapped[Product] = relationship(back_populates="tiers")
+
+
+class QualityMark(Base):
+    """A green-food, organic or geographical-indication mark with its certificate number."""
+
+    __tablename__ = "catalog_quality_mark"
+    __table_args__ = (UniqueConstraint("product_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("catalog_product.id", ondelete="CASCADE"))
+    kind: Mapped[QualityMarkKind] = mapped_column(str_enum(QualityMarkKind, 32), index=True)
+    certificate_no: Mapped[str] = mapped_column(String(60))
+
+    product: Mapped[Product] = relationship(back_populates="quality_marks")
+
+
+class ProductImage(Base):
+    """One stored image of a product (see catalog.images for the files)."""
+
+    __tablename__ = "catalog_product_image"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("catalog_product.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+
+    product: Mapped[Product] = relationship(back_populates="images")
+
+
+class Certification(Base):
+    """An application for, and the decision on, a product's 消费帮扶产品认定.
+
+    A certified record counts from ``valid_from`` to ``valid_to`` inclusive (Asia/Shanghai dates) and stops
+    counting by date alone, or at once when revoked.
+    """
+
+    __tablename__ = "catalog_certification"
+    __table_args__ = (CheckConstraint("valid_from IS NULL OR valid_to >= valid_from", name="validity_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("catalog_product.id", ondelete="CASCADE"), index=True)
+    status: Mapped[CertificationStatus] = mapped_column(
+        str_enum(CertificationStatus, 16), default=CertificationStatus.APPLIED, index=True
+    )
+    certificate_no: Mapped[str | None] = mapped_column(String(60), unique=True)
+    authority: Mapped[str | None] = mapped_column(String(120))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date, index=True)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    #: When a reviewer revoked it: it counted on the days before, not from that day on.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    product: Mapped[Product] = relationship(back_populates="certifications")
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    def is_valid_on(self, day: date) -> bool:
+        """Whether this certificate makes the product count on ``day`` (an Asia/Shanghai date).
+
+        A revoked certificate still counted on the days before its revocation, so history stays true.
+        """
+        if self.valid_from is None or self.valid_to is None or not self.valid_from <= day <= self.valid_to:
+            return False
+        if self.status == CertificationStatus.CERTIFIED:
+            return True
+        return (
+            self.status == CertificationStatus.REVOKED
+            and self.revoked_at is not None
+            and day < shanghai_date(self.revoked_at)
+        )

@@ -1,0 +1,448 @@
+"""A producer's products: create and edit them, their quantity tiers, quality marks and images.
+
+Only members of the producer may change its products. A producer that is not approved yet may still
+prepare products; buyers simply do not see them until it is. Services flush but never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.access import is_member
+from catalog.images import ImageError, delete_image, store_upload
+from catalog.producers.models import Producer
+from catalog.products.models import (
+    Category,
+    PriceTier,
+    Product,
+    ProductImage,
+    QualityMark,
+    QualityMarkKind,
+    Unit,
+)
+from catalog.validators import GtinError, validate_gtin14
+from core.errors import DomainError, PermissionDenied
+from core.i18n import format_fen
+from core.models import User
+
+#: ¥100,000 per unit: far above any farm product, low enough to catch a slipped decimal point.
+MAX_PRICE_FEN = 10_000_000
+#: One tonne per package.
+MAX_NET_WEIGHT_G = 1_000_000
+MAX_QUANTITY = 10_000_000
+MAX_TIERS = 4
+MAX_IMAGES = 6
+
+
+class ProductError(DomainError):
+    """A product's data breaks a rule; ``field`` names the form field the message belongs to."""
+
+    field: str | None = None
+
+    def __init__(self, message: Any = None, *, field: str | None = None, **params: Any) -> None:
+        """Like DomainError; ``field`` overrides the class's field for this instance."""
+        super().__init__(message, **params)
+        if field is not None:
+            self.field = field
+
+
+class ProductNameRequired(ProductError):
+    """A product needs a Chinese name."""
+
+    field = "name"
+    message = _l("Enter the product's name.")
+
+
+class PriceOutOfRange(ProductError):
+    """The retail price is zero, negative or absurdly high."""
+
+    field = "price"
+    message = _l("The price must be more than ¥0.00 and at most %(max)s.")
+
+
+class NetWeightRequired(ProductError):
+    """A packaged unit (piece, box) must state its net weight."""
+
+    field = "net_weight_g"
+    message = _l("A product sold by the piece or box needs its net weight in grams (more than 0).")
+
+
+class NetWeightOutOfRange(ProductError):
+    """The net weight is above the sane maximum."""
+
+    field = "net_weight_g"
+    message = _l("The net weight must be at most %(max)s g.")
+
+
+class QuantityOutOfRange(ProductError):
+    """A quantity (institution minimum order, monthly capacity) is outside its range."""
+
+    message = _l("Enter a whole number from %(min)s to %(max)s.")
+
+
+class InvalidSeason(ProductError):
+    """A season month is not 1–12."""
+
+    field = "season_start"
+    message = _l("Season months must be between 1 and 12.")
+
+
+class InvalidGtin(ProductError):
+    """The GTIN fails validation; the message is the validator's own."""
+
+    field = "gtin"
+
+
+class GtinTaken(ProductError):
+    """Another product already uses the GTIN."""
+
+    status = 409
+    field = "gtin"
+    message = _l("Another product already uses the barcode number %(gtin)s.")
+
+
+class InvalidTiers(ProductError):
+    """Quantity tiers are out of order, too many, or not cheaper than the retail price."""
+
+    field = "tiers"
+    message = _l("The quantity tiers are not valid.")
+
+
+class InvalidQualityMark(ProductError):
+    """A quality-mark certificate number is too long."""
+
+    message = _l("A certificate number may have at most 60 characters.")
+
+
+class TooManyImages(ProductError):
+    """The product already has the maximum number of images."""
+
+    status = 409
+    field = "image"
+    message = _l("A product may have at most %(limit)s images. Remove one first.")
+
+
+class ImageRefused(ProductError):
+    """The image pipeline refused the upload; the message is the pipeline's own."""
+
+    field = "image"
+
+
+@dataclass
+class ProductData:
+    """Validated form data for a product (money in fen, weights in grams)."""
+
+    name: str
+    category: Category
+    unit: Unit
+    price_fen: int
+    name_en: str | None = None
+    description: str | None = None
+    net_weight_g: int | None = None
+    specification: str | None = None
+    institution_moq: int = 1
+    monthly_capacity: int | None = None
+    season_start: int = 1
+    season_end: int = 12
+    is_cold_chain: bool = False
+    brand: str | None = None
+    gtin: str | None = None
+
+
+@dataclass
+class QuickEdit:
+    """The fields a producer changes often, from the product list."""
+
+    price_fen: int
+    institution_moq: int = 1
+    monthly_capacity: int | None = None
+    season_start: int = 1
+    season_end: int = 12
+    is_active: bool = True
+
+
+def ensure_member(user: User, producer: Producer) -> None:
+    """Raise PermissionDenied unless ``user`` acts for ``producer``."""
+    if not is_member(user, producer):
+        raise PermissionDenied()
+
+
+def _text(value: str | None) -> str | None:
+    """Strip ``value``; blank becomes None."""
+    value = (value or "").strip()
+    return value or None
+
+
+def _check_price(price_fen: int) -> None:
+    """Raise PriceOutOfRange unless 0 < price ≤ MAX_PRICE_FEN."""
+    if not 0 < price_fen <= MAX_PRICE_FEN:
+        raise PriceOutOfRange(max=format_fen(MAX_PRICE_FEN))
+
+
+def _check_quantity(value: int | None, field: str, *, optional: bool = False) -> None:
+    """Raise QuantityOutOfRange (for ``field``) unless 1 ≤ value ≤ MAX_QUANTITY (or None when optional)."""
+    if value is None and optional:
+        return
+    if value is None or not 1 <= value <= MAX_QUANTITY:
+        raise QuantityOutOfRange(field=field, min=1, max=MAX_QUANTITY)
+
+
+def _check_season(start: int, end: int) -> None:
+    """Raise InvalidSeason unless both months are 1–12 (start after end wraps round the new year)."""
+    if not (1 <= start <= 12 and 1 <= end <= 12):
+        raise InvalidSeason()
+
+
+def _check_price_above_tiers(product: Product, price_fen: int) -> None:
+    """Raise InvalidTiers if ``price_fen`` would not be above every tier's unit price."""
+    highest = max((tier.unit_price_fen for tier in product.tiers), default=0)
+    if highest and price_fen <= highest:
+        raise InvalidTiers(
+            _l(
+                "The retail price must stay above every quantity-tier price (the highest is %(price)s). "
+                "Change the tiers first."
+            ),
+            field="price",
+            price=format_fen(highest),
+        )
+
+
+def _normalise_gtin(session: Session, value: str | None, product_id: int | None) -> str | None:
+    """Validate an optional GTIN and make sure no other product uses it; return it as 14 digits."""
+    if not _text(value):
+        return None
+    try:
+        gtin = validate_gtin14(value or "")
+    except GtinError as exc:
+        raise InvalidGtin(exc.message) from exc
+    clash = select(Product.id).where(Product.gtin == gtin)
+    if product_id is not None:
+        clash = clash.where(Product.id != product_id)
+    if session.scalar(clash) is not None:
+        raise GtinTaken(gtin=gtin)
+    return gtin
+
+
+def _apply(session: Session, product: Product, data: ProductData) -> None:
+    """Validate ``data`` and copy it onto ``product``."""
+    name = _text(data.name)
+    if name is None:
+        raise ProductNameRequired()
+    _check_price(data.price_fen)
+    unit = Unit(data.unit)
+    net_weight = data.net_weight_g
+    if unit.is_packaged:
+        if net_weight is None or net_weight <= 0:
+            raise NetWeightRequired()
+        if net_weight > MAX_NET_WEIGHT_G:
+            raise NetWeightOutOfRange(max=MAX_NET_WEIGHT_G)
+    elif net_weight is not None and not 0 < net_weight <= MAX_NET_WEIGHT_G:
+        raise NetWeightOutOfRange(max=MAX_NET_WEIGHT_G)
+    _check_quantity(data.institution_moq, "institution_moq")
+    _check_quantity(data.monthly_capacity, "monthly_capacity", optional=True)
+    _check_season(data.season_start, data.season_end)
+    if product.id is not None:
+        _check_price_above_tiers(product, data.price_fen)
+    product.gtin = _normalise_gtin(session, data.gtin, product.id)
+    product.name = name
+    product.name_en = _text(data.name_en)
+    product.category = Category(data.category)
+    product.description = _text(data.description)
+    product.unit = unit
+    product.net_weight_g = net_weight if unit.is_packaged else None
+    product.specification = _text(data.specification)
+    product.price_fen = data.price_fen
+    product.institution_moq = data.institution_moq
+    product.monthly_capacity = data.monthly_capacity
+    product.season_start = data.season_start
+    product.season_end = data.season_end
+    product.is_cold_chain = bool(data.is_cold_chain)
+    product.brand = _text(data.brand)
+
+
+def create_product(session: Session, user: User, producer: Producer, data: ProductData) -> Product:
+    """Create a product of ``producer`` from validated ``data``. Does not commit.
+
+    Raises PermissionDenied for non-members, a ProductError subclass for invalid data (GtinTaken, 409, for
+    a barcode number another product uses).
+    """
+    ensure_member(user, producer)
+    product = Product(is_active=True)
+    _apply(session, product, data)  # validates everything before the product joins the session
+    product.producer = producer
+    session.add(product)
+    session.flush()
+    return product
+
+
+def update_product(session: Session, user: User, product: Product, data: ProductData) -> Product:
+    """Replace a product's details with validated ``data``. Does not commit.
+
+    Raises as :func:`create_product`; the retail price must also stay above every tier price.
+    """
+    ensure_member(user, product.producer)
+    with session.no_autoflush:  # the GTIN look-up must not flush half-applied changes
+        _apply(session, product, data)
+    session.flush()
+    return product
+
+
+def quick_update(session: Session, user: User, product: Product, edit: QuickEdit) -> Product:
+    """Change price, institution minimum order, monthly capacity, season and availability. Does not commit.
+
+    Raises PermissionDenied for non-members, a ProductError subclass for invalid values.
+    """
+    ensure_member(user, product.producer)
+    _check_price(edit.price_fen)
+    _check_price_above_tiers(product, edit.price_fen)
+    _check_quantity(edit.institution_moq, "institution_moq")
+    _check_quantity(edit.monthly_capacity, "monthly_capacity", optional=True)
+    _check_season(edit.season_start, edit.season_end)
+    product.price_fen = edit.price_fen
+    product.institution_moq = edit.institution_moq
+    product.monthly_capacity = edit.monthly_capacity
+    product.season_start = edit.season_start
+    product.season_end = edit.season_end
+    product.is_active = bool(edit.is_active)
+    session.flush()
+    return product
+
+
+_TIER_ABOVE_RETAIL = _l(
+    "The price from %(quantity)s units (%(price)s) must be lower than the retail price (%(than)s)."
+)
+_TIER_ABOVE_PREVIOUS = _l(
+    "The price from %(quantity)s units (%(price)s) must be lower than the price from %(previous)s units "
+    "(%(than)s)."
+)
+
+
+def check_tiers(retail_price_fen: int, tiers: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Return ``(min_quantity, unit_price_fen)`` pairs sorted by quantity, or raise InvalidTiers.
+
+    From 2 units on; quantities all different; each tier cheaper than the one before and than retail.
+    """
+    if len(tiers) > MAX_TIERS:
+        raise InvalidTiers(_l("At most %(limit)s quantity tiers are allowed."), limit=MAX_TIERS)
+    ordered = sorted(tiers)
+    previous_qty, previous_price = 1, retail_price_fen
+    for quantity, price in ordered:
+        if not 2 <= quantity <= MAX_QUANTITY:
+            raise InvalidTiers(
+                _l("A tier's minimum quantity must be from 2 to %(max)s units."), max=MAX_QUANTITY
+            )
+        if price <= 0:
+            raise InvalidTiers(_l("A tier's unit price must be more than ¥0.00."))
+        if quantity == previous_qty:
+            raise InvalidTiers(
+                _l("Two tiers start at %(quantity)s units; give each its own quantity."), quantity=quantity
+            )
+        if price >= previous_price:
+            params: dict[str, Any] = {
+                "quantity": quantity,
+                "price": format_fen(price),
+                "than": format_fen(previous_price),
+            }
+            if previous_qty == 1:
+                raise InvalidTiers(_TIER_ABOVE_RETAIL, **params)
+            raise InvalidTiers(_TIER_ABOVE_PREVIOUS, previous=previous_qty, **params)
+        previous_qty, previous_price = quantity, price
+    return ordered
+
+
+def set_tiers(session: Session, user: User, product: Product, tiers: Sequence[tuple[int, int]]) -> Product:
+    """Replace the product's quantity tiers (``(min_quantity, unit_price_fen)``; empty removes all).
+
+    Raises PermissionDenied for non-members and InvalidTiers (see :func:`check_tiers`). Does not commit.
+    """
+    ensure_member(user, product.producer)
+    ordered = check_tiers(product.price_fen, tiers)
+    product.tiers.clear()
+    session.flush()  # old rows go first: (product_id, min_quantity) is unique
+    product.tiers.extend(PriceTier(min_quantity=q, unit_price_fen=p) for q, p in ordered)
+    session.flush()
+    return product
+
+
+def set_quality_marks(
+    session: Session, user: User, product: Product, marks: Mapping[QualityMarkKind, str | None]
+) -> Product:
+    """Set the certificate number of each quality mark kind given; a blank number removes that mark.
+
+    Kinds not in ``marks`` are left alone. Raises PermissionDenied, InvalidQualityMark. Does not commit.
+    """
+    ensure_member(user, product.producer)
+    current = {mark.kind: mark for mark in product.quality_marks}
+    for kind, raw in marks.items():
+        kind = QualityMarkKind(kind)
+        number = _text(raw)
+        if number is not None and len(number) > 60:
+            raise InvalidQualityMark(field=kind.value)
+        mark = current.get(kind)
+        if number is None:
+            if mark is not None:
+                product.quality_marks.remove(mark)
+        elif mark is None:
+            product.quality_marks.append(QualityMark(kind=kind, certificate_no=number))
+        else:
+            mark.certificate_no = number
+    session.flush()
+    return product
+
+
+def add_product_image(
+    session: Session, user: User, product: Product, stream: IO[bytes], upload_dir: Path | str
+) -> ProductImage:
+    """Store an uploaded image through the safe pipeline and attach it to ``product`` last in order.
+
+    Raises PermissionDenied, TooManyImages (409) before reading the file, or ImageRefused with the
+    pipeline's message (nothing is stored then). Does not commit.
+    """
+    ensure_member(user, product.producer)
+    if len(product.images) >= MAX_IMAGES:
+        raise TooManyImages(limit=MAX_IMAGES)
+    try:
+        stored = store_upload(stream, Path(upload_dir))
+    except ImageError as exc:
+        raise ImageRefused(exc.message) from exc
+    position = max((image.position for image in product.images), default=-1) + 1
+    image = ProductImage(key=stored.key, position=position, width=stored.width, height=stored.height)
+    try:
+        product.images.append(image)
+        session.flush()
+    except BaseException:
+        delete_image(Path(upload_dir), stored.key)
+        raise
+    return image
+
+
+def remove_product_image(session: Session, user: User, image: ProductImage, upload_dir: Path | str) -> None:
+    """Detach ``image`` from its product and delete its files. Does not commit.
+
+    The files go once the row is flushed; should the commit then fail, the row stays and its picture is
+    missing (the media route answers 404), which the producer fixes by removing it again.
+    Raises PermissionDenied for non-members.
+    """
+    product = image.product
+    ensure_member(user, product.producer)
+    key = image.key
+    product.images.remove(image)
+    session.flush()
+    delete_image(Path(upload_dir), key)
+
+
+def image_of(product: Product, image_id: int) -> ProductImage | None:
+    """The image ``image_id`` if it belongs to ``product``."""
+    return next((image for image in product.images if image.id == image_id), None)
+
+
+def member_product_filter(user: User) -> Any:
+    """A WHERE clause selecting the products of every producer ``user`` acts for."""
+    return Product.producer_id.in_([m.producer_id for m in getattr(user, "producer_memberships", [])])

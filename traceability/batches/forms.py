@@ -1,0 +1,373 @@
+"""Forms of the producer's batch workbench and of recalls (Flask-WTF: CSRF included), and their labels.
+
+Times typed into ``datetime-local`` inputs are Asia/Shanghai wall-clock times; :func:`shanghai_to_utc`
+turns them into the UTC instants the database stores.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from catalog.products.models import Product
+from catalog.validators import MobileError, validate_cn_mobile
+from core.clock import SHANGHAI
+from core.db import utcnow
+from core.models import Region
+from traceability.batches.services import (
+    DEFAULT_COMMITMENTS,
+    MANUAL_EVENT_KINDS,
+    BatchData,
+    ComplianceData,
+)
+from traceability.display import BASIS_LABELS  # one wording for the workbench and the trace page
+from traceability.models import ComplianceBasis, EventKind
+from traceability.serials import MAX_SERIALS_PER_REQUEST
+
+MAX_BATCH_QUANTITY = 10_000_000
+REPORT_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
+
+#: Manual kinds in the order a producer meets them.
+MANUAL_KINDS_IN_ORDER = [
+    k for k in (EventKind.PACKING, EventKind.SHIPPING, EventKind.RECEIVING, EventKind.INSPECTION,
+                EventKind.CORRECTION) if k in MANUAL_EVENT_KINDS
+]  # fmt: skip
+
+
+def product_choices(products: list[Product]) -> list[tuple[int, str]]:
+    """Select options for products, naming the producer when the member acts for several."""
+    several = len({p.producer_id for p in products}) > 1
+    return [(p.id, f"{p.name} · {p.producer.name}" if several else p.name) for p in products]
+
+
+def origin_choices(products: list[Product]) -> list[SelectChoice]:
+    """Townships and villages of the products' counties, grouped by county."""
+    options = [SelectChoice("", _("Choose the township or village"))]
+    counties = {p.producer.county.id: p.producer.county for p in products}
+    for county in counties.values():
+        for town in county.children:
+            options.append(SelectChoice(str(town.id), town.name, optgroup=county.name))
+            options += [SelectChoice(str(v.id), f"{town.name} · {v.name}", optgroup=county.name)
+                        for v in town.children]  # fmt: skip
+    return options
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _optional_int(value: Any) -> int | None:
+    """Coerce a select's value to int; the blank placeholder gives None."""
+    return None if value in ("", None) else int(value)
+
+
+def shanghai_to_utc(moment: datetime) -> datetime:
+    """A wall-clock time typed in Asia/Shanghai as a timezone-aware UTC datetime."""
+    return moment.replace(tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def shanghai_now() -> datetime:
+    """Now as a naive Asia/Shanghai wall-clock time (what a ``datetime-local`` input shows)."""
+    return utcnow().astimezone(SHANGHAI).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def _not_in_future(_form: Any, field: Any) -> None:
+    """A step cannot be recorded before it happened."""
+    if field.data is not None and shanghai_to_utc(field.data) > utcnow():
+        raise ValidationError(_("This time is in the future."))
+
+
+def _when_field(label: Any) -> DateTimeLocalField:
+    return DateTimeLocalField(
+        label,
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(), _not_in_future],
+        description=_l("Beijing time."),
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several checkboxes, one per choice."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ComplianceFields:
+    """The 承诺达标合格证 fields, shared by the new-batch form and the issue-later form."""
+
+    basis = SelectField(_l("The certificate rests on"), default=ComplianceBasis.QUALITY_CONTROL.value)
+    contact_phone = TelField(
+        _l("Contact mobile number"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=20)],
+        description=_l("Printed on the certificate, 11 digits."),
+    )
+    issued_on = DateField(_l("Issue date"), validators=[Optional()])
+    commitments = MultiCheckboxField(
+        _l("We commit to"),
+        choices=[SelectChoice(c, c) for c in DEFAULT_COMMITMENTS],
+        default=list(DEFAULT_COMMITMENTS),
+    )
+    test_report = FileField(
+        _l("Test report (photo)"),
+        validators=[FileAllowed(REPORT_EXTENSIONS, _l("Upload a JPEG, PNG or WebP photo."))],
+        description=_l("Needed when the certificate rests on a test. JPEG, PNG or WebP, up to 8 MB."),
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
+
+    def setup_compliance(self) -> None:
+        """Fill the basis choices (labels are translated per request)."""
+        self.basis.choices = [(b.value, str(text)) for b, text in BASIS_LABELS.items()]  # type: ignore[attr-defined]
+
+    def check_compliance(self) -> bool:
+        """Require the phone (a valid mainland mobile), the date and a commitment; normalise the phone."""
+        ok = True
+        phone = self.contact_phone  # type: ignore[attr-defined]
+        if not phone.data:
+            phone.errors.append(_("Enter the contact mobile number."))
+            ok = False
+        else:
+            try:
+                phone.data = validate_cn_mobile(phone.data)
+            except MobileError as exc:
+                phone.errors.append(str(exc))
+                ok = False
+        if self.issued_on.data is None:  # type: ignore[attr-defined]
+            self.issued_on.errors.append(_("Enter the issue date."))  # type: ignore[attr-defined]
+            ok = False
+        if not self.commitments.data:  # type: ignore[attr-defined]
+            self.commitments.errors.append(_("Tick at least one commitment."))  # type: ignore[attr-defined]
+            ok = False
+        return ok
+
+    @property
+    def report_upload(self) -> Any:
+        """The uploaded report file when the basis needs one and a file was sent, else None."""
+        basis = ComplianceBasis(self.basis.data)  # type: ignore[attr-defined]
+        upload = self.test_report.data  # type: ignore[attr-defined]
+        return upload if basis.needs_report and upload and getattr(upload, "filename", "") else None
+
+    def to_compliance(self, report_key: str | None) -> ComplianceData:
+        """The validated certificate fields as service input."""
+        return ComplianceData(
+            basis=ComplianceBasis(self.basis.data),  # type: ignore[attr-defined]
+            contact_phone=self.contact_phone.data,  # type: ignore[attr-defined]
+            issued_on=self.issued_on.data,  # type: ignore[attr-defined]
+            commitments=list(self.commitments.data),  # type: ignore[attr-defined]
+            test_report_key=report_key,
+        )
+
+
+class NewBatchForm(ComplianceFields, FlaskForm):
+    """A new batch of one of the member's products, with its compliance certificate on the same page."""
+
+    product_id = SelectField(_l("Product"), coerce=int, validators=[InputRequired()])
+    quantity = IntegerField(
+        _l("Quantity"),
+        validators=[
+            InputRequired(),
+            NumberRange(min=1, max=MAX_BATCH_QUANTITY, message=_l("Enter a quantity of at least 1.")),
+        ],
+        description=_l("In the product's selling unit (kg, jin, piece or box)."),
+    )
+    produced_on = DateField(_l("Harvest or slaughter date"), validators=[InputRequired()])
+    best_before = DateField(_l("Best before"), validators=[InputRequired()])
+    # The service decides whether the origin lies in the product's county; the choices are a convenience.
+    origin_id = SelectField(
+        _l("Origin (township or village)"),
+        coerce=_optional_int,
+        validate_choice=False,
+        validators=[InputRequired(_l("Choose where the batch comes from."))],
+    )
+    slaughterhouse = StringField(
+        _l("Designated slaughterhouse"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=120)],
+    )
+    origin_quarantine_no = StringField(
+        _l("Animal quarantine certificate no. (产地检疫)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=60)],
+    )
+    slaughter_quarantine_no = StringField(
+        _l("Meat quarantine certificate no. (屠宰检疫)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=60)],
+    )
+    note = TextAreaField(_l("Note"), filters=[_strip], validators=[Optional(), Length(max=500)])
+    with_certificate = BooleanField(_l("Issue the compliance certificate (承诺达标合格证) now"), default=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.setup_compliance()
+
+    def to_batch_data(self, origin: Region) -> BatchData:
+        """The batch facts as service input (``origin`` loaded from ``origin_id``)."""
+        return BatchData(
+            quantity=self.quantity.data,
+            produced_on=self.produced_on.data,
+            best_before=self.best_before.data,
+            origin=origin,
+            slaughterhouse=self.slaughterhouse.data,
+            origin_quarantine_no=self.origin_quarantine_no.data,
+            slaughter_quarantine_no=self.slaughter_quarantine_no.data,
+            note=self.note.data,
+        )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Check the certificate fields only when the certificate is issued now."""
+        valid = super().validate(extra_validators)
+        return (self.check_compliance() if self.with_certificate.data else True) and valid
+
+
+class IssueCertificateForm(ComplianceFields, FlaskForm):
+    """The compliance certificate for a batch recorded without one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.setup_compliance()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """All certificate fields are needed."""
+        valid = super().validate(extra_validators)
+        return self.check_compliance() and valid
+
+
+#: Per manual kind: the structured fields (form field → details key) and which of them are required.
+KIND_FIELDS: dict[EventKind, list[tuple[str, str, bool]]] = {
+    EventKind.SHIPPING: [
+        ("ship_from", "from", False),
+        ("ship_to", "to", True),
+        ("carrier", "carrier", False),
+        ("waybill", "waybill", False),
+    ],
+    EventKind.RECEIVING: [("receiver", "receiver", True), ("condition", "condition", False)],
+    EventKind.PACKING: [("container_id", "container_id", False), ("count", "count", True)],
+    EventKind.INSPECTION: [("inspector", "inspector", True), ("result", "result", True)],
+    EventKind.CORRECTION: [("corrects_seq", "corrects_seq", True), ("problem", "problem", True)],
+}
+
+
+def _text(label: Any, max_length: int = 120, **kwargs: Any) -> StringField:
+    return StringField(label, filters=[_strip], validators=[Optional(), Length(max=max_length)], **kwargs)
+
+
+class EventForm(FlaskForm):
+    """One manual step of a batch; only the fields of the chosen kind are used."""
+
+    kind = SelectField(_l("Step"), choices=[SelectChoice(k.value) for k in MANUAL_KINDS_IN_ORDER])
+    occurred_at = _when_field(_l("When"))
+    place = _text(_l("Place"), 200, description=_l("Leave blank for the batch's origin."))
+    ship_from = _text(_l("From"))
+    ship_to = _text(_l("To"))
+    carrier = _text(_l("Carrier"))
+    waybill = _text(_l("Waybill number"), 60)
+    receiver = _text(_l("Received by"))
+    condition = _text(_l("Condition on arrival"), 200)
+    container_id = _text(_l("Container or pallet ID"), 60)
+    count = IntegerField(
+        _l("Number of packages"), validators=[Optional(), NumberRange(min=1, max=MAX_BATCH_QUANTITY)]
+    )
+    inspector = _text(_l("Inspected by"))
+    result = _text(_l("Result"), 200)
+    corrects_seq = IntegerField(_l("Step no. to correct"), validators=[Optional(), NumberRange(min=1)])
+    problem = TextAreaField(
+        _l("What was wrong, and what is right"), filters=[_strip], validators=[Optional(), Length(max=500)]
+    )
+    note = TextAreaField(_l("Note"), filters=[_strip], validators=[Optional(), Length(max=500)])
+
+    def __init__(self, *args: Any, event_count: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event_count = event_count
+
+    @property
+    def chosen_kind(self) -> EventKind:
+        """The kind of step chosen (valid after validation)."""
+        return EventKind(self.kind.data)
+
+    def fields_of(self, kind: EventKind) -> list[Any]:
+        """The form fields a step of ``kind`` shows, in order."""
+        return [self[name] for name, _key, _required in KIND_FIELDS.get(kind, [])]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Require the chosen kind's own fields; a correction must name an existing step."""
+        if not super().validate(extra_validators):
+            return False
+        valid = True
+        for name, _key, required in KIND_FIELDS.get(self.chosen_kind, []):
+            if required and self[name].data in (None, ""):
+                self[name].errors.append(_("This field is required."))
+                valid = False
+        seq = self.corrects_seq.data
+        if self.chosen_kind is EventKind.CORRECTION and seq is not None and seq > self.event_count:
+            self.corrects_seq.errors.append(_("This batch has no step no. %(seq)s.", seq=seq))
+            valid = False
+        return valid
+
+    def to_details(self) -> dict[str, Any]:
+        """The chosen kind's filled fields as the event's structured details."""
+        details = {}
+        for name, key, _required in KIND_FIELDS.get(self.chosen_kind, []):
+            value = self[name].data
+            if value not in (None, ""):
+                details[key] = value
+        return details
+
+
+class SerialsForm(FlaskForm):
+    """Issue serialized unit codes, one per label."""
+
+    count = IntegerField(
+        _l("Number of unit codes"),
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_SERIALS_PER_REQUEST)],
+        description=_l("Up to %(max)s at a time, never more than the batch quantity.",
+                       max=MAX_SERIALS_PER_REQUEST),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, remaining: int = MAX_SERIALS_PER_REQUEST, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.remaining = remaining
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """One code per unit: never more codes than the batch has units."""
+        if not super().validate(extra_validators):
+            return False
+        if self.count.data > self.remaining:
+            self.count.errors.append(
+                _("Only %(remaining)s more unit codes fit this batch.", remaining=self.remaining)
+            )
+            return False
+        return True
+
+
+class RecallForm(FlaskForm):
+    """Recall a batch (and everything made from it), saying why."""
+
+    reason = TextAreaField(
+        _l("Reason for the recall"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=500)],
+        description=_l("Shown on the public trace page and to the buyers."),
+    )
+    next = HiddenField()

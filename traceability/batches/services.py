@@ -1,0 +1,427 @@
+"""Batch services: record a batch with its compliance certificate, append events, draw and return stock.
+
+All functions flush but never commit. Stock changes are single conditional UPDATEs, so two buyers can never
+take the same unit, on SQLite or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
+
+from catalog.access import is_member
+from catalog.products.models import Product
+from core.change_signal import PAGES_UNCHANGED
+from core.clock import SHANGHAI, shanghai_date
+from core.db import utcnow
+from core.errors import PermissionDenied
+from core.models import Region, RegionLevel, User
+from traceability.chain import compute_hash
+from traceability.errors import (
+    BatchRecalled,
+    ComplianceRequired,
+    DatesOutOfOrder,
+    EventNotAllowed,
+    InsufficientStock,
+    MissingQuarantineRecords,
+    OriginOutsideCounty,
+    QuantityNotPositive,
+    TestReportRequired,
+)
+from traceability.models import (
+    Batch,
+    BatchStatus,
+    ComplianceBasis,
+    ComplianceCertificate,
+    EventKind,
+    TraceEvent,
+)
+
+#: Characters of generated codes: no 0/O, 1/I/L, so they survive being read over the phone.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+#: Events a producer records by hand (the others come from processing, sales and recalls).
+MANUAL_EVENT_KINDS = frozenset(
+    {EventKind.INSPECTION, EventKind.PACKING, EventKind.SHIPPING, EventKind.RECEIVING, EventKind.CORRECTION}
+)
+
+DEFAULT_COMMITMENTS = (
+    "不使用禁限用农药兽药",
+    "不使用非法添加物",
+    "遵守农药安全间隔期、兽药休药期规定",
+    "销售的食用农产品符合农药兽药残留食品安全国家强制性标准",
+)
+
+
+@dataclass
+class BatchData:
+    """What a producer states about a new batch."""
+
+    quantity: int
+    produced_on: date
+    best_before: date
+    origin: Region
+    slaughterhouse: str | None = None
+    origin_quarantine_no: str | None = None
+    slaughter_quarantine_no: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class ComplianceData:
+    """What a producer states on the 承诺达标合格证."""
+
+    basis: ComplianceBasis
+    contact_phone: str
+    issued_on: date
+    commitments: list[str] = field(default_factory=lambda: list(DEFAULT_COMMITMENTS))
+    test_report_key: str | None = None
+
+
+def generate_code(length: int = 4) -> str:
+    """A random code from :data:`CODE_ALPHABET`."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def new_lot_code(session: Session, produced_on: date) -> str:
+    """A unique, human-readable lot code such as ``261123-7KQ3`` (date of production + random part)."""
+    for _ in range(20):
+        code = f"{produced_on:%y%m%d}-{generate_code()}"
+        if session.scalar(select(Batch.id).where(Batch.lot_code == code)) is None:
+            return code
+    return f"{produced_on:%y%m%d}-{generate_code(8)}"  # practically unreachable
+
+
+def ensure_member(user: User, product: Product) -> None:
+    """Only members of the product's producer (or admins) act on its batches."""
+    if not (user.is_admin or is_member(user, product.producer)):
+        raise PermissionDenied()
+
+
+def _check_origin(product: Product, origin: Region) -> None:
+    county = product.producer.county
+    if origin.level not in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE, RegionLevel.COUNTY) or (
+        origin.county() is None or origin.county().id != county.id  # type: ignore[union-attr]
+    ):
+        raise OriginOutsideCounty(county=county.name)
+
+
+def _check_batch_data(product: Product, data: BatchData, today: date) -> None:
+    if data.quantity <= 0:
+        raise QuantityNotPositive()
+    if data.produced_on > today or data.best_before < data.produced_on:
+        raise DatesOutOfOrder()
+    _check_origin(product, data.origin)
+    if product.category.is_meat and not (
+        (data.slaughterhouse or "").strip()
+        and (data.origin_quarantine_no or "").strip()
+        and (data.slaughter_quarantine_no or "").strip()
+    ):
+        raise MissingQuarantineRecords()
+
+
+def create_batch(
+    session: Session,
+    user: User,
+    product: Product,
+    data: BatchData,
+    compliance: ComplianceData | None = None,
+) -> Batch:
+    """Record a batch of ``product`` and its commissioning event (harvest, slaughter or creation).
+
+    Raises :class:`PermissionDenied`, :class:`DatesOutOfOrder`, :class:`OriginOutsideCounty`,
+    :class:`MissingQuarantineRecords`, :class:`TestReportRequired`. Does not commit.
+    """
+    ensure_member(user, product)
+    _check_batch_data(product, data, shanghai_date())
+    batch = Batch(
+        lot_code=new_lot_code(session, data.produced_on),
+        product=product,
+        producer=product.producer,
+        quantity=data.quantity,
+        quantity_available=data.quantity,
+        produced_on=data.produced_on,
+        best_before=data.best_before,
+        origin=data.origin,
+        slaughterhouse=(data.slaughterhouse or "").strip() or None,
+        origin_quarantine_no=(data.origin_quarantine_no or "").strip() or None,
+        slaughter_quarantine_no=(data.slaughter_quarantine_no or "").strip() or None,
+        created_by_id=user.id,
+    )
+    session.add(batch)
+    session.flush()
+    kind_detail = "slaughter" if product.category.is_meat else "harvest"
+    append_event(
+        session,
+        batch,
+        EventKind.COMMISSIONING,
+        actor=user,
+        actor_name=product.producer.name,
+        occurred_at=datetime.combine(data.produced_on, datetime.min.time(), tzinfo=SHANGHAI),
+        place=data.origin.path_name(),
+        region=data.origin,
+        details={
+            "step": kind_detail,
+            "quantity": data.quantity,
+            "unit": str(product.unit),
+            "best_before": data.best_before.isoformat(),
+            **({"slaughterhouse": batch.slaughterhouse} if batch.slaughterhouse else {}),
+            **({"origin_quarantine_no": batch.origin_quarantine_no} if batch.origin_quarantine_no else {}),
+            **(
+                {"slaughter_quarantine_no": batch.slaughter_quarantine_no}
+                if batch.slaughter_quarantine_no
+                else {}
+            ),
+        },
+        note=data.note,
+    )
+    if compliance is not None:
+        issue_compliance_certificate(session, user, batch, compliance)
+    return batch
+
+
+def issue_compliance_certificate(
+    session: Session, user: User, batch: Batch, data: ComplianceData
+) -> ComplianceCertificate:
+    """Attach the 承诺达标合格证 to ``batch`` (once) and record it as an inspection event. Does not commit.
+
+    Raises :class:`TestReportRequired` for a tested basis without a report, :class:`EventNotAllowed` if the
+    batch already has one (a certificate is never replaced; recall and re-batch instead).
+    """
+    ensure_member(user, batch.product)
+    if batch.is_recalled:
+        raise BatchRecalled(lot=batch.lot_code)
+    if batch.compliance is not None:
+        raise EventNotAllowed()
+    if data.basis.needs_report and not data.test_report_key:
+        raise TestReportRequired()
+    producer = batch.producer
+    certificate = ComplianceCertificate(
+        batch=batch,
+        number=f"HGZ{batch.produced_on:%Y%m%d}{generate_code(6)}",
+        product_name=batch.product.name,
+        producer_name=producer.name,
+        contact_phone=data.contact_phone,
+        origin_name=batch.origin.path_name(),
+        quantity=batch.quantity,
+        issued_on=data.issued_on,
+        commitments=list(data.commitments),
+        basis=data.basis,
+        test_report_key=data.test_report_key,
+    )
+    session.add(certificate)
+    session.flush()
+    append_event(
+        session,
+        batch,
+        EventKind.INSPECTION,
+        actor=user,
+        actor_name=producer.name,
+        occurred_at=utcnow(),
+        place=batch.origin.path_name(),
+        region=batch.origin,
+        details={"compliance_certificate": certificate.number, "basis": str(data.basis)},
+    )
+    return certificate
+
+
+def append_event(
+    session: Session,
+    batch: Batch,
+    kind: EventKind,
+    *,
+    actor: User | None,
+    actor_name: str,
+    occurred_at: datetime,
+    place: str,
+    region: Region | None = None,
+    details: dict[str, Any] | None = None,
+    note: str | None = None,
+) -> TraceEvent:
+    """Append one event to ``batch``'s chain (locking the batch row so two writers cannot fork it).
+
+    Does not commit.
+    """
+    session.flush()
+    locked = session.execute(
+        select(Batch).where(Batch.id == batch.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+    event = TraceEvent(
+        batch_id=locked.id,
+        seq=locked.event_count + 1,
+        kind=kind,
+        occurred_at=occurred_at,
+        recorded_at=utcnow(),
+        place=place,
+        region_id=region.id if region is not None else None,
+        actor_id=actor.id if actor is not None else None,
+        actor_name=actor_name,
+        details=details or {},
+        note=(note or "").strip() or None,
+        prev_hash=locked.head_hash,
+    )
+    event.hash = compute_hash(event, locked.lot_code, locked.head_hash)
+    session.add(event)
+    locked.head_hash = event.hash
+    locked.event_count = event.seq
+    session.flush()
+    return event
+
+
+def record_event(
+    session: Session,
+    user: User,
+    batch: Batch,
+    kind: EventKind,
+    *,
+    occurred_at: datetime,
+    place: str,
+    details: dict[str, Any],
+    note: str | None = None,
+) -> TraceEvent:
+    """A producer records a manual step (inspection, packing, shipping, receiving, correction).
+
+    Raises :class:`PermissionDenied`, :class:`EventNotAllowed` (other kinds, or a time in the future),
+    :class:`BatchRecalled` (only corrections are accepted after a recall). Does not commit.
+    """
+    ensure_member(user, batch.product)
+    if kind not in MANUAL_EVENT_KINDS or occurred_at > utcnow() + timedelta(minutes=5):
+        raise EventNotAllowed()
+    if batch.is_recalled and kind is not EventKind.CORRECTION:
+        raise BatchRecalled(lot=batch.lot_code)
+    return append_event(
+        session,
+        batch,
+        kind,
+        actor=user,
+        actor_name=batch.producer.name,
+        occurred_at=occurred_at,
+        place=place.strip() or batch.origin.path_name(),
+        details=details,
+        note=note,
+    )
+
+
+def draw_stock(session: Session, batch: Batch, quantity: int) -> None:
+    """Take ``quantity`` from the batch's available stock, atomically. Does not commit.
+
+    One conditional UPDATE: it succeeds only while enough is left and the batch is active, so concurrent
+    buyers can never oversell. Raises :class:`InsufficientStock` or :class:`BatchRecalled`.
+    """
+    if quantity <= 0:
+        raise EventNotAllowed()
+    left = take_units(session, batch.id, quantity)
+    if left is None:
+        session.refresh(batch)
+        if batch.is_recalled:
+            raise BatchRecalled(lot=batch.lot_code)
+        raise InsufficientStock(lot=batch.lot_code, available=batch.quantity_available)
+    set_committed_value(batch, "quantity_available", left)
+
+
+def take_units(session: Session, batch_id: int, quantity: int) -> int | None:
+    """Take ``quantity`` units of an active batch that holds them: the units left, or ``None`` if refused.
+
+    One conditional UPDATE … RETURNING, so concurrent buyers never oversell. Loaded copies of the batch are
+    not updated (see :func:`draw_stock`). Does not commit.
+    """
+    left = session.execute(
+        update(Batch)
+        .where(Batch.id == batch_id, Batch.status == BatchStatus.ACTIVE, Batch.quantity_available >= quantity)
+        .values(quantity_available=Batch.quantity_available - quantity)
+        .returning(Batch.quantity_available)
+        .execution_options(synchronize_session=False, **{PAGES_UNCHANGED: True})
+    ).scalar()
+    return None if left is None else int(left)
+
+
+def units_left(session: Session, batch_id: int) -> int:
+    """The units an active batch still holds (0 once it is recalled or gone)."""
+    left = session.scalar(
+        select(Batch.quantity_available).where(Batch.id == batch_id, Batch.status == BatchStatus.ACTIVE)
+    )
+    return int(left or 0)
+
+
+def return_stock(session: Session, batch: Batch, quantity: int) -> None:
+    """Give ``quantity`` back to an active batch (never above its recorded quantity). Does not commit."""
+    session.execute(
+        update(Batch)
+        .where(Batch.id == batch.id, Batch.status == BatchStatus.ACTIVE)
+        .values(quantity_available=Batch.quantity_available + quantity)
+        .execution_options(synchronize_session=False, **{PAGES_UNCHANGED: True})
+    )
+    session.refresh(batch)
+
+
+def is_sellable(batch: Batch, today: date) -> bool:
+    """Whether buyers may take units from ``batch`` today.
+
+    Active, within its best-before date, stock left, and — for covered categories — a compliance certificate.
+    """
+    return (
+        batch.status == BatchStatus.ACTIVE
+        and batch.best_before >= today
+        and batch.quantity_available > 0
+        and (not batch.product.category.needs_compliance_certificate or batch.compliance is not None)
+    )
+
+
+def _sellable(product: Product, today: date, *, certified: bool = True) -> list[Any]:
+    """The SQL conditions of :func:`is_sellable` for the batches of ``product`` (``certified=False``: all
+    but the compliance certificate, for a query that joins it)."""
+    conditions = [
+        Batch.product_id == product.id,
+        Batch.status == BatchStatus.ACTIVE,
+        Batch.quantity_available > 0,
+        Batch.best_before >= today,
+    ]
+    if certified and product.category.needs_compliance_certificate:
+        conditions.append(
+            select(ComplianceCertificate.id).where(ComplianceCertificate.batch_id == Batch.id).exists()
+        )
+    return conditions
+
+
+def ensure_sellable(batch: Batch, today: date) -> None:
+    """Raise the reason ``batch`` cannot be sold today, if any."""
+    if batch.is_recalled:
+        raise BatchRecalled(lot=batch.lot_code)
+    if batch.compliance is None and batch.product.category.needs_compliance_certificate:
+        raise ComplianceRequired()
+    if not is_sellable(batch, today):
+        raise InsufficientStock(lot=batch.lot_code, available=batch.quantity_available)
+
+
+def batches_in_stock(session: Session, product: Product, today: date | None = None) -> list[Batch]:
+    """The product's sellable batches, earliest best-before first (the order stock is drawn in). One query."""
+    today = today or shanghai_date()
+    query = select(Batch).order_by(Batch.best_before, Batch.id)
+    if product.category.needs_compliance_certificate:  # only certified batches, loaded with the certificate
+        query = query.join(Batch.compliance).options(contains_eager(Batch.compliance))
+    query = query.where(*_sellable(product, today, certified=False))
+    return [b for b in session.scalars(query) if is_sellable(b, today)]
+
+
+def units_in_stock(session: Session, product: Product, today: date | None = None) -> int:
+    """Units buyers can take of ``product`` today: the sum over :func:`batches_in_stock`, summed by SQL."""
+    today = today or shanghai_date()
+    total = session.scalar(select(func.sum(Batch.quantity_available)).where(*_sellable(product, today)))
+    return int(total or 0)
+
+
+def stock_in_order(session: Session, product: Product, today: date | None = None) -> list[tuple[int, int]]:
+    """``(batch id, units available)`` of :func:`batches_in_stock`, in its order, without loading them."""
+    today = today or shanghai_date()
+    rows = session.execute(
+        select(Batch.id, Batch.quantity_available)
+        .where(*_sellable(product, today))
+        .order_by(Batch.best_before, Batch.id)
+    )
+    return [(int(batch_id), int(units)) for batch_id, units in rows]

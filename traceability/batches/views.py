@@ -1,0 +1,352 @@
+"""The producer's batch workbench (record batches and steps, process, serials, labels, recall) and the
+county reviewer's recall list.
+
+Members of a batch's producer (and admins) may do everything on it; reviewers of its county may view it,
+recall it and export the recall list; everyone else gets 403, an unknown batch 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from catalog.access import is_member, producer_member_required, producers_of
+from catalog.images import ImageError, delete_image, store_upload
+from catalog.products.models import Product
+from catalog.products.services import member_product_filter
+from core.access import can_review, ensure, user_passes
+from core.clock import shanghai_date
+from core.db import db_session, get_or_404
+from core.errors import DomainError
+from core.models import Region
+from core.pagination import paginate
+from traceability.batches.forms import (
+    MANUAL_KINDS_IN_ORDER,
+    ComplianceFields,
+    EventForm,
+    IssueCertificateForm,
+    NewBatchForm,
+    RecallForm,
+    SerialsForm,
+    origin_choices,
+    product_choices,
+    shanghai_now,
+    shanghai_to_utc,
+)
+from traceability.batches.services import (
+    BatchData,
+    create_batch,
+    is_sellable,
+    issue_compliance_certificate,
+    record_event,
+)
+from traceability.display import BASIS_LABELS, EVENT_KIND_LABELS, event_details, event_title
+from traceability.links import trace_path
+from traceability.models import Batch, BatchStatus, EventKind, SerialUnit
+from traceability.processing.forms import ProcessingForm
+from traceability.processing.services import (
+    ProcessInput,
+    ProcessOutput,
+    children_of,
+    parents_of,
+    process_batches,
+)
+from traceability.recall.services import can_recall
+
+bp = Blueprint("batches", __name__, url_prefix="/producer/batches")
+
+MAX_LABEL_COPIES = 200
+
+reviewer_or_admin_required = user_passes(lambda user: user.is_admin or user.is_reviewer)
+
+
+def can_manage(batch: Batch) -> bool:
+    """Members of the batch's producer and admins act on it."""
+    return bool(current_user.is_admin or is_member(current_user, batch.producer))
+
+
+def load_batch(batch_id: int, *, manage: bool = True) -> Batch:
+    """Load a batch: 404 if unknown, 403 unless the user may manage it (``manage=False``: view it)."""
+    batch = get_or_404(Batch, batch_id)
+    ensure(can_manage(batch) or (not manage and can_review(current_user, batch.producer.county)))
+    return batch
+
+
+def member_products() -> list[Product]:
+    """Products of every producer the signed-in user acts for."""
+    query = select(Product).where(member_product_filter(current_user)).order_by(Product.name, Product.id)
+    return list(db_session.scalars(query))
+
+
+def upload_dir() -> Path:
+    """Where uploads live (never under static/)."""
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+@contextmanager
+def report_cleanup(key: str | None) -> Iterator[None]:
+    """Delete a stored test report again when the unit of work that was to keep it fails."""
+    try:
+        yield
+    except BaseException:
+        if key:
+            delete_image(upload_dir(), key)
+        raise
+
+
+def store_report(form: ComplianceFields) -> str | None:
+    """Store the test report through the image pipeline; None when none is needed or sent.
+
+    Raises ImageError with the pipeline's message (nothing stored then).
+    """
+    upload = form.report_upload
+    return None if upload is None else store_upload(upload.stream, upload_dir()).key
+
+
+def unsellable_reasons(batch: Batch) -> list[str]:
+    """Why buyers cannot take units from ``batch`` today (empty when it is sellable)."""
+    today = shanghai_date()
+    if is_sellable(batch, today):
+        return []
+    reasons = []
+    if batch.is_recalled:
+        reasons.append(_("It has been recalled."))
+    if batch.best_before < today:
+        reasons.append(_("Its best-before date has passed."))
+    if batch.quantity_available <= 0 and not batch.is_recalled:
+        reasons.append(_("Nothing is left."))
+    if batch.compliance is None and batch.product.category.needs_compliance_certificate:
+        reasons.append(_("It has no compliance certificate (承诺达标合格证) yet."))
+    return reasons
+
+
+def serial_count(batch: Batch) -> int:
+    """How many unit codes the batch has."""
+    return db_session.scalar(select(func.count(SerialUnit.id)).where(SerialUnit.batch_id == batch.id)) or 0
+
+
+def render_detail(batch: Batch, status: int = 200, error: str | None = None, **forms: Any) -> Any:
+    """The batch page; ``forms`` replaces the blank forms with ones that failed validation."""
+    manage = can_manage(batch)
+    step = forms.pop("step", None) or request.args.get("step")
+    event_form = forms.pop("event_form", None)
+    if step not in {k.value for k in MANUAL_KINDS_IN_ORDER}:
+        step = None
+    elif event_form is None:
+        event_form = EventForm(formdata=None, kind=step, occurred_at=shanghai_now())
+    context = {
+        "batch": batch,
+        "manage": manage,
+        "may_recall": can_recall(current_user, batch),
+        "reasons": unsellable_reasons(batch),
+        "timeline": [(e, event_title(e), event_details(e, str(batch.product.unit))) for e in batch.events],
+        "parents": parents_of(db_session, batch),
+        "children": children_of(db_session, batch),
+        "serials": serial_count(batch),
+        "trace_href": trace_path(batch),
+        "step": step,
+        "step_kind": EventKind(step) if step else None,
+        "event_form": event_form,
+        "certificate_form": forms.pop("certificate_form", None) or _blank_certificate_form(batch),
+        "serials_form": forms.pop("serials_form", None) or SerialsForm(formdata=None),
+        "recall_form": forms.pop("recall_form", None) or RecallForm(formdata=None),
+        "kinds": MANUAL_KINDS_IN_ORDER,
+        "kind_labels": EVENT_KIND_LABELS,
+        "basis_labels": BASIS_LABELS,
+        "max_copies": MAX_LABEL_COPIES,
+        "error": error,
+    }
+    return render_template("traceability/batches/detail.html", **context), status
+
+
+def _blank_certificate_form(batch: Batch) -> IssueCertificateForm:
+    return IssueCertificateForm(
+        formdata=None, contact_phone=batch.producer.contact_phone, issued_on=shanghai_date()
+    )
+
+
+def _failed(exc: DomainError) -> tuple[int, str]:
+    """Undo the failed unit of work; return the status and message to show."""
+    db_session.rollback()
+    return exc.status, str(exc)
+
+
+@bp.get("/")
+@producer_member_required
+def index() -> ResponseReturnValue:
+    """The member's batches, newest first."""
+    ids = [p.id for p in producers_of(current_user)]
+    query = select(Batch).where(Batch.producer_id.in_(ids)).order_by(Batch.created_at.desc(), Batch.id.desc())
+    page = paginate(db_session, query, request.args.get("page", type=int) or 1)
+    return render_template("traceability/batches/index.html", page=page)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@producer_member_required
+def new() -> ResponseReturnValue:
+    """Record a batch of one of the member's products, with its compliance certificate."""
+    products = member_products()
+    form = NewBatchForm()
+    form.product_id.choices = product_choices(products)
+    form.origin_id.choices = origin_choices(products)
+    if not form.is_submitted():
+        today = shanghai_date()
+        form.product_id.data = request.args.get("product", type=int)
+        form.produced_on.data = form.issued_on.data = today
+        form.contact_phone.data = next((p.contact_phone for p in producers_of(current_user)), None)
+    status, error = (400 if form.is_submitted() else 200), None
+    if form.validate_on_submit():
+        product = next(p for p in products if p.id == form.product_id.data)
+        origin = db_session.get(Region, form.origin_id.data)
+        if origin is None:
+            form.origin_id.errors.append(_("Choose where the batch comes from."))
+            return render_template("traceability/batches/new.html", form=form, error=error), 400
+        try:
+            key = store_report(form) if form.with_certificate.data else None
+            with report_cleanup(key):
+                certificate = form.to_compliance(key) if form.with_certificate.data else None
+                batch = create_batch(
+                    db_session, current_user, product, form.to_batch_data(origin), certificate
+                )
+                db_session.commit()
+        except ImageError as exc:
+            form.test_report.errors.append(str(exc))
+        except DomainError as exc:
+            status, error = _failed(exc)
+        else:
+            flash(_("Batch %(lot)s recorded.", lot=batch.lot_code), "success")
+            return redirect(url_for(".detail", batch_id=batch.id))
+    return render_template("traceability/batches/new.html", form=form, error=error), status
+
+
+@bp.get("/<int:batch_id>")
+@login_required
+def detail(batch_id: int) -> ResponseReturnValue:
+    """A batch: facts, compliance certificate, sellable state, timeline, and what the user may do."""
+    return render_detail(load_batch(batch_id, manage=False))
+
+
+@bp.post("/<int:batch_id>/events", endpoint="record_event")
+@login_required
+def add_event(batch_id: int) -> ResponseReturnValue:
+    """Record a packing, shipping, receiving, inspection or correction step."""
+    batch = load_batch(batch_id)
+    form = EventForm(event_count=batch.event_count)
+    if not form.validate_on_submit():
+        error = _("Choose what kind of step to record.") if form.kind.errors else None
+        return render_detail(batch, 400, error, event_form=form, step=form.kind.data)
+    try:
+        record_event(
+            db_session,
+            current_user,
+            batch,
+            form.chosen_kind,
+            occurred_at=shanghai_to_utc(form.occurred_at.data),
+            place=form.place.data or "",
+            details=form.to_details(),
+            note=form.note.data,
+        )
+    except DomainError as exc:
+        return render_detail(batch, *_failed(exc), event_form=form, step=form.kind.data)
+    db_session.commit()
+    flash(_("%(step)s recorded.", step=EVENT_KIND_LABELS[form.chosen_kind]), "success")
+    return redirect(url_for(".detail", batch_id=batch.id, _anchor="timeline"))
+
+
+@bp.post("/<int:batch_id>/certificate")
+@login_required
+def issue_certificate(batch_id: int) -> ResponseReturnValue:
+    """Issue the compliance certificate of a batch recorded without one."""
+    batch = load_batch(batch_id)
+    form = IssueCertificateForm()
+    if not form.validate_on_submit():
+        return render_detail(batch, 400, certificate_form=form)
+    try:
+        key = store_report(form)
+        with report_cleanup(key):
+            issue_compliance_certificate(db_session, current_user, batch, form.to_compliance(key))
+            db_session.commit()
+    except ImageError as exc:
+        form.test_report.errors.append(str(exc))
+        return render_detail(batch, 400, certificate_form=form)
+    except DomainError as exc:
+        return render_detail(batch, *_failed(exc), certificate_form=form)
+    flash(_("Compliance certificate issued."), "success")
+    return redirect(url_for(".detail", batch_id=batch.id))
+
+
+@bp.route("/processing", methods=["GET", "POST"])
+@producer_member_required
+def processing() -> ResponseReturnValue:
+    """Record a processing step: input batches used up, new output batches made from them."""
+    ids = [p.id for p in producers_of(current_user)]
+    batches = list(
+        db_session.scalars(
+            select(Batch)
+            .where(
+                Batch.producer_id.in_(ids), Batch.status == BatchStatus.ACTIVE, Batch.quantity_available > 0
+            )
+            .order_by(Batch.created_at.desc(), Batch.id.desc())
+        )
+    )
+    products = member_products()
+    form = ProcessingForm()
+    form.set_choices(
+        [(b.id, f"{b.lot_code} · {b.product.name} · {b.quantity_available}") for b in batches],
+        product_choices(products),
+    )
+    if not form.is_submitted():
+        form.occurred_at.data = shanghai_now()
+        form.inputs[0].form.batch_id.data = request.args.get("batch", type=int)
+    status, error = (400 if form.is_submitted() else 200), None
+    if form.validate_on_submit():
+        by_id, product_by_id = {b.id: b for b in batches}, {p.id: p for p in products}
+        inputs = [ProcessInput(by_id[i], quantity) for i, quantity in form.input_rows()]
+        occurred_at = shanghai_to_utc(form.occurred_at.data)
+        outputs = [
+            ProcessOutput(product_by_id[pid], output_data(inputs, quantity, shanghai_date(occurred_at), best))
+            for pid, quantity, best in form.output_rows()
+        ]
+        try:
+            produced = process_batches(
+                db_session,
+                current_user,
+                inputs,
+                outputs,
+                occurred_at=occurred_at,
+                place=form.place.data or inputs[0].batch.origin.path_name(),
+                process=form.process_name.data,
+                note=form.note.data,
+            )
+        except DomainError as exc:
+            status, error = _failed(exc)
+        else:
+            db_session.commit()
+            lots = ", ".join(b.lot_code for b in produced)
+            flash(_("Processing recorded; new batches: %(lots)s.", lots=lots), "success")
+            return redirect(url_for(".detail", batch_id=produced[0].id))
+    return render_template(
+        "traceability/batches/processing.html", form=form, error=error, has_inputs=bool(batches)
+    ), status
+
+
+def output_data(inputs: list[ProcessInput], quantity: int, produced_on: Any, best_before: Any) -> BatchData:
+    """An output batch's facts: origin and meat records come from the inputs it was made from."""
+    meat = next((i.batch for i in inputs if i.batch.slaughter_quarantine_no), None)
+    return BatchData(
+        quantity=quantity,
+        produced_on=produced_on,
+        best_before=best_before,
+        origin=inputs[0].batch.origin,
+        slaughterhouse=meat.slaughterhouse if meat else None,
+        origin_quarantine_no=meat.origin_quarantine_no if meat else None,
+        slaughter_quarantine_no=meat.slaughter_quarantine_no if meat else None,
+    )

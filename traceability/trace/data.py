@@ -1,0 +1,368 @@
+"""What a QR scan shows: every public fact about a batch, assembled once for the HTML page and the JSON.
+
+The trace page and its JSON come from the same :class:`TraceData`, so a person and a machine always see
+the same facts. JSON contract (``TraceData.as_json()``; ``Accept: application/json`` on any trace URL)::
+
+    {
+      "lot": "261123-7KQ3",
+      "trace_url": "https://…/01/<GTIN-14>/10/<lot>" or "https://…/t/<lot>",   # the batch's QR target
+      "product": {"id", "name", "name_en", "gtin", "category", "unit"},
+      "producer": {"id", "name", "county": {"code", "name"},
+                   "linkage": {"lifted_households", "monitored_households", "modes": ["order_purchase", …]}},
+      "origin": {"path": [{"code", "name", "level"}, …]},          # county → township → village
+      "produced_on": "YYYY-MM-DD", "best_before": "YYYY-MM-DD", "quantity": int,   # in product.unit
+      "certificate": {"number", "authority", "valid_from", "valid_to", "valid", "state"} | null,
+      "compliance": {"number", "basis", "issued_on", "commitments", "quantity", "origin"} | null,
+      "quarantine": {"slaughterhouse", "origin_quarantine_no", "slaughter_quarantine_no"} | null,
+      "events": [{"seq", "kind", "occurred_at", "recorded_at", "place", "actor", "details", "note", "hash"}],
+      "parents": [{"lot", "trace_url", "product"}], "children": [{"lot", "trace_url", "product"}],
+      "chain": {"valid": bool, "events": int, "broken_at": int | null},
+      "recalled": bool, "recall": {"reason", "at"} | null,
+      "visits": int,
+      "serial": {"serial", "trace_url", "first_checked_at", "checks", "networks", "suspicious", "reason"}
+                # present only when a serialized unit's URL was opened
+    }
+
+Timestamps are UTC ISO 8601 (``2026-11-23T02:15:00Z``); dates are Asia/Shanghai calendar dates.
+``certificate`` is the product's consumption-assistance certificate: the one valid today (``valid`` true),
+else the newest decided one (expired, revoked or not yet valid; ``valid`` false). ``chain.valid`` is true
+only when every stored event still matches its hash and the batch's recorded head: anything altered behind
+the application's back makes it false, with ``broken_at`` the first event that no longer matches.
+Household data are counts only.
+
+The functions here are services: they take the session, flush but never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from catalog.producers.models import Producer
+from catalog.products.models import Certification, Product
+from catalog.search import public_certificate_state
+from core.clock import shanghai_date
+from core.models import Region, RegionLevel
+from traceability.chain import ChainStatus, verify_chain
+from traceability.links import trace_path, trace_url
+from traceability.models import Batch, ComplianceCertificate, SerialUnit, TraceEvent
+from traceability.processing.services import children_of, parents_of
+from traceability.serials import SerialAssessment, assess, register_check
+
+#: Longest lot code or serial we look up (longer input cannot match and is not worth a query).
+MAX_CODE_LENGTH = 32
+GTIN_LENGTHS = (8, 12, 13, 14)
+
+
+def utc_iso(moment: datetime | None) -> str | None:
+    """A timestamp as UTC ISO 8601 with a ``Z``, to the second (``None`` stays ``None``)."""
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _iso_date(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def normal_lot(lot: str) -> str | None:
+    """The lot code as stored (upper case, trimmed), or ``None`` when it cannot be one."""
+    lot = lot.strip().upper()
+    return lot if lot and len(lot) <= MAX_CODE_LENGTH else None
+
+
+def valid_gtin(gtin: str) -> bool:
+    """Whether ``gtin`` can be a GTIN at all: 8, 12, 13 or 14 ASCII digits."""
+    return gtin.isascii() and gtin.isdigit() and len(gtin) in GTIN_LENGTHS
+
+
+def gtin_matches(gtin: str | None, product_gtin: str | None) -> bool:
+    """Whether a Digital Link's GTIN (``None`` for the short form) names the product's GTIN (as GTIN-14)."""
+    if gtin is None:
+        return True
+    return valid_gtin(gtin) and bool(product_gtin) and str(product_gtin).zfill(14) == gtin.zfill(14)
+
+
+def find_batch(session: Session, lot: str, gtin: str | None = None) -> Batch | None:
+    """The batch with lot code ``lot`` (case-insensitive), or ``None``.
+
+    With ``gtin`` (the Digital Link form), the batch's product must carry that GTIN (8, 12, 13 or 14 digits,
+    compared as GTIN-14); otherwise there is no such batch.
+    """
+    code = normal_lot(lot)
+    if code is None or (gtin is not None and not valid_gtin(gtin)):
+        return None
+    batch = session.scalar(select(Batch).where(Batch.lot_code == code))
+    if batch is None or gtin_matches(gtin, batch.product.gtin):
+        return batch
+    return None
+
+
+def load_batch(session: Session, batch_id: int) -> Batch | None:
+    """The batch with everything its trace page shows loaded in a few queries (no lazy load per fact)."""
+    return session.scalar(
+        select(Batch)
+        .where(Batch.id == batch_id)
+        .options(
+            joinedload(Batch.product).selectinload(Product.certifications),
+            joinedload(Batch.producer).joinedload(Producer.county),
+            joinedload(Batch.origin),
+            joinedload(Batch.compliance),
+        )
+    )
+
+
+def find_serial(session: Session, batch: Batch, serial: str) -> SerialUnit | None:
+    """The unit ``serial`` of ``batch`` (exact match), or ``None``, also when it belongs to another batch."""
+    if not serial or len(serial) > MAX_CODE_LENGTH:
+        return None
+    return session.scalar(
+        select(SerialUnit).where(SerialUnit.serial == serial, SerialUnit.batch_id == batch.id)
+    )
+
+
+def check_serial(
+    session: Session, unit: SerialUnit, network: str, *, max_checks: int, max_networks: int
+) -> SerialAssessment:
+    """Count one check of ``unit`` from the network hash ``network`` and assess it. Does not commit."""
+    register_check(session, unit, network)
+    return assess(session, unit, max_checks=max_checks, max_networks=max_networks)
+
+
+def stored_events(session: Session, batch: Batch) -> list[TraceEvent]:
+    """The batch's events as stored right now (bypassing anything the session had cached), by sequence."""
+    return list(
+        session.scalars(
+            select(TraceEvent)
+            .where(TraceEvent.batch_id == batch.id)
+            .order_by(TraceEvent.seq)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def chain_status(batch: Batch, events: list[TraceEvent]) -> ChainStatus:
+    """Verify the chain; data too damaged even to hash counts as broken (never as verified)."""
+    try:
+        return verify_chain(events, batch.lot_code, batch.head_hash)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return ChainStatus(valid=False, events=len(events), broken_at=None, head_hash=batch.head_hash)
+
+
+def origin_path(origin: Region) -> list[Region]:
+    """The origin's regions from its county down (county → township → village)."""
+    chain = origin.ancestors()
+    start = next((i for i, r in enumerate(chain) if r.level == RegionLevel.COUNTY), 0)
+    return chain[start:]
+
+
+@dataclass(frozen=True)
+class RelatedBatch:
+    """A parent or child in the genealogy, with where its QR leads."""
+
+    batch: Batch
+    trace_url: str
+    #: The same address relative to this site, for links on the page.
+    path: str
+
+
+@dataclass
+class TraceData:
+    """Everything the trace page and its JSON show about one batch (and, optionally, one labelled unit)."""
+
+    batch: Batch
+    trace_url: str
+    origin_path: list[Region]
+    certificate: Certification | None
+    certificate_state: str | None
+    compliance: ComplianceCertificate | None
+    events: list[TraceEvent]
+    chain: ChainStatus
+    parents: list[RelatedBatch]
+    children: list[RelatedBatch]
+    #: Shown as is: a number, or a placeholder while a page is rendered for the cache.
+    visits: int | str
+    serial: SerialUnit | None = None
+    serial_url: str | None = None
+    assessment: SerialAssessment | None = None
+
+    @property
+    def product(self) -> Product:
+        """The batch's product."""
+        return self.batch.product
+
+    @property
+    def producer(self) -> Producer:
+        """The batch's producer."""
+        return self.batch.producer
+
+    @property
+    def trace_path(self) -> str:
+        """The batch's trace address relative to this site, for links on the page."""
+        return trace_path(self.batch)
+
+    @property
+    def certificate_valid(self) -> bool:
+        """Whether the product's consumption-assistance certificate is valid today."""
+        return self.certificate_state == "valid"
+
+    @property
+    def quarantine(self) -> dict[str, str | None] | None:
+        """Slaughterhouse and quarantine numbers for meat (or whenever any was recorded), else ``None``."""
+        batch = self.batch
+        values = (batch.slaughterhouse, batch.origin_quarantine_no, batch.slaughter_quarantine_no)
+        if not (batch.product.category.is_meat or any(values)):
+            return None
+        return dict(
+            zip(("slaughterhouse", "origin_quarantine_no", "slaughter_quarantine_no"), values, strict=True)
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON contract described in this module's docstring."""
+        batch, product, producer = self.batch, self.product, self.producer
+        data: dict[str, Any] = {
+            "lot": batch.lot_code,
+            "trace_url": self.trace_url,
+            "product": {
+                "id": product.id,
+                "name": product.name,
+                "name_en": product.name_en,
+                "gtin": product.gtin,
+                "category": str(product.category),
+                "unit": str(product.unit),
+            },
+            "producer": {
+                "id": producer.id,
+                "name": producer.name,
+                "county": {"code": producer.county.code, "name": producer.county.name},
+                "linkage": {
+                    "lifted_households": producer.lifted_households,
+                    "monitored_households": producer.monitored_households,
+                    "modes": list(producer.linkage_modes or []),
+                },
+            },
+            "origin": {
+                "path": [{"code": r.code, "name": r.name, "level": str(r.level)} for r in self.origin_path]
+            },
+            "produced_on": _iso_date(batch.produced_on),
+            "best_before": _iso_date(batch.best_before),
+            "quantity": batch.quantity,
+            "certificate": self._certificate_json(),
+            "compliance": self._compliance_json(),
+            "quarantine": self.quarantine,
+            "events": [_event_json(e) for e in self.events],
+            "parents": [_related_json(r) for r in self.parents],
+            "children": [_related_json(r) for r in self.children],
+            "chain": {
+                "valid": self.chain.valid,
+                "events": self.chain.events,
+                "broken_at": self.chain.broken_at,
+            },
+            "recalled": batch.is_recalled,
+            "recall": (
+                {"reason": batch.recall_reason, "at": utc_iso(batch.recalled_at)}
+                if batch.is_recalled
+                else None
+            ),
+            "visits": self.visits,
+        }
+        if self.serial is not None and self.assessment is not None:
+            data["serial"] = {
+                "serial": self.serial.serial,
+                "trace_url": self.serial_url,
+                "first_checked_at": utc_iso(self.assessment.first_checked_at),
+                "checks": self.assessment.check_count,
+                "networks": self.assessment.networks,
+                "suspicious": self.assessment.suspicious,
+                "reason": self.assessment.reason,
+            }
+        return data
+
+    def _certificate_json(self) -> dict[str, Any] | None:
+        cert = self.certificate
+        if cert is None:
+            return None
+        return {
+            "number": cert.certificate_no,
+            "authority": cert.authority,
+            "valid_from": _iso_date(cert.valid_from),
+            "valid_to": _iso_date(cert.valid_to),
+            "valid": self.certificate_valid,
+            "state": self.certificate_state,
+        }
+
+    def _compliance_json(self) -> dict[str, Any] | None:
+        comp = self.compliance
+        if comp is None:
+            return None
+        return {
+            "number": comp.number,
+            "basis": str(comp.basis),
+            "issued_on": _iso_date(comp.issued_on),
+            "commitments": list(comp.commitments or []),
+            "quantity": comp.quantity,
+            "origin": comp.origin_name,
+        }
+
+
+def _event_json(event: TraceEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "kind": str(event.kind),
+        "occurred_at": utc_iso(event.occurred_at),
+        "recorded_at": utc_iso(event.recorded_at),
+        "place": event.place,
+        "actor": event.actor_name,
+        "details": event.details or {},
+        "note": event.note,
+        "hash": event.hash,
+    }
+
+
+def _related_json(related: RelatedBatch) -> dict[str, Any]:
+    return {
+        "lot": related.batch.lot_code,
+        "trace_url": related.trace_url,
+        "product": related.batch.product.name,
+    }
+
+
+def _related(batches: list[Batch], base_url: str) -> list[RelatedBatch]:
+    return [
+        RelatedBatch(b, trace_url(base_url, b), trace_path(b))
+        for b in sorted(batches, key=lambda b: b.lot_code)
+    ]
+
+
+def assemble(
+    session: Session,
+    batch: Batch,
+    base_url: str,
+    *,
+    visits: int | str,
+    serial: SerialUnit | None = None,
+    assessment: SerialAssessment | None = None,
+    today: date | None = None,
+) -> TraceData:
+    """Gather every public fact about ``batch``: events loaded fresh and their chain verified. Read-only."""
+    today = today or shanghai_date()
+    events = stored_events(session, batch)
+    state, cert = public_certificate_state(batch.product, today)
+    return TraceData(
+        batch=batch,
+        trace_url=trace_url(base_url, batch),
+        origin_path=origin_path(batch.origin),
+        certificate=cert,
+        certificate_state=str(state) if state is not None else None,
+        compliance=batch.compliance,
+        events=events,
+        chain=chain_status(batch, events),
+        parents=_related(parents_of(session, batch), base_url),
+        children=_related(children_of(session, batch), base_url),
+        visits=visits,
+        serial=serial,
+        serial_url=trace_url(base_url, batch, serial.serial) if serial is not None else None,
+        assessment=assessment,
+    )

@@ -1,0 +1,310 @@
+"""The public trace page a QR code opens: HTML for people, JSON and EPCIS for machines; the daily digest.
+
+Both URL forms resolve: ``/t/<lot>`` and the GS1 Digital Link form ``/01/<GTIN>/10/<lot>`` (the GTIN must
+be the batch's product's), each with an optional serial (``/t/<lot>/<serial>``, ``…/21/<serial>``) and a
+QR image at ``<trace URL>/qr.png``. The same URL answers ``Accept: application/json`` with the JSON of
+:mod:`traceability.trace.data` and ``?linkType=gs1:epcis`` with the EPCIS 2.0 document of
+:mod:`traceability.epcis`. Everything here is public; every visit is counted (in memory first, written in
+batches: :mod:`traceability.trace.visits`). Pages and JSON come from a cache that a recall or a new event
+invalidates at once (:mod:`traceability.trace.cache`); visitors without a cookie get them before Flask
+even routes the request (:mod:`traceability.trace.fastpath`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, session
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from catalog.page_cache import CSRF_MARK, with_csrf_token
+from core.db import db_session
+from core.errors import NotFound
+from core.i18n import current_language
+from core.transactions import claim_write_lock, run_unit_of_work
+from traceability import epcis
+from traceability.digest import check_digests, publish_digests
+from traceability.display import (
+    BASIS_LABELS,
+    event_details,
+    event_title,
+)
+from traceability.links import qr_png, trace_url
+from traceability.models import Batch, SerialUnit
+from traceability.serials import SerialAssessment, assess, network_key
+from traceability.trace import cache as trace_cache
+from traceability.trace import data as trace_data
+from traceability.trace import fastpath as trace_fastpath
+from traceability.trace.visits import flush as flush_visits
+from traceability.trace.visits import visit_buffer
+
+bp = Blueprint("trace", __name__)
+#: Visitors without a cookie get cached pages straight from the WSGI layer (see traceability.trace.fastpath).
+bp.record_once(lambda state: trace_fastpath.install(state.app))
+
+EPCIS_LINK_TYPE = "gs1:epcis"
+QR_MAX_AGE = 86400
+
+
+class BatchNotFound(NotFound):
+    """No batch (or labelled unit) has this code."""
+
+    message = _l(
+        "No batch has this code. Check the code printed on the label: a code that cannot be found may be "
+        "a counterfeit."
+    )
+
+
+def _base_url() -> str:
+    return str(current_app.config["PUBLIC_BASE_URL"])
+
+
+def _batch_or_404(lot: str, gtin: str | None = None) -> Batch:
+    batch = trace_data.find_batch(db_session, lot, gtin)
+    if batch is None:
+        raise BatchNotFound()
+    return batch
+
+
+def _unit_or_404(batch: Batch, serial: str) -> SerialUnit:
+    unit = trace_data.find_serial(db_session, batch, serial)
+    if unit is None:
+        raise BatchNotFound()
+    return unit
+
+
+def _wanted() -> str:
+    """``epcis`` for ``?linkType=gs1:epcis``, ``json`` when JSON is preferred over HTML, else ``html``."""
+    if request.args.get("linkType") == EPCIS_LINK_TYPE:
+        return "epcis"
+    accept = request.accept_mimetypes
+    if accept["application/json"] > accept["text/html"]:
+        return "json"
+    return "html"
+
+
+def _epcis_link(canonical: str) -> str:
+    """The ``Link`` header that names the EPCIS representation of ``canonical``."""
+    media_type = epcis.EPCIS_MEDIA_TYPE
+    return f'<{canonical}?linkType={EPCIS_LINK_TYPE}>; rel="{EPCIS_LINK_TYPE}"; type="{media_type}"'
+
+
+def _finish(response: Response, link: str) -> Response:
+    """The headers every trace representation carries: it varies with Accept and is revalidated each time."""
+    response.vary.add("Accept")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Link"] = link
+    return response
+
+
+def _count_visit(batch_id: int, stored: int) -> int:
+    """Count this visit (GET only) and return the count to show: stored plus this process's pending visits.
+
+    The pending visits are written in a short transaction of their own when due (see ``trace.visits``).
+    """
+    buffer = visit_buffer(current_app)
+    if request.method != "GET":
+        return stored + buffer.pending(batch_id)
+    shown = stored + buffer.add(batch_id)
+    if buffer.due():
+        db_session.commit()  # end the read first: the write gets a fresh snapshot
+        flush_visits(buffer, db_session)
+    return shown
+
+
+def _cacheable(wanted: str) -> bool:
+    """JSON is the same for everyone; HTML only for visitors not signed in and with no message waiting."""
+    return wanted == "json" or (not current_user.is_authenticated and not session.get("_flashes"))
+
+
+def _render(batch: Batch, wanted: str, visits: int | str, **serial: Any) -> str:
+    """The HTML page or the JSON text of ``batch`` (``visits`` may be the cache's placeholder)."""
+    data = trace_data.assemble(db_session, batch, _base_url(), visits=visits, **serial)
+    if wanted == "json":
+        text = current_app.json.response(data.as_json()).get_data(as_text=True)
+        return text.replace(f'"{trace_cache.VISITS_MARK}"', trace_cache.VISITS_MARK)
+    return render_template(
+        "traceability/trace/page.html",
+        trace=data,
+        batch=batch,
+        product=data.product,
+        producer=data.producer,
+        event_title=event_title,
+        event_details=event_details,
+        basis_labels=BASIS_LABELS,
+        epcis_link_type=EPCIS_LINK_TYPE,
+        csrf_token=lambda: CSRF_MARK,
+    )
+
+
+def _respond(lot: str, gtin: str | None = None) -> ResponseReturnValue:
+    """A batch's record as HTML, JSON or EPCIS; HTML and JSON come from the page cache while its stamp holds.
+
+    The stamp (one query) says whether a cached rendering is still true; see traceability.trace.cache.
+    """
+    stamp = trace_cache.read_stamp(db_session, lot, gtin)
+    if stamp is None:
+        raise BatchNotFound()
+    visits = _count_visit(stamp.batch_id, stamp.visit_count)
+    wanted = _wanted()
+    if wanted == "epcis":
+        batch = _load(stamp.batch_id)
+        document = epcis.build_document(db_session, batch, _base_url())
+        db_session.commit()
+        response = Response(json.dumps(document, ensure_ascii=False), mimetype=epcis.EPCIS_MEDIA_TYPE)
+        return _finish(response, _epcis_link(trace_url(_base_url(), batch)))
+    cache = trace_cache.page_cache(current_app)
+    locale = current_language() if wanted == "html" else ""  # the JSON is the same in every language
+    key = trace_cache.cache_key(wanted, request.path, request.query_string.decode("latin-1"), locale)
+    entry = cache.get(key, stamp.version) if _cacheable(wanted) else None
+    if entry is None:
+        batch = _load(stamp.batch_id)
+        body = _render(batch, wanted, trace_cache.VISITS_MARK)
+        mimetype = "application/json" if wanted == "json" else "text/html"
+        link = ("Link", _epcis_link(trace_url(_base_url(), batch)))
+        entry = cache.make_entry(stamp.version, body, mimetype=mimetype, headers=(link,))
+        if _cacheable(wanted):
+            cache.put(key, entry)
+    db_session.commit()
+    body = with_csrf_token(trace_cache.fill(entry, visits))
+    return _finish(Response(body, mimetype=entry.mimetype), dict(entry.headers)["Link"])
+
+
+def _load(batch_id: int) -> Batch:
+    """The batch a stamp was read for, with what its page shows (404 if it vanished in between)."""
+    batch = trace_data.load_batch(db_session, batch_id)
+    if batch is None:
+        raise BatchNotFound()
+    return batch
+
+
+def _respond_serial(batch: Batch, unit: SerialUnit) -> ResponseReturnValue:
+    """A labelled unit's page: never cached, since every check of a serial is recorded and assessed."""
+    config = current_app.config
+    limits = {"max_checks": config["SERIAL_MAX_CHECKS"], "max_networks": config["SERIAL_MAX_NETWORKS"]}
+    db_session.commit()  # end the read that found the batch
+    visits = _count_visit(batch.id, batch.visit_count)
+    if request.method == "GET":
+        key = network_key(request.remote_addr or "", str(config["SECRET_KEY"]))
+
+        def check() -> SerialAssessment:
+            # A short write of its own, lock first: many scanners at once queue on SQLite instead of failing
+            # on a stale read snapshot, and hold PostgreSQL's row lock only for the increment.
+            claim_write_lock(db_session)
+            return trace_data.check_serial(db_session, unit, key, **limits)
+
+        assessment = run_unit_of_work(check, db_session)
+    else:
+        assessment = assess(db_session, unit, **limits)
+    wanted = _wanted()
+    link = _epcis_link(trace_url(_base_url(), batch, unit.serial))
+    if wanted == "epcis":
+        document = epcis.build_document(db_session, batch, _base_url())
+        db_session.commit()
+        response = Response(json.dumps(document, ensure_ascii=False), mimetype=epcis.EPCIS_MEDIA_TYPE)
+        return _finish(response, link)
+    body = _render(batch, wanted, visits, serial=unit, assessment=assessment)
+    db_session.commit()
+    body = with_csrf_token(body)
+    return _finish(Response(body, mimetype="application/json" if wanted == "json" else "text/html"), link)
+
+
+def _qr(batch: Batch, unit: SerialUnit | None = None) -> ResponseReturnValue:
+    """The QR code of the absolute trace URL, cacheable for a day (it never changes)."""
+    url = trace_url(_base_url(), batch, unit.serial if unit is not None else None)
+    response = Response(qr_png(url), mimetype="image/png")
+    response.headers["Cache-Control"] = f"public, max-age={QR_MAX_AGE}"
+    return response
+
+
+@bp.get("/t/<lot>")
+def short(lot: str) -> ResponseReturnValue:
+    """A batch's trace page by its short path."""
+    return _respond(lot)
+
+
+@bp.get("/t/<lot>/<serial>")
+def short_serial(lot: str, serial: str) -> ResponseReturnValue:
+    """A labelled unit's trace page by its short path: the batch plus when and how often it was checked."""
+    batch = _batch_or_404(lot)
+    return _respond_serial(batch, _unit_or_404(batch, serial))
+
+
+@bp.get("/01/<gtin>/10/<lot>")
+def digital_link(gtin: str, lot: str) -> ResponseReturnValue:
+    """A batch's trace page by its GS1 Digital Link (GTIN + lot)."""
+    return _respond(lot, gtin)
+
+
+@bp.get("/01/<gtin>/10/<lot>/21/<serial>")
+def digital_link_serial(gtin: str, lot: str, serial: str) -> ResponseReturnValue:
+    """A labelled unit's trace page by its GS1 Digital Link (GTIN + lot + serial)."""
+    batch = _batch_or_404(lot, gtin)
+    return _respond_serial(batch, _unit_or_404(batch, serial))
+
+
+@bp.get("/t/<lot>/qr.png")
+def short_qr(lot: str) -> ResponseReturnValue:
+    """The batch's QR code (PNG)."""
+    return _qr(_batch_or_404(lot))
+
+
+@bp.get("/t/<lot>/<serial>/qr.png")
+def short_serial_qr(lot: str, serial: str) -> ResponseReturnValue:
+    """A labelled unit's QR code (PNG)."""
+    batch = _batch_or_404(lot)
+    return _qr(batch, _unit_or_404(batch, serial))
+
+
+@bp.get("/01/<gtin>/10/<lot>/qr.png")
+def digital_link_qr(gtin: str, lot: str) -> ResponseReturnValue:
+    """The batch's QR code (PNG), reached through its Digital Link."""
+    return _qr(_batch_or_404(lot, gtin))
+
+
+@bp.get("/01/<gtin>/10/<lot>/21/<serial>/qr.png")
+def digital_link_serial_qr(gtin: str, lot: str, serial: str) -> ResponseReturnValue:
+    """A labelled unit's QR code (PNG), reached through its Digital Link."""
+    batch = _batch_or_404(lot, gtin)
+    return _qr(batch, _unit_or_404(batch, serial))
+
+
+def _published_digests() -> list[Any]:
+    """Store the digests of complete days not stored yet (commit), then recheck the newest ones."""
+    try:
+        publish_digests(db_session)
+        db_session.commit()
+    except IntegrityError:  # another request stored the same day a moment ago; its value stands
+        db_session.rollback()
+    return check_digests(db_session)
+
+
+@bp.get("/digest")
+def digest() -> ResponseReturnValue:
+    """The public daily digests, each checked against today's data, and how to verify them."""
+    return render_template("traceability/trace/digest.html", checks=_published_digests())
+
+
+@bp.get("/digest.json")
+def digest_json() -> ResponseReturnValue:
+    """The daily digests as JSON: day, digest, batch count and whether today's data still yield it."""
+    checks = _published_digests()
+    return jsonify(
+        algorithm=(
+            "sha256 of the lines '<lot>:<hash of its newest event recorded by the end of the day "
+            "(Asia/Shanghai)>' of every batch, sorted by lot, joined by '\\n'"
+        ),
+        days=[
+            {
+                "day": check.day.isoformat(),
+                "digest": check.digest,
+                "batch_count": check.batch_count,
+                "still_matches": check.still_matches,
+            }
+            for check in checks
+        ],
+    )
