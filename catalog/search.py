@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.eligibility import valid_certificate_clause, visible_products
 from catalog.producers.models import Producer, ProducerStatus
 from catalog.products.models import (
     Category,
@@ -69,29 +70,6 @@ class CertificateState(enum.StrEnum):
     NOT_YET_VALID = "not_yet_valid"
     EXPIRED = "expired"
     REVOKED = "revoked"
-
-
-def visible_products() -> Select[tuple[Product]]:
-    """The base SELECT of everything buyers may see: active products of approved producers."""
-    return (
-        select(Product)
-        .join(Product.producer)
-        .where(Product.is_active.is_(True), Producer.status == ProducerStatus.APPROVED)
-    )
-
-
-def is_visible(product: Product) -> bool:
-    """Whether buyers may see ``product`` (the same rule as :func:`visible_products`)."""
-    return bool(product.is_active) and product.producer.status == ProducerStatus.APPROVED
-
-
-def valid_certificate_clause(today: date) -> ColumnElement[bool]:
-    """SQL condition on ``Certification``: certified and valid on ``today`` (inclusive both ends)."""
-    return and_(
-        Certification.status == CertificationStatus.CERTIFIED,
-        Certification.valid_from <= today,
-        Certification.valid_to >= today,
-    )
 
 
 def search_terms(text: str | None) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectMultipleField, StringField
@@ -10,17 +12,18 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from core.accounts import MIN_PASSWORD_LENGTH
 
 
-def _strip(value: str | None) -> str | None:
+def strip_text(value: Any) -> Any:
+    """Trim text input (a WTForms filter shared by every form); other values pass unchanged."""
     return value.strip() if isinstance(value, str) else value
 
 
 class SignupForm(FlaskForm):
     """New consumer account."""
 
-    display_name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=80)])
+    display_name = StringField(_l("Name"), filters=[strip_text], validators=[DataRequired(), Length(max=80)])
     email = EmailField(
         _l("E-mail"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
     password = PasswordField(
@@ -38,7 +41,7 @@ class SignupForm(FlaskForm):
 class LoginForm(FlaskForm):
     """Sign in with e-mail and password."""
 
-    email = EmailField(_l("E-mail"), filters=[_strip], validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("E-mail"), filters=[strip_text], validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
     remember = BooleanField(_l("Keep me signed in"))
     next = HiddenField()

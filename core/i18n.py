@@ -137,8 +137,9 @@ def init_app(app: Flask) -> None:
 
 
 @contextmanager
-def in_language_of(user: User) -> Iterator[None]:
-    """Translate messages for ``user``: their chosen language, else the marketplace's default."""
+def in_language_of(user: User | None) -> Iterator[None]:
+    """Translate messages for ``user`` (a notification's recipient): their chosen language, else the
+    marketplace's default (also for ``None``). The one place that decides a recipient's language."""
     default = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN") if has_app_context() else "zh_CN"
-    with force_locale(user.locale or default):
+    with force_locale((user.locale if user is not None else None) or default):
         yield

@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 from core.errors import DomainError
 from core.security import CONTENT_SECURITY_POLICY
 from orders.models import Checkout
-from payments.common import provider_detail
 from payments.errors import PaymentProviderError
-from payments.gateway import StripeGateway, current_gateway
+from payments.gateway import StripeGateway, current_gateway, provider_detail
 from payments.services import PaymentResult, apply_payment_intent
 
 #: Stripe's own origins the Payment Element needs besides Stripe.js: its frames and its API.

@@ -18,7 +18,8 @@ from typing import Any
 import stripe
 from flask import Flask, current_app
 
-from orders.models import Checkout
+from orders.models import Checkout, Order
+from payments.errors import PaymentProviderError
 
 #: What Chinese buyers pay with, through Stripe (``STRIPE_PAYMENT_METHOD_TYPES``; empty: Stripe decides).
 DEFAULT_PAYMENT_METHOD_TYPES = ("card", "alipay", "wechat_pay")
@@ -202,3 +203,16 @@ class StripeGateway:
 def current_gateway() -> StripeGateway:
     """The gateway for the current app's configuration (built per use: cheap, and tests change the keys)."""
     return StripeGateway.from_config(current_app.config)
+
+
+def provider_detail(exc: stripe.StripeError) -> str:
+    """Stripe's own message for the person in front of the screen."""
+    return str(exc.user_message or exc.code or type(exc).__name__)
+
+
+def stripe_refund(gateway: StripeGateway, intent_id: str, amount_fen: int, key: str, order: Order) -> str:
+    """Refund through Stripe and return the refund id; a failure becomes :class:`PaymentProviderError`."""
+    try:
+        return gateway.refund(intent_id, amount_fen, idempotency_key=key, metadata={"order": order.number})
+    except stripe.StripeError as exc:
+        raise PaymentProviderError(detail=provider_detail(exc)) from exc

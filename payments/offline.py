@@ -13,14 +13,15 @@ from core.db import utcnow
 from core.errors import PermissionDenied
 from core.i18n import format_fen
 from core.models import User
+from core.notifications.services import tell
 from orders.models import Order, OrderStatus
-from payments.common import lock_row, succeeded_payment, tell
 from payments.errors import (
     AlreadyConfirmed,
     CashNotCollectedYet,
     NotOfflinePayment,
     OrderNotPayable,
 )
+from payments.locks import lock_row, succeeded_payment
 from payments.models import Payment, PaymentStatus
 from payments.signals import orders_paid
 

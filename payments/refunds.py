@@ -11,20 +11,16 @@ from catalog.access import is_member
 from core.errors import PermissionDenied
 from core.i18n import format_fen
 from core.models import User
+from core.notifications.services import tell
 from orders.models import (
     Order,
     OrderLine,
     OrderStatus,
     PaymentMethod,
 )
-from payments.common import (
-    lock_row,
-    stripe_refund,
-    succeeded_payment,
-    tell,
-)
 from payments.errors import NothingToRefund, NotRefundable, RefundTooLarge
-from payments.gateway import StripeGateway, current_gateway
+from payments.gateway import StripeGateway, current_gateway, stripe_refund
+from payments.locks import lock_row, succeeded_payment
 from payments.models import Refund, RefundLine
 from payments.signals import refund_recorded
 from traceability.batches.services import return_stock

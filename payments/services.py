@@ -22,20 +22,12 @@ from sqlalchemy.orm import Session
 
 from core.db import utcnow
 from core.i18n import format_fen
+from core.notifications.services import tell, text_for
 from orders.models import (
     Checkout,
     Order,
     OrderStatus,
     PaymentMethod,
-)
-from payments.common import (
-    lock_orders,
-    lock_row,
-    provider_detail,
-    stripe_refund,
-    succeeded_payment,
-    tell,
-    text_for,
 )
 from payments.errors import (
     AlreadyPaid,
@@ -49,7 +41,10 @@ from payments.gateway import (
     Intent,
     StripeGateway,
     current_gateway,
+    provider_detail,
+    stripe_refund,
 )
+from payments.locks import lock_orders, lock_row, succeeded_payment
 from payments.models import Payment, PaymentStatus, Refund
 from payments.offline import confirm_offline_payment
 from payments.refunds import refund_order

@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     import stats
     import traceability
     from core.config import load_config
+    from core.urls import remember_url_map
     from shop import views
     from shop.demo import cli as demo_cli
 
@@ -45,4 +46,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         package.init_app(app)
     app.register_blueprint(views.bp)
     app.cli.add_command(demo_cli.seed_demo_command)
+    remember_url_map(app)
     return app

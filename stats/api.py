@@ -34,7 +34,7 @@ from stats.dashboards import (
     Filters,
     Row,
 )
-from stats.filters import StatsFilterForm
+from stats.forms import StatsFilterForm
 from stats.models import Channel
 
 bp = Blueprint("stats_api", __name__, url_prefix="/api/v1/stats")

@@ -29,7 +29,7 @@ from stats.dashboards import (
     InvalidFilters,
     Row,
 )
-from stats.filters import StatsFilterForm
+from stats.forms import StatsFilterForm
 from stats.progress import overview
 from stats.targets.warnings import help_sell_products
 

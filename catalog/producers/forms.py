@@ -29,12 +29,9 @@ from catalog.producers.services import (
     ProducerProfile,
     ProducerRegistration,
 )
+from core.forms import strip_text
 from core.models import Region
 from core.regions import children, counties
-
-
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _count_field(label: Any) -> IntegerField:
@@ -51,18 +48,18 @@ class ProfileForm(FlaskForm):
 
     township = SelectField(_l("Township"), validate_choice=False, choices=[])
     village = SelectField(_l("Village"), validate_choice=False, choices=[])
-    address = StringField(_l("Address"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    address = StringField(_l("Address"), filters=[strip_text], validators=[Optional(), Length(max=200)])
     contact_name = StringField(
-        _l("Contact person"), filters=[_strip], validators=[Optional(), Length(max=60)]
+        _l("Contact person"), filters=[strip_text], validators=[Optional(), Length(max=60)]
     )
     contact_phone = TelField(
         _l("Mobile number"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=20)],
         description=_l("Required for households: 11 digits, e.g. 13912345678."),
     )
     description = TextAreaField(
-        _l("About the producer"), filters=[_strip], validators=[Optional(), Length(max=2000)]
+        _l("About the producer"), filters=[strip_text], validators=[Optional(), Length(max=2000)]
     )
     lifted_households = _count_field(_l("Households lifted out of poverty (脱贫户) brought along"))
     monitored_households = _count_field(_l("Households under monitoring (监测户) brought along"))
@@ -113,12 +110,12 @@ class RegistrationForm(ProfileForm):
     """A new producer: name, kind, county and credit code, plus the profile."""
 
     name = StringField(
-        _l("Name of the producer"), filters=[_strip], validators=[DataRequired(), Length(max=120)]
+        _l("Name of the producer"), filters=[strip_text], validators=[DataRequired(), Length(max=120)]
     )
     kind = SelectField(_l("Kind"), choices=[], validators=[DataRequired()])
     credit_code = StringField(
         _l("Unified social credit code (统一社会信用代码)"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=40)],
         description=_l("18 characters, printed on the business licence. Households may leave it empty."),
     )
@@ -167,7 +164,7 @@ class DecisionForm(FlaskForm):
     action = StringField(validators=[DataRequired(), AnyOf(list(DECISIONS))])
     reason = TextAreaField(
         _l("Reason"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=500)],
         description=_l("Required to reject or suspend; the producer sees it."),
     )
@@ -178,7 +175,7 @@ class InvitationForm(FlaskForm):
 
     email = EmailField(
         _l("E-mail"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
     role = SelectField(_l("Role"), choices=[], default=MemberRole.STAFF.value)

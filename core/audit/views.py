@@ -8,12 +8,10 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import Select, select
-from wtforms import DateField, EmailField, SelectField
-from wtforms.validators import Length, Optional
 
 from core.access import admin_required
+from core.audit.forms import AuditFilterForm
 from core.audit.services import AuditEntry
 from core.clock import SHANGHAI
 from core.db import db_session
@@ -25,20 +23,6 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 #: Label table (see catalog.labels) for the ``status`` values of each kind of subject, for display only.
 STATUS_LABEL_TABLES = {"producer": "producer_status", "certification": "certification_status"}
-
-
-class AuditFilterForm(FlaskForm):
-    """Filters of the audit log, read from the query string."""
-
-    class Meta:
-        csrf = False  # a GET search changes nothing
-
-    action = SelectField(_l("Action"), choices=[], validate_choice=False)
-    subject = SelectField(_l("Subject"), choices=[], validate_choice=False)
-    county = SelectField(_l("County"), choices=[], validate_choice=False)
-    actor = EmailField(_l("Actor's e-mail"), validators=[Optional(), Length(max=254)])
-    date_from = DateField(_l("From (date)"), validators=[Optional()])
-    date_to = DateField(_l("To (date)"), validators=[Optional()])
 
 
 def _distinct(column: Any) -> list[str]:

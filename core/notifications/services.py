@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from core.db import utcnow
 from core.errors import NotFound
+from core.i18n import in_language_of
 from core.models import User
 from core.notifications.models import Notification
 from core.pagination import Page, paginate
@@ -299,3 +300,15 @@ def send_pending_emails(
             smtp.close()
     session.flush()
     return sent, failed
+
+
+def text_for(user: User | None, message: Any, **params: Any) -> str:
+    """``message`` (a lazy string) in ``user``'s language — the platform's default for ``None``."""
+    with in_language_of(user):
+        return str(message) % params
+
+
+def tell(session: Session, user: User, kind: str, message: tuple[Any, Any], link: str, **params: Any) -> None:
+    """Queue a notification (``message`` = subject, body) for ``user`` in their language."""
+    subject, body = message
+    notify(session, user, kind, text_for(user, subject, **params), text_for(user, body, **params), link=link)

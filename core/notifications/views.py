@@ -28,30 +28,16 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField
-from wtforms.validators import NumberRange, Optional
-from wtforms.widgets import HiddenInput
 
 from core.db import db_session, get_or_404
 from core.notifications import services as service
+from core.notifications.forms import ReadAllForm, ReadForm
 from core.notifications.models import Notification
 from core.urls import safe_next_url
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
-
-
-class ReadForm(FlaskForm):
-    """Mark one message read; ``open`` then follows its link, ``page`` returns to the same inbox page."""
-
-    open = HiddenField()
-    page = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1)])
-
-
-class ReadAllForm(FlaskForm):
-    """Mark every message read (the form carries only the CSRF token)."""
 
 
 @bp.get("/")

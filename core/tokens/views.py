@@ -5,40 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
 
 from core.access import user_passes
 from core.db import db_session, get_or_404
 from core.errors import DomainError
 from core.tokens import services as tokens
+from core.tokens.forms import RevokeForm, TokenForm
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
 
 #: County reviewers and administrators.
 token_holder_required = user_passes(tokens.may_hold_tokens)
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
-class TokenForm(FlaskForm):
-    """Name a new token after the program that will use it."""
-
-    name = StringField(
-        _l("Token name"),
-        filters=[_strip],
-        validators=[DataRequired(), Length(max=80)],
-        description=_l("What the token is for, e.g. “monthly report script”."),
-    )
-
-
-class RevokeForm(FlaskForm):
-    """Revoke one token (CSRF only)."""
 
 
 def _render(form: TokenForm, status: int = 200, secret: str | None = None) -> ResponseReturnValue:

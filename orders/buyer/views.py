@@ -8,20 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
 
 from core.db import db_session
 from core.errors import DomainError
+from orders.buyer.forms import RatingForm, ReceiptForm
 from orders.fulfilment import services as fulfilment
 from orders.models import (
     Order,
@@ -31,25 +26,6 @@ from orders.models import (
 from traceability.links import trace_path
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
-
-
-STAR_CHOICES = [SelectChoice(n, f"{'★' * n}{'☆' * (5 - n)} ({n})") for n in range(5, 0, -1)]
-
-
-class ReceiptForm(FlaskForm):
-    """The buyer confirms the goods arrived (the form only carries the CSRF token)."""
-
-
-class RatingForm(FlaskForm):
-    """Stars for the product and the producer, and an optional comment."""
-
-    product_stars = SelectField(_l("Product"), coerce=int, choices=STAR_CHOICES, default=5)
-    producer_stars = SelectField(_l("Producer"), coerce=int, choices=STAR_CHOICES, default=5)
-    comment = TextAreaField(
-        _l("Comment (optional)"),
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
-        validators=[Optional(), Length(max=fulfilment.MAX_COMMENT)],
-    )
 
 
 @dataclass(frozen=True)
@@ -109,7 +85,7 @@ def render_detail(
         },
         "receipt_form": ReceiptForm(formdata=None),
         "recalled": [(b, trace_path(b)) for b in fulfilment.recalled_lots(order)],
-        "payment_href": f"/payments/{quote(order.checkout.number)}",
+        "payment_href": url_for("payments.pay", number=order.checkout.number),
         "error": error,
     }
     return render_template("orders/buyer/detail.html", **context), status

@@ -11,7 +11,6 @@ the unique key decides. Functions flush but never commit.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -27,10 +26,12 @@ from core.clock import SHANGHAI, shanghai_date
 from core.db import utcnow
 from core.errors import DomainError
 from core.i18n import format_fen, in_language_of
+from core.idempotency import clean_key, earlier_submission
 from core.models import User
 from core.notifications.services import notify
 from core.numbers import new_number, readable_number
 from core.transactions import claim_write_lock
+from core.urls import path_for
 from orders.addresses import BY_CODE, Address, validate_address
 from orders.cart.services import (
     CartView,
@@ -59,8 +60,6 @@ from traceability.batches.services import (
 RESERVATION_MINUTES = 30
 #: Longest note a buyer may leave for one producer.
 MAX_NOTE_LENGTH = 500
-#: The idempotency key the checkout form carries (generated when the page is rendered).
-KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}\Z")
 #: Prefix of checkout numbers (order numbers are digits only).
 CHECKOUT_PREFIX = "C"
 #: Prefix of bank-transfer reference codes.
@@ -184,10 +183,9 @@ def _new_reference(session: Session) -> str:
 
 def _existing(session: Session, key: str, buyer: User) -> Checkout | None:
     """The checkout already placed with ``key``; someone else's key is refused."""
-    checkout = session.scalar(select(Checkout).where(Checkout.idempotency_key == key))
-    if checkout is not None and checkout.buyer_id != buyer.id:
-        raise InvalidCheckoutKey()
-    return checkout
+    return earlier_submission(
+        session, Checkout.idempotency_key, key, lambda c: c.buyer_id == buyer.id, InvalidCheckoutKey
+    )
 
 
 def _clean_notes(notes: Mapping[int, str] | None, quotes: list[OrderQuote]) -> dict[int, str]:
@@ -339,7 +337,7 @@ def _notify_placed(session: Session, buyer: User, checkout: Checkout) -> None:
         "order_placed",
         subject,
         "\n".join(parts),
-        link=f"/payments/{checkout.number}",
+        link=path_for("payments.pay", number=checkout.number),
         data={"checkout": checkout.number, "orders": [order.number for order in checkout.orders]},
     )
 
@@ -368,9 +366,7 @@ def place_checkout(
     """
     claim_write_lock(session)
     now = now or utcnow()
-    key = (idempotency_key or "").strip()
-    if not KEY_PATTERN.match(key):
-        raise InvalidCheckoutKey()
+    key = clean_key(idempotency_key, InvalidCheckoutKey)
     existing = _existing(session, key, buyer)
     if existing is not None:
         return existing

@@ -18,6 +18,7 @@ from core.i18n import format_fen, in_language_of
 from core.notifications.services import notify
 from core.numbers import readable_number
 from core.transactions import claim_write_lock
+from core.urls import path_for
 from orders.models import (
     Allocation,
     Checkout,
@@ -75,7 +76,7 @@ def _notify_released(session: Session, checkout: Checkout, orders: list[Order]) 
         "order_cancelled",
         subject,
         "\n".join(lines),
-        link=f"/payments/{checkout.number}",
+        link=path_for("payments.pay", number=checkout.number),
         data={"checkout": checkout.number, "orders": [order.number for order in orders]},
     )
 

@@ -18,10 +18,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from catalog.eligibility import OrderingProblem, is_orderable, ordering_problem
 from catalog.labels import UNIT_LABELS
 from catalog.producers.models import Producer
 from catalog.products.models import Product
-from catalog.search import MAX_INT, is_visible
+from catalog.search import MAX_INT
 from core.clock import shanghai_date
 from core.errors import DomainError, NotFound
 from core.models import User
@@ -225,9 +226,10 @@ def purchase_problem(
 ) -> tuple[CartError | None, int]:
     """Why ``quantity`` units of ``product`` cannot be bought today (None if they can), and the units left."""
     today = today or shanghai_date()
-    if not is_visible(product):
+    problem = ordering_problem(product, today)
+    if problem is OrderingProblem.HIDDEN:
         return ProductUnavailable(name=product.name), 0
-    if product.valid_certificate_on(today) is None:
+    if problem is OrderingProblem.NOT_CERTIFIED:
         return CertificateLapsed(name=product.name), 0
     available = available_quantity(session, product, today)
     if quantity > available:
@@ -356,7 +358,7 @@ def merge_session_cart(
     cart = account_items(session, user)
     for product_id, quantity in clean_items(items).items():
         product = session.get(Product, product_id)
-        if product is None or not is_visible(product) or product.valid_certificate_on(today) is None:
+        if product is None or not is_orderable(product, today):
             continue
         if product_id not in cart and len(cart) >= MAX_LINES:
             continue

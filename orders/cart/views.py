@@ -7,7 +7,6 @@ Expired reservations are released first on every cart and checkout page, and by 
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -23,36 +22,28 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import OperationalError
-from werkzeug.routing import BuildError
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from catalog.search import MAX_INT
 from core.db import db_session, utcnow
 from core.errors import DomainError
-from core.i18n import current_language
+from core.idempotency import new_key
 from core.models import User
 from core.numbers import readable_number
 from core.transactions import claim_write_lock, run_unit_of_work
 from orders.addresses import (
-    Address,
     AddressInvalid,
     last_address,
-    province_choices,
 )
 from orders.cart import services as carts
 from orders.cart.checkout import (
-    MAX_NOTE_LENGTH,
     RESERVATION_MINUTES,
     NoteTooLong,
     ProvinceNotServed,
     place_checkout,
     quote,
 )
+from orders.cart.forms import CheckoutForm, LineForm, RemoveForm, checkout_form, note_field
 from orders.cart.receivers import CART_KEY
 from orders.cart.reservations import release_expired
 from orders.models import Checkout, PaymentMethod
@@ -62,72 +53,6 @@ log = logging.getLogger(__name__)
 
 #: How long offline payments (bank transfer, cash on delivery) hold the goods, unless configured.
 OFFLINE_RESERVATION_MINUTES = 48 * 60
-
-
-def _strip(value: str | None) -> str | None:
-    """Trim text input (a WTForms filter)."""
-    return value.strip() if isinstance(value, str) else value
-
-
-class LineForm(FlaskForm):
-    """A product and quantity (add to cart, change quantity)."""
-
-    product_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_INT)])
-    quantity = IntegerField(
-        _l("Quantity"), default=1, validators=[InputRequired(), NumberRange(min=1, max=carts.MAX_QUANTITY)]
-    )
-
-
-class RemoveForm(FlaskForm):
-    """A product to take out of the cart."""
-
-    product_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_INT)])
-
-
-class CheckoutForm(FlaskForm):
-    """Delivery address, payment method and the form's idempotency key (notes are added per producer)."""
-
-    idempotency_key = HiddenField()
-    recipient = StringField(_l("Recipient"), filters=[_strip], validators=[Length(max=60)])
-    mobile = StringField(
-        _l("Mobile number"), filters=[_strip], validators=[Length(max=20)], description=_l("11 digits.")
-    )
-    province = SelectField(_l("Province"), choices=[], validate_choice=False)
-    city = StringField(_l("City"), filters=[_strip], validators=[Length(max=40)])
-    district = StringField(_l("District or county"), filters=[_strip], validators=[Length(max=40)])
-    detail = TextAreaField(
-        _l("Street address"),
-        filters=[_strip],
-        validators=[Length(max=200)],
-        description=_l("Street, building and room, e.g. 幸福路 18 号 3 栋 201 室."),
-    )
-    method = RadioField(_l("Payment"), choices=[], validators=[InputRequired()])
-
-
-def note_field(producer_id: int) -> str:
-    """Name of the form field holding the note to one producer."""
-    return f"note_{producer_id}"
-
-
-def checkout_form(producer_ids: list[int], **kwargs: Any) -> CheckoutForm:
-    """The checkout form with one note field per producer in the cart and the methods on offer."""
-    notes = {
-        note_field(pid): TextAreaField(
-            _l("Note to the producer"), filters=[_strip], validators=[Optional(), Length(max=MAX_NOTE_LENGTH)]
-        )
-        for pid in producer_ids
-    }
-    form_class = type("CheckoutNotesForm", (CheckoutForm,), notes)
-    form: CheckoutForm = form_class(**kwargs)
-    form.province.choices = [("", _("Choose a province")), *province_choices(current_language() != "zh_CN")]
-    methods = [
-        (PaymentMethod.BANK_TRANSFER.value, _("Bank transfer (we show the reference to write on it)")),
-        (PaymentMethod.CASH_ON_DELIVERY.value, _("Cash on delivery")),
-    ]
-    if current_app.config.get("STRIPE_SECRET_KEY"):
-        methods.insert(0, (PaymentMethod.STRIPE.value, _("Online: card, Alipay or WeChat Pay")))
-    form.method.choices = methods
-    return form
 
 
 def _buyer() -> User | None:
@@ -241,10 +166,7 @@ def remove() -> ResponseReturnValue:
 
 def payment_url(checkout: Checkout) -> str:
     """Where the buyer pays the checkout (the payments page)."""
-    try:
-        return url_for("payments.pay", number=checkout.number)
-    except BuildError:  # the payments page is not registered (yet): its address is fixed
-        return f"/payments/{checkout.number}"
+    return url_for("payments.pay", number=checkout.number)
 
 
 def reservation_minutes(method: PaymentMethod) -> int:
@@ -256,14 +178,7 @@ def reservation_minutes(method: PaymentMethod) -> int:
 
 def _submit(form: CheckoutForm, items: dict[int, int], producer_ids: list[int]) -> Checkout:
     """Place the checkout from a valid form (retried when a concurrent writer got in the way)."""
-    address = Address(
-        recipient=form.recipient.data or "",
-        mobile=form.mobile.data or "",
-        province_code=form.province.data or "",
-        city=form.city.data or "",
-        district=form.district.data or "",
-        detail=form.detail.data or "",
-    )
+    address = form.address()
     method = PaymentMethod(form.method.data)
     notes = {pid: form[note_field(pid)].data or "" for pid in producer_ids}
     user = current_user._get_current_object()  # a plain User for the service
@@ -350,7 +265,7 @@ def checkout() -> ResponseReturnValue:
 
 def _prefill(form: CheckoutForm) -> None:
     """A fresh idempotency key, the default method and the address of the buyer's last order."""
-    form.idempotency_key.data = secrets.token_urlsafe(24)
+    form.idempotency_key.data = new_key()
     form.method.data = form.method.choices[0][0]
     address = last_address(db_session, current_user)
     if address is not None:

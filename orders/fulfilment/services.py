@@ -8,14 +8,9 @@ district (never the buyer's name or phone: the trace page is public).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
-from flask import current_app, has_app_context
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
@@ -25,10 +20,12 @@ from sqlalchemy.orm import Session
 from catalog.access import is_member, producers_of
 from core.db import utcnow
 from core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
+from core.i18n import in_language_of
 from core.models import User
 from core.notifications.models import Notification
 from core.notifications.services import notify
 from core.pagination import Page, paginate
+from core.urls import path_for
 from orders.models import (
     Allocation,
     Checkout,
@@ -106,15 +103,7 @@ class PackingLine:
 
 def order_path(order: Order) -> str:
     """The buyer's page of ``order`` as a path (usable outside a request, e.g. in notifications)."""
-    return f"/orders/{quote(order.number)}"
-
-
-@contextmanager
-def language_of(user: User) -> Iterator[None]:
-    """Translate into ``user``'s language (their notifications are read in it), default Chinese."""
-    default = current_app.config["BABEL_DEFAULT_LOCALE"] if has_app_context() else "zh_CN"
-    with force_locale(user.locale or default):
-        yield
+    return path_for("orders.detail", number=order.number)
 
 
 def find_order(session: Session, number: str) -> Order | None:
@@ -277,7 +266,7 @@ def ship_order(session: Session, user: User, order: Order, carrier: str, trackin
             place=producer.location.path_name(),
             details=details,
         )
-    with language_of(order.buyer):
+    with in_language_of(order.buyer):
         notify(
             session,
             order.buyer,
@@ -420,7 +409,7 @@ def flag_recalled_orders(session: Session, batch_ids: list[int]) -> list[Order]:
         new_lots = [b.lot_code for b in batches if b.lot_code not in _lots_already_notified(session, order)]
         if not new_lots:
             continue
-        with language_of(order.buyer):
+        with in_language_of(order.buyer):
             order.recall_notice = _recall_text(order, batches)
             notify(
                 session,

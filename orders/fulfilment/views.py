@@ -11,9 +11,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
 
 from catalog.access import is_member, producer_member_required
 from core.access import ensure
@@ -21,6 +18,7 @@ from core.db import db_session
 from core.errors import DomainError
 from orders.buyer.views import line_lots, status_steps
 from orders.fulfilment import services as fulfilment
+from orders.fulfilment.forms import ActionForm, ShipForm
 from orders.fulfilment.services import QueueTab
 from orders.models import Order, OrderStatus
 
@@ -35,30 +33,6 @@ TAB_LABELS = {
 
 #: States in which the producer may still refund (through the payments pages).
 REFUNDABLE = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.RECEIVED, OrderStatus.COMPLETED})
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
-class ShipForm(FlaskForm):
-    """The carrier and the tracking number (waybill) of a shipment."""
-
-    carrier = StringField(
-        _l("Carrier"),
-        filters=[_strip],
-        validators=[DataRequired(), Length(max=fulfilment.MAX_SHIPPING_FIELD)],
-        description=_l("For example 顺丰速运, 中国邮政 EMS, 京东物流."),
-    )
-    tracking_number = StringField(
-        _l("Tracking number"),
-        filters=[_strip],
-        validators=[DataRequired(), Length(max=fulfilment.MAX_SHIPPING_FIELD)],
-    )
-
-
-class ActionForm(FlaskForm):
-    """A button that only carries the CSRF token (payment confirmation)."""
 
 
 def awaits_offline_payment(order: Order) -> bool:
@@ -89,9 +63,9 @@ def render_detail(
         "ship_form": ship_form or ShipForm(formdata=None),
         "action_form": ActionForm(formdata=None),
         "may_confirm_payment": awaits_offline_payment(order),
-        "confirm_href": f"/payments/orders/{order.id}/confirm",
+        "confirm_href": url_for("payments.confirm_offline", order_id=order.id),
         "may_refund": order.status in REFUNDABLE,
-        "refund_href": f"/payments/orders/{order.id}/refund",
+        "refund_href": url_for("payments.refund", order_id=order.id),
         "error": error,
     }
     return render_template("orders/fulfilment/detail.html", **context), status

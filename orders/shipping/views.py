@@ -5,38 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from catalog.access import is_member
 from catalog.producers.models import Producer
-from catalog.products.forms import YuanField
 from core.access import ensure
 from core.db import db_session, get_or_404
 from core.errors import DomainError
 from orders.addresses import province_choices
+from orders.shipping.forms import ShippingRuleForm
 from orders.shipping.services import set_shipping_rule, shipping_rule
-
-
-class ShippingRuleForm(FlaskForm):
-    """Flat fee, free-from value and provinces not served."""
-
-    flat_fee = YuanField(_l("Shipping fee per order (yuan)"), description=_l("0 for free shipping."))
-    free_above = YuanField(
-        _l("Free shipping from an order value of (yuan)"),
-        required=False,
-        description=_l("Leave blank if shipping is never free."),
-    )
-    excluded = SelectMultipleField(
-        _l("Provinces you do not ship to"),
-        choices=[],
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
-    )
-
 
 bp = Blueprint("shipping", __name__, url_prefix="/producer/orders")
 

@@ -27,6 +27,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
+from core.forms import strip_text
 from core.models import Region, RegionLevel
 from procurement.institutions.members import MAX_FEN, InstitutionSettings
 from procurement.institutions.models import AnnualPlan, Institution, InstitutionStatus
@@ -40,10 +41,6 @@ from procurement.institutions.services import (
 from procurement.labels import procurement_choices
 
 _NUMBER_RE = re.compile(r"\d+(?:\.\d*)?|\.\d+")
-
-
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _number(text: str | None) -> Decimal | None:
@@ -139,12 +136,12 @@ class RegistrationForm(FlaskForm):
     """A new institution: who it is, where, and whom to contact."""
 
     name = StringField(
-        _l("Name of the institution"), filters=[_strip], validators=[DataRequired(), Length(max=120)]
+        _l("Name of the institution"), filters=[strip_text], validators=[DataRequired(), Length(max=120)]
     )
     kind = SelectField(_l("Kind"), choices=[], validators=[DataRequired()])
     credit_code = StringField(
         _l("Unified social credit code (统一社会信用代码)"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(), Length(max=40)],
         description=_l("18 characters, printed on the registration certificate or business licence."),
     )
@@ -154,13 +151,13 @@ class RegistrationForm(FlaskForm):
         validate_choice=False,
         description=_l("Leave empty if your city is not in the list yet."),
     )
-    address = StringField(_l("Address"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    address = StringField(_l("Address"), filters=[strip_text], validators=[DataRequired(), Length(max=200)])
     contact_name = StringField(
-        _l("Contact person"), filters=[_strip], validators=[DataRequired(), Length(max=60)]
+        _l("Contact person"), filters=[strip_text], validators=[DataRequired(), Length(max=60)]
     )
     contact_phone = TelField(
         _l("Contact mobile number"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(), Length(max=20)],
         description=_l("11 digits, e.g. 13912345678."),
     )
@@ -199,7 +196,7 @@ class DecisionForm(FlaskForm):
     action = StringField(validators=[DataRequired(), AnyOf(list(DECISIONS))])
     reason = TextAreaField(
         _l("Reason"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=500)],
         description=_l("Required to reject or suspend; the institution sees it."),
     )
@@ -230,7 +227,7 @@ class MemberForm(FlaskForm):
 
     email = EmailField(
         _l("E-mail of their account"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
     roles = SelectMultipleField(
@@ -251,7 +248,7 @@ class SettingsForm(FlaskForm):
 
     spending_limit = StringField(
         _l("Spending limit per purchase order (yuan)"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=20)],
         description=_l("A buyer's order above this needs an approver. Leave empty for no limit."),
     )
@@ -293,12 +290,12 @@ class PlanForm(FlaskForm):
 
     canteen_budget = StringField(
         _l("Canteen farm-product budget for the year (yuan)"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(_l("Enter the budget; 0 if there is none.")), Length(max=20)],
     )
     reserved_share = StringField(
         _l("Share reserved for products of formerly poor areas (%)"),
-        filters=[_strip],
+        filters=[strip_text],
         default="30",
         validators=[DataRequired(_l("Enter a share from 0 to 100 %.")), Length(max=8)],
         description=_l("National policy commonly asks for 30 %. At most one decimal place."),
@@ -358,7 +355,7 @@ class StaffLinkForm(FlaskForm):
 
     credit_code = StringField(
         _l("Your employer's unified social credit code"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(), Length(max=40)],
         description=_l("18 characters; your employer's office can tell you."),
     )

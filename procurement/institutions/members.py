@@ -17,6 +17,7 @@ from core.errors import DomainError, PermissionDenied
 from core.i18n import in_language_of
 from core.models import User
 from core.notifications.services import notify
+from core.urls import path_for
 from procurement.institutions.models import Institution, InstitutionMember, InstitutionRole
 from procurement.institutions.services import InstitutionFieldError, paired_counties
 from procurement.labels import institution_role_label
@@ -148,7 +149,7 @@ def add_member(
             "institution.member_added",
             _("You now act for %(name)s", name=institution.name),
             _("%(actor)s gave you these roles: %(roles)s.", actor=actor.display_name, roles=names),
-            link="/institution/",
+            link=path_for("progress.dashboard"),
         )
     return added
 

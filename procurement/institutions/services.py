@@ -22,6 +22,7 @@ from core.errors import DomainError, InvalidTransition, PermissionDenied
 from core.i18n import in_language_of
 from core.models import Region, RegionLevel, User
 from core.notifications.services import notify
+from core.urls import path_for
 from procurement.institutions.models import (
     Institution,
     InstitutionKind,
@@ -242,7 +243,7 @@ def _notify_decision(session: Session, institution: Institution, reason: str | N
                 f"institution.{institution.status.value}",
                 _("Registration of %(name)s: %(state)s", name=institution.name, state=state),
                 body,
-                link="/institution/",
+                link=path_for("progress.dashboard"),
             )
 
 

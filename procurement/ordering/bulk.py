@@ -19,9 +19,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.eligibility import OrderingProblem, ordering_problem
 from catalog.producers.models import Producer
 from catalog.products.models import Product
-from catalog.search import MAX_INT, is_visible
+from catalog.search import MAX_INT
 from catalog.validators import GtinCheckDigitError, GtinError, validate_gtin14
 from core.errors import DomainError
 from procurement.ordering.bulk_csv import MAX_LIST_LINES, ListLine, TooManyLines
@@ -296,11 +297,12 @@ def _check_orderable(line: CheckedLine, today: date) -> None:
     product, quantity = line.product, line.quantity
     if product is None:
         return
-    if not is_visible(product):
+    problem = ordering_problem(product, today)
+    if problem is OrderingProblem.HIDDEN:
         line.problems.append(ProductUnavailable(id=product.id))
         line.product = None  # do not show what buyers may not see
         return
-    if product.valid_certificate_on(today) is None:
+    if problem is OrderingProblem.NOT_CERTIFIED:
         line.problems.append(NotCertified(name=product.name))
         return
     if quantity is None:

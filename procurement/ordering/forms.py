@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from werkzeug.datastructures import MultiDict
-from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from core.i18n import current_language
-from orders.addresses import province_choices
+from core.forms import strip_text
+from orders.forms import AddressForm
 from procurement.ordering.bulk import GTIN_MIN_DIGITS
 from procurement.ordering.bulk_csv import (
     MAX_CELL,
@@ -31,11 +30,6 @@ from procurement.ordering.funding import funding_choices
 
 #: Upload extensions accepted (the content is checked anyway).
 LIST_EXTENSIONS = ("csv", "txt", "tsv")
-
-
-def _strip(value: str | None) -> str | None:
-    """Trim text input (a WTForms filter)."""
-    return value.strip() if isinstance(value, str) else value
 
 
 class ListForm(FlaskForm):
@@ -64,7 +58,7 @@ class UploadForm(FlaskForm):
     )
 
 
-class ReviewForm(ListForm):
+class ReviewForm(ListForm, AddressForm):
     """Delivery, funding source, note and the idempotency key of the final submit."""
 
     idempotency_key = HiddenField()
@@ -73,16 +67,9 @@ class ReviewForm(ListForm):
         validators=[InputRequired(_l("Choose the delivery date."))],
         description=_l("Between tomorrow and one year from today."),
     )
-    recipient = StringField(_l("Recipient"), filters=[_strip], validators=[Length(max=60)])
-    mobile = StringField(
-        _l("Mobile number"), filters=[_strip], validators=[Length(max=20)], description=_l("11 digits.")
-    )
-    province = SelectField(_l("Province"), choices=[], validate_choice=False)
-    city = StringField(_l("City"), filters=[_strip], validators=[Length(max=40)])
-    district = StringField(_l("District or county"), filters=[_strip], validators=[Length(max=40)])
     detail = TextAreaField(
         _l("Street address"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Length(max=200)],
         description=_l("Street, building and room, e.g. the canteen's goods entrance."),
     )
@@ -90,14 +77,14 @@ class ReviewForm(ListForm):
         _l("Funding source"), choices=[], validators=[InputRequired(_l("Choose where the money comes from."))]
     )
     note = TextAreaField(
-        _l("Note to the producers (optional)"), filters=[_strip], validators=[Optional(), Length(max=500)]
+        _l("Note to the producers (optional)"), filters=[strip_text], validators=[Optional(), Length(max=500)]
     )
 
 
 def review_form(**kwargs: Any) -> ReviewForm:
     """The review form with its choices in the request's language."""
     form = ReviewForm(**kwargs)
-    form.province.choices = [("", _("Choose a province")), *province_choices(current_language() != "zh_CN")]
+    form.load_provinces()
     form.funding_source.choices = funding_choices()
     return form
 
@@ -105,7 +92,9 @@ def review_form(**kwargs: Any) -> ReviewForm:
 class ApproveForm(FlaskForm):
     """An approver approves, with an optional note."""
 
-    note = TextAreaField(_l("Note (optional)"), filters=[_strip], validators=[Optional(), Length(max=500)])
+    note = TextAreaField(
+        _l("Note (optional)"), filters=[strip_text], validators=[Optional(), Length(max=500)]
+    )
 
 
 class RejectForm(FlaskForm):
@@ -113,7 +102,7 @@ class RejectForm(FlaskForm):
 
     reason = TextAreaField(
         _l("Reason"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[InputRequired(_l("Give the reason for rejecting this purchase order.")), Length(max=500)],
     )
 

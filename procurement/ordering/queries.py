@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, case, exists, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.eligibility import orderable_products
 from catalog.producers.models import Producer
-from catalog.products.models import Certification, Product
-from catalog.search import MAX_INT, like_pattern, search_terms, valid_certificate_clause, visible_products
+from catalog.products.models import Product
+from catalog.search import MAX_INT, like_pattern, search_terms
 from core.errors import NotFound
 from core.models import Region, User
 from core.pagination import Page, paginate
@@ -74,12 +75,6 @@ def featured_county_ids(institution: Institution, today: date) -> list[int]:
     ids = list(plan.featured_county_ids or []) if plan is not None else []
     ids += [county.id for county in institution.paired_counties if county.id not in ids]
     return [county_id for county_id in ids if isinstance(county_id, int)]
-
-
-def orderable_products(today: date) -> Select[tuple[Product]]:
-    """Visible products with a certificate valid ``today`` (the only ones institutions may order)."""
-    certified = exists().where(Certification.product_id == Product.id, valid_certificate_clause(today))
-    return visible_products().where(certified)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ institution says so) waits for an approver other than the buyer. Functions flush
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,14 +17,16 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalog.eligibility import is_orderable
 from catalog.products.models import Product
-from catalog.search import is_visible
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.i18n import in_language_of
+from core.idempotency import clean_key, earlier_submission
 from core.models import User
 from core.notifications.services import notify
 from core.numbers import new_number
+from core.urls import path_for
 from orders.addresses import BY_CODE, Address, validate_address
 from procurement.institutions.models import Institution, InstitutionRole
 from procurement.ordering.errors import (
@@ -55,8 +56,6 @@ from procurement.ordering.models import (
     SupplierStatus,
 )
 
-#: Accepted idempotency keys (the form puts a random one in a hidden field).
-KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}\Z")
 #: Most units of one product on one line.
 MAX_QUANTITY = 1_000_000
 #: Most lines on one purchase order.
@@ -109,7 +108,7 @@ def check_line(session: Session, line: PurchaseLineInput, today: date) -> tuple[
     Raises :class:`ProductNotOrderable`, :class:`QuantityInvalid`, :class:`BelowMinimum`.
     """
     product = session.get(Product, line.product_id)
-    if product is None or not is_visible(product) or product.valid_certificate_on(today) is None:
+    if product is None or not is_orderable(product, today):
         raise ProductNotOrderable(name=product.name if product is not None else f"#{line.product_id}")
     if not isinstance(line.quantity, int) or not 1 <= line.quantity <= MAX_QUANTITY:
         raise QuantityInvalid(name=product.name, max=MAX_QUANTITY)
@@ -128,10 +127,13 @@ def _check_delivery(delivery: Delivery, today: date) -> Address:
 
 def _existing(session: Session, key: str, institution: Institution) -> PurchaseOrder | None:
     """The purchase order already submitted with ``key``; another institution's key is refused."""
-    order = session.scalar(select(PurchaseOrder).where(PurchaseOrder.idempotency_key == key))
-    if order is not None and order.institution_id != institution.id:
-        raise InvalidPurchaseKey()
-    return order
+    return earlier_submission(
+        session,
+        PurchaseOrder.idempotency_key,
+        key,
+        lambda order: order.institution_id == institution.id,
+        InvalidPurchaseKey,
+    )
 
 
 def _write(
@@ -211,7 +213,7 @@ def notify_producers(session: Session, purchase: PurchaseOrder) -> None:
                         producer=order.producer.name,
                         date=purchase.delivery_date.isoformat(),
                     ),
-                    link=f"/producer/procurement/{order.number}",
+                    link=path_for("supplier.detail", number=order.number),
                 )
 
 
@@ -229,7 +231,7 @@ def _notify_approvers(session: Session, purchase: PurchaseOrder) -> None:
                         buyer=purchase.buyer.display_name,
                         amount=f"{purchase.total_fen / 100:,.2f}",
                     ),
-                    link=f"/procurement/orders/{purchase.number}",
+                    link=path_for("purchase_orders.order_detail", number=purchase.number),
                 )
 
 
@@ -255,9 +257,7 @@ def submit_purchase_order(
     :class:`UnknownFundingSource`, :class:`DeliveryDateInvalid`, ``AddressInvalid`` and the line errors of
     :func:`check_line`; nothing is written then. Does not commit.
     """
-    key = (idempotency_key or "").strip()
-    if not KEY_PATTERN.match(key):
-        raise InvalidPurchaseKey()
+    key = clean_key(idempotency_key, InvalidPurchaseKey)
     existing = _existing(session, key, institution)
     if existing is not None:
         return existing
@@ -339,7 +339,7 @@ def reject_purchase_order(
             "procurement.rejected",
             _("Purchase order %(number)s was not approved", number=purchase.number),
             reason,
-            link=f"/procurement/orders/{purchase.number}",
+            link=path_for("purchase_orders.order_detail", number=purchase.number),
         )
     return purchase
 
@@ -368,7 +368,7 @@ def cancel_purchase_order(
                         "%(buyer)s withdrew the purchase order; it no longer needs your approval.",
                         buyer=purchase.buyer.display_name,
                     ),
-                    link=f"/procurement/orders/{purchase.number}",
+                    link=path_for("purchase_orders.order_detail", number=purchase.number),
                 )
     return purchase
 

@@ -7,7 +7,6 @@ the buyer submits the whole list on the review page. The purchase-order pages ar
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -21,9 +20,10 @@ from core.access import user_passes
 from core.clock import shanghai_date
 from core.db import db_session, utcnow
 from core.errors import DomainError
+from core.idempotency import is_valid_key, new_key
 from core.numbers import readable_number
 from core.transactions import run_unit_of_work
-from orders.addresses import PROVINCES, Address, AddressInvalid
+from orders.addresses import PROVINCES, AddressInvalid
 from procurement.institutions.models import Institution
 from procurement.ordering import bulk
 from procurement.ordering import queries as ordering
@@ -42,7 +42,6 @@ from procurement.ordering.forms import (
 )
 from procurement.ordering.models import PurchaseOrder, PurchaseStatus
 from procurement.ordering.services import (
-    KEY_PATTERN,
     MAX_LEAD_DAYS,
     Delivery,
     needs_approval,
@@ -147,7 +146,7 @@ def _file_notes(parsed: ParsedFile) -> list[str]:
 
 def _prefill(form: ReviewForm, institution: Institution) -> None:
     """A fresh idempotency key, a delivery date a few days ahead and the address of the last order."""
-    form.idempotency_key.data = secrets.token_urlsafe(24)
+    form.idempotency_key.data = new_key()
     form.institution.data = str(institution.id)
     form.delivery_date.data = shanghai_date() + timedelta(days=DEFAULT_LEAD_DAYS)
     last = ordering.last_delivery(db_session, institution)
@@ -205,14 +204,7 @@ def render_review(
 
 def _submit(institution: Institution, form: ReviewForm, report: bulk.BulkReport) -> PurchaseOrder:
     """Submit the checked list from a valid form (retried when a concurrent writer got in the way)."""
-    address = Address(
-        recipient=form.recipient.data or "",
-        mobile=form.mobile.data or "",
-        province_code=form.province.data or "",
-        city=form.city.data or "",
-        district=form.district.data or "",
-        detail=form.detail.data or "",
-    )
+    address = form.address()
     delivery = Delivery(address, form.delivery_date.data)
     buyer = current_user._get_current_object()  # a plain User for the service
     lines = report.order_lines()
@@ -253,8 +245,8 @@ def review() -> ResponseReturnValue:
     report = bulk.check_list(db_session, read_list(request.form, remove), shanghai_date())
     if "delivery_date" not in request.form:  # arriving from the grid
         _prefill(form, institution)
-    if not KEY_PATTERN.match(form.idempotency_key.data or ""):
-        form.idempotency_key.data = secrets.token_urlsafe(24)
+    if not is_valid_key(form.idempotency_key.data):
+        form.idempotency_key.data = new_key()
     if request.form.get("action") != "submit" or remove is not None:
         return render_review(institution, form, report)
     if not form.validate_on_submit():

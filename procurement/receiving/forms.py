@@ -10,13 +10,10 @@ from flask_wtf.file import FileField
 from wtforms import FieldList, Form, FormField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from core.forms import strip_text
 from procurement.ordering.models import SupplierOrder
 from procurement.ordering.services import MAX_LINES
 from procurement.receiving.services import MAX_NOTE, MAX_REFERENCE, ReceiptLineInput
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 class ReceiptEntry(Form):
@@ -32,7 +29,7 @@ class ReceiptEntry(Form):
     )
     note = TextAreaField(
         _l("Inspection note"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=MAX_NOTE)],
         description=_l("Condition on arrival; shown on the public trace page of the batch."),
     )
@@ -97,7 +94,7 @@ class TransferForm(FlaskForm):
 
     reference = StringField(
         _l("Bank transfer reference"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[InputRequired(), Length(max=MAX_REFERENCE)],
         description=_l("The transaction serial number on your bank's payment receipt."),
     )

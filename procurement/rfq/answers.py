@@ -10,10 +10,11 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from catalog.eligibility import is_orderable
 from catalog.labels import UNIT_LABELS
 from catalog.products.models import Product
 from catalog.products.services import MAX_PRICE_FEN
-from catalog.search import MAX_INT, is_visible
+from catalog.search import MAX_INT
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
@@ -74,7 +75,7 @@ def answer_quote(
     product = session.get(Product, data.product_id) if 0 < (data.product_id or 0) <= MAX_INT else None
     if product is None or product.producer_id != quote.producer_id:
         raise ProductNotTheirs()
-    if not is_visible(product) or product.valid_certificate_on(today) is None:
+    if not is_orderable(product, today):
         raise ProductNotCertified(name=product.name)
     if not isinstance(data.unit_price_fen, int) or not 1 <= data.unit_price_fen <= MAX_PRICE_FEN:
         raise PriceOutOfRange(max=f"{MAX_PRICE_FEN // 100:,}")

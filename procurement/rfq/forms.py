@@ -25,14 +25,16 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from catalog.eligibility import is_orderable, is_visible, visible_products
 from catalog.labels import choices, label
 from catalog.producers.models import Producer, ProducerStatus
 from catalog.products.forms import YuanField
 from catalog.products.models import Product
-from catalog.search import MAX_INT, is_visible, like_pattern, search_terms, visible_products
-from core.i18n import current_language, format_fen
+from catalog.search import MAX_INT, like_pattern, search_terms
+from core.forms import strip_text
+from core.i18n import format_fen
 from core.models import Region
-from orders.addresses import province_choices
+from orders.forms import AddressForm
 from procurement.labels import FUNDING_SOURCE_LABELS
 from procurement.ordering.models import QuoteRequestStatus, QuoteStatus
 from procurement.ordering.services import MAX_QUANTITY
@@ -89,11 +91,6 @@ def rfq_badge(value: object) -> str:
     return BADGES.get(value, "info")  # type: ignore[call-overload, no-any-return]
 
 
-def _strip(value: str | None) -> str | None:
-    """Trim text input (a WTForms filter)."""
-    return value.strip() if isinstance(value, str) else value
-
-
 def _optional_int(value: Any) -> int | None:
     """Coerce a select's value to int; blank means none."""
     if value in (None, "", "None"):
@@ -107,7 +104,7 @@ class RequestForm(FlaskForm):
     institution_id = SelectField(_l("On behalf of"), coerce=int, choices=[], validate_choice=False)
     item = StringField(
         _l("What do you need?"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Length(max=MAX_ITEM)],
         description=_l(
             "In your own words, e.g. 二级骏枣, 5 kg boxes. May stay empty when you name a listed product."
@@ -127,12 +124,12 @@ class RequestForm(FlaskForm):
     wanted_by = DateField(_l("Wanted by"), validators=[InputRequired()])
     note = TextAreaField(
         _l("Note to the producers"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=MAX_REQUEST_NOTE)],
         description=_l("Quality, packing, delivery place, how you pay…"),
     )
     producers = SelectMultipleField(_l("Producers to ask"), coerce=int, choices=[], validate_choice=False)
-    q = StringField(_l("Producer name"), filters=[_strip], validators=[Length(max=60)])
+    q = StringField(_l("Producer name"), filters=[strip_text], validators=[Length(max=60)])
     county = SelectField(_l("County"), coerce=_optional_int, choices=[], validate_choice=False)
     search = SubmitField(_l("Search producers"))
     send = SubmitField(_l("Send the request"))
@@ -170,7 +167,7 @@ class AnswerForm(FlaskForm):
     )
     delivery_date = DateField(_l("Delivery date"), validators=[InputRequired()])
     note = TextAreaField(
-        _l("Note to the buyer"), filters=[_strip], validators=[Optional(), Length(max=MAX_QUOTE_NOTE)]
+        _l("Note to the buyer"), filters=[strip_text], validators=[Optional(), Length(max=MAX_QUOTE_NOTE)]
     )
 
 
@@ -185,7 +182,7 @@ class DeclineForm(FlaskForm):
 
     reason = TextAreaField(
         _l("Reason"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             DataRequired(message=_l("Say why you decline, so the buyer knows.")),
             Length(max=MAX_QUOTE_NOTE),
@@ -194,34 +191,21 @@ class DeclineForm(FlaskForm):
     )
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(AddressForm):
     """Accept a quote: delivery address and date, funding source and the form's idempotency key."""
 
     idempotency_key = HiddenField()
-    recipient = StringField(_l("Recipient"), filters=[_strip], validators=[Length(max=60)])
-    mobile = StringField(
-        _l("Mobile number"), filters=[_strip], validators=[Length(max=20)], description=_l("11 digits.")
-    )
-    province = SelectField(_l("Province"), choices=[], validate_choice=False)
-    city = StringField(_l("City"), filters=[_strip], validators=[Length(max=40)])
-    district = StringField(_l("District or county"), filters=[_strip], validators=[Length(max=40)])
-    detail = TextAreaField(
-        _l("Street address"),
-        filters=[_strip],
-        validators=[Length(max=200)],
-        description=_l("Street, building and room, e.g. 幸福路 18 号 3 栋 201 室."),
-    )
     delivery_date = DateField(_l("Delivery date"), validators=[InputRequired()])
     funding_source = RadioField(_l("Funding source"), choices=[], validators=[InputRequired()])
     note = TextAreaField(
-        _l("Note on the purchase order"), filters=[_strip], validators=[Optional(), Length(max=500)]
+        _l("Note on the purchase order"), filters=[strip_text], validators=[Optional(), Length(max=500)]
     )
 
 
 def accept_form() -> AcceptForm:
     """The accept form with its province and funding choices in the current language."""
     form = AcceptForm()
-    form.province.choices = [("", _("Choose a province")), *province_choices(current_language() != "zh_CN")]
+    form.load_provinces()
     form.funding_source.choices = [(str(key), str(name)) for key, name in FUNDING_SOURCE_LABELS.items()]
     return form
 
@@ -278,4 +262,4 @@ def listed_product(session: Session, product_id: int | None) -> Product | None:
 def quotable_products(producer: Producer, today: date) -> list[Product]:
     """The producer's products it may quote today: listed, with a certificate valid today."""
     products = getattr(producer, "products", [])
-    return [p for p in products if is_visible(p) and p.valid_certificate_on(today) is not None]
+    return [p for p in products if is_orderable(p, today)]

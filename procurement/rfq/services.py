@@ -18,15 +18,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from catalog.eligibility import is_visible
 from catalog.labels import UNIT_LABELS
 from catalog.producers.models import Producer, ProducerStatus
 from catalog.products.models import Product, Unit
-from catalog.search import MAX_INT, is_visible
+from catalog.search import MAX_INT
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.i18n import in_language_of
+from core.idempotency import clean_key, earlier_submission
 from core.models import User
 from core.notifications.services import notify
+from core.urls import path_for
 from procurement.institutions.models import Institution, InstitutionRole
 from procurement.ordering.models import (
     FundingSource,
@@ -37,7 +40,6 @@ from procurement.ordering.models import (
     QuoteStatus,
 )
 from procurement.ordering.services import (
-    KEY_PATTERN,
     MAX_LEAD_DAYS,
     MAX_QUANTITY,
     Delivery,
@@ -155,14 +157,14 @@ def tell_producer(session: Session, quote: Quote, kind: str, **params: object) -
     rfq = quote.request
     users = [member.user for member in quote.producer.members]
     params = {"number": rfq.number, "institution": rfq.institution.name, **params}
-    _tell(session, users, kind, f"/rfq/quotes/{quote.id}", **params)
+    _tell(session, users, kind, path_for("rfq.quote", quote_id=quote.id), **params)
 
 
 def tell_requester(session: Session, quote: Quote, kind: str, **params: object) -> None:
     """Notify the buyer who sent the request about the quote's producer."""
     rfq = quote.request
     params = {"number": rfq.number, "producer": quote.producer.name, **params}
-    _tell(session, [rfq.requested_by], kind, f"/rfq/{rfq.number}", **params)
+    _tell(session, [rfq.requested_by], kind, path_for("rfq.detail", number=rfq.number), **params)
 
 
 def _invitees(session: Session, producer_ids: Sequence[int]) -> list[Producer]:
@@ -249,10 +251,13 @@ def close_request(session: Session, buyer: User, rfq: QuoteRequest) -> QuoteRequ
 
 def _same_form(session: Session, key: str, quote: Quote) -> PurchaseOrder | None:
     """The purchase order this accept form already created (double click); another quote's key is refused."""
-    earlier = session.scalar(select(PurchaseOrder).where(PurchaseOrder.idempotency_key == key))
-    if earlier is not None and earlier.quote_id != quote.id:
-        raise InvalidPurchaseKey()
-    return earlier
+    return earlier_submission(
+        session,
+        PurchaseOrder.idempotency_key,
+        key,
+        lambda order: order.quote_id == quote.id,
+        InvalidPurchaseKey,
+    )
 
 
 def accept_quote(
@@ -274,9 +279,7 @@ def accept_quote(
     :class:`InstitutionNotVerified`, :class:`NotBuyer`, :class:`RfqNotOpen`, :class:`QuoteNotAnswered` and
     whatever :func:`submit_purchase_order` raises (the view rolls back). Does not commit.
     """
-    key = (idempotency_key or "").strip()
-    if not KEY_PATTERN.match(key):
-        raise InvalidPurchaseKey()
+    key = clean_key(idempotency_key, InvalidPurchaseKey)
     earlier = _same_form(session, key, quote)
     if earlier is not None:
         return earlier

@@ -6,7 +6,6 @@ Members of an invited producer see and answer their quote (others get 404).
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -21,8 +20,9 @@ from core.access import ensure, user_passes
 from core.clock import shanghai_date
 from core.db import db_session
 from core.errors import DomainError
+from core.idempotency import new_key
 from core.transactions import run_unit_of_work
-from orders.addresses import Address, AddressInvalid
+from orders.addresses import AddressInvalid
 from procurement.institutions.models import InstitutionRole
 from procurement.ordering.models import (
     FundingSource,
@@ -201,7 +201,7 @@ def close(number: str) -> ResponseReturnValue:
 
 def _prefill_accept(form: forms.AcceptForm, rfq: QuoteRequest, quote: Quote) -> None:
     """A fresh idempotency key, the quote's date, budget funds and the institution's last address."""
-    form.idempotency_key.data = secrets.token_urlsafe(24)
+    form.idempotency_key.data = new_key()
     form.delivery_date.data = quote.delivery_date
     form.funding_source.data = FundingSource.BUDGET.value
     address = queries.last_address(db_session, rfq.institution)
@@ -237,7 +237,7 @@ def accept(number: str, quote_id: int) -> ResponseReturnValue:
             error, status = show_error(form, exc), exc.status
         else:
             flash(_("Quote accepted: purchase order %(number)s.", number=purchase.number), "success")
-            return redirect(f"/procurement/orders/{purchase.number}")
+            return redirect(url_for("purchase_orders.order_detail", number=purchase.number))
     return render_template(
         "procurement/rfq/accept.html", rfq=rfq, quote=quote, form=form, error=error
     ), status
@@ -245,14 +245,7 @@ def accept(number: str, quote_id: int) -> ResponseReturnValue:
 
 def _accept(form: forms.AcceptForm, quote: Quote) -> Any:
     """Call the accept service with the form's values."""
-    address = Address(
-        recipient=form.recipient.data or "",
-        mobile=form.mobile.data or "",
-        province_code=form.province.data or "",
-        city=form.city.data or "",
-        district=form.district.data or "",
-        detail=form.detail.data or "",
-    )
+    address = form.address()
     delivery = Delivery(address, form.delivery_date.data)
     return service.accept_quote(
         db_session,

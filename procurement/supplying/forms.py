@@ -14,6 +14,7 @@ from wtforms import FieldList, Form, FormField, IntegerField, RadioField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from core.forms import strip_text
 from orders.fulfilment.services import MAX_SHIPPING_FIELD
 from procurement.ordering.models import LineDecision, SupplierOrder
 from procurement.ordering.services import MAX_LINES, MAX_QUANTITY
@@ -22,10 +23,6 @@ from traceability.models import Batch
 
 #: Most batch rows a shipping form may carry.
 MAX_ALLOCATION_ROWS = 1000
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 class LineDecisionEntry(Form):
@@ -48,7 +45,7 @@ class LineDecisionEntry(Form):
     )
     reason = StringField(
         _l("Reason"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=MAX_REASON)],
         description=_l("Needed when adjusting or declining; the buyer reads it."),
     )
@@ -99,13 +96,13 @@ class ShipForm(FlaskForm):
     allocations = FieldList(FormField(AllocationEntry), max_entries=MAX_ALLOCATION_ROWS)
     carrier = StringField(
         _l("Carrier"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[InputRequired(), Length(max=MAX_SHIPPING_FIELD)],
         description=_l("For example 顺丰速运, 中国邮政 EMS, 京东物流, or your own truck."),
     )
     tracking_number = StringField(
         _l("Tracking number"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[InputRequired(), Length(max=MAX_SHIPPING_FIELD)],
         description=_l("The waybill number, or the vehicle plate for your own delivery."),
     )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from catalog.access import producers_of
 from core.models import User
 from core.pagination import Page, paginate
+from core.urls import path_for
 from procurement.ordering.models import PurchaseOrder, SupplierOrder, SupplierStatus
 
 #: Supplier orders a producer never sees: not approved yet, or cancelled before approval.
@@ -36,12 +37,12 @@ TAB_STATUSES: dict[SupplierTab, tuple[SupplierStatus, ...]] = {
 
 def delivery_path(order: SupplierOrder) -> str:
     """The institution's page of this delivery (usable outside a request, e.g. in notifications)."""
-    return f"/procurement/deliveries/{order.number}"
+    return path_for("delivery.detail", number=order.number)
 
 
 def supplier_path(order: SupplierOrder) -> str:
     """The producer's page of this supplier order."""
-    return f"/producer/procurement/{order.number}"
+    return path_for("supplier.detail", number=order.number)
 
 
 def find_supplier_order(session: Session, number: str) -> SupplierOrder | None:

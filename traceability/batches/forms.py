@@ -33,6 +33,7 @@ from catalog.products.models import Product
 from catalog.validators import MobileError, validate_cn_mobile
 from core.clock import SHANGHAI
 from core.db import utcnow
+from core.forms import strip_text
 from core.models import Region
 from traceability.batches.services import (
     DEFAULT_COMMITMENTS,
@@ -70,10 +71,6 @@ def origin_choices(products: list[Product]) -> list[SelectChoice]:
             options += [SelectChoice(str(v.id), f"{town.name} · {v.name}", optgroup=county.name)
                         for v in town.children]  # fmt: skip
     return options
-
-
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _optional_int(value: Any) -> int | None:
@@ -119,7 +116,7 @@ class ComplianceFields:
     basis = SelectField(_l("The certificate rests on"), default=ComplianceBasis.QUALITY_CONTROL.value)
     contact_phone = TelField(
         _l("Contact mobile number"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=20)],
         description=_l("Printed on the certificate, 11 digits."),
     )
@@ -202,20 +199,20 @@ class NewBatchForm(ComplianceFields, FlaskForm):
     )
     slaughterhouse = StringField(
         _l("Designated slaughterhouse"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=120)],
     )
     origin_quarantine_no = StringField(
         _l("Animal quarantine certificate no. (产地检疫)"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=60)],
     )
     slaughter_quarantine_no = StringField(
         _l("Meat quarantine certificate no. (屠宰检疫)"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=60)],
     )
-    note = TextAreaField(_l("Note"), filters=[_strip], validators=[Optional(), Length(max=500)])
+    note = TextAreaField(_l("Note"), filters=[strip_text], validators=[Optional(), Length(max=500)])
     with_certificate = BooleanField(_l("Issue the compliance certificate (承诺达标合格证) now"), default=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -270,7 +267,7 @@ KIND_FIELDS: dict[EventKind, list[tuple[str, str, bool]]] = {
 
 
 def _text(label: Any, max_length: int = 120, **kwargs: Any) -> StringField:
-    return StringField(label, filters=[_strip], validators=[Optional(), Length(max=max_length)], **kwargs)
+    return StringField(label, filters=[strip_text], validators=[Optional(), Length(max=max_length)], **kwargs)
 
 
 class EventForm(FlaskForm):
@@ -293,9 +290,11 @@ class EventForm(FlaskForm):
     result = _text(_l("Result"), 200)
     corrects_seq = IntegerField(_l("Step no. to correct"), validators=[Optional(), NumberRange(min=1)])
     problem = TextAreaField(
-        _l("What was wrong, and what is right"), filters=[_strip], validators=[Optional(), Length(max=500)]
+        _l("What was wrong, and what is right"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=500)],
     )
-    note = TextAreaField(_l("Note"), filters=[_strip], validators=[Optional(), Length(max=500)])
+    note = TextAreaField(_l("Note"), filters=[strip_text], validators=[Optional(), Length(max=500)])
 
     def __init__(self, *args: Any, event_count: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -366,7 +365,7 @@ class RecallForm(FlaskForm):
 
     reason = TextAreaField(
         _l("Reason for the recall"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(), Length(max=500)],
         description=_l("Shown on the public trace page and to the buyers."),
     )

@@ -20,10 +20,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from core.forms import strip_text
 from traceability.batches.forms import (
     MAX_BATCH_QUANTITY,
     _optional_int,
-    _strip,
     _text,
     _when_field,
 )
@@ -68,7 +68,7 @@ class ProcessingForm(FlaskForm):
 
     process_name = StringField(
         _l("Process"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(), Length(max=120)],
         description=_l("For example 火炕熏制 (fire-pit smoking) or 分割 (cutting)."),
     )
@@ -76,7 +76,7 @@ class ProcessingForm(FlaskForm):
     place = _text(_l("Place"), 200, description=_l("Leave blank for the first input's origin."))
     inputs = FieldList(FormField(InputRowForm), min_entries=MAX_INPUTS, max_entries=MAX_INPUTS)
     outputs = FieldList(FormField(OutputRowForm), min_entries=MAX_OUTPUTS, max_entries=MAX_OUTPUTS)
-    note = TextAreaField(_l("Note"), filters=[_strip], validators=[Optional(), Length(max=500)])
+    note = TextAreaField(_l("Note"), filters=[strip_text], validators=[Optional(), Length(max=500)])
 
     def set_choices(self, batches: list[tuple[int, str]], products: list[tuple[int, str]]) -> None:
         """Offer the member's active batches as inputs and their products as outputs."""
