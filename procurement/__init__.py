@@ -10,6 +10,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the procurement pages, their label helpers for templates and the recall receiver."""
+    from core.audit.views import register_status_labels
     from orders.signals import checkout_placing
     from procurement import labels
     from procurement.institutions import views as institution_views
@@ -46,6 +47,8 @@ def init_app(app: Flask) -> None:
         rfq_forms.rfq_badge,
     ):
         app.add_template_global(helper)
+    # the audit log names institution states in words, like producers' and certificates'
+    register_status_labels(app, "institution", labels.institution_status_label)
     # Deliveries that shipped units of a recalled batch are announced in the recalling transaction;
     # connecting the same module-level receiver again (another app in the same process) is harmless.
     batch_recalled.connect(receivers.on_batch_recalled)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
@@ -21,8 +22,14 @@ from core.regions import counties
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
-#: Label table (see catalog.labels) for the ``status`` values of each kind of subject, for display only.
-STATUS_LABEL_TABLES = {"producer": "producer_status", "certification": "certification_status"}
+#: ``app.extensions`` key: how each kind of subject names its ``status`` values (registered at wiring).
+STATUS_LABELS_KEY = "audit_status_labels"
+
+
+def register_status_labels(app: Flask, subject_type: str, label: Callable[[Any], str]) -> None:
+    """Let the audit log name ``subject_type``'s states in words; each package registers its own subjects
+    in its ``init_app`` (the table belongs to ``app``, nothing global changes)."""
+    app.extensions.setdefault(STATUS_LABELS_KEY, {})[subject_type] = label
 
 
 def _distinct(column: Any) -> list[str]:
@@ -88,6 +95,6 @@ def log() -> ResponseReturnValue:
         page=page,
         filters=filters,
         changes=changes,
-        status_tables=STATUS_LABEL_TABLES,
+        status_labels=current_app.extensions.get(STATUS_LABELS_KEY, {}),
     )
     return page_html, 200 if valid else 400

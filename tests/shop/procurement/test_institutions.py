@@ -431,3 +431,13 @@ def test_a_registrant_alone_is_told_to_add_a_second_approver(
     institution.members.append(InstitutionMember(user=make_user(), role=InstitutionRole.APPROVER))
     db.flush()
     assert "Add a second approver" not in as_user(registrant).get(url).get_data(as_text=True)
+
+
+def test_the_audit_log_names_institution_states_in_words(
+    db: Session, as_user: Callable[[User | None], FlaskClient], registrant: User, admin: User
+) -> None:
+    institution = _register(db, as_user, registrant)
+    as_user(admin).post(f"/institution/admin/{institution.id}/decision", data={"action": "verify"})
+    page = as_user(admin).get("/admin/audit/?subject=institution").get_data(as_text=True)
+    # registered by procurement's init_app on the app, not by changing a global table of the catalog
+    assert "institution.verify" in page and "Awaiting verification → Verified" in page
