@@ -21,7 +21,7 @@ from catalog.eligibility import is_orderable
 from catalog.products.models import Product
 from core.clock import shanghai_date
 from core.db import utcnow
-from core.i18n import in_language_of
+from core.i18n import format_fen, in_language_of
 from core.idempotency import clean_key, earlier_submission
 from core.models import User
 from core.notifications.services import notify
@@ -229,7 +229,7 @@ def _notify_approvers(session: Session, purchase: PurchaseOrder) -> None:
                     _(
                         "%(buyer)s submitted a purchase order of %(amount)s yuan.",
                         buyer=purchase.buyer.display_name,
-                        amount=f"{purchase.total_fen / 100:,.2f}",
+                        amount=format_fen(purchase.total_fen, symbol=False),
                     ),
                     link=path_for("purchase_orders.order_detail", number=purchase.number),
                 )

@@ -17,6 +17,7 @@ from catalog.products.services import MAX_PRICE_FEN
 from catalog.search import MAX_INT
 from core.clock import shanghai_date
 from core.db import utcnow
+from core.i18n import format_fen
 from core.models import User
 from procurement.ordering.models import Quote, QuoteStatus
 from procurement.rfq.errors import (
@@ -89,8 +90,8 @@ def answer_quote(
     session.flush()
     tell_requester(
         session, quote, "rfq.revised" if revised else "rfq.answered", product=product.name,
-        quantity=data.quantity, unit=UNIT_LABELS[product.unit], price=f"{data.unit_price_fen / 100:,.2f}",
-        date=data.delivery_date.isoformat(),
+        quantity=data.quantity, unit=UNIT_LABELS[product.unit],
+        price=format_fen(data.unit_price_fen, symbol=False), date=data.delivery_date.isoformat(),
     )  # fmt: skip
     return quote
 
