@@ -53,6 +53,9 @@ from traceability.models import Batch
 
 PASSWORD = "correct-horse-battery"
 
+#: The commerce fixtures (Stripe through localstripe, a small shop, checkouts) are shared by several packages.
+pytest_plugins = ["tests.commerce"]
+
 
 def base_config(url: str, tmp_dir: str) -> dict[str, Any]:
     """Configuration shared by the in-process app and the live server of the browser tests."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.test_architecture import LAYERS, ROOT
 
-#: ``x_fen / 100``, ``fen/100.0``, ``float(amount_fen)`` and ``amount_fen|float`` (``//`` is integer division).
+#: ``x_fen / 100``, ``float(amount_fen)`` and ``amount_fen|float`` (``//`` is integer division).
 FLOAT_FEN = re.compile(r"\w*fen\w*\)?\s*/(?!/)\s*100\b|float\(\s*[\w.]*fen\b|\w*fen\w*\s*\|\s*float\b")
 
 
@@ -29,7 +29,11 @@ def test_no_float_division_of_fen() -> None:
 
 
 def test_the_pattern_catches_float_division() -> None:
-    for line in ('f"{purchase.total_fen / 100:,.2f}"', "{{ (line.price_fen/100) }}", "float(order.total_fen)"):
+    for line in (
+        'f"{purchase.total_fen / 100:,.2f}"',
+        "{{ (line.price_fen/100) }}",
+        "float(order.total_fen)",
+    ):
         assert FLOAT_FEN.search(line), line
     for line in ("yuan, fen = divmod(amount_fen, 100)", "amount_fen // 100", "format_fen(total_fen)"):
         assert not FLOAT_FEN.search(line), line

@@ -44,7 +44,7 @@ def checkout_with_cart(w: World) -> str:
 #: endpoint → (method, path or path builder taking the world, form data, expected status per persona)
 ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "cart.index": ("GET", "/cart", {}, everyone(200)),
-    # an unknown product: everyone reaches the lookup (404); tests/shop/test_cart.py adds real products
+    # an unknown product: everyone reaches the lookup (404); tests/orders/test_cart.py adds real products
     "cart.add": ("POST", "/cart/add", UNKNOWN, everyone(404)),
     "cart.update": ("POST", "/cart/update", UNKNOWN, everyone(404)),
     # removing what is not in the cart changes nothing and is fine for everyone

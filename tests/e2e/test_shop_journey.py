@@ -16,7 +16,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.helpers import log_in, phone
-from tests.shop import localstripe as ls
+from tests.payments import localstripe as ls
 
 pytestmark = pytest.mark.e2e
 

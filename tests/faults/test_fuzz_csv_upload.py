@@ -52,8 +52,8 @@ from procurement.ordering.bulk_csv import (
 )
 from procurement.ordering.services import MAX_QUANTITY
 from tests.conftest import row_count
-from tests.shop.procurement import conftest as procurement
-from tests.shop.procurement.conftest import ProcurementWorld
+from tests.procurement import conftest as procurement
+from tests.procurement.conftest import ProcurementWorld
 
 pw = procurement.pw  # the procurement world fixture (a verified institution, two certified products)
 

@@ -50,7 +50,7 @@ from stats.models import (
     SalesEntry,
 )
 from tests.faults.committed import ADDRESS, Committed, clean_up, seed
-from tests.shop import localstripe as ls
+from tests.payments import localstripe as ls
 
 DELIVERIES = 100
 
