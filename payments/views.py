@@ -205,7 +205,7 @@ def fresh_card_form() -> CardForm:
 
 def render_pay(
     checkout: Checkout, status: int = 200, card_form: CardForm | None = None, error: str = ""
-) -> Any:
+) -> ResponseReturnValue:
     """The checkout's payment page."""
     pending = any(o.status is OrderStatus.PENDING_PAYMENT for o in checkout.orders)
     config = current_app.config

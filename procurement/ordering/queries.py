@@ -18,8 +18,8 @@ from core.errors import NotFound
 from core.models import Region, User
 from core.pagination import Page, paginate
 from procurement.institutions.models import AnnualPlan, Institution, InstitutionRole
+from procurement.ordering.errors import InstitutionNotVerified, NotBuyer
 from procurement.ordering.models import PurchaseOrder, PurchaseStatus, SupplierOrder
-from procurement.ordering.services import InstitutionNotVerified, NotBuyer
 
 #: Products per page of the order grid.
 GRID_PAGE_SIZE = 30
@@ -76,7 +76,7 @@ def featured_county_ids(institution: Institution, today: date) -> list[int]:
     return [county_id for county_id in ids if isinstance(county_id, int)]
 
 
-def orderable_products(today: date) -> Select[tuple[Product]]:
+def orderable_products(today: date) -> Select[Product]:
     """Visible products with a certificate valid ``today`` (the only ones institutions may order)."""
     certified = exists().where(Certification.product_id == Product.id, valid_certificate_clause(today))
     return visible_products().where(certified)

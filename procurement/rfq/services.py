@@ -27,7 +27,9 @@ from core.db import utcnow
 from core.i18n import in_language_of
 from core.models import User
 from core.notifications.services import notify
+from core.numbers import new_number
 from procurement.institutions.models import Institution, InstitutionRole
+from procurement.ordering.errors import InstitutionNotVerified, InvalidPurchaseKey, NotBuyer
 from procurement.ordering.models import (
     FundingSource,
     PurchaseOrder,
@@ -41,12 +43,8 @@ from procurement.ordering.services import (
     MAX_LEAD_DAYS,
     MAX_QUANTITY,
     Delivery,
-    InstitutionNotVerified,
-    InvalidPurchaseKey,
-    NotBuyer,
     PurchaseLineInput,
     has_role,
-    new_number,
     submit_purchase_order,
 )
 from procurement.rfq.errors import (
