@@ -23,7 +23,7 @@ class OrderingProblem(enum.StrEnum):
     NOT_CERTIFIED = "not_certified"  # no certificate valid today (never certified, expired or revoked)
 
 
-def visible_products() -> Select[tuple[Product]]:
+def visible_products() -> Select[Product]:
     """The base SELECT of everything buyers may see: active products of approved producers."""
     return (
         select(Product)
@@ -46,7 +46,7 @@ def valid_certificate_clause(today: date) -> ColumnElement[bool]:
     )
 
 
-def orderable_products(today: date) -> Select[tuple[Product]]:
+def orderable_products(today: date) -> Select[Product]:
     """Visible products with a certificate valid ``today``: the SQL form of :func:`ordering_problem`."""
     certified = exists().where(Certification.product_id == Product.id, valid_certificate_clause(today))
     return visible_products().where(certified)

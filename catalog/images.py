@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from flask_babel import lazy_gettext as _l  # type: ignore[import-untyped,unused-ignore]
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageOps
 
 from catalog.validators import CatalogValueError

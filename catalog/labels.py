@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
 from catalog.producers.models import (
@@ -88,7 +91,7 @@ CERTIFICATION_STATUS_LABELS = {
 }
 
 #: Every label table by the name templates use: ``label('category', product.category)``.
-LABEL_TABLES = {
+LABEL_TABLES: dict[str, Mapping[Any, object]] = {
     "producer_kind": PRODUCER_KIND_LABELS,
     "producer_status": PRODUCER_STATUS_LABELS,
     "member_role": MEMBER_ROLE_LABELS,
@@ -104,7 +107,7 @@ def label(table: str, value: object) -> str:
     """The on-screen name of ``value`` in the label table ``table`` (the raw value if unknown)."""
     names = LABEL_TABLES[table]
     try:
-        return str(names[value])  # type: ignore[index]
+        return str(names[value])
     except (KeyError, ValueError):
         return str(value)
 

@@ -93,12 +93,12 @@ def _matches_term(term: str) -> ColumnElement[bool]:
     return or_(*(column.ilike(pattern, escape="\\") for column in columns))
 
 
-def _county_ids(code: str) -> Select[tuple[int]]:
+def _county_ids(code: str) -> Select[int]:
     """Ids of the region with division code ``code`` (a county)."""
     return select(Region.id).where(Region.code == code)
 
 
-def filtered_products(filters: SearchFilters, today: date | None = None) -> Select[tuple[Product]]:
+def filtered_products(filters: SearchFilters, today: date | None = None) -> Select[Product]:
     """The SELECT of visible products matching ``filters``, in the asked order."""
     today = today or shanghai_date()
     query = visible_products()
@@ -231,7 +231,7 @@ def certified_query(
     q: str | None = None,
     category: Category | None = None,
     today: date | None = None,
-) -> Select[tuple[Certification]]:
+) -> Select[Certification]:
     """The SELECT behind the public list: certificates valid ``today`` of visible products, filtered.
 
     Ordered by county code, producer name, product name and certificate number.

@@ -11,8 +11,8 @@ import unicodedata
 from collections.abc import Mapping
 from typing import ClassVar
 
-from flask_babel import lazy_gettext as _l  # type: ignore[import-untyped,unused-ignore]
-from flask_babel.speaklater import LazyString  # type: ignore[import-untyped,unused-ignore]
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 #: GB 32100-2015 code alphabet; a character's value is its index (I, O, S, V, Z unused).
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

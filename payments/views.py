@@ -14,8 +14,6 @@ page and refunds, members of the order's producer and admins; confirming offline
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import (
     Blueprint,
     abort,
@@ -124,7 +122,7 @@ def card_payment_possible(checkout: Checkout) -> bool:
 
 def render_pay(
     checkout: Checkout, status: int = 200, card_form: CardForm | None = None, error: str = ""
-) -> Any:
+) -> ResponseReturnValue:
     """The checkout's payment page."""
     pending = any(o.status is OrderStatus.PENDING_PAYMENT for o in checkout.orders)
     config = current_app.config

@@ -147,6 +147,8 @@ def received_progress(session: Session, institution: Institution, year: int) -> 
         if Channel(channel) is Channel.STAFF:
             staff_by_county[county_id] += fen
             continue
+        if funding is None:  # procurement entries always name their funding source
+            raise ValueError("procurement ledger row without a funding source")
         by_funding[FundingSource(funding)] += fen
         by_county[county_id] += fen
         by_month[day.month] += fen

@@ -142,7 +142,8 @@ def my_county() -> ResponseReturnValue:
     scope = _scope()
     if not scope:
         abort(404)
-    return redirect(url_for("stats.county", code=scope[0].code, **request.args.to_dict()))
+    filters: dict[str, Any] = request.args.to_dict()  # the query string's values, passed on as they are
+    return redirect(url_for("stats.county", code=scope[0].code, **filters))
 
 
 @bp.get("/county/<code>")

@@ -25,7 +25,7 @@ def trace_url(base_url: str, batch: Batch, serial: str | None = None) -> str:
     return base_url.rstrip("/") + trace_path(batch, serial)
 
 
-def qr_image(data: str, box_size: int = 8, border: int = 4) -> qrcode.image.pil.PilImage:  # type: ignore[name-defined]
+def qr_image(data: str, box_size: int = 8, border: int = 4) -> qrcode.image.pil.PilImage:
     """A QR code of ``data`` as a Pillow image (error correction M survives a smudged label)."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=border)
     code.add_data(data)

@@ -89,7 +89,7 @@ def render_decision(
     reason_form: ReasonForm | None = None,
     status: int = 200,
     error: str | None = None,
-) -> Any:
+) -> ResponseReturnValue:
     """The decision page: product facts, producer, history, and the forms the record's state allows."""
     today = shanghai_date()
     if certify_form is None:
@@ -119,7 +119,7 @@ def decide(cert_id: int) -> ResponseReturnValue:
     return render_decision(reviewable(cert_id))
 
 
-def refused(cert: Certification, exc: DomainError, **forms: Any) -> Any:
+def refused(cert: Certification, exc: DomainError, **forms: Any) -> ResponseReturnValue:
     """Roll back and show the decision page again with the broken rule next to its field (or on top)."""
     db_session.rollback()
     form = forms.get("certify_form") or forms.get("reason_form")

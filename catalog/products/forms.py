@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -36,6 +37,8 @@ from catalog.products.services import (
     ProductData,
     QuickEdit,
 )
+
+_FormT = TypeVar("_FormT", bound=Iterable[Any])
 
 _AMOUNT_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
@@ -103,7 +106,7 @@ class YuanField(StringField):
         return fen_to_yuan_text(self.data)
 
 
-def suffix_ids(form: Any, suffix: str) -> Any:
+def suffix_ids(form: _FormT, suffix: str) -> _FormT:
     """Make the HTML ids of ``form``'s fields unique on a page with several copies of it; names stay."""
     for field in form:
         field.id = f"{field.id}-{suffix}"
@@ -234,7 +237,7 @@ class TierRowForm(Form):
 
     def validate(self, extra_validators: Any = None) -> bool:
         """Also require both values when either is given."""
-        valid = super().validate(extra_validators)
+        valid: bool = super().validate(extra_validators)
         if valid:
             quantity, price = self.min_quantity.data, self.price.data
             if quantity is None and price is not None:

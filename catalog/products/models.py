@@ -165,6 +165,16 @@ class Product(Base):
         return None
 
 
+def products_of(producer: Producer) -> list[Product]:
+    """The producer's products: the ``products`` backref of :attr:`Product.producer`.
+
+    Type checkers cannot see a backref; declaring it on :class:`Producer` would make the two model modules
+    import each other.
+    """
+    products: list[Product] = getattr(producer, "products", [])
+    return products
+
+
 class PriceTier(Base):
     """From ``min_quantity`` units on, each unit costs ``unit_price_fen``."""
 

@@ -80,7 +80,9 @@ def quick_form(product: Product) -> QuickEditForm:
     return suffix_ids(QuickEditForm(formdata=None, data=product_data(product)), str(product.id))
 
 
-def render_index(failed: QuickEditForm | None = None, failed_id: int | None = None, status: int = 200) -> Any:
+def render_index(
+    failed: QuickEditForm | None = None, failed_id: int | None = None, status: int = 200
+) -> ResponseReturnValue:
     """The product list; ``failed`` is the quick-edit form of product ``failed_id`` that did not validate."""
     query = (
         select(Product)
@@ -130,7 +132,9 @@ def quick_edit(product_id: int) -> ResponseReturnValue:
     return render_index(form, product.id, status)
 
 
-def render_edit(product: Product, form: ProductForm, status: int = 200, error: str | None = None) -> Any:
+def render_edit(
+    product: Product, form: ProductForm, status: int = 200, error: str | None = None
+) -> ResponseReturnValue:
     """The product's details page with its certification card."""
     today = shanghai_date()
     return render_template(
@@ -253,7 +257,9 @@ def apply(product_id: int) -> ResponseReturnValue:
     return redirect(url_for(".edit", product_id=product.id))
 
 
-def render_images(product: Product, form: ImageForm, status: int = 200, error: str | None = None) -> Any:
+def render_images(
+    product: Product, form: ImageForm, status: int = 200, error: str | None = None
+) -> ResponseReturnValue:
     """The product's photos with the upload form."""
     return render_template(
         "catalog/products/images.html",

@@ -40,7 +40,7 @@ def dashboard_for_reviewer() -> ResponseReturnValue:
         .where(Producer.status == ProducerStatus.PENDING, Producer.county_id.in_([c.id for c in scope]))
         .group_by(Producer.county_id)
     )
-    pending: dict[int, int] = dict(counts.all())  # type: ignore[arg-type]
+    pending: dict[int, int] = dict(counts.all())
     return render_template("catalog/review/dashboard.html", rows=[(c, pending.get(c.id, 0)) for c in scope])
 
 

@@ -376,13 +376,14 @@ def _lots_already_notified(session: Session, order: Order) -> set[str]:
 
 def _recall_text(order: Order, batches: list[Batch]) -> str:
     reasons = "; ".join(dict.fromkeys(b.recall_reason or "" for b in batches if b.recall_reason))
-    return _(
+    text: str = _(
         "Recalled lots in this order: %(lots)s (%(reason)s). Stop eating or using these goods and keep "
         "them; contact %(producer)s about a refund or replacement.",
         lots=", ".join(b.lot_code for b in batches),
         reason=reasons or _("no reason given"),
         producer=order.producer.name,
     )
+    return text
 
 
 def flag_recalled_orders(session: Session, batch_ids: list[int]) -> list[Order]:

@@ -26,7 +26,8 @@ from catalog.search import MAX_INT
 from catalog.validators import GtinCheckDigitError, GtinError, validate_gtin14
 from core.errors import DomainError
 from procurement.ordering.bulk_csv import MAX_LIST_LINES, ListLine, TooManyLines
-from procurement.ordering.services import MAX_QUANTITY, BelowMinimum, PurchaseLineInput
+from procurement.ordering.errors import BelowMinimum
+from procurement.ordering.services import MAX_QUANTITY, PurchaseLineInput
 
 #: A quantity: digits, maybe followed by a decimal part (which must be zero: ``12.0``). Any number of digits:
 #: a huge whole number is out of range, not "not whole" (cells are at most ``MAX_CELL`` characters long).

@@ -19,8 +19,8 @@ from core.errors import NotFound
 from core.models import Region, User
 from core.pagination import Page, paginate
 from procurement.institutions.models import AnnualPlan, Institution, InstitutionRole
+from procurement.ordering.errors import InstitutionNotVerified, NotBuyer
 from procurement.ordering.models import PurchaseOrder, PurchaseStatus, SupplierOrder
-from procurement.ordering.services import InstitutionNotVerified, NotBuyer
 
 #: Products per page of the order grid.
 GRID_PAGE_SIZE = 30

@@ -93,7 +93,7 @@ def needs_approval(institution: Institution, total_fen: int) -> bool:
     return institution.spending_limit_fen is not None and total_fen > institution.spending_limit_fen
 
 
-def institution_purchases(institution: Institution) -> Select[tuple[PurchaseOrder]]:
+def institution_purchases(institution: Institution) -> Select[PurchaseOrder]:
     """Query: the institution's purchase orders, newest first."""
     return (
         select(PurchaseOrder)

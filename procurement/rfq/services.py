@@ -29,8 +29,10 @@ from core.i18n import in_language_of
 from core.idempotency import clean_key, earlier_submission
 from core.models import User
 from core.notifications.services import notify
+from core.numbers import new_number
 from core.urls import path_for
 from procurement.institutions.models import Institution, InstitutionRole
+from procurement.ordering.errors import InstitutionNotVerified, InvalidPurchaseKey, NotBuyer
 from procurement.ordering.models import (
     FundingSource,
     PurchaseOrder,
@@ -43,12 +45,8 @@ from procurement.ordering.services import (
     MAX_LEAD_DAYS,
     MAX_QUANTITY,
     Delivery,
-    InstitutionNotVerified,
-    InvalidPurchaseKey,
-    NotBuyer,
     PurchaseLineInput,
     has_role,
-    new_number,
     submit_purchase_order,
 )
 from procurement.rfq.errors import (

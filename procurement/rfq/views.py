@@ -24,6 +24,7 @@ from core.idempotency import new_key
 from core.transactions import run_unit_of_work
 from orders.addresses import AddressInvalid
 from procurement.institutions.models import InstitutionRole
+from procurement.ordering.errors import DeliveryDateInvalid, UnknownFundingSource
 from procurement.ordering.models import (
     FundingSource,
     Quote,
@@ -31,12 +32,7 @@ from procurement.ordering.models import (
     QuoteRequestStatus,
     QuoteStatus,
 )
-from procurement.ordering.services import (
-    Delivery,
-    DeliveryDateInvalid,
-    UnknownFundingSource,
-    has_role,
-)
+from procurement.ordering.services import Delivery, has_role
 from procurement.rfq import answers, errors, forms, queries
 from procurement.rfq import services as service
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.producers.models import Producer, ProducerStatus
-from catalog.products.models import Product
+from catalog.products.models import Product, products_of
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
@@ -44,7 +44,7 @@ def seed_shipping_rules(session: Session) -> int:
     for producer in session.scalars(select(Producer).where(Producer.status == ProducerStatus.APPROVED)):
         if session.scalar(select(ShippingRule.id).where(ShippingRule.producer_id == producer.id)) is not None:
             continue
-        sells_meat = any(p.category.is_meat for p in producer.products)
+        sells_meat = any(p.category.is_meat for p in products_of(producer))
         session.add(
             ShippingRule(
                 producer_id=producer.id,

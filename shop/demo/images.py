@@ -24,11 +24,12 @@ PRODUCT_SIZE = (800, 600)
 LOGO_SIZE = (400, 400)
 
 Box = tuple[float, float, float, float]
+Colour = tuple[int, int, int]
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 Scale = Callable[[float, float], tuple[float, float]]
 Motif = Callable[[ImageDraw.ImageDraw, Box], None]
 
-BACKGROUNDS: dict[Category, tuple[int, int, int]] = {
+BACKGROUNDS: dict[Category, Colour] = {
     Category.VEGETABLES: (214, 236, 206),
     Category.FRUIT: (236, 244, 200),
     Category.MEAT: (246, 222, 216),
@@ -61,7 +62,7 @@ def _fit_font(draw: ImageDraw.ImageDraw, text: str, max_width: float, size: int)
 
 
 def _text(
-    draw: ImageDraw.ImageDraw, centre: tuple[float, float], text: str, size: int, fill: object, width: float
+    draw: ImageDraw.ImageDraw, centre: tuple[float, float], text: str, size: int, fill: Colour, width: float
 ) -> None:
     """Draw ``text`` centred on ``centre``, shrunk to ``width``; skipped if no font at hand can encode it."""
     if not text:
@@ -78,10 +79,18 @@ def _scaled(box: Box) -> Scale:
 
 
 def _ellipse(
-    draw: ImageDraw.ImageDraw, at: Scale, u0: float, v0: float, u1: float, v1: float, **kw: object
+    draw: ImageDraw.ImageDraw,
+    at: Scale,
+    u0: float,
+    v0: float,
+    u1: float,
+    v1: float,
+    fill: Colour | None = None,
+    outline: Colour | None = None,
+    width: int = 1,
 ) -> None:
     """An ellipse given in unit coordinates."""
-    draw.ellipse((*at(u0, v0), *at(u1, v1)), **kw)
+    draw.ellipse((*at(u0, v0), *at(u1, v1)), fill=fill, outline=outline, width=width)
 
 
 def _leaf(draw: ImageDraw.ImageDraw, box: Box) -> None:
@@ -263,7 +272,7 @@ def product_image(name: str, category: Category, motif: str, caption: str = "") 
     return _png(image)
 
 
-def logo_image(text: str, motif: str, colour: tuple[int, int, int] = (46, 110, 70)) -> bytes:
+def logo_image(text: str, motif: str, colour: Colour = (46, 110, 70)) -> bytes:
     """A PNG logo: the motif and a short name in a white disc on a coloured square."""
     width, height = LOGO_SIZE
     image = Image.new("RGB", LOGO_SIZE, colour)

@@ -29,6 +29,7 @@ from catalog.products.models import (
     Product,
     ProductImage,
     QualityMark,
+    products_of,
 )
 from core import accounts
 from core.clock import SHANGHAI, shanghai_date
@@ -213,7 +214,7 @@ def _ensure_products(
     session: Session, producer: Producer, spec: ProducerSpec, reviewer: User | None, today: date
 ) -> None:
     """Create the products of ``spec`` that ``producer`` does not have yet, each with its certification."""
-    existing = {product.name for product in producer.products}
+    existing = {product.name for product in products_of(producer)}
     applicant = next((m.user for m in producer.members if m.role == MemberRole.OWNER), None)
     for item in spec.products:
         if item.name in existing:
@@ -234,7 +235,7 @@ def _ensure_images(producers: list[tuple[ProducerSpec, Producer]], upload_dir: P
             png = logo_image(spec.logo_text, spec.logo_motif, colour)
             producer.logo_key = store_upload(io.BytesIO(png), upload_dir).key
         items = {item.name: item for item in spec.products}
-        for product in producer.products:
+        for product in products_of(producer):
             item = items.get(product.name)
             if item is None or product.images:
                 continue

@@ -135,12 +135,12 @@ class ComplianceFields:
 
     def setup_compliance(self) -> None:
         """Fill the basis choices (labels are translated per request)."""
-        self.basis.choices = [(b.value, str(text)) for b, text in BASIS_LABELS.items()]  # type: ignore[attr-defined]
+        self.basis.choices = [(b.value, str(text)) for b, text in BASIS_LABELS.items()]
 
     def check_compliance(self) -> bool:
         """Require the phone (a valid mainland mobile), the date and a commitment; normalise the phone."""
         ok = True
-        phone = self.contact_phone  # type: ignore[attr-defined]
+        phone = self.contact_phone
         if not phone.data:
             phone.errors.append(_("Enter the contact mobile number."))
             ok = False
@@ -150,28 +150,28 @@ class ComplianceFields:
             except MobileError as exc:
                 phone.errors.append(str(exc))
                 ok = False
-        if self.issued_on.data is None:  # type: ignore[attr-defined]
-            self.issued_on.errors.append(_("Enter the issue date."))  # type: ignore[attr-defined]
+        if self.issued_on.data is None:
+            self.issued_on.errors.append(_("Enter the issue date."))
             ok = False
-        if not self.commitments.data:  # type: ignore[attr-defined]
-            self.commitments.errors.append(_("Tick at least one commitment."))  # type: ignore[attr-defined]
+        if not self.commitments.data:
+            self.commitments.errors.append(_("Tick at least one commitment."))
             ok = False
         return ok
 
     @property
     def report_upload(self) -> Any:
         """The uploaded report file when the basis needs one and a file was sent, else None."""
-        basis = ComplianceBasis(self.basis.data)  # type: ignore[attr-defined]
-        upload = self.test_report.data  # type: ignore[attr-defined]
+        basis = ComplianceBasis(self.basis.data)
+        upload = self.test_report.data
         return upload if basis.needs_report and upload and getattr(upload, "filename", "") else None
 
     def to_compliance(self, report_key: str | None) -> ComplianceData:
         """The validated certificate fields as service input."""
         return ComplianceData(
-            basis=ComplianceBasis(self.basis.data),  # type: ignore[attr-defined]
-            contact_phone=self.contact_phone.data,  # type: ignore[attr-defined]
-            issued_on=self.issued_on.data,  # type: ignore[attr-defined]
-            commitments=list(self.commitments.data),  # type: ignore[attr-defined]
+            basis=ComplianceBasis(self.basis.data),
+            contact_phone=self.contact_phone.data,
+            issued_on=self.issued_on.data,
+            commitments=list(self.commitments.data),
             test_report_key=report_key,
         )
 

@@ -133,7 +133,9 @@ def serial_count(batch: Batch) -> int:
     return db_session.scalar(select(func.count(SerialUnit.id)).where(SerialUnit.batch_id == batch.id)) or 0
 
 
-def render_detail(batch: Batch, status: int = 200, error: str | None = None, **forms: Any) -> Any:
+def render_detail(
+    batch: Batch, status: int = 200, error: str | None = None, **forms: Any
+) -> ResponseReturnValue:
     """The batch page; ``forms`` replaces the blank forms with ones that failed validation."""
     manage = can_manage(batch)
     step = forms.pop("step", None) or request.args.get("step")

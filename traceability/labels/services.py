@@ -78,8 +78,9 @@ class TextLine:
     y: int  # baseline
 
     @property
-    def bbox(self) -> tuple[int, int, int, int]:
-        """The ink box (left, top, right, bottom) in the coordinates of the text area."""
+    def bbox(self) -> tuple[float, float, float, float]:
+        """The ink box (left, top, right, bottom) in the coordinates of the text area (Pillow types it as
+        floats)."""
         left, top, right, bottom = self.font.getbbox(self.text, anchor="ls")
         return self.x + left, self.y + top, self.x + right, self.y + bottom
 
@@ -147,7 +148,7 @@ def layout_text(name: str, fields: Sequence[tuple[str, str]], width: int, height
 
 def _layout_at(
     name: str, fields: Sequence[tuple[str, str]], width: int, scale: float
-) -> tuple[list[TextLine], int]:
+) -> tuple[list[TextLine], float]:
     """Lines at one scale, and how far down their ink reaches."""
     lines: list[TextLine] = []
     bold = _font(_BOLD, _SC, round(_NAME_SIZE * scale))

@@ -87,7 +87,7 @@ class ProcessingForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         """Rows are all-or-nothing; at least one input and one output; no input twice."""
-        valid = super().validate(extra_validators)
+        valid: bool = super().validate(extra_validators)
         inputs = [_row_complete(e.form, ("batch_id", "quantity")) for e in self.inputs]
         outputs = [_row_complete(e.form, ("product_id", "quantity", "best_before")) for e in self.outputs]
         if False in inputs or False in outputs:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, session
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, session
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -43,8 +44,16 @@ from traceability.trace.visits import flush as flush_visits
 from traceability.trace.visits import visit_buffer
 
 bp = Blueprint("trace", __name__)
-#: Visitors without a cookie get cached pages straight from the WSGI layer (see traceability.trace.fastpath).
-bp.record_once(lambda state: trace_fastpath.install(state.app))
+
+
+def _install_fast_path(state: BlueprintSetupState) -> None:
+    """Put the fast path in front of the app: visitors without a cookie get cached pages straight from the
+    WSGI layer (see traceability.trace.fastpath)."""
+    if isinstance(state.app, Flask):  # always at run time; the setup state types it as the sans-IO App
+        trace_fastpath.install(state.app)
+
+
+bp.record_once(_install_fast_path)
 
 EPCIS_LINK_TYPE = "gs1:epcis"
 QR_MAX_AGE = 86400
@@ -125,7 +134,7 @@ def _render(batch: Batch, wanted: str, visits: int | str, **serial: Any) -> str:
     """The HTML page or the JSON text of ``batch`` (``visits`` may be the cache's placeholder)."""
     data = trace_data.assemble(db_session, batch, _base_url(), visits=visits, **serial)
     if wanted == "json":
-        text = current_app.json.response(data.as_json()).get_data(as_text=True)
+        text = jsonify(data.as_json()).get_data(as_text=True)
         return text.replace(f'"{trace_cache.VISITS_MARK}"', trace_cache.VISITS_MARK)
     return render_template(
         "traceability/trace/page.html",
