@@ -27,9 +27,8 @@ from core.tokens.services import issue_token
 from orders.models import PaymentMethod
 from payments.gateway import StripeGateway
 from tests.access_rows import PERSONAS, R, World
-from tests.shop import conftest as shop_fixtures
-from tests.shop import localstripe as ls
-from tests.shop.conftest import Shop
+from tests.commerce import Shop
+from tests.payments import localstripe as ls
 from tests.test_access_matrix import MATRIX
 from traceability.models import Batch, DailyDigest, TraceEvent
 
@@ -97,12 +96,6 @@ ALLOWLIST = (
         "test_stripe_return_applies_the_payment",
     ),
 )
-
-#: Fixtures of tests/shop/conftest.py (localstripe, a small shop, checkouts), found by pytest here.
-localstripe = shop_fixtures.localstripe
-stripe_config = shop_fixtures.stripe_config
-shop = shop_fixtures.shop
-make_checkout = shop_fixtures.make_checkout
 
 GET_ENDPOINTS = sorted(endpoint for endpoint, row in MATRIX.items() if row[0] == "GET")
 
