@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.i18n import format_fen
 from core.models import User
+from tests.test_architecture import LAYERS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,7 +69,7 @@ def test_catalogs_cover_every_string_in_the_code() -> None:
         template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
     method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
     found: set[str] = set()
-    for directory in ("core", "catalog", "traceability", "shop", "templates"):
+    for directory in (*LAYERS, "templates"):
         subdir = ROOT / directory
         for _file, _line, message, _comments, _context in extract_from_dir(
             str(subdir),
