@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
 from flask.cli import with_appcontext
 
 from core.db import db_session
@@ -17,8 +16,3 @@ def publish_digests_command() -> None:
     added = publish_digests(db_session)
     db_session.commit()
     click.echo(f"{added} daily digest(s) published.")
-
-
-def init_app(app: Flask) -> None:
-    """Register the commands on the app's CLI."""
-    app.cli.add_command(publish_digests_command)
