@@ -1,8 +1,11 @@
 """What buyers may see and find: visible products, search with filters, and the public list (公示).
 
-Only active products of approved producers are ever shown to buyers (:func:`visible_products`). Search is a
-case-insensitive substring match, so a search for 牦牛 finds 塔县有机牦牛肉干 on SQLite and PostgreSQL alike
-(no full-text engine splits Chinese words reliably; a LIKE over names does).
+Only active products of approved producers are ever shown to buyers (:func:`visible_products`). Search goes
+through the full-text index of ``catalog.search_index`` (FTS5 on SQLite, GIN/tsvector on PostgreSQL): each
+term is a substring of the name, English name, brand or producer (牦牛 finds 塔县有机牦牛肉干), or a prefix of
+the name's pinyin (maoniu, mnrg) or of a barcode. The index narrows, an exact substring check confirms (so
+wildcards and punctuation are taken literally). Results are ranked: the name before the brand before the
+producer, an exact name first, certified products before the rest.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog import search_index
 from catalog.eligibility import valid_certificate_clause, visible_products
 from catalog.producers.models import Producer, ProducerStatus
 from catalog.products.models import (
@@ -43,6 +47,7 @@ MAX_INT = 2**31 - 1
 class Sort(enum.StrEnum):
     """Orders the listing offers."""
 
+    RELEVANCE = "relevance"  # best match first when searching; newest first otherwise
     NEWEST = "newest"
     PRICE_ASC = "price_asc"
     PRICE_DESC = "price_desc"
@@ -60,7 +65,7 @@ class SearchFilters:
     quality_mark: QualityMarkKind | None = None
     min_price_fen: int | None = None
     max_price_fen: int | None = None
-    sort: Sort = Sort.NEWEST
+    sort: Sort = Sort.RELEVANCE
 
 
 class CertificateState(enum.StrEnum):
@@ -86,11 +91,43 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _matches_term(term: str) -> ColumnElement[bool]:
+#: Where a term is looked for as text, most telling first (the ranking follows this order).
+TEXT_COLUMNS = (Product.name, Product.name_en, Product.brand, Producer.name)
+
+
+def _contains(term: str) -> ColumnElement[bool]:
     """The product's name, English name, brand or producer name contains ``term`` (case-insensitive)."""
     pattern = like_pattern(term)
-    columns = (Product.name, Product.name_en, Product.brand, Producer.name)
-    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
+    return or_(*(column.ilike(pattern, escape="\\") for column in TEXT_COLUMNS))
+
+
+def _matches_term(term: str) -> ColumnElement[bool]:
+    """The product is found by ``term``: as text (the index narrows, a substring check confirms), as pinyin
+    or as a barcode. A term of punctuation only is a plain substring check."""
+    reading = search_index.query_term(term)
+    as_text = _contains(reading.raw)
+    if reading.is_indexable:
+        as_text = and_(search_index.text_match(reading), as_text)
+    other = search_index.other_match(reading)
+    return as_text if other is None else or_(as_text, other)
+
+
+def _relevance(terms: list[str], today: date) -> tuple[Any, ...]:
+    """ORDER BY terms of a search: exact name, then where the terms were found, then certified, newest."""
+    readings = [search_index.query_term(term).raw for term in terms[:3]]
+    found_in = [
+        case(
+            (Product.name.ilike(like_pattern(raw), escape="\\"), 4),
+            (func.coalesce(Product.brand, "").ilike(like_pattern(raw), escape="\\"), 3),
+            (Producer.name.ilike(like_pattern(raw), escape="\\"), 2),
+            else_=1,
+        )
+        for raw in readings
+    ]
+    certified = exists().where(Certification.product_id == Product.id, valid_certificate_clause(today))
+    exact = Product.name == " ".join(terms)
+    score = sum(found_in[1:], found_in[0])
+    return (exact.desc(), score.desc(), certified.desc(), Product.created_at.desc(), Product.id.desc())
 
 
 def _county_ids(code: str) -> Select[int]:
@@ -102,7 +139,8 @@ def filtered_products(filters: SearchFilters, today: date | None = None) -> Sele
     """The SELECT of visible products matching ``filters``, in the asked order."""
     today = today or shanghai_date()
     query = visible_products()
-    for term in search_terms(filters.q):
+    terms = search_terms(filters.q)
+    for term in terms:
         query = query.where(_matches_term(term))
     if filters.county:
         query = query.where(Producer.county_id.in_(_county_ids(filters.county)))
@@ -120,11 +158,13 @@ def filtered_products(filters: SearchFilters, today: date | None = None) -> Sele
         query = query.where(Product.price_fen >= filters.min_price_fen)
     if filters.max_price_fen is not None:
         query = query.where(Product.price_fen <= filters.max_price_fen)
+    if filters.sort == Sort.RELEVANCE and terms:
+        return query.order_by(*_relevance(terms, today))
     return query.order_by(*_ordering(filters.sort))
 
 
 def _ordering(sort: Sort) -> tuple[Any, ...]:
-    """ORDER BY terms for ``sort``; the id breaks ties so pages never overlap."""
+    """ORDER BY terms for ``sort`` (relevance without a search is newest first); the id breaks ties."""
     if sort == Sort.PRICE_ASC:
         return (Product.price_fen.asc(), Product.id.asc())
     if sort == Sort.PRICE_DESC:

@@ -121,7 +121,7 @@ class ProductQuerySchema(PageQuerySchema):
     quality_mark = fields.Enum(QualityMarkKind, by_value=True, load_default=None)
     min_price_fen = fields.Integer(load_default=None, validate=validate.Range(0, search.MAX_INT))
     max_price_fen = fields.Integer(load_default=None, validate=validate.Range(0, search.MAX_INT))
-    sort = fields.Enum(search.Sort, by_value=True, load_default=search.Sort.NEWEST)
+    sort = fields.Enum(search.Sort, by_value=True, load_default=search.Sort.RELEVANCE)
 
 
 class CertifiedQuerySchema(PageQuerySchema):
