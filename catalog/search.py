@@ -112,6 +112,14 @@ def _matches_term(term: str) -> ColumnElement[bool]:
     return as_text if other is None else or_(as_text, other)
 
 
+def where_found(query: Select[Product], q: str | None) -> Select[Product]:
+    """``query`` (over products joined to their producers) narrowed to the products the search text ``q``
+    finds: every term must find the product. The one search of the shop, the institution grid and the API."""
+    for term in search_terms(q):
+        query = query.where(_matches_term(term))
+    return query
+
+
 def _relevance(terms: list[str], today: date) -> tuple[Any, ...]:
     """ORDER BY terms of a search: exact name, then where the terms were found, then certified, newest."""
     readings = [search_index.query_term(term).raw for term in terms[:3]]
@@ -138,10 +146,8 @@ def _county_ids(code: str) -> Select[int]:
 def filtered_products(filters: SearchFilters, today: date | None = None) -> Select[Product]:
     """The SELECT of visible products matching ``filters``, in the asked order."""
     today = today or shanghai_date()
-    query = visible_products()
     terms = search_terms(filters.q)
-    for term in terms:
-        query = query.where(_matches_term(term))
+    query = where_found(visible_products(), filters.q)
     if filters.county:
         query = query.where(Producer.county_id.in_(_county_ids(filters.county)))
     if filters.category is not None:

@@ -289,7 +289,8 @@ def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) 
 
 
 def _after_flush(session: Session, _flush: UOWTransaction) -> None:
-    """Write the search documents of the products this flush inserted or changed, in the same transaction."""
+    """Write the search documents of the products this flush inserted or changed, in the same transaction
+    (after the flush, once its new rows are in the identity map)."""
     pending = session.info.pop("search_pending", None)
     if pending is None:
         return
@@ -309,7 +310,7 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
 
 def track_product_changes() -> None:
     """Listen (once per process) on every Session: changed products get their search document rewritten."""
-    for name, listener in (("before_flush", _before_flush), ("after_flush", _after_flush)):
+    for name, listener in (("before_flush", _before_flush), ("after_flush_postexec", _after_flush)):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
 
