@@ -197,6 +197,60 @@ def search_products(
     return paginate(session, query, page, per_page)
 
 
+@dataclass(frozen=True)
+class Facets:
+    """How a search's results split: by county (code, name), category, quality mark; how many certified."""
+
+    counties: list[tuple[str, str, int]]
+    categories: list[tuple[Category, int]]
+    marks: list[tuple[QualityMarkKind, int]]
+    certified: int
+
+
+#: At most this many counties are offered to narrow a search (the most frequent first).
+FACET_COUNTIES = 12
+
+
+def search_facets(session: Session, filters: SearchFilters, *, today: date | None = None) -> Facets:
+    """The facets of the products ``filters`` find (read-only). Only a search has facets: their cost grows
+    with its results, which a search keeps small, not with the whole catalog."""
+    today = today or shanghai_date()
+    found = filtered_products(filters, today).order_by(None).with_only_columns(Product.id).subquery()
+    in_found = Product.id.in_(select(found.c.id))
+    counties = session.execute(
+        select(Region.code, Region.name, func.count())
+        .select_from(Product)
+        .join(Producer, Producer.id == Product.producer_id)
+        .join(Region, Region.id == Producer.county_id)
+        .where(in_found)
+        .group_by(Region.code, Region.name)
+        .order_by(func.count().desc(), Region.code)
+        .limit(FACET_COUNTIES)
+    ).all()
+    categories = session.execute(
+        select(Product.category, func.count())
+        .where(in_found)
+        .group_by(Product.category)
+        .order_by(func.count().desc(), Product.category)
+    ).all()
+    marks = session.execute(
+        select(QualityMark.kind, func.count(func.distinct(QualityMark.product_id)))
+        .where(QualityMark.product_id.in_(select(found.c.id)))
+        .group_by(QualityMark.kind)
+        .order_by(QualityMark.kind)
+    ).all()
+    certified_products = exists().where(
+        Certification.product_id == Product.id, valid_certificate_clause(today)
+    )
+    certified = session.scalar(select(func.count()).select_from(Product).where(in_found, certified_products))
+    return Facets(
+        counties=[(code or "", name, count) for code, name, count in counties],
+        categories=[(Category(category), count) for category, count in categories],
+        marks=[(QualityMarkKind(kind), count) for kind, count in marks],
+        certified=certified or 0,
+    )
+
+
 def certificates_by_product(
     products: Iterable[Product], today: date | None = None
 ) -> dict[int, Certification]:

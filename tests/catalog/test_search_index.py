@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import search, search_index
 from catalog.producers.models import Producer
-from catalog.products.models import Product, ProductSearchDocument
+from catalog.products.models import Category, Product, ProductSearchDocument
 from catalog.search import SearchFilters, Sort
 
 MakeProducer = Callable[..., Producer]
@@ -121,3 +122,33 @@ def test_reindex_rebuilds_documents(
     assert names(db, "枸杞") == []
     assert search_index.reindex_all(db) >= 1
     assert names(db, "枸杞") == ["黑枸杞"] and product.id is not None
+
+
+def test_a_search_offers_facets_with_counts(
+    db: Session, client: FlaskClient, make_producer: MakeProducer, make_product: MakeProduct
+) -> None:
+    shule = make_producer(county_code="653122")
+    chengkou = make_producer(county_code="500229")
+    make_product(shule, name="疏勒骏枣", category=Category.FRUIT, certified=True)
+    make_product(shule, name="疏勒灰枣", category=Category.FRUIT)
+    make_product(chengkou, name="城口枣花蜜", category=Category.HONEY)
+    facets = search.search_facets(db, SearchFilters(q="枣"))
+    assert [(code, count) for code, _name, count in facets.counties] == [("653122", 2), ("500229", 1)]
+    assert facets.categories == [(Category.FRUIT, 2), (Category.HONEY, 1)]
+    assert facets.certified == 1
+    page = client.get("/products?q=枣").get_data(as_text=True)
+    assert "county=653122" in page and "(2)" in page and "certified=y" in page
+    narrowed = client.get("/products?q=枣&county=653122")
+    assert narrowed.status_code == 200 and "城口枣花蜜" not in narrowed.get_data(as_text=True)
+    # no search, no facets: their cost would grow with the whole catalog
+    assert 'class="facets"' not in client.get("/products").get_data(as_text=True)
+
+
+def test_the_api_searches_the_same_way_and_returns_facets(
+    client: FlaskClient, make_producer: MakeProducer, make_product: MakeProduct
+) -> None:
+    make_product(make_producer(county_code="500229"), name="城口老腊肉", certified=True)
+    body = client.get("/api/v1/products?q=larou").get_json()
+    assert [item["name"] for item in body["items"]] == ["城口老腊肉"]
+    assert body["facets"]["counties"][0]["value"] == "500229" and body["facets"]["certified"] == 1
+    assert "facets" not in client.get("/api/v1/products").get_json()
