@@ -1,8 +1,11 @@
 """What buyers may see and find: visible products, search with filters, and the public list (公示).
 
-Only active products of approved producers are ever shown to buyers (:func:`visible_products`). Search is a
-case-insensitive substring match, so a search for 牦牛 finds 塔县有机牦牛肉干 on SQLite and PostgreSQL alike
-(no full-text engine splits Chinese words reliably; a LIKE over names does).
+Only active products of approved producers are ever shown to buyers (:func:`visible_products`). Search goes
+through the full-text index of ``catalog.search_index`` (FTS5 on SQLite, GIN/tsvector on PostgreSQL): each
+term is a substring of the name, English name, brand or producer (牦牛 finds 塔县有机牦牛肉干), or a prefix of
+the name's pinyin (maoniu, mnrg) or of a barcode. The index narrows, an exact substring check confirms (so
+wildcards and punctuation are taken literally). Results are ranked: the name before the brand before the
+producer, an exact name first, certified products before the rest.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog import search_index
 from catalog.eligibility import valid_certificate_clause, visible_products
 from catalog.producers.models import Producer, ProducerStatus
 from catalog.products.models import (
@@ -43,6 +47,7 @@ MAX_INT = 2**31 - 1
 class Sort(enum.StrEnum):
     """Orders the listing offers."""
 
+    RELEVANCE = "relevance"  # best match first when searching; newest first otherwise
     NEWEST = "newest"
     PRICE_ASC = "price_asc"
     PRICE_DESC = "price_desc"
@@ -60,7 +65,7 @@ class SearchFilters:
     quality_mark: QualityMarkKind | None = None
     min_price_fen: int | None = None
     max_price_fen: int | None = None
-    sort: Sort = Sort.NEWEST
+    sort: Sort = Sort.RELEVANCE
 
 
 class CertificateState(enum.StrEnum):
@@ -86,11 +91,51 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _matches_term(term: str) -> ColumnElement[bool]:
+#: Where a term is looked for as text, most telling first (the ranking follows this order).
+TEXT_COLUMNS = (Product.name, Product.name_en, Product.brand, Producer.name)
+
+
+def _contains(term: str) -> ColumnElement[bool]:
     """The product's name, English name, brand or producer name contains ``term`` (case-insensitive)."""
     pattern = like_pattern(term)
-    columns = (Product.name, Product.name_en, Product.brand, Producer.name)
-    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
+    return or_(*(column.ilike(pattern, escape="\\") for column in TEXT_COLUMNS))
+
+
+def _matches_term(term: str) -> ColumnElement[bool]:
+    """The product is found by ``term``: as text (the index narrows, a substring check confirms), as pinyin
+    or as a barcode. A term of punctuation only is a plain substring check."""
+    reading = search_index.query_term(term)
+    as_text = _contains(reading.raw)
+    if reading.is_indexable:
+        as_text = and_(search_index.text_match(reading), as_text)
+    other = search_index.other_match(reading)
+    return as_text if other is None else or_(as_text, other)
+
+
+def where_found(query: Select[Product], q: str | None) -> Select[Product]:
+    """``query`` (over products joined to their producers) narrowed to the products the search text ``q``
+    finds: every term must find the product. The one search of the shop, the institution grid and the API."""
+    for term in search_terms(q):
+        query = query.where(_matches_term(term))
+    return query
+
+
+def _relevance(terms: list[str], today: date) -> tuple[Any, ...]:
+    """ORDER BY terms of a search: exact name, then where the terms were found, then certified, newest."""
+    readings = [search_index.query_term(term).raw for term in terms[:3]]
+    found_in = [
+        case(
+            (Product.name.ilike(like_pattern(raw), escape="\\"), 4),
+            (func.coalesce(Product.brand, "").ilike(like_pattern(raw), escape="\\"), 3),
+            (Producer.name.ilike(like_pattern(raw), escape="\\"), 2),
+            else_=1,
+        )
+        for raw in readings
+    ]
+    certified = exists().where(Certification.product_id == Product.id, valid_certificate_clause(today))
+    exact = Product.name == " ".join(terms)
+    score = sum(found_in[1:], found_in[0])
+    return (exact.desc(), score.desc(), certified.desc(), Product.created_at.desc(), Product.id.desc())
 
 
 def _county_ids(code: str) -> Select[int]:
@@ -101,9 +146,8 @@ def _county_ids(code: str) -> Select[int]:
 def filtered_products(filters: SearchFilters, today: date | None = None) -> Select[Product]:
     """The SELECT of visible products matching ``filters``, in the asked order."""
     today = today or shanghai_date()
-    query = visible_products()
-    for term in search_terms(filters.q):
-        query = query.where(_matches_term(term))
+    terms = search_terms(filters.q)
+    query = where_found(visible_products(), filters.q)
     if filters.county:
         query = query.where(Producer.county_id.in_(_county_ids(filters.county)))
     if filters.category is not None:
@@ -120,11 +164,13 @@ def filtered_products(filters: SearchFilters, today: date | None = None) -> Sele
         query = query.where(Product.price_fen >= filters.min_price_fen)
     if filters.max_price_fen is not None:
         query = query.where(Product.price_fen <= filters.max_price_fen)
+    if filters.sort == Sort.RELEVANCE and terms:
+        return query.order_by(*_relevance(terms, today))
     return query.order_by(*_ordering(filters.sort))
 
 
 def _ordering(sort: Sort) -> tuple[Any, ...]:
-    """ORDER BY terms for ``sort``; the id breaks ties so pages never overlap."""
+    """ORDER BY terms for ``sort`` (relevance without a search is newest first); the id breaks ties."""
     if sort == Sort.PRICE_ASC:
         return (Product.price_fen.asc(), Product.id.asc())
     if sort == Sort.PRICE_DESC:
@@ -149,6 +195,60 @@ def search_products(
     """One page of visible products matching ``filters`` (read-only; ``today`` is an Asia/Shanghai date)."""
     query = filtered_products(filters, today).options(*_card_loading())
     return paginate(session, query, page, per_page)
+
+
+@dataclass(frozen=True)
+class Facets:
+    """How a search's results split: by county (code, name), category, quality mark; how many certified."""
+
+    counties: list[tuple[str, str, int]]
+    categories: list[tuple[Category, int]]
+    marks: list[tuple[QualityMarkKind, int]]
+    certified: int
+
+
+#: At most this many counties are offered to narrow a search (the most frequent first).
+FACET_COUNTIES = 12
+
+
+def search_facets(session: Session, filters: SearchFilters, *, today: date | None = None) -> Facets:
+    """The facets of the products ``filters`` find (read-only). Only a search has facets: their cost grows
+    with its results, which a search keeps small, not with the whole catalog."""
+    today = today or shanghai_date()
+    found = filtered_products(filters, today).order_by(None).with_only_columns(Product.id).subquery()
+    in_found = Product.id.in_(select(found.c.id))
+    counties = session.execute(
+        select(Region.code, Region.name, func.count())
+        .select_from(Product)
+        .join(Producer, Producer.id == Product.producer_id)
+        .join(Region, Region.id == Producer.county_id)
+        .where(in_found)
+        .group_by(Region.code, Region.name)
+        .order_by(func.count().desc(), Region.code)
+        .limit(FACET_COUNTIES)
+    ).all()
+    categories = session.execute(
+        select(Product.category, func.count())
+        .where(in_found)
+        .group_by(Product.category)
+        .order_by(func.count().desc(), Product.category)
+    ).all()
+    marks = session.execute(
+        select(QualityMark.kind, func.count(func.distinct(QualityMark.product_id)))
+        .where(QualityMark.product_id.in_(select(found.c.id)))
+        .group_by(QualityMark.kind)
+        .order_by(QualityMark.kind)
+    ).all()
+    certified_products = exists().where(
+        Certification.product_id == Product.id, valid_certificate_clause(today)
+    )
+    certified = session.scalar(select(func.count()).select_from(Product).where(in_found, certified_products))
+    return Facets(
+        counties=[(code or "", name, count) for code, name, count in counties],
+        categories=[(Category(category), count) for category, count in categories],
+        marks=[(QualityMarkKind(kind), count) for kind, count in marks],
+        certified=certified or 0,
+    )
 
 
 def certificates_by_product(

@@ -35,3 +35,13 @@ def current_revision(bind: Engine | Connection) -> str | None:
         with bind.connect() as connection:
             return _read(connection)
     return _read(bind)
+
+
+#: Database-specific objects only the migrations know (full-text search machinery): the models cannot
+#: describe an FTS5 virtual table or an expression index, so comparisons with the models skip them.
+MIGRATION_ONLY_PREFIXES = ("catalog_product_search_fts", "ix_catalog_product_search_document")
+
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Alembic ``include_name`` hook: compare everything except :data:`MIGRATION_ONLY_PREFIXES`."""
+    return not (name or "").startswith(MIGRATION_ONLY_PREFIXES)

@@ -7,6 +7,7 @@ from sqlalchemy import Connection, Engine
 
 import shop.models  # noqa: F401  (registers every model on Base.metadata)
 from core.db import Base
+from core.migrate import include_name
 
 config = context.config
 bind = config.attributes.get("bind")
@@ -23,6 +24,7 @@ def run(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -6,6 +6,7 @@ from catalog.products.models import (
     PriceTier,
     Product,
     ProductImage,
+    ProductSearchDocument,
     QualityMark,
 )
 from core.audit.services import AuditEntry
@@ -85,6 +86,7 @@ __all__ = [
     "ProducerMember",
     "Product",
     "ProductImage",
+    "ProductSearchDocument",
     "PurchaseOrder",
     "QualityMark",
     "Quote",

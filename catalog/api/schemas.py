@@ -63,10 +63,28 @@ class PageMetaSchema(Schema):
     pages = fields.Integer(required=True)
 
 
+class FacetCountSchema(Schema):
+    """How many of a search's results have this value."""
+
+    value = fields.String(required=True, metadata={"description": "county code, category or quality mark"})
+    name = fields.String(metadata={"description": "the county's name (counties only)"})
+    count = fields.Integer(required=True)
+
+
+class FacetsSchema(Schema):
+    """How a search's results split (present only when ``q`` is given)."""
+
+    counties = fields.List(fields.Nested(FacetCountSchema), required=True)
+    categories = fields.List(fields.Nested(FacetCountSchema), required=True)
+    quality_marks = fields.List(fields.Nested(FacetCountSchema), required=True)
+    certified = fields.Integer(required=True, metadata={"description": "results with a valid certificate"})
+
+
 class ProductPageSchema(PageMetaSchema):
     """One page of products."""
 
     items = fields.List(fields.Nested(ProductSummarySchema), required=True)
+    facets = fields.Nested(FacetsSchema)
 
 
 class TierSchema(Schema):

@@ -121,7 +121,7 @@ class ProductQuerySchema(PageQuerySchema):
     quality_mark = fields.Enum(QualityMarkKind, by_value=True, load_default=None)
     min_price_fen = fields.Integer(load_default=None, validate=validate.Range(0, search.MAX_INT))
     max_price_fen = fields.Integer(load_default=None, validate=validate.Range(0, search.MAX_INT))
-    sort = fields.Enum(search.Sort, by_value=True, load_default=search.Sort.NEWEST)
+    sort = fields.Enum(search.Sort, by_value=True, load_default=search.Sort.RELEVANCE)
 
 
 class CertifiedQuerySchema(PageQuerySchema):
@@ -224,7 +224,20 @@ def products() -> ResponseReturnValue:
     certs = search.certificates_by_product(page.items)
     stock = stock_by_product(db_session, page.items)
     items = [_summary(product, certs.get(product.id), stock[product.id]) for product in page.items]
-    return jsonify(ProductPageSchema().dump(_page(page, items)))
+    body = _page(page, items)
+    if search.search_terms(filters.q):
+        body["facets"] = _facets(search.search_facets(db_session, filters))
+    return jsonify(ProductPageSchema().dump(body))
+
+
+def _facets(facets: search.Facets) -> dict[str, Any]:
+    """A search's facets as the API shows them."""
+    return {
+        "counties": [{"value": code, "name": name, "count": n} for code, name, n in facets.counties],
+        "categories": [{"value": category.value, "count": n} for category, n in facets.categories],
+        "quality_marks": [{"value": kind.value, "count": n} for kind, n in facets.marks],
+        "certified": facets.certified,
+    }
 
 
 @bp.get("/products/<int:product_id>")

@@ -22,6 +22,7 @@ MAX_YUAN = Decimal(search.MAX_INT) / 100
 
 
 SORT_LABELS = {
+    search.Sort.RELEVANCE: _l("Best match"),
     search.Sort.NEWEST: _l("Newest first"),
     search.Sort.PRICE_ASC: _l("Price: low to high"),
     search.Sort.PRICE_DESC: _l("Price: high to low"),
@@ -80,7 +81,7 @@ class ListingForm(_PublicFilterForm):
     mark = SelectField(_l("Quality mark"), choices=[], default="")
     min_price = StringField(_l("Lowest price (yuan)"), validators=[yuan_to_fen])
     max_price = StringField(_l("Highest price (yuan)"), validators=[yuan_to_fen])
-    sort = SelectField(_l("Sort by"), choices=[], default=search.Sort.NEWEST.value)
+    sort = SelectField(_l("Sort by"), choices=[], default=search.Sort.RELEVANCE.value)
 
     def select_options(self) -> dict[str, list[tuple[str, str]]]:
         """The listing's selects: county, category, quality mark and order."""
@@ -99,7 +100,7 @@ class ListingForm(_PublicFilterForm):
             quality_mark=QualityMarkKind(self.mark.data) if self.mark.data else None,
             min_price_fen=self.min_price.fen,
             max_price_fen=self.max_price.fen,
-            sort=search.Sort(self.sort.data or search.Sort.NEWEST),
+            sort=search.Sort(self.sort.data or search.Sort.RELEVANCE),
         )
 
 

@@ -69,10 +69,18 @@ def _render_listing() -> tuple[str, int]:
     mark = {"csrf_token": lambda: CSRF_MARK}  # filled in per request (signed-in pages only)
     if not form.validate():
         return render_template("catalog/listing.html", form=form, page=None, certs={}, args={}, **mark), 400
-    page = search.search_products(db_session, form.filters(), _page_number(), PER_PAGE)
+    filters = form.filters()
+    page = search.search_products(db_session, filters, _page_number(), PER_PAGE)
     certs = search.certificates_by_product(page.items)
+    facets = search.search_facets(db_session, filters) if search.search_terms(filters.q) else None
     html = render_template(
-        "catalog/listing.html", form=form, page=page, certs=certs, args=_filter_args(form), **mark
+        "catalog/listing.html",
+        form=form,
+        page=page,
+        certs=certs,
+        facets=facets,
+        args=_filter_args(form),
+        **mark,
     )
     return html, 200
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from catalog.eligibility import orderable_products
 from catalog.producers.models import Producer
 from catalog.products.models import Product
-from catalog.search import MAX_INT, like_pattern, search_terms
+from catalog.search import MAX_INT, where_found
 from core.errors import NotFound
 from core.models import Region, User
 from core.pagination import Page, paginate
@@ -88,15 +88,7 @@ class GridQuery:
 
 def grid_products(session: Session, query: GridQuery, featured: Sequence[int], today: date) -> Page[Product]:
     """One page of orderable products for the grid, ``featured`` counties first, then by county and name."""
-    select_ = orderable_products(today)
-    for term in search_terms(query.q):
-        pattern = like_pattern(term)
-        select_ = select_.where(
-            Product.name.ilike(pattern, escape="\\")
-            | Product.name_en.ilike(pattern, escape="\\")
-            | Product.brand.ilike(pattern, escape="\\")
-            | Producer.name.ilike(pattern, escape="\\")
-        )
+    select_ = where_found(orderable_products(today), query.q)
     if query.county_id is not None:
         select_ = select_.where(Producer.county_id == query.county_id)
     first = case((Producer.county_id.in_(list(featured)), 0), else_=1) if featured else None

@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 
 import shop.models  # noqa: F401  (all models on the metadata)
 from core.db import Base, make_engine
-from core.migrate import MIGRATIONS_DIR, alembic_config, current_revision, upgrade
+from core.migrate import MIGRATIONS_DIR, alembic_config, current_revision, include_name, upgrade
 from tests.support import database_url, reset_database
 
 
@@ -22,7 +22,9 @@ def test_upgrade_head_on_empty_database_matches_models(tmp_path: Path) -> None:
     try:
         upgrade(engine)
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_name": include_name}
+            )
             diff = compare_metadata(context, Base.metadata)
             tables = set(inspect(conn).get_table_names())
         head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
