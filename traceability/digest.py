@@ -9,12 +9,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from core.clock import SHANGHAI, shanghai_date
+from core.db import utcnow
+from core.transactions import upsert_insert
 from traceability.models import Batch, DailyDigest, TraceEvent
+
+#: The digests, for Core statements (an insert that leaves a day already stored alone).
+DIGEST_TABLE = cast(Table, DailyDigest.__table__)
 
 
 def end_of_day_utc(day: date) -> datetime:
@@ -62,8 +68,13 @@ def publish_digests(session: Session, until: date | None = None) -> int:
     while day <= last_day:
         if day not in stored:
             digest, count = compute_digest(session, day)
-            session.add(DailyDigest(day=day, digest=digest, batch_count=count))
-            added += 1
+            # Another machine's cron (or a visitor of /digest) may store the same day at the same moment:
+            # the unique day decides, and the loser keeps the row already there (it is the same digest).
+            insert = upsert_insert(session, DIGEST_TABLE).values(
+                day=day, digest=digest, batch_count=count, computed_at=utcnow()
+            )
+            result = session.execute(insert.on_conflict_do_nothing(index_elements=["day"]))
+            added += getattr(result, "rowcount", 0) or 0
         day += timedelta(days=1)
     session.flush()
     return added

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import zxingcpp
 from PIL import Image
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from catalog.producers.models import Producer
@@ -17,6 +17,7 @@ from catalog.products.models import Category, Product
 from core.clock import shanghai_date
 from core.errors import PermissionDenied
 from core.models import User
+from traceability import digest as digest_module
 from traceability.digest import check_digests, compute_digest, publish_digests
 from traceability.errors import EventNotAllowed
 from traceability.links import qr_png, trace_path, trace_url
@@ -137,3 +138,22 @@ def test_qr_round_trip(db: Session, veg: Product, make_batch: Callable[..., Batc
     url = trace_url("https://bangfu.example.cn", make_batch(veg), "Zx9_-aB3cD4eF5gH")
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr_png(url))))
     assert [d.text for d in decoded] == [url]
+
+
+def test_a_day_another_run_stored_meanwhile_is_kept_without_an_error(
+    db: Session, veg: Product, make_batch: Callable[..., Batch], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every machine's cron may publish at once (and /digest stores missing days too): no one fails."""
+    db.execute(text("DELETE FROM traceability_daily_digest"))
+    _backdate(db, make_batch(veg), 2)
+    real = digest_module.compute_digest
+
+    def another_run_got_there_first(session: Session, day: date) -> tuple[str, int]:
+        result = real(session, day)
+        session.add(DailyDigest(day=day, digest="f" * 64, batch_count=0))
+        session.flush()
+        return result
+
+    monkeypatch.setattr(digest_module, "compute_digest", another_run_got_there_first)
+    assert publish_digests(db) == 0
+    assert {row.digest for row in db.scalars(select(DailyDigest))} == {"f" * 64}
