@@ -14,15 +14,22 @@ def init_app(app: Flask) -> None:
     from catalog.certification.services import certificate_state
     from catalog.labels import label, producer_kind_label, producer_status_label
     from catalog.producers import views as producer_views
+    from catalog.producers.models import Producer
     from catalog.products import views as product_views
+    from catalog.products.models import Certification, PriceTier, Product, ProductImage, QualityMark
     from catalog.review import views as review_views
+    from catalog.search import CATALOG
     from catalog.search_index import track_product_changes
+    from core import versions
     from core.audit.views import register_status_labels
 
     for module in (producer_views, review_views, product_views, certification_views, media, browse, api):
         app.register_blueprint(module.bp)
     # every flush that changes a product rewrites its search document, in the same transaction
     track_product_changes()
+    # ... and raises the catalog's version, which the listing cache and conditional GETs read
+    for model in (Product, Producer, Certification, ProductImage, QualityMark, PriceTier):
+        versions.watch(model, CATALOG)
     for helper in (producer_status_label, producer_kind_label, label, certificate_state):
         app.add_template_global(helper)
     register_status_labels(app, "producer", lambda value: label("producer_status", value))

@@ -28,10 +28,10 @@ from catalog.products.models import (
     Certification,
     CertificationStatus,
     Product,
-    ProductImage,
     QualityMark,
     QualityMarkKind,
 )
+from core import versions
 from core.clock import shanghai_date
 from core.models import Region
 from core.pagination import Page, paginate
@@ -380,21 +380,13 @@ def count_certified(session: Session, county_code: str | None = None, *, today: 
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
-#: One row that changes whenever anything a listing shows may have changed: a product added, edited,
-#: (de)activated or given an image; a producer approved, suspended or reinstated; a certificate decided or
-#: revoked. Plain SQL without parameters, so a bare driver connection can run it too; today's date (which
-#: certificates are valid) is added by the caller. Renaming a producer changes none of these: cached listings
-#: show a new name when they expire.
-CATALOG_STAMP_SQL = f"""
-SELECT (SELECT count(*) FROM {Product.__tablename__}), (SELECT max(updated_at) FROM {Product.__tablename__}),
-  (SELECT count(*) FROM {Producer.__tablename__}), (SELECT max(decided_at) FROM {Producer.__tablename__}),
-  (SELECT count(*) FROM {Certification.__tablename__}),
-  (SELECT max(decided_at) FROM {Certification.__tablename__}),
-  (SELECT count(*) FROM {ProductImage.__tablename__}), (SELECT max(id) FROM {ProductImage.__tablename__})
-"""  # noqa: S608 - table names come from the models; no input at all
+#: The kind of data (core.versions) the listing shows: products, producers, certificates, pictures, marks.
+CATALOG = "catalog"
+#: The same read as plain SQL without parameters, for a bare driver connection (the WSGI fast path).
+CATALOG_STAMP_SQL = f"SELECT version FROM core_data_version WHERE name = '{CATALOG}'"  # noqa: S608 - a constant
 
 
 def catalog_stamp(session: Session, today: date | None = None) -> tuple[Any, ...]:
-    """The version of everything the product listing shows, read with one query (see CATALOG_STAMP_SQL)."""
-    row = session.connection().exec_driver_sql(CATALOG_STAMP_SQL).one()
-    return (*row, today or shanghai_date())
+    """The version of everything the product listing shows: one primary-key read, whatever the catalog's
+    size (``core.versions``), plus the day (certificates start and end with the Asia/Shanghai date)."""
+    return (versions.current(session, CATALOG), today or shanghai_date())

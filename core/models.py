@@ -1,4 +1,4 @@
-"""Accounts, roles and the administrative-region tree."""
+"""Accounts, roles, the administrative-region tree and the versions of public data."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -110,3 +110,17 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class DataVersion(Base):
+    """A counter per kind of public data (``catalog``…), raised in every transaction that changes it.
+
+    Caches and conditional GETs read one row by its name instead of scanning tables to learn whether what
+    they hold is still true; the database is shared, so every app server sees the same version.
+    """
+
+    __tablename__ = "core_data_version"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
