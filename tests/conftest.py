@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_login import FlaskLoginClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import generate_password_hash
@@ -55,6 +57,15 @@ PASSWORD = "correct-horse-battery"
 
 #: The commerce fixtures (Stripe through localstripe, a small shop, checkouts) are shared by several packages.
 pytest_plugins = ["tests.commerce"]
+
+# Hypothesis measures wall-clock time: its ``too_slow`` health check and its 200 ms deadline fail tests on a
+# loaded machine (CI: two shared cores, ``-n 2``) although nothing is wrong, and no test here is about speed.
+# The "suite" profile drops both for every test. It builds on the profile active at import (hypothesis's own
+# "ci" profile when it detects CI), so it is not called "ci" itself. Loaded before any test module is
+# imported, it is the parent of every explicit ``@settings(...)``; one that sets ``suppress_health_check=``
+# replaces the list and must name ``too_slow`` again. ``HYPOTHESIS_PROFILE=default`` restores the defaults.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
 def base_config(url: str, tmp_dir: str) -> dict[str, Any]:
