@@ -45,6 +45,8 @@ class DefaultConfig:
     #: N times the limit.
     RATELIMIT_STORAGE_URL = ""
     RATELIMIT_ENABLED = True
+    #: While Redis is unreachable each process counts in memory (logged) instead of answering 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     #: Limits for the endpoints people can hammer with guesses.
     RATELIMIT_LOGIN = "10 per minute;50 per hour"

@@ -30,7 +30,7 @@ from tests.support import database_url
 
 LIMIT = 4
 
-pytestmark = pytest.mark.skipif(
+needs_redis = pytest.mark.skipif(
     shutil.which("redis-server") is None, reason="needs Debian's redis-server (make test installs it)"
 )
 
@@ -43,8 +43,8 @@ def free_port() -> int:
 
 
 @pytest.fixture()
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    """A throwaway redis-server on a free loopback port, nothing persisted; stopped after the test."""
+def redis_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A throwaway redis-server on a free loopback port, nothing persisted: ``(url, process)``."""
     port = free_port()
     server = subprocess.Popen(
         [
@@ -72,7 +72,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
                     break
             assert server.poll() is None and time.monotonic() < deadline, "redis-server did not start"
             time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", server
     finally:
         client.close()
         server.terminate()
@@ -90,7 +90,13 @@ def gunicorn_servers(count: int, env: dict[str, str], log_dir: Path) -> Iterator
         with (log_dir / f"gunicorn-{port}.log").open("wb") as log:
             command = [gunicorn, "-w", "1", "-b", f"127.0.0.1:{port}", "shop:create_app()"]
             processes.append(
-                subprocess.Popen(command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+                subprocess.Popen(
+                    command,
+                    env={**os.environ, **env},
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # master and worker in a group of their own, stopped together
+                )
             )
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
@@ -106,8 +112,13 @@ def gunicorn_servers(count: int, env: dict[str, str], log_dir: Path) -> Iterator
     finally:
         for process in processes:
             process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown: nothing is in flight any more
+        deadline = time.monotonic() + 3
         for process in processes:
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)  # our own group: the master and its worker
+                process.wait()
 
 
 def status(url: str, form: dict[str, str] | None = None) -> int:
@@ -123,7 +134,11 @@ def status(url: str, form: dict[str, str] | None = None) -> int:
         return 0
 
 
-def test_two_workers_share_one_login_limit_through_redis(app: Flask, redis_url: str, tmp_path: Path) -> None:
+@needs_redis
+def test_two_workers_share_one_login_limit_through_redis(
+    app: Flask, redis_server: tuple[str, subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    redis_url, redis_process = redis_server
     env = {
         "SHOP_SECRET_KEY": "shared-limits-secret-key-that-is-long-enough-0123",
         "SHOP_DATABASE_URL": app.config["DATABASE_URL"],  # migrated by the session's app; only read here
@@ -137,9 +152,13 @@ def test_two_workers_share_one_login_limit_through_redis(app: Flask, redis_url: 
     wrong = {"email": "nobody@example.com", "password": "not-the-password"}
     with gunicorn_servers(2, env, tmp_path) as (first, second):
         statuses = [status(server + "/account/login", wrong) for server in (first, second) * 3]
+        assert redis.Redis.from_url(redis_url).keys("LIMITS*"), "the counts live in Redis"
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+        during_outage = status(first + "/account/login", wrong)
 
     assert statuses == [400] * LIMIT + [429] * (6 - LIMIT)
-    assert redis.Redis.from_url(redis_url).keys("LIMITS*"), "the counts live in Redis"
+    assert during_outage == 400, "a Redis outage falls back to counting in memory, never a 500"
 
 
 def test_the_production_profile_refuses_to_start_without_shared_limits(tmp_path: Path) -> None:
