@@ -292,7 +292,12 @@ def run_database(name: str, url: str, entries: int, repeat: int, reuse: bool) ->
 
     if name == "postgres" and not reuse:
         _reset_postgres(url)
-    config = {"SECRET_KEY": secrets.token_urlsafe(48), "DATABASE_URL": url, "UPLOAD_DIR": tempfile.mkdtemp()}
+    config = {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATABASE_URL": url,
+        "UPLOAD_DIR": tempfile.mkdtemp(),
+        "RATELIMIT_STORAGE_URL": "memory://",  # one process, no log-ins measured
+    }
     app = create_app(config)
     build: dict[str, Any] = {}
     with app.app_context():

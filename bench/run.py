@@ -148,6 +148,8 @@ def run_database(
         "DATABASE_URL": url,
         "UPLOAD_DIR": str(workdir / "uploads"),
         "PUBLIC_BASE_URL": "http://127.0.0.1",
+        # The bench lifts the log-in limit anyway (BENCH_LOGIN_LIMIT): per-worker counts change nothing.
+        "RATELIMIT_STORAGE_URL": "memory://",
     }
     seconds, connections, threads = (1, 4, 1) if smoke else (10, 64, 2)
     print(f"[{name}] migrating and seeding …", flush=True)

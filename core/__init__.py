@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
         notifications,
         observability,
         security,
+        urls,
     )
     from core.audit import views as audit_views
     from core.tokens import views as token_views
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
+    urls.init_app(app)
     cli.init_app(app)
     for module in (health, admin, audit_views, token_views):
         app.register_blueprint(module.bp)

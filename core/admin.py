@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import or_, select
 
 from core import accounts
 from core.access import admin_required
+from core.auth import sign_in_again
 from core.db import db_session, get_or_404
 from core.errors import DomainError
 from core.forms import RolesForm
@@ -34,7 +36,8 @@ def users() -> ResponseReturnValue:
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @admin_required
 def user_roles(user_id: int) -> ResponseReturnValue:
-    """Show and change one user's roles."""
+    """Show and change one user's roles (a change signs the user out everywhere; an administrator changing
+    their own roles stays signed in on this device)."""
     user = get_or_404(User, user_id)
     counties = db_session.scalars(
         select(Region).where(Region.level == RegionLevel.COUNTY).order_by(Region.code)
@@ -53,6 +56,8 @@ def user_roles(user_id: int) -> ResponseReturnValue:
             form.counties.errors = [str(exc)]
         else:
             db_session.commit()
+            if user.id == current_user.id:
+                sign_in_again(user)
             flash(_("Roles of %(email)s saved.", email=user.email), "success")
             return redirect(url_for("admin.user_roles", user_id=user.id))
     status = 400 if form.is_submitted() else 200

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -31,13 +33,20 @@ class DefaultConfig:
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: "Keep me signed in" lasts 30 days (NIST SP 800-63B's re-authentication bound for AAL1); log-out, a
+    #: password change or a role change ends it earlier on every device.
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
 
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
 
-    #: Flask-Limiter storage; ``memory://`` for one process, ``redis://…`` when several share the limits.
-    RATELIMIT_STORAGE_URL = "memory://"
+    #: Flask-Limiter storage shared by every worker: ``redis://host:6379/0``. Required outside
+    #: debug/testing (see :func:`load_config`); ``memory://`` counts per process, so N workers would allow
+    #: N times the limit.
+    RATELIMIT_STORAGE_URL = ""
     RATELIMIT_ENABLED = True
+    #: While Redis is unreachable each process counts in memory (logged) instead of answering 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     #: Limits for the endpoints people can hammer with guesses.
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
@@ -129,15 +138,39 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "shop.sqlite3")
     if not app.config["UPLOAD_DIR"]:
         app.config["UPLOAD_DIR"] = os.path.join(app.instance_path, "uploads")
-    # Flask-Limiter reads its storage from RATELIMIT_STORAGE_URI; we expose the name operators expect.
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
     if app.debug or app.testing:
         if not app.config["SECRET_KEY"]:
             # Throwaway key for a debug server: sessions end when it restarts, nothing is written to disk.
             app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
+        _rate_limit_storage(app, default="memory://")
         return
     if app.config["SECRET_KEY"] in INSECURE_SECRET_KEYS or len(str(app.config["SECRET_KEY"])) < 32:
         raise RuntimeError(
             "Refusing to start without a real secret key: set SHOP_SECRET_KEY (32+ random characters) "
             "or SECRET_KEY in instance/config.py (`make run` generates one for the demo)."
         )
+    _rate_limit_storage(app, default=None)
+
+
+def _rate_limit_storage(app: Flask, default: str | None) -> None:
+    """Point Flask-Limiter (``RATELIMIT_STORAGE_URI``) at ``RATELIMIT_STORAGE_URL``.
+
+    Outside debug/testing the setting is required: the log-in and sign-up limits only mean something when
+    every worker counts in one place (Redis). ``memory://`` is accepted only when asked for explicitly (one
+    process, e.g. the local demo) and is then logged as a warning.
+    """
+    url = str(app.config["RATELIMIT_STORAGE_URL"] or default or "")
+    if not url:
+        raise RuntimeError(
+            "Refusing to start without shared rate limits: set "
+            "SHOP_RATELIMIT_STORAGE_URL=redis://127.0.0.1:6379/0 (a Redis every worker reaches; Debian "
+            "package redis-server), or memory:// for a single process."
+        )
+    if url.startswith("memory://") and default is None:
+        logging.getLogger(__name__).warning(
+            "RATELIMIT_STORAGE_URL is memory://: every worker process counts log-in and sign-up attempts on "
+            "its own, so with N workers an attacker gets N times the limit; use redis:// in production"
+        )
+    app.config["RATELIMIT_STORAGE_URL"] = url
+    # Flask-Limiter reads its storage from RATELIMIT_STORAGE_URI; we expose the name operators expect.
+    app.config["RATELIMIT_STORAGE_URI"] = url

@@ -9,7 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from core.accounts import MIN_PASSWORD_LENGTH
+from core.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
+from core.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
 
 
 def strip_text(value: Any) -> Any:
@@ -28,8 +29,12 @@ class SignupForm(FlaskForm):
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=128)],
-        description=_l("At least %(min)s characters.", min=MIN_PASSWORD_LENGTH),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        description=_l(
+            "At least %(min)s characters; a few unrelated words make a good one. "
+            "Common passwords are refused.",
+            min=MIN_PASSWORD_LENGTH,
+        ),
     )
     confirm = PasswordField(
         _l("Repeat password"),
@@ -52,12 +57,17 @@ class ChangePasswordForm(FlaskForm):
 
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)])
     new = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=128)]
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
     )
     confirm = PasswordField(
         _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("new", message=_l("The passwords do not match."))],
     )
+
+
+class ResendConfirmationForm(FlaskForm):
+    """Ask for a new e-mail confirmation link (a button: only the CSRF token)."""
 
 
 class RolesForm(FlaskForm):

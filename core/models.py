@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import hmac
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -65,6 +67,11 @@ class Region(Base):
         return f"<Region {self.code} {self.name}>"
 
 
+def new_session_token() -> str:
+    """A fresh random session generation for :attr:`User.session_token`."""
+    return secrets.token_urlsafe(24)
+
+
 reviewer_county = Table(
     "core_reviewer_county",
     Base.metadata,
@@ -87,6 +94,12 @@ class User(UserMixin, Base):
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the user proved the address is theirs (the e-mailed link); roles need it. None: not yet.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The current generation of the user's sessions: part of every session and "keep me signed in" cookie
+    #: (see :meth:`get_id`), replaced on log-out, password change and role change, which ends every session
+    #: of the user on every device.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
 
     #: Counties this user reviews for (乡村振兴局 staff); empty for everyone else.
     reviewer_counties: Mapped[list[Region]] = relationship(secondary=reviewer_county, order_by=Region.code)
@@ -98,6 +111,23 @@ class User(UserMixin, Base):
     def check_password(self, password: str) -> bool:
         """Return whether ``password`` matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session and the remember cookie: user id and session generation."""
+        return f"{self.id}:{self.session_token}"
+
+    def holds_session(self, token: str) -> bool:
+        """Whether ``token`` is the user's current session generation (compared in constant time)."""
+        return hmac.compare_digest(self.session_token.encode(), token.encode())
+
+    def end_sessions(self) -> None:
+        """Start a new session generation: every session and remember cookie issued before stops working."""
+        self.session_token = new_session_token()
+
+    @property
+    def is_email_verified(self) -> bool:
+        """Whether the user confirmed their e-mail address (roles are granted only then)."""
+        return self.email_verified_at is not None
 
     @property
     def is_reviewer(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,9 +10,19 @@ from flask import Flask, current_app, has_app_context, url_for
 from werkzeug.routing import Map
 
 
+def _has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a C0/C1 control character (CR, LF, TAB, NUL, U+0085 …) or a Unicode format
+    character (U+202E …): never part of a path we link to, and CR/LF cannot go into a Location header."""
+    return any(unicodedata.category(char) in ("Cc", "Cf") for char in text)
+
+
 def safe_next_url(target: str | None, default_endpoint: str = "main.index") -> str:
-    """Return ``target`` if it is a path on this site, else the default page (no open redirects)."""
-    if target:
+    """Return ``target`` if it is a path on this site, else the default page (no open redirects).
+
+    Control characters send the default page too: browsers drop TAB/CR/LF inside URLs (``/\\n/evil.example``
+    would become ``//evil.example``) and a header cannot carry them.
+    """
+    if target and not _has_control_characters(target):
         parts = urlsplit(target)
         local = not parts.scheme and not parts.netloc and target.startswith("/")
         # "//host" and "/\\host" are protocol-relative to browsers.
@@ -39,3 +50,18 @@ def path_for(endpoint: str, **values: Any) -> str:
     """
     url_map = current_app.url_map if has_app_context() else _last_url_map[0]
     return url_map.bind("").build(endpoint, values)
+
+
+def public_url_for(endpoint: str, **values: Any) -> str:
+    """The absolute address of ``endpoint`` on the configured public site (``PUBLIC_BASE_URL``).
+
+    Every absolute link the app hands out -- API responses, e-mails, QR codes, invitation and payment return
+    links -- is built here, never from the request's Host header, which the client chooses.
+    """
+    base = str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    return base + path_for(endpoint, **values)
+
+
+def init_app(app: Flask) -> None:
+    """Offer :func:`public_url_for` to templates (instead of ``url_for`` with an external flag)."""
+    app.add_template_global(public_url_for)

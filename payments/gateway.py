@@ -11,6 +11,7 @@ Stripe's state into ours do not depend on the SDK's object model.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,8 @@ from payments.errors import PaymentProviderError
 #: What Chinese buyers pay with, through Stripe (``STRIPE_PAYMENT_METHOD_TYPES``; empty: Stripe decides).
 DEFAULT_PAYMENT_METHOD_TYPES = ("card", "alipay", "wechat_pay")
 CURRENCY = "cny"
+#: A webhook's signed timestamp may be this far from our clock, either way (Stripe's own default, 5 minutes).
+WEBHOOK_TOLERANCE_SECONDS = 300
 
 
 def stripe_enabled(app: Flask | None = None) -> bool:
@@ -189,15 +192,34 @@ class StripeGateway:
         )
         return str(refund.id)
 
-    def construct_event(self, payload: bytes, signature: str | None) -> Any:
+    def construct_event(self, payload: bytes, signature: str | None, *, now: float | None = None) -> Any:
         """Verify a webhook's signature on its raw body and parse it.
 
-        Raises ``stripe.SignatureVerificationError`` (bad or missing signature, no secret configured) or
-        ``ValueError`` (not JSON).
+        The signed timestamp must lie within :data:`WEBHOOK_TOLERANCE_SECONDS` of ``now`` both ways: Stripe's
+        SDK refuses only old ones, so a delivery stamped in the future (a replay prepared ahead, a skewed
+        clock) is refused here. Raises ``stripe.SignatureVerificationError`` (bad or missing signature, no
+        secret configured, timestamp out of tolerance) or ``ValueError`` (not JSON).
         """
         if not self.webhook_secret:
             raise stripe.SignatureVerificationError("no webhook secret configured", signature)  # type: ignore[no-untyped-call]
-        return self.client.construct_event(payload, signature, self.webhook_secret)
+        event = self.client.construct_event(
+            payload, signature, self.webhook_secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+        )
+        moment = time.time() if now is None else now
+        if _signed_at(signature or "") > moment + WEBHOOK_TOLERANCE_SECONDS:
+            raise stripe.SignatureVerificationError(  # type: ignore[no-untyped-call]
+                "timestamp is in the future", signature
+            )
+        return event
+
+
+def _signed_at(signature: str) -> int:
+    """The ``t=`` timestamp of a ``Stripe-Signature`` header (already verified by the SDK)."""
+    for item in signature.split(","):
+        key, _, value = item.strip().partition("=")
+        if key == "t" and value.isdigit():
+            return int(value)
+    return 0
 
 
 def current_gateway() -> StripeGateway:

@@ -36,6 +36,7 @@ from core.access import ensure
 from core.db import db_session, get_or_404, utcnow
 from core.errors import DomainError
 from core.i18n import format_fen
+from core.urls import public_url_for
 from orders.models import (
     Checkout,
     Order,
@@ -168,7 +169,7 @@ def stripe_elements(checkout: Checkout) -> dict[str, str] | None:
     return {
         "publishable_key": str(current_app.config["STRIPE_PUBLISHABLE_KEY"]),
         "client_secret": intent.client_secret,
-        "return_url": url_for(".stripe_return", number=checkout.number, _external=True),
+        "return_url": public_url_for("payments.stripe_return", number=checkout.number),
         "script": str(current_app.config["STRIPE_JS_URL"]),
     }
 

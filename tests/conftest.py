@@ -163,7 +163,8 @@ def english(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture()
 def make_user(db: Session) -> Callable[..., User]:
-    """Factory: ``make_user(email=..., is_admin=..., counties=[region])`` → a saved user with ``PASSWORD``."""
+    """Factory: ``make_user(email=..., is_admin=..., counties=[region], verified=True)`` → a saved user with
+    ``PASSWORD`` (``verified``: the e-mail address is confirmed, as roles need)."""
 
     def make(
         email: str | None = None,
@@ -171,8 +172,10 @@ def make_user(db: Session) -> Callable[..., User]:
         is_admin: bool = False,
         counties: list[Region] | None = None,
         name: str = "测试用户",
+        verified: bool = True,
     ) -> User:
         user = User(email=email or f"user{next(_counter)}@example.test", display_name=name, is_admin=is_admin)
+        user.email_verified_at = utcnow() if verified else None
         user.password_hash = password_hash()
         user.reviewer_counties = counties or []
         db.add(user)

@@ -13,7 +13,7 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -39,6 +39,7 @@ from catalog.signals import StockEntry, stock_by_product
 from core.db import db_session
 from core.errors import DomainError, NotFound
 from core.pagination import Page, paginate
+from core.urls import public_url_for
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -197,7 +198,7 @@ def _summary(product: Product, cert: Certification | None, stock: list[StockEntr
         "price_fen": product.price_fen,
         "certified": cert is not None,
         "certificate": _certificate(cert),
-        "url": url_for("catalog.product", product_id=product.id, _external=True),
+        "url": public_url_for("catalog.product", product_id=product.id),
         "batches": stock,
     }
 

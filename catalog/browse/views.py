@@ -21,6 +21,7 @@ from core.i18n import select_locale
 from core.models import Region, RegionLevel
 from core.pagination import paginate
 from core.regions import get_region
+from core.urls import public_url_for
 
 bp = Blueprint("catalog", __name__)
 
@@ -37,10 +38,13 @@ CSV_HEADER = ("县", "生产主体", "产品", "认定证书编号", "认定机�
 
 @bp.app_template_global()
 def image_url(key: str | None, variant: str = "card", external: bool = False) -> str | None:
-    """The URL of a stored image variant; ``None`` without an image (or while media serving is missing)."""
+    """The URL of a stored image variant (``external``: absolute, on ``PUBLIC_BASE_URL``); ``None`` without an
+    image (or while media serving is missing)."""
     if not key or "media.image" not in current_app.view_functions:
         return None
-    return url_for("media.image", key=key, variant=variant, _external=external)
+    if external:
+        return public_url_for("media.image", key=key, variant=variant)
+    return url_for("media.image", key=key, variant=variant)
 
 
 def _filter_args(form: FlaskForm) -> dict[str, str]:

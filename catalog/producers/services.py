@@ -30,7 +30,7 @@ from catalog.producers.models import (
 )
 from catalog.validators import CreditCodeError, MobileError, validate_cn_mobile, validate_credit_code
 from core.access import can_review
-from core.accounts import normalise_email
+from core.accounts import normalise_email, require_verified_email
 from core.audit.services import AuditEntry, record
 from core.db import utcnow
 from core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
@@ -417,10 +417,12 @@ def check_invitation(invitation: ProducerInvitation, user: User) -> None:
 
     :class:`InvitationForSomeoneElse` when the addresses differ (compared case-insensitively),
     :class:`InvitationClosed` when it was used or has expired, :class:`AlreadyMember` when the user acts
-    for the producer already.
+    for the producer already, :class:`core.accounts.EmailNotVerified` until the user confirmed the address
+    (an invitation goes to an address: only its proven owner may take it).
     """
     if normalise_email(user.email) != normalise_email(invitation.email):
         raise InvitationForSomeoneElse()
+    require_verified_email(user)
     if invitation.accepted_at is not None:
         raise InvitationClosed()
     if not _is_open(invitation):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime, utcnow
@@ -29,3 +29,6 @@ class Notification(Base):
     #: E-mail delivery state: None (not attempted / no SMTP), "sent", "failed: …".
     email_status: Mapped[str | None] = mapped_column(String(200))
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Sent by e-mail only, never shown in the inbox: a message whose link proves the reader owns the mailbox
+    #: (e-mail confirmation) must not be readable by whoever signed in to the account.
+    email_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -78,12 +78,22 @@ def notify(
     *,
     link: str | None = None,
     data: dict[str, Any] | None = None,
+    email_only: bool = False,
 ) -> Notification:
     """Queue a message for ``user`` in the caller's transaction (so it exists only if the change commits).
 
-    ``subject`` and ``body`` are final text in the recipient's language. Does not commit.
+    ``subject`` and ``body`` are final text in the recipient's language. ``email_only`` messages are e-mailed
+    but never shown in the inbox (a link that proves the reader owns the mailbox). Does not commit.
     """
-    message = Notification(user_id=user.id, kind=kind, subject=subject, body=body, link=link, data=data or {})
+    message = Notification(
+        user_id=user.id,
+        kind=kind,
+        subject=subject,
+        body=body,
+        link=link,
+        data=data or {},
+        email_only=email_only,
+    )
     session.add(message)
     session.flush()
     return message
@@ -95,7 +105,7 @@ def notify(
 def unread_count(session: Session, user: User) -> int:
     """How many of ``user``'s messages are unread (one COUNT query)."""
     query = select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)
+        Notification.user_id == user.id, Notification.read_at.is_(None), Notification.email_only.is_(False)
     )
     return int(session.scalar(query) or 0)
 
@@ -104,7 +114,7 @@ def inbox(session: Session, user: User, page: int, per_page: int = PER_PAGE) -> 
     """One page of ``user``'s messages, newest first."""
     query = (
         select(Notification)
-        .where(Notification.user_id == user.id)
+        .where(Notification.user_id == user.id, Notification.email_only.is_(False))
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
     return paginate(session, query, page, per_page)
@@ -116,7 +126,7 @@ def mark_read(session: Session, user: User, notification: Notification) -> None:
     Raises :class:`NotificationNotFound` unless ``user`` is its recipient: nobody else, not even an
     administrator, reads or changes someone's inbox.
     """
-    if notification.user_id != user.id:
+    if notification.user_id != user.id or notification.email_only:
         raise NotificationNotFound()
     if notification.read_at is None:
         notification.read_at = utcnow()
@@ -127,7 +137,11 @@ def mark_all_read(session: Session, user: User) -> int:
     """Mark every unread message of ``user`` read; returns how many changed. Does not commit."""
     result = session.execute(
         update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .where(
+            Notification.user_id == user.id,
+            Notification.read_at.is_(None),
+            Notification.email_only.is_(False),
+        )
         .values(read_at=utcnow())
         .execution_options(synchronize_session="fetch")
     )

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from core.accounts import find_user_by_email, normalise_email
+from core.accounts import find_user_by_email, normalise_email, require_verified_email
 from core.errors import DomainError, PermissionDenied
 from core.i18n import in_language_of
 from core.models import User
@@ -124,7 +124,8 @@ def add_member(
 ) -> list[InstitutionMember]:
     """Give the account with ``email`` the ``roles`` it does not hold yet in ``institution``; tell them.
 
-    Raises :class:`NotInstitutionApprover`, :class:`NoRoleChosen`, :class:`NoSuchAccount` and
+    Raises :class:`NotInstitutionApprover`, :class:`NoRoleChosen`, :class:`NoSuchAccount`,
+    :class:`core.accounts.EmailNotVerified` (roles go only to a confirmed address) and
     :class:`RolesHeldAlready`; nothing is added then. Does not commit.
     """
     _require_approver(actor, institution)
@@ -135,6 +136,14 @@ def add_member(
     user = find_user_by_email(session, address)
     if user is None:
         raise NoSuchAccount(email=address)
+    require_verified_email(
+        user,
+        _l(
+            "%(email)s has not confirmed this e-mail address yet. Ask them to open the link we e-mailed them "
+            "(they can send a new one from their account page), then add them again."
+        ),
+        email=user.email,
+    )
     held = institution.roles_of(user)
     added = [InstitutionMember(user=user, role=role) for role in wanted if role not in held]
     if not added:

@@ -33,6 +33,7 @@ from catalog.products.models import (
 )
 from core import accounts
 from core.clock import SHANGHAI, shanghai_date
+from core.db import utcnow
 from core.models import Region, User
 from core.regions import get_region, seed_regions
 from procurement.institutions.models import (
@@ -93,8 +94,9 @@ def _account(session: Session, demo: DemoAccount) -> User:
     user = accounts.find_user_by_email(session, demo.email)
     if user is None:
         user = accounts.register_user(
-            session, email=demo.email, password=DEMO_PASSWORD, display_name=demo.name
+            session, email=demo.email, password=DEMO_PASSWORD, display_name=demo.name, verified=True
         )
+    user.email_verified_at = user.email_verified_at or utcnow()  # demo addresses count as confirmed
     return user
 
 

@@ -17,6 +17,9 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "auth.logout": ("POST", "/account/logout", {}, everyone(302)),
     "auth.change_password": ("GET", "/account/password", {}, only(SIGNED_IN)),
     "auth.account": ("GET", "/account/", {}, only(SIGNED_IN)),
+    # a broken link: signed-in people go back to their account page with a message
+    "auth.confirm_email": ("GET", "/account/confirm/not-a-token", {}, everyone(302)),
+    "auth.resend_confirmation": ("POST", "/account/confirm", {}, everyone(302)),
     "admin.users": ("GET", "/admin/users", {}, only((ADM,))),
     "admin.user_roles": ("GET", lambda w: f"/admin/users/{w.users[C].id}", {}, only((ADM,))),
     "progress.dashboard": ("GET", "/institution/", {}, only((I,))),

@@ -112,7 +112,7 @@ def test_products_list_contract(client: FlaskClient, catalog: dict[str, Product]
             "valid_from": cert.valid_from.isoformat(),
             "valid_to": cert.valid_to.isoformat(),
         },
-        "url": f"http://localhost/products/{jerky.id}",
+        "url": f"http://trace.test/products/{jerky.id}",
         "batches": [],
     }
     expired = by_name["城口老腊肉"]
@@ -231,7 +231,7 @@ def test_product_detail(app: Flask, client: FlaskClient, db: Session, catalog: d
     assert body["net_weight_g"] == 500 and body["gtin"] is None
     assert len(body["images"]) == 1
     if "media.image" in app.view_functions:
-        assert body["images"][0]["card"] == f"http://localhost/media/{'b' * 32}/card.webp"
+        assert body["images"][0]["card"] == f"http://trace.test/media/{'b' * 32}/card.webp"
 
 
 def test_product_detail_of_expired_certificate(client: FlaskClient, catalog: dict[str, Product]) -> None:
@@ -344,3 +344,15 @@ def test_openapi_document_is_generated_from_the_routes(app: Flask, client: Flask
 def test_openapi_document_is_valid_openapi(client: FlaskClient, db: Session) -> None:
     validator = pytest.importorskip("openapi_spec_validator")
     validator.validate(get_json(client, "/api/v1/openapi.json"))
+
+
+def test_absolute_urls_come_from_the_configured_site_never_the_host_header(
+    client: FlaskClient, catalog: dict[str, Any]
+) -> None:
+    """A request naming another Host must not make the API hand out links to that host."""
+    for headers in ({"Host": "evil.example"}, {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}):
+        body = client.get("/api/v1/products", headers=headers).get_json()
+        urls = [item["url"] for item in body["items"]]
+        assert urls and all(url.startswith("http://trace.test/products/") for url in urls), urls
+        detail = client.get(f"/api/v1/products/{catalog['jerky'].id}", headers=headers).get_json()
+        assert detail["url"] == f"http://trace.test/products/{catalog['jerky'].id}"

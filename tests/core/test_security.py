@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
@@ -81,7 +84,9 @@ def test_pages_have_no_inline_scripts_or_styles(client: FlaskClient) -> None:
 
 
 def test_production_session_cookie_is_secure_httponly_lax(tmp_path: object) -> None:
-    app = create_app({"SECRET_KEY": "k" * 40, "DATABASE_URL": "sqlite://"})
+    app = create_app(
+        {"SECRET_KEY": "k" * 40, "DATABASE_URL": "sqlite://", "RATELIMIT_STORAGE_URL": "memory://"}
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
@@ -93,3 +98,61 @@ def test_production_session_cookie_is_secure_httponly_lax(tmp_path: object) -> N
         app.session_interface.save_session(app, session, response)
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+HOSTILE_NEXT = [
+    "/products\r\nSet-Cookie: planted=1",
+    "/account/\n",
+    "/\n/evil.example",
+    "/\t/evil.example",
+    "/\r/evil.example",
+    "/products\x00",
+    "/products\u0085",
+    "/products\u202e",
+]
+
+
+def test_control_characters_in_next_never_break_a_redirect(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    """CR/LF (and TAB, NUL, NEL, U+202E) in ``next`` used to answer 500 after the switch or the log-in had
+    happened; browsers also drop TAB/CR/LF, so ``/\\n/evil.example`` would leave the site. Home it is."""
+    make_user("next.target@example.test")
+    for target in HOSTILE_NEXT:
+        language = client.post("/language", data={"locale": "en", "next": target})
+        assert (language.status_code, language.headers["Location"]) == (302, "/"), repr(target)
+        login = client.post(
+            "/account/login",
+            data={"email": "next.target@example.test", "password": PASSWORD, "next": target},
+        )
+        assert (login.status_code, login.headers["Location"]) == (302, "/"), repr(target)
+        assert "planted" not in login.headers.get("Set-Cookie", "")
+        client.post("/account/logout")
+        signup = client.get("/account/signup?next=" + quote(target))
+        assert signup.status_code == 200, repr(target)
+
+
+def test_no_absolute_url_is_built_from_the_request_host() -> None:
+    """Links handed out (API, e-mails, QR codes, invitations, payment return) come from PUBLIC_BASE_URL via
+    core.urls.public_url_for; ``_external=True`` and the request's host would follow the Host header."""
+    root = Path(__file__).resolve().parents[2]
+    forbidden = re.compile(r"_external\s*=|host_url|url_root|request\.host\b")
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in (
+            "core",
+            "catalog",
+            "traceability",
+            "orders",
+            "payments",
+            "procurement",
+            "stats",
+            "shop",
+            "templates",
+        )
+        for path in sorted((root / folder).rglob("*"))
+        if path.suffix in (".py", ".html")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if forbidden.search(line)
+    ]
+    assert offenders == []

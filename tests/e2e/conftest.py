@@ -21,6 +21,7 @@ from core.migrate import upgrade
 from shop import create_app
 from shop.demo.seed import seed_demo
 from tests.conftest import base_config
+from tests.e2e.helpers import LIVE_DATABASE
 from tests.support import database_url, reset_database
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -60,6 +61,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, live_port: int) -> Iterat
     with Session(engine) as session:
         seed_demo(session)
         session.commit()
+    LIVE_DATABASE[:] = [engine]
     yield app
     engine.dispose()
 

@@ -280,6 +280,8 @@ def test_signing_up_keeps_the_visitor_cart(
         },
     )
     assert response.status_code == 302
+    assert session_cart(client) == {product.id: 2}  # kept until the new account signs in
+    client.post("/account/login", data={"email": "newbuyer@example.com", "password": PASSWORD})
     db.expire_all()
     user = db.scalars(select(User).where(User.email == "newbuyer@example.com")).one()
     assert carts.account_items(db, user) == {product.id: 2}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -67,6 +68,34 @@ def test_a_bad_signature_is_refused_and_nothing_is_recorded(
         assert response.get_json() == {"error": "invalid signature"}
     assert count(db, StripeEvent) == 0 and count(db, Payment) == 0
     assert set(paid_orders(db, started)) == {OrderStatus.PENDING_PAYMENT}
+
+
+def test_a_delivery_signed_for_the_future_or_the_distant_past_is_refused(
+    started: Checkout, gateway: StripeGateway, client: FlaskClient, db: Session
+) -> None:
+    """Stripe's SDK only refuses old timestamps: one an hour ahead (a replay prepared in advance) must fail
+    too, while ordinary clock skew within the 5-minute tolerance is accepted."""
+    ls.pay_at_stripe(gateway, started.stripe_payment_intent or "")
+    payload = ls.event_payload(
+        "payment_intent.succeeded", ls.intent_snapshot(gateway, started.stripe_payment_intent)
+    )
+    now = int(time.time())
+
+    def post(moment: int) -> Any:
+        return client.post(
+            "/payments/stripe/webhook",
+            data=payload,
+            headers={"Stripe-Signature": ls.signature_header(payload, timestamp=moment)},
+            content_type="application/json",
+        )
+
+    for moment in (now + 3600, now + 301 + 5, now - 3600):
+        response = post(moment)
+        assert (response.status_code, response.get_json()) == (400, {"error": "invalid signature"}), moment
+    assert count(db, StripeEvent) == 0 and count(db, Payment) == 0
+
+    skewed = post(now + 60)
+    assert (skewed.status_code, skewed.get_json()) == (200, {"status": "paid"})
 
 
 def test_without_stripe_settings_every_delivery_is_refused(client: FlaskClient, db: Session) -> None:
