@@ -8,7 +8,7 @@ link; existing accounts start unconfirmed (roles they hold stay; new roles wait 
 ``shop_notification.email_only`` marks messages that are e-mailed but never shown in the inbox.
 
 Revision ID: bdf0618376b7
-Revises: efcfc52434b5
+Revises: 7a3f0c2d1e58
 Create Date: 2026-11-24 10:00:00.000000
 """
 
@@ -23,7 +23,7 @@ from alembic import op
 import core.db
 
 revision: str = 'bdf0618376b7'
-down_revision: str | Sequence[str] | None = 'efcfc52434b5'
+down_revision: str | Sequence[str] | None = '7a3f0c2d1e58'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
