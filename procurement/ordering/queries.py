@@ -142,7 +142,8 @@ def purchase_list(
 
 
 def member_purchase(session: Session, user: User, number: str) -> PurchaseOrder:
-    """The purchase order ``number`` if ``user`` is a member of its institution; else :class:`NotFound`.
+    """The purchase order ``number`` if ``user`` is a member of its institution or an administrator (who
+    may cancel a stuck one); else :class:`NotFound`.
 
     Outsiders learn nothing, not even that the number exists.
     """
@@ -154,7 +155,7 @@ def member_purchase(session: Session, user: User, number: str) -> PurchaseOrder:
             selectinload(PurchaseOrder.supplier_orders).selectinload(SupplierOrder.producer),
         )
     )
-    if purchase is None or not purchase.institution.roles_of(user):
+    if purchase is None or not (purchase.institution.roles_of(user) or user.is_admin):
         raise NotFound()
     return purchase
 
