@@ -95,7 +95,12 @@ def approved(
 
 
 def test_the_buyer_cancels_an_approved_order_its_producer_never_answers(
-    db: Session, pw: ProcurementWorld, submit: Callable[..., PurchaseOrder], orphan: Product, as_user: Client
+    english: None,
+    db: Session,
+    pw: ProcurementWorld,
+    submit: Callable[..., PurchaseOrder],
+    orphan: Product,
+    as_user: Client,
 ) -> None:
     purchase = approved(db, pw, submit, orphan)
     order = purchase.supplier_orders[0]
@@ -120,7 +125,12 @@ def test_the_buyer_cancels_an_approved_order_its_producer_never_answers(
 
 
 def test_an_order_nobody_answers_expires_from_cron_and_everyone_is_told(
-    app: Flask, db: Session, pw: ProcurementWorld, submit: Callable[..., PurchaseOrder], orphan: Product
+    english: None,
+    app: Flask,
+    db: Session,
+    pw: ProcurementWorld,
+    submit: Callable[..., PurchaseOrder],
+    orphan: Product,
 ) -> None:
     purchase = submit({orphan: 2, pw.pork: 1})
     silent, answered = sorted(purchase.supplier_orders, key=lambda o: o.producer_id != orphan.producer_id)

@@ -85,7 +85,7 @@ def test_the_month_begins_at_midnight_in_beijing() -> None:
 
 
 def test_the_settings_and_review_pages_say_what_the_limit_means(
-    pw: ProcurementWorld, submit: Callable[..., PurchaseOrder], honey: Product, as_user: Client
+    english: None, pw: ProcurementWorld, submit: Callable[..., PurchaseOrder], honey: Product, as_user: Client
 ) -> None:
     submit({honey: 100})
     settings = as_user(pw.approver).get(f"/institution/{pw.institution.id}/settings").get_data(as_text=True)
