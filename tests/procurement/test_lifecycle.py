@@ -270,3 +270,32 @@ def test_final_and_not_yet_approved_supplier_orders_are_not_cancelled_here(
     cancel_supplier_order(db, admin, waiting, "管理员取消")
     with pytest.raises(SupplierOrderNotCancellable):
         cancel_supplier_order(db, admin, waiting, "再取消一次")
+
+
+def test_an_admin_finds_a_stuck_order_on_the_institution_page_and_cancels_it(
+    english: None,
+    db: Session,
+    pw: ProcurementWorld,
+    submit: Callable[..., PurchaseOrder],
+    orphan: Product,
+    make_user: Callable[..., User],
+    as_user: Client,
+) -> None:
+    purchase = approved(db, pw, submit, orphan)
+    order = purchase.supplier_orders[0]
+    admin = as_user(make_user(is_admin=True))
+    assert purchase.number in admin.get(f"/institution/admin/{pw.institution.id}").get_data(as_text=True)
+    assert "Cancel this supplier order" in admin.get(f"/procurement/orders/{purchase.number}").get_data(
+        as_text=True
+    )
+
+    response = admin.post(
+        f"/procurement/orders/{purchase.number}/suppliers/{order.number}/cancel",
+        data={"reason": "生产者无人"},
+    )
+
+    assert response.status_code == 302
+    db.expire_all()
+    assert (order.status, purchase.status) == (SupplierStatus.CANCELLED, PurchaseStatus.CANCELLED)
+    told = db.scalars(select(Notification.user_id).where(Notification.kind == "procurement.cancelled")).all()
+    assert {pw.buyer.id, pw.approver.id} <= set(told)
