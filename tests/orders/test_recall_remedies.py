@@ -195,3 +195,25 @@ def test_a_recall_between_opening_the_payment_page_and_paying_refunds_the_whole_
     db.expire_all()
     assert [o.status for o in checkout.orders] == [OrderStatus.CANCELLED, OrderStatus.CANCELLED]
     assert all(o.refunded_fen == o.total_fen for o in checkout.orders) and checkout.paid_at is None
+
+
+def test_the_webhook_refunds_a_payment_for_goods_recalled_meanwhile_and_tells_the_buyer(
+    app: Flask, shop: Shop, make_checkout: Any, gateway: StripeGateway, client: FlaskClient, db: Session
+) -> None:
+    checkout = make_checkout(shop.buyer, [(shop.batch_b, 1)])
+    with app.test_request_context():
+        intent = start_stripe_payment(db, checkout, gateway)
+    recall_batch(db, shop.owner_b, shop.batch_b, REASON)
+    ls.pay_at_stripe(gateway, intent.id)
+    payload = ls.event_payload("payment_intent.succeeded", ls.intent_snapshot(gateway, intent.id))
+
+    response = ls.signed_post(client, payload)
+
+    assert response.status_code == 200 and response.get_json() == {"status": "refunded_late"}
+    db.expire_all()
+    (order,) = checkout.orders
+    assert order.status is OrderStatus.CANCELLED and order.refunded_fen == order.total_fen
+    (refund,) = db.scalars(select(Refund).where(Refund.order_id == order.id))
+    at_stripe = gateway.client.v1.refunds.retrieve(refund.stripe_refund_id or "").to_dict()
+    assert (at_stripe["amount"], at_stripe["status"]) == (order.total_fen, "succeeded")
+    assert kinds(db, shop.buyer)[-1] == "payment_refunded"
