@@ -9,8 +9,9 @@ told once per lot; then the remedy depends on where the order stands:
   been paid) and the buyer is told to order those goods again. Money that reaches Stripe for it anyway
   (a payment page left open) is refunded in full automatically (``payments``).
 - **paid, not shipped**: it can never ship. The buyer is told it is refunded in full, the producer that the
-  refund is due; ``payments`` makes the refund (``flask --app shop refund-recalled`` from cron, or the
-  producer's one-click full refund).
+  refund is due. Paid through Stripe, ``payments`` refunds it (``flask --app shop refund-recalled`` from
+  cron, or the producer's one-click full refund); paid offline, the producer gives the money back and
+  records the refund (one click on the order's payment page; an administrator can too).
 - **shipped or later**: the buyer is told to stop using the goods and keep them; the producer refunds or
   replaces them.
 
@@ -34,7 +35,7 @@ from core.notifications.services import notify
 from core.urls import path_for
 from orders.cancellation import cancel_orders, paid_together
 from orders.fulfilment.services import order_path, recalled_lots
-from orders.models import Allocation, Order, OrderLine, OrderStatus
+from orders.models import Allocation, Checkout, Order, OrderLine, OrderStatus, PaymentMethod
 from traceability.models import Batch, BatchStatus
 
 RECALL_KIND = "recall_notice"
@@ -66,14 +67,20 @@ def refund_due(order: Order) -> bool:
 
 
 def refund_due_orders(session: Session, limit: int = 100) -> list[Order]:
-    """Paid orders not shipped that hold units of a recalled batch (oldest first): each is refunded."""
+    """Orders paid through Stripe, not shipped, holding units of a recalled batch (oldest first): the
+    platform refunds each through Stripe. (Offline money is given back by the producer, who records it.)"""
     held = (
         select(OrderLine.order_id)
         .join(Allocation, Allocation.line_id == OrderLine.id)
         .join(Batch, Batch.id == Allocation.batch_id)
         .where(Batch.status == BatchStatus.RECALLED, Allocation.quantity > Allocation.returned_quantity)
     )
-    query = select(Order).where(Order.id.in_(held), Order.status == OrderStatus.PAID).order_by(Order.id)
+    query = (
+        select(Order)
+        .join(Order.checkout)
+        .where(Order.id.in_(held), Order.status == OrderStatus.PAID, Checkout.method == PaymentMethod.STRIPE)
+        .order_by(Order.id)
+    )
     return list(session.scalars(query.limit(limit)))
 
 
@@ -103,10 +110,17 @@ def _recall_text(order: Order, batches: list[Batch]) -> str:
             "eating or using them and keep them.",
             **params,
         )
-    elif order.status is OrderStatus.PAID:
+    elif order.status is OrderStatus.PAID and order.checkout.method is PaymentMethod.STRIPE:
         text = _(
             "Recalled lots in this order: %(lots)s (%(reason)s). The order will not be shipped; "
             "%(amount)s is refunded to you in full.",
+            amount=format_fen(order.total_fen - order.refunded_fen),
+            **params,
+        )
+    elif order.status is OrderStatus.PAID:
+        text = _(
+            "Recalled lots in this order: %(lots)s (%(reason)s). The order will not be shipped; "
+            "%(producer)s gives you back %(amount)s in full, the way you paid.",
             amount=format_fen(order.total_fen - order.refunded_fen),
             **params,
         )
@@ -240,20 +254,31 @@ def _tell_producer_cancelled(session: Session, order: Order) -> None:
 
 
 def _tell_producer_refund_due(session: Session, order: Order, batches: list[Batch]) -> None:
+    params = {
+        "number": order.number,
+        "lots": ", ".join(b.lot_code for b in batches),
+        "amount": format_fen(order.total_fen - order.refunded_fen),
+    }
     for member in order.producer.members:
         with in_language_of(member.user):
+            if order.checkout.method is PaymentMethod.STRIPE:
+                body = _(
+                    "Order %(number)s holds goods of the recalled lot %(lots)s. It must not ship; the buyer "
+                    "is refunded %(amount)s in full (automatically, or now from the order's page).",
+                    **params,
+                )
+            else:
+                body = _(
+                    "Order %(number)s holds goods of the recalled lot %(lots)s. It must not ship: give the "
+                    "buyer back %(amount)s the way they paid, then record the refund on the order's page.",
+                    **params,
+                )
             notify(
                 session,
                 member.user,
                 REFUND_DUE_KIND,
                 _("Order %(number)s cannot ship: refund it", number=order.number),
-                _(
-                    "Order %(number)s holds goods of the recalled lot %(lots)s. It must not ship; the buyer "
-                    "is refunded %(amount)s in full (automatically, or now from the order's page).",
-                    number=order.number,
-                    lots=", ".join(b.lot_code for b in batches),
-                    amount=format_fen(order.total_fen - order.refunded_fen),
-                ),
+                body,
                 link=path_for("producer_orders.detail", number=order.number),
                 data={"order": order.number},
             )

@@ -109,12 +109,14 @@ def refund_order(
 def refund_recalled(session: Session, order: Order, gateway: StripeGateway | None = None) -> Refund | None:
     """Refund in full a paid order that can never ship because it holds goods of a recalled lot.
 
-    Made by the platform (no acting user): ``flask --app shop refund-recalled`` runs it for every such
-    order. Returns ``None`` when the order no longer needs it (shipped, refunded or no recalled goods, as
-    read under the order's lock). Raises :class:`PaymentProviderError`. Does not commit.
+    Made by the platform (no acting user) through Stripe: ``flask --app shop refund-recalled`` runs it for
+    every such order. Returns ``None`` when the order no longer needs it (shipped, refunded or no recalled
+    goods, as read under the order's lock) or was paid offline (the producer gives that money back and
+    records it). Raises :class:`PaymentProviderError`. Does not commit.
     """
     order = lock_row(session, Order, order.id)
-    if not refund_due(order) or not is_refundable(order):
+    paid_online = order.checkout.method is PaymentMethod.STRIPE
+    if not paid_online or not refund_due(order) or not is_refundable(order):
         return None
     return _refund(session, None, order, None, text_for(order.buyer, REASON_RECALLED), gateway)
 

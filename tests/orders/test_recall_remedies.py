@@ -81,20 +81,19 @@ def test_orders_paid_together_with_a_recalled_one_are_cancelled_and_their_units_
     assert "order_cancelled" in kinds(db, shop.owner_a)
 
 
-def test_a_paid_order_of_recalled_goods_never_ships_and_is_refunded_in_full(
-    app: Flask, shop: Shop, make_checkout: Any, as_user: Client, db: Session
+def test_a_paid_order_of_recalled_goods_never_ships_and_stripe_money_is_refunded_in_full(
+    app: Flask, shop: Shop, make_checkout: Any, gateway: StripeGateway, as_user: Client, db: Session
 ) -> None:
-    checkout = make_checkout(
-        shop.buyer, [(shop.batch_b, 2)], method=PaymentMethod.BANK_TRANSFER, shipping_fen=800
-    )
-    order = checkout.orders[0]
-    assert as_user(shop.owner_b).post(f"/payments/orders/{order.id}/confirm").status_code == 302
+    checkout = make_checkout(shop.buyer, [(shop.batch_a, 1), (shop.batch_b, 2)], shipping_fen=800)
+    assert as_user(shop.buyer).post(f"/payments/{checkout.number}/card", data=CARD).status_code == 302
     db.expire_all()
+    tomatoes, order = checkout.orders
+    before = available(db, shop.batch_a)
 
     recall_batch(db, shop.owner_b, shop.batch_b, REASON)
 
-    assert order.status is OrderStatus.PAID
-    assert "will not be shipped" in (order.recall_notice or "")
+    assert order.status is OrderStatus.PAID and tomatoes.status is OrderStatus.PAID
+    assert "will not be shipped" in (order.recall_notice or "") and tomatoes.recall_notice is None
     assert "order_refund_due" in kinds(db, shop.owner_b)
     shipped = as_user(shop.owner_b).post(
         f"/producer/orders/{order.number}/ship", data={"carrier": "顺丰速运", "tracking_number": "SF1"}
@@ -109,10 +108,36 @@ def test_a_paid_order_of_recalled_goods_never_ships_and_is_refunded_in_full(
     db.expire_all()
     assert order.status is OrderStatus.REFUNDED and order.refunded_fen == order.total_fen
     (refund,) = db.scalars(select(Refund).where(Refund.order_id == order.id))
-    assert refund.created_by_id is None and refund.amount_fen == 2 * 6800 + 800
-    assert available(db, shop.batch_b) == 0
+    assert refund.created_by_id is None and refund.amount_fen == 2 * 6800 + 800 and refund.stripe_refund_id
+    assert (
+        gateway.client.v1.refunds.retrieve(refund.stripe_refund_id).to_dict()["amount"] == refund.amount_fen
+    )
+    assert available(db, shop.batch_b) == 0 and available(db, shop.batch_a) == before  # nothing back
+    assert tomatoes.status is OrderStatus.PAID  # the other producer's order still ships
     again = app.test_cli_runner().invoke(refund_recalled_command)
     assert "Refunded 0 order" in again.output
+
+
+def test_money_paid_offline_for_recalled_goods_is_given_back_by_the_producer(
+    app: Flask, shop: Shop, make_checkout: Any, as_user: Client, db: Session
+) -> None:
+    checkout = make_checkout(shop.buyer, [(shop.batch_b, 2)], method=PaymentMethod.BANK_TRANSFER)
+    order = checkout.orders[0]
+    assert as_user(shop.owner_b).post(f"/payments/orders/{order.id}/confirm").status_code == 302
+    db.expire_all()
+
+    recall_batch(db, shop.owner_b, shop.batch_b, REASON)
+
+    assert "gives you back" in (order.recall_notice or "")
+    assert "Refunded 0 order" in app.test_cli_runner().invoke(refund_recalled_command).output
+    page = as_user(shop.owner_b).get(f"/payments/orders/{order.id}").get_data(as_text=True)
+    assert "Give the buyer the money back" in page
+    response = as_user(shop.owner_b).post(
+        f"/payments/orders/{order.id}/refund", data={"reason": "召回退款", "everything": "1"}
+    )
+    assert response.status_code == 302
+    db.expire_all()
+    assert order.status is OrderStatus.REFUNDED and available(db, shop.batch_b) == 0
 
 
 def test_cash_on_delivery_of_recalled_goods_is_cancelled_and_no_cash_is_confirmed(
