@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     the order label helpers for templates."""
     from flask_login import user_logged_in
 
+    from core.audit.views import register_status_labels
     from core.numbers import readable_number
     from orders.buyer import receivers as buyer_receivers
     from orders.buyer import views as buyer_views
@@ -31,6 +32,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(readable_number, "order_number")
     for helper in (order_status_label, order_status_badge, payment_method_label):
         app.add_template_global(helper)
+    # the audit log names order states in words (a buyer's cancellation is audited)
+    register_status_labels(app, "order", order_status_label)
     # Orders that drew from a recalled batch are flagged in the recalling transaction; connecting the
     # same module-level receiver again (another app in the same process) is harmless.
     batch_recalled.connect(buyer_receivers.on_batch_recalled)

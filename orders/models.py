@@ -3,7 +3,9 @@
 An order's state changes only through its methods, which raise :class:`core.errors.InvalidTransition` for
 moves the state machine does not allow: pending_payment → paid → shipped → received → completed, plus
 cancelled and refunded. Cash on delivery ships before it is paid (pending_payment → shipped); the producer
-confirms the cash once collected (``paid_at``), and such an order completes only after that.
+confirms the cash once collected (``paid_at``), and such an order completes only after that. Nothing paid is
+ever cancelled (paid orders are refunded); a cash-on-delivery order whose cash was never collected may be
+cancelled after shipping too (its goods were recalled: nobody pays for them).
 """
 
 from __future__ import annotations
@@ -52,8 +54,9 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     # pending_payment → shipped only for cash on delivery (checked in Order.mark_shipped)
     OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
     OrderStatus.PAID: frozenset({OrderStatus.SHIPPED, OrderStatus.REFUNDED}),
-    OrderStatus.SHIPPED: frozenset({OrderStatus.RECEIVED, OrderStatus.REFUNDED}),
-    OrderStatus.RECEIVED: frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED}),
+    # shipped/received → cancelled only for cash on delivery not collected yet (checked in Order.cancel)
+    OrderStatus.SHIPPED: frozenset({OrderStatus.RECEIVED, OrderStatus.REFUNDED, OrderStatus.CANCELLED}),
+    OrderStatus.RECEIVED: frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED, OrderStatus.CANCELLED}),
     OrderStatus.COMPLETED: frozenset({OrderStatus.REFUNDED}),
     OrderStatus.CANCELLED: frozenset(),
     OrderStatus.REFUNDED: frozenset(),
@@ -228,8 +231,16 @@ class Order(Base):
         self._move(OrderStatus.COMPLETED)
         self.completed_at = utcnow()
 
+    @property
+    def is_unpaid(self) -> bool:
+        """Nothing was paid for it: awaiting payment, or cash on delivery whose cash was not collected."""
+        return self.paid_at is None and (self.status is OrderStatus.PENDING_PAYMENT or self.awaits_cash)
+
     def cancel(self, reason: str) -> None:
-        """pending_payment → cancelled (unpaid orders only; paid ones are refunded instead)."""
+        """Unpaid → cancelled (paid orders are refunded instead): pending payment, or cash on delivery that
+        shipped but whose cash was never collected."""
+        if not self.is_unpaid:
+            raise InvalidTransition()
         self._move(OrderStatus.CANCELLED)
         self.cancelled_at = utcnow()
         self.cancel_reason = reason

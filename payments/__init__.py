@@ -6,8 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the payment pages and the Stripe webhook (exempt from CSRF: Stripe signs it instead)."""
-    from payments import views, webhooks
+    """Register the payment pages, the Stripe webhook (exempt from CSRF: Stripe signs it instead) and
+    ``refund-recalled``."""
+    from payments import cli, views, webhooks
 
     for module in (views, webhooks):
         app.register_blueprint(module.bp)
+    app.cli.add_command(cli.refund_recalled_command)

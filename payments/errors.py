@@ -23,6 +23,13 @@ class ReservationExpired(DomainError):
     )
 
 
+class CheckoutCancelled(DomainError):
+    """Every order of the checkout was cancelled (by the buyer, a recall or the reservation's end)."""
+
+    status = 409
+    message = _l("The orders of this checkout were cancelled (%(reason)s), so there is nothing to pay.")
+
+
 class CardPaymentUnavailable(DomainError):
     """Card payment on our own page: only for Stripe checkouts, and only with a Stripe test key."""
 
@@ -59,10 +66,10 @@ class AlreadyConfirmed(DomainError):
 
 
 class OrderNotPayable(DomainError):
-    """The order was cancelled (for example, its reservation expired) before the money was confirmed."""
+    """The order was cancelled (its reservation expired, the buyer cancelled, its goods were recalled)."""
 
     status = 409
-    message = _l("This order was cancelled, so its payment cannot be confirmed.")
+    message = _l("This order was cancelled (%(reason)s), so its payment cannot be confirmed.")
 
 
 class NotRefundable(DomainError):

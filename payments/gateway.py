@@ -182,6 +182,14 @@ class StripeGateway:
         """The PaymentIntent's current state at Stripe."""
         return Intent.from_stripe(self.client.v1.payment_intents.retrieve(intent_id))
 
+    def cancel(self, intent_id: str) -> Intent:
+        """Cancel the PaymentIntent, so nothing can be paid through it any more.
+
+        Raises ``stripe.InvalidRequestError`` when it cannot be cancelled (it succeeded meanwhile, or is
+        being processed).
+        """
+        return Intent.from_stripe(self.client.v1.payment_intents.cancel(intent_id))
+
     def refund(
         self, intent_id: str, amount_fen: int, *, idempotency_key: str, metadata: dict[str, str] | None = None
     ) -> str:

@@ -15,6 +15,7 @@ from core.i18n import format_fen
 from core.models import User
 from core.notifications.services import tell
 from orders.models import Order, OrderStatus
+from orders.recall import ensure_no_recalled_goods
 from payments.errors import (
     AlreadyConfirmed,
     CashNotCollectedYet,
@@ -43,7 +44,8 @@ def confirm_offline_payment(session: Session, producer_user: User, order: Order)
     the same money cannot be confirmed twice, marks the order paid (the checkout too once no order waits)
     and tells the buyer. Raises :class:`PermissionDenied` (not a member), :class:`NotOfflinePayment`,
     :class:`AlreadyConfirmed`, :class:`OrderNotPayable` (cancelled), :class:`CashNotCollectedYet` (cash on
-    delivery before it shipped). Does not commit.
+    delivery before it shipped), :class:`orders.recall.RecalledGoods` (no money is taken for recalled
+    goods: the order is cancelled instead). Does not commit.
     """
     if not is_member(producer_user, order.producer):
         raise PermissionDenied()
@@ -52,12 +54,13 @@ def confirm_offline_payment(session: Session, producer_user: User, order: Order)
         raise NotOfflinePayment()
     order = lock_row(session, Order, order.id)
     if order.status is OrderStatus.CANCELLED:
-        raise OrderNotPayable()
+        raise OrderNotPayable(reason=order.cancel_reason or "-")
     if order.is_cash_on_delivery and not order.awaits_cash:
         # cash is collected on delivery: confirmable once shipped, and only once
         raise AlreadyConfirmed() if order.paid_at is not None else CashNotCollectedYet()
     if not order.is_cash_on_delivery and order.status is not OrderStatus.PENDING_PAYMENT:
         raise AlreadyConfirmed()
+    ensure_no_recalled_goods(order)
     now = utcnow()
     payment = Payment(
         checkout_id=checkout.id,

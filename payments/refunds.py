@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,13 +10,15 @@ from catalog.access import is_member
 from core.errors import PermissionDenied
 from core.i18n import format_fen
 from core.models import User
-from core.notifications.services import tell
+from core.notifications.services import tell, text_for
+from core.urls import path_for
 from orders.models import (
     Order,
     OrderLine,
     OrderStatus,
     PaymentMethod,
 )
+from orders.recall import refund_due
 from payments.errors import NothingToRefund, NotRefundable, RefundTooLarge
 from payments.gateway import StripeGateway, current_gateway, stripe_refund
 from payments.locks import lock_row, succeeded_payment
@@ -27,6 +28,7 @@ from traceability.batches.services import return_stock
 from traceability.models import BatchStatus
 
 REFUNDABLE = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.RECEIVED, OrderStatus.COMPLETED})
+REASON_RECALLED = _l("Goods of a recalled lot: the order cannot ship and is refunded in full.")
 REFUNDED = (
     _l("Refund for order %(number)s"),
     _l("%(amount)s has been refunded for order %(number)s. Reason: %(reason)s"),
@@ -101,6 +103,33 @@ def refund_order(
     """
     if not can_refund(actor, order):
         raise PermissionDenied()
+    return _refund(session, actor, order, lines, reason, gateway)
+
+
+def refund_recalled(session: Session, order: Order, gateway: StripeGateway | None = None) -> Refund | None:
+    """Refund in full a paid order that can never ship because it holds goods of a recalled lot.
+
+    Made by the platform (no acting user) through Stripe: ``flask --app shop refund-recalled`` runs it for
+    every such order. Returns ``None`` when the order no longer needs it (shipped, refunded or no recalled
+    goods, as read under the order's lock) or was paid offline (the producer gives that money back and
+    records it). Raises :class:`PaymentProviderError`. Does not commit.
+    """
+    order = lock_row(session, Order, order.id)
+    paid_online = order.checkout.method is PaymentMethod.STRIPE
+    if not paid_online or not refund_due(order) or not is_refundable(order):
+        return None
+    return _refund(session, None, order, None, text_for(order.buyer, REASON_RECALLED), gateway)
+
+
+def _refund(
+    session: Session,
+    actor: User | None,
+    order: Order,
+    lines: dict[int, int] | None,
+    reason: str,
+    gateway: StripeGateway | None,
+) -> Refund:
+    """Refund units of ``order`` (see :func:`refund_order`); ``actor`` None: the platform."""
     order = lock_row(session, Order, order.id)
     if not is_refundable(order):
         raise NotRefundable()
@@ -111,7 +140,11 @@ def refund_order(
     amount = left_fen if everything else min(left_fen, goods_fen)
     restock = order.status is OrderStatus.PAID
     refund = Refund(
-        order=order, amount_fen=amount, reason=reason.strip(), restocked=restock, created_by_id=actor.id
+        order=order,
+        amount_fen=amount,
+        reason=reason.strip()[:300],
+        restocked=restock,
+        created_by_id=actor.id if actor is not None else None,
     )
     for line, quantity in wanted.items():
         refund.lines.append(RefundLine(line=line, quantity=quantity))
@@ -135,7 +168,7 @@ def refund_order(
         order.buyer,
         "order_refunded",
         REFUNDED,
-        url_for("payments.pay", number=order.checkout.number),
+        path_for("payments.pay", number=order.checkout.number),
         number=order.number,
         amount=format_fen(amount),
         reason=refund.reason,

@@ -23,15 +23,19 @@ from sqlalchemy.orm import Session
 from core.db import utcnow
 from core.i18n import format_fen
 from core.notifications.services import tell, text_for
+from orders.cancellation import cancel_orders
+from orders.fulfilment.services import recalled_lots
 from orders.models import (
     Checkout,
     Order,
     OrderStatus,
     PaymentMethod,
 )
+from orders.recall import ensure_no_recalled_goods
 from payments.errors import (
     AlreadyPaid,
     CardPaymentUnavailable,
+    CheckoutCancelled,
     PaymentProviderError,
     ReservationExpired,
 )
@@ -74,12 +78,14 @@ ORDER_PAID = (
 PAID_TOO_LATE = (
     _l("Payment for checkout %(number)s refunded"),
     _l(
-        "Your payment arrived after the reservation of checkout %(number)s had expired and its orders had "
-        "been cancelled, so %(amount)s was refunded in full to your payment method. Please order again."
+        "Your payment for checkout %(number)s arrived after its orders had been cancelled (%(reason)s), so "
+        "%(amount)s was refunded in full to your payment method. Nothing is charged for these orders."
     ),
 )
 CARD_REFUSED = _l("Stripe refused the request (%(detail)s).")
-REASON_TOO_LATE = _l("Paid after the reservation had expired; the order had been cancelled.")
+REASON_TOO_LATE = _l("Paid after the order had been cancelled.")
+#: Why the orders of a paid checkout were cancelled when the money came: goods of a recalled lot.
+REASON_RECALLED_AT_PAYMENT = _l("Goods of a recalled lot: cancelled when the payment arrived.")
 
 
 class Outcome(enum.StrEnum):
@@ -110,12 +116,17 @@ class PaymentResult:
 
 
 def ensure_payable(session: Session, checkout: Checkout) -> None:
-    """Raise :class:`AlreadyPaid` or :class:`ReservationExpired` unless the buyer may pay now."""
+    """Raise unless the buyer may pay now: :class:`AlreadyPaid`, :class:`CheckoutCancelled` (nothing left to
+    pay), :class:`ReservationExpired`, :class:`orders.recall.RecalledGoods` (goods of a recalled lot)."""
     if checkout.paid_at is not None or succeeded_payment(session, checkout) is not None:
         raise AlreadyPaid()
     pending = [o for o in checkout.orders if o.status is OrderStatus.PENDING_PAYMENT]
+    if not pending and checkout.orders and all(o.status is OrderStatus.CANCELLED for o in checkout.orders):
+        reasons = "; ".join(dict.fromkeys(o.cancel_reason or "" for o in checkout.orders if o.cancel_reason))
+        raise CheckoutCancelled(reason=reasons or "-")
     if not pending or checkout.reserved_until <= utcnow():
         raise ReservationExpired()
+    ensure_no_recalled_goods(pending)
 
 
 def start_stripe_payment(
@@ -206,10 +217,11 @@ def apply_payment_intent(
 
     - ``succeeded``: one :class:`Payment` (a second success changes nothing: ``succeeded_checkout_id`` is
       unique), every pending order of the checkout paid, ``checkout.paid_at`` set, the buyer and each
-      producer's members notified. Orders that were already cancelled — typically because the reservation
-      expired and their units went back to the batches (and may have been sold to someone else) before the
-      money arrived — are NOT resurrected: the payment is recorded, their amount refunded in full through
-      Stripe, and the buyer told.
+      producer's members notified. Orders that were already cancelled — the reservation expired and their
+      units went back to the batches (and may have been sold to someone else), the buyer cancelled, or a
+      recall cancelled them — are NOT resurrected: the payment is recorded, their amount refunded in full
+      through Stripe, and the buyer told why. Pending orders holding goods of a lot recalled meanwhile are
+      cancelled first (with the rest of the checkout: one payment) and so refunded the same way.
     - ``requires_payment_method`` after a failed attempt, or ``canceled``: nothing is paid; ``FAILED`` with
       Stripe's message.
     - anything else (processing, requires_confirmation…): ``PENDING``.
@@ -256,6 +268,9 @@ def _record_success(
     except IntegrityError:  # a concurrent request recorded it first
         return PaymentResult(Outcome.ALREADY_PAID, checkout)
     orders = lock_orders(session, checkout)
+    pending = [o for o in orders if o.status is OrderStatus.PENDING_PAYMENT]
+    if any(recalled_lots(o) for o in pending):  # recalled meanwhile: one payment, so none of it is kept
+        cancel_orders(session, pending, text_for(checkout.buyer, REASON_RECALLED_AT_PAYMENT))
     paid = [o for o in orders if o.status is OrderStatus.PENDING_PAYMENT]
     too_late = [o for o in orders if o.status is OrderStatus.CANCELLED and not o.refunded_fen]
     for order in paid:
@@ -315,4 +330,5 @@ def _refund_too_late(
         url_for("payments.pay", number=checkout.number),
         number=checkout.number,
         amount=format_fen(sum(o.total_fen for o in orders)),
+        reason="; ".join(dict.fromkeys(o.cancel_reason or "" for o in orders if o.cancel_reason)) or "-",
     )

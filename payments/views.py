@@ -36,13 +36,19 @@ from core.access import ensure
 from core.db import db_session, get_or_404, utcnow
 from core.errors import DomainError
 from core.i18n import format_fen
+from core.transactions import run_unit_of_work
 from core.urls import public_url_for
+from orders.buyer import views as buyer_views
+from orders.buyer.forms import CancelForm
+from orders.fulfilment.services import recalled_lots
 from orders.models import (
     Checkout,
     Order,
     OrderStatus,
     PaymentMethod,
 )
+from orders.recall import refund_due
+from payments.cancellation import cancel_by_buyer
 from payments.elements import payment_page_policy, return_from_stripe
 from payments.forms import CardForm, ConfirmForm, RefundForm, fresh_card_form, refund_form
 from payments.gateway import (
@@ -133,6 +139,7 @@ def render_pay(
         "pending": pending,
         "expired": pending and checkout.reserved_until <= utcnow(),
         "all_cancelled": all(o.status is OrderStatus.CANCELLED for o in checkout.orders),
+        "cancel_reasons": list(dict.fromkeys(o.cancel_reason for o in checkout.orders if o.cancel_reason)),
         "method_label": METHOD_LABELS[checkout.method],
         "status_labels": STATUS_LABELS,
         "status_badges": STATUS_BADGES,
@@ -189,8 +196,10 @@ def render_order(
         "status_badges": STATUS_BADGES,
         "may_confirm": order.checkout.method.is_offline
         and order.status is OrderStatus.PENDING_PAYMENT
-        and is_member(current_user, order.producer),
+        and is_member(current_user, order.producer)
+        and not recalled_lots(order),
         "refundable": is_refundable(order),
+        "refund_due": refund_due(order),
         "confirm_form": ConfirmForm(formdata=None),
         "refund_form": form or refund_form(order, formdata=None),
         "error": error,
@@ -251,6 +260,8 @@ def flash_result(result: PaymentResult) -> None:
         flash(_("Your payment is being processed. This page will show it once it is confirmed."), "info")
     elif result.is_paid:
         flash(_("Payment received. Thank you!"), "success")
+    elif result.outcome is Outcome.REFUNDED_LATE:
+        flash(_("These orders had been cancelled, so your payment was refunded in full."), "info")
 
 
 @bp.get("/orders/<int:order_id>", endpoint="order")
@@ -286,11 +297,32 @@ def refund(order_id: int) -> ResponseReturnValue:
     form = refund_form(order)
     if not form.validate_on_submit():
         return render_order(order, 400, form)
-    try:
-        done = refund_order(db_session, current_user, order, form.chosen(order), form.reason.data or "")
+    actor, chosen, reason = current_user._get_current_object(), form.chosen(order), form.reason.data or ""
+    try:  # retried when the database refuses because of a concurrent writer (SQLite: "database is locked")
+        done = run_unit_of_work(lambda: refund_order(db_session, actor, order, chosen, reason), db_session)
     except DomainError as exc:
         db_session.rollback()
         return render_order(order, exc.status, form, str(exc))
-    db_session.commit()
     flash(_("Refunded %(amount)s.", amount=format_fen(done.amount_fen)), "success")
     return redirect(url_for(".order", order_id=order.id))
+
+
+@bp.post("/<number>/orders/<order_number>/cancel")
+@login_required
+def cancel(number: str, order_number: str) -> ResponseReturnValue:
+    """The buyer cancels an unpaid order (with the orders paid together with it); stock goes back on sale."""
+    checkout = load_checkout(number)
+    order = next((o for o in checkout.orders if o.number == order_number), None)
+    if order is None:
+        abort(404)
+    if not CancelForm().validate_on_submit():
+        return buyer_views.render_detail(order, 400)
+    buyer = current_user._get_current_object()
+    try:
+        cancelled = run_unit_of_work(lambda: cancel_by_buyer(db_session, buyer, order), db_session)
+    except DomainError as exc:
+        db_session.rollback()
+        return buyer_views.render_detail(order, exc.status, str(exc))
+    numbers = ", ".join(o.number for o in cancelled)
+    flash(_("Cancelled: order %(numbers)s. The goods went back on sale.", numbers=numbers), "success")
+    return redirect(url_for("orders.detail", number=order.number))

@@ -9,13 +9,15 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the procurement pages, their label helpers for templates and the recall receiver."""
+    """Register the procurement pages, their label helpers for templates, the recall receiver and the
+    ``procurement`` commands (``expire``)."""
     from core.audit.views import register_status_labels
     from orders.signals import checkout_placing
-    from procurement import labels
+    from procurement import cli, labels
     from procurement.institutions import views as institution_views
     from procurement.ordering import labels as order_labels
     from procurement.ordering import views as ordering_views
+    from procurement.ordering.lifecycle import ANSWER_DAYS, SHIP_GRACE_DAYS
     from procurement.purchase_orders import views as purchase_order_views
     from procurement.receiving import receivers
     from procurement.receiving import views as receiving_views
@@ -47,8 +49,14 @@ def init_app(app: Flask) -> None:
         rfq_forms.rfq_badge,
     ):
         app.add_template_global(helper)
-    # the audit log names institution states in words, like producers' and certificates'
+    # the audit log names institution and order states in words, like producers' and certificates'
     register_status_labels(app, "institution", labels.institution_status_label)
+    register_status_labels(app, "purchase_order", order_labels.purchase_status_label)
+    register_status_labels(app, "supplier_order", order_labels.supplier_status_label)
+    # stuck orders end: `flask --app shop procurement expire` (cron; procurement/ordering/lifecycle.py)
+    app.config.setdefault("PROCUREMENT_ANSWER_DAYS", ANSWER_DAYS)
+    app.config.setdefault("PROCUREMENT_SHIP_GRACE_DAYS", SHIP_GRACE_DAYS)
+    app.cli.add_command(cli.procurement_cli)
     # Deliveries that shipped units of a recalled batch are announced in the recalling transaction;
     # connecting the same module-level receiver again (another app in the same process) is harmless.
     batch_recalled.connect(receivers.on_batch_recalled)

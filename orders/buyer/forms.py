@@ -17,6 +17,10 @@ class ReceiptForm(FlaskForm):
     """The buyer confirms the goods arrived (the form only carries the CSRF token)."""
 
 
+class CancelForm(FlaskForm):
+    """The buyer confirms cancelling an unpaid order (the form only carries the CSRF token)."""
+
+
 class RatingForm(FlaskForm):
     """Stars for the product and the producer, and an optional comment."""
 

@@ -16,7 +16,8 @@ from flask_login import current_user, login_required
 
 from core.db import db_session
 from core.errors import DomainError
-from orders.buyer.forms import RatingForm, ReceiptForm
+from orders.buyer.forms import CancelForm, RatingForm, ReceiptForm
+from orders.cancellation import buyer_cancellable
 from orders.fulfilment import services as fulfilment
 from orders.models import (
     Order,
@@ -86,6 +87,9 @@ def render_detail(
         "receipt_form": ReceiptForm(formdata=None),
         "recalled": [(b, trace_path(b)) for b in fulfilment.recalled_lots(order)],
         "payment_href": url_for("payments.pay", number=order.checkout.number),
+        "cancellable": buyer_cancellable(order),
+        "cancel_form": CancelForm(formdata=None),
+        "cancel_href": url_for("payments.cancel", number=order.checkout.number, order_number=order.number),
         "error": error,
     }
     return render_template("orders/buyer/detail.html", **context), status

@@ -19,13 +19,12 @@ from core.notifications.services import notify
 from core.numbers import readable_number
 from core.transactions import claim_write_lock
 from core.urls import path_for
+from orders.cancellation import give_back
 from orders.models import (
-    Allocation,
     Checkout,
     Order,
     OrderStatus,
 )
-from traceability.batches.services import return_stock
 
 
 def _expired_orders(session: Session, now: datetime) -> list[int]:
@@ -38,20 +37,6 @@ def _expired_orders(session: Session, now: datetime) -> list[int]:
             .order_by(Order.id)
         )
     )
-
-
-def _give_back(session: Session, allocations: list[Allocation]) -> None:
-    """Return the units still held by ``allocations`` to their batches and mark them returned.
-
-    Batches are updated in the order checkouts lock them (product, best-before, id), so a release and a
-    checkout running at once cannot deadlock.
-    """
-    ordered = sorted(allocations, key=lambda a: (a.batch.product_id, a.batch.best_before, a.batch.id))
-    for allocation in ordered:
-        outstanding = allocation.quantity - allocation.returned_quantity
-        if outstanding > 0:
-            return_stock(session, allocation.batch, outstanding)
-            allocation.returned_quantity = allocation.quantity
 
 
 def _notify_released(session: Session, checkout: Checkout, orders: list[Order]) -> None:
@@ -103,7 +88,7 @@ def release_expired(session: Session, now: datetime | None = None) -> int:
     )
     by_checkout: dict[int, list[Order]] = defaultdict(list)
     allocations = [a for order in orders for line in order.lines for a in line.allocations]
-    _give_back(session, allocations)
+    give_back(session, allocations)
     for order in orders:
         with in_language_of(order.buyer):
             order.cancel(_("Not paid before the reservation ended."))

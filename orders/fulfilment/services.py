@@ -22,12 +22,10 @@ from core.db import utcnow
 from core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from core.i18n import in_language_of
 from core.models import User
-from core.notifications.models import Notification
 from core.notifications.services import notify
 from core.pagination import Page, paginate
 from core.urls import path_for
 from orders.models import (
-    Allocation,
     Checkout,
     Order,
     OrderLine,
@@ -41,7 +39,6 @@ from traceability.models import Batch, EventKind
 
 MAX_SHIPPING_FIELD = 60
 MAX_COMMENT = 500
-RECALL_KIND = "recall_notice"
 SHIPPED_KIND = "order_shipped"
 
 
@@ -361,66 +358,3 @@ def ratings_by_line(session: Session, order: Order) -> dict[int, Rating]:
 def recalled_lots(order: Order) -> list[Batch]:
     """The recalled batches the order still holds units of, by lot code."""
     return sorted((b for b in drawn_batches(order) if b.is_recalled), key=lambda b: b.lot_code)
-
-
-def _lots_already_notified(session: Session, order: Order) -> set[str]:
-    data = session.scalars(
-        select(Notification.data).where(
-            Notification.user_id == order.buyer_id,
-            Notification.kind == RECALL_KIND,
-            Notification.link == order_path(order),
-        )
-    )
-    return {str(lot) for item in data for lot in (item or {}).get("lots", [])}
-
-
-def _recall_text(order: Order, batches: list[Batch]) -> str:
-    reasons = "; ".join(dict.fromkeys(b.recall_reason or "" for b in batches if b.recall_reason))
-    text: str = _(
-        "Recalled lots in this order: %(lots)s (%(reason)s). Stop eating or using these goods and keep "
-        "them; contact %(producer)s about a refund or replacement.",
-        lots=", ".join(b.lot_code for b in batches),
-        reason=reasons or _("no reason given"),
-        producer=order.producer.name,
-    )
-    return text
-
-
-def flag_recalled_orders(session: Session, batch_ids: list[int]) -> list[Order]:
-    """Flag every order holding units of the recalled batches and tell each buyer, once per lot.
-
-    Sets :attr:`Order.recall_notice` (naming every recalled lot of the order, in the buyer's language) and
-    queues a ``recall_notice`` notification in the recalling transaction. Cancelled orders and units given
-    back to their batch are left out; a lot the buyer was already told about is not announced again.
-    Returns the orders newly notified. Does not commit.
-    """
-    if not batch_ids:
-        return []
-    affected = (
-        select(OrderLine.order_id)
-        .join(Allocation, Allocation.line_id == OrderLine.id)
-        .where(Allocation.batch_id.in_(batch_ids), Allocation.quantity > Allocation.returned_quantity)
-    )
-    orders = session.scalars(
-        select(Order).where(Order.id.in_(affected), Order.status != OrderStatus.CANCELLED).order_by(Order.id)
-    ).all()
-    notified = []
-    for order in orders:
-        batches = recalled_lots(order)
-        new_lots = [b.lot_code for b in batches if b.lot_code not in _lots_already_notified(session, order)]
-        if not new_lots:
-            continue
-        with in_language_of(order.buyer):
-            order.recall_notice = _recall_text(order, batches)
-            notify(
-                session,
-                order.buyer,
-                RECALL_KIND,
-                _("Recall notice for order %(number)s", number=order.number),
-                order.recall_notice,
-                link=order_path(order),
-                data={"order": order.number, "lots": new_lots},
-            )
-        notified.append(order)
-    session.flush()
-    return notified

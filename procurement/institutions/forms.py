@@ -247,10 +247,14 @@ class SettingsForm(FlaskForm):
     """Spending limit, approval rule and paired counties, set by approvers."""
 
     spending_limit = StringField(
-        _l("Spending limit per purchase order (yuan)"),
+        _l("Monthly spending limit per buyer (yuan)"),
         filters=[strip_text],
         validators=[Optional(), Length(max=20)],
-        description=_l("A buyer's order above this needs an approver. Leave empty for no limit."),
+        description=_l(
+            "What one buyer may order in a calendar month (Beijing time) without an approver: their orders "
+            "that went straight to the producers this month plus the new one. An order that would pass it "
+            "waits for an approver. Leave empty for no limit."
+        ),
     )
     requires_approval = BooleanField(_l("Every purchase order needs an approver"))
     paired_counties = SelectMultipleField(_l("Paired counties (对口帮扶)"), choices=[], validate_choice=False)

@@ -28,6 +28,7 @@ from procurement.institutions.members import is_member_of
 from procurement.institutions.models import Institution, InstitutionRole
 from procurement.institutions.services import InstitutionFieldError
 from procurement.labels import institution_status_label
+from procurement.ordering import queries as ordering_queries
 
 bp = Blueprint("institution", __name__, url_prefix="/institution")
 
@@ -220,6 +221,7 @@ def _render_detail(institution: Institution, form: DecisionForm, status: int) ->
         form=form,
         actions=institutions.allowed_decisions(institution),
         history=institutions.decision_history(db_session, institution),
+        open_purchases=ordering_queries.open_purchases(db_session, institution),
     )
     return page, status
 

@@ -108,7 +108,22 @@ class RejectForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    """The buyer withdraws a purchase order awaiting approval (only the CSRF token)."""
+    """The buyer withdraws a purchase order awaiting approval; an administrator cancels it with a reason."""
+
+    reason = TextAreaField(_l("Reason"), filters=[strip_text], validators=[Optional(), Length(max=500)])
+
+
+class SupplierCancelForm(FlaskForm):
+    """Cancel one producer's part of a purchase order, saying why (the other side reads it)."""
+
+    reason = TextAreaField(
+        _l("Why cancel?"),
+        filters=[strip_text],
+        validators=[
+            InputRequired(_l("Give the reason for cancelling (up to 500 characters).")),
+            Length(max=500),
+        ],
+    )
 
 
 def _cell(value: str | None) -> str:

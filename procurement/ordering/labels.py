@@ -13,7 +13,7 @@ PURCHASE_STATUS_LABELS = {
     PurchaseStatus.AWAITING_APPROVAL: _l("Awaiting approval"),
     PurchaseStatus.APPROVED: _l("Approved"),
     PurchaseStatus.REJECTED: _l("Not approved"),
-    PurchaseStatus.CANCELLED: _l("Withdrawn"),
+    PurchaseStatus.CANCELLED: _l("Cancelled"),
 }
 
 PURCHASE_STATUS_BADGES = {

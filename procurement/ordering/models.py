@@ -4,8 +4,10 @@ A purchase order is what a buyer submits; it is split into one supplier order pe
 go through model methods that raise :class:`core.errors.InvalidTransition` for moves not allowed.
 
 Purchase order: awaiting_approval → approved (or rejected), or straight to approved when no approval is
-needed; cancelled before approval. Supplier order: awaiting_approval → awaiting_confirmation → confirmed
-(or declined when every line is declined) → shipped → received → settled.
+needed; cancelled before approval, or once every supplier order of it was cancelled. Supplier order:
+awaiting_approval → awaiting_confirmation → confirmed (or declined when every line is declined) → shipped →
+received → settled, and cancelled from every open state but received. Who may take which exit is the table
+in :mod:`procurement.ordering.lifecycle`.
 """
 
 from __future__ import annotations
@@ -72,9 +74,9 @@ SUPPLIER_TRANSITIONS: dict[SupplierStatus, frozenset[SupplierStatus]] = {
     SupplierStatus.AWAITING_CONFIRMATION: frozenset(
         {SupplierStatus.CONFIRMED, SupplierStatus.DECLINED, SupplierStatus.CANCELLED}
     ),
-    SupplierStatus.CONFIRMED: frozenset({SupplierStatus.SHIPPED}),
+    SupplierStatus.CONFIRMED: frozenset({SupplierStatus.SHIPPED, SupplierStatus.CANCELLED}),
     SupplierStatus.DECLINED: frozenset(),
-    SupplierStatus.SHIPPED: frozenset({SupplierStatus.RECEIVED}),
+    SupplierStatus.SHIPPED: frozenset({SupplierStatus.RECEIVED, SupplierStatus.CANCELLED}),
     SupplierStatus.RECEIVED: frozenset({SupplierStatus.SETTLED}),
     SupplierStatus.SETTLED: frozenset(),
     SupplierStatus.CANCELLED: frozenset(),
@@ -139,10 +141,19 @@ class PurchaseOrder(Base):
             order.move(SupplierStatus.CANCELLED)
 
     def cancel(self, note: str | None = None) -> None:
-        """awaiting_approval → cancelled by the buyer."""
+        """awaiting_approval → cancelled (withdrawn by the buyer, cancelled by an admin, or expired)."""
         self._decide(PurchaseStatus.CANCELLED, None, note)
         for order in self.supplier_orders:
             order.move(SupplierStatus.CANCELLED)
+
+    def close_if_all_cancelled(self) -> bool:
+        """approved → cancelled once every supplier order of it has been cancelled; whether it was closed."""
+        if self.status is PurchaseStatus.APPROVED and all(
+            o.status is SupplierStatus.CANCELLED for o in self.supplier_orders
+        ):
+            self.status = PurchaseStatus.CANCELLED
+            return True
+        return False
 
 
 class SupplierOrder(Base):
@@ -171,6 +182,10 @@ class SupplierOrder(Base):
     transfer_reference: Mapped[str | None] = mapped_column(String(64))
     transfer_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why it was cancelled and by whom (None: the platform, e.g. when it expired).
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
 
     purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="supplier_orders")
     producer: Mapped[Producer] = relationship()
@@ -190,6 +205,8 @@ class SupplierOrder(Base):
             self.received_at = now
         elif target is SupplierStatus.SETTLED:
             self.settled_at = now
+        elif target is SupplierStatus.CANCELLED:
+            self.cancelled_at = now
 
     @property
     def requested_fen(self) -> int:
@@ -205,6 +222,22 @@ class SupplierOrder(Base):
     def received_fen(self) -> int:
         """Received quantities × unit prices: what counts toward the institution's quota."""
         return sum((line.received_quantity or 0) * line.unit_price_fen for line in self.lines)
+
+    @property
+    def payable_fen(self) -> int:
+        """What the institution owes: received units that do not come from a recalled lot, × unit prices."""
+        return sum(line.payable_fen for line in self.lines)
+
+    @property
+    def recalled_quantity(self) -> int:
+        """Shipped units that come from recalled lots."""
+        return sum(line.recalled_quantity for line in self.lines)
+
+    @property
+    def is_all_recalled(self) -> bool:
+        """Shipped, and every shipped unit comes from a recalled lot (nothing left to receive or pay)."""
+        shipped = sum(a.quantity for line in self.lines for a in line.allocations)
+        return shipped > 0 and self.recalled_quantity == shipped
 
 
 class SupplierLine(Base):
@@ -251,6 +284,21 @@ class SupplierLine(Base):
     def received_fen(self) -> int:
         """Received quantity × unit price."""
         return (self.received_quantity or 0) * self.unit_price_fen
+
+    @property
+    def recalled_quantity(self) -> int:
+        """Units shipped from recalled lots: they are neither received nor paid for."""
+        return sum(a.quantity for a in self.allocations if a.batch.is_recalled)
+
+    @property
+    def receivable_quantity(self) -> int:
+        """At most what may be received: the confirmed quantity less the units of recalled lots."""
+        return max((self.confirmed_quantity or 0) - self.recalled_quantity, 0)
+
+    @property
+    def payable_fen(self) -> int:
+        """Received units not from a recalled lot (also when the recall came after receipt) × unit price."""
+        return min(self.received_quantity or 0, self.receivable_quantity) * self.unit_price_fen
 
 
 class SupplierAllocation(Base):

@@ -20,7 +20,7 @@ from core.models import Region, User
 from core.pagination import Page, paginate
 from procurement.institutions.models import AnnualPlan, Institution, InstitutionRole
 from procurement.ordering.errors import InstitutionNotVerified, NotBuyer
-from procurement.ordering.models import PurchaseOrder, PurchaseStatus, SupplierOrder
+from procurement.ordering.models import PurchaseOrder, PurchaseStatus, SupplierOrder, SupplierStatus
 
 #: Products per page of the order grid.
 GRID_PAGE_SIZE = 30
@@ -134,7 +134,8 @@ def purchase_list(
 
 
 def member_purchase(session: Session, user: User, number: str) -> PurchaseOrder:
-    """The purchase order ``number`` if ``user`` is a member of its institution; else :class:`NotFound`.
+    """The purchase order ``number`` if ``user`` is a member of its institution or an administrator (who
+    may cancel a stuck one); else :class:`NotFound`.
 
     Outsiders learn nothing, not even that the number exists.
     """
@@ -146,9 +147,34 @@ def member_purchase(session: Session, user: User, number: str) -> PurchaseOrder:
             selectinload(PurchaseOrder.supplier_orders).selectinload(SupplierOrder.producer),
         )
     )
-    if purchase is None or not purchase.institution.roles_of(user):
+    if purchase is None or not (purchase.institution.roles_of(user) or user.is_admin):
         raise NotFound()
     return purchase
+
+
+#: Supplier-order states that still wait for someone (see procurement/ordering/lifecycle.py).
+OPEN_SUPPLIER_STATES = (
+    SupplierStatus.AWAITING_CONFIRMATION,
+    SupplierStatus.CONFIRMED,
+    SupplierStatus.SHIPPED,
+    SupplierStatus.RECEIVED,
+)
+
+
+def open_purchases(session: Session, institution: Institution, limit: int = 20) -> list[PurchaseOrder]:
+    """The institution's purchase orders still waiting for someone, oldest first (for an administrator)."""
+    waiting = select(SupplierOrder.purchase_order_id).where(SupplierOrder.status.in_(OPEN_SUPPLIER_STATES))
+    query = (
+        select(PurchaseOrder)
+        .where(
+            PurchaseOrder.institution_id == institution.id,
+            (PurchaseOrder.status == PurchaseStatus.AWAITING_APPROVAL)
+            | ((PurchaseOrder.status == PurchaseStatus.APPROVED) & PurchaseOrder.id.in_(waiting)),
+        )
+        .order_by(PurchaseOrder.submitted_at, PurchaseOrder.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
 
 
 def last_delivery(session: Session, institution: Institution) -> PurchaseOrder | None:

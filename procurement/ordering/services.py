@@ -2,8 +2,17 @@
 
 These are the rules every way of ordering shares — the grid, a CSV upload, an accepted quote: the institution
 is verified, the acting user is one of its buyers, products are visible and certified today, minimum order
-quantities hold, tier prices apply, and a purchase order above the spending limit (or any, when the
-institution says so) waits for an approver other than the buyer. Functions flush but never commit.
+quantities hold, tier prices apply, and a purchase order waits for an approver other than the buyer when
+the institution says every one does, or when it would take the buyer past the spending limit. Functions
+flush but never commit.
+
+The spending limit is what one buyer may have go straight to the producers, without an approver, in a
+calendar month (Asia/Shanghai): the purchase orders of that buyer for that institution this month that went
+through without approval (and were not cancelled) plus the new one must stay within it. So a single order
+above the limit always waits, and two orders that together pass it cannot both go through — also when they
+are submitted at the same moment: the check runs under a lock on the institution's row (``SELECT … FOR
+UPDATE`` on PostgreSQL, the database's write lock on SQLite), so concurrent submissions are decided one
+after the other.
 """
 
 from __future__ import annotations
@@ -13,19 +22,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog.eligibility import is_orderable
 from catalog.products.models import Product
-from core.clock import shanghai_date
+from core.clock import SHANGHAI, shanghai_date
 from core.db import utcnow
 from core.i18n import format_fen, in_language_of
 from core.idempotency import clean_key, earlier_submission
 from core.models import User
 from core.notifications.services import notify
 from core.numbers import new_number
+from core.transactions import claim_write_lock
 from core.urls import path_for
 from orders.addresses import BY_CODE, Address, validate_address
 from procurement.institutions.models import Institution, InstitutionRole
@@ -86,11 +96,45 @@ def has_role(user: User, institution: Institution, role: InstitutionRole) -> boo
     return role in institution.roles_of(user)
 
 
-def needs_approval(institution: Institution, total_fen: int) -> bool:
-    """Maker–checker applies to every order if the institution requires it, else above its spending limit."""
+def needs_approval(institution: Institution, total_fen: int, spent_fen: int = 0) -> bool:
+    """Maker–checker applies to every order if the institution requires it, else when the buyer's orders
+    that went straight through this month (``spent_fen``) plus this one pass the spending limit."""
     if institution.requires_approval:
         return True
-    return institution.spending_limit_fen is not None and total_fen > institution.spending_limit_fen
+    limit = institution.spending_limit_fen
+    return limit is not None and spent_fen + total_fen > limit
+
+
+def month_start(now: datetime) -> datetime:
+    """The instant the Asia/Shanghai calendar month of ``now`` began (aware, for comparing with UTC)."""
+    local = now.astimezone(SHANGHAI)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def spent_without_approval(session: Session, institution: Institution, buyer: User, now: datetime) -> int:
+    """What ``buyer`` had go straight to the producers for ``institution`` this calendar month, in fen.
+
+    Purchase orders approved without an approver (``approver_id`` is empty) since the month began; cancelled
+    and rejected ones do not count.
+    """
+    total = session.scalar(
+        select(func.coalesce(func.sum(PurchaseOrder.total_fen), 0)).where(
+            PurchaseOrder.institution_id == institution.id,
+            PurchaseOrder.buyer_id == buyer.id,
+            PurchaseOrder.status == PurchaseStatus.APPROVED,
+            PurchaseOrder.approver_id.is_(None),
+            PurchaseOrder.submitted_at >= month_start(now),
+        )
+    )
+    return int(total or 0)
+
+
+def lock_institution(session: Session, institution: Institution) -> Institution:
+    """Reload ``institution`` under a write lock, so concurrent submissions check its limit one at a time."""
+    session.flush()
+    claim_write_lock(session)
+    query = select(Institution).where(Institution.id == institution.id).with_for_update()
+    return session.execute(query.execution_options(populate_existing=True)).scalar_one()
 
 
 def institution_purchases(institution: Institution) -> Select[PurchaseOrder]:
@@ -147,10 +191,12 @@ def _write(
     key: str,
     note: str | None,
     quote: Quote | None,
-    today: date,
+    now: datetime,
 ) -> PurchaseOrder:
+    today = shanghai_date(now)
     total = sum(quantity * price for _product, quantity, price in priced)
-    waits = needs_approval(institution, total)
+    institution = lock_institution(session, institution)
+    waits = needs_approval(institution, total, spent_without_approval(session, institution, buyer, now))
     taken: set[str] = set()
     purchase = PurchaseOrder(
         number=new_number(session, PurchaseOrder.number, "P", today, taken),
@@ -167,6 +213,7 @@ def _write(
         address_detail=address.detail,
         note=note,
         total_fen=total,
+        submitted_at=now,
         idempotency_key=key,
         quote_id=quote.id if quote is not None else None,
     )
@@ -273,7 +320,8 @@ def submit_purchase_order(
         funding = FundingSource(funding_source)
     except ValueError as exc:
         raise UnknownFundingSource() from exc
-    today = shanghai_date(now or utcnow())
+    now = now or utcnow()
+    today = shanghai_date(now)
     address = _check_delivery(delivery, today)
     merged: dict[int, PurchaseLineInput] = {}
     for line in lines:  # the same product twice becomes one line
@@ -290,7 +338,7 @@ def submit_purchase_order(
         with session.begin_nested():
             purchase = _write(
                 session, buyer, institution, priced, address, delivery.delivery_date, funding, key,
-                clean_note, quote, today,
+                clean_note, quote, now,
             )  # fmt: skip
     except IntegrityError:
         existing = _existing(session, key, institution)

@@ -20,6 +20,7 @@ from core.access import user_passes
 from core.clock import shanghai_date
 from core.db import db_session, utcnow
 from core.errors import DomainError
+from core.i18n import format_fen
 from core.idempotency import is_valid_key, new_key
 from core.numbers import readable_number
 from core.transactions import run_unit_of_work
@@ -45,6 +46,7 @@ from procurement.ordering.services import (
     MAX_LEAD_DAYS,
     Delivery,
     needs_approval,
+    spent_without_approval,
     submit_purchase_order,
 )
 
@@ -157,21 +159,29 @@ def _prefill(form: ReviewForm, institution: Institution) -> None:
 
 
 def approval_notice(institution: Institution, total_fen: int) -> tuple[bool, str]:
-    """Whether the list needs an approver, and the sentence that tells the buyer so before submitting."""
+    """Whether the list needs an approver, and the sentence that tells the buyer so before submitting.
+
+    The limit is per buyer and calendar month (see :mod:`procurement.ordering.services`); submitting checks
+    it again under a lock, so this is what the buyer can expect, not a promise.
+    """
     limit = institution.spending_limit_fen
-    waits = needs_approval(institution, total_fen)
+    spent = spent_without_approval(db_session, institution, current_user, utcnow())
+    waits = needs_approval(institution, total_fen, spent)
     if institution.requires_approval:
         text = _("Every purchase order of %(name)s needs an approver's approval.", name=institution.name)
     elif waits and limit is not None:
         text = _(
-            "Above your institution's limit of %(limit)s: an approver must approve before the producers "
-            "see it.",
-            limit=f"¥{limit // 100:,}.{limit % 100:02d}",
+            "Above your monthly limit of %(limit)s: an approver must approve before the producers see it "
+            "(%(spent)s went through without approval this month).",
+            limit=format_fen(limit),
+            spent=format_fen(spent),
         )
     elif limit is not None:
         text = _(
-            "Within your institution's limit of %(limit)s: it goes straight to the producers.",
-            limit=f"¥{limit // 100:,}.{limit % 100:02d}",
+            "Within your monthly limit of %(limit)s: it goes straight to the producers (%(left)s left this "
+            "month).",
+            limit=format_fen(limit),
+            left=format_fen(limit - spent - total_fen),
         )
     else:
         text = _("No approval is needed: it goes straight to the producers.")

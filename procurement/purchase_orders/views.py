@@ -1,25 +1,30 @@
-"""Purchase-order pages for members of the institution: list, detail, approve / reject, withdraw, PDF.
+"""Purchase-order pages for members of the institution: list, detail, approve / reject, withdraw, cancel, PDF.
 
-Members of the institution (any role) see its purchase orders; to everyone else who is signed in a purchase
-order does not exist (404), so numbers are not revealed. Approvers other than the buyer decide; the buyer may
-withdraw it while it awaits approval.
+Members of the institution (any role) and administrators see its purchase orders; to everyone else who is
+signed in a purchase order does not exist (404), so numbers are not revealed. Approvers other than the buyer
+decide; the buyer may withdraw it while it awaits approval, an administrator cancel it with a reason; each
+supplier order can be cancelled by whoever the lifecycle table allows (procurement/ordering/lifecycle.py).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from core.access import user_passes
+from core.clock import shanghai_date
 from core.db import db_session
 from core.errors import DomainError
 from core.numbers import readable_number
+from core.transactions import run_unit_of_work
 from procurement.institutions.models import InstitutionRole
 from procurement.ordering import queries as ordering
-from procurement.ordering.forms import ApproveForm, CancelForm, RejectForm
-from procurement.ordering.models import PurchaseOrder, PurchaseStatus
+from procurement.ordering.cancellation import admin_cancel_purchase_order, cancel_supplier_order
+from procurement.ordering.forms import ApproveForm, CancelForm, RejectForm, SupplierCancelForm
+from procurement.ordering.lifecycle import Action, actors_of, may
+from procurement.ordering.models import PurchaseOrder, PurchaseStatus, SupplierStatus
 from procurement.ordering.services import (
     approve_purchase_order,
     cancel_purchase_order,
@@ -56,13 +61,25 @@ def orders() -> ResponseReturnValue:
     )
 
 
+def cancellable_supplier_orders(purchase: PurchaseOrder) -> set[int]:
+    """Ids of the purchase order's supplier orders the signed-in user may cancel now (by the table)."""
+    today = shanghai_date()
+    return {
+        order.id
+        for order in purchase.supplier_orders
+        if order.status is not SupplierStatus.AWAITING_APPROVAL
+        and may(actors_of(current_user, order), order, Action.CANCEL, today)
+    }
+
+
 def render_detail(
     purchase: PurchaseOrder,
     status: int = 200,
     error: str | None = None,
     reject_form: RejectForm | None = None,
+    supplier_cancel_form: SupplierCancelForm | None = None,
 ) -> ResponseReturnValue:
-    """The purchase order page, with the decision forms the signed-in member may use."""
+    """The purchase order page, with the decision and cancel forms the signed-in user may use."""
     roles = purchase.institution.roles_of(current_user)
     awaiting = purchase.status is PurchaseStatus.AWAITING_APPROVAL
     may_decide = awaiting and InstitutionRole.APPROVER in roles and current_user.id != purchase.buyer_id
@@ -72,9 +89,12 @@ def render_detail(
         readable=readable_number(purchase.number),
         may_decide=may_decide,
         may_cancel=awaiting and current_user.id == purchase.buyer_id,
+        may_admin_cancel=awaiting and current_user.is_admin and current_user.id != purchase.buyer_id,
+        cancellable=cancellable_supplier_orders(purchase),
         approve_form=ApproveForm(formdata=None),
         reject_form=reject_form or RejectForm(formdata=None),
         cancel_form=CancelForm(formdata=None),
+        supplier_cancel_form=supplier_cancel_form or SupplierCancelForm(formdata=None),
         error=error,
     ), status
 
@@ -137,15 +157,46 @@ def reject(number: str) -> ResponseReturnValue:
 @bp.post("/orders/<number>/cancel")
 @login_required
 def cancel(number: str) -> ResponseReturnValue:
-    """The buyer withdraws their purchase order while it awaits approval."""
+    """The buyer withdraws their purchase order while it awaits approval; an administrator cancels it."""
     purchase = ordering.member_purchase(db_session, current_user, number)
-    if not CancelForm().validate_on_submit():
+    form = CancelForm()
+    if not form.validate_on_submit():
         return render_detail(purchase, 400)
+    user = current_user._get_current_object()
     try:
-        cancel_purchase_order(db_session, current_user._get_current_object(), purchase)
+        if user.is_admin and user.id != purchase.buyer_id:
+            admin_cancel_purchase_order(db_session, user, purchase, form.reason.data or "")
+        else:
+            cancel_purchase_order(db_session, user, purchase)
     except DomainError as exc:
         db_session.rollback()
         return render_detail(purchase, exc.status, str(exc))
     db_session.commit()
     flash(_("Purchase order withdrawn."), "info")
+    return redirect(url_for(".order_detail", number=purchase.number))
+
+
+@bp.post("/orders/<number>/suppliers/<supplier_number>/cancel")
+@login_required
+def cancel_supplier(number: str, supplier_number: str) -> ResponseReturnValue:
+    """Cancel one producer's part, with a reason; who may and when is the lifecycle table."""
+    purchase = ordering.member_purchase(db_session, current_user, number)
+    order = next((o for o in purchase.supplier_orders if o.number == supplier_number), None)
+    if order is None:
+        abort(404)
+    form = SupplierCancelForm()
+    if not form.validate_on_submit():
+        return render_detail(purchase, 400, supplier_cancel_form=form)
+    user = current_user._get_current_object()
+    try:
+        run_unit_of_work(
+            lambda: cancel_supplier_order(db_session, user, order, form.reason.data or ""), db_session
+        )
+    except DomainError as exc:
+        db_session.rollback()
+        return render_detail(purchase, exc.status, str(exc), supplier_cancel_form=form)
+    flash(
+        _("Supplier order %(number)s cancelled; everyone involved has been told.", number=order.number),
+        "info",
+    )
     return redirect(url_for(".order_detail", number=purchase.number))

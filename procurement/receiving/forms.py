@@ -58,9 +58,9 @@ class ReceiptForm(FlaskForm):
 
     @classmethod
     def for_order(cls, order: SupplierOrder) -> ReceiptForm:
-        """A blank form: every line received in full (the confirmed quantity)."""
+        """A blank form: every line received in full (the confirmed quantity, less units of recalled lots)."""
         data = [
-            {"line_id": line.id, "quantity": line.confirmed_quantity, "note": ""}
+            {"line_id": line.id, "quantity": line.receivable_quantity, "note": ""}
             for line in order.lines
             if (line.confirmed_quantity or 0) > 0
         ]

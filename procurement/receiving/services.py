@@ -126,6 +126,33 @@ class NotReceivedYet(InvalidTransition):
     message = _l("The payment can be recorded once receipt has been confirmed.")
 
 
+class RecalledNotReceivable(DomainError):
+    """Units of a recalled lot are neither received nor counted nor paid for."""
+
+    status = 409
+    message = _l(
+        "%(name)s: %(recalled)s of these units come from the recalled lot %(lots)s and cannot be received; "
+        "enter at most %(max)s."
+    )
+
+
+class DeliveryRecalled(DomainError):
+    """Every unit of the delivery comes from a recalled lot: there is nothing to receive."""
+
+    status = 409
+    message = _l(
+        "Every unit of this delivery comes from the recalled lot %(lots)s, so it cannot be received or paid "
+        "for. Cancel it, and order again for a replacement."
+    )
+
+
+class NothingOwed(DomainError):
+    """Every unit received comes from a recalled lot: no money is owed."""
+
+    status = 409
+    message = _l("Nothing is owed for this delivery: every unit received comes from a recalled lot.")
+
+
 class TransferNotRecorded(InvalidTransition):
     """The producer confirms a payment the institution has recorded."""
 
@@ -154,11 +181,17 @@ def ensure_institution_member(user: User, order: SupplierOrder) -> None:
         raise NotInstitutionMember()
 
 
+def recalled_lots(order: SupplierOrder) -> list[str]:
+    """The lot codes of recalled batches the delivery shipped from, sorted."""
+    return sorted({a.batch.lot_code for line in order.lines for a in line.allocations if a.batch.is_recalled})
+
+
 def _received_by_batch(line: SupplierLine) -> list[tuple[Batch, int]]:
-    """Split a line's received quantity over its batches in allocation order (shortfalls fall on the last)."""
+    """Split a line's received quantity over its batches in allocation order (shortfalls fall on the last);
+    units of recalled lots are never received, so they come last and get nothing."""
     left = line.received_quantity or 0
     split = []
-    for allocation in line.allocations:
+    for allocation in sorted(line.allocations, key=lambda a: (a.batch.is_recalled, a.id)):
         taken = min(left, allocation.quantity)
         left -= taken
         split.append((allocation.batch, taken))
@@ -221,6 +254,14 @@ def _apply_receipt(order: SupplierOrder, lines: Sequence[ReceiptLineInput]) -> N
         quantity = item.quantity if item is not None else 0
         if not isinstance(quantity, int) or not 0 <= quantity <= confirmed:
             raise ReceivedQuantityInvalid(name=line.product_name, max=confirmed)
+        if quantity > line.receivable_quantity:
+            lots = sorted({a.batch.lot_code for a in line.allocations if a.batch.is_recalled})
+            raise RecalledNotReceivable(
+                name=line.product_name,
+                recalled=line.recalled_quantity,
+                lots=", ".join(lots),
+                max=line.receivable_quantity,
+            )
         note = " ".join(((item.note if item is not None else None) or "").split())
         if len(note) > MAX_NOTE:
             raise InspectionNoteTooLong(name=line.product_name, max=MAX_NOTE)
@@ -240,8 +281,10 @@ def confirm_receipt(
 
     Records a receiving event on each batch the delivery came from, keeps ``invoice`` when given, sends
     ``supplier_order_received`` (once: a second receipt is refused) and tells the producer's members.
+    Units of a recalled lot cannot be received (so they are never counted nor paid for).
     Raises :class:`NotInstitutionMember`, :class:`NotReceiver`, :class:`NotShippedYet`,
     :class:`AlreadyReceived`, :class:`ReceiptIncomplete`, :class:`ReceivedQuantityInvalid`,
+    :class:`RecalledNotReceivable`, :class:`DeliveryRecalled` (every unit recalled: cancel it instead),
     :class:`InspectionNoteTooLong`. Does not commit.
     """
     ensure_institution_member(user, order)
@@ -252,6 +295,8 @@ def confirm_receipt(
         raise AlreadyReceived()
     if order.status is not SupplierStatus.SHIPPED:
         raise NotShippedYet()
+    if order.is_all_recalled:
+        raise DeliveryRecalled(lots=", ".join(recalled_lots(order)))
     _apply_receipt(order, lines)
     now = now or utcnow()
     order.move(SupplierStatus.RECEIVED)
@@ -266,7 +311,7 @@ def confirm_receipt(
         order,
         "procurement.supplier_received",
         lambda: _("%(institution)s confirmed receipt of order %(number)s", **_names(order)),
-        lambda: _("Received goods worth %(amount)s.", amount=format_fen(order.received_fen)),
+        lambda: _("Received goods worth %(amount)s.", amount=format_fen(order.payable_fen)),
     )
     session.flush()
     return order
@@ -300,8 +345,9 @@ def record_transfer(session: Session, user: User, order: SupplierOrder, referenc
     """Finance staff (or an approver) record the bank-transfer reference of a received order's payment.
 
     Raises :class:`NotInstitutionMember`, :class:`NotPayer`, :class:`TransferReferenceInvalid`,
-    :class:`NotReceivedYet`, :class:`TransferAlreadyRecorded`, :class:`InvoiceRequired`. The producer's
-    members are told. Does not commit.
+    :class:`NotReceivedYet`, :class:`TransferAlreadyRecorded`, :class:`InvoiceRequired`, :class:`NothingOwed`
+    (every unit received was recalled afterwards). The amount owed leaves out units of recalled lots. The
+    producer's members are told. Does not commit.
     """
     ensure_institution_member(user, order)
     if not roles_in(user, order) & PAYERS:
@@ -314,6 +360,8 @@ def record_transfer(session: Session, user: User, order: SupplierOrder, referenc
         raise TransferAlreadyRecorded()
     if order.status is not SupplierStatus.RECEIVED:
         raise NotReceivedYet()
+    if order.payable_fen == 0:
+        raise NothingOwed()
     if not order.invoice_key:
         raise InvoiceRequired()
     order.transfer_reference, order.transfer_recorded_at = reference, utcnow()
@@ -325,7 +373,7 @@ def record_transfer(session: Session, user: User, order: SupplierOrder, referenc
         lambda: _("%(institution)s paid order %(number)s", **_names(order)),
         lambda: _(
             "Bank transfer of %(amount)s, reference %(reference)s. Confirm once the money has arrived.",
-            amount=format_fen(order.received_fen),
+            amount=format_fen(order.payable_fen),
             reference=reference,
         ),
     )
@@ -333,14 +381,16 @@ def record_transfer(session: Session, user: User, order: SupplierOrder, referenc
 
 
 def confirm_payment(session: Session, user: User, order: SupplierOrder) -> SupplierOrder:
-    """A producer member confirms the recorded transfer arrived: received → settled.
+    """A producer member confirms the recorded transfer arrived: received → settled. When nothing is owed
+    (every unit received comes from a lot recalled afterwards) the producer settles without a transfer.
 
     Raises ``NotSupplierMember``, :class:`TransferNotRecorded`, ``InvalidTransition``. The institution's
     buyer and finance staff are told. Does not commit.
     """
     ensure_supplier_member(user, order)
     order = lock_order(session, order)
-    if order.status is SupplierStatus.RECEIVED and not order.transfer_reference:
+    owed = order.payable_fen > 0
+    if order.status is SupplierStatus.RECEIVED and owed and not order.transfer_reference:
         raise TransferNotRecorded()
     order.move(SupplierStatus.SETTLED)
     session.flush()
@@ -359,7 +409,9 @@ def confirm_payment(session: Session, user: User, order: SupplierOrder) -> Suppl
                 _(
                     "The bank transfer %(reference)s has arrived; the order is settled.",
                     reference=order.transfer_reference,
-                ),
+                )
+                if owed
+                else _("Nothing is owed (the goods were recalled); the order is settled."),
                 link=delivery_path(order),
             )
     return order

@@ -81,12 +81,16 @@ def render_detail(
             (line, [(a.batch, a.quantity, trace_path(a.batch)) for a in line.allocations])
             for line in order.lines
         ],
-        "may_receive": order.status is SupplierStatus.SHIPPED and bool(roles & receiving.RECEIVERS),
+        "may_receive": order.status is SupplierStatus.SHIPPED
+        and bool(roles & receiving.RECEIVERS)
+        and not order.is_all_recalled,
+        "recalled_lots": receiving.recalled_lots(order),
         "may_upload_invoice": order.status in (SupplierStatus.SHIPPED, SupplierStatus.RECEIVED)
         and not order.invoice_key
         and not order.transfer_reference,
         "may_pay": order.status is SupplierStatus.RECEIVED
         and not order.transfer_reference
+        and order.payable_fen > 0
         and bool(roles & receiving.PAYERS),
         "receipt_form": receipt_form,
         "entries": receipt_form.entries_by_line(),

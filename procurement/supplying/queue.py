@@ -18,6 +18,12 @@ from procurement.ordering.models import PurchaseOrder, SupplierOrder, SupplierSt
 HIDDEN_FROM_PRODUCER = frozenset({SupplierStatus.AWAITING_APPROVAL, SupplierStatus.CANCELLED})
 
 
+def hidden_from_producer(order: SupplierOrder) -> bool:
+    """Whether the producer never saw ``order``: not approved yet, or cancelled with its purchase order
+    before approval. A supplier order cancelled after the producer saw it carries its own reason."""
+    return order.status in HIDDEN_FROM_PRODUCER and not order.cancel_reason
+
+
 class SupplierTab(enum.StrEnum):
     """The producer's procurement queue filters."""
 

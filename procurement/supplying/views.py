@@ -27,19 +27,23 @@ from flask_login import current_user, login_required
 from catalog.access import producer_member_required
 from catalog.search import MAX_INT
 from core.access import ensure
+from core.clock import shanghai_date
 from core.db import db_session
 from core.errors import DomainError
 from core.transactions import run_unit_of_work
+from procurement.ordering.cancellation import cancel_supplier_order
+from procurement.ordering.forms import SupplierCancelForm
 from procurement.ordering.labels import supplier_status_label
+from procurement.ordering.lifecycle import Action, actors_of, may
 from procurement.ordering.models import SupplierOrder, SupplierStatus
 from procurement.receiving import services as receiving
 from procurement.supplying import services as supplying
 from procurement.supplying.forms import ActionForm, DecisionForm, ShipForm
 from procurement.supplying.packing import packing_list, packing_pdf
 from procurement.supplying.queue import (
-    HIDDEN_FROM_PRODUCER,
     SupplierTab,
     find_supplier_order,
+    hidden_from_producer,
     queue_counts,
     supplier_queue,
 )
@@ -59,7 +63,7 @@ TAB_LABELS = {
 def load_order(number: str) -> SupplierOrder:
     """The supplier order numbered ``number``: 404 if unknown or not sent yet, 403 unless a member acts."""
     order = find_supplier_order(db_session, number)
-    if order is None or order.status in HIDDEN_FROM_PRODUCER:
+    if order is None or hidden_from_producer(order):
         abort(404)
     ensure(supplying.is_supplier_member(current_user, order))
     return order
@@ -78,7 +82,11 @@ def lines_with_lots(order: SupplierOrder) -> list[tuple[Any, list[tuple[Batch, i
 
 
 def render_detail(
-    order: SupplierOrder, status: int = 200, error: str | None = None, form: DecisionForm | None = None
+    order: SupplierOrder,
+    status: int = 200,
+    error: str | None = None,
+    form: DecisionForm | None = None,
+    cancel_form: SupplierCancelForm | None = None,
 ) -> ResponseReturnValue:
     """The producer's page of one supplier order; ``form`` replaces the blank decision form after failing"""
     decision_form = form or DecisionForm.for_order(order)
@@ -90,7 +98,10 @@ def render_detail(
         "entries": decision_form.entries_by_line(),
         "action_form": ActionForm(formdata=None),
         "may_decide": order.status is SupplierStatus.AWAITING_CONFIRMATION,
-        "may_confirm_payment": order.status is SupplierStatus.RECEIVED and bool(order.transfer_reference),
+        "may_confirm_payment": order.status is SupplierStatus.RECEIVED
+        and (bool(order.transfer_reference) or order.payable_fen == 0),
+        "may_cancel": may(actors_of(current_user, order), order, Action.CANCEL, shanghai_date()),
+        "cancel_form": cancel_form or SupplierCancelForm(formdata=None),
         "error": error,
     }
     return render_template("procurement/supplying/detail.html", **context), status
@@ -230,4 +241,24 @@ def confirm_payment(number: str) -> ResponseReturnValue:
         db_session.rollback()
         return render_detail(order, exc.status, str(exc))
     flash(_("Payment confirmed; order %(number)s is settled.", number=order.number), "success")
+    return redirect(url_for(".detail", number=order.number))
+
+
+@bp.post("/<number>/cancel")
+@login_required
+def cancel(number: str) -> ResponseReturnValue:
+    """The producer cancels a confirmed order it cannot ship (or a delivery whose goods were all recalled)."""
+    order = load_order(number)
+    form = SupplierCancelForm()
+    if not form.validate_on_submit():
+        return render_detail(order, 400, cancel_form=form)
+    user = _user()
+    try:
+        run_unit_of_work(
+            lambda: cancel_supplier_order(db_session, user, order, form.reason.data or ""), db_session
+        )
+    except DomainError as exc:
+        db_session.rollback()
+        return render_detail(order, exc.status, str(exc), cancel_form=form)
+    flash(_("Order %(number)s cancelled; the buyer has been told.", number=order.number), "info")
     return redirect(url_for(".detail", number=order.number))

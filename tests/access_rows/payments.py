@@ -97,6 +97,13 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
         {},
         {p: 400 if p == C else 302 if p == "anonymous" else 404 for p in PERSONAS},
     ),
+    # the buyer cancels an unpaid order of theirs; to everyone else the checkout does not exist
+    "payments.cancel": (
+        "POST",
+        lambda w: (lambda c: f"/payments/{c.number}/orders/{c.orders[0].number}/cancel")(fresh_checkout(w)),
+        {},
+        {p: 302 if p in (C, "anonymous") else 404 for p in PERSONAS},
+    ),
     "payments.order": ("GET", order_url(), {}, only((P, ADM))),
     "payments.confirm_offline": ("POST", order_url("/confirm"), {}, only((P,), ok=302)),
     "payments.refund": (

@@ -109,6 +109,13 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "supplier.packing_list_page": ("GET", producer_url("shipped", "/packing-list"), {}, only((P,))),
     "supplier.packing_list_pdf": ("GET", producer_url("confirmed", "/packing-list.pdf"), {}, only((P,))),
     "supplier.confirm_payment": ("POST", producer_url("paid", "/payment"), {}, only((P,), ok=302)),
+    # a producer that confirmed but cannot ship cancels with a reason (admins cancel on the purchase order)
+    "supplier.cancel": (
+        "POST",
+        producer_url("confirmed", "/cancel"),
+        {"reason": "冷库故障"},
+        only((P,), ok=302),
+    ),
     "delivery.detail": ("GET", delivery_url("shipped"), {}, only((I,))),
     # no lines in the form: the buyer reaches the form check (400)
     "delivery.receipt": ("POST", delivery_url("shipped", "/receipt"), {}, only((I,), ok=400)),

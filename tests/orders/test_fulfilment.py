@@ -94,6 +94,9 @@ def test_the_state_machine_is_the_documented_one() -> None:
         (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID),
         (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED),
         (OrderStatus.PENDING_PAYMENT, OrderStatus.SHIPPED),  # cash on delivery only
+        # cash on delivery whose cash was never collected (its goods were recalled)
+        (OrderStatus.SHIPPED, OrderStatus.CANCELLED),
+        (OrderStatus.RECEIVED, OrderStatus.CANCELLED),
         (OrderStatus.PAID, OrderStatus.SHIPPED),
         (OrderStatus.SHIPPED, OrderStatus.RECEIVED),
         (OrderStatus.RECEIVED, OrderStatus.COMPLETED),
@@ -107,7 +110,14 @@ def test_every_legal_transition_moves_the_order(
     order_of: Callable[..., Order], start: OrderStatus, target: OrderStatus
 ) -> None:
     cod = (start, target) == (OrderStatus.PENDING_PAYMENT, OrderStatus.SHIPPED)
-    order = order_of(start, method=PaymentMethod.CASH_ON_DELIVERY) if cod else order_of(start)
+    uncollected = target is OrderStatus.CANCELLED and start is not OrderStatus.PENDING_PAYMENT
+    if uncollected:  # cash on delivery, shipped (and received) but the cash never collected
+        order = order_of(OrderStatus.PENDING_PAYMENT, method=PaymentMethod.CASH_ON_DELIVERY)
+        MOVES[OrderStatus.SHIPPED](order)
+        if start is OrderStatus.RECEIVED:
+            MOVES[OrderStatus.RECEIVED](order)
+    else:
+        order = order_of(start, method=PaymentMethod.CASH_ON_DELIVERY) if cod else order_of(start)
     assert order.status is start
     MOVES[target](order)
     assert order.status is target

@@ -17,7 +17,7 @@ from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
 from core.notifications.models import Notification
-from orders.fulfilment import services as fulfilment
+from orders import recall
 from orders.models import Order, OrderStatus
 from tests.access_rows.orders import build_order, new_batch
 from traceability.batches.services import BatchData
@@ -121,7 +121,7 @@ def test_buyers_are_told_once_even_when_the_recall_reaches_their_lot_again(
     recall_batch(db, owner, child, "包装破损受潮")
     assert len(notices(db, buyer)) == 1
     recall_batch(db, owner, source, REASON)  # reaches the already recalled child again
-    assert fulfilment.flag_recalled_orders(db, [child.id, source.id]) == []
+    assert recall.flag_recalled_orders(db, [child.id, source.id]) == []
     assert len(notices(db, buyer)) == 1 and child.lot_code in (order.recall_notice or "")
 
 

@@ -295,12 +295,15 @@ def test_a_recall_reaches_the_institution_once_per_lot(
     first, second = (a.batch for a in shipped.lines[0].allocations)
     recall_batch(db, pw.shule_owner, first, "农残超标")
     notices = db.scalars(select(Notification).where(Notification.kind == "procurement.recall_notice")).all()
-    assert sorted(n.user_id for n in notices) == sorted([pw.buyer.id, pw.approver.id, pw.finance.id])
+    institution = sorted([pw.buyer.id, pw.approver.id, pw.finance.id])
+    assert sorted(n.user_id for n in notices) == sorted([*institution, pw.shule_owner.id])  # and the producer
     assert all(
         first.lot_code in n.body and "农残超标" in n.body and second.lot_code not in n.body for n in notices
     )
-    assert notices[0].link == f"/procurement/deliveries/{shipped.number}"
+    links = {n.user_id: n.link for n in notices}
+    assert links[pw.buyer.id] == f"/procurement/deliveries/{shipped.number}"
+    assert links[pw.shule_owner.id] == f"/producer/procurement/{shipped.number}"
     recall_batch(db, pw.shule_owner, second, "同批次风险")
     later = db.scalars(select(Notification).where(Notification.kind == "procurement.recall_notice")).all()
-    assert len(later) == 6  # the second lot is announced; the first is not announced again
+    assert len(later) == 8  # the second lot is announced; the first is not announced again
     assert all(n.data["lots"] == [second.lot_code] for n in later if n not in notices)
