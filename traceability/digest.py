@@ -73,8 +73,10 @@ def publish_digests(session: Session, until: date | None = None) -> int:
             insert = upsert_insert(session, DIGEST_TABLE).values(
                 day=day, digest=digest, batch_count=count, computed_at=utcnow()
             )
-            result = session.execute(insert.on_conflict_do_nothing(index_elements=["day"]))
-            added += getattr(result, "rowcount", 0) or 0
+            stored_now = session.execute(
+                insert.on_conflict_do_nothing(index_elements=["day"]).returning(DIGEST_TABLE.c.id)
+            ).all()
+            added += len(stored_now)
         day += timedelta(days=1)
     session.flush()
     return added
