@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from core.errors import DomainError
+from core.text import CONTROL_CHARACTER_MESSAGE
 
 
 class BatchError(DomainError):
@@ -72,3 +73,24 @@ class EventNotAllowed(BatchError):
     """This kind of event cannot be recorded by hand or at this time."""
 
     message = _l("This event cannot be recorded here.")
+
+
+class ControlCharacterInText(BatchError):
+    """Text of a batch or event holds a control character (core.text): refused before anything is written."""
+
+    message = CONTROL_CHARACTER_MESSAGE
+
+
+class InvalidQuarantineNumber(BatchError):
+    """A quarantine certificate number that cannot be one (traceability.batches.rules)."""
+
+    message = _l(
+        "A quarantine certificate number is the 10 to 20 digits printed on the 动物检疫合格证明 (letters are "
+        "never part of it)."
+    )
+
+
+class CommitmentsIncomplete(BatchError):
+    """A 承诺达标合格证 affirms all four commitments, or it is not one."""
+
+    message = _l("A compliance certificate (承诺达标合格证) affirms all four commitments: tick every one.")

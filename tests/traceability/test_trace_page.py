@@ -20,6 +20,7 @@ from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import Region, User
 from tests.conftest import make_certificate
+from tests.support import append_only_lifted
 from traceability.batches.services import BatchData
 from traceability.models import Batch, SerialUnit
 from traceability.processing.services import ProcessInput, ProcessOutput, process_batches
@@ -217,9 +218,11 @@ def test_every_visit_is_counted_atomically(client: FlaskClient, batch: Batch, db
 def test_tampering_with_a_stored_event_shows_the_chain_broken(
     english: FlaskClient, batch: Batch, db: Session
 ) -> None:
-    db.execute(
-        text("UPDATE traceability_event SET place = '伪造产地' WHERE id = :id"), {"id": batch.events[1].id}
-    )
+    with append_only_lifted(db):
+        db.execute(
+            text("UPDATE traceability_event SET place = '伪造产地' WHERE id = :id"),
+            {"id": batch.events[1].id},
+        )
     html = page(english.get(f"/t/{batch.lot_code}"))
     assert "Record broken" in html and "status-bad" in html
     assert "Record verified" not in html
@@ -229,7 +232,8 @@ def test_tampering_with_a_stored_event_shows_the_chain_broken(
 
 
 def test_a_deleted_event_is_detected_too(client: FlaskClient, batch: Batch, db: Session) -> None:
-    db.execute(text("DELETE FROM traceability_event WHERE id = :id"), {"id": batch.events[1].id})
+    with append_only_lifted(db):
+        db.execute(text("DELETE FROM traceability_event WHERE id = :id"), {"id": batch.events[1].id})
     data = client.get(f"/t/{batch.lot_code}", headers=JSON).get_json()
     assert data["chain"]["valid"] is False and data["chain"]["events"] == 1
 

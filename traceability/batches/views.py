@@ -48,7 +48,13 @@ from traceability.batches.services import (
     issue_compliance_certificate,
     record_event,
 )
-from traceability.display import BASIS_LABELS, EVENT_KIND_LABELS, event_details, event_title
+from traceability.display import (
+    BASIS_LABELS,
+    EVENT_KIND_LABELS,
+    event_details,
+    event_title,
+    recorded_by,
+)
 from traceability.links import trace_path
 from traceability.models import Batch, BatchStatus, EventKind, SerialUnit
 from traceability.processing.forms import ProcessingForm
@@ -149,7 +155,10 @@ def render_detail(
         "manage": manage,
         "may_recall": can_recall(current_user, batch),
         "reasons": unsellable_reasons(batch),
-        "timeline": [(e, event_title(e), event_details(e, str(batch.product.unit))) for e in batch.events],
+        "timeline": [
+            (e, event_title(e), event_details(e, str(batch.product.unit)), recorded_by(e))
+            for e in batch.events
+        ],
         "parents": parents_of(db_session, batch),
         "children": children_of(db_session, batch),
         "serials": serial_count(batch),
@@ -341,14 +350,8 @@ def processing() -> ResponseReturnValue:
 
 
 def output_data(inputs: list[ProcessInput], quantity: int, produced_on: Any, best_before: Any) -> BatchData:
-    """An output batch's facts: origin and meat records come from the inputs it was made from."""
-    meat = next((i.batch for i in inputs if i.batch.slaughter_quarantine_no), None)
+    """An output batch's own facts: made on the step's day, kept until ``best_before``, registered at the
+    first input's origin. The inputs' origins and certificates stay theirs: the trace page shows each."""
     return BatchData(
-        quantity=quantity,
-        produced_on=produced_on,
-        best_before=best_before,
-        origin=inputs[0].batch.origin,
-        slaughterhouse=meat.slaughterhouse if meat else None,
-        origin_quarantine_no=meat.origin_quarantine_no if meat else None,
-        slaughter_quarantine_no=meat.slaughter_quarantine_no if meat else None,
+        quantity=quantity, produced_on=produced_on, best_before=best_before, origin=inputs[0].batch.origin
     )

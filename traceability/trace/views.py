@@ -33,6 +33,7 @@ from traceability.display import (
     BASIS_LABELS,
     event_details,
     event_title,
+    recorded_by,
 )
 from traceability.links import qr_png, trace_url
 from traceability.models import Batch, SerialUnit
@@ -143,6 +144,7 @@ def _render(batch: Batch, wanted: str, visits: int | str, **serial: Any) -> str:
         product=data.product,
         producer=data.producer,
         event_title=event_title,
+        recorded_by=recorded_by,
         event_details=event_details,
         basis_labels=BASIS_LABELS,
         epcis_link_type=EPCIS_LINK_TYPE,
