@@ -134,4 +134,4 @@ def recorded_by(event: TraceEvent) -> str:
     if event.recorded_as is None:
         return event.actor_name
     role = RECORDER_LABELS.get(RecorderRole(event.recorded_as), event.recorded_as)
-    return _("Recorded by %(name)s · %(role)s", name=event.actor_name, role=role)
+    return str(_("Recorded by %(name)s · %(role)s", name=event.actor_name, role=role))

@@ -66,6 +66,7 @@ from traceability.processing.services import (
     process_batches,
 )
 from traceability.recall.services import can_recall
+from traceability.serials import scan_report
 
 bp = Blueprint("batches", __name__, url_prefix="/producer/batches")
 
@@ -162,6 +163,14 @@ def render_detail(
         "parents": parents_of(db_session, batch),
         "children": children_of(db_session, batch),
         "serials": serial_count(batch),
+        "scan_reports": scan_report(
+            db_session,
+            batch,
+            max_networks=int(current_app.config["SERIAL_MAX_NETWORKS"]),
+            max_checks=int(current_app.config["SERIAL_MAX_CHECKS"]),
+        ),
+        "max_networks": current_app.config["SERIAL_MAX_NETWORKS"],
+        "scan_window_minutes": current_app.config["SERIAL_SCAN_WINDOW_MINUTES"],
         "trace_href": trace_path(batch),
         "step": step,
         "step_kind": EventKind(step) if step else None,

@@ -22,8 +22,10 @@ the same facts. JSON contract (``TraceData.as_json()``; ``Accept: application/js
       "chain": {"valid": bool, "events": int, "broken_at": int | null},
       "recalled": bool, "recall": {"reason", "at"} | null,
       "visits": int,
-      "serial": {"serial", "trace_url", "first_checked_at", "checks", "networks", "suspicious", "reason"}
-                # present only when a serialized unit's URL was opened
+      "serial": {"serial", "trace_url", "first_checked_at", "checks", "scanners", "suspicious", "reason"}
+                # present only when a serialized unit's URL was opened; checks: visits of its page (a
+                # return within the scan window is not a new one); scanners: distinct scanners; reason:
+                # "scanners" when more than SERIAL_MAX_NETWORKS opened it (traceability.serials)
     }
 
 Timestamps are UTC ISO 8601 (``2026-11-23T02:15:00Z``); dates are Asia/Shanghai calendar dates.
@@ -39,7 +41,7 @@ The functions here are services: they take the session, flush but never commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -52,9 +54,9 @@ from core.clock import shanghai_date
 from core.models import Region, RegionLevel
 from traceability.chain import ChainStatus, verify_chain
 from traceability.links import trace_path, trace_url
-from traceability.models import Batch, ComplianceCertificate, SerialUnit, TraceEvent
+from traceability.models import Batch, ComplianceCertificate, SerialScan, SerialUnit, TraceEvent
 from traceability.processing.services import children_of, parents_of
-from traceability.serials import SerialAssessment, assess, register_check
+from traceability.serials import Scanner, SerialAssessment, assess, register_check
 
 #: Longest lot code or serial we look up (longer input cannot match and is not worth a query).
 MAX_CODE_LENGTH = 32
@@ -127,11 +129,14 @@ def find_serial(session: Session, batch: Batch, serial: str) -> SerialUnit | Non
 
 
 def check_serial(
-    session: Session, unit: SerialUnit, network: str, *, max_checks: int, max_networks: int
-) -> SerialAssessment:
-    """Count one check of ``unit`` from the network hash ``network`` and assess it. Does not commit."""
-    register_check(session, unit, network)
-    return assess(session, unit, max_checks=max_checks, max_networks=max_networks)
+    session: Session, unit: SerialUnit, scanner: Scanner, *, max_networks: int, window: timedelta
+) -> tuple[SerialScan, SerialAssessment]:
+    """Count a visit of ``unit``'s page by ``scanner`` and assess the label; also return the scanner's row.
+
+    Does not commit.
+    """
+    scan = register_check(session, unit, scanner, window=window)
+    return scan, assess(unit, max_networks=max_networks)
 
 
 def stored_events(session: Session, batch: Batch) -> list[TraceEvent]:
@@ -277,7 +282,7 @@ class TraceData:
                 "trace_url": self.serial_url,
                 "first_checked_at": utc_iso(self.assessment.first_checked_at),
                 "checks": self.assessment.check_count,
-                "networks": self.assessment.networks,
+                "scanners": self.assessment.scanners,
                 "suspicious": self.assessment.suspicious,
                 "reason": self.assessment.reason,
             }
