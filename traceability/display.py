@@ -29,6 +29,13 @@ COMMISSIONING_STEP_LABELS = {
     "production": _l("Produced"),
 }
 
+#: What a batch's production date is the day of (trace.data ``produced_on_kind``).
+PRODUCED_ON_LABELS = {
+    "harvest": _l("Produced on"),
+    "slaughter": _l("Slaughtered on"),
+    "processing": _l("Processed on"),
+}
+
 #: In which capacity an event was recorded, as the trace page and the workbench name it.
 RECORDER_LABELS = {
     RecorderRole.PRODUCER: _l("Producer"),

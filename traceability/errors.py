@@ -94,3 +94,18 @@ class CommitmentsIncomplete(BatchError):
     """A 承诺达标合格证 affirms all four commitments, or it is not one."""
 
     message = _l("A compliance certificate (承诺达标合格证) affirms all four commitments: tick every one.")
+
+
+class LabelSheetOutOfRange(BatchError):
+    """Unit codes print on sheets of a bounded size; the one asked for does not exist."""
+
+    message = _l(
+        "This batch's unit codes print on %(parts)s label sheets of at most %(size)s labels each: choose a "
+        "sheet from 1 to %(parts)s."
+    )
+
+
+class LabelCountOutOfRange(BatchError):
+    """Lot labels print a bounded number at a time."""
+
+    message = _l("Print from 1 to %(max)s lot labels at a time.")

@@ -150,10 +150,11 @@ def test_json_contract(client: FlaskClient, batch: Batch, veg: Product) -> None:
     assert "Accept" in response.vary
     data = response.get_json()
     assert set(data) == {
-        "lot", "trace_url", "product", "producer", "origin", "produced_on", "best_before", "quantity",
-        "certificate", "compliance", "quarantine", "events", "parents", "children", "chain", "recalled",
-        "recall", "visits",
+        "lot", "trace_url", "product", "producer", "origin", "produced_on", "produced_on_kind", "best_before",
+        "quantity", "certificate", "compliance", "quarantine", "events", "transformed", "sources", "parents",
+        "children", "chain", "recalled", "recall", "visits",
     }  # fmt: skip
+    assert (data["produced_on_kind"], data["transformed"], data["sources"]) == ("harvest", False, [])
     assert data["lot"] == batch.lot_code and data["trace_url"] == f"http://trace.test/t/{batch.lot_code}"
     assert data["product"] == {
         "id": veg.id, "name": "疏勒辣椒", "name_en": None, "gtin": None,

@@ -66,11 +66,14 @@ from traceability.processing.services import (
     process_batches,
 )
 from traceability.recall.services import can_recall
-from traceability.serials import scan_report
+from traceability.serials import MAX_SERIALS_PER_REQUEST, scan_report
 
 bp = Blueprint("batches", __name__, url_prefix="/producer/batches")
 
 MAX_LABEL_COPIES = 200
+#: Labels one PDF sheet holds at most (48 A4 pages, rendered in memory in a few seconds): a batch with more
+#: unit codes prints them on several sheets. As many as unit codes are issued at once.
+MAX_LABELS_PER_SHEET = MAX_SERIALS_PER_REQUEST
 
 reviewer_or_admin_required = user_passes(lambda user: user.is_admin or user.is_reviewer)
 
@@ -140,6 +143,19 @@ def serial_count(batch: Batch) -> int:
     return db_session.scalar(select(func.count(SerialUnit.id)).where(SerialUnit.batch_id == batch.id)) or 0
 
 
+def sheet_count(serials: int) -> int:
+    """How many label sheets (of at most :data:`MAX_LABELS_PER_SHEET` labels) ``serials`` unit codes need."""
+    return -(-serials // MAX_LABELS_PER_SHEET)
+
+
+def label_sheets(serials: int) -> list[tuple[int, int, int]]:
+    """``(part, first, last)`` of each label sheet of ``serials`` unit codes, numbered from 1."""
+    return [
+        (part, (part - 1) * MAX_LABELS_PER_SHEET + 1, min(part * MAX_LABELS_PER_SHEET, serials))
+        for part in range(1, sheet_count(serials) + 1)
+    ]
+
+
 def render_detail(
     batch: Batch, status: int = 200, error: str | None = None, **forms: Any
 ) -> ResponseReturnValue:
@@ -147,6 +163,7 @@ def render_detail(
     manage = can_manage(batch)
     step = forms.pop("step", None) or request.args.get("step")
     event_form = forms.pop("event_form", None)
+    serials = serial_count(batch)
     if step not in {k.value for k in MANUAL_KINDS_IN_ORDER}:
         step = None
     elif event_form is None:
@@ -162,7 +179,8 @@ def render_detail(
         ],
         "parents": parents_of(db_session, batch),
         "children": children_of(db_session, batch),
-        "serials": serial_count(batch),
+        "serials": serials,
+        "label_sheets": label_sheets(serials),
         "scan_reports": scan_report(
             db_session,
             batch,

@@ -165,3 +165,31 @@ def _walk(session: Session, start: Batch, from_col: object, to_col: object) -> l
         return []
     by_id = {b.id: b for b in session.scalars(select(Batch).where(Batch.id.in_(found)))}
     return [by_id[i] for i in found]
+
+
+@dataclass(frozen=True)
+class SourceBatch:
+    """A raw-material batch a transformed batch was made from (directly or through earlier steps)."""
+
+    batch: Batch
+    #: How much of it went directly into the batch (``None`` when it went in through an earlier step).
+    quantity_used: int | None
+
+
+def source_batches(session: Session, batch: Batch) -> list[SourceBatch]:
+    """The raw materials of ``batch``: its ancestors that were not made from anything (harvested or
+    slaughtered batches, whose origin, dates and certificates are the transformed batch's history), by lot.
+    Empty for a batch that was not made from others. Read-only; a few queries, whatever the genealogy."""
+    found = ancestors(session, batch)
+    if not found:
+        return []
+    ids = [b.id for b in found]
+    made = set(session.scalars(select(BatchLink.child_id).where(BatchLink.child_id.in_(ids))))
+    links = session.execute(
+        select(BatchLink.parent_id, BatchLink.quantity_used).where(BatchLink.child_id == batch.id)
+    )
+    used: dict[int, int | None] = {row.parent_id: row.quantity_used for row in links}
+    return sorted(
+        (SourceBatch(b, used.get(b.id)) for b in found if b.id not in made),
+        key=lambda source: source.batch.lot_code,
+    )

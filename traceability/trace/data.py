@@ -11,6 +11,14 @@ the same facts. JSON contract (``TraceData.as_json()``; ``Accept: application/js
                    "linkage": {"lifted_households", "monitored_households", "modes": ["order_purchase", …]}},
       "origin": {"path": [{"code", "name", "level"}, …]},          # county → township → village
       "produced_on": "YYYY-MM-DD", "best_before": "YYYY-MM-DD", "quantity": int,   # in product.unit
+      "produced_on_kind": "harvest" | "slaughter" | "processing",   # what produced_on is the day of
+      "transformed": bool,                          # made from other batches by a processing step
+      "sources": [{"lot", "trace_url", "product", "quantity_used", "unit", "origin": {"path": [...]},
+                   "produced_on", "produced_on_kind", "best_before", "quarantine", "compliance", "recalled"}],
+                # a transformed batch's raw materials (harvested or slaughtered batches it was made from,
+                # directly or through earlier steps): each one's own origin, dates and certificates.
+                # quantity_used is null when it went in through an earlier step. Its own "origin" is
+                # where it was registered (its first input's); its own "quarantine" is null.
       "certificate": {"number", "authority", "valid_from", "valid_to", "valid", "state"} | null,
       "compliance": {"number", "basis", "issued_on", "commitments", "quantity", "origin"} | null,
       "quarantine": {"slaughterhouse", "origin_quarantine_no", "slaughter_quarantine_no"} | null,
@@ -55,7 +63,7 @@ from core.models import Region, RegionLevel
 from traceability.chain import ChainStatus, verify_chain
 from traceability.links import trace_path, trace_url
 from traceability.models import Batch, ComplianceCertificate, SerialScan, SerialUnit, TraceEvent
-from traceability.processing.services import children_of, parents_of
+from traceability.processing.services import children_of, parents_of, source_batches
 from traceability.serials import Scanner, SerialAssessment, assess, register_check
 
 #: Longest lot code or serial we look up (longer input cannot match and is not worth a query).
@@ -176,6 +184,38 @@ class RelatedBatch:
     path: str
 
 
+@dataclass(frozen=True)
+class Source:
+    """A raw-material batch of a transformed batch, with what its trace shows of it."""
+
+    batch: Batch
+    trace_url: str
+    path: str
+    origin_path: list[Region]
+    #: How much of it went directly into the batch (``None``: through an earlier processing step).
+    quantity_used: int | None
+
+    @property
+    def produced_on_kind(self) -> str:
+        """What its production date is: ``slaughter`` or ``harvest`` (raw materials are never processed)."""
+        return "slaughter" if self.batch.product.category.is_meat else "harvest"
+
+    @property
+    def quarantine(self) -> dict[str, str | None] | None:
+        """Its slaughterhouse and quarantine numbers, when it is meat or any was recorded."""
+        return quarantine_of(self.batch)
+
+
+def quarantine_of(batch: Batch) -> dict[str, str | None] | None:
+    """Slaughterhouse and quarantine numbers of ``batch`` for meat (or whenever any was recorded)."""
+    values = (batch.slaughterhouse, batch.origin_quarantine_no, batch.slaughter_quarantine_no)
+    if not (batch.product.category.is_meat or any(values)):
+        return None
+    return dict(
+        zip(("slaughterhouse", "origin_quarantine_no", "slaughter_quarantine_no"), values, strict=True)
+    )
+
+
 @dataclass
 class TraceData:
     """Everything the trace page and its JSON show about one batch (and, optionally, one labelled unit)."""
@@ -190,6 +230,8 @@ class TraceData:
     chain: ChainStatus
     parents: list[RelatedBatch]
     children: list[RelatedBatch]
+    #: The raw materials of a transformed batch (empty for a harvested or slaughtered one).
+    sources: list[Source]
     #: Shown as is: a number, or a placeholder while a page is rendered for the cache.
     visits: int | str
     serial: SerialUnit | None = None
@@ -217,15 +259,36 @@ class TraceData:
         return self.certificate_state == "valid"
 
     @property
+    def transformed(self) -> bool:
+        """Whether the batch was made from others by a processing step."""
+        return bool(self.parents)
+
+    @property
+    def source_origins(self) -> list[str]:
+        """The distinct origins of a transformed batch's raw materials (county › township › village)."""
+        paths = (" › ".join(region.name for region in source.origin_path) for source in self.sources)
+        return list(dict.fromkeys(paths))
+
+    @property
+    def produced_on_kind(self) -> str:
+        """What the batch's own production date is: ``processing`` for a transformed batch, else the day
+        of ``slaughter`` (meat) or ``harvest``."""
+        if self.transformed:
+            return "processing"
+        return "slaughter" if self.product.category.is_meat else "harvest"
+
+    @property
     def quarantine(self) -> dict[str, str | None] | None:
-        """Slaughterhouse and quarantine numbers for meat (or whenever any was recorded), else ``None``."""
+        """Slaughterhouse and quarantine numbers for meat (or whenever any was recorded), else ``None``.
+
+        A transformed batch has none of its own unless some were recorded on it: its sources carry theirs.
+        """
         batch = self.batch
-        values = (batch.slaughterhouse, batch.origin_quarantine_no, batch.slaughter_quarantine_no)
-        if not (batch.product.category.is_meat or any(values)):
+        if self.transformed and not any(
+            (batch.slaughterhouse, batch.origin_quarantine_no, batch.slaughter_quarantine_no)
+        ):
             return None
-        return dict(
-            zip(("slaughterhouse", "origin_quarantine_no", "slaughter_quarantine_no"), values, strict=True)
-        )
+        return quarantine_of(batch)
 
     def as_json(self) -> dict[str, Any]:
         """The JSON contract described in this module's docstring."""
@@ -255,12 +318,15 @@ class TraceData:
                 "path": [{"code": r.code, "name": r.name, "level": str(r.level)} for r in self.origin_path]
             },
             "produced_on": _iso_date(batch.produced_on),
+            "produced_on_kind": self.produced_on_kind,
             "best_before": _iso_date(batch.best_before),
             "quantity": batch.quantity,
             "certificate": self._certificate_json(),
             "compliance": self._compliance_json(),
             "quarantine": self.quarantine,
             "events": [_event_json(e) for e in self.events],
+            "transformed": self.transformed,
+            "sources": [_source_json(source) for source in self.sources],
             "parents": [_related_json(r) for r in self.parents],
             "children": [_related_json(r) for r in self.children],
             "chain": {
@@ -330,6 +396,33 @@ def _event_json(event: TraceEvent) -> dict[str, Any]:
     }
 
 
+def _compliance_of(batch: Batch) -> dict[str, Any] | None:
+    comp = batch.compliance
+    if comp is None:
+        return None
+    return {"number": comp.number, "basis": str(comp.basis), "issued_on": _iso_date(comp.issued_on)}
+
+
+def _source_json(source: Source) -> dict[str, Any]:
+    batch = source.batch
+    return {
+        "lot": batch.lot_code,
+        "trace_url": source.trace_url,
+        "product": batch.product.name,
+        "quantity_used": source.quantity_used,
+        "unit": str(batch.product.unit),
+        "origin": {
+            "path": [{"code": r.code, "name": r.name, "level": str(r.level)} for r in source.origin_path]
+        },
+        "produced_on": _iso_date(batch.produced_on),
+        "produced_on_kind": source.produced_on_kind,
+        "best_before": _iso_date(batch.best_before),
+        "quarantine": source.quarantine,
+        "compliance": _compliance_of(batch),
+        "recalled": batch.is_recalled,
+    }
+
+
 def _related_json(related: RelatedBatch) -> dict[str, Any]:
     return {
         "lot": related.batch.lot_code,
@@ -359,6 +452,16 @@ def assemble(
     today = today or shanghai_date()
     events = stored_events(session, batch)
     state, cert = public_certificate_state(batch.product, today)
+    sources = [
+        Source(
+            source.batch,
+            trace_url(base_url, source.batch),
+            trace_path(source.batch),
+            origin_path(source.batch.origin),
+            source.quantity_used,
+        )
+        for source in source_batches(session, batch)
+    ]
     return TraceData(
         batch=batch,
         trace_url=trace_url(base_url, batch),
@@ -370,6 +473,7 @@ def assemble(
         chain=chain_status(batch, events),
         parents=_related(parents_of(session, batch), base_url),
         children=_related(children_of(session, batch), base_url),
+        sources=sources,
         visits=visits,
         serial=serial,
         serial_url=trace_url(base_url, batch, serial.serial) if serial is not None else None,

@@ -33,6 +33,7 @@ from traceability import epcis
 from traceability.digest import check_digests, publish_digests
 from traceability.display import (
     BASIS_LABELS,
+    PRODUCED_ON_LABELS,
     event_details,
     event_title,
     recorded_by,
@@ -155,6 +156,7 @@ def _render(batch: Batch, wanted: str, visits: int | str, **serial: Any) -> str:
         epcis_link_type=EPCIS_LINK_TYPE,
         csrf_token=lambda: CSRF_MARK,
         scan_window_minutes=current_app.config["SERIAL_SCAN_WINDOW_MINUTES"],
+        date_labels=PRODUCED_ON_LABELS,
     )
 
 
