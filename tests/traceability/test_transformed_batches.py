@@ -130,7 +130,7 @@ def test_cured_pork_shows_its_own_dates_and_both_inputs_origins_and_certificates
     for source, village, used in zip(pork, villages, (30, 20), strict=True):
         entry = by_lot[source.lot_code]
         assert entry["origin"]["path"][-1]["code"] == village.code
-        assert [r["level"] for r in entry["origin"]["path"]][0] == "county"
+        assert entry["origin"]["path"][0]["level"] == "county"
         assert (entry["produced_on"], entry["produced_on_kind"]) == (
             source.produced_on.isoformat(),
             "slaughter",

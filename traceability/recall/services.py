@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.access import is_member
+from catalog.labels import label
 from core.access import can_review
 from core.audit import services as audit
 from core.clock import shanghai_date
@@ -99,12 +100,16 @@ class RecallRow:
     lot: str
     product: str
     quantity: int
+    #: The product's unit as shown (in the current language).
+    unit: str
     event: str
     occurred_on: date
     place: str
     sender: str
     receiver: str
     documents: str
+    #: The event's position in its batch's chain.
+    seq: int
 
 
 def recall_rows(session: Session, batch: Batch) -> list[RecallRow]:
@@ -141,13 +146,15 @@ def recall_rows(session: Session, batch: Batch) -> list[RecallRow]:
                 lot=owner.lot_code,
                 product=owner.product.name,
                 quantity=int(details.get("quantity") or details.get("quantity_used") or owner.quantity),
+                unit=label("unit", owner.product.unit),
                 event=str(event.kind),
                 occurred_on=shanghai_date(event.occurred_at),
                 place=event.place,
                 sender=str(details.get("from") or event.actor_name),
                 receiver=str(details.get("to") or ""),
                 documents="; ".join(dict.fromkeys(documents)),
+                seq=event.seq,
             )
         )
-    rows.sort(key=lambda r: (r.lot, r.occurred_on, r.event))
+    rows.sort(key=lambda r: (r.lot, r.occurred_on, r.seq))
     return rows
