@@ -26,7 +26,7 @@ EVENT_KIND_LABELS = {
 COMMISSIONING_STEP_LABELS = {
     "harvest": _l("Harvest"),
     "slaughter": _l("Slaughter"),
-    "production": _l("Produced"),
+    "production": _l("Made from other batches"),
 }
 
 #: What a batch's production date is the day of (trace.data ``produced_on_kind``).
