@@ -1,12 +1,16 @@
-"""Safe storage of uploaded product images: sniffed by magic bytes, bomb-checked before
-decoding, turned upright, stripped of all metadata, re-encoded as WebP variants and
-written atomically under a random key.  A refused or failed upload leaves nothing."""
+"""Safe storage of uploaded product images: sniffed by magic bytes, size and structure checked before
+decoding (declared dimensions from the header, a truncated or short file refused), turned upright, stripped
+of all metadata, re-encoded as WebP variants and written atomically under a random key.  A refused or failed
+upload leaves nothing, and a refusal costs milliseconds, not a decode."""
 
 import io
+import math
 import os
 import re
 import secrets
+import struct
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -48,6 +52,8 @@ class ImageRules:
 
     max_bytes: int = 8 * MIB
     max_pixels: int = 40_000_000
+    #: Longest side in pixels (a product photo needs far less; a 20000-pixel strip is an attack).
+    max_side: int = 10_000
     allowed_formats: frozenset[str] = frozenset({"JPEG", "PNG", "WEBP"})
 
 
@@ -101,6 +107,12 @@ class ImageTooManyPixelsError(ImageError):
 
     code = "image.too_many_pixels"
     template = _l("The image is %(width)s × %(height)s pixels; at most %(limit)s million pixels are allowed.")
+
+
+class ImageSideTooLongError(ImageTooManyPixelsError):
+    """A side longer than ``ImageRules.max_side`` (params: width, height, side)."""
+
+    template = _l("The image is %(width)s × %(height)s pixels; no side may be longer than %(side)s pixels.")
 
 
 class ImageBombError(ImageTooManyPixelsError):
@@ -173,13 +185,95 @@ def _to_clean_rgb(image: Image.Image, keep_alpha: bool) -> Image.Image:
     return clean
 
 
+#: Channels per PNG colour type (grey, RGB, palette, grey + alpha, RGBA).
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+#: The seven passes of Adam7 interlacing: first column, first row, column step, row step.
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def _png_data_size(width: int, height: int, depth: int, colour: int, interlaced: bool) -> int | None:
+    """How many bytes a PNG's image data inflate to (filter bytes included), ``None`` for a bad header."""
+    channels = _PNG_CHANNELS.get(colour)
+    if channels is None or depth not in (1, 2, 4, 8, 16):
+        return None
+    bits = depth * channels
+    passes = _ADAM7 if interlaced else ((0, 0, 1, 1),)
+    total = 0
+    for x0, y0, dx, dy in passes:
+        columns, rows = math.ceil(max(width - x0, 0) / dx), math.ceil(max(height - y0, 0) / dy)
+        if columns and rows:
+            total += rows * (1 + math.ceil(columns * bits / 8))
+    return total
+
+
+def _png_intact(data: bytes) -> bool:
+    """Whether a PNG is whole: its chunks run from IHDR to IEND and its image data inflate to exactly what
+    the header declares (Pillow silently pads a complete but short data stream, decoding for seconds).
+
+    Reads the chunk headers and inflates the data in 1 MiB steps, keeping nothing: fast and small.
+    """
+    position, idat = 8, []
+    header: tuple[int, ...] | None = None
+    while position + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
+        body = data[position + 8 : position + 8 + length]
+        if len(body) < length or position + 12 + length > len(data):
+            return False  # cut inside a chunk
+        if header is None:
+            if kind != b"IHDR" or length != 13:
+                return False
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+        elif kind == b"IEND":
+            break
+        position += 12 + length
+    else:
+        return False  # no IEND: the file ends early
+    if header is None or not idat:
+        return False
+    width, height, depth, colour, _compression, _filter, interlace = header
+    expected = _png_data_size(width, height, depth, colour, interlace == 1)
+    if expected is None:
+        return False
+    inflater, produced = zlib.decompressobj(), 0
+    try:
+        for body in idat:
+            pending = body
+            while pending and not inflater.eof:
+                produced += len(inflater.decompress(pending, MIB))
+                if produced > expected:
+                    return False
+                pending = inflater.unconsumed_tail
+    except zlib.error:
+        return False
+    return inflater.eof and produced == expected
+
+
+def _intact(data: bytes, fmt: str) -> bool:
+    """Whether ``data`` holds a whole image of ``fmt``, judged from its structure before any decoding."""
+    if fmt == "PNG":
+        return _png_intact(data)
+    if fmt == "JPEG":  # the end-of-image marker comes after the last scan (phones may append data after it)
+        return data.rfind(b"\xff\xd9") > data.rfind(b"\xff\xda") > 0
+    if fmt == "WEBP":  # the RIFF header says how long the file is
+        return len(data) >= 12 and int.from_bytes(data[4:8], "little") + 8 <= len(data)
+    return True
+
+
 def _decode(data: bytes, fmt: str, rules: ImageRules) -> Image.Image:
-    """Bomb-check, verify and decode ``data`` with the ``fmt`` plugin only; return clean pixels."""
+    """Check the declared size and the structure, verify and decode ``data`` with the ``fmt`` plugin only;
+    return clean pixels. Everything that can be refused is refused before the pixels are decoded."""
     limit = _number(rules.max_pixels / 1e6)
     try:
         with Image.open(io.BytesIO(data), formats=[fmt]) as probe:
-            if probe.width * probe.height > rules.max_pixels:  # header only, nothing decoded
-                raise ImageTooManyPixelsError(width=probe.width, height=probe.height, limit=limit)
+            width, height = probe.size  # header only, nothing decoded
+            if width * height > rules.max_pixels:
+                raise ImageTooManyPixelsError(width=width, height=height, limit=limit)
+            if max(width, height) > rules.max_side:
+                raise ImageSideTooLongError(width=width, height=height, side=rules.max_side)
+            if not _intact(data, fmt):
+                raise ImageCorruptError()
             probe.verify()
         with Image.open(io.BytesIO(data), formats=[fmt]) as image:
             image.load()
@@ -249,7 +343,8 @@ def store_upload(stream: IO[bytes], upload_dir: Path, *, rules: ImageRules = DEF
     """Validate an uploaded image, normalise it and store it with all variants as WebP.
 
     Raises ImageEmptyError, ImageTooLargeError, ImageNotRecognisedError, ImageFormatError,
-    ImageTooManyPixelsError or ImageCorruptError for a refused upload (nothing is written),
+    ImageTooManyPixelsError (ImageSideTooLongError) or ImageCorruptError (truncated or short files too) for a
+    refused upload (nothing is written),
     and OSError if writing fails (files already written for this upload are removed).
     """
     data = _read_limited(stream, rules.max_bytes + 1)

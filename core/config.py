@@ -59,9 +59,14 @@ class DefaultConfig:
     #: Absolute base URL printed into QR codes and e-mails, e.g. ``https://bangfu.example.cn``.
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
-    #: A serial checked more often than this, or from more networks, shows a counterfeit warning.
-    SERIAL_MAX_CHECKS = 20
+    #: A serialized label opened by more distinct scanners than this shows a counterfeit warning (a scanner
+    #: is a network, or the same browser wherever it comes from: see traceability/serials.py).
     SERIAL_MAX_NETWORKS = 3
+    #: A label opened more often than this in all (returns within the scan window not counted) is listed
+    #: on its batch's page for the producer and the county reviewer; no public warning.
+    SERIAL_MAX_CHECKS = 20
+    #: A scanner opening the same label again within this many minutes is not a new scan (a refresh).
+    SERIAL_SCAN_WINDOW_MINUTES = 30
 
     #: Minutes a checkout holds its stock before unpaid orders are cancelled and the units released.
     RESERVATION_MINUTES = 30

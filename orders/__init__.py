@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
 
     from core.audit.views import register_status_labels
     from core.numbers import readable_number
+    from orders.buyer import recall_export
     from orders.buyer import receivers as buyer_receivers
     from orders.buyer import views as buyer_views
     from orders.cart import cli as cart_cli
@@ -21,7 +22,7 @@ def init_app(app: Flask) -> None:
     from orders.fulfilment import views as fulfilment_views
     from orders.labels import order_status_badge, order_status_label, payment_method_label
     from orders.shipping import views as shipping_views
-    from traceability.signals import batch_recalled
+    from traceability.signals import batch_recalled, collect_recall_orders
 
     for module in (cart_views, buyer_views, fulfilment_views, shipping_views):
         app.register_blueprint(module.bp)
@@ -37,3 +38,5 @@ def init_app(app: Flask) -> None:
     # Orders that drew from a recalled batch are flagged in the recalling transaction; connecting the
     # same module-level receiver again (another app in the same process) is harmless.
     batch_recalled.connect(buyer_receivers.on_batch_recalled)
+    # The recall export asks which orders hold units of a batch.
+    collect_recall_orders.connect(recall_export.affected_orders)

@@ -19,14 +19,14 @@ def init_app(app: Flask) -> None:
     from procurement.ordering import views as ordering_views
     from procurement.ordering.lifecycle import ANSWER_DAYS, SHIP_GRACE_DAYS
     from procurement.purchase_orders import views as purchase_order_views
-    from procurement.receiving import receivers
+    from procurement.receiving import recall_export, receivers
     from procurement.receiving import views as receiving_views
     from procurement.rfq import forms as rfq_forms
     from procurement.rfq import views as rfq_views
     from procurement.staff import receivers as staff_receivers
     from procurement.staff import views as staff_views
     from procurement.supplying import views as supplying_views
-    from traceability.signals import batch_recalled
+    from traceability.signals import batch_recalled, collect_recall_orders
 
     for module in (
         institution_views,
@@ -60,5 +60,7 @@ def init_app(app: Flask) -> None:
     # Deliveries that shipped units of a recalled batch are announced in the recalling transaction;
     # connecting the same module-level receiver again (another app in the same process) is harmless.
     batch_recalled.connect(receivers.on_batch_recalled)
+    # The recall export asks which deliveries hold units of a batch.
+    collect_recall_orders.connect(recall_export.affected_deliveries)
     # A staff member's new orders count toward their employer.
     checkout_placing.connect(staff_receivers.stamp_employer)

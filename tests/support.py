@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 
 def database_url(sqlite_path: Path, suffix: str = "") -> str:
@@ -29,3 +32,32 @@ def reset_database(url: str) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
     admin.dispose()
+
+
+@contextmanager
+def append_only_lifted(bind: Session | Connection) -> Iterator[None]:
+    """Let the current transaction of ``bind`` UPDATE or DELETE trace events, which the database refuses.
+
+    For tests only: one that plays an attacker holding the database's administrative rights (tampering must
+    still be detected), or that cleans up rows it committed. PostgreSQL: the session replication role
+    ``replica`` (superuser only) skips ordinary triggers without locking the table. SQLite: the triggers are
+    dropped and created again from their stored definitions, inside the transaction.
+    """
+    connection = bind if isinstance(bind, Connection) else bind.connection()  # a session's: no autoflush
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        try:
+            yield
+        finally:
+            connection.execute(text("SET LOCAL session_replication_role = origin"))
+        return
+    triggers = connection.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'traceability_event'")
+    ).all()
+    for name, _sql in triggers:
+        connection.execute(text(f'DROP TRIGGER "{name}"'))
+    try:
+        yield
+    finally:
+        for _name, sql in triggers:
+            connection.execute(text(sql))

@@ -21,8 +21,12 @@ def _utc_iso(moment: datetime) -> str:
 
 
 def canonical_content(event: TraceEvent, lot_code: str) -> dict[str, Any]:
-    """The facts an event's hash covers (everything shown publicly about it)."""
-    return {
+    """The facts an event's hash covers (everything shown publicly about it).
+
+    ``recorded_as`` is covered whenever it is set; events recorded before it was kept have none, and their
+    content (and so their hash) stays what it was.
+    """
+    content: dict[str, Any] = {
         "lot": lot_code,
         "seq": event.seq,
         "kind": str(event.kind),
@@ -35,6 +39,9 @@ def canonical_content(event: TraceEvent, lot_code: str) -> dict[str, Any]:
         "details": event.details or {},
         "note": event.note or "",
     }
+    if event.recorded_as is not None:
+        content["recorded_as"] = str(event.recorded_as)
+    return content
 
 
 def compute_hash(event: TraceEvent, lot_code: str, prev_hash: str | None) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from catalog.labels import label
-from traceability.models import ComplianceBasis, EventKind, TraceEvent
+from traceability.models import ComplianceBasis, EventKind, RecorderRole, TraceEvent
 
 EVENT_KIND_LABELS = {
     EventKind.COMMISSIONING: _l("Batch recorded"),
@@ -22,7 +23,26 @@ EVENT_KIND_LABELS = {
     EventKind.CORRECTION: _l("Correction"),
 }
 
-COMMISSIONING_STEP_LABELS = {"harvest": _l("Harvest"), "slaughter": _l("Slaughter")}
+COMMISSIONING_STEP_LABELS = {
+    "harvest": _l("Harvest"),
+    "slaughter": _l("Slaughter"),
+    "production": _l("Made from other batches"),
+}
+
+#: What a batch's production date is the day of (trace.data ``produced_on_kind``).
+PRODUCED_ON_LABELS = {
+    "harvest": _l("Produced on"),
+    "slaughter": _l("Slaughtered on"),
+    "processing": _l("Processed on"),
+}
+
+#: In which capacity an event was recorded, as the trace page and the workbench name it.
+RECORDER_LABELS = {
+    RecorderRole.PRODUCER: _l("Producer"),
+    RecorderRole.INSTITUTION: _l("Buying institution"),
+    RecorderRole.REVIEWER: _l("County office (reviewer)"),
+    RecorderRole.ADMINISTRATOR: _l("Platform administrator"),
+}
 
 BASIS_LABELS = {
     ComplianceBasis.QUALITY_CONTROL: _l("Quality and safety controls meet the requirements"),
@@ -113,3 +133,12 @@ def event_details(event: TraceEvent, unit: str | None = None) -> list[tuple[str,
         if key not in DETAIL_LABELS and key not in _TITLE_KEYS
     ]
     return rows
+
+
+def recorded_by(event: TraceEvent) -> str:
+    """Who recorded ``event``, publicly: the party's name and in which capacity (events recorded before the
+    capacity was kept show the name alone)."""
+    if event.recorded_as is None:
+        return event.actor_name
+    role = RECORDER_LABELS.get(RecorderRole(event.recorded_as), event.recorded_as)
+    return str(_("Recorded by %(name)s · %(role)s", name=event.actor_name, role=role))

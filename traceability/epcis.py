@@ -19,7 +19,8 @@ Identifiers are class-level (lot-based): ``https://id.gs1.org/01/<GTIN-14>/10/<l
 GTIN, else the batch's absolute trace URL. Quantities use UN/ECE Rec 20 units (kg → KGM, 斤 → KGM × 0.5,
 piece → H87, box → XBX, the Rec 21 package code in Rec 20 form). Times are UTC with ``eventTimeZoneOffset``
 ``+08:00``; a region becomes ``bizLocation`` ``<base>/regions/<code>``. Our own facts (event hash,
-place, actor, details, chain status) travel as extensions in the ``bangfu:`` namespace of ``@context``.
+place, actor, in which capacity it was recorded, details, chain status) travel as extensions in the
+``bangfu:`` namespace of ``@context``.
 """
 
 from __future__ import annotations
@@ -116,6 +117,8 @@ def _common(event: TraceEvent, event_type: str, page_url: str, base_url: str) ->
     data["bangfu:hash"] = event.hash
     data["bangfu:place"] = event.place
     data["bangfu:actor"] = event.actor_name
+    if event.recorded_as is not None:
+        data["bangfu:recordedAs"] = str(event.recorded_as)
     data["bangfu:details"] = event.details or {}
     if event.note:
         data["bangfu:note"] = event.note
@@ -247,6 +250,8 @@ def transformation_event(session: Session, event: TraceEvent, batch: Batch, base
         "bangfu:place": event.place,
         "bangfu:actor": event.actor_name,
     }
+    if event.recorded_as is not None:
+        data["bangfu:recordedAs"] = str(event.recorded_as)
     return data
 
 

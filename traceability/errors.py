@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from core.errors import DomainError
+from core.text import CONTROL_CHARACTER_MESSAGE
 
 
 class BatchError(DomainError):
@@ -72,3 +73,39 @@ class EventNotAllowed(BatchError):
     """This kind of event cannot be recorded by hand or at this time."""
 
     message = _l("This event cannot be recorded here.")
+
+
+class ControlCharacterInText(BatchError):
+    """Text of a batch or event holds a control character (core.text): refused before anything is written."""
+
+    message = CONTROL_CHARACTER_MESSAGE
+
+
+class InvalidQuarantineNumber(BatchError):
+    """A quarantine certificate number that cannot be one (traceability.batches.rules)."""
+
+    message = _l(
+        "A quarantine certificate number is the 10 to 20 digits printed on the 动物检疫合格证明 (letters are "
+        "never part of it)."
+    )
+
+
+class CommitmentsIncomplete(BatchError):
+    """A 承诺达标合格证 affirms all four commitments, or it is not one."""
+
+    message = _l("A compliance certificate (承诺达标合格证) affirms all four commitments: tick every one.")
+
+
+class LabelSheetOutOfRange(BatchError):
+    """Unit codes print on sheets of a bounded size; the one asked for does not exist."""
+
+    message = _l(
+        "This batch's unit codes print on %(parts)s label sheets of at most %(size)s labels each: choose a "
+        "sheet from 1 to %(parts)s."
+    )
+
+
+class LabelCountOutOfRange(BatchError):
+    """Lot labels print a bounded number at a time."""
+
+    message = _l("Print from 1 to %(max)s lot labels at a time.")

@@ -58,6 +58,15 @@ class EventKind(enum.StrEnum):
     CORRECTION = "correction"
 
 
+class RecorderRole(enum.StrEnum):
+    """Who recorded an event, shown publicly beside it: the batch's producer or someone else."""
+
+    PRODUCER = "producer"  # a member of the batch's producer
+    INSTITUTION = "institution"  # the buying institution (receipt of a delivery)
+    REVIEWER = "reviewer"  # the county office (乡村振兴局) reviewing the producer
+    ADMINISTRATOR = "administrator"  # the platform's administrator
+
+
 class Batch(Base):
     """A lot of one product: where and when it was made, how much is left, and its QR trail.
 
@@ -139,6 +148,8 @@ class TraceEvent(Base):
     """One append-only step of a batch's chain; ``hash`` covers its canonical content and ``prev_hash``.
 
     Never updated or deleted: a correction is a new event of kind ``correction`` that refers to the old one.
+    The database refuses UPDATE, DELETE and TRUNCATE of this table with triggers (see the migration
+    ``traceability_event_append_only``), so not even the application's own connection can rewrite history.
     """
 
     __tablename__ = "traceability_event"
@@ -155,6 +166,9 @@ class TraceEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     #: Who acted, as shown publicly (organisation name, never a private person's name).
     actor_name: Mapped[str] = mapped_column(String(120))
+    #: In which capacity the event was recorded (public; covered by the hash). ``None`` only for events
+    #: recorded before this was kept: their hashes were computed without it.
+    recorded_as: Mapped[RecorderRole | None] = mapped_column(str_enum(RecorderRole, 16))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     note: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
@@ -194,13 +208,19 @@ class SerialUnit(Base):
     serial: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     first_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Scans of the label: visits of its page, a scanner's return within the scan window not counted again.
     check_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Distinct scanners (see :class:`SerialScan`); more than ``SERIAL_MAX_NETWORKS`` flags a copied label.
+    scanner_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     batch: Mapped[Batch] = relationship()
 
 
 class SerialScan(Base):
-    """A check of a serial from one network (a salted hash of the /24 or /48 prefix; no addresses kept)."""
+    """One scanner of a serial: first seen on one network (a salted hash of the /24 or /48 prefix; no
+    address is kept), and the same browser wherever it comes back from (a signed first-party cookie naming
+    this row), so one client is one scanner however often and from wherever it opens the page.
+    """
 
     __tablename__ = "traceability_serial_scan"
     __table_args__ = (UniqueConstraint("serial_unit_id", "network_hash"),)
@@ -208,7 +228,11 @@ class SerialScan(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     serial_unit_id: Mapped[int] = mapped_column(ForeignKey("traceability_serial_unit.id"), index=True)
     network_hash: Mapped[str] = mapped_column(String(64))
+    #: The coarse network it was first seen on (IPv4 /16, IPv6 /32), for reviewers; ``None`` if unknown.
+    network_label: Mapped[str | None] = mapped_column(String(40))
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Visits by this scanner (opening the page again within the scan window is not a new visit).
     count: Mapped[int] = mapped_column(Integer, default=1)
 
 

@@ -29,7 +29,7 @@ from procurement.signals import supplier_order_received
 from procurement.supplying.queue import delivery_path, supplier_path
 from procurement.supplying.services import ensure_supplier_member, lock_order
 from traceability.batches.services import append_event
-from traceability.models import Batch, EventKind
+from traceability.models import Batch, EventKind, RecorderRole
 
 #: Longest inspection note per line (the column's size).
 MAX_NOTE = 500
@@ -235,6 +235,7 @@ def _record_receiving(session: Session, user: User, order: SupplierOrder, now: d
             EventKind.RECEIVING,
             actor=user,
             actor_name=institution.name,
+            recorded_as=RecorderRole.INSTITUTION,
             occurred_at=now,
             place=trace_point(order),
             region=institution.region,

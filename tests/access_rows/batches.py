@@ -60,6 +60,7 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     # the county's reviewer may recall the producer's batches; a fresh batch per persona
     "recalls.recall": ("POST", batch_url("/recall"), {"reason": "抽检农残超标"}, only(VIEWERS, ok=302)),
     "recalls.recall_csv": ("GET", batch_url("/recall.csv"), {}, only(VIEWERS)),
+    "recalls.recall_xlsx": ("GET", batch_url("/recall.xlsx"), {}, only(VIEWERS)),
     # rendered by traceability.labels.services (helper G)
     "labels.label_png": ("GET", batch_url("/label.png"), {}, only(MEMBERS)),
     "labels.labels_pdf": ("GET", batch_url("/labels.pdf?count=2"), {}, only(MEMBERS)),

@@ -3,6 +3,7 @@
 import io
 import os
 import struct
+import time
 import zlib
 from pathlib import Path
 
@@ -295,3 +296,55 @@ def test_delete_image_removes_every_variant(upload_dir: Path) -> None:
     assert im.delete_image(upload_dir, doomed.key) is False
     with pytest.raises(im.InvalidImageKeyError):
         im.delete_image(upload_dir, "../" + kept.key[3:])
+
+
+def png_of(width: int, height: int, raw: bytes, *, colour: int = 2, interlace: int = 0) -> bytes:
+    """A PNG (8 bits per sample) whose image data are ``raw`` deflated: complete chunks, correct CRCs."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, interlace)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize("rows", [1900, 950, 2], ids=["whole", "half", "two-rows"])
+def test_a_20000_pixel_strip_is_refused_from_its_header_in_milliseconds(upload_dir: Path, rows: int) -> None:
+    data = png_of(20000, 1900, (b"\0" + bytes(20000 * 3)) * rows)  # 38 million pixels: under the pixel limit
+    started = time.perf_counter()
+    with pytest.raises(im.ImageSideTooLongError) as caught:
+        store(data, upload_dir)
+    assert time.perf_counter() - started < 0.5  # it cost 2.4 s and more of a worker, and was accepted
+    assert "no side may be longer than 10000 pixels" in str(caught.value)
+    assert_nothing_written(upload_dir)
+
+
+def test_a_png_whose_data_stop_short_is_refused_before_decoding(upload_dir: Path) -> None:
+    row = b"\0" + bytes(2000 * 3)
+    whole = png_of(2000, 2000, row * 2000)
+    assert store(whole, upload_dir).width == 2000
+    for raw in (row * 1000, row * 1999, row * 2000 + b"\0"):  # Pillow pads the short ones silently
+        started = time.perf_counter()
+        with pytest.raises(im.ImageCorruptError):
+            store(png_of(2000, 2000, raw), upload_dir / "refused")
+        assert time.perf_counter() - started < 0.5
+    assert_nothing_written(upload_dir / "refused")
+
+
+def test_interlaced_pngs_are_measured_by_their_seven_passes(upload_dir: Path) -> None:
+    # 5 × 5 grey, Adam7: passes of 1×1, 1×1, 2×1, 1×2, 3×1, 2×3 and 5×2 pixels, each row with a filter byte
+    size = 2 + 2 + 3 + 2 * 2 + 4 + 3 * 3 + 2 * 6
+    assert store(png_of(5, 5, bytes(size), colour=0, interlace=1), upload_dir).width == 5
+    with pytest.raises(im.ImageCorruptError):
+        store(png_of(5, 5, bytes(size - 1), colour=0, interlace=1), upload_dir)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "WEBP"])
+def test_jpeg_without_its_end_and_webp_shorter_than_it_says_are_refused(upload_dir: Path, fmt: str) -> None:
+    data = encode(noise((64, 64)), fmt)
+    cut = data[: data.rfind(b"\xff\xd9")] if fmt == "JPEG" else data[:-1]
+    with pytest.raises(im.ImageCorruptError):
+        store(cut, upload_dir)
+    assert_nothing_written(upload_dir)

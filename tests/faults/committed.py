@@ -55,6 +55,7 @@ from stats.models import (
     MonthlyRollup,
     SalesEntry,
 )
+from tests.support import append_only_lifted
 from traceability.batches.services import BatchData, create_batch
 from traceability.models import Batch, BatchLink, ComplianceCertificate, SerialScan, SerialUnit, TraceEvent
 
@@ -174,7 +175,8 @@ def clean_up(engine: Engine, data: Committed) -> None:
                 or_(BatchLink.parent_id.in_(batch_ids), BatchLink.child_id.in_(batch_ids))
             )
         )
-        session.execute(delete(TraceEvent).where(TraceEvent.batch_id.in_(batch_ids)))
+        with append_only_lifted(session):  # the database refuses to delete events otherwise
+            session.execute(delete(TraceEvent).where(TraceEvent.batch_id.in_(batch_ids)))
         session.execute(delete(ComplianceCertificate).where(ComplianceCertificate.batch_id.in_(batch_ids)))
         session.execute(delete(Batch).where(Batch.id.in_(batch_ids)))
         remove_sales(session, data.producer_id)

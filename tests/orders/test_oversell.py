@@ -50,6 +50,7 @@ from orders.models import (
     OrderLine,
     PaymentMethod,
 )
+from tests.support import append_only_lifted
 from traceability.batches.services import BatchData, create_batch
 from traceability.models import Batch, ComplianceCertificate, TraceEvent
 
@@ -154,7 +155,8 @@ def _clean_up(engine: Engine, data: Seeded) -> None:
         session.execute(delete(Checkout).where(Checkout.id.in_(checkout_ids)))
         session.execute(delete(Notification).where(Notification.user_id.in_(data.user_ids)))
         session.execute(delete(CartItem).where(CartItem.user_id.in_(data.user_ids)))
-        session.execute(delete(TraceEvent).where(TraceEvent.batch_id.in_(data.batch_ids)))
+        with append_only_lifted(session):  # the database refuses to delete events otherwise
+            session.execute(delete(TraceEvent).where(TraceEvent.batch_id.in_(data.batch_ids)))
         session.execute(
             delete(ComplianceCertificate).where(ComplianceCertificate.batch_id.in_(data.batch_ids))
         )

@@ -510,15 +510,15 @@ def test_recall_csv_has_bom_chinese_header_and_rows_backward_this_forward(
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["方向", "批次号", "产品"]
-    directions = {row[1]: row[0] for row in rows[1:]}
+    assert rows[0][:4] == ["类型", "方向", "批次号", "产品"]
+    directions = {row[2]: row[1] for row in rows[1:]}
     assert directions == {
         raw.lot_code: "上游(原料)",
         middle.lot_code: "本批次",
         final.lot_code: "下游(制成品)",
     }
-    assert len(rows) - 1 == sum(len(b.events) for b in (raw, middle, final))
-    keys = [(row[1], row[5]) for row in rows[1:]]
+    assert len(rows) - 1 == sum(len(b.events) for b in (raw, middle, final))  # no order drew from them
+    keys = [(row[2], row[7]) for row in rows[1:]]
     assert keys == sorted(keys)
 
 

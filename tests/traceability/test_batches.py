@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from catalog.producers.models import Producer
@@ -16,6 +17,7 @@ from core.db import utcnow
 from core.errors import PermissionDenied
 from core.models import Region, User
 from tests.conftest import row_count
+from tests.support import append_only_lifted
 from traceability.batches.services import (
     BatchData,
     batches_in_stock,
@@ -210,6 +212,39 @@ def test_events_form_a_valid_chain(
 
 
 @pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE traceability_event SET place = '伪造产地' WHERE id = :id",
+        "UPDATE traceability_event SET hash = prev_hash WHERE id = :id",
+        "DELETE FROM traceability_event WHERE id = :id",
+        "DELETE FROM traceability_event WHERE batch_id = "
+        "(SELECT batch_id FROM traceability_event WHERE id = :id)",
+    ],
+    ids=["place", "hash", "one", "whole-chain"],
+)
+def test_the_database_refuses_to_rewrite_or_delete_an_event(
+    statement: str, veg: Product, make_batch: Callable[..., Batch], db: Session
+) -> None:
+    batch = make_batch(veg)
+    target = batch.events[1].id
+    with pytest.raises(DBAPIError, match="append-only"), db.begin_nested():
+        db.execute(text(statement), {"id": target})
+    with pytest.raises(DBAPIError, match="append-only"), db.begin_nested():  # the ORM is refused too
+        db.get_one(TraceEvent, target).note = "edited"
+        db.flush()
+    db.expire_all()
+    events = list(db.scalars(select(TraceEvent).where(TraceEvent.batch_id == batch.id)))
+    assert len(events) == 2 and verify_chain(events, batch.lot_code, batch.head_hash).valid
+
+
+def test_the_database_refuses_to_truncate_events(db: Session) -> None:
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE (a DELETE without WHERE is refused row by row)")
+    with pytest.raises(DBAPIError, match="append-only"), db.begin_nested():
+        db.execute(text("TRUNCATE traceability_event CASCADE"))
+
+
+@pytest.mark.parametrize(
     "tamper",
     [
         "UPDATE traceability_event SET place = '伪造产地' WHERE id = :id",
@@ -230,7 +265,8 @@ def test_tampering_behind_the_apps_back_breaks_the_chain(
     sql = tamper
     if db.bind.dialect.name == "sqlite":  # type: ignore[union-attr]
         sql = sql.replace("occurred_at + INTERVAL '1 day'", "datetime(occurred_at, '+1 day')")
-    db.execute(text(sql), {"id": target})
+    with append_only_lifted(db):  # an attacker with the database's administrative rights
+        db.execute(text(sql), {"id": target})
     db.expire_all()
     events = list(db.query(TraceEvent).filter_by(batch_id=batch.id).order_by(TraceEvent.seq))
     status = verify_chain(events, batch.lot_code, batch.head_hash)

@@ -16,6 +16,7 @@ from catalog.products.models import Category, Product
 from core.clock import shanghai_date
 from core.models import User
 from tests.conftest import row_count
+from tests.support import append_only_lifted
 from traceability.chain import compute_hash
 from traceability.cli import publish_digests_command
 from traceability.digest import compute_digest
@@ -43,7 +44,8 @@ def old_batch(db: Session, veg: Product, make_batch: Callable[..., Batch]) -> Ba
         event.hash = compute_hash(event, batch.lot_code, prev)
         prev = event.hash
     batch.head_hash = prev
-    db.flush()
+    with append_only_lifted(db):  # arranging the past: the database refuses to rewrite events otherwise
+        db.flush()
     return batch
 
 
@@ -75,10 +77,11 @@ def test_rewritten_history_is_flagged_on_the_page_and_in_json(
 ) -> None:
     english.get("/digest")
     day = shanghai_date() - timedelta(days=3)
-    db.execute(
-        text("UPDATE traceability_event SET hash = :h WHERE id = :id"),
-        {"h": "f" * 64, "id": old_batch.events[-1].id},
-    )
+    with append_only_lifted(db):
+        db.execute(
+            text("UPDATE traceability_event SET hash = :h WHERE id = :id"),
+            {"h": "f" * 64, "id": old_batch.events[-1].id},
+        )
     html = english.get("/digest").get_data(as_text=True)
     assert "No longer matches" in html and 'class="digest-day is-broken"' in html
     days = {d["day"]: d for d in english.get("/digest.json").get_json()["days"]}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import zxingcpp
+from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,9 @@ from catalog.producers.models import Producer
 from catalog.products.models import Category, Product
 from core.clock import shanghai_date
 from core.models import User
+from traceability.batches import views as batch_views
 from traceability.labels import services as labels
+from traceability.labels import views as label_views
 from traceability.links import qr_image, trace_url
 from traceability.models import Batch
 from traceability.serials import create_serials
@@ -248,3 +251,45 @@ def test_a_missing_font_names_the_package_to_install(
             labels.render_label_png(batch, trace_url(BASE, batch))
     finally:
         labels._font.cache_clear()
+
+
+def test_a_label_sheet_renders_a_bounded_number_of_labels_and_says_what_can_be_printed(
+    as_user: Callable[[User | None], FlaskClient],
+    owner: User,
+    onions: Product,
+    make_batch: Callable[..., Batch],
+    db: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(batch_views, "MAX_LABELS_PER_SHEET", 5)  # 1000 in production: the same rule
+    monkeypatch.setattr(label_views, "MAX_LABELS_PER_SHEET", 5)
+    rendered: list[int] = []
+    real = labels.render_label_sheet_pdf
+
+    def counting(batch: Batch, items: list[tuple[str, str | None]], **kwargs: object) -> bytes:
+        rendered.append(len(items))
+        return real(batch, items[:1], **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(labels, "render_label_sheet_pdf", counting)
+    batch = make_batch(onions, quantity=50)
+    create_serials(db, owner, batch, 12)
+    client = as_user(owner)
+    client.post("/language", data={"locale": "en"})
+    url = f"/producer/batches/{batch.id}/labels.pdf"
+    sheets = [client.get(url), client.get(f"{url}?part=2"), client.get(f"{url}?part=3")]
+    assert [r.status_code for r in sheets] == [200, 200, 200] and rendered == [5, 5, 2]
+    assert sheets[2].headers["Content-Disposition"].endswith(f'labels-{batch.lot_code}-3.pdf"')
+    for bad in ("0", "4", "-1", "abc", "99999999999999999999999"):
+        refused = client.get(f"{url}?part={bad}")
+        assert refused.status_code == 400
+        assert "print on 3 label sheets of at most 5 labels each" in refused.get_data(as_text=True)
+    assert rendered == [5, 5, 2]
+    page = client.get(f"/producer/batches/{batch.id}").get_data(as_text=True)
+    assert "Labels 11–12 (PDF)" in page and f"{url}?part=3" in page
+    plain = make_batch(onions, quantity=50)
+    lot_url = f"/producer/batches/{plain.id}/labels.pdf"
+    for bad in ("0", "201", "abc"):
+        refused = client.get(f"{lot_url}?count={bad}")
+        assert refused.status_code == 400 and "Print from 1 to 200 lot labels" in refused.get_data(
+            as_text=True
+        )

@@ -23,6 +23,7 @@ from catalog.producers.models import Producer
 from catalog.products.models import Category, Product
 from core.db import utcnow
 from core.models import Region, User
+from tests.support import append_only_lifted
 from traceability.batches.services import record_event
 from traceability.models import Batch, EventKind
 from traceability.processing.services import ProcessInput, ProcessOutput, process_batches
@@ -185,6 +186,28 @@ def test_what_the_stamp_does_not_cover_shows_once_the_page_expires(
     monkeypatch.setattr(page_cache.time, "monotonic", lambda: later)
     renamed = client.get(f"/t/{batch.lot_code}", headers=JSON).get_json()
     assert renamed["producer"]["name"] == "改名合作社" and renders == ["json", "json"]
+
+
+@pytest.mark.parametrize("first", ["html", "json"])
+def test_an_event_altered_behind_the_apps_back_shows_broken_at_once_on_the_page_and_in_json(
+    first: str, english: FlaskClient, batch: Batch, db: Session, renders: list[str]
+) -> None:
+    path = f"/t/{batch.lot_code}"
+    looks = {
+        "html": lambda: "Record verified" in html(english.get(path)),
+        "json": lambda: english.get(path, headers=JSON).get_json()["chain"]["valid"],
+    }
+    order = [first, "json" if first == "html" else "html"]
+    assert [looks[kind]() for kind in order] == [True, True]  # both cached now
+    assert [looks[kind]() for kind in order] == [True, True] and renders == order
+    with append_only_lifted(db):  # someone with the database's administrative rights edits a step
+        db.execute(
+            text("UPDATE traceability_event SET details = :details WHERE id = :id"),
+            {"details": '{"step": "harvest", "quantity": 1}', "id": batch.events[0].id},
+        )
+    assert [looks[kind]() for kind in order] == [False, False]
+    page = html(english.get(path))
+    assert "Record broken" in page and 'id="event-1" class="is-broken"' in page
 
 
 def test_unknown_lots_and_wrong_gtins_are_still_404(client: FlaskClient, batch: Batch) -> None:

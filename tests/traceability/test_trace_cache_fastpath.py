@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from core.db import make_engine, utcnow
 from core.models import User
 from tests.faults.committed import Committed, clean_up, seed
+from tests.support import append_only_lifted
 from traceability.batches.services import record_event
 from traceability.models import Batch, EventKind
 from traceability.recall.services import recall_batch
@@ -144,6 +145,31 @@ def test_a_new_event_committed_elsewhere_shows_on_the_next_scan(
         session.commit()
     after = scanner.get(path, headers=JSON).get_json()
     assert len(after["events"]) == events[-1] + 1 and after["events"][-1]["kind"] == "packing"
+
+
+def test_an_event_altered_behind_the_apps_back_shows_broken_on_the_next_scan(
+    app: Flask,
+    engine: Engine,
+    scanner: FlaskClient,
+    committed: Committed,
+    flask_calls: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(app.config, "CHANGE_SIGNAL", False)  # the stamp is read on every scan
+    path = f"/t/{committed.lots[0]}"
+    for _ in range(2):
+        assert scanner.get(path, headers=JSON).get_json()["chain"]["valid"] is True
+        assert "status-ok" in scanner.get(path).get_data(as_text=True)
+    assert flask_calls == [path, path]  # rendered once each, then answered from the cache
+    with Session(engine) as session:
+        with append_only_lifted(session):  # as psql would, with the database's administrative rights
+            session.execute(
+                text("UPDATE traceability_event SET place = '别处' WHERE batch_id = :id AND seq = 1"),
+                {"id": committed.batch_ids[0]},
+            )
+        session.commit()
+    assert scanner.get(path, headers=JSON).get_json()["chain"]["valid"] is False
+    assert "status-bad" in scanner.get(path).get_data(as_text=True)
 
 
 def test_every_fast_scan_is_a_visit_and_a_head_request_is_not(

@@ -35,13 +35,15 @@ from core.clock import SHANGHAI
 from core.db import utcnow
 from core.forms import strip_text
 from core.models import Region
+from core.text import no_control_characters, no_control_characters_multiline
+from traceability.batches.rules import COMMITMENTS, normal_quarantine_number
 from traceability.batches.services import (
-    DEFAULT_COMMITMENTS,
     MANUAL_EVENT_KINDS,
     BatchData,
     ComplianceData,
 )
 from traceability.display import BASIS_LABELS  # one wording for the workbench and the trace page
+from traceability.errors import InvalidQuarantineNumber
 from traceability.models import ComplianceBasis, EventKind
 from traceability.serials import MAX_SERIALS_PER_REQUEST
 
@@ -94,12 +96,39 @@ def _not_in_future(_form: Any, field: Any) -> None:
         raise ValidationError(_("This time is in the future."))
 
 
+def _quarantine_number(_form: Any, field: Any) -> None:
+    """The 动物检疫合格证明 number rule (traceability.batches.rules), normalised to its digits."""
+    try:
+        field.data = normal_quarantine_number(field.data)
+    except InvalidQuarantineNumber as exc:
+        raise ValidationError(str(exc)) from exc
+
+
 def _when_field(label: Any) -> DateTimeLocalField:
     return DateTimeLocalField(
         label,
         format="%Y-%m-%dT%H:%M",
         validators=[InputRequired(), _not_in_future],
         description=_l("Beijing time."),
+    )
+
+
+def _text(label: Any, max_length: int = 120, **kwargs: Any) -> StringField:
+    """A single-line text field of an event (no control characters, no line breaks)."""
+    return StringField(
+        label,
+        filters=[strip_text],
+        validators=[Optional(), Length(max=max_length), no_control_characters],
+        **kwargs,
+    )
+
+
+def _paragraph(label: Any, max_length: int = 500) -> TextAreaField:
+    """A multi-line text field of an event (line breaks allowed, other control characters not)."""
+    return TextAreaField(
+        label,
+        filters=[strip_text],
+        validators=[Optional(), Length(max=max_length), no_control_characters_multiline],
     )
 
 
@@ -123,8 +152,9 @@ class ComplianceFields:
     issued_on = DateField(_l("Issue date"), validators=[Optional()])
     commitments = MultiCheckboxField(
         _l("We commit to"),
-        choices=[SelectChoice(c, c) for c in DEFAULT_COMMITMENTS],
-        default=list(DEFAULT_COMMITMENTS),
+        choices=[SelectChoice(c, c) for c in COMMITMENTS],
+        default=list(COMMITMENTS),
+        description=_l("A compliance certificate affirms all four commitments."),
     )
     test_report = FileField(
         _l("Test report (photo)"),
@@ -138,7 +168,8 @@ class ComplianceFields:
         self.basis.choices = [(b.value, str(text)) for b, text in BASIS_LABELS.items()]
 
     def check_compliance(self) -> bool:
-        """Require the phone (a valid mainland mobile), the date and a commitment; normalise the phone."""
+        """Require the phone (a valid mainland mobile), the date and all four commitments; normalise the
+        phone."""
         ok = True
         phone = self.contact_phone
         if not phone.data:
@@ -153,8 +184,10 @@ class ComplianceFields:
         if self.issued_on.data is None:
             self.issued_on.errors.append(_("Enter the issue date."))
             ok = False
-        if not self.commitments.data:
-            self.commitments.errors.append(_("Tick at least one commitment."))
+        if set(self.commitments.data or []) != set(COMMITMENTS):
+            self.commitments.errors.append(
+                _("A compliance certificate (承诺达标合格证) affirms all four commitments: tick every one.")
+            )
             ok = False
         return ok
 
@@ -200,19 +233,23 @@ class NewBatchForm(ComplianceFields, FlaskForm):
     slaughterhouse = StringField(
         _l("Designated slaughterhouse"),
         filters=[strip_text],
-        validators=[Optional(), Length(max=120)],
+        validators=[Optional(), Length(max=120), no_control_characters],
     )
     origin_quarantine_no = StringField(
         _l("Animal quarantine certificate no. (产地检疫)"),
         filters=[strip_text],
-        validators=[Optional(), Length(max=60)],
+        validators=[Optional(), Length(max=60), _quarantine_number],
+        description=_l("The 10 to 20 digits printed on the 动物检疫合格证明."),
+        render_kw={"inputmode": "numeric"},
     )
     slaughter_quarantine_no = StringField(
         _l("Meat quarantine certificate no. (屠宰检疫)"),
         filters=[strip_text],
-        validators=[Optional(), Length(max=60)],
+        validators=[Optional(), Length(max=60), _quarantine_number],
+        description=_l("The 10 to 20 digits printed on the 动物检疫合格证明."),
+        render_kw={"inputmode": "numeric"},
     )
-    note = TextAreaField(_l("Note"), filters=[strip_text], validators=[Optional(), Length(max=500)])
+    note = _paragraph(_l("Note"))
     with_certificate = BooleanField(_l("Issue the compliance certificate (承诺达标合格证) now"), default=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -266,10 +303,6 @@ KIND_FIELDS: dict[EventKind, list[tuple[str, str, bool]]] = {
 }
 
 
-def _text(label: Any, max_length: int = 120, **kwargs: Any) -> StringField:
-    return StringField(label, filters=[strip_text], validators=[Optional(), Length(max=max_length)], **kwargs)
-
-
 class EventForm(FlaskForm):
     """One manual step of a batch; only the fields of the chosen kind are used."""
 
@@ -289,12 +322,8 @@ class EventForm(FlaskForm):
     inspector = _text(_l("Inspected by"))
     result = _text(_l("Result"), 200)
     corrects_seq = IntegerField(_l("Step no. to correct"), validators=[Optional(), NumberRange(min=1)])
-    problem = TextAreaField(
-        _l("What was wrong, and what is right"),
-        filters=[strip_text],
-        validators=[Optional(), Length(max=500)],
-    )
-    note = TextAreaField(_l("Note"), filters=[strip_text], validators=[Optional(), Length(max=500)])
+    problem = _paragraph(_l("What was wrong, and what is right"))
+    note = _paragraph(_l("Note"))
 
     def __init__(self, *args: Any, event_count: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -366,7 +395,7 @@ class RecallForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason for the recall"),
         filters=[strip_text],
-        validators=[DataRequired(), Length(max=500)],
+        validators=[DataRequired(), Length(max=500), no_control_characters_multiline],
         description=_l("Shown on the public trace page and to the buyers."),
     )
     next = HiddenField()

@@ -22,6 +22,13 @@ from core.clock import SHANGHAI, shanghai_date
 from core.db import utcnow
 from core.errors import PermissionDenied
 from core.models import Region, RegionLevel, User
+from traceability.batches.rules import (
+    COMMITMENTS,
+    ensure_all_commitments,
+    ensure_clean_text,
+    normal_quarantine_number,
+    recorder,
+)
 from traceability.chain import compute_hash
 from traceability.errors import (
     BatchRecalled,
@@ -40,6 +47,7 @@ from traceability.models import (
     ComplianceBasis,
     ComplianceCertificate,
     EventKind,
+    RecorderRole,
     TraceEvent,
 )
 
@@ -51,12 +59,8 @@ MANUAL_EVENT_KINDS = frozenset(
     {EventKind.INSPECTION, EventKind.PACKING, EventKind.SHIPPING, EventKind.RECEIVING, EventKind.CORRECTION}
 )
 
-DEFAULT_COMMITMENTS = (
-    "不使用禁限用农药兽药",
-    "不使用非法添加物",
-    "遵守农药安全间隔期、兽药休药期规定",
-    "销售的食用农产品符合农药兽药残留食品安全国家强制性标准",
-)
+#: A certificate affirms every commitment of the national template (traceability.batches.rules).
+DEFAULT_COMMITMENTS = COMMITMENTS
 
 
 @dataclass
@@ -112,18 +116,31 @@ def _check_origin(product: Product, origin: Region) -> None:
         raise OriginOutsideCounty(county=county.name)
 
 
-def _check_batch_data(product: Product, data: BatchData, today: date) -> None:
+def _check_batch_data(
+    product: Product, data: BatchData, today: date, *, transformed: bool
+) -> tuple[str | None, str | None]:
+    """Refuse what cannot be a batch's facts; return its quarantine numbers as stored (origin, slaughter).
+
+    A transformed batch (made from other batches) needs no quarantine records of its own: its inputs carry
+    them.
+    """
     if data.quantity <= 0:
         raise QuantityNotPositive()
     if data.produced_on > today or data.best_before < data.produced_on:
         raise DatesOutOfOrder()
     _check_origin(product, data.origin)
-    if product.category.is_meat and not (
-        (data.slaughterhouse or "").strip()
-        and (data.origin_quarantine_no or "").strip()
-        and (data.slaughter_quarantine_no or "").strip()
+    ensure_clean_text(data.slaughterhouse, paragraphs=[data.note])
+    numbers = (
+        normal_quarantine_number(data.origin_quarantine_no),
+        normal_quarantine_number(data.slaughter_quarantine_no),
+    )
+    if (
+        product.category.is_meat
+        and not transformed
+        and not ((data.slaughterhouse or "").strip() and all(numbers))
     ):
         raise MissingQuarantineRecords()
+    return numbers
 
 
 def create_batch(
@@ -132,14 +149,21 @@ def create_batch(
     product: Product,
     data: BatchData,
     compliance: ComplianceData | None = None,
+    *,
+    transformed: bool = False,
 ) -> Batch:
-    """Record a batch of ``product`` and its commissioning event (harvest, slaughter or creation).
+    """Record a batch of ``product`` and its commissioning event (harvest, slaughter, or production when the
+    batch is ``transformed`` from others by a processing step).
 
     Raises :class:`PermissionDenied`, :class:`DatesOutOfOrder`, :class:`OriginOutsideCounty`,
-    :class:`MissingQuarantineRecords`, :class:`TestReportRequired`. Does not commit.
+    :class:`MissingQuarantineRecords`, :class:`InvalidQuarantineNumber`, :class:`ControlCharacterInText`,
+    :class:`TestReportRequired`, :class:`CommitmentsIncomplete`; nothing is written then. Does not commit.
     """
     ensure_member(user, product)
-    _check_batch_data(product, data, shanghai_date())
+    origin_no, slaughter_no = _check_batch_data(product, data, shanghai_date(), transformed=transformed)
+    if compliance is not None:
+        _check_compliance(compliance)
+    role, actor_name = recorder(user, product.producer)
     batch = Batch(
         lot_code=new_lot_code(session, data.produced_on),
         product=product,
@@ -150,19 +174,20 @@ def create_batch(
         best_before=data.best_before,
         origin=data.origin,
         slaughterhouse=(data.slaughterhouse or "").strip() or None,
-        origin_quarantine_no=(data.origin_quarantine_no or "").strip() or None,
-        slaughter_quarantine_no=(data.slaughter_quarantine_no or "").strip() or None,
+        origin_quarantine_no=origin_no,
+        slaughter_quarantine_no=slaughter_no,
         created_by_id=user.id,
     )
     session.add(batch)
     session.flush()
-    kind_detail = "slaughter" if product.category.is_meat else "harvest"
+    kind_detail = "production" if transformed else "slaughter" if product.category.is_meat else "harvest"
     append_event(
         session,
         batch,
         EventKind.COMMISSIONING,
         actor=user,
-        actor_name=product.producer.name,
+        actor_name=actor_name,
+        recorded_as=role,
         occurred_at=datetime.combine(data.produced_on, datetime.min.time(), tzinfo=SHANGHAI),
         place=data.origin.path_name(),
         region=data.origin,
@@ -191,16 +216,17 @@ def issue_compliance_certificate(
 ) -> ComplianceCertificate:
     """Attach the 承诺达标合格证 to ``batch`` (once) and record it as an inspection event. Does not commit.
 
-    Raises :class:`TestReportRequired` for a tested basis without a report, :class:`EventNotAllowed` if the
-    batch already has one (a certificate is never replaced; recall and re-batch instead).
+    Raises :class:`TestReportRequired` for a tested basis without a report, :class:`CommitmentsIncomplete`
+    unless all four commitments are affirmed, :class:`EventNotAllowed` if the batch already has one (a
+    certificate is never replaced; recall and re-batch instead).
     """
     ensure_member(user, batch.product)
     if batch.is_recalled:
         raise BatchRecalled(lot=batch.lot_code)
     if batch.compliance is not None:
         raise EventNotAllowed()
-    if data.basis.needs_report and not data.test_report_key:
-        raise TestReportRequired()
+    _check_compliance(data)
+    role, actor_name = recorder(user, batch.producer)
     producer = batch.producer
     certificate = ComplianceCertificate(
         batch=batch,
@@ -222,13 +248,21 @@ def issue_compliance_certificate(
         batch,
         EventKind.INSPECTION,
         actor=user,
-        actor_name=producer.name,
+        actor_name=actor_name,
+        recorded_as=role,
         occurred_at=utcnow(),
         place=batch.origin.path_name(),
         region=batch.origin,
         details={"compliance_certificate": certificate.number, "basis": str(data.basis)},
     )
     return certificate
+
+
+def _check_compliance(data: ComplianceData) -> None:
+    """Refuse a 承诺达标合格证 that is not one: all commitments affirmed, a test report if it rests on one."""
+    ensure_all_commitments(data.commitments)
+    if data.basis.needs_report and not data.test_report_key:
+        raise TestReportRequired()
 
 
 def append_event(
@@ -238,6 +272,7 @@ def append_event(
     *,
     actor: User | None,
     actor_name: str,
+    recorded_as: RecorderRole,
     occurred_at: datetime,
     place: str,
     region: Region | None = None,
@@ -246,8 +281,11 @@ def append_event(
 ) -> TraceEvent:
     """Append one event to ``batch``'s chain (locking the batch row so two writers cannot fork it).
 
-    Does not commit.
+    ``actor_name`` and ``recorded_as`` say publicly who recorded it (see rules.recorder). Raises
+    :class:`ControlCharacterInText` before anything is written when any of its text holds a control
+    character (what enters the chain is served for ever). Does not commit.
     """
+    ensure_clean_text(actor_name, place, paragraphs=[note], details=details)
     session.flush()
     locked = session.execute(
         select(Batch).where(Batch.id == batch.id).with_for_update().execution_options(populate_existing=True)
@@ -262,6 +300,7 @@ def append_event(
         region_id=region.id if region is not None else None,
         actor_id=actor.id if actor is not None else None,
         actor_name=actor_name,
+        recorded_as=recorded_as,
         details=details or {},
         note=(note or "").strip() or None,
         prev_hash=locked.head_hash,
@@ -285,22 +324,26 @@ def record_event(
     details: dict[str, Any],
     note: str | None = None,
 ) -> TraceEvent:
-    """A producer records a manual step (inspection, packing, shipping, receiving, correction).
+    """A producer (or an administrator, named as the platform) records a manual step (inspection, packing,
+    shipping, receiving, correction).
 
     Raises :class:`PermissionDenied`, :class:`EventNotAllowed` (other kinds, or a time in the future),
-    :class:`BatchRecalled` (only corrections are accepted after a recall). Does not commit.
+    :class:`BatchRecalled` (only corrections are accepted after a recall), :class:`ControlCharacterInText`.
+    Does not commit.
     """
     ensure_member(user, batch.product)
     if kind not in MANUAL_EVENT_KINDS or occurred_at > utcnow() + timedelta(minutes=5):
         raise EventNotAllowed()
     if batch.is_recalled and kind is not EventKind.CORRECTION:
         raise BatchRecalled(lot=batch.lot_code)
+    role, actor_name = recorder(user, batch.producer)
     return append_event(
         session,
         batch,
         kind,
         actor=user,
-        actor_name=batch.producer.name,
+        actor_name=actor_name,
+        recorded_as=role,
         occurred_at=occurred_at,
         place=place.strip() or batch.origin.path_name(),
         details=details,

@@ -48,7 +48,13 @@ from traceability.batches.services import (
     issue_compliance_certificate,
     record_event,
 )
-from traceability.display import BASIS_LABELS, EVENT_KIND_LABELS, event_details, event_title
+from traceability.display import (
+    BASIS_LABELS,
+    EVENT_KIND_LABELS,
+    event_details,
+    event_title,
+    recorded_by,
+)
 from traceability.links import trace_path
 from traceability.models import Batch, BatchStatus, EventKind, SerialUnit
 from traceability.processing.forms import ProcessingForm
@@ -60,10 +66,14 @@ from traceability.processing.services import (
     process_batches,
 )
 from traceability.recall.services import can_recall
+from traceability.serials import MAX_SERIALS_PER_REQUEST, scan_report
 
 bp = Blueprint("batches", __name__, url_prefix="/producer/batches")
 
 MAX_LABEL_COPIES = 200
+#: Labels one PDF sheet holds at most (48 A4 pages, rendered in memory in a few seconds): a batch with more
+#: unit codes prints them on several sheets. As many as unit codes are issued at once.
+MAX_LABELS_PER_SHEET = MAX_SERIALS_PER_REQUEST
 
 reviewer_or_admin_required = user_passes(lambda user: user.is_admin or user.is_reviewer)
 
@@ -133,6 +143,19 @@ def serial_count(batch: Batch) -> int:
     return db_session.scalar(select(func.count(SerialUnit.id)).where(SerialUnit.batch_id == batch.id)) or 0
 
 
+def sheet_count(serials: int) -> int:
+    """How many label sheets (of at most :data:`MAX_LABELS_PER_SHEET` labels) ``serials`` unit codes need."""
+    return -(-serials // MAX_LABELS_PER_SHEET)
+
+
+def label_sheets(serials: int) -> list[tuple[int, int, int]]:
+    """``(part, first, last)`` of each label sheet of ``serials`` unit codes, numbered from 1."""
+    return [
+        (part, (part - 1) * MAX_LABELS_PER_SHEET + 1, min(part * MAX_LABELS_PER_SHEET, serials))
+        for part in range(1, sheet_count(serials) + 1)
+    ]
+
+
 def render_detail(
     batch: Batch, status: int = 200, error: str | None = None, **forms: Any
 ) -> ResponseReturnValue:
@@ -140,6 +163,7 @@ def render_detail(
     manage = can_manage(batch)
     step = forms.pop("step", None) or request.args.get("step")
     event_form = forms.pop("event_form", None)
+    serials = serial_count(batch)
     if step not in {k.value for k in MANUAL_KINDS_IN_ORDER}:
         step = None
     elif event_form is None:
@@ -149,10 +173,22 @@ def render_detail(
         "manage": manage,
         "may_recall": can_recall(current_user, batch),
         "reasons": unsellable_reasons(batch),
-        "timeline": [(e, event_title(e), event_details(e, str(batch.product.unit))) for e in batch.events],
+        "timeline": [
+            (e, event_title(e), event_details(e, str(batch.product.unit)), recorded_by(e))
+            for e in batch.events
+        ],
         "parents": parents_of(db_session, batch),
         "children": children_of(db_session, batch),
-        "serials": serial_count(batch),
+        "serials": serials,
+        "label_sheets": label_sheets(serials),
+        "scan_reports": scan_report(
+            db_session,
+            batch,
+            max_networks=int(current_app.config["SERIAL_MAX_NETWORKS"]),
+            max_checks=int(current_app.config["SERIAL_MAX_CHECKS"]),
+        ),
+        "max_networks": current_app.config["SERIAL_MAX_NETWORKS"],
+        "scan_window_minutes": current_app.config["SERIAL_SCAN_WINDOW_MINUTES"],
         "trace_href": trace_path(batch),
         "step": step,
         "step_kind": EventKind(step) if step else None,
@@ -341,14 +377,8 @@ def processing() -> ResponseReturnValue:
 
 
 def output_data(inputs: list[ProcessInput], quantity: int, produced_on: Any, best_before: Any) -> BatchData:
-    """An output batch's facts: origin and meat records come from the inputs it was made from."""
-    meat = next((i.batch for i in inputs if i.batch.slaughter_quarantine_no), None)
+    """An output batch's own facts: made on the step's day, kept until ``best_before``, registered at the
+    first input's origin. The inputs' origins and certificates stay theirs: the trace page shows each."""
     return BatchData(
-        quantity=quantity,
-        produced_on=produced_on,
-        best_before=best_before,
-        origin=inputs[0].batch.origin,
-        slaughterhouse=meat.slaughterhouse if meat else None,
-        origin_quarantine_no=meat.origin_quarantine_no if meat else None,
-        slaughter_quarantine_no=meat.slaughter_quarantine_no if meat else None,
+        quantity=quantity, produced_on=produced_on, best_before=best_before, origin=inputs[0].batch.origin
     )

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import qrcode
@@ -85,14 +86,18 @@ class TextLine:
         return self.x + left, self.y + top, self.x + right, self.y + bottom
 
 
-def label_fields(batch: Batch) -> list[tuple[str, str]]:
-    """The captioned facts printed under the product name, in order (certificates only when they count)."""
+def label_fields(batch: Batch, sources: Sequence[Batch] = ()) -> list[tuple[str, str]]:
+    """The captioned facts printed under the product name, in order (certificates only when they count).
+
+    ``sources`` are the raw materials of a transformed batch (traceability.processing.source_batches): its
+    date is then its production date, and the quarantine numbers are theirs.
+    """
     product = batch.product
     meat = product.category.is_meat
     fields = [
         ("生产者", batch.producer.name),
         ("批次号", batch.lot_code),
-        ("屠宰日期" if meat else "生产日期", batch.produced_on.isoformat()),
+        ("屠宰日期" if meat and not sources else "生产日期", batch.produced_on.isoformat()),
         ("保质期至", batch.best_before.isoformat()),
     ]
     certificate = product.valid_certificate_on(shanghai_date())
@@ -100,8 +105,9 @@ def label_fields(batch: Batch) -> list[tuple[str, str]]:
         fields.append(("帮扶认定", certificate.certificate_no))
     if batch.compliance is not None:
         fields.append(("合格证号", batch.compliance.number))
-    if meat and batch.slaughter_quarantine_no:
-        fields.append(("检疫证号", batch.slaughter_quarantine_no))
+    numbers = [b.slaughter_quarantine_no for b in (sources or [batch]) if b.slaughter_quarantine_no]
+    if meat and numbers:
+        fields.append(("检疫证号", "、".join(dict.fromkeys(numbers))))
     return fields
 
 
@@ -168,12 +174,12 @@ def _layout_at(
     return lines, max(line.bbox[3] for line in lines)
 
 
-def _text_block(batch: Batch) -> Image.Image:
+def _text_block(batch: Batch, sources: Sequence[Batch]) -> Image.Image:
     """The batch's static text, rendered once in grayscale at the size of the label's text area."""
     left, top, right, bottom = _TEXT_BOX
     block = Image.new("L", (right - left, bottom - top), 255)
     draw = ImageDraw.Draw(block)
-    for line in layout_text(batch.product.name, label_fields(batch), right - left, bottom - top):
+    for line in layout_text(batch.product.name, label_fields(batch, sources), right - left, bottom - top):
         draw.text((line.x, line.y), line.text, font=line.font, fill=0, anchor="ls")
     return block
 
@@ -243,50 +249,118 @@ def _paste_label(
     )
 
 
-def _template(batch: Batch, mode: str) -> Image.Image:
+def _template(batch: Batch, mode: str, sources: Sequence[Batch]) -> Image.Image:
     """A blank label with the batch's text, in ``mode`` ("L" for screens, "1" for print sheets)."""
     label = Image.new("L", LABEL_SIZE, 255)
-    label.paste(_text_block(batch), _TEXT_BOX[:2])
+    label.paste(_text_block(batch, sources), _TEXT_BOX[:2])
     if mode == "1":
         # Thresholding a little above mid-grey keeps thin CJK strokes whole on the 1-bit page.
         return label.point(lambda v: 255 if v > 160 else 0).convert("1", dither=Image.Dither.NONE)
     return label
 
 
-def render_label_png(batch: Batch, url: str, serial: str | None = None) -> bytes:
-    """One 63.5 × 38.1 mm label at 300 dpi as PNG bytes; its QR code encodes ``url``."""
+def render_label_png(
+    batch: Batch, url: str, serial: str | None = None, *, sources: Sequence[Batch] = ()
+) -> bytes:
+    """One 63.5 × 38.1 mm label at 300 dpi as PNG bytes; its QR code encodes ``url`` (``sources``: see
+    :func:`label_fields`)."""
     label = Image.new("L", LABEL_SIZE, 255)
-    _paste_label(label, (0, 0), _template(batch, "L"), _label_code(url), serial)
+    _paste_label(label, (0, 0), _template(batch, "L", sources), _label_code(url), serial)
     buffer = io.BytesIO()
     label.save(buffer, format="PNG", dpi=(DPI, DPI))
     return buffer.getvalue()
 
 
-def render_label_sheet_pages(batch: Batch, items: Sequence[tuple[str, str | None]]) -> list[Image.Image]:
-    """1-bit A4 pages at 300 dpi with one label per ``(url, serial)`` item, 21 to a page, in order.
+def iter_label_sheet_pages(
+    batch: Batch, items: Sequence[tuple[str, str | None]], *, sources: Sequence[Batch] = ()
+) -> Iterator[Image.Image]:
+    """1-bit A4 pages at 300 dpi with one label per ``(url, serial)`` item, 21 to a page, in order, made one
+    at a time (a page is 8.7 MB in memory: Pillow keeps a byte per pixel even in mode "1").
 
     Raises ValueError when there is nothing to print.
     """
     if not items:
         raise ValueError("no labels to print")
-    template = _template(batch, "1")
-    pages: list[Image.Image] = []
+    template = _template(batch, "1", sources)
     code, coded_url = None, None
+    page = Image.new("1", PAGE_SIZE, 1)
     for index, (url, serial) in enumerate(items):
         slot = index % LABELS_PER_PAGE
-        if slot == 0:
-            pages.append(Image.new("1", PAGE_SIZE, 1))
+        if slot == 0 and index:
+            yield page
+            page = Image.new("1", PAGE_SIZE, 1)
         if code is None or url != coded_url:  # lot labels repeat one code; serialized ones differ
             code, coded_url = _label_code(url), url
         row, column = divmod(slot, SHEET_COLUMNS)
         origin = (SHEET_ORIGIN[0] + column * SHEET_PITCH[0], SHEET_ORIGIN[1] + row * SHEET_PITCH[1])
-        _paste_label(pages[-1], origin, template, code, serial)
-    return pages
+        _paste_label(page, origin, template, code, serial)
+    yield page
 
 
-def render_label_sheet_pdf(batch: Batch, items: Sequence[tuple[str, str | None]]) -> bytes:
-    """The label sheet as a PDF of A4 pages (lossless 1-bit images), ready to print at 100 %."""
-    first, *rest = render_label_sheet_pages(batch, items)
-    buffer = io.BytesIO()
-    first.save(buffer, format="PDF", save_all=True, append_images=rest, resolution=DPI)
-    return buffer.getvalue()
+def render_label_sheet_pages(
+    batch: Batch, items: Sequence[tuple[str, str | None]], *, sources: Sequence[Batch] = ()
+) -> list[Image.Image]:
+    """Every page of :func:`iter_label_sheet_pages` at once (for small sheets and tests)."""
+    return list(iter_label_sheet_pages(batch, items, sources=sources))
+
+
+def render_label_sheet_pdf(
+    batch: Batch, items: Sequence[tuple[str, str | None]], *, sources: Sequence[Batch] = ()
+) -> bytes:
+    """The label sheet as a PDF of A4 pages (lossless 1-bit images), ready to print at 100 %.
+
+    Each page is compressed into the PDF as soon as it is drawn and then dropped, so memory stays at about
+    one page whatever the number of labels (Pillow's own writer holds every page: 400 MB for 1,000 labels).
+    Raises ValueError when there is nothing to print.
+    """
+    return pdf_of_pages(iter_label_sheet_pages(batch, items, sources=sources), DPI)
+
+
+def _pdf_number(value: float) -> str:
+    """A PDF real with at most two decimals and no trailing zeros: 595.2, 841.92, 180."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def pdf_of_pages(pages: Iterable[Image.Image], dpi: int) -> bytes:
+    """A PDF with one page per 1-bit image (drawn at ``dpi``), each written as it comes: a Flate-compressed
+    1-bit DeviceGray image XObject painted over its whole page (PDF 1.4, ISO 32000-1 §8.9)."""
+    out = io.BytesIO()
+    offsets: dict[int, int] = {}
+
+    def write(number: int, body: bytes, stream: bytes | None = None) -> None:
+        offsets[number] = out.tell()
+        out.write(b"%d 0 obj\n" % number + body)
+        if stream is not None:
+            out.write(b"\nstream\n" + stream + b"\nendstream")
+        out.write(b"\nendobj\n")
+
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    write(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+    kids = []
+    for index, page in enumerate(pages):
+        number = 3 + 3 * index
+        width, height = page.size
+        across, down = (_pdf_number(pixels * 72 / dpi) for pixels in (width, height))
+        pixels = zlib.compress(page.convert("1").tobytes(), 6)
+        content = f"q {across} 0 0 {down} 0 0 cm /Im0 Do Q".encode()
+        write(
+            number,
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [ 0 0 {across} {down} ] /Contents {number + 1} 0 R "
+            f"/Resources << /XObject << /Im0 {number + 2} 0 R >> >> >>".encode(),
+        )
+        write(number + 1, b"<< /Length %d >>" % len(content), content)
+        write(
+            number + 2,
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+            b"/BitsPerComponent 1 /Filter /FlateDecode /Length %d >>" % (width, height, len(pixels)),
+            pixels,
+        )
+        kids.append(b"%d 0 R" % number)
+    write(2, b"<< /Type /Pages /Kids [ %s ] /Count %d >>" % (b" ".join(kids), len(kids)))
+    xref = out.tell()
+    size = 3 + 3 * len(kids)
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
+    for number in range(1, size):
+        out.write(b"%010d 00000 n \n" % offsets[number])
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref))
+    return out.getvalue()

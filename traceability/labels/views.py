@@ -15,14 +15,17 @@ from traceability.batches.forms import (
 )
 from traceability.batches.views import (
     MAX_LABEL_COPIES,
+    MAX_LABELS_PER_SHEET,
     _failed,
     load_batch,
     render_detail,
     serial_count,
+    sheet_count,
 )
-from traceability.errors import BatchRecalled
+from traceability.errors import BatchRecalled, LabelCountOutOfRange, LabelSheetOutOfRange
 from traceability.links import trace_url
 from traceability.models import Batch, SerialUnit
+from traceability.processing.services import source_batches
 from traceability.serials import create_serials
 
 bp = Blueprint("labels", __name__, url_prefix="/producer/batches")
@@ -70,32 +73,56 @@ def label_png(batch_id: int) -> ResponseReturnValue:
     ):
         abort(404)
     png = render_label_png(
-        batch, trace_url(current_app.config["PUBLIC_BASE_URL"], batch, serial), serial=serial
+        batch,
+        trace_url(current_app.config["PUBLIC_BASE_URL"], batch, serial),
+        serial=serial,
+        sources=[source.batch for source in source_batches(db_session, batch)],
     )
     return Response(png, mimetype="image/png")
+
+
+def _number_arg(name: str) -> int | None:
+    """The query argument ``name`` as a whole number (1 when absent), ``None`` when it is not one."""
+    raw = request.args.get(name, "1").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
 
 
 @bp.get("/<int:batch_id>/labels.pdf")
 @login_required
 def labels_pdf(batch_id: int) -> ResponseReturnValue:
-    """An A4 sheet of labels: one per unit code when the batch has them, else ``?count=`` lot labels."""
+    """An A4 sheet of labels: one per unit code when the batch has them (at most
+    :data:`MAX_LABELS_PER_SHEET` per sheet, ``?part=`` picks the sheet), else ``?count=`` lot labels.
+
+    A request renders a bounded number of labels whatever the batch's size; anything else is a 400 that
+    says what can be printed.
+    """
     from traceability.labels.services import render_label_sheet_pdf  # helper G's module; imported on use
 
     batch = _printable(batch_id)
     base = current_app.config["PUBLIC_BASE_URL"]
-    serials = list(
-        db_session.scalars(
-            select(SerialUnit.serial).where(SerialUnit.batch_id == batch.id).order_by(SerialUnit.id)
+    total = serial_count(batch)
+    if total:
+        parts = sheet_count(total)
+        part = _number_arg("part")
+        if part is None or not 1 <= part <= parts:
+            raise LabelSheetOutOfRange(parts=parts, size=MAX_LABELS_PER_SHEET)
+        serials = db_session.scalars(
+            select(SerialUnit.serial)
+            .where(SerialUnit.batch_id == batch.id)
+            .order_by(SerialUnit.id)
+            .offset((part - 1) * MAX_LABELS_PER_SHEET)
+            .limit(MAX_LABELS_PER_SHEET)
         )
-    )
-    if serials:
         items: list[tuple[str, str | None]] = [(trace_url(base, batch, s), s) for s in serials]
+        name = f"labels-{batch.lot_code}-{part}.pdf" if parts > 1 else f"labels-{batch.lot_code}.pdf"
     else:
-        count = request.args.get("count", default=1, type=int)
+        count = _number_arg("count")
         if count is None or not 1 <= count <= MAX_LABEL_COPIES:
-            abort(400)
+            raise LabelCountOutOfRange(max=MAX_LABEL_COPIES)
         items = [(trace_url(base, batch), None)] * count
-    pdf = render_label_sheet_pdf(batch, items)
+        name = f"labels-{batch.lot_code}.pdf"
+    sources = [source.batch for source in source_batches(db_session, batch)]
+    pdf = render_label_sheet_pdf(batch, items, sources=sources)
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="labels-{batch.lot_code}.pdf"'
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     return response

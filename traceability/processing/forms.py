@@ -16,14 +16,15 @@ from wtforms import (
     IntegerField,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from core.forms import strip_text
+from core.text import no_control_characters
 from traceability.batches.forms import (
     MAX_BATCH_QUANTITY,
     _optional_int,
+    _paragraph,
     _text,
     _when_field,
 )
@@ -69,14 +70,14 @@ class ProcessingForm(FlaskForm):
     process_name = StringField(
         _l("Process"),
         filters=[strip_text],
-        validators=[DataRequired(), Length(max=120)],
+        validators=[DataRequired(), Length(max=120), no_control_characters],
         description=_l("For example 火炕熏制 (fire-pit smoking) or 分割 (cutting)."),
     )
     occurred_at = _when_field(_l("When"))
     place = _text(_l("Place"), 200, description=_l("Leave blank for the first input's origin."))
     inputs = FieldList(FormField(InputRowForm), min_entries=MAX_INPUTS, max_entries=MAX_INPUTS)
     outputs = FieldList(FormField(OutputRowForm), min_entries=MAX_OUTPUTS, max_entries=MAX_OUTPUTS)
-    note = TextAreaField(_l("Note"), filters=[strip_text], validators=[Optional(), Length(max=500)])
+    note = _paragraph(_l("Note"))
 
     def set_choices(self, batches: list[tuple[int, str]], products: list[tuple[int, str]]) -> None:
         """Offer the member's active batches as inputs and their products as outputs."""

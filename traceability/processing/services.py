@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from catalog.products.models import Product
 from core.models import User
+from traceability.batches.rules import ensure_clean_text, recorder
 from traceability.batches.services import (
     BatchData,
     append_event,
@@ -54,28 +55,33 @@ def process_batches(
 ) -> list[Batch]:
     """Record one processing step; returns the output batches. Does not commit.
 
-    Every input and output must belong to the acting user's producers. Raises :class:`EventNotAllowed`
-    (no inputs or outputs, the same batch twice), :class:`BatchRecalled`, :class:`InsufficientStock`,
-    and whatever :func:`create_batch` raises for an output.
+    Every input and output must belong to the acting user's producers. The outputs are *transformed*
+    batches: their own dates are the step's, and their origin and certificates are their inputs' (see
+    :func:`source_batches`). Raises :class:`EventNotAllowed` (no inputs or outputs, the same batch twice),
+    :class:`BatchRecalled`, :class:`InsufficientStock`, :class:`ControlCharacterInText`, and whatever
+    :func:`create_batch` raises for an output; nothing is written then.
     """
     if not inputs or not outputs or len({i.batch.id for i in inputs}) != len(inputs):
         raise EventNotAllowed()
+    ensure_clean_text(process, place, paragraphs=[note])
     for item in inputs:
         ensure_member(user, item.batch.product)
         if item.batch.is_recalled:
             raise BatchRecalled(lot=item.batch.lot_code)
     for item in inputs:
         draw_stock(session, item.batch, item.quantity)
-    produced = [create_batch(session, user, out.product, out.data) for out in outputs]
+    produced = [create_batch(session, user, out.product, out.data, transformed=True) for out in outputs]
     output_lots = [b.lot_code for b in produced]
     input_refs = [{"lot": i.batch.lot_code, "quantity": i.quantity} for i in inputs]
     for item in inputs:
+        role, actor_name = recorder(user, item.batch.producer)
         append_event(
             session,
             item.batch,
             EventKind.PROCESSING,
             actor=user,
-            actor_name=item.batch.producer.name,
+            actor_name=actor_name,
+            recorded_as=role,
             occurred_at=occurred_at,
             place=place,
             details={
@@ -87,12 +93,14 @@ def process_batches(
             note=note,
         )
     for batch in produced:
+        role, actor_name = recorder(user, batch.producer)
         event = append_event(
             session,
             batch,
             EventKind.PROCESSING,
             actor=user,
-            actor_name=batch.producer.name,
+            actor_name=actor_name,
+            recorded_as=role,
             occurred_at=occurred_at,
             place=place,
             details={"process": process, "role": "output", "inputs": input_refs},
@@ -157,3 +165,31 @@ def _walk(session: Session, start: Batch, from_col: object, to_col: object) -> l
         return []
     by_id = {b.id: b for b in session.scalars(select(Batch).where(Batch.id.in_(found)))}
     return [by_id[i] for i in found]
+
+
+@dataclass(frozen=True)
+class SourceBatch:
+    """A raw-material batch a transformed batch was made from (directly or through earlier steps)."""
+
+    batch: Batch
+    #: How much of it went directly into the batch (``None`` when it went in through an earlier step).
+    quantity_used: int | None
+
+
+def source_batches(session: Session, batch: Batch) -> list[SourceBatch]:
+    """The raw materials of ``batch``: its ancestors that were not made from anything (harvested or
+    slaughtered batches, whose origin, dates and certificates are the transformed batch's history), by lot.
+    Empty for a batch that was not made from others. Read-only; a few queries, whatever the genealogy."""
+    found = ancestors(session, batch)
+    if not found:
+        return []
+    ids = [b.id for b in found]
+    made = set(session.scalars(select(BatchLink.child_id).where(BatchLink.child_id.in_(ids))))
+    links = session.execute(
+        select(BatchLink.parent_id, BatchLink.quantity_used).where(BatchLink.child_id == batch.id)
+    )
+    used: dict[int, int | None] = {row.parent_id: row.quantity_used for row in links}
+    return sorted(
+        (SourceBatch(b, used.get(b.id)) for b in found if b.id not in made),
+        key=lambda source: source.batch.lot_code,
+    )

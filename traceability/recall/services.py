@@ -9,15 +9,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.access import is_member
+from catalog.labels import label
 from core.access import can_review
 from core.audit import services as audit
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.errors import PermissionDenied
 from core.models import User
+from traceability.batches.rules import ensure_clean_text, recorder
 from traceability.batches.services import append_event
 from traceability.errors import BatchRecalled, EventNotAllowed
-from traceability.models import Batch, BatchStatus, EventKind, TraceEvent
+from traceability.models import Batch, BatchStatus, EventKind, RecorderRole, TraceEvent
 from traceability.processing.services import ancestors, descendants
 from traceability.signals import batch_recalled
 
@@ -30,15 +32,17 @@ def can_recall(user: User, batch: Batch) -> bool:
 def recall_batch(session: Session, user: User, batch: Batch, reason: str) -> list[Batch]:
     """Recall ``batch`` and every batch made from it; returns all batches the recall reached. Does not commit.
 
-    Stock of each drops to zero, each gets a recall event, the decision is audited, and
-    :data:`traceability.signals.batch_recalled` is sent so the shop can reach affected orders.
-    Raises :class:`PermissionDenied`, :class:`EventNotAllowed` (no reason), :class:`BatchRecalled` (already).
+    Stock of each drops to zero, each gets a recall event (recorded as the producer, the county office or
+    the platform, whoever recalls), the decision is audited, and :data:`traceability.signals.batch_recalled`
+    is sent so the shop can reach affected orders. Raises :class:`PermissionDenied`,
+    :class:`EventNotAllowed` (no reason), :class:`ControlCharacterInText`, :class:`BatchRecalled` (already).
     """
     if not can_recall(user, batch):
         raise PermissionDenied()
     reason = reason.strip()
     if not reason:
         raise EventNotAllowed()
+    ensure_clean_text(paragraphs=[reason])
     if batch.is_recalled:
         raise BatchRecalled(lot=batch.lot_code)
     reached = [batch, *descendants(session, batch)]
@@ -52,12 +56,14 @@ def recall_batch(session: Session, user: User, batch: Batch, reason: str) -> lis
         item.recall_reason = reason
         item.quantity_available = 0
         session.flush()
+        role, actor_name = _recorder(user, item, batch)
         append_event(
             session,
             item,
             EventKind.RECALL,
             actor=user,
-            actor_name=item.producer.name if is_member(user, item.producer) else item.producer.county.name,
+            actor_name=actor_name,
+            recorded_as=role,
             occurred_at=now,
             place=item.producer.county.path_name(),
             details={"reason": reason, "origin_lot": batch.lot_code},
@@ -77,6 +83,15 @@ def recall_batch(session: Session, user: User, batch: Batch, reason: str) -> lis
     return reached
 
 
+def _recorder(user: User, item: Batch, origin: Batch) -> tuple[RecorderRole, str]:
+    """Who records the recall of ``item``: as for any event on it, else as the recall's ``origin`` allows
+    (a batch made by another producer from the recalled one)."""
+    try:
+        return recorder(user, item.producer)
+    except PermissionDenied:
+        return recorder(user, origin.producer)
+
+
 @dataclass(frozen=True)
 class RecallRow:
     """One event of a batch touched by the recall (forward or backward through the genealogy)."""
@@ -85,12 +100,16 @@ class RecallRow:
     lot: str
     product: str
     quantity: int
+    #: The product's unit as shown (in the current language).
+    unit: str
     event: str
     occurred_on: date
     place: str
     sender: str
     receiver: str
     documents: str
+    #: The event's position in its batch's chain.
+    seq: int
 
 
 def recall_rows(session: Session, batch: Batch) -> list[RecallRow]:
@@ -127,13 +146,15 @@ def recall_rows(session: Session, batch: Batch) -> list[RecallRow]:
                 lot=owner.lot_code,
                 product=owner.product.name,
                 quantity=int(details.get("quantity") or details.get("quantity_used") or owner.quantity),
+                unit=label("unit", owner.product.unit),
                 event=str(event.kind),
                 occurred_on=shanghai_date(event.occurred_at),
                 place=event.place,
                 sender=str(details.get("from") or event.actor_name),
                 receiver=str(details.get("to") or ""),
                 documents="; ".join(dict.fromkeys(documents)),
+                seq=event.seq,
             )
         )
-    rows.sort(key=lambda r: (r.lot, r.occurred_on, r.event))
+    rows.sort(key=lambda r: (r.lot, r.occurred_on, r.seq))
     return rows

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from typing import Any
-
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -29,17 +25,10 @@ from traceability.batches.views import (
     reviewer_or_admin_required,
 )
 from traceability.models import Batch
-from traceability.recall.services import can_recall, recall_batch, recall_rows
+from traceability.recall import export
+from traceability.recall.services import can_recall, recall_batch
 
 bp = Blueprint("recalls", __name__, url_prefix="/producer/batches")
-
-#: The recall export is read in spreadsheets at county offices: a fixed Chinese header and values.
-CSV_HEADER = ("方向", "批次号", "产品", "数量", "环节", "日期", "地点", "发出方", "接收方", "单据号")
-CSV_DIRECTIONS = {"backward": "上游(原料)", "this": "本批次", "forward": "下游(制成品)"}
-CSV_KINDS = {
-    "commissioning": "采收/屠宰", "inspection": "检验", "processing": "加工", "packing": "包装",
-    "shipping": "发运", "receiving": "收货", "selling": "销售", "recall": "召回", "correction": "更正",
-}  # fmt: skip
 
 
 @bp.post("/<int:batch_id>/recall")
@@ -67,29 +56,30 @@ def recall(batch_id: int) -> ResponseReturnValue:
     return redirect(safe_next_url(form.next.data) if form.next.data else target)
 
 
-def _csv_cell(value: Any) -> str:
-    """A cell spreadsheets will not run as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/<int:batch_id>/recall.csv")
 @login_required
 def recall_csv(batch_id: int) -> ResponseReturnValue:
-    """Every event backward and forward through the genealogy, one row each (UTF-8 with BOM for Excel)."""
+    """The recall list as CSV (UTF-8 with BOM for Excel): every event backward and forward through the
+    genealogy, and every order and purchase order holding units of the batch or of what was made from it."""
     batch = load_batch(batch_id, manage=False)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
-    for row in recall_rows(db_session, batch):
-        values = (CSV_DIRECTIONS.get(row.direction, row.direction), row.lot, row.product, row.quantity,
-                  CSV_KINDS.get(row.event, row.event), row.occurred_on.isoformat(), row.place, row.sender,
-                  row.receiver, row.documents)  # fmt: skip
-        writer.writerow([_csv_cell(v) for v in values])
-    response = Response(buffer.getvalue().encode("utf-8"), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="recall-{batch.lot_code}.csv"'
+    body = export.to_csv(export.export_rows(db_session, batch))
+    return _download(body, "text/csv; charset=utf-8", f"recall-{batch.lot_code}.csv")
+
+
+@bp.get("/<int:batch_id>/recall.xlsx")
+@login_required
+def recall_xlsx(batch_id: int) -> ResponseReturnValue:
+    """The same recall list as an XLSX sheet (sortable and filterable by every column)."""
+    batch = load_batch(batch_id, manage=False)
+    body = export.to_xlsx(export.export_rows(db_session, batch), title=f"召回清单 {batch.lot_code}")
+    return _download(body, export.XLSX_MIMETYPE, f"recall-{batch.lot_code}.xlsx")
+
+
+def _download(body: bytes, content_type: str, filename: str) -> Response:
+    """An attachment nobody caches (it names buyers)."""
+    response = Response(body, content_type=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -11,16 +11,29 @@ the same facts. JSON contract (``TraceData.as_json()``; ``Accept: application/js
                    "linkage": {"lifted_households", "monitored_households", "modes": ["order_purchase", …]}},
       "origin": {"path": [{"code", "name", "level"}, …]},          # county → township → village
       "produced_on": "YYYY-MM-DD", "best_before": "YYYY-MM-DD", "quantity": int,   # in product.unit
+      "produced_on_kind": "harvest" | "slaughter" | "processing",   # what produced_on is the day of
+      "transformed": bool,                          # made from other batches by a processing step
+      "sources": [{"lot", "trace_url", "product", "quantity_used", "unit", "origin": {"path": [...]},
+                   "produced_on", "produced_on_kind", "best_before", "quarantine", "compliance", "recalled"}],
+                # a transformed batch's raw materials (harvested or slaughtered batches it was made from,
+                # directly or through earlier steps): each one's own origin, dates and certificates.
+                # quantity_used is null when it went in through an earlier step. Its own "origin" is
+                # where it was registered (its first input's); its own "quarantine" is null.
       "certificate": {"number", "authority", "valid_from", "valid_to", "valid", "state"} | null,
       "compliance": {"number", "basis", "issued_on", "commitments", "quantity", "origin"} | null,
       "quarantine": {"slaughterhouse", "origin_quarantine_no", "slaughter_quarantine_no"} | null,
-      "events": [{"seq", "kind", "occurred_at", "recorded_at", "place", "actor", "details", "note", "hash"}],
+      "events": [{"seq", "kind", "occurred_at", "recorded_at", "place", "actor", "recorded_as", "details",
+                  "note", "hash"}],
+                # actor: who recorded it (an organisation's name); recorded_as: in which capacity,
+                # "producer" | "institution" | "reviewer" | "administrator" (null: older events)
       "parents": [{"lot", "trace_url", "product"}], "children": [{"lot", "trace_url", "product"}],
       "chain": {"valid": bool, "events": int, "broken_at": int | null},
       "recalled": bool, "recall": {"reason", "at"} | null,
       "visits": int,
-      "serial": {"serial", "trace_url", "first_checked_at", "checks", "networks", "suspicious", "reason"}
-                # present only when a serialized unit's URL was opened
+      "serial": {"serial", "trace_url", "first_checked_at", "checks", "scanners", "suspicious", "reason"}
+                # present only when a serialized unit's URL was opened; checks: visits of its page (a
+                # return within the scan window is not a new one); scanners: distinct scanners; reason:
+                # "scanners" when more than SERIAL_MAX_NETWORKS opened it (traceability.serials)
     }
 
 Timestamps are UTC ISO 8601 (``2026-11-23T02:15:00Z``); dates are Asia/Shanghai calendar dates.
@@ -36,7 +49,7 @@ The functions here are services: they take the session, flush but never commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -49,9 +62,9 @@ from core.clock import shanghai_date
 from core.models import Region, RegionLevel
 from traceability.chain import ChainStatus, verify_chain
 from traceability.links import trace_path, trace_url
-from traceability.models import Batch, ComplianceCertificate, SerialUnit, TraceEvent
-from traceability.processing.services import children_of, parents_of
-from traceability.serials import SerialAssessment, assess, register_check
+from traceability.models import Batch, ComplianceCertificate, SerialScan, SerialUnit, TraceEvent
+from traceability.processing.services import children_of, parents_of, source_batches
+from traceability.serials import Scanner, SerialAssessment, assess, register_check
 
 #: Longest lot code or serial we look up (longer input cannot match and is not worth a query).
 MAX_CODE_LENGTH = 32
@@ -124,11 +137,14 @@ def find_serial(session: Session, batch: Batch, serial: str) -> SerialUnit | Non
 
 
 def check_serial(
-    session: Session, unit: SerialUnit, network: str, *, max_checks: int, max_networks: int
-) -> SerialAssessment:
-    """Count one check of ``unit`` from the network hash ``network`` and assess it. Does not commit."""
-    register_check(session, unit, network)
-    return assess(session, unit, max_checks=max_checks, max_networks=max_networks)
+    session: Session, unit: SerialUnit, scanner: Scanner, *, max_networks: int, window: timedelta
+) -> tuple[SerialScan, SerialAssessment]:
+    """Count a visit of ``unit``'s page by ``scanner`` and assess the label; also return the scanner's row.
+
+    Does not commit.
+    """
+    scan = register_check(session, unit, scanner, window=window)
+    return scan, assess(unit, max_networks=max_networks)
 
 
 def stored_events(session: Session, batch: Batch) -> list[TraceEvent]:
@@ -168,6 +184,38 @@ class RelatedBatch:
     path: str
 
 
+@dataclass(frozen=True)
+class Source:
+    """A raw-material batch of a transformed batch, with what its trace shows of it."""
+
+    batch: Batch
+    trace_url: str
+    path: str
+    origin_path: list[Region]
+    #: How much of it went directly into the batch (``None``: through an earlier processing step).
+    quantity_used: int | None
+
+    @property
+    def produced_on_kind(self) -> str:
+        """What its production date is: ``slaughter`` or ``harvest`` (raw materials are never processed)."""
+        return "slaughter" if self.batch.product.category.is_meat else "harvest"
+
+    @property
+    def quarantine(self) -> dict[str, str | None] | None:
+        """Its slaughterhouse and quarantine numbers, when it is meat or any was recorded."""
+        return quarantine_of(self.batch)
+
+
+def quarantine_of(batch: Batch) -> dict[str, str | None] | None:
+    """Slaughterhouse and quarantine numbers of ``batch`` for meat (or whenever any was recorded)."""
+    values = (batch.slaughterhouse, batch.origin_quarantine_no, batch.slaughter_quarantine_no)
+    if not (batch.product.category.is_meat or any(values)):
+        return None
+    return dict(
+        zip(("slaughterhouse", "origin_quarantine_no", "slaughter_quarantine_no"), values, strict=True)
+    )
+
+
 @dataclass
 class TraceData:
     """Everything the trace page and its JSON show about one batch (and, optionally, one labelled unit)."""
@@ -182,6 +230,8 @@ class TraceData:
     chain: ChainStatus
     parents: list[RelatedBatch]
     children: list[RelatedBatch]
+    #: The raw materials of a transformed batch (empty for a harvested or slaughtered one).
+    sources: list[Source]
     #: Shown as is: a number, or a placeholder while a page is rendered for the cache.
     visits: int | str
     serial: SerialUnit | None = None
@@ -209,15 +259,36 @@ class TraceData:
         return self.certificate_state == "valid"
 
     @property
+    def transformed(self) -> bool:
+        """Whether the batch was made from others by a processing step."""
+        return bool(self.parents)
+
+    @property
+    def source_origins(self) -> list[str]:
+        """The distinct origins of a transformed batch's raw materials (county › township › village)."""
+        paths = (" › ".join(region.name for region in source.origin_path) for source in self.sources)
+        return list(dict.fromkeys(paths))
+
+    @property
+    def produced_on_kind(self) -> str:
+        """What the batch's own production date is: ``processing`` for a transformed batch, else the day
+        of ``slaughter`` (meat) or ``harvest``."""
+        if self.transformed:
+            return "processing"
+        return "slaughter" if self.product.category.is_meat else "harvest"
+
+    @property
     def quarantine(self) -> dict[str, str | None] | None:
-        """Slaughterhouse and quarantine numbers for meat (or whenever any was recorded), else ``None``."""
+        """Slaughterhouse and quarantine numbers for meat (or whenever any was recorded), else ``None``.
+
+        A transformed batch has none of its own unless some were recorded on it: its sources carry theirs.
+        """
         batch = self.batch
-        values = (batch.slaughterhouse, batch.origin_quarantine_no, batch.slaughter_quarantine_no)
-        if not (batch.product.category.is_meat or any(values)):
+        if self.transformed and not any(
+            (batch.slaughterhouse, batch.origin_quarantine_no, batch.slaughter_quarantine_no)
+        ):
             return None
-        return dict(
-            zip(("slaughterhouse", "origin_quarantine_no", "slaughter_quarantine_no"), values, strict=True)
-        )
+        return quarantine_of(batch)
 
     def as_json(self) -> dict[str, Any]:
         """The JSON contract described in this module's docstring."""
@@ -247,12 +318,15 @@ class TraceData:
                 "path": [{"code": r.code, "name": r.name, "level": str(r.level)} for r in self.origin_path]
             },
             "produced_on": _iso_date(batch.produced_on),
+            "produced_on_kind": self.produced_on_kind,
             "best_before": _iso_date(batch.best_before),
             "quantity": batch.quantity,
             "certificate": self._certificate_json(),
             "compliance": self._compliance_json(),
             "quarantine": self.quarantine,
             "events": [_event_json(e) for e in self.events],
+            "transformed": self.transformed,
+            "sources": [_source_json(source) for source in self.sources],
             "parents": [_related_json(r) for r in self.parents],
             "children": [_related_json(r) for r in self.children],
             "chain": {
@@ -274,7 +348,7 @@ class TraceData:
                 "trace_url": self.serial_url,
                 "first_checked_at": utc_iso(self.assessment.first_checked_at),
                 "checks": self.assessment.check_count,
-                "networks": self.assessment.networks,
+                "scanners": self.assessment.scanners,
                 "suspicious": self.assessment.suspicious,
                 "reason": self.assessment.reason,
             }
@@ -315,9 +389,37 @@ def _event_json(event: TraceEvent) -> dict[str, Any]:
         "recorded_at": utc_iso(event.recorded_at),
         "place": event.place,
         "actor": event.actor_name,
+        "recorded_as": str(event.recorded_as) if event.recorded_as is not None else None,
         "details": event.details or {},
         "note": event.note,
         "hash": event.hash,
+    }
+
+
+def _compliance_of(batch: Batch) -> dict[str, Any] | None:
+    comp = batch.compliance
+    if comp is None:
+        return None
+    return {"number": comp.number, "basis": str(comp.basis), "issued_on": _iso_date(comp.issued_on)}
+
+
+def _source_json(source: Source) -> dict[str, Any]:
+    batch = source.batch
+    return {
+        "lot": batch.lot_code,
+        "trace_url": source.trace_url,
+        "product": batch.product.name,
+        "quantity_used": source.quantity_used,
+        "unit": str(batch.product.unit),
+        "origin": {
+            "path": [{"code": r.code, "name": r.name, "level": str(r.level)} for r in source.origin_path]
+        },
+        "produced_on": _iso_date(batch.produced_on),
+        "produced_on_kind": source.produced_on_kind,
+        "best_before": _iso_date(batch.best_before),
+        "quarantine": source.quarantine,
+        "compliance": _compliance_of(batch),
+        "recalled": batch.is_recalled,
     }
 
 
@@ -350,6 +452,16 @@ def assemble(
     today = today or shanghai_date()
     events = stored_events(session, batch)
     state, cert = public_certificate_state(batch.product, today)
+    sources = [
+        Source(
+            source.batch,
+            trace_url(base_url, source.batch),
+            trace_path(source.batch),
+            origin_path(source.batch.origin),
+            source.quantity_used,
+        )
+        for source in source_batches(session, batch)
+    ]
     return TraceData(
         batch=batch,
         trace_url=trace_url(base_url, batch),
@@ -361,6 +473,7 @@ def assemble(
         chain=chain_status(batch, events),
         parents=_related(parents_of(session, batch), base_url),
         children=_related(children_of(session, batch), base_url),
+        sources=sources,
         visits=visits,
         serial=serial,
         serial_url=trace_url(base_url, batch, serial.serial) if serial is not None else None,

@@ -191,7 +191,8 @@ class FastPath:
     def _trace_sql(self) -> str:
         """The trace stamp SELECT with the database driver's placeholders (made once)."""
         if self._stamp_sql is None:
-            self._stamp_sql = trace_cache.stamp_sql(str(self.app.extensions["db"].engine.dialect.paramstyle))
+            dialect = self.app.extensions["db"].engine.dialect
+            self._stamp_sql = trace_cache.stamp_sql(dialect.name, str(dialect.paramstyle))
         return self._stamp_sql
 
     def _fetch(self, sql: str, params: tuple[Any, ...]) -> Any:

@@ -13,6 +13,7 @@ even routes the request (:mod:`traceability.trace.fastpath`).
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, session
@@ -20,6 +21,7 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
 from catalog.page_cache import CSRF_MARK, with_csrf_token
@@ -31,12 +33,14 @@ from traceability import epcis
 from traceability.digest import check_digests, publish_digests
 from traceability.display import (
     BASIS_LABELS,
+    PRODUCED_ON_LABELS,
     event_details,
     event_title,
+    recorded_by,
 )
 from traceability.links import qr_png, trace_url
-from traceability.models import Batch, SerialUnit
-from traceability.serials import SerialAssessment, assess, network_key
+from traceability.models import Batch, SerialScan, SerialUnit
+from traceability.serials import Scanner, SerialAssessment, assess, network_key, network_label
 from traceability.trace import cache as trace_cache
 from traceability.trace import data as trace_data
 from traceability.trace import fastpath as trace_fastpath
@@ -57,6 +61,9 @@ bp.record_once(_install_fast_path)
 
 EPCIS_LINK_TYPE = "gs1:epcis"
 QR_MAX_AGE = 86400
+#: The first-party cookie that keeps a browser one scanner of one label (set on that label's address only).
+SCANNER_COOKIE = "trace_scanner"
+SCANNER_COOKIE_MAX_AGE = 365 * 86400
 
 
 class BatchNotFound(NotFound):
@@ -143,10 +150,13 @@ def _render(batch: Batch, wanted: str, visits: int | str, **serial: Any) -> str:
         product=data.product,
         producer=data.producer,
         event_title=event_title,
+        recorded_by=recorded_by,
         event_details=event_details,
         basis_labels=BASIS_LABELS,
         epcis_link_type=EPCIS_LINK_TYPE,
         csrf_token=lambda: CSRF_MARK,
+        scan_window_minutes=current_app.config["SERIAL_SCAN_WINDOW_MINUTES"],
+        date_labels=PRODUCED_ON_LABELS,
     )
 
 
@@ -191,25 +201,57 @@ def _load(batch_id: int) -> Batch:
     return batch
 
 
+def _scanner_cookie() -> URLSafeSerializer:
+    """Signs the scanner cookie, so a browser can only name a scanner this site gave it."""
+    return URLSafeSerializer(str(current_app.config["SECRET_KEY"]), salt=SCANNER_COOKIE)
+
+
+def _scanner(unit: SerialUnit) -> Scanner:
+    """Who is opening ``unit``'s page: its network, and the scanner its cookie for this label names."""
+    address = request.remote_addr or ""
+    known = None
+    try:
+        claimed = _scanner_cookie().loads(request.cookies.get(SCANNER_COOKIE, ""))
+    except BadData:
+        claimed = None
+    if (
+        isinstance(claimed, list)
+        and len(claimed) == 2
+        and claimed[0] == unit.id
+        and isinstance(claimed[1], int)
+    ):
+        known = claimed[1]
+    return Scanner(
+        network_key(address, str(current_app.config["SECRET_KEY"])),
+        network_label(address),
+        known_scan_id=known,
+    )
+
+
 def _respond_serial(batch: Batch, unit: SerialUnit) -> ResponseReturnValue:
-    """A labelled unit's page: never cached, since every check of a serial is recorded and assessed."""
+    """A labelled unit's page: never cached. Opening it in a browser is a scan (see traceability.serials);
+    its JSON, its EPCIS and HEAD requests show the assessment without being one."""
     config = current_app.config
-    limits = {"max_checks": config["SERIAL_MAX_CHECKS"], "max_networks": config["SERIAL_MAX_NETWORKS"]}
+    max_networks = int(config["SERIAL_MAX_NETWORKS"])
     db_session.commit()  # end the read that found the batch
     visits = _count_visit(batch.id, batch.visit_count)
-    if request.method == "GET":
-        key = network_key(request.remote_addr or "", str(config["SECRET_KEY"]))
+    wanted = _wanted()
+    scan = None
+    if request.method == "GET" and wanted == "html":
+        scanner = _scanner(unit)
+        window = timedelta(minutes=float(config["SERIAL_SCAN_WINDOW_MINUTES"]))
 
-        def check() -> SerialAssessment:
+        def check() -> tuple[SerialScan, SerialAssessment]:
             # A short write of its own, lock first: many scanners at once queue on SQLite instead of failing
             # on a stale read snapshot, and hold PostgreSQL's row lock only for the increment.
             claim_write_lock(db_session)
-            return trace_data.check_serial(db_session, unit, key, **limits)
+            return trace_data.check_serial(
+                db_session, unit, scanner, max_networks=max_networks, window=window
+            )
 
-        assessment = run_unit_of_work(check, db_session)
+        scan, assessment = run_unit_of_work(check, db_session)
     else:
-        assessment = assess(db_session, unit, **limits)
-    wanted = _wanted()
+        assessment = assess(unit, max_networks=max_networks)
     link = _epcis_link(trace_url(_base_url(), batch, unit.serial))
     if wanted == "epcis":
         document = epcis.build_document(db_session, batch, _base_url())
@@ -219,7 +261,18 @@ def _respond_serial(batch: Batch, unit: SerialUnit) -> ResponseReturnValue:
     body = _render(batch, wanted, visits, serial=unit, assessment=assessment)
     db_session.commit()
     body = with_csrf_token(body)
-    return _finish(Response(body, mimetype="application/json" if wanted == "json" else "text/html"), link)
+    response = Response(body, mimetype="application/json" if wanted == "json" else "text/html")
+    if scan is not None:  # the same browser stays the same scanner wherever it comes back from
+        response.set_cookie(
+            SCANNER_COOKIE,
+            _scanner_cookie().dumps([unit.id, scan.id]),
+            max_age=SCANNER_COOKIE_MAX_AGE,
+            path=request.path,
+            secure=bool(config.get("SESSION_COOKIE_SECURE", True)),
+            httponly=True,
+            samesite="Lax",
+        )
+    return _finish(response, link)
 
 
 def _qr(batch: Batch, unit: SerialUnit | None = None) -> ResponseReturnValue:
