@@ -25,8 +25,11 @@ def init_app(app: Flask) -> None:
         security,
     )
     from core.audit import views as audit_views
+    from core.ids import IdConverter
     from core.tokens import views as token_views
 
+    # before any blueprint: rules compile their converters when they are added
+    app.url_map.converters["id"] = IdConverter
     db.init_app(app)
     observability.init_app(app)
     security.init_app(app)

@@ -97,7 +97,7 @@ def listing() -> ResponseReturnValue:
     return Response(with_csrf_token(entry.body), status=entry.status, mimetype="text/html")
 
 
-@bp.get("/products/<int:product_id>")
+@bp.get("/products/<id:product_id>")
 def product(product_id: int) -> ResponseReturnValue:
     """A product's public page; products buyers may not see do not exist here."""
     found = search.visible_product(db_session, product_id)
@@ -115,7 +115,7 @@ def product(product_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.get("/producers/<int:producer_id>")
+@bp.get("/producers/<id:producer_id>")
 def producer(producer_id: int) -> ResponseReturnValue:
     """An approved producer's public profile with its products."""
     found = search.approved_producer(db_session, producer_id)

@@ -112,7 +112,7 @@ def render_decision(
     ), status
 
 
-@bp.get("/<int:cert_id>")
+@bp.get("/<id:cert_id>")
 @reviewer_or_admin
 def decide(cert_id: int) -> ResponseReturnValue:
     """Show an application or certificate with what can be decided on it."""
@@ -130,7 +130,7 @@ def refused(cert: Certification, exc: DomainError, **forms: Any) -> ResponseRetu
     return render_decision(cert, status=exc.status, error=str(exc), **forms)
 
 
-@bp.post("/<int:cert_id>/certify")
+@bp.post("/<id:cert_id>/certify")
 @reviewer_or_admin
 def certify(cert_id: int) -> ResponseReturnValue:
     """Certify the application with certificate number, authority and validity."""
@@ -162,7 +162,7 @@ def certify(cert_id: int) -> ResponseReturnValue:
     return redirect(url_for(".queue"))
 
 
-@bp.post("/<int:cert_id>/reject")
+@bp.post("/<id:cert_id>/reject")
 @reviewer_or_admin
 def reject(cert_id: int) -> ResponseReturnValue:
     """Reject the application with a reason."""
@@ -179,7 +179,7 @@ def reject(cert_id: int) -> ResponseReturnValue:
     return redirect(url_for(".queue"))
 
 
-@bp.post("/<int:cert_id>/revoke")
+@bp.post("/<id:cert_id>/revoke")
 @reviewer_or_admin
 def revoke(cert_id: int) -> ResponseReturnValue:
     """Revoke a certificate with a reason; it stops counting at once."""

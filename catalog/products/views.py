@@ -31,6 +31,7 @@ from catalog.products.services import ProductError
 from core.access import ensure
 from core.clock import shanghai_date
 from core.db import db_session, get_or_404
+from core.ids import query_id
 from core.pagination import paginate
 
 bp = Blueprint("products", __name__, url_prefix="/producer/products")
@@ -110,7 +111,7 @@ def index() -> ResponseReturnValue:
     return render_index()
 
 
-@bp.post("/<int:product_id>/quick")
+@bp.post("/<id:product_id>/quick")
 @producer_member_required
 def quick_edit(product_id: int) -> ResponseReturnValue:
     """Save price, institution minimum, capacity, season and availability from the list."""
@@ -155,7 +156,7 @@ def render_edit(
 def new() -> ResponseReturnValue:
     """Create a product for one of the member's producers."""
     producers = producers_of(current_user)
-    form = NewProductForm(producer_id=request.args.get("producer", type=int))
+    form = NewProductForm(producer_id=query_id("producer"))
     form.producer_id.choices = [(p.id, p.name) for p in producers]
     status = 400 if form.is_submitted() else 200
     if form.validate_on_submit():
@@ -176,7 +177,7 @@ def new() -> ResponseReturnValue:
     return render_template("catalog/products/new.html", form=form), status
 
 
-@bp.route("/<int:product_id>", methods=["GET", "POST"])
+@bp.route("/<id:product_id>", methods=["GET", "POST"])
 @producer_member_required
 def edit(product_id: int) -> ResponseReturnValue:
     """Show and change a product's details."""
@@ -197,7 +198,7 @@ def edit(product_id: int) -> ResponseReturnValue:
     return render_edit(product, form, status)
 
 
-@bp.route("/<int:product_id>/tiers", methods=["GET", "POST"])
+@bp.route("/<id:product_id>/tiers", methods=["GET", "POST"])
 @producer_member_required
 def tiers(product_id: int) -> ResponseReturnValue:
     """Set quantity tiers (from N units, each costs less)."""
@@ -216,7 +217,7 @@ def tiers(product_id: int) -> ResponseReturnValue:
     return render_template("catalog/products/tiers.html", product=product, form=form, error=error), status
 
 
-@bp.route("/<int:product_id>/quality-marks", methods=["GET", "POST"])
+@bp.route("/<id:product_id>/quality-marks", methods=["GET", "POST"])
 @producer_member_required
 def quality_marks(product_id: int) -> ResponseReturnValue:
     """Set the green-food, organic and geographical-indication certificate numbers."""
@@ -237,7 +238,7 @@ def quality_marks(product_id: int) -> ResponseReturnValue:
     ), status
 
 
-@bp.post("/<int:product_id>/certification")
+@bp.post("/<id:product_id>/certification")
 @producer_member_required
 def apply(product_id: int) -> ResponseReturnValue:
     """Apply for 消费帮扶产品认定 of the product."""
@@ -271,7 +272,7 @@ def render_images(
     ), status
 
 
-@bp.get("/<int:product_id>/images")
+@bp.get("/<id:product_id>/images")
 @producer_member_required
 def images(product_id: int) -> ResponseReturnValue:
     """The product's photos."""
@@ -279,7 +280,7 @@ def images(product_id: int) -> ResponseReturnValue:
     return render_images(product, ImageForm(formdata=None))
 
 
-@bp.post("/<int:product_id>/images")
+@bp.post("/<id:product_id>/images")
 @producer_member_required
 def upload_image(product_id: int) -> ResponseReturnValue:
     """Add a photo through the safe image pipeline."""
@@ -298,7 +299,7 @@ def upload_image(product_id: int) -> ResponseReturnValue:
     return redirect(url_for(".images", product_id=product.id))
 
 
-@bp.post("/<int:product_id>/images/<int:image_id>/remove")
+@bp.post("/<id:product_id>/images/<id:image_id>/remove")
 @producer_member_required
 def remove_image(product_id: int, image_id: int) -> ResponseReturnValue:
     """Remove a photo and its files."""

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from core.access import user_passes
 from core.db import db_session
 from core.errors import DomainError
+from core.ids import query_id
 from core.numbers import readable_number
 from procurement.institutions.models import InstitutionRole
 from procurement.ordering import queries as ordering
@@ -38,7 +39,7 @@ member_required = user_passes(lambda user: bool(getattr(user, "institution_membe
 def orders() -> ResponseReturnValue:
     """The purchase orders of the member's institutions, newest first, filtered by state or institution."""
     institutions = ordering.member_institutions(current_user)
-    chosen_id = request.args.get("institution", type=int)
+    chosen_id = query_id("institution")
     shown = [i for i in institutions if i.id == chosen_id] or institutions
     try:
         status = PurchaseStatus(request.args.get("status", ""))

@@ -13,14 +13,13 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core.forms import strip_text
+from core.forms import IntegerField, strip_text
 from traceability.batches.forms import (
     MAX_BATCH_QUANTITY,
     _optional_int,

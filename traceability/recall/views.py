@@ -42,7 +42,7 @@ CSV_KINDS = {
 }  # fmt: skip
 
 
-@bp.post("/<int:batch_id>/recall")
+@bp.post("/<id:batch_id>/recall")
 @login_required
 def recall(batch_id: int) -> ResponseReturnValue:
     """Recall a batch and every batch made from it (its producer, the county reviewer or an admin)."""
@@ -73,7 +73,7 @@ def _csv_cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-@bp.get("/<int:batch_id>/recall.csv")
+@bp.get("/<id:batch_id>/recall.csv")
 @login_required
 def recall_csv(batch_id: int) -> ResponseReturnValue:
     """Every event backward and forward through the genealogy, one row each (UTF-8 with BOM for Excel)."""
