@@ -181,6 +181,7 @@ def _certificate(cert: Certification | None) -> dict[str, Any] | None:
         "authority": cert.authority,
         "valid_from": cert.valid_from,
         "valid_to": cert.valid_to,
+        "product": cert.facts.as_dict(),
     }
 
 
@@ -294,8 +295,8 @@ def certified() -> ResponseReturnValue:
             "certificate": _certificate(cert),
             "county_code": cert.product.producer.county.code,
             "county_name": cert.product.producer.county.name,
-            "producer": {"id": cert.product.producer.id, "name": cert.product.producer.name},
-            "product": {"id": cert.product.id, "name": cert.product.name},
+            "producer": {"id": cert.product.producer.id, "name": cert.facts.producer},
+            "product": {"id": cert.product.id, "name": cert.facts.name},
         }
         for cert in page.items
     ]

@@ -125,6 +125,22 @@ def snapshot(cert: Certification) -> dict[str, Any]:
     }
 
 
+def facts_snapshot(cert: Certification) -> dict[str, Any]:
+    """The audit-log view of what an issued certificate vouches for."""
+    facts = cert.facts
+    return {
+        "certified_name": facts.name,
+        "certified_name_en": facts.name_en,
+        "certified_category": facts.category.value,
+        "certified_unit": facts.unit.value,
+        "certified_net_weight_g": facts.net_weight_g,
+        "certified_specification": facts.specification,
+        "certified_brand": facts.brand,
+        "certified_producer": facts.producer,
+        "certified_origin": facts.origin,
+    }
+
+
 def _county_code(cert: Certification) -> str | None:
     """Division code of the county the certified product comes from."""
     return cert.product.producer.county.code
@@ -137,9 +153,14 @@ def _ensure_reviewer(reviewer: User, cert: Certification) -> None:
 
 
 def _record(
-    session: Session, actor: User, action: str, cert: Certification, before: dict[str, Any] | None
+    session: Session,
+    actor: User,
+    action: str,
+    cert: Certification,
+    before: dict[str, Any] | None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
-    """Write the audit entry of a certification step."""
+    """Write the audit entry of a certification step (``extra``: more of the state after it)."""
     audit.record(
         session,
         actor,
@@ -147,7 +168,7 @@ def _record(
         "certification",
         cert.id,
         before=before,
-        after=snapshot(cert),
+        after=snapshot(cert) | (extra or {}),
         region_code=_county_code(cert),
         note=cert.product.name,
     )
@@ -251,8 +272,9 @@ def certify(
     certification.reason = None
     certification.decided_at = utcnow()
     certification.decided_by_id = reviewer.id
+    certification.record_facts()  # what the certificate vouches for, as the reviewer saw it
     session.flush()
-    _record(session, reviewer, "certification.certify", certification, before)
+    _record(session, reviewer, "certification.certify", certification, before, facts_snapshot(certification))
     return certification
 
 

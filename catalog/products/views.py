@@ -11,10 +11,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from catalog.access import is_member, producer_member_required, producers_of
 from catalog.certification import services as certification
 from catalog.certification.services import CertificationError, application_blocker, certificate_state
+from catalog.products import certified
 from catalog.products import services as products
 from catalog.products.forms import (
     ConfirmForm,
@@ -26,7 +28,7 @@ from catalog.products.forms import (
     TiersForm,
     suffix_ids,
 )
-from catalog.products.models import Product
+from catalog.products.models import CERTIFIED_FACTS, Certification, Product
 from catalog.products.services import ProductError
 from core.access import ensure
 from core.clock import shanghai_date
@@ -133,6 +135,24 @@ def quick_edit(product_id: int) -> ResponseReturnValue:
     return render_index(form, product.id, status)
 
 
+def certified_form(product: Product, frozen: Certification | None) -> ProductForm:
+    """The details form of ``product``; while a certificate is valid (``frozen``), the facts it vouches for
+    are shown read-only and, since browsers do not send disabled inputs, taken from the product."""
+    formdata: Any = None
+    if request.method == "POST":
+        formdata = MultiDict(request.form)
+        if frozen is not None:
+            for name, value in product.fact_values().items():
+                if name not in formdata:
+                    formdata[name] = "" if value is None else str(value)
+    form = ProductForm(formdata=formdata, data=product_data(product))
+    if frozen is not None:
+        for name in CERTIFIED_FACTS:
+            form[name].render_kw = {**(form[name].render_kw or {}), "disabled": True}
+            form[name].description = _("Certified: cannot change while the certificate is valid.")
+    return form
+
+
 def render_edit(
     product: Product, form: ProductForm, status: int = 200, error: str | None = None
 ) -> ResponseReturnValue:
@@ -142,6 +162,7 @@ def render_edit(
         "catalog/products/edit.html",
         product=product,
         form=form,
+        frozen=certified.frozen_by(product, today),
         state=certificate_state(product, today),
         valid=product.valid_certificate_on(today),
         latest=product.current_certification(),
@@ -182,7 +203,7 @@ def new() -> ResponseReturnValue:
 def edit(product_id: int) -> ResponseReturnValue:
     """Show and change a product's details."""
     product = member_product(product_id)
-    form = ProductForm(data=product_data(product))
+    form = certified_form(product, certified.frozen_by(product, shanghai_date()))
     status = 400 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
@@ -244,15 +265,14 @@ def apply(product_id: int) -> ResponseReturnValue:
     """Apply for 消费帮扶产品认定 of the product."""
     product = member_product(product_id)
     form = ConfirmForm()
+    frozen = certified.frozen_by(product, shanghai_date())
     if not form.validate_on_submit():
-        return render_edit(product, ProductForm(formdata=None, data=product_data(product)), 400)
+        return render_edit(product, certified_form(product, frozen), 400)
     try:
         certification.apply_for_certification(db_session, current_user, product)
     except CertificationError as exc:
         db_session.rollback()
-        return render_edit(
-            product, ProductForm(formdata=None, data=product_data(product)), exc.status, str(exc)
-        )
+        return render_edit(product, certified_form(product, frozen), exc.status, str(exc))
     db_session.commit()
     flash(_("Application for %(name)s sent to the county office.", name=product.name), "success")
     return redirect(url_for(".edit", product_id=product.id))

@@ -111,6 +111,7 @@ def test_products_list_contract(client: FlaskClient, catalog: dict[str, Product]
             "authority": cert.authority,
             "valid_from": cert.valid_from.isoformat(),
             "valid_to": cert.valid_to.isoformat(),
+            "product": cert.facts.as_dict(),  # what it vouches for, as certified
         },
         "url": f"http://localhost/products/{jerky.id}",
         "batches": [],
@@ -296,6 +297,7 @@ def test_certified_public_list(
             "authority": jerky.certifications[0].authority,
             "valid_from": jerky.certifications[0].valid_from.isoformat(),
             "valid_to": jerky.certifications[0].valid_to.isoformat(),
+            "product": jerky.certifications[0].facts.as_dict(),
         },
         "county_code": "653131",
         "county_name": "塔什库尔干塔吉克自治县",

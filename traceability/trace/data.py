@@ -11,7 +11,7 @@ the same facts. JSON contract (``TraceData.as_json()``; ``Accept: application/js
                    "linkage": {"lifted_households", "monitored_households", "modes": ["order_purchase", …]}},
       "origin": {"path": [{"code", "name", "level"}, …]},          # county → township → village
       "produced_on": "YYYY-MM-DD", "best_before": "YYYY-MM-DD", "quantity": int,   # in product.unit
-      "certificate": {"number", "authority", "valid_from", "valid_to", "valid", "state"} | null,
+      "certificate": {"number", "authority", "valid_from", "valid_to", "valid", "state", "product"} | null,
       "compliance": {"number", "basis", "issued_on", "commitments", "quantity", "origin"} | null,
       "quarantine": {"slaughterhouse", "origin_quarantine_no", "slaughter_quarantine_no"} | null,
       "events": [{"seq", "kind", "occurred_at", "recorded_at", "place", "actor", "details", "note", "hash"}],
@@ -291,6 +291,7 @@ class TraceData:
             "valid_to": _iso_date(cert.valid_to),
             "valid": self.certificate_valid,
             "state": self.certificate_state,
+            "product": cert.facts.as_dict(),  # what it vouches for, as certified
         }
 
     def _compliance_json(self) -> dict[str, Any] | None:
