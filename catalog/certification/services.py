@@ -89,6 +89,16 @@ class InvalidValidity(CertificationError):
     message = _l("The certificate must be valid until a day on or after it starts.")
 
 
+class FactsChangedSinceReview(CertificationError):
+    """The product's certified facts changed after the reviewer opened the application."""
+
+    status = 409
+    message = _l(
+        "The producer changed the product after you opened this application. "
+        "Check it again before you certify."
+    )
+
+
 class ReasonRequired(CertificationError):
     """Rejecting and revoking need a reason the producer can read."""
 
@@ -226,19 +236,24 @@ def certify(
     authority: str,
     valid_from: date,
     valid_to: date,
+    facts_seen: str | None = None,
 ) -> Certification:
     """Certify an open application with its certificate number, authority and validity. Does not commit.
 
-    The certificate must be in force today: ``valid_from`` ≤ today ≤ ``valid_to`` (Asia/Shanghai).
+    The certificate must be in force today: ``valid_from`` ≤ today ≤ ``valid_to`` (Asia/Shanghai). It
+    records the product's facts as they are now (what it vouches for); ``facts_seen`` is the
+    :meth:`~catalog.products.models.Product.facts_fingerprint` the reviewer saw, if known.
     Raises PermissionDenied (not a reviewer of the county), InvalidTransition (not an open application),
-    ProducerNotApproved, CertificateNumberRequired, AuthorityRequired, InvalidValidity or
-    CertificateNumberTaken (409).
+    ProducerNotApproved, FactsChangedSinceReview (409, the facts changed since ``facts_seen``),
+    CertificateNumberRequired, AuthorityRequired, InvalidValidity or CertificateNumberTaken (409).
     """
     _ensure_reviewer(reviewer, certification)
     if certification.status != CertificationStatus.APPLIED:
         raise InvalidTransition()
     if not certification.product.producer.is_approved:
         raise ProducerNotApproved()
+    if facts_seen is not None and facts_seen != certification.product.facts_fingerprint():
+        raise FactsChangedSinceReview()
     number = (certificate_no or "").strip()
     issuer = (authority or "").strip()
     if not number:

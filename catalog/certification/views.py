@@ -99,6 +99,7 @@ def render_decision(
             authority=f"{county.name}乡村振兴局",  # the county's rural revitalisation bureau
             valid_from=today,
             valid_to=one_year_from(today),
+            facts_seen=cert.product.facts_fingerprint(),
         )
     return render_template(
         "catalog/certification/decide.html",
@@ -147,7 +148,11 @@ def certify(cert_id: int) -> ResponseReturnValue:
             form.authority.data or "",
             form.valid_from.data,
             form.valid_to.data,
+            form.facts_seen.data or None,
         )
+    except services.FactsChangedSinceReview as exc:
+        db_session.rollback()
+        return render_decision(cert, status=exc.status, error=str(exc))  # a fresh form with today's facts
     except DomainError as exc:
         return refused(cert, exc, certify_form=form)
     db_session.commit()

@@ -59,7 +59,7 @@ FIELD_LABELS: dict[str, Any] = {
 }
 
 #: Notification kind sent to the county's reviewers.
-CHANGED_KIND = "catalog.certified_product_changed"
+CHANGED_KIND = "catalog.certified_changed"
 
 
 def frozen_by(product: Product, today: date) -> Certification | None:

@@ -20,6 +20,7 @@ from wtforms import (
     DateField,
     Form,
     FormField,
+    HiddenField,
     SelectField,
     StringField,
     TextAreaField,
@@ -321,6 +322,8 @@ class CertifyForm(FlaskForm):
     authority = StringField(_l("Issuing authority"), validators=[DataRequired(), Length(max=120)])
     valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
     valid_to = DateField(_l("Valid until (inclusive)"), validators=[InputRequired()])
+    #: The product's facts fingerprint when the page was shown (catalog.products.models.Product).
+    facts_seen = HiddenField(validators=[Optional(), Length(max=16)])
 
 
 class ReasonForm(FlaskForm):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -207,6 +209,12 @@ class Product(Base):
         return {
             name: value.value if isinstance(value, enum.Enum) else value for name, value in values.items()
         }
+
+    def facts_fingerprint(self) -> str:
+        """A short digest of the current certified facts: a reviewer's form carries the one they saw, so a
+        change made meanwhile is noticed before it is certified."""
+        text = json.dumps(self.fact_values(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
     def facts(self) -> CertifiedFacts:
         """The product's facts as they are now, with its producer's name and place."""

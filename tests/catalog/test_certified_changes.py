@@ -186,7 +186,7 @@ def test_the_edit_form_shows_the_certified_facts_read_only_and_saves_the_rest(
     assert entry.before == {"description": None, "price_fen": 2500}
     assert entry.after == {"description": "新鲜采摘", "price_fen": 2800}
     [message] = inbox(db, reviewer)
-    assert message.kind == "catalog.certified_product_changed"
+    assert message.kind == "catalog.certified_changed"
     assert "疏勒县鲜番茄" in message.subject and NUMBER in message.body
     assert message.link == f"/review/certifications/{tomato.certifications[-1].id}"
     assert inbox(db, other_reviewer) == []
@@ -213,7 +213,7 @@ def test_commercial_terms_of_a_certified_product_are_audited_without_a_notice(
         ("product.tiers", {"tiers": "10+: 2500"}),
         ("product.quality_marks", {"quality_marks": "green_food: LB-18-2301"}),
     ]
-    assert [m.kind for m in inbox(db, reviewer)] == ["catalog.certified_product_changed"]  # the marks only
+    assert [m.kind for m in inbox(db, reviewer)] == ["catalog.certified_changed"]  # the marks only
 
 
 def test_a_product_under_review_is_watched_too(
@@ -328,3 +328,45 @@ def test_a_certificate_issued_before_the_rule_falls_back_to_the_product(
     product = make_product(make_producer(), name="老证书产品")
     cert = make_certificate(db, product, status=CertificationStatus.APPLIED)
     assert cert.certified_name is None and cert.facts.name == "老证书产品"
+
+
+def test_a_change_made_while_the_reviewer_looks_is_noticed_before_certifying(
+    as_user: AsUser,
+    owner: User,
+    reviewer: User,
+    make_producer: Callable[..., Producer],
+    make_product: Callable[..., Product],
+    db: Session,
+    english: None,
+) -> None:
+    product = make_product(make_producer(owner=owner), name="疏勒白杏")
+    application = certs.apply_for_certification(db, owner, product)
+    desk = as_user(reviewer)
+    seen = re.search(
+        r'name="facts_seen"[^>]* value="(\w+)"', desk.get(f"/review/certifications/{application.id}").text
+    )
+    assert seen is not None
+    assert (
+        as_user(owner)
+        .post(f"/producer/products/{product.id}", data=form(product, name="疏勒杏干"))
+        .status_code
+        == 302
+    )
+    today = shanghai_date()
+    decision = {
+        "certificate_no": "疏勒消帮认〔2026〕第8号",
+        "authority": "疏勒县乡村振兴局",
+        "valid_from": today.isoformat(),
+        "valid_to": (today + timedelta(days=30)).isoformat(),
+        "facts_seen": seen.group(1),
+    }
+    response = desk.post(f"/review/certifications/{application.id}/certify", data=decision)
+    assert response.status_code == 409 and "changed the product after you opened" in response.text
+    db.expire_all()
+    assert application.status == CertificationStatus.APPLIED
+    fresh = re.search(r'name="facts_seen"[^>]* value="(\w+)"', response.text)
+    assert fresh is not None and fresh.group(1) != seen.group(1)
+    decision["facts_seen"] = fresh.group(1)
+    assert desk.post(f"/review/certifications/{application.id}/certify", data=decision).status_code == 302
+    db.expire_all()
+    assert application.status == CertificationStatus.CERTIFIED and application.certified_name == "疏勒杏干"
