@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         errors,
         health,
         i18n,
+        inputs,
         notifications,
         observability,
         security,
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     observability.init_app(app)
     security.init_app(app)
+    inputs.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
