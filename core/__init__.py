@@ -20,17 +20,22 @@ def init_app(app: Flask) -> None:
         errors,
         health,
         i18n,
+        inputs,
         notifications,
         observability,
         security,
         urls,
     )
     from core.audit import views as audit_views
+    from core.ids import IdConverter
     from core.tokens import views as token_views
 
+    # before any blueprint: rules compile their converters when they are added
+    app.url_map.converters["id"] = IdConverter
     db.init_app(app)
     observability.init_app(app)
     security.init_app(app)
+    inputs.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     auth.init_app(app)

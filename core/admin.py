@@ -33,7 +33,7 @@ def users() -> ResponseReturnValue:
     return render_template("core/admin/users.html", page=page, q=q)
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 @admin_required
 def user_roles(user_id: int) -> ResponseReturnValue:
     """Show and change one user's roles (a change signs the user out everywhere; an administrator changing

@@ -264,14 +264,14 @@ def flash_result(result: PaymentResult) -> None:
         flash(_("These orders had been cancelled, so your payment was refunded in full."), "info")
 
 
-@bp.get("/orders/<int:order_id>", endpoint="order")
+@bp.get("/orders/<id:order_id>", endpoint="order")
 @login_required
 def order_page(order_id: int) -> ResponseReturnValue:
     """An order's payment and refunds, for its producer's members and admins."""
     return render_order(load_order(order_id))
 
 
-@bp.post("/orders/<int:order_id>/confirm")
+@bp.post("/orders/<id:order_id>/confirm")
 @login_required
 def confirm_offline(order_id: int) -> ResponseReturnValue:
     """A producer member confirms the bank transfer or cash for their order."""
@@ -289,7 +289,7 @@ def confirm_offline(order_id: int) -> ResponseReturnValue:
     return redirect(url_for(".order", order_id=order.id))
 
 
-@bp.post("/orders/<int:order_id>/refund")
+@bp.post("/orders/<id:order_id>/refund")
 @login_required
 def refund(order_id: int) -> ResponseReturnValue:
     """Refund part or all of an order (producer member or admin)."""

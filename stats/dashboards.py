@@ -4,8 +4,8 @@ Every function takes the session and explicit :class:`Filters` (period, counties
 reads the request. Periods are whole Asia/Shanghai months, so the monthly roll-ups answer them exactly: the
 county-monthly one (:class:`CountyMonthlyRollup`: county, channel, certification) when a query needs no other
 dimension, else the monthly one (:class:`MonthlyRollup`, every dimension). "Counted" means counted toward
-consumption assistance: only rows whose product was certified on the day of the sale (``is_certified``).
-"Sales" is everything, counted or ordinary. Amounts are integer fen.
+consumption assistance by the one rule of :mod:`stats.counting` (the product was certified on the day of the
+sale). "Sales" is everything, counted or ordinary. Amounts are integer fen.
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Table, func, select
 from sqlalchemy.orm import Session
 
+from catalog.eligibility import valid_certificate_clause
 from catalog.producers.models import Producer, ProducerStatus
-from catalog.products.models import Certification, CertificationStatus, Product
+from catalog.products.models import Certification, Product
 from core.errors import DomainError
 from core.models import Region
 from procurement.institutions.models import Institution
 from procurement.labels import INSTITUTION_KIND_LABELS
+from stats.counting import counted_amount
 from stats.ledger import COUNTY_TABLE, MONTHLY_TABLE
 from stats.models import (
     Channel,
@@ -212,7 +214,7 @@ class Sales:
         for values, certified, amount, quantity, entries in self.groups(self._queries[dimension]):
             figures = sums.setdefault(values[dimension] if dimension else None, Figures())
             figures.sales_fen += amount
-            figures.counted_fen += amount if certified else 0
+            figures.counted_fen += counted_amount(certified, amount)
             figures.quantity += quantity
             figures.entries += entries
         return sums
@@ -377,13 +379,7 @@ def catalog_counts(session: Session, county_ids: tuple[int, ...] | None, today: 
         select(func.count(func.distinct(Product.id)))
         .join(Certification, Certification.product_id == Product.id)
         .join(Producer, Producer.id == Product.producer_id)
-        .where(
-            *in_scope,
-            Product.is_active.is_(True),
-            Certification.status == CertificationStatus.CERTIFIED,
-            Certification.valid_from <= today,
-            Certification.valid_to >= today,
-        )
+        .where(*in_scope, Product.is_active.is_(True), valid_certificate_clause(today))
     )
     producers = select(
         func.count(Producer.id),

@@ -28,6 +28,7 @@ from procurement.ordering.models import (
     SupplierOrder,
     SupplierStatus,
 )
+from stats.counting import certified_on
 from stats.models import Channel, EntryKind, EntrySource
 
 #: The buyer kind of ordinary consumers (institutions use their kind).
@@ -176,10 +177,10 @@ class Dimensions:
         return county_id in self._paired[institution.id]
 
     def is_certified(self, product: Product, day: date) -> bool:
-        """Whether ``product`` held a valid certificate on ``day``."""
+        """Whether ``product`` held a valid certificate on ``day`` (:func:`stats.counting.certified_on`)."""
         key = (product.id, day)
         if key not in self._certified:
-            self._certified[key] = product.valid_certificate_on(day) is not None
+            self._certified[key] = certified_on(product, day)
         return self._certified[key]
 
     def order_buyer(self, order: Order) -> _Buyer:

@@ -8,9 +8,10 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField
+from wtforms import SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
+from core.forms import IntegerField
 from stats.dashboards import (
     CHANNEL_LABELS,
     MAX_YEAR,

@@ -14,7 +14,8 @@ What counts, and when (DOMAIN.md "Rules the code must keep"):
   :class:`SupplierLine` with ``received_quantity > 0`` (received quantity × unit price), on the day of
   ``SupplierOrder.received_at``.
 
-``is_certified`` is ``product.valid_certificate_on(day) is not None`` for the day the sale counted.
+``is_certified`` is :func:`stats.counting.certified_on` for the day the sale counted; what counts, and toward
+whom, is decided in :mod:`stats.counting` alone.
 
 Each entry is unique on (source, source_id, kind): writing the same source twice inserts nothing the second
 time (``INSERT … ON CONFLICT DO NOTHING``), and only entries really inserted are added to the roll-ups (an

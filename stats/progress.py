@@ -2,11 +2,13 @@
 quotes waiting.
 
 Every amount comes from the sales ledger's daily roll-up (:class:`stats.models.DailyRollup`), the
-same rows the county dashboards and the statistics API read, so the institution sees exactly the figures
-reviewers see for it. Received amount = Σ received quantity × unit price of the procurement entries (written
-when the institution confirms receipt) on Asia/Shanghai days of the plan year. Staff purchases are the shop
-orders staff linked to the institution (职工个人), counted when paid, net of refunds: they count toward the
-institution's consumption-assistance figures, not toward its canteen's reserved share. Integer fen throughout.
+same rows the county dashboards and the statistics API read, counted by the one rule of :mod:`stats.counting`,
+so the institution sees exactly the figures reviewers see for it. Progress toward the reserved share = the
+counted procurement receipts (received quantity × unit price, on the Asia/Shanghai day the institution
+confirmed receipt, of products certified that day) in the plan year; receipts of products without a valid
+certificate that day are shown apart and never count. Staff purchases are the shop orders staff linked to the
+institution (职工个人), counted when paid, net of refunds: they count toward the institution's
+consumption-assistance figures, not toward its canteen's reserved share. Integer fen throughout.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ from procurement.ordering.models import (
     SupplierOrder,
     SupplierStatus,
 )
-from stats.models import Channel, DailyRollup
+from stats.counting import INSTITUTION_CHANNELS, RESERVED_SHARE_CHANNEL, counted_sum, sales_sum
+from stats.ledger import ROLLUP_TABLE
+from stats.models import Channel
 
 #: Institutions whose figures the dashboard shows (a suspended one keeps its history).
 HAS_FIGURES = (InstitutionStatus.VERIFIED, InstitutionStatus.SUSPENDED)
@@ -71,12 +75,15 @@ class Progress:
 
     year: int
     plan: AnnualPlan | None
+    #: Counted receipts: what meets the reserved share.
     received_fen: int = 0
+    #: Receipts of products without a valid certificate on the day of receipt: received, never counted.
+    uncounted_fen: int = 0
     by_funding: list[tuple[FundingSource, int]] = field(default_factory=list)
     by_county: list[tuple[Region, int]] = field(default_factory=list)
     #: Twelve (month, fen) pairs, January first.
     by_month: list[tuple[int, int]] = field(default_factory=list)
-    #: Staff purchases in the shop (职工个人), net of refunds.
+    #: Counted staff purchases in the shop (职工个人), net of refunds.
     staff_fen: int = 0
     #: Received and staff purchases per county (largest total first); empty without staff purchases.
     counted_by_county: list[CountyCounted] = field(default_factory=list)
@@ -117,53 +124,55 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
 
 
 def received_progress(session: Session, institution: Institution, year: int) -> Progress:
-    """Received amounts of ``institution`` in ``year`` (Asia/Shanghai days), in total and broken down by
-    funding source, producer's county and month, against the year's plan; and its staff purchases.
+    """Counted receipts of ``institution`` in ``year`` (Asia/Shanghai days), in total and broken down by
+    funding source, producer's county and month, against the year's plan; receipts that do not count; and
+    its counted staff purchases.
 
-    Read from the ledger's daily roll-up: procurement rows are received goods, staff rows staff purchases.
+    Read from the ledger's daily roll-up with :mod:`stats.counting`: procurement rows are receipts, staff rows
+    staff purchases; only counted amounts make progress.
     """
+    table = ROLLUP_TABLE
+    c = table.c
     rows = session.execute(
-        select(
-            DailyRollup.channel,
-            DailyRollup.funding_source,
-            DailyRollup.county_id,
-            DailyRollup.day,
-            func.sum(DailyRollup.amount_fen),
-        )
+        select(c.channel, c.funding_source, c.county_id, c.day, counted_sum(table), sales_sum(table))
         .where(
-            DailyRollup.institution_id == institution.id,
-            DailyRollup.channel.in_([Channel.PROCUREMENT, Channel.STAFF]),
-            DailyRollup.day >= date(year, 1, 1),
-            DailyRollup.day <= date(year, 12, 31),
+            c.institution_id == institution.id,
+            c.channel.in_(INSTITUTION_CHANNELS),
+            c.day >= date(year, 1, 1),
+            c.day <= date(year, 12, 31),
         )
-        .group_by(DailyRollup.channel, DailyRollup.funding_source, DailyRollup.county_id, DailyRollup.day)
+        .group_by(c.channel, c.funding_source, c.county_id, c.day)
     ).all()
     by_funding: dict[FundingSource, int] = defaultdict(int)
     by_county: dict[int | None, int] = defaultdict(int)
     staff_by_county: dict[int | None, int] = defaultdict(int)
     by_month: dict[int, int] = defaultdict(int)
-    for channel, funding, county_id, day, fen in rows:
-        fen = int(fen or 0)
-        if Channel(channel) is Channel.STAFF:
-            staff_by_county[county_id] += fen
+    uncounted = 0
+    for channel, funding, county_id, day, counted, every in rows:
+        counted, every = int(counted or 0), int(every or 0)
+        if Channel(channel) is not RESERVED_SHARE_CHANNEL:
+            staff_by_county[county_id] += counted
             continue
         if funding is None:  # procurement entries always name their funding source
             raise ValueError("procurement ledger row without a funding source")
-        by_funding[FundingSource(funding)] += fen
-        by_county[county_id] += fen
-        by_month[day.month] += fen
+        uncounted += every - counted
+        by_funding[FundingSource(funding)] += counted
+        by_county[county_id] += counted
+        by_month[day.month] += counted
     ids = [cid for cid in {*by_county, *staff_by_county} if cid is not None]
     regions = {r.id: r for r in session.scalars(select(Region).where(Region.id.in_(ids)))}
-    counted = [
+    counted_lines = [
         CountyCounted(regions[cid], by_county.get(cid, 0), staff_by_county.get(cid, 0))
         for cid in regions
         if by_county.get(cid) or staff_by_county.get(cid)
     ]
-    counted.sort(key=lambda line: (-line.total_fen, line.county.code or ""))
+    counted_lines.sort(key=lambda line: (-line.total_fen, line.county.code or ""))
+    has_staff = any(staff_by_county.values())
     return Progress(
         year=year,
         plan=plan_for(session, institution, year),
         received_fen=sum(by_county.values()),
+        uncounted_fen=uncounted,
         by_funding=[(source, by_funding[source]) for source in FundingSource if by_funding.get(source)],
         by_county=sorted(
             ((regions[cid], fen) for cid, fen in by_county.items() if fen and cid in regions),
@@ -171,7 +180,7 @@ def received_progress(session: Session, institution: Institution, year: int) -> 
         ),
         by_month=[(month, by_month.get(month, 0)) for month in range(1, 13)],
         staff_fen=sum(staff_by_county.values()),
-        counted_by_county=counted if staff_by_county else [],
+        counted_by_county=counted_lines if has_staff else [],
     )
 
 

@@ -301,6 +301,9 @@ def make_certificate(
     )
     db.add(cert)
     db.flush()
+    if status in (CertificationStatus.CERTIFIED, CertificationStatus.REVOKED):
+        cert.record_facts()  # as certifying does: what the certificate vouches for
+        db.flush()
     return cert
 
 

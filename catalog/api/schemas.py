@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from catalog import search
-from catalog.products.models import QualityMarkKind
+from catalog.products.models import Category, QualityMarkKind, Unit
 
 
 class RefSchema(Schema):
@@ -15,6 +15,20 @@ class RefSchema(Schema):
     name = fields.String(required=True)
 
 
+class CertifiedFactsSchema(Schema):
+    """What a certificate vouches for: the product as the county office certified it (not its later edits)."""
+
+    name = fields.String(required=True)
+    name_en = fields.String(allow_none=True)
+    category = fields.String(required=True, metadata={"enum": [c.value for c in Category]})
+    unit = fields.String(required=True, metadata={"enum": [u.value for u in Unit]})
+    net_weight_g = fields.Integer(allow_none=True)
+    specification = fields.String(allow_none=True)
+    brand = fields.String(allow_none=True)
+    producer = fields.String(required=True)
+    origin = fields.String(required=True, metadata={"description": "The producer's place when certified."})
+
+
 class CertificateSchema(Schema):
     """A consumption-assistance certificate (dates are Asia/Shanghai, both ends included)."""
 
@@ -22,6 +36,7 @@ class CertificateSchema(Schema):
     authority = fields.String(allow_none=True)
     valid_from = fields.Date(required=True)
     valid_to = fields.Date(required=True)
+    product = fields.Nested(CertifiedFactsSchema, required=True)
 
 
 class BatchStockSchema(Schema):

@@ -38,6 +38,7 @@ from catalog.products.models import (
 from catalog.signals import StockEntry, stock_by_product
 from core.db import db_session
 from core.errors import DomainError, NotFound
+from core.ids import MAX_ID
 from core.pagination import Page, paginate
 from core.urls import public_url_for
 
@@ -181,6 +182,7 @@ def _certificate(cert: Certification | None) -> dict[str, Any] | None:
         "authority": cert.authority,
         "valid_from": cert.valid_from,
         "valid_to": cert.valid_to,
+        "product": cert.facts.as_dict(),
     }
 
 
@@ -241,7 +243,7 @@ def _facets(facets: search.Facets) -> dict[str, Any]:
     }
 
 
-@bp.get("/products/<int:product_id>")
+@bp.get("/products/<id:product_id>")
 @documented(None, ProductDetailSchema)
 def product(product_id: int) -> ResponseReturnValue:
     """One visible product with its tiers, quality marks, pictures and certificate."""
@@ -270,7 +272,7 @@ def product(product_id: int) -> ResponseReturnValue:
     return jsonify(ProductDetailSchema().dump(data))
 
 
-@bp.get("/producers/<int:producer_id>")
+@bp.get("/producers/<id:producer_id>")
 @documented(None, ProducerSchema)
 def producer(producer_id: int) -> ResponseReturnValue:
     """An approved producer's public profile, linkage figures and visible products."""
@@ -307,8 +309,8 @@ def certified() -> ResponseReturnValue:
             "certificate": _certificate(cert),
             "county_code": cert.product.producer.county.code,
             "county_name": cert.product.producer.county.name,
-            "producer": {"id": cert.product.producer.id, "name": cert.product.producer.name},
-            "product": {"id": cert.product.id, "name": cert.product.name},
+            "producer": {"id": cert.product.producer.id, "name": cert.facts.producer},
+            "product": {"id": cert.product.id, "name": cert.facts.name},
         }
         for cert in page.items
     ]
@@ -331,11 +333,15 @@ _RULE_ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w
 
 
 def _openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
-    """Turn a Flask rule (``/products/<int:product_id>``) into an OpenAPI path and its path parameters."""
+    """Turn a Flask rule (``/products/<id:product_id>``) into an OpenAPI path and its path parameters."""
     parameters = []
     for match in _RULE_ARGUMENT.finditer(rule):
-        kind = "integer" if match["converter"] == "int" else "string"
-        parameters.append({"in": "path", "name": match["name"], "required": True, "schema": {"type": kind}})
+        schema: dict[str, Any] = {"type": "string"}
+        if match["converter"] == "id":  # core.ids: a database id
+            schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        elif match["converter"] == "int":
+            schema = {"type": "integer"}
+        parameters.append({"in": "path", "name": match["name"], "required": True, "schema": schema})
     return _RULE_ARGUMENT.sub(r"{\g<name>}", rule), parameters
 
 

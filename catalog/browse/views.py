@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 
 from catalog import search
 from catalog.browse.forms import CertifiedFilterForm, ListingForm
+from catalog.labels import label
 from catalog.page_cache import CSRF_MARK, PageCache, app_cache, with_csrf_token
 from catalog.signals import stock_by_product
 from core.clock import shanghai_date
@@ -33,7 +34,8 @@ COUNTY_CODE = re.compile(r"[0-9]{6}")
 
 
 #: Header of the public list download: a fixed Chinese document format, whatever the interface language.
-CSV_HEADER = ("县", "生产主体", "产品", "认定证书编号", "认定机关", "有效期起", "有效期止")
+#: The certified facts (product, producer, category, specification) are the certificate's, as issued.
+CSV_HEADER = ("县", "生产主体", "产品", "认定证书编号", "认定机关", "有效期起", "有效期止", "类别", "规格")
 
 
 @bp.app_template_global()
@@ -109,7 +111,7 @@ def listing() -> ResponseReturnValue:
     return Response(with_csrf_token(entry.body), status=entry.status, mimetype="text/html")
 
 
-@bp.get("/products/<int:product_id>")
+@bp.get("/products/<id:product_id>")
 def product(product_id: int) -> ResponseReturnValue:
     """A product's public page; products buyers may not see do not exist here."""
     found = search.visible_product(db_session, product_id)
@@ -127,7 +129,7 @@ def product(product_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.get("/producers/<int:producer_id>")
+@bp.get("/producers/<id:producer_id>")
 def producer(producer_id: int) -> ResponseReturnValue:
     """An approved producer's public profile with its products."""
     found = search.approved_producer(db_session, producer_id)
@@ -167,13 +169,15 @@ def certified_csv() -> ResponseReturnValue:
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
     for cert in search.certified_list(db_session, **criteria):
-        product = cert.product
-        row = (product.producer.county.name, product.producer.name, product.name)
+        facts = cert.facts
+        row = (cert.product.producer.county.name, facts.producer, facts.name)
         writer.writerow(
             [_csv_cell(v) for v in (*row, cert.certificate_no, cert.authority)]
             + [
                 cert.valid_from.isoformat() if cert.valid_from else "",
                 cert.valid_to.isoformat() if cert.valid_to else "",
+                _csv_cell(label("category", facts.category)),
+                _csv_cell(facts.specification),
             ]
         )
     today = shanghai_date().isoformat()

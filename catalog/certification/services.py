@@ -89,6 +89,16 @@ class InvalidValidity(CertificationError):
     message = _l("The certificate must be valid until a day on or after it starts.")
 
 
+class FactsChangedSinceReview(CertificationError):
+    """The product's certified facts changed after the reviewer opened the application."""
+
+    status = 409
+    message = _l(
+        "The producer changed the product after you opened this application. "
+        "Check it again before you certify."
+    )
+
+
 class ReasonRequired(CertificationError):
     """Rejecting and revoking need a reason the producer can read."""
 
@@ -125,6 +135,22 @@ def snapshot(cert: Certification) -> dict[str, Any]:
     }
 
 
+def facts_snapshot(cert: Certification) -> dict[str, Any]:
+    """The audit-log view of what an issued certificate vouches for."""
+    facts = cert.facts
+    return {
+        "certified_name": facts.name,
+        "certified_name_en": facts.name_en,
+        "certified_category": facts.category.value,
+        "certified_unit": facts.unit.value,
+        "certified_net_weight_g": facts.net_weight_g,
+        "certified_specification": facts.specification,
+        "certified_brand": facts.brand,
+        "certified_producer": facts.producer,
+        "certified_origin": facts.origin,
+    }
+
+
 def _county_code(cert: Certification) -> str | None:
     """Division code of the county the certified product comes from."""
     return cert.product.producer.county.code
@@ -137,9 +163,14 @@ def _ensure_reviewer(reviewer: User, cert: Certification) -> None:
 
 
 def _record(
-    session: Session, actor: User, action: str, cert: Certification, before: dict[str, Any] | None
+    session: Session,
+    actor: User,
+    action: str,
+    cert: Certification,
+    before: dict[str, Any] | None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
-    """Write the audit entry of a certification step."""
+    """Write the audit entry of a certification step (``extra``: more of the state after it)."""
     audit.record(
         session,
         actor,
@@ -147,7 +178,7 @@ def _record(
         "certification",
         cert.id,
         before=before,
-        after=snapshot(cert),
+        after=snapshot(cert) | (extra or {}),
         region_code=_county_code(cert),
         note=cert.product.name,
     )
@@ -205,19 +236,24 @@ def certify(
     authority: str,
     valid_from: date,
     valid_to: date,
+    facts_seen: str | None = None,
 ) -> Certification:
     """Certify an open application with its certificate number, authority and validity. Does not commit.
 
-    The certificate must be in force today: ``valid_from`` ≤ today ≤ ``valid_to`` (Asia/Shanghai).
+    The certificate must be in force today: ``valid_from`` ≤ today ≤ ``valid_to`` (Asia/Shanghai). It
+    records the product's facts as they are now (what it vouches for); ``facts_seen`` is the
+    :meth:`~catalog.products.models.Product.facts_fingerprint` the reviewer saw, if known.
     Raises PermissionDenied (not a reviewer of the county), InvalidTransition (not an open application),
-    ProducerNotApproved, CertificateNumberRequired, AuthorityRequired, InvalidValidity or
-    CertificateNumberTaken (409).
+    ProducerNotApproved, FactsChangedSinceReview (409, the facts changed since ``facts_seen``),
+    CertificateNumberRequired, AuthorityRequired, InvalidValidity or CertificateNumberTaken (409).
     """
     _ensure_reviewer(reviewer, certification)
     if certification.status != CertificationStatus.APPLIED:
         raise InvalidTransition()
     if not certification.product.producer.is_approved:
         raise ProducerNotApproved()
+    if facts_seen is not None and facts_seen != certification.product.facts_fingerprint():
+        raise FactsChangedSinceReview()
     number = (certificate_no or "").strip()
     issuer = (authority or "").strip()
     if not number:
@@ -251,8 +287,9 @@ def certify(
     certification.reason = None
     certification.decided_at = utcnow()
     certification.decided_by_id = reviewer.id
+    certification.record_facts()  # what the certificate vouches for, as the reviewer saw it
     session.flush()
-    _record(session, reviewer, "certification.certify", certification, before)
+    _record(session, reviewer, "certification.certify", certification, before, facts_snapshot(certification))
     return certification
 
 

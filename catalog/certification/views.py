@@ -99,6 +99,7 @@ def render_decision(
             authority=f"{county.name}乡村振兴局",  # the county's rural revitalisation bureau
             valid_from=today,
             valid_to=one_year_from(today),
+            facts_seen=cert.product.facts_fingerprint(),
         )
     return render_template(
         "catalog/certification/decide.html",
@@ -112,7 +113,7 @@ def render_decision(
     ), status
 
 
-@bp.get("/<int:cert_id>")
+@bp.get("/<id:cert_id>")
 @reviewer_or_admin
 def decide(cert_id: int) -> ResponseReturnValue:
     """Show an application or certificate with what can be decided on it."""
@@ -130,7 +131,7 @@ def refused(cert: Certification, exc: DomainError, **forms: Any) -> ResponseRetu
     return render_decision(cert, status=exc.status, error=str(exc), **forms)
 
 
-@bp.post("/<int:cert_id>/certify")
+@bp.post("/<id:cert_id>/certify")
 @reviewer_or_admin
 def certify(cert_id: int) -> ResponseReturnValue:
     """Certify the application with certificate number, authority and validity."""
@@ -147,7 +148,11 @@ def certify(cert_id: int) -> ResponseReturnValue:
             form.authority.data or "",
             form.valid_from.data,
             form.valid_to.data,
+            form.facts_seen.data or None,
         )
+    except services.FactsChangedSinceReview as exc:
+        db_session.rollback()
+        return render_decision(cert, status=exc.status, error=str(exc))  # a fresh form with today's facts
     except DomainError as exc:
         return refused(cert, exc, certify_form=form)
     db_session.commit()
@@ -162,7 +167,7 @@ def certify(cert_id: int) -> ResponseReturnValue:
     return redirect(url_for(".queue"))
 
 
-@bp.post("/<int:cert_id>/reject")
+@bp.post("/<id:cert_id>/reject")
 @reviewer_or_admin
 def reject(cert_id: int) -> ResponseReturnValue:
     """Reject the application with a reason."""
@@ -179,7 +184,7 @@ def reject(cert_id: int) -> ResponseReturnValue:
     return redirect(url_for(".queue"))
 
 
-@bp.post("/<int:cert_id>/revoke")
+@bp.post("/<id:cert_id>/revoke")
 @reviewer_or_admin
 def revoke(cert_id: int) -> ResponseReturnValue:
     """Revoke a certificate with a reason; it stops counting at once."""

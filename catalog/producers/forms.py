@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from wtforms import (
     EmailField,
     Field,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -29,7 +28,7 @@ from catalog.producers.services import (
     ProducerProfile,
     ProducerRegistration,
 )
-from core.forms import strip_text
+from core.forms import IntegerField, strip_text
 from core.models import Region
 from core.regions import children, counties
 

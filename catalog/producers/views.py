@@ -68,7 +68,7 @@ def register() -> ResponseReturnValue:
     return render_template("catalog/producer/register.html", form=form), status
 
 
-@bp.get("/<int:producer_id>")
+@bp.get("/<id:producer_id>")
 @login_required
 def profile(producer_id: int) -> ResponseReturnValue:
     """A member's view of their producer: review state, facts, linkage and images."""
@@ -105,7 +105,7 @@ def _render_edit(
     return page, status
 
 
-@bp.route("/<int:producer_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:producer_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(producer_id: int) -> ResponseReturnValue:
     """Members edit contact, description, location inside the county and linkage; the state stays."""
@@ -127,7 +127,7 @@ def edit(producer_id: int) -> ResponseReturnValue:
     return _render_edit(producer, form, status)
 
 
-@bp.post("/<int:producer_id>/images/<any(logo, licence):kind>")
+@bp.post("/<id:producer_id>/images/<any(logo, licence):kind>")
 @login_required
 def upload_image(producer_id: int, kind: str) -> ResponseReturnValue:
     """Replace the producer's logo or business-licence image (its old files are deleted)."""
@@ -162,7 +162,7 @@ def _render_members(producer: Producer, form: InvitationForm, status: int) -> Re
     ), status
 
 
-@bp.get("/<int:producer_id>/members")
+@bp.get("/<id:producer_id>/members")
 @login_required
 def members(producer_id: int) -> ResponseReturnValue:
     """Who acts for the producer, and the invitations waiting to be accepted."""
@@ -170,7 +170,7 @@ def members(producer_id: int) -> ResponseReturnValue:
     return _render_members(producer, InvitationForm(formdata=None), 200)
 
 
-@bp.post("/<int:producer_id>/members/invite")
+@bp.post("/<id:producer_id>/members/invite")
 @login_required
 def invite(producer_id: int) -> ResponseReturnValue:
     """The owner invites someone by e-mail; the page then shows the link to send them."""

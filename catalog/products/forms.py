@@ -20,7 +20,7 @@ from wtforms import (
     DateField,
     Form,
     FormField,
-    IntegerField,
+    HiddenField,
     SelectField,
     StringField,
     TextAreaField,
@@ -37,6 +37,7 @@ from catalog.products.services import (
     ProductData,
     QuickEdit,
 )
+from core.forms import IntegerField, coerce_id, coerce_number
 
 _FormT = TypeVar("_FormT", bound=Iterable[Any])
 
@@ -146,8 +147,8 @@ class ProductForm(FlaskForm):
     monthly_capacity = IntegerField(
         _l("Supply capacity per month (units)"), validators=[Optional(), NumberRange(min=1, max=MAX_QUANTITY)]
     )
-    season_start = SelectField(_l("In season from"), coerce=int, default=1)
-    season_end = SelectField(_l("In season until"), coerce=int, default=12)
+    season_start = SelectField(_l("In season from"), coerce=coerce_number, default=1)
+    season_end = SelectField(_l("In season until"), coerce=coerce_number, default=12)
     is_cold_chain = BooleanField(_l("Needs cold-chain transport"))
     brand = StringField(
         _l("Regional public brand"),
@@ -192,7 +193,7 @@ class ProductForm(FlaskForm):
 class NewProductForm(ProductForm):
     """A new product, for one of the producers the member acts for."""
 
-    producer_id = SelectField(_l("Producer"), coerce=int)
+    producer_id = SelectField(_l("Producer"), coerce=coerce_id)
 
 
 class QuickEditForm(FlaskForm):
@@ -205,8 +206,8 @@ class QuickEditForm(FlaskForm):
     monthly_capacity = IntegerField(
         _l("Capacity per month (units)"), validators=[Optional(), NumberRange(min=1, max=MAX_QUANTITY)]
     )
-    season_start = SelectField(_l("In season from"), coerce=int)
-    season_end = SelectField(_l("In season until"), coerce=int)
+    season_start = SelectField(_l("In season from"), coerce=coerce_number)
+    season_end = SelectField(_l("In season until"), coerce=coerce_number)
     is_active = BooleanField(_l("On sale"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -321,6 +322,8 @@ class CertifyForm(FlaskForm):
     authority = StringField(_l("Issuing authority"), validators=[DataRequired(), Length(max=120)])
     valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
     valid_to = DateField(_l("Valid until (inclusive)"), validators=[InputRequired()])
+    #: The product's facts fingerprint when the page was shown (catalog.products.models.Product).
+    facts_seen = HiddenField(validators=[Optional(), Length(max=16)])
 
 
 class ReasonForm(FlaskForm):

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -88,6 +92,41 @@ class CertificationStatus(enum.StrEnum):
     REVOKED = "revoked"
 
 
+#: The facts of a product its consumption-assistance certificate vouches for. They cannot change while a
+#: certificate is valid (:mod:`catalog.products.services`) and are copied onto the certificate when it is
+#: issued, with the producer's name and place (:meth:`Certification.record_facts`).
+CERTIFIED_FACTS = ("name", "name_en", "category", "unit", "net_weight_g", "specification", "brand")
+
+
+@dataclass(frozen=True)
+class CertifiedFacts:
+    """What a certificate vouches for: the product as the county office certified it, and where it is from."""
+
+    name: str
+    name_en: str | None
+    category: Category
+    unit: Unit
+    net_weight_g: int | None
+    specification: str | None
+    brand: str | None
+    producer: str
+    origin: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The facts as JSON values (the API and the trace page's JSON)."""
+        return {
+            "name": self.name,
+            "name_en": self.name_en,
+            "category": self.category.value,
+            "unit": self.unit.value,
+            "net_weight_g": self.net_weight_g,
+            "specification": self.specification,
+            "brand": self.brand,
+            "producer": self.producer,
+            "origin": self.origin,
+        }
+
+
 class Product(Base):
     """Something a producer sells. Price is in fen; stock lives on batches (traceability), not here."""
 
@@ -163,6 +202,34 @@ class Product(Base):
             if cert.is_valid_on(day):
                 return cert
         return None
+
+    def fact_values(self) -> dict[str, Any]:
+        """The current values of :data:`CERTIFIED_FACTS` (enums as their values)."""
+        values = {name: getattr(self, name) for name in CERTIFIED_FACTS}
+        return {
+            name: value.value if isinstance(value, enum.Enum) else value for name, value in values.items()
+        }
+
+    def facts_fingerprint(self) -> str:
+        """A short digest of the current certified facts: a reviewer's form carries the one they saw, so a
+        change made meanwhile is noticed before it is certified."""
+        text = json.dumps(self.fact_values(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+    def facts(self) -> CertifiedFacts:
+        """The product's facts as they are now, with its producer's name and place."""
+        producer = self.producer
+        return CertifiedFacts(
+            name=self.name,
+            name_en=self.name_en,
+            category=Category(self.category),
+            unit=Unit(self.unit),
+            net_weight_g=self.net_weight_g,
+            specification=self.specification,
+            brand=self.brand,
+            producer=producer.name,
+            origin=producer.location.path_name(),
+        )
 
 
 def products_of(producer: Producer) -> list[Product]:
@@ -247,9 +314,51 @@ class Certification(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     #: When a reviewer revoked it: it counted on the days before, not from that day on.
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What the certificate vouches for, copied from the product when it was issued (see CertifiedFacts):
+    #: the public list, its CSV, the API and trace pages show these, never the product's later details.
+    certified_name: Mapped[str | None] = mapped_column(String(120))
+    certified_name_en: Mapped[str | None] = mapped_column(String(120))
+    certified_category: Mapped[Category | None] = mapped_column(str_enum(Category, 32))
+    certified_unit: Mapped[Unit | None] = mapped_column(str_enum(Unit, 8))
+    certified_net_weight_g: Mapped[int | None] = mapped_column(Integer)
+    certified_specification: Mapped[str | None] = mapped_column(String(120))
+    certified_brand: Mapped[str | None] = mapped_column(String(60))
+    certified_producer: Mapped[str | None] = mapped_column(String(120))
+    certified_origin: Mapped[str | None] = mapped_column(String(200))
 
     product: Mapped[Product] = relationship(back_populates="certifications")
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    def record_facts(self) -> None:
+        """Copy what the certificate vouches for from the product as it is now (when issuing it)."""
+        facts = self.product.facts()
+        self.certified_name = facts.name
+        self.certified_name_en = facts.name_en
+        self.certified_category = facts.category
+        self.certified_unit = facts.unit
+        self.certified_net_weight_g = facts.net_weight_g
+        self.certified_specification = facts.specification
+        self.certified_brand = facts.brand
+        self.certified_producer = facts.producer
+        self.certified_origin = facts.origin[:200]
+
+    @property
+    def facts(self) -> CertifiedFacts:
+        """What the certificate vouches for: the copy made when it was issued; for an application not yet
+        decided (nothing vouched for yet), the product as it is now."""
+        if self.certified_name is None or self.certified_category is None or self.certified_unit is None:
+            return self.product.facts()
+        return CertifiedFacts(
+            name=self.certified_name,
+            name_en=self.certified_name_en,
+            category=Category(self.certified_category),
+            unit=Unit(self.certified_unit),
+            net_weight_g=self.certified_net_weight_g,
+            specification=self.certified_specification,
+            brand=self.certified_brand,
+            producer=self.certified_producer or "",
+            origin=self.certified_origin or "",
+        )
 
     def is_valid_on(self, day: date) -> bool:
         """Whether this certificate makes the product count on ``day`` (an Asia/Shanghai date).

@@ -6,7 +6,7 @@ prepare products; buyers simply do not see them until it is. Services flush but 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from catalog.access import is_member
 from catalog.images import ImageError, delete_image, store_upload
 from catalog.producers.models import Producer
+from catalog.products import certified
 from catalog.products.models import (
     Category,
     PriceTier,
@@ -28,6 +29,7 @@ from catalog.products.models import (
     Unit,
 )
 from catalog.validators import GtinError, validate_gtin14
+from core.clock import shanghai_date
 from core.errors import DomainError, PermissionDenied
 from core.i18n import format_fen
 from core.models import User
@@ -119,6 +121,17 @@ class InvalidQualityMark(ProductError):
     """A quality-mark certificate number is too long."""
 
     message = _l("A certificate number may have at most 60 characters.")
+
+
+class CertifiedFactsFrozen(ProductError):
+    """A change to a fact the product's valid certificate vouches for (:mod:`catalog.products.certified`)."""
+
+    status = 409
+    message = _l(
+        "The %(fields)s cannot change while certificate %(number)s is valid (until %(valid_to)s): the county "
+        "office certified the product with them. To sell a changed product, add it as a new product and "
+        "apply for its certification."
+    )
 
 
 class TooManyImages(ProductError):
@@ -230,8 +243,8 @@ def _normalise_gtin(session: Session, value: str | None, product_id: int | None)
     return gtin
 
 
-def _apply(session: Session, product: Product, data: ProductData) -> None:
-    """Validate ``data`` and copy it onto ``product``."""
+def _values(session: Session, product: Product, data: ProductData) -> dict[str, Any]:
+    """Validate ``data`` for ``product`` and return the column values it sets (nothing is changed yet)."""
     name = _text(data.name)
     if name is None:
         raise ProductNameRequired()
@@ -250,21 +263,28 @@ def _apply(session: Session, product: Product, data: ProductData) -> None:
     _check_season(data.season_start, data.season_end)
     if product.id is not None:
         _check_price_above_tiers(product, data.price_fen)
-    product.gtin = _normalise_gtin(session, data.gtin, product.id)
-    product.name = name
-    product.name_en = _text(data.name_en)
-    product.category = Category(data.category)
-    product.description = _text(data.description)
-    product.unit = unit
-    product.net_weight_g = net_weight if unit.is_packaged else None
-    product.specification = _text(data.specification)
-    product.price_fen = data.price_fen
-    product.institution_moq = data.institution_moq
-    product.monthly_capacity = data.monthly_capacity
-    product.season_start = data.season_start
-    product.season_end = data.season_end
-    product.is_cold_chain = bool(data.is_cold_chain)
-    product.brand = _text(data.brand)
+    return {
+        "gtin": _normalise_gtin(session, data.gtin, product.id),
+        "name": name,
+        "name_en": _text(data.name_en),
+        "category": Category(data.category),
+        "description": _text(data.description),
+        "unit": unit,
+        "net_weight_g": net_weight if unit.is_packaged else None,
+        "specification": _text(data.specification),
+        "price_fen": data.price_fen,
+        "institution_moq": data.institution_moq,
+        "monthly_capacity": data.monthly_capacity,
+        "season_start": data.season_start,
+        "season_end": data.season_end,
+        "is_cold_chain": bool(data.is_cold_chain),
+        "brand": _text(data.brand),
+    }
+
+
+def _current(product: Product, names: Iterable[str]) -> dict[str, Any]:
+    """The product's current values of the columns ``names``."""
+    return {name: getattr(product, name) for name in names}
 
 
 def create_product(session: Session, user: User, producer: Producer, data: ProductData) -> Product:
@@ -275,7 +295,8 @@ def create_product(session: Session, user: User, producer: Producer, data: Produ
     """
     ensure_member(user, producer)
     product = Product(is_active=True)
-    _apply(session, product, data)  # validates everything before the product joins the session
+    for name, value in _values(session, product, data).items():  # all validated before it joins the session
+        setattr(product, name, value)
     product.producer = producer
     session.add(product)
     session.flush()
@@ -285,12 +306,30 @@ def create_product(session: Session, user: User, producer: Producer, data: Produ
 def update_product(session: Session, user: User, product: Product, data: ProductData) -> Product:
     """Replace a product's details with validated ``data``. Does not commit.
 
-    Raises as :func:`create_product`; the retail price must also stay above every tier price.
+    Raises as :func:`create_product`; the retail price must also stay above every tier price; while a
+    certificate is valid, :class:`CertifiedFactsFrozen` (409) for a change to a fact it vouches for (see
+    :mod:`catalog.products.certified`). A change to a certified product, or one under review, is audited and
+    its county's reviewers are told.
     """
     ensure_member(user, product.producer)
-    with session.no_autoflush:  # the GTIN look-up must not flush half-applied changes
-        _apply(session, product, data)
+    today = shanghai_date()
+    with session.no_autoflush:  # the GTIN look-up must not flush a half-applied change
+        values = _values(session, product, data)
+    certificate = certified.frozen_by(product, today)
+    if certificate is not None and (changed := certified.changed_facts(product, values)):
+        raise CertifiedFactsFrozen(
+            field=changed[0],
+            fields=certified.describe(changed),
+            number=certificate.certificate_no,
+            valid_to=certificate.valid_to.isoformat() if certificate.valid_to else "",
+        )
+    before = _current(product, values)
+    for name, value in values.items():
+        setattr(product, name, value)
     session.flush()
+    certified.record_change(
+        session, user, product, "product.update", before, values, today, tell_reviewers=True
+    )
     return product
 
 
@@ -305,13 +344,21 @@ def quick_update(session: Session, user: User, product: Product, edit: QuickEdit
     _check_quantity(edit.institution_moq, "institution_moq")
     _check_quantity(edit.monthly_capacity, "monthly_capacity", optional=True)
     _check_season(edit.season_start, edit.season_end)
-    product.price_fen = edit.price_fen
-    product.institution_moq = edit.institution_moq
-    product.monthly_capacity = edit.monthly_capacity
-    product.season_start = edit.season_start
-    product.season_end = edit.season_end
-    product.is_active = bool(edit.is_active)
+    values = {
+        "price_fen": edit.price_fen,
+        "institution_moq": edit.institution_moq,
+        "monthly_capacity": edit.monthly_capacity,
+        "season_start": edit.season_start,
+        "season_end": edit.season_end,
+        "is_active": bool(edit.is_active),
+    }
+    before = _current(product, values)
+    for name, value in values.items():
+        setattr(product, name, value)
     session.flush()
+    certified.record_change(
+        session, user, product, "product.quick_update", before, values, shanghai_date(), tell_reviewers=False
+    )
     return product
 
 
@@ -364,11 +411,21 @@ def set_tiers(session: Session, user: User, product: Product, tiers: Sequence[tu
     """
     ensure_member(user, product.producer)
     ordered = check_tiers(product.price_fen, tiers)
+    before = {"tiers": _tier_text(product.tiers)}
     product.tiers.clear()
     session.flush()  # old rows go first: (product_id, min_quantity) is unique
     product.tiers.extend(PriceTier(min_quantity=q, unit_price_fen=p) for q, p in ordered)
     session.flush()
+    after = {"tiers": _tier_text(product.tiers)}
+    certified.record_change(
+        session, user, product, "product.tiers", before, after, shanghai_date(), tell_reviewers=False
+    )
     return product
+
+
+def _tier_text(tiers: Iterable[PriceTier]) -> str:
+    """Tiers as one line for the audit log, e.g. "10+: 2300, 50+: 2100" (unit prices in fen)."""
+    return ", ".join(f"{tier.min_quantity}+: {tier.unit_price_fen}" for tier in tiers)
 
 
 def set_quality_marks(
@@ -379,6 +436,7 @@ def set_quality_marks(
     Kinds not in ``marks`` are left alone. Raises PermissionDenied, InvalidQualityMark. Does not commit.
     """
     ensure_member(user, product.producer)
+    before = {"quality_marks": _marks_text(product)}
     current = {mark.kind: mark for mark in product.quality_marks}
     for kind, raw in marks.items():
         kind = QualityMarkKind(kind)
@@ -394,7 +452,17 @@ def set_quality_marks(
         else:
             mark.certificate_no = number
     session.flush()
+    after = {"quality_marks": _marks_text(product)}
+    certified.record_change(
+        session, user, product, "product.quality_marks", before, after, shanghai_date(), tell_reviewers=True
+    )
     return product
+
+
+def _marks_text(product: Product) -> str:
+    """Quality marks as one line for the audit log, e.g. "green_food: LB-1, organic: OP-2"."""
+    marks = sorted((mark.kind.value, mark.certificate_no) for mark in product.quality_marks)
+    return ", ".join(f"{kind}: {number}" for kind, number in marks)
 
 
 def add_product_image(
@@ -414,13 +482,23 @@ def add_product_image(
         raise ImageRefused(exc.message) from exc
     position = max((image.position for image in product.images), default=-1) + 1
     image = ProductImage(key=stored.key, position=position, width=stored.width, height=stored.height)
+    before = {"images": _image_keys(product)}
     try:
         product.images.append(image)
         session.flush()
+        after = {"images": _image_keys(product)}
+        certified.record_change(
+            session, user, product, "product.image_add", before, after, shanghai_date(), tell_reviewers=True
+        )
     except BaseException:
         delete_image(Path(upload_dir), stored.key)
         raise
     return image
+
+
+def _image_keys(product: Product) -> str:
+    """The keys of the product's photos in order, for the audit log."""
+    return ", ".join(image.key for image in product.images)
 
 
 def remove_product_image(session: Session, user: User, image: ProductImage, upload_dir: Path | str) -> None:
@@ -433,8 +511,13 @@ def remove_product_image(session: Session, user: User, image: ProductImage, uplo
     product = image.product
     ensure_member(user, product.producer)
     key = image.key
+    before = {"images": _image_keys(product)}
     product.images.remove(image)
     session.flush()
+    after = {"images": _image_keys(product)}
+    certified.record_change(
+        session, user, product, "product.image_remove", before, after, shanghai_date(), tell_reviewers=True
+    )
     delete_image(Path(upload_dir), key)
 
 

@@ -11,10 +11,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from catalog.access import is_member, producer_member_required, producers_of
 from catalog.certification import services as certification
 from catalog.certification.services import CertificationError, application_blocker, certificate_state
+from catalog.products import certified
 from catalog.products import services as products
 from catalog.products.forms import (
     ConfirmForm,
@@ -26,11 +28,12 @@ from catalog.products.forms import (
     TiersForm,
     suffix_ids,
 )
-from catalog.products.models import Product
+from catalog.products.models import CERTIFIED_FACTS, Certification, Product
 from catalog.products.services import ProductError
 from core.access import ensure
 from core.clock import shanghai_date
 from core.db import db_session, get_or_404
+from core.ids import query_id
 from core.pagination import paginate
 
 bp = Blueprint("products", __name__, url_prefix="/producer/products")
@@ -110,7 +113,7 @@ def index() -> ResponseReturnValue:
     return render_index()
 
 
-@bp.post("/<int:product_id>/quick")
+@bp.post("/<id:product_id>/quick")
 @producer_member_required
 def quick_edit(product_id: int) -> ResponseReturnValue:
     """Save price, institution minimum, capacity, season and availability from the list."""
@@ -132,6 +135,24 @@ def quick_edit(product_id: int) -> ResponseReturnValue:
     return render_index(form, product.id, status)
 
 
+def certified_form(product: Product, frozen: Certification | None) -> ProductForm:
+    """The details form of ``product``; while a certificate is valid (``frozen``), the facts it vouches for
+    are shown read-only and, since browsers do not send disabled inputs, taken from the product."""
+    formdata: Any = None
+    if request.method == "POST":
+        formdata = MultiDict(request.form)
+        if frozen is not None:
+            for name, value in product.fact_values().items():
+                if name not in formdata:
+                    formdata[name] = "" if value is None else str(value)
+    form = ProductForm(formdata=formdata, data=product_data(product))
+    if frozen is not None:
+        for name in CERTIFIED_FACTS:
+            form[name].render_kw = {**(form[name].render_kw or {}), "disabled": True}
+            form[name].description = _("Certified: cannot change while the certificate is valid.")
+    return form
+
+
 def render_edit(
     product: Product, form: ProductForm, status: int = 200, error: str | None = None
 ) -> ResponseReturnValue:
@@ -141,6 +162,7 @@ def render_edit(
         "catalog/products/edit.html",
         product=product,
         form=form,
+        frozen=certified.frozen_by(product, today),
         state=certificate_state(product, today),
         valid=product.valid_certificate_on(today),
         latest=product.current_certification(),
@@ -155,7 +177,7 @@ def render_edit(
 def new() -> ResponseReturnValue:
     """Create a product for one of the member's producers."""
     producers = producers_of(current_user)
-    form = NewProductForm(producer_id=request.args.get("producer", type=int))
+    form = NewProductForm(producer_id=query_id("producer"))
     form.producer_id.choices = [(p.id, p.name) for p in producers]
     status = 400 if form.is_submitted() else 200
     if form.validate_on_submit():
@@ -176,12 +198,12 @@ def new() -> ResponseReturnValue:
     return render_template("catalog/products/new.html", form=form), status
 
 
-@bp.route("/<int:product_id>", methods=["GET", "POST"])
+@bp.route("/<id:product_id>", methods=["GET", "POST"])
 @producer_member_required
 def edit(product_id: int) -> ResponseReturnValue:
     """Show and change a product's details."""
     product = member_product(product_id)
-    form = ProductForm(data=product_data(product))
+    form = certified_form(product, certified.frozen_by(product, shanghai_date()))
     status = 400 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
@@ -197,7 +219,7 @@ def edit(product_id: int) -> ResponseReturnValue:
     return render_edit(product, form, status)
 
 
-@bp.route("/<int:product_id>/tiers", methods=["GET", "POST"])
+@bp.route("/<id:product_id>/tiers", methods=["GET", "POST"])
 @producer_member_required
 def tiers(product_id: int) -> ResponseReturnValue:
     """Set quantity tiers (from N units, each costs less)."""
@@ -216,7 +238,7 @@ def tiers(product_id: int) -> ResponseReturnValue:
     return render_template("catalog/products/tiers.html", product=product, form=form, error=error), status
 
 
-@bp.route("/<int:product_id>/quality-marks", methods=["GET", "POST"])
+@bp.route("/<id:product_id>/quality-marks", methods=["GET", "POST"])
 @producer_member_required
 def quality_marks(product_id: int) -> ResponseReturnValue:
     """Set the green-food, organic and geographical-indication certificate numbers."""
@@ -237,21 +259,20 @@ def quality_marks(product_id: int) -> ResponseReturnValue:
     ), status
 
 
-@bp.post("/<int:product_id>/certification")
+@bp.post("/<id:product_id>/certification")
 @producer_member_required
 def apply(product_id: int) -> ResponseReturnValue:
     """Apply for 消费帮扶产品认定 of the product."""
     product = member_product(product_id)
     form = ConfirmForm()
+    frozen = certified.frozen_by(product, shanghai_date())
     if not form.validate_on_submit():
-        return render_edit(product, ProductForm(formdata=None, data=product_data(product)), 400)
+        return render_edit(product, certified_form(product, frozen), 400)
     try:
         certification.apply_for_certification(db_session, current_user, product)
     except CertificationError as exc:
         db_session.rollback()
-        return render_edit(
-            product, ProductForm(formdata=None, data=product_data(product)), exc.status, str(exc)
-        )
+        return render_edit(product, certified_form(product, frozen), exc.status, str(exc))
     db_session.commit()
     flash(_("Application for %(name)s sent to the county office.", name=product.name), "success")
     return redirect(url_for(".edit", product_id=product.id))
@@ -271,7 +292,7 @@ def render_images(
     ), status
 
 
-@bp.get("/<int:product_id>/images")
+@bp.get("/<id:product_id>/images")
 @producer_member_required
 def images(product_id: int) -> ResponseReturnValue:
     """The product's photos."""
@@ -279,7 +300,7 @@ def images(product_id: int) -> ResponseReturnValue:
     return render_images(product, ImageForm(formdata=None))
 
 
-@bp.post("/<int:product_id>/images")
+@bp.post("/<id:product_id>/images")
 @producer_member_required
 def upload_image(product_id: int) -> ResponseReturnValue:
     """Add a photo through the safe image pipeline."""
@@ -298,7 +319,7 @@ def upload_image(product_id: int) -> ResponseReturnValue:
     return redirect(url_for(".images", product_id=product.id))
 
 
-@bp.post("/<int:product_id>/images/<int:image_id>/remove")
+@bp.post("/<id:product_id>/images/<id:image_id>/remove")
 @producer_member_required
 def remove_image(product_id: int, image_id: int) -> ResponseReturnValue:
     """Remove a photo and its files."""

@@ -81,7 +81,7 @@ def _render_producer(producer: Producer, form: DecisionForm, status: int) -> Res
     return page, status
 
 
-@bp.get("/producers/<int:producer_id>")
+@bp.get("/producers/<id:producer_id>")
 @reviewer_or_admin
 def producer(producer_id: int) -> ResponseReturnValue:
     """Everything a producer submitted, for the reviewer of its county (403 for other counties)."""
@@ -90,7 +90,7 @@ def producer(producer_id: int) -> ResponseReturnValue:
     return _render_producer(found, DecisionForm(formdata=None), 200)
 
 
-@bp.post("/producers/<int:producer_id>/decision")
+@bp.post("/producers/<id:producer_id>/decision")
 @reviewer_or_admin
 def decide(producer_id: int) -> ResponseReturnValue:
     """Approve, reject, suspend or reinstate a producer of the reviewer's county."""

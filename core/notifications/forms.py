@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField
+from wtforms import HiddenField
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import HiddenInput
+
+from core.forms import IntegerField
 
 
 class ReadForm(FlaskForm):

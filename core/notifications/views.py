@@ -50,7 +50,7 @@ def index() -> ResponseReturnValue:
     )
 
 
-@bp.post("/<int:notification_id>/read")
+@bp.post("/<id:notification_id>/read")
 @login_required
 def read(notification_id: int) -> ResponseReturnValue:
     """Mark one of the user's messages read, then open its link or go back to the inbox (others: 404)."""

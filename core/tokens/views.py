@@ -58,7 +58,7 @@ def create() -> ResponseReturnValue:
     return _render(TokenForm(formdata=None), 200, secret=secret)
 
 
-@bp.post("/<int:token_id>/revoke")
+@bp.post("/<id:token_id>/revoke")
 @token_holder_required
 def revoke(token_id: int) -> ResponseReturnValue:
     """Revoke one of the user's tokens (admins: anyone's)."""

@@ -8,6 +8,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from core.forms import coerce_number
 from orders.fulfilment import services as fulfilment
 
 STAR_CHOICES = [SelectChoice(n, f"{'★' * n}{'☆' * (5 - n)} ({n})") for n in range(5, 0, -1)]
@@ -24,8 +25,8 @@ class CancelForm(FlaskForm):
 class RatingForm(FlaskForm):
     """Stars for the product and the producer, and an optional comment."""
 
-    product_stars = SelectField(_l("Product"), coerce=int, choices=STAR_CHOICES, default=5)
-    producer_stars = SelectField(_l("Producer"), coerce=int, choices=STAR_CHOICES, default=5)
+    product_stars = SelectField(_l("Product"), coerce=coerce_number, choices=STAR_CHOICES, default=5)
+    producer_stars = SelectField(_l("Producer"), coerce=coerce_number, choices=STAR_CHOICES, default=5)
     comment = TextAreaField(
         _l("Comment (optional)"),
         filters=[lambda v: v.strip() if isinstance(v, str) else v],

@@ -127,7 +127,7 @@ def receipt(number: str) -> ResponseReturnValue:
     return redirect(url_for(".detail", number=order.number, _anchor="lines"))
 
 
-@bp.post("/<number>/lines/<int:line_id>/rating")
+@bp.post("/<number>/lines/<id:line_id>/rating")
 @login_required
 def rate(number: str, line_id: int) -> ResponseReturnValue:
     """The buyer rates one line's product and producer."""

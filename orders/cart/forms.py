@@ -10,11 +10,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from catalog.search import MAX_INT
-from core.forms import strip_text
+from core.forms import IntegerField, strip_text
 from orders.cart import services as carts
 from orders.cart.checkout import (
     MAX_NOTE_LENGTH,

@@ -19,7 +19,7 @@ from orders.shipping.services import set_shipping_rule, shipping_rule
 bp = Blueprint("shipping", __name__, url_prefix="/producer/orders")
 
 
-@bp.route("/shipping/<int:producer_id>", methods=["GET", "POST"])
+@bp.route("/shipping/<id:producer_id>", methods=["GET", "POST"])
 @login_required
 def shipping(producer_id: int) -> ResponseReturnValue:
     """Show and change a producer's shipping fee rule (members of that producer)."""

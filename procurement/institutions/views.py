@@ -87,7 +87,7 @@ def _render_members(institution: Institution, form: MemberForm, status: int) -> 
     return page, status
 
 
-@bp.get("/<int:institution_id>/members")
+@bp.get("/<id:institution_id>/members")
 @login_required
 def members_page(institution_id: int) -> ResponseReturnValue:
     """Who acts for the institution and in which roles (every member may look)."""
@@ -95,7 +95,7 @@ def members_page(institution_id: int) -> ResponseReturnValue:
     return _render_members(institution, MemberForm(formdata=None), 200)
 
 
-@bp.post("/<int:institution_id>/members")
+@bp.post("/<id:institution_id>/members")
 @login_required
 def add_member(institution_id: int) -> ResponseReturnValue:
     """An approver gives an existing account one or more roles."""
@@ -116,7 +116,7 @@ def add_member(institution_id: int) -> ResponseReturnValue:
     return redirect(url_for("institution.members_page", institution_id=institution.id))
 
 
-@bp.post("/<int:institution_id>/members/<int:member_id>/remove")
+@bp.post("/<id:institution_id>/members/<id:member_id>/remove")
 @login_required
 def remove_member(institution_id: int, member_id: int) -> ResponseReturnValue:
     """An approver takes one role away from someone (never the last approver's)."""
@@ -132,7 +132,7 @@ def remove_member(institution_id: int, member_id: int) -> ResponseReturnValue:
     return redirect(url_for("institution.members_page", institution_id=institution.id))
 
 
-@bp.route("/<int:institution_id>/settings", methods=["GET", "POST"])
+@bp.route("/<id:institution_id>/settings", methods=["GET", "POST"])
 @login_required
 def settings(institution_id: int) -> ResponseReturnValue:
     """Approvers set the spending limit, the approval rule and the paired counties."""
@@ -162,7 +162,7 @@ def _year() -> int:
     return year if year in plans.plan_years() else shanghai_date().year
 
 
-@bp.route("/<int:institution_id>/plan", methods=["GET", "POST"])
+@bp.route("/<id:institution_id>/plan", methods=["GET", "POST"])
 @login_required
 def plan(institution_id: int) -> ResponseReturnValue:
     """The year's plan: every member sees it; approvers and finance staff edit it."""
@@ -226,7 +226,7 @@ def _render_detail(institution: Institution, form: DecisionForm, status: int) ->
     return page, status
 
 
-@bp.get("/admin/<int:institution_id>")
+@bp.get("/admin/<id:institution_id>")
 @admin_required
 def admin_detail(institution_id: int) -> ResponseReturnValue:
     """Everything an institution submitted, for the administrator's decision."""
@@ -234,7 +234,7 @@ def admin_detail(institution_id: int) -> ResponseReturnValue:
     return _render_detail(institution, DecisionForm(formdata=None), 200)
 
 
-@bp.post("/admin/<int:institution_id>/decision")
+@bp.post("/admin/<id:institution_id>/decision")
 @admin_required
 def admin_decide(institution_id: int) -> ResponseReturnValue:
     """Verify, reject, suspend or reinstate an institution (audited; its registrant is told)."""

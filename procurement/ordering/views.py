@@ -22,6 +22,7 @@ from core.db import db_session, utcnow
 from core.errors import DomainError
 from core.i18n import format_fen
 from core.idempotency import is_valid_key, new_key
+from core.ids import query_id
 from core.numbers import readable_number
 from core.transactions import run_unit_of_work
 from orders.addresses import PROVINCES, AddressInvalid
@@ -60,7 +61,7 @@ DEFAULT_LEAD_DAYS = 3
 
 def acting() -> Institution:
     """The institution the signed-in buyer orders for (``institution`` parameter, else their first)."""
-    return ordering.acting_institution(current_user, request.values.get("institution", type=int))
+    return ordering.acting_institution(current_user, query_id("institution"))
 
 
 def _grid_rows(products: list[Any], lines: list[ListLine]) -> tuple[list[tuple[Any, str]], list[ListLine]]:
@@ -86,7 +87,7 @@ def grid() -> ResponseReturnValue:
     today = shanghai_date()
     query = ordering.GridQuery(
         q=(request.values.get("q") or "").strip()[:100] or None,
-        county_id=request.values.get("county", type=int),
+        county_id=query_id("county"),
         page=max(1, request.values.get("page", type=int) or 1),
     )
     featured = ordering.featured_county_ids(institution, today)

@@ -17,6 +17,7 @@ from core.access import user_passes
 from core.clock import shanghai_date
 from core.db import db_session
 from core.errors import DomainError
+from core.ids import query_id
 from core.numbers import readable_number
 from core.transactions import run_unit_of_work
 from procurement.institutions.models import InstitutionRole
@@ -43,7 +44,7 @@ member_required = user_passes(lambda user: bool(getattr(user, "institution_membe
 def orders() -> ResponseReturnValue:
     """The purchase orders of the member's institutions, newest first, filtered by state or institution."""
     institutions = ordering.member_institutions(current_user)
-    chosen_id = request.args.get("institution", type=int)
+    chosen_id = query_id("institution")
     shown = [i for i in institutions if i.id == chosen_id] or institutions
     try:
         status = PurchaseStatus(request.args.get("status", ""))

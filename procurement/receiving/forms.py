@@ -7,10 +7,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import FieldList, Form, FormField, IntegerField, StringField, TextAreaField
+from wtforms import FieldList, Form, FormField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from core.forms import strip_text
+from core.forms import IdField, IntegerField, strip_text
 from procurement.ordering.models import SupplierOrder
 from procurement.ordering.services import MAX_LINES
 from procurement.receiving.services import MAX_NOTE, MAX_REFERENCE, ReceiptLineInput
@@ -19,7 +19,7 @@ from procurement.receiving.services import MAX_NOTE, MAX_REFERENCE, ReceiptLineI
 class ReceiptEntry(Form):
     """What arrived of one line and how it looked."""
 
-    line_id = IntegerField(validators=[InputRequired()])
+    line_id = IdField(validators=[InputRequired()])
     quantity = IntegerField(
         _l("Received quantity"),
         validators=[

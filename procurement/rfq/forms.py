@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from wtforms import (
     DateField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -31,7 +30,7 @@ from catalog.producers.models import Producer, ProducerStatus
 from catalog.products.forms import YuanField
 from catalog.products.models import Product
 from catalog.search import MAX_INT, like_pattern, search_terms
-from core.forms import strip_text
+from core.forms import IntegerField, coerce_id, coerce_optional_id, strip_text
 from core.i18n import format_fen
 from core.models import Region
 from orders.forms import AddressForm
@@ -91,17 +90,10 @@ def rfq_badge(value: object) -> str:
     return BADGES.get(value, "info")  # type: ignore[call-overload, no-any-return]
 
 
-def _optional_int(value: Any) -> int | None:
-    """Coerce a select's value to int; blank means none."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
-
 class RequestForm(FlaskForm):
     """A new request for quotation, with the producer search that fills its list of producers to ask."""
 
-    institution_id = SelectField(_l("On behalf of"), coerce=int, choices=[], validate_choice=False)
+    institution_id = SelectField(_l("On behalf of"), coerce=coerce_id, choices=[], validate_choice=False)
     item = StringField(
         _l("What do you need?"),
         filters=[strip_text],
@@ -112,7 +104,7 @@ class RequestForm(FlaskForm):
     )
     product_id = SelectField(
         _l("Listed product (optional)"),
-        coerce=_optional_int,
+        coerce=coerce_optional_id,
         choices=[],
         validate_choice=False,
         description=_l("Products of the producers listed below."),
@@ -128,9 +120,11 @@ class RequestForm(FlaskForm):
         validators=[Optional(), Length(max=MAX_REQUEST_NOTE)],
         description=_l("Quality, packing, delivery place, how you pay…"),
     )
-    producers = SelectMultipleField(_l("Producers to ask"), coerce=int, choices=[], validate_choice=False)
+    producers = SelectMultipleField(
+        _l("Producers to ask"), coerce=coerce_id, choices=[], validate_choice=False
+    )
     q = StringField(_l("Producer name"), filters=[strip_text], validators=[Length(max=60)])
-    county = SelectField(_l("County"), coerce=_optional_int, choices=[], validate_choice=False)
+    county = SelectField(_l("County"), coerce=coerce_optional_id, choices=[], validate_choice=False)
     search = SubmitField(_l("Search producers"))
     send = SubmitField(_l("Send the request"))
 
@@ -149,7 +143,7 @@ class AnswerForm(FlaskForm):
 
     product_id = SelectField(
         _l("Your product"),
-        coerce=int,
+        coerce=coerce_id,
         choices=[],
         validators=[InputRequired()],
         description=_l(

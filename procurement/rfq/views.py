@@ -21,6 +21,7 @@ from core.clock import shanghai_date
 from core.db import db_session
 from core.errors import DomainError
 from core.idempotency import new_key
+from core.ids import query_id
 from core.transactions import run_unit_of_work
 from orders.addresses import AddressInvalid
 from procurement.institutions.models import InstitutionRole
@@ -160,7 +161,7 @@ def _prefill_request(form: forms.RequestForm) -> None:
     form.institution_id.data = form.institution_id.choices[0][0]
     form.wanted_by.data = shanghai_date() + timedelta(days=14)
     form.unit.data = "kg"
-    product = forms.listed_product(db_session, request.args.get("product", type=int))
+    product = forms.listed_product(db_session, query_id("product"))
     if product is not None:
         form.product_id.data, form.unit.data = product.id, product.unit.value
         form.producers.data = [product.producer_id]
@@ -207,7 +208,7 @@ def _prefill_accept(form: forms.AcceptForm, rfq: QuoteRequest, quote: Quote) -> 
         form.district.data, form.detail.data = address.district, address.detail
 
 
-@bp.route("/<number>/quotes/<int:quote_id>/accept", methods=["GET", "POST"])
+@bp.route("/<number>/quotes/<id:quote_id>/accept", methods=["GET", "POST"])
 @login_required
 def accept(number: str, quote_id: int) -> ResponseReturnValue:
     """Accept one quote: delivery address and date, funding source → a purchase order at the quoted price."""
@@ -312,7 +313,7 @@ def _prefill_answer(form: forms.AnswerForm, quote: Quote, products: list[Any]) -
         form.product_id.data = rfq.product_id
 
 
-@bp.route("/quotes/<int:quote_id>", methods=["GET", "POST"])
+@bp.route("/quotes/<id:quote_id>", methods=["GET", "POST"])
 @login_required
 def quote(quote_id: int) -> ResponseReturnValue:
     """See a request sent to the user's producer and answer it (or revise the answer while it is open)."""
@@ -344,7 +345,7 @@ def quote(quote_id: int) -> ResponseReturnValue:
     return redirect(url_for(".quote", quote_id=current.id))
 
 
-@bp.post("/quotes/<int:quote_id>/decline")
+@bp.post("/quotes/<id:quote_id>/decline")
 @login_required
 def decline(quote_id: int) -> ResponseReturnValue:
     """Decline a request, with a reason the buyer sees."""

@@ -10,11 +10,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, IntegerField, RadioField, StringField
+from wtforms import FieldList, Form, FormField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from core.forms import strip_text
+from core.forms import IdField, IntegerField, strip_text
 from orders.fulfilment.services import MAX_SHIPPING_FIELD
 from procurement.ordering.models import LineDecision, SupplierOrder
 from procurement.ordering.services import MAX_LINES, MAX_QUANTITY
@@ -28,7 +28,7 @@ MAX_ALLOCATION_ROWS = 1000
 class LineDecisionEntry(Form):
     """One line's answer: confirm, adjust (with the quantity) or decline; a reason for the last two."""
 
-    line_id = IntegerField(validators=[InputRequired()])
+    line_id = IdField(validators=[InputRequired()])
     decision = RadioField(
         _l("Decision"),
         choices=[
@@ -85,8 +85,8 @@ class DecisionForm(FlaskForm):
 class AllocationEntry(Form):
     """Units of one line shipped from one batch."""
 
-    line_id = IntegerField(validators=[InputRequired()])
-    batch_id = IntegerField(validators=[InputRequired()])
+    line_id = IdField(validators=[InputRequired()])
+    batch_id = IdField(validators=[InputRequired()])
     quantity = IntegerField(_l("Units from this batch"), validators=[Optional(), NumberRange(min=0)])
 
 

@@ -222,11 +222,12 @@ def _ensure_products(
         if item.name in existing:
             continue
         product = _new_product(producer, spec, item)
-        if item.certificate is not None:
-            product.certifications.append(
-                _certification(item.certificate, spec.county_code, today, reviewer, applicant)
-            )
         session.add(product)
+        if item.certificate is not None:
+            cert = _certification(item.certificate, spec.county_code, today, reviewer, applicant)
+            product.certifications.append(cert)
+            if cert.status == CertificationStatus.CERTIFIED:
+                cert.record_facts()  # what it vouches for, as certifying records it
 
 
 def _ensure_images(producers: list[tuple[ProducerSpec, Producer]], upload_dir: Path) -> None:

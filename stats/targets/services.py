@@ -1,8 +1,8 @@
 """Targets of counted sales (a county, a partner relation, the platform) and the progress toward them.
 
-Progress is computed, never typed in: the certified entries of the ledger (through the monthly roll-ups) in
-the Asia/Shanghai months of the target's years. Admins create, change and delete targets; each change is
-written to the audit log. Services flush but never commit.
+Progress is computed, never typed in: the counted amounts (:mod:`stats.counting`) of the ledger, through the
+monthly roll-ups, in the Asia/Shanghai months of the target's years. Admins create, change and delete
+targets; each change is written to the audit log. Services flush but never commit.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit.services import record
@@ -20,6 +20,7 @@ from core.errors import DomainError, PermissionDenied
 from core.models import Region, RegionLevel, User
 from core.regions import get_region
 from procurement.institutions.models import Institution
+from stats.counting import INSTITUTION_CHANNELS, counted_sum
 from stats.ledger import COUNTY_TABLE, MONTHLY_TABLE
 from stats.models import Target, TargetScope
 
@@ -171,15 +172,16 @@ def target_progress(session: Session, target: Target) -> tuple[int, int]:
     # A target's years are whole months. County and platform targets need only county and certification: the
     # county-monthly roll-up has a few rows per county and month; a partner needs the institution too.
     table = MONTHLY_TABLE if target.scope is TargetScope.PARTNER else COUNTY_TABLE
-    query = select(func.coalesce(func.sum(table.c.amount_fen), 0)).where(
-        table.c.is_certified.is_(True),
+    query = select(counted_sum(table)).where(
         table.c.day >= date(target.start_year, 1, 1),
         table.c.day <= date(target.end_year, 12, 31),
     )
     if target.scope in (TargetScope.COUNTY, TargetScope.PARTNER):
         query = query.where(table.c.county_id == target.county_id)
     if target.scope is TargetScope.PARTNER:
-        query = query.where(table.c.institution_id == target.institution_id)
+        query = query.where(
+            table.c.institution_id == target.institution_id, table.c.channel.in_(INSTITUTION_CHANNELS)
+        )
     return int(session.execute(query).scalar_one()), target.amount_fen
 
 

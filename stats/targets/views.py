@@ -114,7 +114,7 @@ def new() -> ResponseReturnValue:
     return render_template("stats/targets/form.html", form=form, target=None, error=error), status
 
 
-@bp.route("/<int:target_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:target_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit(target_id: int) -> ResponseReturnValue:
     """Change a target."""
@@ -143,7 +143,7 @@ def edit(target_id: int) -> ResponseReturnValue:
     return render_template("stats/targets/form.html", form=form, target=target, error=error), status
 
 
-@bp.post("/<int:target_id>/delete")
+@bp.post("/<id:target_id>/delete")
 @admin_required
 def delete(target_id: int) -> ResponseReturnValue:
     """Delete a target."""

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 from catalog.producers.models import Producer
 from catalog.products.models import Product
 from core.models import Region
+from stats.counting import is_counted
 from stats.ledger import ROLLUP_TABLE
 from traceability.models import Batch, BatchStatus
 
@@ -150,7 +151,7 @@ def falling_products(
     previous = func.sum(case((is_recent, 0), else_=table.c.amount_fen))
     query = (
         select(table.c.product_id, previous.label("previous"), recent.label("recent"))
-        .where(table.c.is_certified.is_(True), table.c.day >= previous_start, table.c.day <= today)
+        .where(is_counted(table), table.c.day >= previous_start, table.c.day <= today)
         .group_by(table.c.product_id)
     )
     ids = _county_ids(counties)

@@ -111,6 +111,7 @@ def test_products_list_contract(client: FlaskClient, catalog: dict[str, Product]
             "authority": cert.authority,
             "valid_from": cert.valid_from.isoformat(),
             "valid_to": cert.valid_to.isoformat(),
+            "product": cert.facts.as_dict(),  # what it vouches for, as certified
         },
         "url": f"http://trace.test/products/{jerky.id}",
         "batches": [],
@@ -244,10 +245,11 @@ def test_product_detail_of_expired_certificate(client: FlaskClient, catalog: dic
 def test_unknown_and_invisible_products_are_json_404(
     client: FlaskClient, catalog: dict[str, Product]
 ) -> None:
-    for product_id in (catalog["inactive"].id, catalog["pending"].id, 999999999, 2**70):
+    for product_id in (catalog["inactive"].id, catalog["pending"].id, 999999999):
         body = get_json(client, f"/api/v1/products/{product_id}", status=404)
         assert body["error"]["status"] == 404 and str(product_id) in body["error"]["message"]
-    assert get_json(client, "/api/v1/products/abc", status=404)["error"]["status"] == 404
+    for not_an_id in ("abc", str(2**31), str(2**70), "-1", "0", "１２"):  # no route: the id rule (core.ids)
+        assert get_json(client, f"/api/v1/products/{not_an_id}", status=404)["error"]["status"] == 404
     assert get_json(client, "/api/v1/nothing-here", status=404)["error"]["status"] == 404
 
 
@@ -295,6 +297,7 @@ def test_certified_public_list(
             "authority": jerky.certifications[0].authority,
             "valid_from": jerky.certifications[0].valid_from.isoformat(),
             "valid_to": jerky.certifications[0].valid_to.isoformat(),
+            "product": jerky.certifications[0].facts.as_dict(),
         },
         "county_code": "653131",
         "county_name": "塔什库尔干塔吉克自治县",

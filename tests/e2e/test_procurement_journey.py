@@ -127,7 +127,7 @@ def received_on_dashboard(page: Page, base: str, institution: str) -> int:
     """The "received" figure of ``institution``'s progress on the dashboard, in fen."""
     page.goto(base + "/institution/")
     card = page.locator("article.institution-overview").filter(has_text=institution)
-    return yuan_in_fen(card.locator("dl.plan-facts dt:text-is('收货') + dd").inner_text())
+    return yuan_in_fen(card.locator("dl.plan-facts dt:text-is('计入的收货额') + dd").inner_text())
 
 
 def received_fen(db: Session, supplier_number: str) -> int:

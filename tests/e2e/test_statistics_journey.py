@@ -184,7 +184,7 @@ def read_figures(reviewer: Page, buyer: Page, base: str, county: str, t: Words) 
     )
     buyer.goto(base + "/institution/")
     overview = buyer.locator("article.institution-overview").filter(has_text=INSTITUTION)
-    received = fact(overview.locator("dl.plan-facts").first, t("Received"))
+    received = fact(overview.locator("dl.plan-facts").first, t("Counted receipts"))
     staff_section = overview.locator("section.staff-purchases")
     if staff_section.count():  # received goods and staff purchases by county
         staff = fact(staff_section, t("Staff purchases"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -33,6 +33,7 @@ from stats.progress import (
     year_bounds,
 )
 from tests.access_rows.institutions import in_english
+from tests.conftest import make_certificate
 from tests.procurement.conftest import ProcurementWorld
 from tests.stats.ledger_support import make_order, pay, refund
 
@@ -42,6 +43,13 @@ YEAR = 2025
 def shanghai(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
     """A UTC instant given as Asia/Shanghai wall-clock time."""
     return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+@pytest.fixture(autouse=True)
+def certified_back_then(db: Session, pw: ProcurementWorld) -> None:
+    """The products held certificates over the years these tests receive in (only certified goods count)."""
+    for product in (pw.tomatoes, pw.pork):
+        make_certificate(db, product, valid_from=date(YEAR - 5, 1, 1), valid_to=date(YEAR + 1, 12, 31))
 
 
 @pytest.fixture()
@@ -236,12 +244,12 @@ def test_the_dashboard_moves_by_exactly_the_received_amount(
     _plan(db, pw.institution, year, budget_fen=120_000_000)  # ¥1,200,000 × 30 % = ¥360,000
     client = client_of(pw.finance)
     before = client.get("/institution/").get_data(as_text=True)
-    assert "¥0.00 received of ¥360,000.00" in before and "0.0%" in before
+    assert "¥0.00 counted of ¥360,000.00" in before and "0.0%" in before
     receive({pw.pork: (10, 10)}, at=datetime.now(UTC) - timedelta(minutes=1))
     going = submit({pw.tomatoes: 50})
     _request(db, pw, "Q9", QuoteRequestStatus.OPEN, QuoteStatus.ANSWERED)
     page = client.get("/institution/").get_data(as_text=True)
-    assert "¥980.00 received of ¥360,000.00" in page and "0.2%" in page  # 98,000 / 36,000,000 = 2.7 ‰
+    assert "¥980.00 counted of ¥360,000.00" in page and "0.2%" in page  # 98,000 / 36,000,000 = 2.7 ‰
     assert re.search(r'<progress class="progress-bar" value="98000" max="36000000">', page)
     assert "Budget funds" in page and "城口县" in page
     assert f'href="/procurement/orders/{going.number}"' in page and 'href="/rfq/Q9"' in page
@@ -270,4 +278,4 @@ def test_the_year_selector_shows_an_earlier_year(
     _plan(db, pw.institution, last, budget_fen=1_000_000)
     receive({pw.pork: (1, 1)}, at=shanghai(last, 7, 1, 12))
     page = client_of(pw.buyer).get(f"/institution/?year={last}").get_data(as_text=True)
-    assert "¥98.00 received of ¥3,000.00" in page and f"{last}-07" in page
+    assert "¥98.00 counted of ¥3,000.00" in page and f"{last}-07" in page

@@ -107,6 +107,7 @@ def test_certificates_are_dated_relative_to_today(db: Session) -> None:
         assert (cert.valid_to - cert.valid_from).days == 364  # one year, both ends counted
         assert cert.certificate_no and cert.authority and cert.decided_at and cert.decided_by
         assert cert.decided_by.reviews_county(cert.product.producer.county)
+        assert cert.certified_name == cert.product.name  # what it vouches for, recorded as certifying does
     pending = [c for c in certs if c.status == CertificationStatus.APPLIED]
     assert len(pending) == 1 and pending[0].decided_at is None and pending[0].certificate_no is None
 

@@ -178,7 +178,9 @@ def test_json_contract(client: FlaskClient, batch: Batch, veg: Product) -> None:
         "valid_to": cert.valid_to.isoformat(),  # type: ignore[union-attr]
         "valid": True,
         "state": "valid",
+        "product": cert.facts.as_dict(),
     }
+    assert data["certificate"]["product"]["name"] == veg.name
     assert data["compliance"]["number"] == batch.compliance.number  # type: ignore[union-attr]
     assert data["compliance"]["basis"] == "quality_control" and data["compliance"]["commitments"]
     assert data["quarantine"] is None

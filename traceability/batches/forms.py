@@ -18,7 +18,6 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -33,7 +32,7 @@ from catalog.products.models import Product
 from catalog.validators import MobileError, validate_cn_mobile
 from core.clock import SHANGHAI
 from core.db import utcnow
-from core.forms import strip_text
+from core.forms import IntegerField, coerce_id, strip_text
 from core.models import Region
 from core.text import no_control_characters, no_control_characters_multiline
 from traceability.batches.rules import COMMITMENTS, normal_quarantine_number
@@ -212,7 +211,7 @@ class ComplianceFields:
 class NewBatchForm(ComplianceFields, FlaskForm):
     """A new batch of one of the member's products, with its compliance certificate on the same page."""
 
-    product_id = SelectField(_l("Product"), coerce=int, validators=[InputRequired()])
+    product_id = SelectField(_l("Product"), coerce=coerce_id, validators=[InputRequired()])
     quantity = IntegerField(
         _l("Quantity"),
         validators=[

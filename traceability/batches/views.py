@@ -26,6 +26,7 @@ from core.access import can_review, ensure, user_passes
 from core.clock import shanghai_date
 from core.db import db_session, get_or_404
 from core.errors import DomainError
+from core.ids import query_id
 from core.models import Region
 from core.pagination import paginate
 from traceability.batches.forms import (
@@ -237,7 +238,7 @@ def new() -> ResponseReturnValue:
     form.origin_id.choices = origin_choices(products)
     if not form.is_submitted():
         today = shanghai_date()
-        form.product_id.data = request.args.get("product", type=int)
+        form.product_id.data = query_id("product")
         form.produced_on.data = form.issued_on.data = today
         form.contact_phone.data = next((p.contact_phone for p in producers_of(current_user)), None)
     status, error = (400 if form.is_submitted() else 200), None
@@ -265,14 +266,14 @@ def new() -> ResponseReturnValue:
     return render_template("traceability/batches/new.html", form=form, error=error), status
 
 
-@bp.get("/<int:batch_id>")
+@bp.get("/<id:batch_id>")
 @login_required
 def detail(batch_id: int) -> ResponseReturnValue:
     """A batch: facts, compliance certificate, sellable state, timeline, and what the user may do."""
     return render_detail(load_batch(batch_id, manage=False))
 
 
-@bp.post("/<int:batch_id>/events", endpoint="record_event")
+@bp.post("/<id:batch_id>/events", endpoint="record_event")
 @login_required
 def add_event(batch_id: int) -> ResponseReturnValue:
     """Record a packing, shipping, receiving, inspection or correction step."""
@@ -299,7 +300,7 @@ def add_event(batch_id: int) -> ResponseReturnValue:
     return redirect(url_for(".detail", batch_id=batch.id, _anchor="timeline"))
 
 
-@bp.post("/<int:batch_id>/certificate")
+@bp.post("/<id:batch_id>/certificate")
 @login_required
 def issue_certificate(batch_id: int) -> ResponseReturnValue:
     """Issue the compliance certificate of a batch recorded without one."""
@@ -343,7 +344,7 @@ def processing() -> ResponseReturnValue:
     )
     if not form.is_submitted():
         form.occurred_at.data = shanghai_now()
-        form.inputs[0].form.batch_id.data = request.args.get("batch", type=int)
+        form.inputs[0].form.batch_id.data = query_id("batch")
     status, error = (400 if form.is_submitted() else 200), None
     if form.validate_on_submit():
         by_id, product_by_id = {b.id: b for b in batches}, {p.id: p for p in products}

@@ -31,7 +31,7 @@ from traceability.serials import create_serials
 bp = Blueprint("labels", __name__, url_prefix="/producer/batches")
 
 
-@bp.post("/<int:batch_id>/serials")
+@bp.post("/<id:batch_id>/serials")
 @login_required
 def issue_serials(batch_id: int) -> ResponseReturnValue:
     """Issue serialized unit codes (one per label)."""
@@ -56,7 +56,7 @@ def _printable(batch_id: int) -> Batch:
     return batch
 
 
-@bp.get("/<int:batch_id>/label.png")
+@bp.get("/<id:batch_id>/label.png")
 @login_required
 def label_png(batch_id: int) -> ResponseReturnValue:
     """One label as PNG: the lot's, or with ``?serial=`` one serialized unit's."""
@@ -87,7 +87,7 @@ def _number_arg(name: str) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
 
 
-@bp.get("/<int:batch_id>/labels.pdf")
+@bp.get("/<id:batch_id>/labels.pdf")
 @login_required
 def labels_pdf(batch_id: int) -> ResponseReturnValue:
     """An A4 sheet of labels: one per unit code when the batch has them (at most

@@ -13,13 +13,12 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     SelectField,
     StringField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core.forms import strip_text
+from core.forms import IntegerField, strip_text
 from core.text import no_control_characters
 from traceability.batches.forms import (
     MAX_BATCH_QUANTITY,

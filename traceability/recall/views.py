@@ -31,7 +31,7 @@ from traceability.recall.services import can_recall, recall_batch
 bp = Blueprint("recalls", __name__, url_prefix="/producer/batches")
 
 
-@bp.post("/<int:batch_id>/recall")
+@bp.post("/<id:batch_id>/recall")
 @login_required
 def recall(batch_id: int) -> ResponseReturnValue:
     """Recall a batch and every batch made from it (its producer, the county reviewer or an admin)."""
@@ -56,7 +56,7 @@ def recall(batch_id: int) -> ResponseReturnValue:
     return redirect(safe_next_url(form.next.data) if form.next.data else target)
 
 
-@bp.get("/<int:batch_id>/recall.csv")
+@bp.get("/<id:batch_id>/recall.csv")
 @login_required
 def recall_csv(batch_id: int) -> ResponseReturnValue:
     """The recall list as CSV (UTF-8 with BOM for Excel): every event backward and forward through the
@@ -66,7 +66,7 @@ def recall_csv(batch_id: int) -> ResponseReturnValue:
     return _download(body, "text/csv; charset=utf-8", f"recall-{batch.lot_code}.csv")
 
 
-@bp.get("/<int:batch_id>/recall.xlsx")
+@bp.get("/<id:batch_id>/recall.xlsx")
 @login_required
 def recall_xlsx(batch_id: int) -> ResponseReturnValue:
     """The same recall list as an XLSX sheet (sortable and filterable by every column)."""

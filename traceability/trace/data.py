@@ -19,7 +19,7 @@ the same facts. JSON contract (``TraceData.as_json()``; ``Accept: application/js
                 # directly or through earlier steps): each one's own origin, dates and certificates.
                 # quantity_used is null when it went in through an earlier step. Its own "origin" is
                 # where it was registered (its first input's); its own "quarantine" is null.
-      "certificate": {"number", "authority", "valid_from", "valid_to", "valid", "state"} | null,
+      "certificate": {"number", "authority", "valid_from", "valid_to", "valid", "state", "product"} | null,
       "compliance": {"number", "basis", "issued_on", "commitments", "quantity", "origin"} | null,
       "quarantine": {"slaughterhouse", "origin_quarantine_no", "slaughter_quarantine_no"} | null,
       "events": [{"seq", "kind", "occurred_at", "recorded_at", "place", "actor", "recorded_as", "details",
@@ -365,6 +365,7 @@ class TraceData:
             "valid_to": _iso_date(cert.valid_to),
             "valid": self.certificate_valid,
             "state": self.certificate_state,
+            "product": cert.facts.as_dict(),  # what it vouches for, as certified
         }
 
     def _compliance_json(self) -> dict[str, Any] | None:
