@@ -106,7 +106,6 @@ HOSTILE_NEXT = [
     "/\n/evil.example",
     "/\t/evil.example",
     "/\r/evil.example",
-    "/products\x00",
     "/products\u0085",
     "/products\u202e",
 ]
@@ -130,6 +129,13 @@ def test_control_characters_in_next_never_break_a_redirect(
         client.post("/account/logout")
         signup = client.get("/account/signup?next=" + quote(target))
         assert signup.status_code == 200, repr(target)
+    # NUL is refused before any view (core.inputs): a 400 that says why, and nobody is signed in
+    nul = client.post(
+        "/account/login",
+        data={"email": "next.target@example.test", "password": PASSWORD, "next": "/products\x00"},
+    )
+    assert nul.status_code == 400 and "NUL" in nul.get_data(as_text=True)
+    assert client.get("/account/").status_code in (302, 401)
 
 
 def test_no_absolute_url_is_built_from_the_request_host() -> None:
