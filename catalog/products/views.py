@@ -18,6 +18,7 @@ from catalog.certification import services as certification
 from catalog.certification.services import CertificationError, application_blocker, certificate_state
 from catalog.products import certified
 from catalog.products import services as products
+from catalog.products.errors import ProductError
 from catalog.products.forms import (
     ConfirmForm,
     ImageForm,
@@ -29,7 +30,6 @@ from catalog.products.forms import (
     suffix_ids,
 )
 from catalog.products.models import CERTIFIED_FACTS, Certification, Product
-from catalog.products.services import ProductError
 from core.access import ensure
 from core.clock import shanghai_date
 from core.db import db_session, get_or_404
