@@ -27,7 +27,7 @@ from catalog.page_cache import Entry, PageCache, app_cache
 from catalog.products.models import Certification, Product
 from core.clock import shanghai_date
 from traceability.models import Batch, BatchLink, BatchStatus, TraceEvent
-from traceability.trace.data import gtin_matches, normal_lot
+from traceability.trace.lookup import gtin_matches, normal_lot
 
 #: Stand-ins rendered into cached pages and replaced on every request.
 VISITS_MARK = "__trace_visits_7Qz__"

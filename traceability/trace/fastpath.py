@@ -36,7 +36,7 @@ from core.observability import request_id
 from core.security import SECURITY_HEADERS
 from traceability.trace import cache as trace_cache
 from traceability.trace import visits
-from traceability.trace.data import normal_lot
+from traceability.trace.lookup import normal_lot
 
 log = logging.getLogger("shop.request")
 

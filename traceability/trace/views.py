@@ -44,6 +44,7 @@ from traceability.serials import Scanner, SerialAssessment, assess, network_key,
 from traceability.trace import cache as trace_cache
 from traceability.trace import data as trace_data
 from traceability.trace import fastpath as trace_fastpath
+from traceability.trace import lookup
 from traceability.trace.visits import flush as flush_visits
 from traceability.trace.visits import visit_buffer
 
@@ -80,14 +81,14 @@ def _base_url() -> str:
 
 
 def _batch_or_404(lot: str, gtin: str | None = None) -> Batch:
-    batch = trace_data.find_batch(db_session, lot, gtin)
+    batch = lookup.find_batch(db_session, lot, gtin)
     if batch is None:
         raise BatchNotFound()
     return batch
 
 
 def _unit_or_404(batch: Batch, serial: str) -> SerialUnit:
-    unit = trace_data.find_serial(db_session, batch, serial)
+    unit = lookup.find_serial(db_session, batch, serial)
     if unit is None:
         raise BatchNotFound()
     return unit
@@ -195,7 +196,7 @@ def _respond(lot: str, gtin: str | None = None) -> ResponseReturnValue:
 
 def _load(batch_id: int) -> Batch:
     """The batch a stamp was read for, with what its page shows (404 if it vanished in between)."""
-    batch = trace_data.load_batch(db_session, batch_id)
+    batch = lookup.load_batch(db_session, batch_id)
     if batch is None:
         raise BatchNotFound()
     return batch
@@ -245,9 +246,7 @@ def _respond_serial(batch: Batch, unit: SerialUnit) -> ResponseReturnValue:
             # A short write of its own, lock first: many scanners at once queue on SQLite instead of failing
             # on a stale read snapshot, and hold PostgreSQL's row lock only for the increment.
             claim_write_lock(db_session)
-            return trace_data.check_serial(
-                db_session, unit, scanner, max_networks=max_networks, window=window
-            )
+            return lookup.check_serial(db_session, unit, scanner, max_networks=max_networks, window=window)
 
         scan, assessment = run_unit_of_work(check, db_session)
     else:
