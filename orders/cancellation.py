@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from core.errors import DomainError
 from core.transactions import claim_write_lock
 from orders.models import Allocation, Order, OrderStatus
-from traceability.batches.services import return_stock
+from traceability.batches.inventory import return_stock
 from traceability.models import BatchStatus
 
 

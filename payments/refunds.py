@@ -24,7 +24,7 @@ from payments.gateway import StripeGateway, current_gateway, stripe_refund
 from payments.locks import lock_row, succeeded_payment
 from payments.models import Refund, RefundLine
 from payments.signals import refund_recorded
-from traceability.batches.services import return_stock
+from traceability.batches.inventory import return_stock
 from traceability.models import BatchStatus
 
 REFUNDABLE = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.RECEIVED, OrderStatus.COMPLETED})

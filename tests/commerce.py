@@ -32,7 +32,7 @@ from orders.models import (
 )
 from payments.gateway import StripeGateway
 from tests.payments import localstripe as ls
-from traceability.batches.services import draw_stock
+from traceability.batches.inventory import draw_stock
 from traceability.models import Batch
 
 _numbers = itertools.count(1)

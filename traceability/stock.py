@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from catalog.products.models import Product
 from catalog.signals import StockEntry
 from core.clock import shanghai_date
-from traceability.batches.services import is_sellable
+from traceability.batches.inventory import is_sellable
 from traceability.links import trace_url
 from traceability.models import Batch, BatchStatus
 

@@ -2,7 +2,7 @@
 
 :func:`place_checkout` validates the address, charges each producer's shipping rule, writes the checkout,
 its orders and lines, and allocates every line to batches, earliest best-before first, with one conditional
-UPDATE per batch (:func:`traceability.batches.services.take_units`). It is all or nothing: a line that
+UPDATE per batch (:func:`traceability.batches.inventory.take_units`). It is all or nothing: a line that
 cannot be fully allocated raises :class:`~orders.cart.services.OutOfStock` and the SAVEPOINT around the
 writes is rolled back.
 Submitting the same form twice (same idempotency key) returns the first checkout, also when two requests race:
@@ -49,12 +49,8 @@ from orders.models import (
     ShippingRule,
 )
 from orders.signals import checkout_placing
-from traceability.batches.services import (
-    generate_code,
-    stock_in_order,
-    take_units,
-    units_left,
-)
+from traceability.batches.inventory import stock_in_order, take_units, units_left
+from traceability.batches.services import generate_code
 
 #: Minutes the goods stay reserved for an unpaid checkout (config ``RESERVATION_MINUTES``).
 RESERVATION_MINUTES = 30

@@ -28,7 +28,7 @@ from core.errors import DomainError, NotFound
 from core.models import User
 from core.transactions import upsert_insert
 from orders.models import CartItem
-from traceability.batches.services import units_in_stock
+from traceability.batches.inventory import units_in_stock
 
 #: Most units of one product a consumer can put in the cart (bulk buyers use procurement).
 MAX_QUANTITY = 999

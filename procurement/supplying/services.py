@@ -36,7 +36,8 @@ from procurement.ordering.models import (
     SupplierStatus,
 )
 from procurement.supplying.queue import delivery_path
-from traceability.batches.services import batches_in_stock, draw_stock, record_event
+from traceability.batches.inventory import batches_in_stock, draw_stock
+from traceability.batches.services import record_event
 from traceability.errors import BatchRecalled, ComplianceRequired
 from traceability.models import Batch, EventKind
 

@@ -17,12 +17,7 @@ from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
 from orders.models import ShippingRule
-from traceability.batches.services import (
-    BatchData,
-    ComplianceData,
-    create_batch,
-    record_event,
-)
+from traceability.batches.services import BatchData, ComplianceData, create_batch, record_event
 from traceability.models import Batch, ComplianceBasis, EventKind
 from traceability.recall.services import recall_batch
 

@@ -7,12 +7,7 @@ from typing import Any
 
 from core.clock import shanghai_date
 from tests.access_rows import ADM, P, R, World, only
-from traceability.batches.services import (
-    DEFAULT_COMMITMENTS,
-    BatchData,
-    ComplianceData,
-    create_batch,
-)
+from traceability.batches.services import DEFAULT_COMMITMENTS, BatchData, ComplianceData, create_batch
 from traceability.models import Batch, ComplianceBasis
 
 

@@ -10,12 +10,8 @@ from sqlalchemy import select
 from core.clock import shanghai_date
 from orders.models import CartItem
 from tests.access_rows import SIGNED_IN, World, everyone, only
-from traceability.batches.services import (
-    BatchData,
-    ComplianceData,
-    batches_in_stock,
-    create_batch,
-)
+from traceability.batches.inventory import batches_in_stock
+from traceability.batches.services import BatchData, ComplianceData, create_batch
 from traceability.models import ComplianceBasis
 
 #: A product id no product has (well-formed, so the form check passes and the lookup answers).

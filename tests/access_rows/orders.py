@@ -26,13 +26,8 @@ from orders.models import (
     PaymentMethod,
 )
 from tests.access_rows import PERSONAS, A, C, P, World, only
-from traceability.batches.services import (
-    BatchData,
-    ComplianceData,
-    create_batch,
-    draw_stock,
-    return_stock,
-)
+from traceability.batches.inventory import draw_stock, return_stock
+from traceability.batches.services import BatchData, ComplianceData, create_batch
 from traceability.models import Batch, ComplianceBasis
 
 #: How far each target state is reached from pending payment, through the model's own methods.

@@ -17,7 +17,7 @@ from orders.models import (
 )
 from tests.access_rows import ADM, PERSONAS, C, P, World, everyone, only
 from tests.access_rows.batches import fresh_batch
-from traceability.batches.services import draw_stock
+from traceability.batches.inventory import draw_stock
 
 _serial = itertools.count(1)
 

@@ -22,7 +22,7 @@ from core.models import User
 from orders.cart import services as carts
 from orders.models import CartItem
 from tests.conftest import PASSWORD, make_certificate, row_count
-from traceability.batches.services import draw_stock
+from traceability.batches.inventory import draw_stock
 from traceability.models import Batch
 from traceability.recall.services import recall_batch
 

@@ -39,7 +39,8 @@ from orders.models import (
     ShippingRule,
 )
 from tests.conftest import make_certificate, row_count
-from traceability.batches.services import CODE_ALPHABET, draw_stock
+from traceability.batches.inventory import draw_stock
+from traceability.batches.services import CODE_ALPHABET
 from traceability.models import Batch, BatchStatus
 
 ADDRESS = Address(

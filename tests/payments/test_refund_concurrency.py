@@ -27,7 +27,7 @@ from payments.models import Refund, RefundLine
 from shop import create_app
 from tests.conftest import base_config
 from tests.faults.committed import Committed, clean_up, seed
-from traceability.batches.services import draw_stock
+from traceability.batches.inventory import draw_stock
 from traceability.models import Batch
 
 ROUNDS = 4

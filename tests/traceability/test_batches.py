@@ -18,20 +18,18 @@ from core.errors import PermissionDenied
 from core.models import Region, User
 from tests.conftest import row_count
 from tests.support import append_only_lifted
-from traceability.batches.services import (
-    BatchData,
+from traceability.batches.inventory import (
     batches_in_stock,
-    create_batch,
     draw_stock,
     ensure_sellable,
     is_sellable,
-    record_event,
     return_stock,
     stock_in_order,
     take_units,
     units_in_stock,
     units_left,
 )
+from traceability.batches.services import BatchData, create_batch, record_event
 from traceability.chain import verify_chain
 from traceability.errors import (
     ComplianceRequired,

@@ -24,7 +24,7 @@ from core.models import User
 from shop import create_app
 from tests.conftest import base_config
 from tests.faults.committed import Committed, clean_up, seed
-from traceability.batches.services import take_units
+from traceability.batches.inventory import take_units
 from traceability.models import Batch
 from traceability.recall.services import recall_batch
 from traceability.trace.visits import visit_buffer

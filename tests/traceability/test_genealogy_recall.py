@@ -15,7 +15,8 @@ from core.clock import shanghai_date
 from core.db import utcnow
 from core.errors import PermissionDenied
 from core.models import Region, User
-from traceability.batches.services import BatchData, batches_in_stock
+from traceability.batches.inventory import batches_in_stock
+from traceability.batches.services import BatchData
 from traceability.chain import verify_chain
 from traceability.errors import BatchRecalled, InsufficientStock
 from traceability.models import Batch, BatchStatus, EventKind

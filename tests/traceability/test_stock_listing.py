@@ -12,7 +12,7 @@ from catalog.producers.models import Producer
 from catalog.products.models import Category, Product
 from core.clock import shanghai_date
 from core.models import User
-from traceability.batches.services import draw_stock
+from traceability.batches.inventory import draw_stock
 from traceability.models import Batch
 from traceability.recall.services import recall_batch
 

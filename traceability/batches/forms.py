@@ -36,11 +36,7 @@ from core.forms import IntegerField, coerce_id, strip_text
 from core.models import Region
 from core.text import no_control_characters, no_control_characters_multiline
 from traceability.batches.rules import COMMITMENTS, normal_quarantine_number
-from traceability.batches.services import (
-    MANUAL_EVENT_KINDS,
-    BatchData,
-    ComplianceData,
-)
+from traceability.batches.services import MANUAL_EVENT_KINDS, BatchData, ComplianceData
 from traceability.display import BASIS_LABELS  # one wording for the workbench and the trace page
 from traceability.errors import InvalidQuarantineNumber
 from traceability.models import ComplianceBasis, EventKind

@@ -42,13 +42,8 @@ from traceability.batches.forms import (
     shanghai_now,
     shanghai_to_utc,
 )
-from traceability.batches.services import (
-    BatchData,
-    create_batch,
-    is_sellable,
-    issue_compliance_certificate,
-    record_event,
-)
+from traceability.batches.inventory import is_sellable
+from traceability.batches.services import BatchData, create_batch, issue_compliance_certificate, record_event
 from traceability.display import (
     BASIS_LABELS,
     EVENT_KIND_LABELS,

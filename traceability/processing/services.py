@@ -14,14 +14,9 @@ from sqlalchemy.orm import Session
 
 from catalog.products.models import Product
 from core.models import User
+from traceability.batches.inventory import draw_stock
 from traceability.batches.rules import ensure_clean_text, recorder
-from traceability.batches.services import (
-    BatchData,
-    append_event,
-    create_batch,
-    draw_stock,
-    ensure_member,
-)
+from traceability.batches.services import BatchData, append_event, create_batch, ensure_member
 from traceability.errors import BatchRecalled, EventNotAllowed
 from traceability.models import Batch, BatchLink, EventKind
 
