@@ -132,3 +132,5 @@ def write_rollups(loader: Loader) -> None:
         f"SELECT day, {_dims_sql(dialect, COUNTY_DIMENSIONS)}, {county}, SUM(amount_fen), SUM(quantity), "
         f"SUM(entries) FROM stats_monthly_rollup GROUP BY day, {county}"
     )
+    for table in ("stats_daily_rollup", "stats_monthly_rollup", "stats_county_monthly_rollup"):
+        loader.count(table)

@@ -265,6 +265,11 @@ class Loader:
         rows = cursor.fetchall() if cursor.description else []
         return [tuple(row) for row in rows]
 
+    def count(self, table: str) -> None:
+        """Record the rows ``table`` holds as written by this load (for tables filled by SQL, not buffers)."""
+        rows = self.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - our own table name
+        self.tables.setdefault(table, TableStats()).rows += int(rows[0][0])
+
     def next_id(self, table: str) -> int:
         """The first free id of ``table`` (rows are written with explicit ids)."""
         rows = self.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - our own table name
