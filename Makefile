@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app shop
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test test-sqlite test-postgres lint install install-dev translations extract-messages bench clean
+.PHONY: run test test-sqlite test-postgres lint install install-dev translations extract-messages bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,3 +77,11 @@ bench: install-dev
 	scripts/install-system-deps
 	scripts/with-postgres $(BIN)/python -m bench.run --database all
 	scripts/with-postgres $(BIN)/python -m bench.dashboards --database all
+
+## The platform's size (issue 15) on a throwaway PostgreSQL: seed-scale, then wrk over many URLs per scenario.
+## SCALE multiplies the 832 platform's size (1 = 300,000 products, 1,000,000 batches, 10,000,000 ledger
+## entries; 0.01 runs in a few minutes). Merges its figures into bench/scale-results.json and .md.
+SCALE ?= 1
+bench-scale: install-dev
+	scripts/install-system-deps
+	scripts/with-postgres $(BIN)/python -m bench.scale --scale $(SCALE)

@@ -27,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from core.urls import remember_url_map
     from shop import views
     from shop.demo import cli as demo_cli
+    from shop.demo.scale import cli as scale_cli
 
     app = Flask(
         __name__,
@@ -46,5 +47,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         package.init_app(app)
     app.register_blueprint(views.bp)
     app.cli.add_command(demo_cli.seed_demo_command)
+    app.cli.add_command(scale_cli.seed_scale_command)
     remember_url_map(app)
     return app
