@@ -28,7 +28,7 @@ from shop.demo.scale.shopping import HOUR, Context, Shopping, day_of, document_n
 from shop.demo.scale.vocabulary import CARRIERS, RECALL_REASONS
 from traceability.batches.services import CODE_ALPHABET, DEFAULT_COMMITMENTS
 from traceability.chain import compute_hash
-from traceability.models import ComplianceBasis, EventKind, TraceEvent
+from traceability.models import ComplianceBasis, EventKind, RecorderRole, TraceEvent
 
 #: Share of batches with a packing step recorded.
 PACKING_SHARE = 0.8
@@ -67,6 +67,8 @@ class Step:
     actor_name: str
     details: dict[str, Any]
     note: str | None
+    #: Generated events say nothing of who recorded them, like events older than that column (not hashed).
+    recorded_as: RecorderRole | None = None
 
 
 @dataclass(frozen=True)

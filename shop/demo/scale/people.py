@@ -8,6 +8,7 @@ that name the same address agree without storing it twice.
 from __future__ import annotations
 
 import functools
+import secrets
 from dataclasses import dataclass
 
 from werkzeug.security import generate_password_hash
@@ -28,6 +29,8 @@ USER_COLUMNS = (
     "is_active",
     "locale",
     "created_at",
+    "email_verified_at",
+    "session_token",
 )
 #: Buyers' provinces (the populous east buys most).
 BUYER_PROVINCES = [p for p in PROVINCES if p.code not in ("710000", "810000", "820000")]
@@ -118,6 +121,8 @@ class Accounts:
                 v.true,
                 v.null,
                 v.ts(self.joined if joined is None else joined),
+                v.ts(self.joined if joined is None else joined),  # generated accounts count as confirmed
+                secrets.token_hex(16),
             )
         )
         return user_id
