@@ -84,7 +84,12 @@ def generate(config: dict[str, Any], scale: float, workdir: Path) -> dict[str, A
 
 
 def measure(
-    config: dict[str, Any], urls: dict[str, list[str]], workdir: Path, seconds: int, connections: int
+    config: dict[str, Any],
+    urls: dict[str, list[str]],
+    workdir: Path,
+    seconds: int,
+    connections: int,
+    only: tuple[str, ...] = SCENARIOS,
 ) -> dict[str, Any]:
     """Serve the app and hello-world with gunicorn and drive every scenario with wrk."""
     env = {f"SHOP_{key}": str(value) for key, value in config.items()}
@@ -98,7 +103,7 @@ def measure(
         Gunicorn("bench.hello:app", gunicorn_args, {}, workdir / "hello.log") as hello,
         Gunicorn("shop:create_app()", gunicorn_args, env, workdir / "shop.log") as shop,
     ):
-        for scenario in SCENARIOS:
+        for scenario in only:
             paths = urls[scenario]
             if not paths:
                 continue
@@ -140,7 +145,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per scenario")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--out", type=Path, default=ROOT / "bench")
+    parser.add_argument(
+        "--existing",
+        action="store_true",
+        help="measure the data already in the database (no generation, nothing written to --out)",
+    )
+    parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios to measure")
     args = parser.parse_args(argv)
+    only = tuple(name for name in args.only.split(",") if name)
+    unknown = set(only) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))} (known: {', '.join(SCENARIOS)})")
     url = os.environ.get("SHOP_TEST_DATABASE_URL", "")
     if not url.startswith("postgresql"):
         parser.error("PostgreSQL needs SHOP_TEST_DATABASE_URL (run under scripts/with-postgres)")
@@ -151,16 +166,21 @@ def main(argv: list[str] | None = None) -> int:
             "DATABASE_URL": url,
             "UPLOAD_DIR": str(workdir / "uploads"),
             "PUBLIC_BASE_URL": "http://127.0.0.1",
+            "RATELIMIT_STORAGE_URL": "memory://",  # no log-ins measured: nothing to share between workers
         }
-        _reset_postgres(url)
-        print(f"[bench-scale] generating the platform at scale {args.scale} …", flush=True)
-        generation = generate(config, args.scale, workdir)
+        generation: dict[str, Any] = {}
+        if not args.existing:
+            _reset_postgres(url)
+            print(f"[bench-scale] generating the platform at scale {args.scale} …", flush=True)
+            generation = generate(config, args.scale, workdir)
         from core.db import make_engine
 
         engine = make_engine(url)
         urls = draw_urls(engine)
         engine.dispose()
-        load = measure(config, urls, workdir, args.seconds, args.connections)
+        load = measure(config, urls, workdir, args.seconds, args.connections, only)
+    if args.existing:
+        return 0
     run = {
         "scale": args.scale,
         "machine": machine_info(),
