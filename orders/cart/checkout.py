@@ -169,12 +169,10 @@ def quote(session: Session, view: CartView) -> list[OrderQuote]:
     return quotes
 
 
-def _new_reference(session: Session) -> str:
-    """A bank-transfer reference such as ``XF7KQ3M9TP`` (no 0/O or 1/I to misread), not used yet."""
-    while True:
-        reference = REFERENCE_PREFIX + generate_code(8)
-        if session.scalar(select(Checkout.id).where(Checkout.payment_reference == reference)) is None:
-            return reference
+def _new_reference() -> str:
+    """A bank-transfer reference such as ``XF7KQ3M9TP`` (no 0/O or 1/I to misread): one of 32⁸ ≈ 10¹²,
+    so a clash is all but impossible; the unique column refuses one and the order is written again."""
+    return REFERENCE_PREFIX + generate_code(8)
 
 
 def _existing(session: Session, key: str, buyer: User) -> Checkout | None:
@@ -240,9 +238,10 @@ def _write(
         method=method,
         total_fen=sum(entry.total_fen for entry in quotes),
         idempotency_key=key,
-        payment_reference=_new_reference(session) if method.is_offline else None,
+        payment_reference=_new_reference() if method.is_offline else None,
         reserved_until=reserved_until,
         created_at=now,
+        orders=[],  # loaded (empty): the orders below join it in memory, no query reads them back
     )
     session.add(checkout)
     session.flush()  # the unique idempotency key decides between two identical submissions here
@@ -283,6 +282,10 @@ def _write(
             lines.append((line, product))
     checkout_placing.send(session, buyer=buyer, orders=orders)
     session.flush()
+    # Everything else first, the batch rows last: their row locks are held only from here to the commit.
+    ordered = [product.id for _line, product in lines]
+    session.execute(delete(CartItem).where(CartItem.user_id == buyer.id, CartItem.product_id.in_(ordered)))
+    _notify_placed(session, buyer, checkout)
     # One global order (by product, then best-before) for taking batch row locks: no two checkouts deadlock.
     for line, product in sorted(lines, key=lambda pair: pair[1].id):
         _allocate(session, line, product, today)
@@ -400,10 +403,4 @@ def place_checkout(
             if attempt >= WRITE_ATTEMPTS:
                 raise
             attempt += 1  # a generated number was taken at the same moment: draw new ones
-    session.execute(
-        delete(CartItem).where(
-            CartItem.user_id == buyer.id, CartItem.product_id.in_([line.product.id for line in view.lines])
-        )
-    )
-    _notify_placed(session, buyer, checkout)
     return checkout

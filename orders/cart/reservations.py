@@ -1,12 +1,15 @@
 """Releasing expired reservations: unpaid orders past ``reserved_until`` give their units back.
 
-Runs on access (the cart and checkout pages call it first) and from cron (``flask --app shop
-release-reservations``), so stock comes back without anyone acting. Paid orders are never touched.
+Runs from cron (``flask --app shop release-reservations``, every minute), so stock comes back without anyone
+acting, and on access for the products a request needs: the cart and checkout pages release what holds the
+cart's products, and adding to the cart or placing an order that finds a product short releases what holds
+that product and tries again. Paid orders are never touched.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -23,20 +26,24 @@ from orders.cancellation import give_back
 from orders.models import (
     Checkout,
     Order,
+    OrderLine,
     OrderStatus,
 )
 
 
-def _expired_orders(session: Session, now: datetime) -> list[int]:
-    """Ids of unpaid orders whose checkout's reservation ended before ``now``."""
-    return list(
-        session.scalars(
-            select(Order.id)
-            .join(Order.checkout)
-            .where(Order.status == OrderStatus.PENDING_PAYMENT, Checkout.reserved_until < now)
-            .order_by(Order.id)
-        )
+def _expired_orders(session: Session, now: datetime, product_ids: Sequence[int] | None) -> list[int]:
+    """Ids of unpaid orders whose checkout's reservation ended before ``now`` (holding one of
+    ``product_ids``, when given)."""
+    query = (
+        select(Order.id)
+        .join(Order.checkout)
+        .where(Order.status == OrderStatus.PENDING_PAYMENT, Checkout.reserved_until < now)
+        .order_by(Order.id)
     )
+    if product_ids is not None:
+        holding = select(OrderLine.order_id).where(OrderLine.product_id.in_(product_ids))
+        query = query.where(Order.id.in_(holding))
+    return list(session.scalars(query))
 
 
 def _notify_released(session: Session, checkout: Checkout, orders: list[Order]) -> None:
@@ -66,21 +73,25 @@ def _notify_released(session: Session, checkout: Checkout, orders: list[Order]) 
     )
 
 
-def release_expired(session: Session, now: datetime | None = None) -> int:
-    """Cancel every unpaid order whose reservation ended before ``now`` and return its units to the batches.
+def release_expired(
+    session: Session, now: datetime | None = None, product_ids: Sequence[int] | None = None
+) -> int:
+    """Cancel every unpaid order whose reservation ended before ``now`` and return its units to the batches
+    (only the orders holding one of ``product_ids``, when given).
 
     Each allocation's ``returned_quantity`` records what went back; buyers are notified once per checkout.
     Orders are locked first (PostgreSQL) and re-checked, so an order paid meanwhile is left alone. Returns
     the number of orders cancelled. Does not commit.
     """
     now = now or utcnow()
-    if not _expired_orders(session, now):
+    expired = _expired_orders(session, now, product_ids)
+    if not expired:
         return 0
     claim_write_lock(session)
     orders = list(
         session.scalars(
             select(Order)
-            .where(Order.id.in_(_expired_orders(session, now)), Order.status == OrderStatus.PENDING_PAYMENT)
+            .where(Order.id.in_(expired), Order.status == OrderStatus.PENDING_PAYMENT)
             .order_by(Order.id)
             .with_for_update()
             .execution_options(populate_existing=True)

@@ -252,7 +252,9 @@ def _check_quantity(quantity: int) -> None:
 
 def _load_product(session: Session, product_id: int) -> Product:
     """The product with ``product_id`` or :class:`ProductNotFound`."""
-    product = session.get(Product, product_id) if 1 <= product_id <= MAX_INT else None
+    # one query: what deciding whether it may be ordered reads (producer, certificates) comes along
+    options = (joinedload(Product.producer), joinedload(Product.certifications))
+    product = session.get(Product, product_id, options=options) if 1 <= product_id <= MAX_INT else None
     if product is None:
         raise ProductNotFound()
     return product

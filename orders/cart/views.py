@@ -7,8 +7,8 @@ Expired reservations are released first on every cart and checkout page, and by 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -49,6 +49,9 @@ from orders.cart.reservations import release_expired
 from orders.models import Checkout, PaymentMethod
 
 bp = Blueprint("cart", __name__)
+T = TypeVar("T")
+#: How many short products one request frees from expired reservations before it gives up.
+RELEASE_ATTEMPTS = 3
 log = logging.getLogger(__name__)
 
 #: How long offline payments (bank transfer, cash on delivery) hold the goods, unless configured.
@@ -74,14 +77,35 @@ def _keep(items: dict[int, int]) -> None:
         session[CART_KEY] = carts.session_data(items)
 
 
-def release_on_access() -> None:
-    """Release expired reservations before showing stock; a concurrent release makes this one a no-op."""
+def release_on_access(product_ids: Iterable[int]) -> bool:
+    """Release the expired reservations that hold ``product_ids`` (cron releases the rest every minute);
+    whether any was released. A concurrent release makes this one a no-op."""
+    wanted = sorted(set(product_ids))
+    if not wanted:
+        return False
     try:
-        if release_expired(db_session, utcnow()):
+        released = release_expired(db_session, utcnow(), product_ids=wanted)
+        if released:
             db_session.commit()
+        return bool(released)
     except OperationalError:
         db_session.rollback()
         log.info("expired reservations are being released by another request")
+        return False
+
+
+def releasing(work: Callable[[], T]) -> T:
+    """Run ``work``; when a product is short of stock, release the expired reservations standing in its way
+    and try once more. The stock goes back without anyone acting, and the usual request pays nothing for it
+    (no request scans the platform's unpaid orders)."""
+    for _attempt in range(RELEASE_ATTEMPTS):
+        try:
+            return work()
+        except carts.OutOfStock as exc:
+            db_session.rollback()
+            if not release_on_access([exc.product_id]):
+                raise
+    return work()
 
 
 def render_cart(error: str | None = None, status: int = 200) -> ResponseReturnValue:
@@ -95,7 +119,7 @@ def render_cart(error: str | None = None, status: int = 200) -> ResponseReturnVa
 @bp.get("/cart")
 def index() -> ResponseReturnValue:
     """The cart: lines per producer with tier prices, totals and what stands in the way of buying."""
-    release_on_access()
+    release_on_access(_items())
     return render_cart()
 
 
@@ -114,14 +138,15 @@ def _change_cart(change: Callable[[], dict[int, int]]) -> dict[int, int]:
 @bp.post("/cart/add")
 def add() -> ResponseReturnValue:
     """Put a product into the cart (from the product page)."""
-    release_on_access()
     form = LineForm()
     if not form.validate_on_submit():
         return render_cart(_("Choose a quantity from 1 to %(max)s.", max=carts.MAX_QUANTITY), 400)
     product_id, quantity = int(form.product_id.data or 0), int(form.quantity.data or 0)
     try:
-        items = _change_cart(
-            lambda: carts.add_item(db_session, _buyer(), session.get(CART_KEY), product_id, quantity)
+        items = releasing(
+            lambda: _change_cart(
+                lambda: carts.add_item(db_session, _buyer(), session.get(CART_KEY), product_id, quantity)
+            )
         )
     except DomainError as exc:
         db_session.rollback()
@@ -134,14 +159,15 @@ def add() -> ResponseReturnValue:
 @bp.post("/cart/update")
 def update() -> ResponseReturnValue:
     """Change the quantity of a product in the cart."""
-    release_on_access()
     form = LineForm()
     if not form.validate_on_submit():
         return render_cart(_("Choose a quantity from 1 to %(max)s.", max=carts.MAX_QUANTITY), 400)
     product_id, quantity = int(form.product_id.data or 0), int(form.quantity.data or 0)
     try:
-        items = _change_cart(
-            lambda: carts.update_item(db_session, _buyer(), session.get(CART_KEY), product_id, quantity)
+        items = releasing(
+            lambda: _change_cart(
+                lambda: carts.update_item(db_session, _buyer(), session.get(CART_KEY), product_id, quantity)
+            )
         )
     except DomainError as exc:
         db_session.rollback()
@@ -218,8 +244,9 @@ def _show_errors(form: CheckoutForm, exc: DomainError) -> str | None:
 @login_required
 def checkout() -> ResponseReturnValue:
     """Address, notes and payment method; placing it creates one order per producer and reserves stock."""
-    release_on_access()
     items = _items()
+    if request.method == "GET":
+        release_on_access(items)
     # Placing an order reads the cart itself: a POST only needs to know whose notes the form holds.
     view = carts.cart_view(db_session, items) if request.method == "GET" else None
     producers = (
@@ -235,7 +262,7 @@ def checkout() -> ResponseReturnValue:
     error, status = None, 200
     if form.validate_on_submit():
         try:
-            placed = _submit(form, items, producers)
+            placed = releasing(lambda: _submit(form, items, producers))
         except DomainError as exc:
             db_session.rollback()
             error, status = _show_errors(form, exc), exc.status

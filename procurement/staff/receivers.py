@@ -13,6 +13,7 @@ from procurement.staff.services import staff_institution_id
 
 def stamp_employer(sender: Session, buyer: User, orders: list[Order], **_extra: Any) -> None:
     """Receiver of ``checkout_placing``: the institution the buyer's purchases count toward now, if any."""
-    employer_id = staff_institution_id(sender, buyer)
+    with sender.no_autoflush:  # read before the new orders are written: their INSERT carries the stamp
+        employer_id = staff_institution_id(sender, buyer)
     for order in orders:
         order.staff_institution_id = employer_id

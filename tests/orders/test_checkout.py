@@ -29,6 +29,7 @@ from orders.addresses import (
 from orders.cart import checkout as checkouts
 from orders.cart import services as carts
 from orders.cart.checkout import place_checkout
+from orders.cart.receivers import CART_KEY
 from orders.cart.reservations import release_expired
 from orders.models import (
     Allocation,
@@ -457,11 +458,38 @@ def test_release_runs_from_cron_and_on_access(
     assert first.orders[0].status is OrderStatus.CANCELLED and available(db, product) == 4
 
     second = place_checkout(db, buyer, {product.id: 4}, ADDRESS, "bank_transfer", KEY + "-2", now=long_ago)
-    assert available(db, product) == 0
-    assert client.get("/cart").status_code == 200  # opening the cart releases what expired
+    other = stocked(seller, stock=1, name="另一种枣")
+    third = place_checkout(db, buyer, {other.id: 1}, ADDRESS, "bank_transfer", KEY + "-3", now=long_ago)
+    assert available(db, product) == 0 and available(db, other) == 0
+    # adding a product that is short releases the expired reservations holding that product, and only those
+    assert client.post("/cart/add", data={"product_id": product.id, "quantity": 2}).status_code == 302
     db.expire_all()
+    # (a cart reserves nothing: all four units are back)
     assert second.orders[0].status is OrderStatus.CANCELLED and available(db, product) == 4
+    assert third.orders[0].status is OrderStatus.PENDING_PAYMENT and available(db, other) == 0
+    # opening the cart releases what holds the cart's products
+    with client.session_transaction() as cookie:
+        cookie[CART_KEY] = carts.session_data({product.id: 2, other.id: 1})
+    assert client.get("/cart").status_code == 200
+    db.expire_all()
+    assert third.orders[0].status is OrderStatus.CANCELLED and available(db, other) == 1
     assert app.test_cli_runner().invoke(args=["release-reservations"]).output.startswith("Released 0 ")
+
+
+def test_placing_an_order_frees_stock_held_by_expired_reservations(
+    as_user: Callable[[User | None], FlaskClient], db: Session, buyer: User, seller: Producer, stocked: Any
+) -> None:
+    product = stocked(seller, stock=3)
+    stale = place_checkout(
+        db, buyer, {product.id: 3}, ADDRESS, "bank_transfer", KEY + "-old", now=utcnow() - timedelta(days=3)
+    )
+    put_in_cart(db, buyer, {product.id: 3})
+    assert available(db, product) == 0
+    response = as_user(buyer).post("/checkout", data=FORM | {"idempotency_key": KEY})
+    assert response.status_code == 302
+    db.expire_all()
+    assert stale.orders[0].status is OrderStatus.CANCELLED
+    assert available(db, product) == 0 and row_count(db, "shop_checkout") == 2
 
 
 def test_offline_payments_hold_the_goods_longer(
