@@ -150,6 +150,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="measure the data already in the database (no generation, nothing written to --out)",
     )
+    parser.add_argument(
+        "--phase",
+        choices=("all", "generate", "measure"),
+        default="all",
+        help="generate: generate and record the generation only; measure: measure the data already "
+        "generated at --scale and record the figures beside its generation (default: both)",
+    )
     parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios to measure")
     args = parser.parse_args(argv)
     only = tuple(name for name in args.only.split(",") if name)
@@ -168,17 +175,19 @@ def main(argv: list[str] | None = None) -> int:
             "PUBLIC_BASE_URL": "http://127.0.0.1",
             "RATELIMIT_STORAGE_URL": "memory://",  # no log-ins measured: nothing to share between workers
         }
-        generation: dict[str, Any] = {}
-        if not args.existing:
+        generation: dict[str, Any] = scale_report.recorded(args.out, args.scale).get("generation", {})
+        if not args.existing and args.phase != "measure":
             _reset_postgres(url)
             print(f"[bench-scale] generating the platform at scale {args.scale} …", flush=True)
             generation = generate(config, args.scale, workdir)
-        from core.db import make_engine
+        load: dict[str, Any] = {"scenarios": {}}
+        if args.phase != "generate":
+            from core.db import make_engine
 
-        engine = make_engine(url)
-        urls = draw_urls(engine)
-        engine.dispose()
-        load = measure(config, urls, workdir, args.seconds, args.connections, only)
+            engine = make_engine(url)
+            urls = draw_urls(engine)
+            engine.dispose()
+            load = measure(config, urls, workdir, args.seconds, args.connections, only)
     if args.existing:
         return 0
     run = {

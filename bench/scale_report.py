@@ -34,6 +34,13 @@ def write(out: Path, run: dict[str, Any]) -> None:
     (out / "scale-results.md").write_text(markdown(results))
 
 
+def recorded(out: Path, scale: float) -> dict[str, Any]:
+    """The run recorded at ``scale`` in ``out/scale-results.json`` (empty if none)."""
+    path = out / "scale-results.json"
+    runs: dict[str, Any] = json.loads(path.read_text())["runs"] if path.exists() else {}
+    return dict(runs.get(str(scale), {}))
+
+
 def markdown(results: dict[str, Any]) -> str:
     """The whole scale-results.md text."""
     runs = [results["runs"][key] for key in sorted(results["runs"], key=float)]
@@ -81,6 +88,7 @@ def markdown(results: dict[str, Any]) -> str:
             f"{min(f['hello_rps'] for f in run['load']['scenarios'].values()):,.0f}–"
             f"{max(f['hello_rps'] for f in run['load']['scenarios'].values()):,.0f} req/s"
             for run in runs
+            if run["load"]["scenarios"]
         )
         + ".",
         "",
@@ -89,6 +97,8 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     for run in runs:
         g = run["generation"]
+        if not g:
+            continue
         sizes = ", ".join(f"{value:,} {name}" for name, value in g["sizes"].items())
         lines += [
             f"### {_label(run['scale'])}: {sizes}",
