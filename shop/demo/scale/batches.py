@@ -18,6 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+from shop.demo.scale.codes import (
+    SHORT_DELIVERY,
+    code,
+    lot_code,
+    recall_reason_of,
+    supplier_number,
+    tracking_number,
+)
 from shop.demo.scale.institutions import Buyer
 from shop.demo.scale.loader import Loader, columns, moment
 from shop.demo.scale.people import address_of
@@ -25,7 +33,7 @@ from shop.demo.scale.places import Places
 from shop.demo.scale.products import DAY
 from shop.demo.scale.purchasing import Purchasing
 from shop.demo.scale.shopping import HOUR, Context, Shopping, day_of, document_number, midnight
-from shop.demo.scale.vocabulary import CARRIERS, RECALL_REASONS
+from shop.demo.scale.vocabulary import CARRIERS
 from traceability.batches.services import CODE_ALPHABET, DEFAULT_COMMITMENTS
 from traceability.chain import compute_hash
 from traceability.models import ComplianceBasis, EventKind, RecorderRole, TraceEvent
@@ -77,27 +85,6 @@ class FirstIds:
 
     order: int
     supplier_order: int
-
-
-def code(number: int, length: int) -> str:
-    """``number`` in :data:`CODE_ALPHABET` (the app's code characters), ``length`` characters."""
-    chars = []
-    for _ in range(length):
-        number, digit = divmod(number, len(CODE_ALPHABET))
-        chars.append(CODE_ALPHABET[digit])
-    return "".join(reversed(chars))
-
-
-def lot_code(produced: int, seq: int) -> str:
-    """A lot code as ``new_lot_code`` makes them (``261123-7KQ3``), unique per day for ``seq`` < 31**4."""
-    return (
-        f"{document_number('', produced, 0)[:6]}-{code((seq * 7_919 + 104_729) % len(CODE_ALPHABET) ** 4, 4)}"
-    )
-
-
-def tracking_number(order_id: int) -> str:
-    """The waybill of an order's parcel."""
-    return f"SF{order_id:012d}"
 
 
 class BatchWriter:
@@ -426,23 +413,6 @@ class BatchWriter:
                 serial = f"{self.first_batch + batch:08X}{unit:04X}{self.rng.getrandbits(40):010X}"
                 serials.add((serial_id, self.first_batch + batch, serial, v.ts(created), v.null, 0))
                 serial_id += 1
-
-
-SHORT_DELIVERY = "部分破损，按实收数量确认"
-
-
-def recall_reason_of(batch: int) -> str:
-    """Why the ``batch``-th batch was recalled (if it was)."""
-    return RECALL_REASONS[batch % len(RECALL_REASONS)]
-
-
-def supplier_number(purchase: Purchasing, supplier: int) -> str:
-    """The number of supplier order ``supplier`` (S + the purchase order's day + six digits)."""
-    parent = purchase.s_purchase[supplier]
-    first = purchase.first_supplier[parent]
-    return document_number(
-        "S", day_of(purchase.submitted[parent]), purchase.seq[parent] * 4 + supplier - first
-    )
 
 
 def _step(

@@ -9,7 +9,7 @@ that drew from a recalled batch carries the recall notice the shop sets.
 from __future__ import annotations
 
 from orders.models import OrderStatus, PaymentMethod
-from shop.demo.scale.batches import code, recall_reason_of, tracking_number
+from shop.demo.scale.codes import code, recall_reason_of, tracking_number
 from shop.demo.scale.institutions import Buyer
 from shop.demo.scale.ledger import LedgerWriter
 from shop.demo.scale.loader import Loader, columns

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from orders.addresses import BY_CODE
 from procurement.ordering.models import LineDecision, PurchaseStatus, SupplierStatus
-from shop.demo.scale.batches import SHORT_DELIVERY, code, supplier_number, tracking_number
+from shop.demo.scale.codes import SHORT_DELIVERY, code, supplier_number, tracking_number
 from shop.demo.scale.ledger import LedgerWriter
 from shop.demo.scale.loader import Loader, columns
 from shop.demo.scale.places import PARTNER_PROVINCES
