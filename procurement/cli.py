@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from core.db import db_session, utcnow
+from core.jobs import single_run
 from core.transactions import run_unit_of_work
 from procurement.ordering.cancellation import expire_stale
 
@@ -19,15 +20,25 @@ def expire_command() -> None:
 
     ``PROCUREMENT_ANSWER_DAYS`` (default 7) for an approver's or producer's answer,
     ``PROCUREMENT_SHIP_GRACE_DAYS`` (default 7) after the delivery date for shipping. Run it daily.
+    Safe on every machine at once: a singleton (``core.jobs.single_run``, a PostgreSQL advisory lock), so
+    one run expires and the others stop at once; each order is locked and re-checked before it is cancelled,
+    so an order someone moved meanwhile is left alone.
     """
     config = current_app.config
-    purchases, orders = run_unit_of_work(
-        lambda: expire_stale(
+
+    def expire() -> tuple[int, int] | None:
+        if not single_run(db_session, "procurement-expire"):
+            return None
+        return expire_stale(
             db_session,
             utcnow(),
             int(config["PROCUREMENT_ANSWER_DAYS"]),
             int(config["PROCUREMENT_SHIP_GRACE_DAYS"]),
-        ),
-        db_session,
-    )
+        )
+
+    expired = run_unit_of_work(expire, db_session)
+    if expired is None:
+        click.echo("Another run is expiring procurement orders; nothing done.")
+        return
+    purchases, orders = expired
     click.echo(f"Expired {purchases} purchase order(s) and {orders} supplier order(s).")

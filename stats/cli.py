@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from core.db import db_session
+from core.jobs import single_run
 from stats.rebuild import check_ledger, rebuild_ledger
 
 stats_cli = AppGroup("stats", help="Consumption-assistance statistics: the sales ledger and its roll-up.")
@@ -15,7 +16,14 @@ stats_cli = AppGroup("stats", help="Consumption-assistance statistics: the sales
 @click.option("--check", is_flag=True, help="Only compare; exit 1 if the ledger or roll-up differs.")
 @click.option("--show", default=20, show_default=True, help="How many differences to print.")
 def rebuild_command(check: bool, show: int) -> None:
-    """Recompute the ledger from orders, refunds and receipts; compare it (--check) or rewrite it."""
+    """Recompute the ledger from orders, refunds and receipts; compare it (--check) or rewrite it.
+
+    A rewrite is a singleton (``core.jobs.single_run``, a PostgreSQL advisory lock): started on several
+    machines at once, one rewrites and the others stop at once. ``--check`` only reads and takes no lock.
+    """
+    if not check and not single_run(db_session, "stats-rebuild"):
+        click.echo("Another run is rebuilding the ledger; nothing done.")
+        return
     report = check_ledger(db_session) if check else rebuild_ledger(db_session)
     for difference in report.differences[:show]:
         click.echo(difference.describe())
