@@ -194,8 +194,21 @@ def yuan(fen: int) -> str:
 
 
 @pytest.fixture()
+def make_admin(db: Session, make_user: Callable[..., User]) -> Callable[[], User]:
+    """Factory: ``make_admin()`` → a platform administrator who reads English (tests match its pages)."""
+
+    def make() -> User:
+        admin = make_user(name="平台财务", is_admin=True)
+        admin.locale = "en"
+        db.flush()
+        return admin
+
+    return make
+
+
+@pytest.fixture()
 def confirm_transfer(
-    make_user: Callable[..., User], as_user: Callable[[User | None], FlaskClient]
+    make_admin: Callable[[], User], as_user: Callable[[User | None], FlaskClient]
 ) -> Callable[..., TestResponse]:
     """Factory: ``confirm_transfer(checkout, amount_fen=None, reference=None, admin=None)`` → the response of
     a platform administrator confirming the checkout's bank transfer on the desk.
@@ -213,7 +226,7 @@ def confirm_transfer(
     ) -> TestResponse:
         if admin is None:
             if not admins:
-                admins.append(make_user(name="平台财务", is_admin=True))
+                admins.append(make_admin())
             admin = admins[0]
         if amount_fen is None:
             amount_fen = sum(o.total_fen for o in checkout.orders if o.status.value == "pending_payment")

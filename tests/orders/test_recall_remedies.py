@@ -122,14 +122,14 @@ def test_a_bank_transfer_for_recalled_goods_is_sent_back_by_the_platform_not_the
     app: Flask,
     shop: Shop,
     make_checkout: Any,
-    make_user: Callable[..., User],
+    make_admin: Callable[[], User],
     confirm_transfer: Any,
     as_user: Client,
     db: Session,
 ) -> None:
     checkout = make_checkout(shop.buyer, [(shop.batch_b, 2)], method=PaymentMethod.BANK_TRANSFER)
     order = checkout.orders[0]
-    admin = make_user(is_admin=True)
+    admin = make_admin()
     assert confirm_transfer(checkout, admin=admin).status_code == 302
     db.expire_all()
 

@@ -131,7 +131,7 @@ def test_refund_after_shipping_does_not_restock(
 
 
 def test_units_of_a_recalled_batch_are_never_put_back_on_sale(
-    shop: Shop, make_checkout: Any, make_user: Callable[..., User], as_user: Client, db: Session
+    shop: Shop, make_checkout: Any, make_admin: Callable[[], User], as_user: Client, db: Session
 ) -> None:
     checkout = make_checkout(shop.buyer, [(shop.batch_b, 2)], method=PaymentMethod.BANK_TRANSFER)
     order = checkout.orders[0]
@@ -140,7 +140,7 @@ def test_units_of_a_recalled_batch_are_never_put_back_on_sale(
     db.flush()
     before = available(db, shop.batch_b)
 
-    response = as_user(make_user(is_admin=True)).post(
+    response = as_user(make_admin()).post(
         f"/payments/orders/{order.id}/refund", data={"reason": "召回", "everything": "1"}
     )
 
@@ -171,7 +171,7 @@ def test_a_refund_never_exceeds_what_is_left_and_writes_nothing_when_refused(
 def test_offline_refunds_are_recorded_without_stripe(
     shop: Shop,
     make_checkout: Any,
-    make_user: Callable[..., User],
+    make_admin: Callable[[], User],
     confirm_transfer: Any,
     as_user: Client,
     db: Session,
@@ -180,7 +180,7 @@ def test_offline_refunds_are_recorded_without_stripe(
         shop.buyer, [(shop.batch_b, 2)], method=PaymentMethod.BANK_TRANSFER, shipping_fen=1000
     )
     order = checkout.orders[0]
-    admin = make_user(is_admin=True)
+    admin = make_admin()
     assert confirm_transfer(checkout, admin=admin).status_code == 302
 
     response = as_user(admin).post(
@@ -248,11 +248,11 @@ def test_the_order_payment_page_offers_confirmation_and_refunds(
 
 
 def test_the_order_payment_page_of_a_bank_transfer_shows_the_reference_and_no_confirmation(
-    shop: Shop, make_checkout: Any, make_user: Callable[..., User], confirm_transfer: Any, as_user: Client
+    shop: Shop, make_checkout: Any, make_admin: Callable[[], User], confirm_transfer: Any, as_user: Client
 ) -> None:
     checkout = make_checkout(shop.buyer, [(shop.batch_a, 2)], method=PaymentMethod.BANK_TRANSFER)
     order = checkout.orders[0]
-    producer, admin = as_user(shop.owner_a), make_user(is_admin=True)
+    producer, admin = as_user(shop.owner_a), make_admin()
 
     unpaid = producer.get(f"/payments/orders/{order.id}").get_data(as_text=True)
     confirm_transfer(checkout, admin=admin)

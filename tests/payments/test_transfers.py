@@ -85,7 +85,7 @@ def test_a_producer_can_no_longer_confirm_a_bank_transfer(
 def test_an_admin_confirms_a_checkout_of_two_producers_in_one_go(
     shop: Shop,
     make_checkout: Any,
-    make_user: Callable[..., User],
+    make_admin: Callable[[], User],
     confirm_transfer: Any,
     as_user: Client,
     db: Session,
@@ -97,7 +97,7 @@ def test_an_admin_confirms_a_checkout_of_two_producers_in_one_go(
         shipping_fen=500,
     )
     order_a, order_b = checkout.orders
-    admin = make_user(name="平台财务", is_admin=True)
+    admin = make_admin()
 
     response = confirm_transfer(checkout, 2 * 1250 + 6800 + 2 * 500, "ICBC20261208-0001", admin)
 
@@ -189,7 +189,7 @@ def test_a_cancelled_order_is_not_due_and_the_desk_says_so(
     shop: Shop,
     make_checkout: Any,
     confirm_transfer: Any,
-    make_user: Callable[..., User],
+    make_admin: Callable[[], User],
     as_user: Client,
     db: Session,
 ) -> None:
@@ -199,7 +199,7 @@ def test_a_cancelled_order_is_not_due_and_the_desk_says_so(
     tomatoes, pork = checkout.orders
     pork.cancel("卖家缺货")  # cancelled meanwhile (e.g. before this checkout was one payment)
     db.flush()
-    admin = make_user(is_admin=True)
+    admin = make_admin()
 
     desk = text(as_user(admin).get(f"/payments/transfers/?q={checkout.payment_reference}"))
     assert "Amount due: ¥25.00" in desk and "cancelled, not due (卖家缺货)" in desk
@@ -243,7 +243,7 @@ def test_recalled_goods_are_refused_even_without_the_recall_signal(
 def test_the_desk_lists_awaiting_transfers_paged_and_finds_one_by_its_reference(
     shop: Shop,
     make_checkout: Any,
-    make_user: Callable[..., User],
+    make_admin: Callable[[], User],
     confirm_transfer: Any,
     as_user: Client,
     db: Session,
@@ -258,7 +258,7 @@ def test_the_desk_lists_awaiting_transfers_paged_and_finds_one_by_its_reference(
     make_checkout(shop.buyer, [(shop.batch_a, 1)], method=PaymentMethod.CASH_ON_DELIVERY)
     make_checkout(shop.buyer, [(shop.batch_a, 1)])
     db.flush()
-    admin = make_user(is_admin=True)
+    admin = make_admin()
     assert confirm_transfer(paid, 1250, "BOC-77", admin=admin).status_code == 302
 
     first, second = awaiting_transfers(db, 1, per_page=2), awaiting_transfers(db, 2, per_page=2)
@@ -310,14 +310,14 @@ def test_the_desk_reads_only_indexed_rows(app: Flask, shop: Shop, make_checkout:
 def test_only_admins_refund_a_bank_transfer_and_the_producer_sees_it(
     shop: Shop,
     make_checkout: Any,
-    make_user: Callable[..., User],
+    make_admin: Callable[[], User],
     confirm_transfer: Any,
     as_user: Client,
     db: Session,
 ) -> None:
     checkout = make_checkout(shop.buyer, [(shop.batch_b, 2)], method=PaymentMethod.BANK_TRANSFER)
     order = checkout.orders[0]
-    admin = make_user(is_admin=True)
+    admin = make_admin()
     assert confirm_transfer(checkout, 13600, admin=admin).status_code == 302
     url = f"/payments/orders/{order.id}/refund"
     producer = as_user(shop.owner_b)

@@ -150,7 +150,7 @@ def test_a_sale_of_a_product_whose_certificate_lapsed_is_written_but_not_certifi
 def test_a_partial_refund_subtracts_the_refunded_goods(
     shop: Shop,
     make_checkout: Any,
-    make_user: Callable[..., User],
+    make_admin: Callable[[], User],
     confirm_transfer: Any,
     as_user: Client,
     db: Session,
@@ -160,7 +160,7 @@ def test_a_partial_refund_subtracts_the_refunded_goods(
     )
     order = checkout.orders[0]
     line = order.lines[0]
-    admin = make_user(is_admin=True)  # the platform collected the transfer, so it gives the money back
+    admin = make_admin()  # the platform collected the transfer, so it gives the money back
     assert confirm_transfer(checkout, admin=admin).status_code == 302
 
     response = as_user(admin).post(
@@ -188,7 +188,7 @@ def test_a_partial_refund_subtracts_the_refunded_goods(
 def test_a_full_refund_takes_back_the_goods_but_not_the_shipping_fee(
     shop: Shop,
     make_checkout: Any,
-    make_user: Callable[..., User],
+    make_admin: Callable[[], User],
     confirm_transfer: Any,
     as_user: Client,
     db: Session,
@@ -197,7 +197,7 @@ def test_a_full_refund_takes_back_the_goods_but_not_the_shipping_fee(
         shop.buyer, [(shop.batch_a, 3)], method=PaymentMethod.BANK_TRANSFER, shipping_fen=600
     )
     order = checkout.orders[0]
-    admin = make_user(is_admin=True)  # the platform collected the transfer, so it gives the money back
+    admin = make_admin()  # the platform collected the transfer, so it gives the money back
     assert confirm_transfer(checkout, admin=admin).status_code == 302
 
     response = as_user(admin).post(
