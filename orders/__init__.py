@@ -8,7 +8,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the order pages, the log-in cart merge, the recall receiver, ``release-reservations`` and
-    the order label helpers for templates."""
+    the order label helpers for templates (and who collects each payment method)."""
     from flask_login import user_logged_in
 
     from core.audit.views import register_status_labels
@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     from orders.cart import cli as cart_cli
     from orders.cart import receivers as cart_receivers
     from orders.cart import views as cart_views
+    from orders.collection import collector_of
     from orders.fulfilment import views as fulfilment_views
     from orders.labels import order_status_badge, order_status_label, payment_method_label
     from orders.shipping import views as shipping_views
@@ -31,7 +32,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(cart_views.cart_limits)
     app.cli.add_command(cart_cli.release_reservations_command)
     app.add_template_filter(readable_number, "order_number")
-    for helper in (order_status_label, order_status_badge, payment_method_label):
+    for helper in (order_status_label, order_status_badge, payment_method_label, collector_of):
         app.add_template_global(helper)
     # the audit log names order states in words (a buyer's cancellation is audited)
     register_status_labels(app, "order", order_status_label)

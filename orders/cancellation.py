@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 
 from core.errors import DomainError
 from core.transactions import claim_write_lock
+from orders.collection import Collector, collector_of
 from orders.models import Allocation, Order, OrderStatus
 from traceability.batches.inventory import return_stock
 from traceability.models import BatchStatus
 
 
 class NotCancellable(DomainError):
-    """Only unpaid orders are cancelled; paid ones are refunded by the producer."""
+    """Only unpaid orders are cancelled; paid ones are refunded (by whoever collected the money)."""
 
     status = 409
     message = _l(
@@ -49,8 +50,9 @@ def give_back(session: Session, allocations: Iterable[Allocation]) -> None:
 
 
 def paid_together(order: Order) -> list[Order]:
-    """The orders one payment covers with ``order``: the checkout's (Stripe, bank transfer), else itself."""
-    if order.is_cash_on_delivery:
+    """The orders one payment covers with ``order``: the checkout's when the platform collects (Stripe, bank
+    transfer), else (the producer collects: cash on delivery) the order alone."""
+    if collector_of(order.checkout.method) is Collector.PRODUCER:
         return [order]
     return list(order.checkout.orders)
 

@@ -45,7 +45,7 @@ class PaymentMethod(enum.StrEnum):
 
     @property
     def is_offline(self) -> bool:
-        """Offline payments are confirmed by the producer."""
+        """Paid outside Stripe: confirmed by hand by whoever collects it (see :mod:`orders.collection`)."""
         return self is not PaymentMethod.STRIPE
 
 

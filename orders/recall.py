@@ -10,8 +10,9 @@ told once per lot; then the remedy depends on where the order stands:
   (a payment page left open) is refunded in full automatically (``payments``).
 - **paid, not shipped**: it can never ship. The buyer is told it is refunded in full, the producer that the
   refund is due. Paid through Stripe, ``payments`` refunds it (``flask --app shop refund-recalled`` from
-  cron, or the producer's one-click full refund); paid offline, the producer gives the money back and
-  records the refund (one click on the order's payment page; an administrator can too).
+  cron, or the producer's one-click full refund); paid by bank transfer, the platform collected the money,
+  so a platform administrator sends it back and records the refund (the bank-transfer desk lists such
+  orders); money the producer collected is given back by the producer (see :mod:`orders.collection`).
 - **shipped or later**: the buyer is told to stop using the goods and keep them; the producer refunds or
   replaces them.
 
@@ -34,6 +35,7 @@ from core.notifications.models import Notification
 from core.notifications.services import notify
 from core.urls import path_for
 from orders.cancellation import cancel_orders, paid_together
+from orders.collection import Collector, collector_of
 from orders.fulfilment.services import order_path, recalled_lots
 from orders.models import Allocation, Checkout, Order, OrderLine, OrderStatus, PaymentMethod
 from traceability.models import Batch, BatchStatus
@@ -66,9 +68,14 @@ def refund_due(order: Order) -> bool:
     return order.status is OrderStatus.PAID and bool(recalled_lots(order))
 
 
-def refund_due_orders(session: Session, limit: int = 100) -> list[Order]:
-    """Orders paid through Stripe, not shipped, holding units of a recalled batch (oldest first): the
-    platform refunds each through Stripe. (Offline money is given back by the producer, who records it.)"""
+def refund_due_orders(
+    session: Session, method: PaymentMethod = PaymentMethod.STRIPE, limit: int = 100
+) -> list[Order]:
+    """Orders paid by ``method``, not shipped, holding units of a recalled batch (oldest first).
+
+    Stripe: the platform refunds each through Stripe (``refund-recalled``). Bank transfer: a platform
+    administrator sends the money back and records the refund. Reads only orders of recalled batches, so it
+    never grows with the order table."""
     held = (
         select(OrderLine.order_id)
         .join(Allocation, Allocation.line_id == OrderLine.id)
@@ -78,7 +85,7 @@ def refund_due_orders(session: Session, limit: int = 100) -> list[Order]:
     query = (
         select(Order)
         .join(Order.checkout)
-        .where(Order.id.in_(held), Order.status == OrderStatus.PAID, Checkout.method == PaymentMethod.STRIPE)
+        .where(Order.id.in_(held), Order.status == OrderStatus.PAID, Checkout.method == method)
         .order_by(Order.id)
     )
     return list(session.scalars(query.limit(limit)))
@@ -114,6 +121,13 @@ def _recall_text(order: Order, batches: list[Batch]) -> str:
         text = _(
             "Recalled lots in this order: %(lots)s (%(reason)s). The order will not be shipped; "
             "%(amount)s is refunded to you in full.",
+            amount=format_fen(order.total_fen - order.refunded_fen),
+            **params,
+        )
+    elif order.status is OrderStatus.PAID and collector_of(order.checkout.method) is Collector.PLATFORM:
+        text = _(
+            "Recalled lots in this order: %(lots)s (%(reason)s). The order will not be shipped; the "
+            "platform, which received your bank transfer, sends you back %(amount)s in full.",
             amount=format_fen(order.total_fen - order.refunded_fen),
             **params,
         )
@@ -265,6 +279,13 @@ def _tell_producer_refund_due(session: Session, order: Order, batches: list[Batc
                 body = _(
                     "Order %(number)s holds goods of the recalled lot %(lots)s. It must not ship; the buyer "
                     "is refunded %(amount)s in full (automatically, or now from the order's page).",
+                    **params,
+                )
+            elif collector_of(order.checkout.method) is Collector.PLATFORM:
+                body = _(
+                    "Order %(number)s holds goods of the recalled lot %(lots)s. It must not ship. The "
+                    "platform received the buyer's bank transfer, so it sends the buyer back %(amount)s in "
+                    "full and records the refund; you have nothing to pay back.",
                     **params,
                 )
             else:

@@ -91,3 +91,66 @@ class RefundTooLarge(DomainError):
 
     status = 400
     message = _l("At most %(left)s of %(product)s can still be refunded.")
+
+
+class CollectedByPlatform(DomainError):
+    """A bank transfer reaches the platform's account: the platform confirms it, never the producer."""
+
+    status = 403
+    message = _l(
+        "The buyer pays this order by bank transfer to the platform's account, not to you, so only the "
+        "platform can confirm that the money arrived. You will be told as soon as it does."
+    )
+
+
+class RefundedByPlatform(DomainError):
+    """Money the platform collected by bank transfer is given back by the platform, which records it."""
+
+    status = 403
+    message = _l(
+        "This order was paid by bank transfer to the platform's account, so only the platform's "
+        "administrators send the money back and record the refund. Ask them to refund the buyer."
+    )
+
+
+class NotBankTransfer(DomainError):
+    """Only checkouts paid by bank transfer are confirmed on the bank-transfer desk."""
+
+    status = 409
+    message = _l("Checkout %(number)s is not paid by bank transfer.")
+
+
+class TransferAlreadyConfirmed(AlreadyConfirmed):
+    """The checkout's bank transfer was confirmed already (by another administrator, say)."""
+
+    message = _l("The bank transfer for checkout %(number)s has already been confirmed.")
+
+
+class NothingDue(DomainError):
+    """Every order of the checkout was cancelled before the transfer was confirmed."""
+
+    status = 409
+    message = _l(
+        "Nothing is due for checkout %(number)s: its orders were cancelled (%(reason)s). If money arrived "
+        "for it, send it back to the buyer."
+    )
+
+
+class WrongTransferAmount(DomainError):
+    """The amount received is not exactly what the checkout's payable orders cost."""
+
+    status = 400
+    message = _l(
+        "The amount received, %(received)s, is not the %(due)s due for checkout %(number)s. Only the exact "
+        "amount can be confirmed: nothing was recorded. Settle the difference with the buyer first."
+    )
+
+
+class BankReferenceUsed(DomainError):
+    """One bank transaction pays one checkout: it was booked already for another."""
+
+    status = 409
+    message = _l(
+        "The bank transaction %(reference)s has already been booked for checkout %(other)s. Check the "
+        "platform's bank statement for this checkout's own transaction."
+    )

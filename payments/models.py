@@ -22,7 +22,9 @@ class PaymentStatus(enum.StrEnum):
 
 
 class Payment(Base):
-    """Money received for a checkout (at most one succeeded payment per checkout)."""
+    """Money received for a checkout: one succeeded Stripe payment for the checkout, or one confirmed by hand
+    per order (bank transfer, confirmed by a platform administrator for every order of the checkout at once;
+    cash on delivery, by the producer)."""
 
     __tablename__ = "shop_payment"
     __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
@@ -36,6 +38,9 @@ class Payment(Base):
     #: A succeeded payment for the checkout: unique, so paying twice is impossible by construction.
     succeeded_checkout_id: Mapped[int | None] = mapped_column(ForeignKey("shop_checkout.id"), unique=True)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    #: The bank's own reference of the transfer that paid it, as on the platform's bank statement (bank
+    #: transfers): indexed, so one transfer cannot be booked for two checkouts.
+    bank_reference: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,4 +1,10 @@
-"""Offline payments (bank transfer, cash on delivery): the producer confirms receiving the money."""
+"""Money confirmed by hand: the producer confirms the cash it collected on delivery; each order's record.
+
+Who collects (and so confirms) each method is :mod:`orders.collection`'s rule: cash on delivery reaches the
+producer, who confirms it here order by order; a bank transfer reaches the platform's account, and a platform
+administrator confirms it once for the whole checkout (:mod:`payments.transfers.services`). Both leave one
+succeeded :class:`Payment` per order, under :func:`offline_reference`.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +20,13 @@ from core.errors import PermissionDenied
 from core.i18n import format_fen
 from core.models import User
 from core.notifications.services import tell
+from orders.collection import producer_confirms
 from orders.models import Order, OrderStatus
 from orders.recall import ensure_no_recalled_goods
 from payments.errors import (
     AlreadyConfirmed,
     CashNotCollectedYet,
+    CollectedByPlatform,
     NotOfflinePayment,
     OrderNotPayable,
 )
@@ -38,28 +46,29 @@ def offline_reference(order: Order) -> str:
 
 
 def confirm_offline_payment(session: Session, producer_user: User, order: Order) -> Payment:
-    """A member of the order's producer confirms receiving the money for THEIR order.
+    """A member of the order's producer confirms receiving the money for THEIR order — money the producer
+    collects itself (cash on delivery), never a bank transfer, which reaches the platform's account.
 
     Records a succeeded :class:`Payment` (provider = the method) whose ``provider_reference`` is unique, so
     the same money cannot be confirmed twice, marks the order paid (the checkout too once no order waits)
-    and tells the buyer. Raises :class:`PermissionDenied` (not a member), :class:`NotOfflinePayment`,
-    :class:`AlreadyConfirmed`, :class:`OrderNotPayable` (cancelled), :class:`CashNotCollectedYet` (cash on
-    delivery before it shipped), :class:`orders.recall.RecalledGoods` (no money is taken for recalled
-    goods: the order is cancelled instead). Does not commit.
+    and tells the buyer. Raises :class:`PermissionDenied` (not a member), :class:`NotOfflinePayment`
+    (Stripe), :class:`CollectedByPlatform` (bank transfer), :class:`AlreadyConfirmed`,
+    :class:`OrderNotPayable` (cancelled), :class:`CashNotCollectedYet` (before it shipped),
+    :class:`orders.recall.RecalledGoods` (no money is taken for recalled goods). Does not commit.
     """
     if not is_member(producer_user, order.producer):
         raise PermissionDenied()
     checkout = order.checkout
     if not checkout.method.is_offline:
         raise NotOfflinePayment()
+    if not producer_confirms(checkout.method):
+        raise CollectedByPlatform()
     order = lock_row(session, Order, order.id)
     if order.status is OrderStatus.CANCELLED:
         raise OrderNotPayable(reason=order.cancel_reason or "-")
-    if order.is_cash_on_delivery and not order.awaits_cash:
+    if not order.awaits_cash:
         # cash is collected on delivery: confirmable once shipped, and only once
         raise AlreadyConfirmed() if order.paid_at is not None else CashNotCollectedYet()
-    if not order.is_cash_on_delivery and order.status is not OrderStatus.PENDING_PAYMENT:
-        raise AlreadyConfirmed()
     ensure_no_recalled_goods(order)
     now = utcnow()
     payment = Payment(
@@ -76,10 +85,7 @@ def confirm_offline_payment(session: Session, producer_user: User, order: Order)
             session.add(payment)
     except IntegrityError as exc:  # confirmed concurrently
         raise AlreadyConfirmed() from exc
-    if order.is_cash_on_delivery:
-        order.mark_cash_collected()
-    else:
-        order.mark_paid()
+    order.mark_cash_collected()
     orders_paid.send(session, orders=[order])
     if all(o.paid_at is not None or o.status is OrderStatus.CANCELLED for o in checkout.orders):
         checkout.paid_at = now
@@ -98,7 +104,8 @@ def confirm_offline_payment(session: Session, producer_user: User, order: Order)
 
 
 def payment_of(session: Session, order: Order) -> Payment | None:
-    """The money received for ``order``: its offline confirmation, or its checkout's Stripe payment."""
+    """The money received for ``order``: its confirmation by hand (by the platform for a bank transfer, by
+    the producer for cash on delivery), or its checkout's Stripe payment."""
     if order.checkout.method.is_offline:
         return session.scalar(select(Payment).where(Payment.provider_reference == offline_reference(order)))
     return succeeded_payment(session, order.checkout)

@@ -1,4 +1,10 @@
-"""Refunds, full or partial, by the producer or an admin: through Stripe if paid so, recorded otherwise."""
+"""Refunds, full or partial: through Stripe if paid so, recorded otherwise by whoever holds the money.
+
+Stripe sends the money back, so the producer's members and administrators may refund a Stripe order. Money
+paid by hand is given back by whoever collected it (:mod:`orders.collection`): cash on delivery by the
+producer (administrators may too, as arbiters), a bank transfer only by the platform's administrators, who
+send it back from the platform's account; the producer sees those refunds but cannot record them.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from core.i18n import format_fen
 from core.models import User
 from core.notifications.services import tell, text_for
 from core.urls import path_for
+from orders.collection import producer_may_refund
 from orders.models import (
     Order,
     OrderLine,
@@ -19,7 +26,7 @@ from orders.models import (
     PaymentMethod,
 )
 from orders.recall import refund_due
-from payments.errors import NothingToRefund, NotRefundable, RefundTooLarge
+from payments.errors import NothingToRefund, NotRefundable, RefundedByPlatform, RefundTooLarge
 from payments.gateway import StripeGateway, current_gateway, stripe_refund
 from payments.locks import lock_row, succeeded_payment
 from payments.models import Refund, RefundLine
@@ -35,9 +42,17 @@ REFUNDED = (
 )
 
 
-def can_refund(user: User, order: Order) -> bool:
-    """Members of the order's producer and admins may refund it."""
+def can_see_money(user: User, order: Order) -> bool:
+    """Members of the order's producer and admins see the order's payment and refunds."""
     return bool(user.is_authenticated and (user.is_admin or is_member(user, order.producer)))
+
+
+def can_refund(user: User, order: Order) -> bool:
+    """Admins may refund every order; the producer's members those whose money Stripe or they themselves
+    give back (not a bank transfer the platform holds)."""
+    if not can_see_money(user, order):
+        return False
+    return bool(user.is_admin) or producer_may_refund(order.checkout.method)
 
 
 def is_refundable(order: Order) -> bool:
@@ -92,17 +107,18 @@ def refund_order(
 ) -> Refund:
     """Refund units of a paid order (``lines``: line id → quantity; ``None``: everything left).
 
-    By a member of the order's producer or an admin. The amount is quantity × unit price per line, plus the
+    By an admin, or a member of the order's producer unless the platform holds the money (bank transfer:
+    :class:`RefundedByPlatform`). The amount is quantity × unit price per line, plus the
     shipping fee once nothing is left — never more than what remains of the order's total
     (``Order.refunded_fen``). Through Stripe when the checkout was paid by Stripe — the idempotency key is
     derived from the order's refund state, so a retried request never refunds twice —, recorded only
     otherwise. The units go back to their batches only if the goods never shipped (order still ``paid``).
     Refunding everything moves the order to ``refunded``. The buyer is notified.
-    Raises :class:`PermissionDenied`, :class:`NotRefundable`, :class:`NothingToRefund`,
-    :class:`RefundTooLarge`, :class:`PaymentProviderError`. Does not commit.
+    Raises :class:`PermissionDenied`, :class:`RefundedByPlatform`, :class:`NotRefundable`,
+    :class:`NothingToRefund`, :class:`RefundTooLarge`, :class:`PaymentProviderError`. Does not commit.
     """
     if not can_refund(actor, order):
-        raise PermissionDenied()
+        raise RefundedByPlatform() if can_see_money(actor, order) else PermissionDenied()
     return _refund(session, actor, order, lines, reason, gateway)
 
 
@@ -111,8 +127,9 @@ def refund_recalled(session: Session, order: Order, gateway: StripeGateway | Non
 
     Made by the platform (no acting user) through Stripe: ``flask --app shop refund-recalled`` runs it for
     every such order. Returns ``None`` when the order no longer needs it (shipped, refunded or no recalled
-    goods, as read under the order's lock) or was paid offline (the producer gives that money back and
-    records it). Raises :class:`PaymentProviderError`. Does not commit.
+    goods, as read under the order's lock) or was paid by hand (whoever collected that money gives it back
+    and records it: a platform administrator for a bank transfer). Raises :class:`PaymentProviderError`.
+    Does not commit.
     """
     order = lock_row(session, Order, order.id)
     paid_online = order.checkout.method is PaymentMethod.STRIPE

@@ -8,8 +8,11 @@ no CDN script (the Content-Security-Policy allows only our own files), so live c
 ``/payments/<number>/card`` answers 404 and the page says so; the webhook and refunds work in both modes.
 
 Who may open what: the pay page and card form, only the checkout's buyer (others get 404); the order payment
-page and refunds, members of the order's producer and admins; confirming offline money, producer members only
-(others 403); the webhook, anyone holding a valid Stripe signature (``payments/webhooks.py``).
+page, members of the order's producer and admins; refunds, admins and — unless the platform holds the money
+(bank transfer) — the producer's members; confirming cash collected on delivery, producer members only (others
+403; a bank transfer is confirmed by a platform administrator on the bank-transfer desk,
+``payments/transfers/``); the webhook, anyone holding a valid Stripe signature (``payments/webhooks.py``).
+Who collects each method's money is :mod:`orders.collection`'s rule.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from core.transactions import run_unit_of_work
 from core.urls import public_url_for
 from orders.buyer import views as buyer_views
 from orders.buyer.forms import CancelForm
+from orders.collection import collector_of, producer_confirms
 from orders.fulfilment.services import recalled_lots
 from orders.models import (
     Checkout,
@@ -50,6 +54,7 @@ from orders.models import (
 from orders.recall import refund_due
 from payments.cancellation import cancel_by_buyer
 from payments.elements import payment_page_policy, return_from_stripe
+from payments.errors import RefundedByPlatform
 from payments.forms import CardForm, ConfirmForm, RefundForm, fresh_card_form, refund_form
 from payments.gateway import (
     stripe_elements_enabled,
@@ -59,6 +64,7 @@ from payments.gateway import (
 from payments.offline import payment_of
 from payments.refunds import (
     can_refund,
+    can_see_money,
     is_refundable,
     refundable_quantities,
     refunds_of,
@@ -113,7 +119,7 @@ def load_checkout(number: str) -> Checkout:
 def load_order(order_id: int) -> Order:
     """An order its producer's members or an admin may see (404 unknown, 403 otherwise)."""
     order = get_or_404(Order, order_id)
-    ensure(can_refund(current_user, order))
+    ensure(can_see_money(current_user, order))
     return order
 
 
@@ -132,11 +138,14 @@ def render_pay(
 ) -> ResponseReturnValue:
     """The checkout's payment page."""
     pending = any(o.status is OrderStatus.PENDING_PAYMENT for o in checkout.orders)
+    due_fen = sum(o.total_fen for o in checkout.orders if o.status is OrderStatus.PENDING_PAYMENT)
     config = current_app.config
     elements = stripe_elements(checkout) if pending and not card_payment_possible(checkout) else None
     context = {
         "checkout": checkout,
         "pending": pending,
+        "due_fen": due_fen,
+        "collector": collector_of(checkout.method),
         "expired": pending and checkout.reserved_until <= utcnow(),
         "all_cancelled": all(o.status is OrderStatus.CANCELLED for o in checkout.orders),
         "cancel_reasons": list(dict.fromkeys(o.cancel_reason for o in checkout.orders if o.cancel_reason)),
@@ -194,11 +203,13 @@ def render_order(
         "method_label": METHOD_LABELS[order.checkout.method],
         "status_labels": STATUS_LABELS,
         "status_badges": STATUS_BADGES,
-        "may_confirm": order.checkout.method.is_offline
-        and order.status is OrderStatus.PENDING_PAYMENT
+        "collector": collector_of(order.checkout.method),
+        "may_confirm": producer_confirms(order.checkout.method)
+        and order.awaits_cash
         and is_member(current_user, order.producer)
         and not recalled_lots(order),
         "refundable": is_refundable(order),
+        "may_refund": can_refund(current_user, order),
         "refund_due": refund_due(order),
         "confirm_form": ConfirmForm(formdata=None),
         "refund_form": form or refund_form(order, formdata=None),
@@ -274,7 +285,8 @@ def order_page(order_id: int) -> ResponseReturnValue:
 @bp.post("/orders/<id:order_id>/confirm")
 @login_required
 def confirm_offline(order_id: int) -> ResponseReturnValue:
-    """A producer member confirms the bank transfer or cash for their order."""
+    """A producer member confirms the cash collected on delivery of their order (a bank transfer: 403, the
+    platform confirms it)."""
     order = get_or_404(Order, order_id)
     ensure(is_member(current_user, order.producer))
     if not ConfirmForm().validate_on_submit():
@@ -292,8 +304,10 @@ def confirm_offline(order_id: int) -> ResponseReturnValue:
 @bp.post("/orders/<id:order_id>/refund")
 @login_required
 def refund(order_id: int) -> ResponseReturnValue:
-    """Refund part or all of an order (producer member or admin)."""
+    """Refund part or all of an order (admin; producer member unless the platform holds the money)."""
     order = load_order(order_id)
+    if not can_refund(current_user, order):  # a bank transfer the platform holds: only it gives it back
+        return render_order(order, RefundedByPlatform.status, error=str(RefundedByPlatform()))
     form = refund_form(order)
     if not form.validate_on_submit():
         return render_order(order, 400, form)

@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from catalog.producers.models import Producer
 from catalog.products.models import Category, Product
@@ -184,3 +186,54 @@ def make_checkout(db: Session) -> Callable[..., Checkout]:
         return checkout
 
     return make
+
+
+def yuan(fen: int) -> str:
+    """Integer fen as an administrator types it into an amount field, e.g. 13600 → "136.00"."""
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+@pytest.fixture()
+def make_admin(db: Session, make_user: Callable[..., User]) -> Callable[[], User]:
+    """Factory: ``make_admin()`` → a platform administrator who reads English (tests match its pages)."""
+
+    def make() -> User:
+        admin = make_user(name="平台财务", is_admin=True)
+        admin.locale = "en"
+        db.flush()
+        return admin
+
+    return make
+
+
+@pytest.fixture()
+def confirm_transfer(
+    make_admin: Callable[[], User], as_user: Callable[[User | None], FlaskClient]
+) -> Callable[..., TestResponse]:
+    """Factory: ``confirm_transfer(checkout, amount_fen=None, reference=None, admin=None)`` → the response of
+    a platform administrator confirming the checkout's bank transfer on the desk.
+
+    The amount defaults to what is due (the checkout's orders awaiting payment), the bank's reference to a
+    fresh one; ``admin`` defaults to a new administrator (one per factory).
+    """
+    admins: list[User] = []
+
+    def confirm(
+        checkout: Checkout,
+        amount_fen: int | None = None,
+        reference: str | None = None,
+        admin: User | None = None,
+    ) -> TestResponse:
+        if admin is None:
+            if not admins:
+                admins.append(make_admin())
+            admin = admins[0]
+        if amount_fen is None:
+            amount_fen = sum(o.total_fen for o in checkout.orders if o.status.value == "pending_payment")
+        form = {
+            "amount": yuan(amount_fen),
+            "bank_reference": reference or f"BK{secrets.token_hex(6).upper()}",
+        }
+        return as_user(admin).post(f"/payments/transfers/{checkout.number}/confirm", data=form)
+
+    return confirm

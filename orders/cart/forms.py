@@ -64,8 +64,11 @@ def checkout_form(producer_ids: list[int], **kwargs: Any) -> CheckoutForm:
     form: CheckoutForm = form_class(**kwargs)
     form.load_provinces()
     methods = [
-        (PaymentMethod.BANK_TRANSFER.value, _("Bank transfer (we show the reference to write on it)")),
-        (PaymentMethod.CASH_ON_DELIVERY.value, _("Cash on delivery")),
+        (
+            PaymentMethod.BANK_TRANSFER.value,
+            _("Bank transfer to the platform's account (we show the reference to write on it)"),
+        ),
+        (PaymentMethod.CASH_ON_DELIVERY.value, _("Cash on delivery (paid to the courier, for the producer)")),
     ]
     if current_app.config.get("STRIPE_SECRET_KEY"):
         methods.insert(0, (PaymentMethod.STRIPE.value, _("Online: card, Alipay or WeChat Pay")))

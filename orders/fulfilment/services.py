@@ -25,6 +25,7 @@ from core.models import User
 from core.notifications.services import notify
 from core.pagination import Page, paginate
 from core.urls import path_for
+from orders.collection import Collector, methods_collected_by
 from orders.models import (
     Checkout,
     Order,
@@ -83,7 +84,7 @@ class InvalidRating(DomainError):
 class QueueTab(enum.StrEnum):
     """The producer's order queue filters."""
 
-    TO_CONFIRM = "to_confirm"  # an offline payment (transfer, or cash once delivered) to confirm
+    TO_CONFIRM = "to_confirm"  # cash collected on delivery, to confirm (the platform confirms transfers)
     TO_SHIP = "to_ship"
     SHIPPED = "shipped"
     ALL = "all"
@@ -158,14 +159,12 @@ def producer_queue(
 
 
 def _to_confirm() -> ColumnElement[bool]:
-    """Bank transfers not confirmed yet, and cash on delivery shipped but not confirmed collected."""
-    return or_(
-        and_(Order.status == OrderStatus.PENDING_PAYMENT, Checkout.method == PaymentMethod.BANK_TRANSFER),
-        and_(
-            Order.status.in_([OrderStatus.SHIPPED, OrderStatus.RECEIVED]),
-            Checkout.method == PaymentMethod.CASH_ON_DELIVERY,
-            Order.paid_at.is_(None),
-        ),
+    """Money the producer collects itself and has not confirmed yet: cash on delivery shipped but not
+    confirmed collected. (Bank transfers reach the platform's account; the platform confirms them.)"""
+    return and_(
+        Order.status.in_([OrderStatus.SHIPPED, OrderStatus.RECEIVED]),
+        Checkout.method.in_(methods_collected_by(Collector.PRODUCER)),
+        Order.paid_at.is_(None),
     )
 
 

@@ -1,4 +1,4 @@
-"""The producer's order queue: confirm offline payment, packing list, ship.
+"""The producer's order queue: confirm cash collected on delivery, packing list, ship.
 
 Members of an order's producer see it (with the recipient and address they need to ship); other signed-in
 users get 403, an unknown order 404. Payment confirmation and refunds live on the payments pages.
@@ -17,6 +17,7 @@ from core.access import ensure
 from core.db import db_session
 from core.errors import DomainError
 from orders.buyer.views import line_lots, status_steps
+from orders.collection import producer_confirms, producer_may_refund
 from orders.fulfilment import services as fulfilment
 from orders.fulfilment.forms import ActionForm, ShipForm
 from orders.fulfilment.services import QueueTab
@@ -25,7 +26,7 @@ from orders.models import Order, OrderStatus
 bp = Blueprint("producer_orders", __name__, url_prefix="/producer/orders")
 
 TAB_LABELS = {
-    QueueTab.TO_CONFIRM: _l("Confirm payment"),
+    QueueTab.TO_CONFIRM: _l("Confirm cash"),
     QueueTab.TO_SHIP: _l("To ship"),
     QueueTab.SHIPPED: _l("Shipped"),
     QueueTab.ALL: _l("All"),
@@ -35,11 +36,12 @@ TAB_LABELS = {
 REFUNDABLE = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.RECEIVED, OrderStatus.COMPLETED})
 
 
-def awaits_offline_payment(order: Order) -> bool:
-    """Whether the producer is to confirm this order's bank transfer, or the cash collected on delivery."""
-    if order.is_cash_on_delivery:
-        return order.awaits_cash
-    return order.status is OrderStatus.PENDING_PAYMENT and order.checkout.method.is_offline
+def awaits_producer_confirmation(order: Order) -> bool:
+    """Whether the producer is to confirm money it collected itself: cash on delivery, once delivered.
+
+    Bank transfers reach the platform's account, so the platform confirms them, never the producer
+    (:mod:`orders.collection`)."""
+    return producer_confirms(order.checkout.method) and order.awaits_cash
 
 
 def load_order(number: str) -> Order:
@@ -62,10 +64,12 @@ def render_detail(
         "recalled": fulfilment.recalled_lots(order),
         "ship_form": ship_form or ShipForm(formdata=None),
         "action_form": ActionForm(formdata=None),
-        "may_confirm_payment": awaits_offline_payment(order),
+        "may_confirm_payment": awaits_producer_confirmation(order),
         "confirm_href": url_for("payments.confirm_offline", order_id=order.id),
-        "may_refund": order.status in REFUNDABLE,
-        "refund_href": url_for("payments.refund", order_id=order.id),
+        "may_refund": order.status in REFUNDABLE
+        and order.paid_at is not None
+        and producer_may_refund(order.checkout.method),
+        "refund_href": url_for("payments.order", order_id=order.id, _anchor="refund"),
         "error": error,
     }
     return render_template("orders/fulfilment/detail.html", **context), status

@@ -1,4 +1,5 @@
-"""Access rows for paying (buyer), confirming offline money and refunds (producer, admin), the webhook."""
+"""Access rows for paying (buyer), confirming money collected by hand (producer: cash; admin: bank
+transfers), refunds (producer, admin), the webhook."""
 
 from __future__ import annotations
 
@@ -23,9 +24,14 @@ _serial = itertools.count(1)
 
 
 def fresh_checkout(
-    w: World, method: PaymentMethod = PaymentMethod.BANK_TRANSFER, *, paid: bool = False
+    w: World,
+    method: PaymentMethod = PaymentMethod.BANK_TRANSFER,
+    *,
+    paid: bool = False,
+    shipped: bool = False,
 ) -> Checkout:
-    """The consumer persona buys 2 units of the producer persona's product (one order), built directly."""
+    """The consumer persona buys 2 units of the producer persona's product (one order), built directly;
+    ``shipped`` ships it (cash on delivery: its cash is then the producer's to confirm)."""
     batch = fresh_batch(w)
     product, serial = w.objects["product"], next(_serial)
     checkout = Checkout(
@@ -63,6 +69,8 @@ def fresh_checkout(
     draw_stock(w.db, batch, 2)
     if paid:
         order.mark_paid()
+    if shipped:
+        order.mark_shipped("顺丰速运", f"SF{serial:010d}")
     w.db.flush()
     return checkout
 
@@ -105,12 +113,27 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
         {p: 302 if p in (C, "anonymous") else 404 for p in PERSONAS},
     ),
     "payments.order": ("GET", order_url(), {}, only((P, ADM))),
-    "payments.confirm_offline": ("POST", order_url("/confirm"), {}, only((P,), ok=302)),
+    # the producer confirms cash it collected on delivery (a bank transfer: the platform's desk below)
+    "payments.confirm_offline": (
+        "POST",
+        order_url("/confirm", method=PaymentMethod.CASH_ON_DELIVERY, shipped=True),
+        {},
+        only((P,), ok=302),
+    ),
+    # a bank transfer sits in the platform's account: only administrators send it back and record it
     "payments.refund": (
         "POST",
         order_url("/refund", paid=True),
         {"reason": "买家取消", "everything": "1"},
-        only((P, ADM), ok=302),
+        only((ADM,), ok=302),
+    ),
+    # the bank-transfer desk: platform administrators only (the world's product costs ¥25.00, 2 units)
+    "transfers.index": ("GET", "/payments/transfers/", {}, only((ADM,))),
+    "transfers.confirm": (
+        "POST",
+        lambda w: f"/payments/transfers/{fresh_checkout(w).number}/confirm",
+        {"amount": "50.00", "bank_reference": "ICBC-ACCESS-1"},
+        only((ADM,), ok=302),
     ),
     # authenticated by Stripe's signature, not by a session: unsigned posts are refused for everyone
     "webhooks.stripe_webhook": ("POST", "/payments/stripe/webhook", {}, everyone(400)),

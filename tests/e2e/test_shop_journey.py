@@ -1,7 +1,8 @@
 """Issue 6's journeys in real Chromium on a phone: two producers' products in one checkout.
 
-1. Bank transfer: the consumer checks out, both producers confirm the money and ship, the consumer confirms
-   receipt and rates.
+1. Bank transfer: the consumer checks out and transfers the total to the platform's account; the platform's
+   administrator finds the transfer by its reference and confirms it once for the whole checkout; both
+   producers are told and ship; the consumer confirms receipt and rates.
 2. The same purchase paid by card through the Stripe flow, against localstripe.
 """
 
@@ -75,21 +76,35 @@ def orders_of_checkout(page: Page) -> list[str]:
     return sorted(set(re.findall(r"/orders/(\d{12})", page.content())))
 
 
-def producer_ships(browser: Browser, base: str, email: str, *, confirm_payment: bool) -> None:
-    """A producer opens the queue, confirms the transfer if asked, and ships with a tracking number."""
+def producer_ships(browser: Browser, base: str, email: str) -> None:
+    """A producer opens the queue of paid orders and ships one with a tracking number."""
     page = phone(browser).new_page()
     log_in(page, base, email)
-    page.goto(base + "/producer/orders/?status=" + ("to_confirm" if confirm_payment else "to_ship"))
+    page.goto(base + "/producer/orders/?status=to_ship")
     page.locator("main a[href*='/producer/orders/']").filter(has_text=re.compile(r"\d{4}")).first.click()
-    order_url = page.url
-    if confirm_payment:
-        page.locator("form[action$='/confirm'] button[type=submit]").click()
-        expect(page.locator("main")).to_contain_text("已确认")
-        page.goto(order_url)
+    expect(page.locator("form[action$='/confirm']")).to_have_count(0)  # the platform confirms money, not them
     page.fill("#carrier", "顺丰速运")
     page.fill("#tracking_number", "SF" + email[:4].upper() + "20261123")
     page.locator("form[action$='/ship'] button[type=submit]").click()
     expect(page.locator("main")).to_contain_text("顺丰速运")
+    page.context.close()
+
+
+def platform_confirms_transfer(browser: Browser, base: str, reference: str) -> None:
+    """The administrator finds the checkout by the reference on the transfer and confirms the amount due."""
+    page = phone(browser).new_page()
+    log_in(page, base, "admin@demo.bangfu.cn")
+    page.goto(base + "/payments/transfers/")
+    page.fill("#q", f"货款 {reference.lower()}")  # the buyer's remark, pasted as the bank shows it
+    page.get_by_role("button", name="查找").click()
+    due = re.search(r"应付金额：¥([\d,]+\.\d\d)", page.locator("main").inner_text())
+    assert due, page.locator("main").inner_text()
+    form = page.locator("form[action$='/confirm']")
+    form.locator("input[name=amount]").fill(due.group(1).replace(",", ""))
+    form.locator("input[name=bank_reference]").fill("ICBC2026112300017")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("main")).to_contain_text("已确认")
+    expect(page.locator("main")).to_contain_text("ICBC2026112300017")
     page.context.close()
 
 
@@ -109,11 +124,14 @@ def test_two_producers_bank_transfer_ship_receive_rate(browser: Browser, live_se
     log_in(consumer, base, "consumer@demo.bangfu.cn")
     fill_cart_and_check_out(consumer, base, "bank_transfer")
     expect(consumer.locator("main")).to_contain_text(re.compile(r"XF[2-9A-Z]{8}"))  # transfer reference
+    expect(consumer.locator("main")).to_contain_text("款项付给平台")  # to the platform, not the producers
+    reference = consumer.locator(".pay-reference").inner_text().strip()
     numbers = orders_of_checkout(consumer)
     assert len(numbers) == 2  # one order per producer, one payment
 
-    producer_ships(browser, base, SHULE, confirm_payment=True)
-    producer_ships(browser, base, CHENGKOU, confirm_payment=True)
+    platform_confirms_transfer(browser, base, reference)  # one confirmation pays both producers' orders
+    producer_ships(browser, base, SHULE)
+    producer_ships(browser, base, CHENGKOU)
     consumer_receives_and_rates(consumer, base, numbers)
     consumer.goto(base + "/inbox/")
     expect(consumer.locator("main")).to_contain_text(numbers[0][:4])
@@ -135,7 +153,7 @@ def test_same_purchase_paid_by_card_through_stripe(
     consumer.get_by_role("button", name=re.compile("支付")).click()
     expect(consumer.locator("main")).to_contain_text(re.compile("已支付|支付成功"))
 
-    producer_ships(browser, base, SHULE, confirm_payment=False)
-    producer_ships(browser, base, CHENGKOU, confirm_payment=False)
+    producer_ships(browser, base, SHULE)
+    producer_ships(browser, base, CHENGKOU)
     consumer_receives_and_rates(consumer, base, numbers)
     consumer.context.close()

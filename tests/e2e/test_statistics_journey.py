@@ -1,7 +1,8 @@
 """Issue 8's journey: a consumer purchase and an institutional purchase show the same figures everywhere.
 
 A member of staff of the demo institution (临沂市直机关事务服务中心) links her shop purchases to her employer
-and buys 疏勒县 products in the browser (bank transfer, the producer confirms the money); the institution buys
+and buys 疏勒县 products in the browser (bank transfer to the platform, whose administrator confirms the money
+and later records a refund); the institution buys
 from the same cooperative through the procurement services (submit → confirm → ship → partial receipt),
 committed in the live app's database. Then, read off the pages as a person sees them:
 
@@ -63,6 +64,7 @@ pytestmark = pytest.mark.e2e
 
 SHULE = "653122"
 PRODUCER = "producer@demo.bangfu.cn"  # 疏勒县绿源蔬菜种植农民专业合作社
+ADMIN = "admin@demo.bangfu.cn"  # the platform, which collects bank transfers
 REVIEWER = "reviewer.shule@demo.bangfu.cn"
 BUYER = "buyer@demo.bangfu.cn"
 INSTITUTION = DEMO_INSTITUTION.name
@@ -284,17 +286,22 @@ def staff_member_buys(page: Page, base: str) -> str:
     return numbers[0]
 
 
-def producer_confirms_payment(page: Page, base: str, order_id: int, number: str, t: Words) -> None:
-    """The cooperative confirms the bank transfer arrived: the order is paid and starts counting."""
-    page.goto(base + f"/payments/orders/{order_id}")
-    page.locator("form[action$='/confirm'] button[type=submit]").click()
-    expect(page.locator(".flashes")).to_contain_text(
-        t("Payment for order %(number)s confirmed.", number=number)
-    )
+def platform_confirms_transfer(page: Page, base: str, reference: str, due_fen: int, t: Words) -> None:
+    """The platform's administrator finds the transfer by its reference on the bank-transfer desk and
+    confirms the amount due: the order is paid and starts counting."""
+    page.goto(base + "/payments/transfers/")
+    page.fill("#q", reference)
+    page.locator("main form[role=search] button[type=submit]").click()
+    form = page.locator("form[action$='/confirm']")
+    form.locator("input[name=amount]").fill(f"{due_fen // 100}.{due_fen % 100:02d}")
+    form.locator("input[name=bank_reference]").fill(f"ABC{reference}")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("main .badge")).to_contain_text(t("Confirmed"))
 
 
-def producer_refunds(page: Page, base: str, order_id: int, lines: dict[str, int]) -> int:
-    """Refund some units of some lines through the refund form; the refunded amount the page reports."""
+def platform_refunds(page: Page, base: str, order_id: int, lines: dict[str, int]) -> int:
+    """The platform, which holds the transfer, refunds some units of some lines through the refund form;
+    the refunded amount the page reports."""
     page.goto(base + f"/payments/orders/{order_id}")
     form = page.locator("form[action$='/refund']")
     for name, quantity in lines.items():
@@ -390,9 +397,10 @@ def yuan_fen(value: str | Decimal | int | float | None) -> int:
 
 @pytest.fixture()
 def pages(browser: Browser, request: pytest.FixtureRequest) -> Iterator[dict[str, Page]]:
-    """A phone each for the staff member, the producer, the county reviewer and the institution's buyer;
+    """A phone each for the staff member, the platform's administrator, the county reviewer and the
+    institution's buyer;
     each screenshotted into test-artifacts/ if the journey fails."""
-    contexts = {role: phone(browser) for role in ("staff", "producer", "reviewer", "buyer")}
+    contexts = {role: phone(browser) for role in ("staff", "platform", "reviewer", "buyer")}
     opened = {role: context.new_page() for role, context in contexts.items()}
     yield opened
     report = getattr(request.node, "report_call", None)
@@ -408,7 +416,7 @@ def test_purchases_show_the_same_figures_everywhere_and_a_refund_lowers_them_all
     pages: dict[str, Page], live_app: Flask, live_server: str, tmp_path: Path, t: Words
 ) -> None:
     base = live_server
-    staff, producer, reviewer, buyer = pages["staff"], pages["producer"], pages["reviewer"], pages["buyer"]
+    staff, platform, reviewer, buyer = pages["staff"], pages["platform"], pages["reviewer"], pages["buyer"]
     engine = live_app.extensions["db"].engine
     with Session(engine) as session:
         county = session.scalar(select(Region).where(Region.code == SHULE))
@@ -417,7 +425,7 @@ def test_purchases_show_the_same_figures_everywhere_and_a_refund_lowers_them_all
         prices = {str(name): int(price) for name, price in session.execute(query)}
         assert county is not None and institution is not None
         county_id, county_name, institution_id = county.id, county.name, institution.id
-    log_in(producer, base, PRODUCER)
+    log_in(platform, base, ADMIN)
     log_in(reviewer, base, REVIEWER)
     log_in(buyer, base, BUYER)
     before = read_figures(reviewer, buyer, base, county_name, t)
@@ -426,9 +434,10 @@ def test_purchases_show_the_same_figures_everywhere_and_a_refund_lowers_them_all
     # the purchases: one in the shop, paid by bank transfer; one by the institution, received in part
     number = staff_member_buys(staff, base)
     with Session(engine) as session:
-        order_id = session.scalar(select(Order.id).where(Order.number == number))
-        assert order_id is not None
-    producer_confirms_payment(producer, base, order_id, number, t)
+        order = session.scalar(select(Order).where(Order.number == number))
+        assert order is not None and order.checkout.payment_reference is not None
+        order_id, reference, due = order.id, order.checkout.payment_reference, order.total_fen
+    platform_confirms_transfer(platform, base, reference, due, t)
     procured = institution_buys(live_app)
     shop_goods = sum(prices[name] * quantity for name, quantity in SHOP_CART.items())
     assert procured == 115 * 600  # the tier price from 100 kg (¥6.80 → ¥6.00), on what arrived
@@ -446,7 +455,7 @@ def test_purchases_show_the_same_figures_everywhere_and_a_refund_lowers_them_all
     assert after.county_institution_counted - before.county_institution_counted == shop_goods + procured
 
     # a partial refund: exactly the refunded goods leave every figure; the institution's receipt stays
-    refunded = producer_refunds(producer, base, order_id, REFUND)
+    refunded = platform_refunds(platform, base, order_id, REFUND)
     assert refunded == sum(prices[name] * quantity for name, quantity in REFUND.items())  # no shipping fee
     final = read_figures(reviewer, buyer, base, county_name, t)
     books = ledger(live_app, county_id, institution_id)

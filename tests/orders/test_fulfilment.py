@@ -363,6 +363,9 @@ def test_producer_queue_filters_by_tab(
 ) -> None:
     bank = order_of(OrderStatus.PENDING_PAYMENT, method=PaymentMethod.BANK_TRANSFER)
     cod = order_of(OrderStatus.PENDING_PAYMENT, method=PaymentMethod.CASH_ON_DELIVERY)
+    delivered = order_of(OrderStatus.PENDING_PAYMENT, method=PaymentMethod.CASH_ON_DELIVERY)
+    delivered.mark_shipped("顺丰速运", "SF1")
+    db.flush()
     card = order_of(OrderStatus.PENDING_PAYMENT, method=PaymentMethod.STRIPE)
     paid_first, paid_second = order_of(OrderStatus.PAID), order_of(OrderStatus.PAID)
     shipped = order_of(OrderStatus.SHIPPED)
@@ -373,19 +376,22 @@ def test_producer_queue_filters_by_tab(
     def numbers(tab: QueueTab) -> list[str]:
         return [o.number for o in fulfilment.producer_queue(db, owner, tab).items]
 
-    assert numbers(QueueTab.TO_CONFIRM) == [bank.number]  # cash on delivery is confirmed after delivery
+    # the producer confirms only cash it collected, after delivery; the platform confirms bank transfers
+    assert numbers(QueueTab.TO_CONFIRM) == [delivered.number]
     to_ship = numbers(QueueTab.TO_SHIP)
     assert set(to_ship) == {cod.number, paid_first.number, paid_second.number}
     assert to_ship.index(paid_first.number) < to_ship.index(paid_second.number)  # oldest first
-    assert numbers(QueueTab.SHIPPED) == [shipped.number]
+    assert set(numbers(QueueTab.SHIPPED)) == {shipped.number, delivered.number}
     everything = numbers(QueueTab.ALL)
-    assert set(everything) == {o.number for o in (bank, cod, card, paid_first, paid_second, shipped, done)}
+    assert set(everything) == {
+        o.number for o in (bank, cod, delivered, card, paid_first, paid_second, shipped, done)
+    }
     assert foreign.number not in everything
     assert fulfilment.queue_counts(db, owner) == {
         QueueTab.TO_CONFIRM: 1,
         QueueTab.TO_SHIP: 3,
-        QueueTab.SHIPPED: 1,
-        QueueTab.ALL: 7,
+        QueueTab.SHIPPED: 2,
+        QueueTab.ALL: 8,
     }
     assert fulfilment.producer_queue(db, buyer, QueueTab.ALL).items == []
 

@@ -198,21 +198,24 @@ def test_a_line_of_another_order_is_not_found(
 
 
 def test_producer_queue_tabs(
-    as_user: Callable[[User | None], FlaskClient], order_of: Callable[..., Order], owner: User
+    db: Session, as_user: Callable[[User | None], FlaskClient], order_of: Callable[..., Order], owner: User
 ) -> None:
     bank = order_of(OrderStatus.PENDING_PAYMENT, method=PaymentMethod.BANK_TRANSFER)
     card = order_of(OrderStatus.PENDING_PAYMENT, method=PaymentMethod.STRIPE)
+    cash = order_of(OrderStatus.PENDING_PAYMENT, method=PaymentMethod.CASH_ON_DELIVERY)
+    cash.mark_shipped("顺丰速运", "SF1")  # delivered: its cash is the producer's to confirm
+    db.flush()
     paid, shipped = order_of(OrderStatus.PAID), order_of(OrderStatus.SHIPPED)
     client = as_user(owner)
     tabs = {
-        "to_confirm": {bank},
+        "to_confirm": {cash},  # a bank transfer reaches the platform, which confirms it
         "to_ship": {paid},
-        "shipped": {shipped},
-        "all": {bank, card, paid, shipped},
+        "shipped": {shipped, cash},
+        "all": {bank, card, cash, paid, shipped},
     }
     for tab, expected in tabs.items():
         page = client.get(f"/producer/orders/?status={tab}").get_data(as_text=True)
-        for order in (bank, card, paid, shipped):
+        for order in (bank, card, cash, paid, shipped):
             assert (f'/producer/orders/{order.number}"' in page) == (order in expected), (tab, order.status)
     default = client.get("/producer/orders/").get_data(as_text=True)
     assert paid.number in default and bank.number not in default
@@ -220,22 +223,32 @@ def test_producer_queue_tabs(
 
 
 def test_producer_order_page_has_recipient_and_payment_actions(
-    as_user: Callable[[User | None], FlaskClient], order_of: Callable[..., Order], owner: User
+    db: Session, as_user: Callable[[User | None], FlaskClient], order_of: Callable[..., Order], owner: User
 ) -> None:
-    pending = order_of(OrderStatus.PENDING_PAYMENT, method=PaymentMethod.BANK_TRANSFER)
+    pending = order_of(OrderStatus.PENDING_PAYMENT, method=PaymentMethod.CASH_ON_DELIVERY)
+    pending.mark_shipped("顺丰速运", "SF1")
+    db.flush()
     client = as_user(owner)
     page = client.get(f"/producer/orders/{pending.number}").get_data(as_text=True)
     assert "王芳" in page and "13812345678" in page and "北京路 18 号 3 单元 502" in page
     assert f'action="/payments/orders/{pending.id}/confirm"' in page
     assert f"/producer/orders/{pending.number}/ship" not in page
-    assert "/refund" not in page
+    assert "#refund" not in page
 
-    paid = order_of(OrderStatus.PAID)
+    transfer = order_of(OrderStatus.PENDING_PAYMENT, method=PaymentMethod.BANK_TRANSFER)
+    page = client.get(f"/producer/orders/{transfer.number}").get_data(as_text=True)
+    assert "/confirm" not in page and f"/producer/orders/{transfer.number}/ship" not in page
+
+    paid = order_of(OrderStatus.PAID, method=PaymentMethod.STRIPE)
     page = client.get(f"/producer/orders/{paid.number}").get_data(as_text=True)
-    assert f'href="/payments/orders/{paid.id}/refund"' in page
+    assert f'href="/payments/orders/{paid.id}#refund"' in page
     assert f'action="/producer/orders/{paid.number}/ship"' in page
     assert "/confirm" not in page
     assert paid.lines[0].allocations[0].batch.lot_code in page
+    # paid by bank transfer: the platform holds the money and gives back refunds, not the producer
+    paid_to_platform = order_of(OrderStatus.PAID, method=PaymentMethod.BANK_TRANSFER)
+    page = client.get(f"/producer/orders/{paid_to_platform.number}").get_data(as_text=True)
+    assert "#refund" not in page and "平台已于" in page  # "The platform received the payment … on …"
 
     card = order_of(OrderStatus.PENDING_PAYMENT, method=PaymentMethod.STRIPE)
     assert "/confirm" not in client.get(f"/producer/orders/{card.number}").get_data(as_text=True)

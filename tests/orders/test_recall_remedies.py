@@ -42,7 +42,7 @@ def kinds(db: Session, user: User) -> list[str]:
 
 
 def test_a_bank_transfer_for_recalled_pork_is_never_confirmed_and_the_order_is_cancelled(
-    shop: Shop, make_checkout: Any, as_user: Client, db: Session
+    shop: Shop, make_checkout: Any, confirm_transfer: Any, as_user: Client, db: Session
 ) -> None:
     checkout: Checkout = make_checkout(shop.buyer, [(shop.batch_b, 2)], method=PaymentMethod.BANK_TRANSFER)
     order = checkout.orders[0]
@@ -51,7 +51,7 @@ def test_a_bank_transfer_for_recalled_pork_is_never_confirmed_and_the_order_is_c
 
     assert order.status is OrderStatus.CANCELLED and order.paid_at is None
     assert available(db, shop.batch_b) == 0  # the recalled units never go back on sale
-    response = as_user(shop.owner_b).post(f"/payments/orders/{order.id}/confirm")
+    response = confirm_transfer(checkout, order.total_fen)
     assert response.status_code == 409
     assert "cancelled" in response.get_data(as_text=True)
     db.expire_all()
@@ -118,26 +118,42 @@ def test_a_paid_order_of_recalled_goods_never_ships_and_stripe_money_is_refunded
     assert "Refunded 0 order" in again.output
 
 
-def test_money_paid_offline_for_recalled_goods_is_given_back_by_the_producer(
-    app: Flask, shop: Shop, make_checkout: Any, as_user: Client, db: Session
+def test_a_bank_transfer_for_recalled_goods_is_sent_back_by_the_platform_not_the_producer(
+    app: Flask,
+    shop: Shop,
+    make_checkout: Any,
+    make_admin: Callable[[], User],
+    confirm_transfer: Any,
+    as_user: Client,
+    db: Session,
 ) -> None:
     checkout = make_checkout(shop.buyer, [(shop.batch_b, 2)], method=PaymentMethod.BANK_TRANSFER)
     order = checkout.orders[0]
-    assert as_user(shop.owner_b).post(f"/payments/orders/{order.id}/confirm").status_code == 302
+    admin = make_admin()
+    assert confirm_transfer(checkout, admin=admin).status_code == 302
     db.expire_all()
 
     recall_batch(db, shop.owner_b, shop.batch_b, REASON)
 
-    assert "gives you back" in (order.recall_notice or "")
+    assert "platform, which received your bank transfer, sends you back" in (order.recall_notice or "")
+    producer_notice = db.scalar(
+        select(Notification.body).where(
+            Notification.user_id == shop.owner_b.id, Notification.kind == "order_refund_due"
+        )
+    )
+    assert producer_notice is not None and "you have nothing to pay back" in producer_notice
     assert "Refunded 0 order" in app.test_cli_runner().invoke(refund_recalled_command).output
     page = as_user(shop.owner_b).get(f"/payments/orders/{order.id}").get_data(as_text=True)
-    assert "Give the buyer the money back" in page
-    response = as_user(shop.owner_b).post(
-        f"/payments/orders/{order.id}/refund", data={"reason": "召回退款", "everything": "1"}
-    )
+    assert "the platform sends the money back" in page and 'name="everything"' not in page
+    desk = as_user(admin).get("/payments/transfers/").get_data(as_text=True)
+    assert "Transfers to send back" in desk and f"/payments/orders/{order.id}" in desk
+    form = {"reason": "召回退款", "everything": "1"}
+    assert as_user(shop.owner_b).post(f"/payments/orders/{order.id}/refund", data=form).status_code == 403
+    response = as_user(admin).post(f"/payments/orders/{order.id}/refund", data=form)
     assert response.status_code == 302
     db.expire_all()
     assert order.status is OrderStatus.REFUNDED and available(db, shop.batch_b) == 0
+    assert "Transfers to send back" not in as_user(admin).get("/payments/transfers/").get_data(as_text=True)
 
 
 def test_cash_on_delivery_of_recalled_goods_is_cancelled_and_no_cash_is_confirmed(
@@ -162,7 +178,8 @@ def test_cash_on_delivery_of_recalled_goods_is_cancelled_and_no_cash_is_confirme
 def test_an_offline_payment_is_refused_for_recalled_goods_even_without_the_recall_signal(
     shop: Shop, make_checkout: Any, as_user: Client, db: Session
 ) -> None:
-    order = make_checkout(shop.buyer, [(shop.batch_b, 1)], method=PaymentMethod.BANK_TRANSFER).orders[0]
+    order = make_checkout(shop.buyer, [(shop.batch_b, 1)], method=PaymentMethod.CASH_ON_DELIVERY).orders[0]
+    order.mark_shipped("顺丰速运", "SF3")
     shop.batch_b.status = BatchStatus.RECALLED  # e.g. recalled before this rule existed
     db.flush()
 
@@ -171,7 +188,7 @@ def test_an_offline_payment_is_refused_for_recalled_goods_even_without_the_recal
     assert response.status_code == 409
     assert shop.batch_b.lot_code in response.get_data(as_text=True)
     db.expire_all()
-    assert order.status is OrderStatus.PENDING_PAYMENT and order.paid_at is None
+    assert order.status is OrderStatus.SHIPPED and order.paid_at is None
 
 
 def test_money_reaching_stripe_after_the_recall_is_refunded_in_full_with_the_reason(

@@ -18,8 +18,9 @@ from orders.models import Checkout, OrderStatus, PaymentMethod
 from payments.errors import AlreadyConfirmed
 from payments.gateway import StripeGateway
 from payments.models import Payment, PaymentStatus
-from payments.offline import confirm_offline_payment, offline_reference
+from payments.offline import offline_reference
 from payments.services import Outcome, apply_payment_intent, start_stripe_payment
+from payments.transfers.services import confirm_bank_transfer
 from tests.commerce import Shop
 from tests.payments import localstripe as ls
 
@@ -258,7 +259,7 @@ def test_cash_on_delivery_page_has_a_note_and_no_card_form(
     response = as_user(shop.buyer).get(f"/payments/{checkout.number}")
 
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "Pay the courier" in page
+    assert response.status_code == 200 and "Pay in cash when your parcels arrive" in page
     assert 'name="cvc"' not in page
 
 
@@ -277,44 +278,27 @@ def test_card_endpoint_is_404_for_offline_checkouts(
 # ---- offline payments -------------------------------------------------------------------------------------
 
 
-def test_producer_confirms_the_bank_transfer_for_their_order(
-    shop: Shop, make_checkout: Any, as_user: Client, db: Session
+def test_the_platform_confirms_the_bank_transfer_of_the_whole_checkout_once(
+    shop: Shop, make_checkout: Any, confirm_transfer: Any, db: Session
 ) -> None:
     checkout = make_checkout(
         shop.buyer, [(shop.batch_a, 2), (shop.batch_b, 1)], method=PaymentMethod.BANK_TRANSFER
     )
     order_a, order_b = checkout.orders
 
-    response = as_user(shop.owner_a).post(f"/payments/orders/{order_a.id}/confirm")
-
-    assert response.status_code == 302
-    db.expire_all()
-    assert (order_a.status, order_b.status) == (OrderStatus.PAID, OrderStatus.PENDING_PAYMENT)
-    assert checkout.paid_at is None  # the other producer has not confirmed yet
-    (payment,) = payments(db, checkout)
-    assert payment.provider == "bank_transfer" and payment.amount_fen == order_a.total_fen
-    assert payment.provider_reference == f"{checkout.payment_reference}-{order_a.number}"
-    assert payment.confirmed_by_id == shop.owner_a.id and payment.succeeded_checkout_id is None
-    assert kinds_for(db, shop.buyer) == ["order_paid"]
-
-    assert as_user(shop.owner_b).post(f"/payments/orders/{order_b.id}/confirm").status_code == 302
-    db.expire_all()
-    assert order_b.status is OrderStatus.PAID and checkout.paid_at is not None
-
-
-def test_an_offline_payment_cannot_be_confirmed_twice(
-    app: Flask, shop: Shop, make_checkout: Any, as_user: Client, db: Session
-) -> None:
-    checkout = make_checkout(shop.buyer, [(shop.batch_a, 2)], method=PaymentMethod.BANK_TRANSFER)
-    order = checkout.orders[0]
-    producer = as_user(shop.owner_a)
-    assert producer.post(f"/payments/orders/{order.id}/confirm").status_code == 302
-
-    again = producer.post(f"/payments/orders/{order.id}/confirm")
+    assert confirm_transfer(checkout, checkout.total_fen).status_code == 302
+    again = confirm_transfer(checkout, checkout.total_fen)
 
     assert again.status_code == 409
     db.expire_all()
-    assert len(payments(db, checkout)) == 1 and payments(db, checkout)[0].provider == "bank_transfer"
+    assert (order_a.status, order_b.status) == (OrderStatus.PAID, OrderStatus.PAID)
+    assert checkout.paid_at is not None
+    pay_a, pay_b = payments(db, checkout)
+    assert pay_a.provider == "bank_transfer" and pay_a.amount_fen == order_a.total_fen
+    assert pay_a.provider_reference == f"{checkout.payment_reference}-{order_a.number}"
+    assert pay_b.provider_reference == f"{checkout.payment_reference}-{order_b.number}"
+    assert pay_a.succeeded_checkout_id is None and pay_a.confirmed_by_id == pay_b.confirmed_by_id
+    assert kinds_for(db, shop.buyer) == ["order_paid"]
 
 
 def test_cash_on_delivery_is_confirmed_after_shipping_and_only_once(
@@ -345,7 +329,7 @@ def test_cash_on_delivery_is_confirmed_after_shipping_and_only_once(
 
 
 def test_the_unique_reference_stops_a_concurrent_second_confirmation(
-    app: Flask, shop: Shop, make_checkout: Any, db: Session
+    app: Flask, shop: Shop, make_checkout: Any, make_user: Callable[..., User], db: Session
 ) -> None:
     checkout = make_checkout(shop.buyer, [(shop.batch_a, 2)], method=PaymentMethod.BANK_TRANSFER)
     order = checkout.orders[0]
@@ -363,17 +347,19 @@ def test_the_unique_reference_stops_a_concurrent_second_confirmation(
     db.flush()
 
     with app.test_request_context(), pytest.raises(AlreadyConfirmed):
-        confirm_offline_payment(db, shop.owner_a, order)
+        confirm_bank_transfer(db, make_user(is_admin=True), checkout, order.total_fen, "ICBC-1")
 
     assert db.scalar(select(func.count(Payment.id)).where(Payment.checkout_id == checkout.id)) == 1
     assert order.status is OrderStatus.PENDING_PAYMENT
 
 
-def test_other_producers_and_admins_cannot_confirm(
+def test_other_producers_and_admins_cannot_confirm_cash_on_delivery(
     shop: Shop, make_checkout: Any, make_user: Callable[..., User], as_user: Client, db: Session
 ) -> None:
-    checkout = make_checkout(shop.buyer, [(shop.batch_a, 2)], method=PaymentMethod.BANK_TRANSFER)
+    checkout = make_checkout(shop.buyer, [(shop.batch_a, 2)], method=PaymentMethod.CASH_ON_DELIVERY)
     order = checkout.orders[0]
+    order.mark_shipped("顺丰速运", "SF1")
+    db.flush()
     url = f"/payments/orders/{order.id}/confirm"
 
     assert as_user(shop.owner_b).post(url).status_code == 403
@@ -381,14 +367,14 @@ def test_other_producers_and_admins_cannot_confirm(
     assert as_user(make_user(is_admin=True)).post(url).status_code == 403
     assert as_user(None).post(url).status_code == 302
     db.expire_all()
-    assert order.status is OrderStatus.PENDING_PAYMENT and payments(db, checkout) == []
+    assert order.paid_at is None and payments(db, checkout) == []
 
 
 def test_stripe_orders_and_cancelled_orders_are_not_confirmed_by_hand(
     shop: Shop, make_checkout: Any, as_user: Client, db: Session
 ) -> None:
     by_card = make_checkout(shop.buyer, [(shop.batch_a, 1)])
-    expired = make_checkout(shop.buyer, [(shop.batch_a, 1)], method=PaymentMethod.BANK_TRANSFER)
+    expired = make_checkout(shop.buyer, [(shop.batch_a, 1)], method=PaymentMethod.CASH_ON_DELIVERY)
     expired.orders[0].cancel("reservation expired")
     db.flush()
     producer = as_user(shop.owner_a)

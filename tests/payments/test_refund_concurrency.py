@@ -69,14 +69,14 @@ def workers(app: Flask, tmp_path: Path) -> Iterator[list[Flask]]:
 
 
 def paid_order(engine: Engine, data: Committed) -> int:
-    """Commit a paid bank-transfer order of 2 boxes; return its id."""
+    """Commit a paid order of 2 boxes (cash on delivery, which its producer refunds); return its id."""
     with Session(engine) as session:
         batch = session.get(Batch, data.batch_ids[0])
         assert batch is not None
         checkout = Checkout(
             number=f"R{secrets.randbelow(10**12):012d}",
             buyer_id=data.buyer_ids[0],
-            method=PaymentMethod.BANK_TRANSFER,
+            method=PaymentMethod.CASH_ON_DELIVERY,
             total_fen=2 * 6800,
             idempotency_key=secrets.token_hex(16),
             payment_reference=f"RF{secrets.token_hex(5).upper()}",

@@ -131,7 +131,7 @@ def test_refund_after_shipping_does_not_restock(
 
 
 def test_units_of_a_recalled_batch_are_never_put_back_on_sale(
-    shop: Shop, make_checkout: Any, as_user: Client, db: Session
+    shop: Shop, make_checkout: Any, make_admin: Callable[[], User], as_user: Client, db: Session
 ) -> None:
     checkout = make_checkout(shop.buyer, [(shop.batch_b, 2)], method=PaymentMethod.BANK_TRANSFER)
     order = checkout.orders[0]
@@ -140,7 +140,7 @@ def test_units_of_a_recalled_batch_are_never_put_back_on_sale(
     db.flush()
     before = available(db, shop.batch_b)
 
-    response = as_user(shop.owner_b).post(
+    response = as_user(make_admin()).post(
         f"/payments/orders/{order.id}/refund", data={"reason": "召回", "everything": "1"}
     )
 
@@ -169,15 +169,21 @@ def test_a_refund_never_exceeds_what_is_left_and_writes_nothing_when_refused(
 
 
 def test_offline_refunds_are_recorded_without_stripe(
-    shop: Shop, make_checkout: Any, as_user: Client, db: Session
+    shop: Shop,
+    make_checkout: Any,
+    make_admin: Callable[[], User],
+    confirm_transfer: Any,
+    as_user: Client,
+    db: Session,
 ) -> None:
     checkout = make_checkout(
         shop.buyer, [(shop.batch_b, 2)], method=PaymentMethod.BANK_TRANSFER, shipping_fen=1000
     )
     order = checkout.orders[0]
-    assert as_user(shop.owner_b).post(f"/payments/orders/{order.id}/confirm").status_code == 302
+    admin = make_admin()
+    assert confirm_transfer(checkout, admin=admin).status_code == 302
 
-    response = as_user(shop.owner_b).post(
+    response = as_user(admin).post(
         f"/payments/orders/{order.id}/refund", data={f"line_{order.lines[0].id}": "1", "reason": "少发一块"}
     )
 
@@ -211,7 +217,7 @@ def test_admins_may_refund_other_producers_and_buyers_may_not(
 def test_unpaid_orders_cannot_be_refunded(
     shop: Shop, make_checkout: Any, as_user: Client, db: Session
 ) -> None:
-    checkout = make_checkout(shop.buyer, [(shop.batch_a, 1)], method=PaymentMethod.BANK_TRANSFER)
+    checkout = make_checkout(shop.buyer, [(shop.batch_a, 1)], method=PaymentMethod.CASH_ON_DELIVERY)
     order = checkout.orders[0]
 
     response = as_user(shop.owner_a).post(
@@ -226,17 +232,35 @@ def test_unpaid_orders_cannot_be_refunded(
 def test_the_order_payment_page_offers_confirmation_and_refunds(
     shop: Shop, make_checkout: Any, as_user: Client, db: Session
 ) -> None:
-    checkout = make_checkout(shop.buyer, [(shop.batch_a, 2)], method=PaymentMethod.BANK_TRANSFER)
+    checkout = make_checkout(shop.buyer, [(shop.batch_a, 2)], method=PaymentMethod.CASH_ON_DELIVERY)
     order = checkout.orders[0]
+    order.mark_shipped("顺丰速运", "SF1")
+    db.flush()
     producer = as_user(shop.owner_a)
 
     unpaid = producer.get(f"/payments/orders/{order.id}").get_data(as_text=True)
     producer.post(f"/payments/orders/{order.id}/confirm")
     paid = producer.get(f"/payments/orders/{order.id}").get_data(as_text=True)
 
-    assert checkout.payment_reference in unpaid and "Confirm payment received" in unpaid
+    assert "Confirm payment received" in unpaid
     assert f'name="line_{order.lines[0].id}"' not in unpaid
     assert "Confirm payment received" not in paid and f'name="line_{order.lines[0].id}"' in paid
+
+
+def test_the_order_payment_page_of_a_bank_transfer_shows_the_reference_and_no_confirmation(
+    shop: Shop, make_checkout: Any, make_admin: Callable[[], User], confirm_transfer: Any, as_user: Client
+) -> None:
+    checkout = make_checkout(shop.buyer, [(shop.batch_a, 2)], method=PaymentMethod.BANK_TRANSFER)
+    order = checkout.orders[0]
+    producer, admin = as_user(shop.owner_a), make_admin()
+
+    unpaid = producer.get(f"/payments/orders/{order.id}").get_data(as_text=True)
+    confirm_transfer(checkout, admin=admin)
+    paid = as_user(admin).get(f"/payments/orders/{order.id}").get_data(as_text=True)
+
+    assert checkout.payment_reference in unpaid and "Confirm payment received" not in unpaid
+    assert "has not received this transfer yet" in unpaid
+    assert "Money received" in paid and f'name="line_{order.lines[0].id}"' in paid
 
 
 def test_a_checkout_paid_after_its_reservation_expired_is_refunded_in_full(

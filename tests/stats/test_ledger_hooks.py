@@ -75,23 +75,39 @@ def test_a_card_payment_writes_one_sale_entry_per_line_with_every_dimension(
     assert totals(db) == totals(db, DailyRollup) == (3750 + 6800, 3750 + 6800)  # shipping never counts
 
 
-def test_an_offline_confirmation_writes_the_sale_once(
-    shop: Shop, make_checkout: Any, as_user: Client, db: Session
+def test_a_bank_transfer_confirmation_writes_each_sale_once(
+    shop: Shop, make_checkout: Any, confirm_transfer: Any, db: Session
 ) -> None:
     checkout = make_checkout(
         shop.buyer, [(shop.batch_a, 2), (shop.batch_b, 1)], method=PaymentMethod.BANK_TRANSFER
     )
     order_a, order_b = checkout.orders
-    producer = as_user(shop.owner_a)
 
-    assert producer.post(f"/payments/orders/{order_a.id}/confirm").status_code == 302
-    assert producer.post(f"/payments/orders/{order_a.id}/confirm").status_code == 409
+    assert confirm_transfer(checkout).status_code == 302
+    assert confirm_transfer(checkout).status_code == 409
 
     db.expire_all()
-    (sale,) = entries(db)  # the other producer's order is not paid yet, so it does not count
-    assert (sale.source_id, sale.amount_fen, sale.quantity) == (order_a.lines[0].id, 2500, 2)
-    assert order_b.status is OrderStatus.PENDING_PAYMENT
-    assert row_count(db, "stats_daily_rollup") == 1
+    sale_a, sale_b = entries(db)  # the platform confirmed the whole checkout: both orders count, once
+    assert (sale_a.source_id, sale_a.amount_fen, sale_a.quantity) == (order_a.lines[0].id, 2500, 2)
+    assert (sale_b.source_id, sale_b.amount_fen, sale_b.quantity) == (order_b.lines[0].id, 6800, 1)
+    assert row_count(db, "stats_daily_rollup") == 2
+
+
+def test_cash_collected_on_delivery_writes_the_sale_once(
+    shop: Shop, make_checkout: Any, as_user: Client, db: Session
+) -> None:
+    checkout = make_checkout(shop.buyer, [(shop.batch_a, 2)], method=PaymentMethod.CASH_ON_DELIVERY)
+    order = checkout.orders[0]
+    order.mark_shipped("顺丰速运", "SF1")
+    db.flush()
+    producer = as_user(shop.owner_a)
+
+    assert producer.post(f"/payments/orders/{order.id}/confirm").status_code == 302
+    assert producer.post(f"/payments/orders/{order.id}/confirm").status_code == 409
+
+    db.expire_all()
+    (sale,) = entries(db)
+    assert (sale.source_id, sale.amount_fen, sale.quantity) == (order.lines[0].id, 2500, 2)
 
 
 def test_unpaid_and_cancelled_orders_write_nothing(shop: Shop, make_checkout: Any, db: Session) -> None:
@@ -106,6 +122,7 @@ def test_unpaid_and_cancelled_orders_write_nothing(shop: Shop, make_checkout: An
 def test_a_sale_of_a_product_whose_certificate_lapsed_is_written_but_not_certified(
     shop: Shop,
     make_checkout: Any,
+    confirm_transfer: Any,
     make_product: Callable[..., Product],
     make_batch: Any,
     as_user: Client,
@@ -117,7 +134,7 @@ def test_a_sale_of_a_product_whose_certificate_lapsed_is_written_but_not_certifi
     batch = make_batch(lapsed, quantity=10)
     checkout = make_checkout(shop.buyer, [(shop.batch_a, 1), (batch, 2)], method=PaymentMethod.BANK_TRANSFER)
 
-    assert as_user(shop.owner_a).post(f"/payments/orders/{checkout.orders[0].id}/confirm").status_code == 302
+    assert confirm_transfer(checkout).status_code == 302
 
     db.expire_all()
     certified, not_certified = entries(db)
@@ -131,17 +148,22 @@ def test_a_sale_of_a_product_whose_certificate_lapsed_is_written_but_not_certifi
 
 
 def test_a_partial_refund_subtracts_the_refunded_goods(
-    shop: Shop, make_checkout: Any, as_user: Client, db: Session
+    shop: Shop,
+    make_checkout: Any,
+    make_admin: Callable[[], User],
+    confirm_transfer: Any,
+    as_user: Client,
+    db: Session,
 ) -> None:
     checkout = make_checkout(
         shop.buyer, [(shop.batch_a, 3)], method=PaymentMethod.BANK_TRANSFER, shipping_fen=600
     )
     order = checkout.orders[0]
     line = order.lines[0]
-    producer = as_user(shop.owner_a)
-    assert producer.post(f"/payments/orders/{order.id}/confirm").status_code == 302
+    admin = make_admin()  # the platform collected the transfer, so it gives the money back
+    assert confirm_transfer(checkout, admin=admin).status_code == 302
 
-    response = producer.post(
+    response = as_user(admin).post(
         f"/payments/orders/{order.id}/refund", data={f"line_{line.id}": "1", "reason": "压坏了"}
     )
 
@@ -164,16 +186,21 @@ def test_a_partial_refund_subtracts_the_refunded_goods(
 
 
 def test_a_full_refund_takes_back_the_goods_but_not_the_shipping_fee(
-    shop: Shop, make_checkout: Any, as_user: Client, db: Session
+    shop: Shop,
+    make_checkout: Any,
+    make_admin: Callable[[], User],
+    confirm_transfer: Any,
+    as_user: Client,
+    db: Session,
 ) -> None:
     checkout = make_checkout(
         shop.buyer, [(shop.batch_a, 3)], method=PaymentMethod.BANK_TRANSFER, shipping_fen=600
     )
     order = checkout.orders[0]
-    producer = as_user(shop.owner_a)
-    assert producer.post(f"/payments/orders/{order.id}/confirm").status_code == 302
+    admin = make_admin()  # the platform collected the transfer, so it gives the money back
+    assert confirm_transfer(checkout, admin=admin).status_code == 302
 
-    response = producer.post(
+    response = as_user(admin).post(
         f"/payments/orders/{order.id}/refund", data={"reason": "缺货", "everything": "y"}
     )
 
@@ -187,6 +214,7 @@ def test_a_full_refund_takes_back_the_goods_but_not_the_shipping_fee(
 def test_a_staff_purchase_counts_toward_the_employer_as_staff_personal_money(
     shop: Shop,
     make_checkout: Any,
+    confirm_transfer: Any,
     make_institution: Callable[..., Institution],
     region: Callable[[str], Region],
     as_user: Client,
@@ -198,7 +226,7 @@ def test_a_staff_purchase_counts_toward_the_employer_as_staff_personal_money(
     checkout.orders[0].staff_institution_id = school.id
     db.flush()
 
-    assert as_user(shop.owner_a).post(f"/payments/orders/{checkout.orders[0].id}/confirm").status_code == 302
+    assert confirm_transfer(checkout).status_code == 302
 
     db.expire_all()
     (sale,) = entries(db)

@@ -2,12 +2,15 @@
 their ledger entries, each row as the shop's services leave it (see :mod:`shop.demo.scale.shopping`).
 
 Card checkouts carry one payment for the checkout; bank transfers and cash on delivery one payment per
-order, confirmed by the producer. A cancelled order gave its units back (``returned_quantity``). An order
-that drew from a recalled batch carries the recall notice the shop sets.
+order. A bank transfer reaches the platform's account: the platform's administrator confirms it for the
+whole checkout (with the bank's transaction reference) and records its refunds; cash on delivery is
+confirmed and refunded by the producer (see orders/collection.py). A cancelled order gave its units back
+(``returned_quantity``). An order that drew from a recalled batch carries the recall notice the shop sets.
 """
 
 from __future__ import annotations
 
+from orders.collection import platform_confirms
 from orders.models import OrderStatus, PaymentMethod
 from shop.demo.scale.codes import code, recall_reason_of, tracking_number
 from shop.demo.scale.institutions import Buyer
@@ -41,7 +44,7 @@ CHECKOUT_COLUMNS = columns(
 )
 PAYMENT_COLUMNS = columns(
     "id checkout_id provider provider_reference amount_fen status succeeded_checkout_id "
-    "confirmed_by_id created_at succeeded_at"
+    "confirmed_by_id bank_reference created_at succeeded_at"
 )
 
 
@@ -177,9 +180,17 @@ class OrderWriter:
             )
         )
         if intent is not None:
-            self._payment(checkout_id, "stripe", intent, total, paid_at, checkout_id, None)
+            self._payment(checkout_id, "stripe", intent, total, paid_at, checkout_id, None, None)
         for order in orders:
             self._order(order, checkout_id, method, reference, day, placed_at)
+
+    def _confirmer(self, method: PaymentMethod, owner_id: int, checkout_id: int) -> tuple[int, str | None]:
+        """Who confirms (and refunds) money paid by hand with ``method``, and the bank's transaction
+        reference: the platform's administrator for a bank transfer, else the producer's owner (cash it
+        collected; Stripe refunds it asked for)."""
+        if platform_confirms(method):
+            return self.people.admin_id, f"SCALEBANK{checkout_id:012d}"
+        return owner_id, None
 
     def _payment(
         self,
@@ -190,6 +201,7 @@ class OrderWriter:
         at: str,
         succeeded_checkout: int | None,
         confirmed_by: int | None,
+        bank_reference: str | None,
     ) -> None:
         null = self.loader.values.null
         self.payments.add(
@@ -202,6 +214,7 @@ class OrderWriter:
                 "succeeded",
                 null if succeeded_checkout is None else succeeded_checkout,
                 null if confirmed_by is None else confirmed_by,
+                null if bank_reference is None else bank_reference,
                 at,
                 at,
             )
@@ -279,7 +292,7 @@ class OrderWriter:
                 total,
                 paid_at,
                 None,
-                seller.owner_id,
+                *self._confirmer(method, seller.owner_id, checkout_id),
             )
         first_line, first_allocation = self.first["shop_order_line"], self.first["shop_allocation"]
         add_line, add_allocation = self.lines.add, self.allocations.add
@@ -339,7 +352,7 @@ class OrderWriter:
                 REFUND_REASONS[refund % len(REFUND_REASONS)],
                 f"re_scale{refund_id:016d}" if method is PaymentMethod.STRIPE else v.null,
                 v.false,
-                seller.owner_id,
+                self._confirmer(method, seller.owner_id, 0)[0],
                 v.ts(at),
             )
         )
