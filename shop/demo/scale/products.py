@@ -128,7 +128,7 @@ class ProductWriter:
                 "catalog_certification",
             )
         }
-        self.numbers: dict[tuple[int, int], int] = {}
+        self.numbers: dict[tuple[str, int], int] = {}
 
     def _id(self, table: str) -> int:
         value = self.next[table]
@@ -252,7 +252,7 @@ class ProductWriter:
     def _number(self, item: Item, valid_from: int) -> str:
         county = item.seller.county
         year = _year(valid_from)
-        key = (county.id, year)
+        key = (county.cert_prefix, year)  # two counties may share a short name: number per prefix
         self.numbers[key] = self.numbers.get(key, 0) + 1
         return f"{county.cert_prefix}〔{year}〕第{self.numbers[key]:05d}号"
 
