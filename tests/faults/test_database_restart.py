@@ -164,7 +164,6 @@ def served(cluster: Cluster, tmp_path: Path) -> Iterator[tuple[Flask, Engine, Co
     finally:
         engine.dispose()
         app.extensions["db"].engine.dispose()
-        app.extensions["fastpath"].close()
 
 
 @dataclass

@@ -161,8 +161,8 @@ class TraceData:
     children: list[RelatedBatch]
     #: The raw materials of a transformed batch (empty for a harvested or slaughtered one).
     sources: list[Source]
-    #: Shown as is: a number, or a placeholder while a page is rendered for the cache.
-    visits: int | str
+    #: How often the page was opened (this visit included).
+    visits: int
     serial: SerialUnit | None = None
     serial_url: str | None = None
     assessment: SerialAssessment | None = None
@@ -373,12 +373,16 @@ def assemble(
     batch: Batch,
     base_url: str,
     *,
-    visits: int | str,
+    visits: int,
+    linked: bool = True,
     serial: SerialUnit | None = None,
     assessment: SerialAssessment | None = None,
     today: date | None = None,
 ) -> TraceData:
-    """Gather every public fact about ``batch``: events loaded fresh and their chain verified. Read-only."""
+    """Gather every public fact about ``batch``: events loaded fresh and their chain verified. Read-only.
+
+    ``linked=False`` says the batch was neither made from nor into others (its genealogy is not queried).
+    """
     today = today or shanghai_date()
     events = stored_events(session, batch)
     state, cert = public_certificate_state(batch.product, today)
@@ -390,7 +394,7 @@ def assemble(
             origin_path(source.batch.origin),
             source.quantity_used,
         )
-        for source in source_batches(session, batch)
+        for source in (source_batches(session, batch) if linked else [])
     ]
     return TraceData(
         batch=batch,
@@ -401,8 +405,8 @@ def assemble(
         compliance=batch.compliance,
         events=events,
         chain=chain_status(batch, events),
-        parents=_related(parents_of(session, batch), base_url),
-        children=_related(children_of(session, batch), base_url),
+        parents=_related(parents_of(session, batch), base_url) if linked else [],
+        children=_related(children_of(session, batch), base_url) if linked else [],
         sources=sources,
         visits=visits,
         serial=serial,
