@@ -5,6 +5,7 @@ event altered behind the application's back gives a new ETag on the very next re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
@@ -292,3 +293,69 @@ def test_a_head_request_is_not_a_visit(client: FlaskClient, batch: Batch, db: Se
     assert client.head(f"/t/{batch.lot_code}").status_code == 200
     db.refresh(batch)
     assert batch.visit_count == 0
+
+
+# --- long chains ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def long_batch(batch: Batch, owner: User, db: Session) -> Batch:
+    """A batch sold in many orders: a shipping event each (35 steps in all)."""
+    while batch.event_count < 35:
+        record_event(
+            db,
+            owner,
+            batch,
+            EventKind.SHIPPING,
+            occurred_at=utcnow(),
+            place="喀什",
+            details={"waybill": "SF"},
+        )
+    db.flush()
+    return batch
+
+
+def test_a_long_chain_lists_its_first_and_last_steps_and_the_json_every_one(
+    english: FlaskClient, long_batch: Batch
+) -> None:
+    from traceability.trace.verdict import SHOWN_FIRST, SHOWN_LAST
+
+    path = f"/t/{long_batch.lot_code}"
+    page = english.get(path).get_data(as_text=True)
+    listed = [int(seq) for seq in re.findall(r'<li id="event-(\d+)"', page)]
+    assert listed == [*range(1, SHOWN_FIRST + 1), *range(36 - SHOWN_LAST, 36)]
+    assert f"{35 - SHOWN_FIRST - SHOWN_LAST} steps in between are not listed here" in page
+    assert "Record verified (35 steps)" in page
+    data = english.get(path, headers=JSON).get_json()
+    assert [event["seq"] for event in data["events"]] == list(range(1, 36)) and data["chain"]["valid"]
+
+
+def test_a_long_chains_verdict_is_verified_once_yet_tampering_shows_at_once(
+    english: FlaskClient, long_batch: Batch, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from traceability.trace import verdict
+
+    verified: list[int] = []
+    original = verdict.chain_status
+
+    def counting(batch: Batch, events: list[object]) -> object:
+        verified.append(len(events))
+        return original(batch, events)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(verdict, "chain_status", counting)
+    path = f"/t/{long_batch.lot_code}"
+    pages = [english.get(path).get_data(as_text=True) for _ in range(3)]
+    assert all("Record verified (35 steps)" in page for page in pages) and verified == [35]
+    middle = next(event for event in long_batch.events if event.seq == 15)  # a step no page lists
+    with append_only_lifted(db):
+        db.execute(
+            text("UPDATE traceability_event SET place = :place WHERE id = :id"),
+            {"place": "乌鲁木齐", "id": middle.id},
+        )
+    page = english.get(path).get_data(as_text=True)
+    assert "Record broken" in page and 'id="event-15" class="is-broken"' in page and verified == [35, 35]
+    assert english.get(path, headers=JSON).get_json()["chain"] == {
+        "valid": False,
+        "events": 35,
+        "broken_at": 15,
+    }

@@ -3,6 +3,7 @@ everything its page shows, a serial and its check."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -103,6 +104,8 @@ class Found:
     visit_count: int
     #: Whether it was made from other batches or into others (else its genealogy needs no query).
     linked: bool
+    #: A digest of every column of every stored event (see trace.verdict).
+    fingerprint: str
     #: Everything its page and JSON show, compared for equality (the ETag), today's date included.
     version: tuple[Any, ...]
 
@@ -125,6 +128,7 @@ def found_from_row(row: Sequence[Any] | None, gtin: str | None, today: date | No
         batch_id=int(row[0]),
         visit_count=int(row[1] or 0),
         linked=bool(children or parents),
+        fingerprint=hashlib.sha256(str(row[11]).encode()).hexdigest(),
         version=(*row[3:], today or shanghai_date()),
     )
 

@@ -117,11 +117,11 @@ def _count_visit(batch_id: int, stored: int) -> int:
     return shown
 
 
-def _render(
-    batch: Batch, wanted: str, visits: int, link: str, linked: bool = True, **serial: Any
-) -> Response:
-    """The HTML page or the JSON of ``batch`` with its ``Link`` header (``linked``: it may have relatives)."""
-    data = trace_data.assemble(db_session, batch, _base_url(), visits=visits, linked=linked, **serial)
+def _render(batch: Batch, wanted: str, visits: int, link: str, **facts: Any) -> Response:
+    """The HTML page or the JSON of ``batch`` with its ``Link`` header (``facts``: see data.assemble)."""
+    data = trace_data.assemble(
+        db_session, batch, _base_url(), visits=visits, every_event=wanted == "json", **facts
+    )
     if wanted == "json":
         response = jsonify(data.as_json())
     else:
@@ -168,7 +168,7 @@ def _respond(lot: str, gtin: str | None = None) -> ResponseReturnValue:
         link = _epcis_link(trace_url(_base_url(), batch))
         if wanted == "epcis":
             return _epcis(batch, link)
-        return _render(batch, wanted, visits, link, linked=found.linked)
+        return _render(batch, wanted, visits, link, linked=found.linked, fingerprint=found.fingerprint)
 
     response = http_cache.respond(lambda: found.version, render, kind=wanted, vary=("Accept",))
     db_session.commit()
