@@ -191,3 +191,23 @@ def test_a_page_carrying_a_flashed_message_is_never_shared(en: FlaskClient) -> N
     assert flashed.status_code == 200 and "欢迎" in flashed.get_data(as_text=True)
     assert flashed.headers["Cache-Control"] == PRIVATE and "ETag" not in flashed.headers
     assert en.get("/products").headers["Cache-Control"] == PUBLIC  # the message was shown once
+
+
+def test_the_public_results_revalidate_until_a_sale_is_counted(
+    en: FlaskClient, make_producer: MakeProducer, make_product: MakeProduct, db: Session
+) -> None:
+    from datetime import date
+
+    from core import versions
+    from stats.views import SALES
+    from tests.stats.test_dashboards import add_rollup
+
+    melon = make_product(make_producer(), name="郭牌西瓜", certified=True)
+    add_rollup(db, melon, date(2025, 1, 31), 123_456)
+    before = versions.current(db, SALES)
+    etag = etag_of(en, "/stats/?year=2025")
+    assert en.get("/stats/?year=2025", headers={"If-None-Match": etag}).status_code == 304
+    add_rollup(db, melon, date(2025, 2, 14), 100_000)  # a sale written to the ledger's roll-ups
+    assert versions.current(db, SALES) > before
+    fresh = en.get("/stats/?year=2025", headers={"If-None-Match": etag})
+    assert fresh.status_code == 200 and "¥2,234.56" in fresh.get_data(as_text=True)
