@@ -387,4 +387,4 @@ CATALOG = "catalog"
 def catalog_stamp(session: Session, today: date | None = None) -> tuple[Any, ...]:
     """The version of everything the product listing shows: one primary-key read, whatever the catalog's
     size (``core.versions``), plus the day (certificates start and end with the Asia/Shanghai date)."""
-    return (versions.current(session, CATALOG), today or shanghai_date())
+    return (*versions.stamp(session, CATALOG), today or shanghai_date())

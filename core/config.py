@@ -114,6 +114,8 @@ class DefaultConfig:
 
     #: How long a QR scan's visits wait in memory before they are written (seconds).
     TRACE_VISIT_FLUSH_SECONDS: float | None = None  # None: 2 s, or 0 (every visit at once) when testing
+    #: Public pages each process keeps by their ETag (core.http_cache), in MB of bodies; 0 keeps none.
+    PAGE_MEMO_MB = 32.0
 
     #: ``text`` for humans, ``json`` for log shippers.
     LOG_FORMAT = "text"

@@ -121,12 +121,20 @@ def current(session: Session, kind: str) -> int:
     return int(session.scalar(select(func.sum(DataVersion.version)).where(DataVersion.name.in_(names))) or 0)
 
 
-def current_of(session: Session, *kinds: str) -> tuple[int, ...]:
-    """The versions of several kinds now, in one read of their rows (see :func:`current`)."""
+def stamp(session: Session, *kinds: str) -> tuple[object, ...]:
+    """What identifies the current state of ``kinds`` for a conditional GET, in one read of their rows: each
+    kind's version and when it last changed (so a database restored to an older version and changed again
+    never repeats a stamp that was handed out)."""
     names = {
         kind: [f"{kind}.{n}" for n in range(_SHARDS[kind])] if kind in _SHARDS else [kind] for kind in kinds
     }
     wanted = [name for group in names.values() for name in group]
-    query = select(DataVersion.name, DataVersion.version).where(DataVersion.name.in_(wanted))
-    rows: dict[str, int] = dict(session.execute(query).all())
-    return tuple(sum(rows.get(name, 0) for name in names[kind]) for kind in kinds)
+    query = select(DataVersion.name, DataVersion.version, DataVersion.changed_at).where(
+        DataVersion.name.in_(wanted)
+    )
+    rows = {name: (version, changed_at) for name, version, changed_at in session.execute(query)}
+    found = [[rows[name] for name in names[kind] if name in rows] for kind in kinds]
+    return tuple(
+        (sum(version for version, _at in group), max((at for _v, at in group), default=None))
+        for group in found
+    )

@@ -104,7 +104,7 @@ def _public() -> tuple[StatsFilterForm, summaries.PublicDashboard]:
 
 def _public_version() -> tuple[object, ...]:
     """What the public results show, read at once: the ledger's and the catalog's versions, and the day."""
-    return (*versions.current_of(db_session, SALES, CATALOG), shanghai_date())
+    return (*versions.stamp(db_session, SALES, CATALOG), shanghai_date())
 
 
 @bp.get("/")

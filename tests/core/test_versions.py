@@ -36,7 +36,5 @@ def test_one_transaction_raises_one_shard_and_the_sum_moves_with_each_write(
     raised = [name for name in after if after[name] != before.get(name)]
     assert len(raised) == 1 and raised[0].startswith(f"{SALES}.")
     assert versions.current(db, SALES) == version + after[raised[0]] - before.get(raised[0], 0) > version
-    assert versions.current_of(db, SALES, CATALOG) == (
-        versions.current(db, SALES),
-        versions.current(db, CATALOG),
-    )
+    (sales, sales_at), (catalog, _at) = versions.stamp(db, SALES, CATALOG)
+    assert (sales, catalog) == (versions.current(db, SALES), versions.current(db, CATALOG)) and sales_at

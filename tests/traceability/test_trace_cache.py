@@ -114,7 +114,10 @@ def test_a_scanner_holding_the_page_gets_304_without_a_render_and_each_visit_cou
     assert revalidate(english, path, json_tag, **JSON) == 304 and renders == ["html", "json"]
     db.refresh(batch)
     assert batch.visit_count == 4  # every GET is a visit, a revalidation too
-    assert "opened 5 times" in english.get(path).get_data(as_text=True)
+    page = english.get(path)  # another scan without the page: the one rendered for this version serves it
+    assert "opened 5 times" in page.get_data(as_text=True) and page.headers["ETag"] == tag
+    assert page.headers["Link"] == first.headers["Link"] and renders == ["html", "json"]
+    assert english.get(path, headers=JSON).get_json()["visits"] == 6 and renders == ["html", "json"]
 
 
 def test_a_recall_gives_a_new_etag_at_once(

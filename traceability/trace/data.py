@@ -141,8 +141,8 @@ class TraceData:
     children: list[RelatedBatch]
     #: The raw materials of a transformed batch (empty for a harvested or slaughtered one).
     sources: list[Source]
-    #: How often the page was opened (this visit included).
-    visits: int
+    #: How often the page was opened (this visit included), or the placeholder a kept page is rendered with.
+    visits: int | str
     serial: SerialUnit | None = None
     serial_url: str | None = None
     assessment: SerialAssessment | None = None
@@ -353,7 +353,7 @@ def assemble(
     batch: Batch,
     base_url: str,
     *,
-    visits: int,
+    visits: int | str,
     linked: bool = True,
     fingerprint: str | None = None,
     every_event: bool = True,

@@ -88,6 +88,7 @@ _PARENTS = {
 _VERSION_SQL = f"""
 SELECT b.id, b.visit_count, p.gtin, b.status, b.recalled_at, b.head_hash, b.event_count,
   (SELECT v.version FROM {_VERSION} v WHERE v.name = :kind),
+  (SELECT v.changed_at FROM {_VERSION} v WHERE v.name = :kind),
   (SELECT count(*) FROM {_LINK} l WHERE l.parent_id = b.id),
   (SELECT count(*) FROM {_LINK} l JOIN {_BATCH} r ON r.id = l.child_id
     WHERE l.parent_id = b.id AND r.status = '{_RECALLED}'),
@@ -126,12 +127,12 @@ def found_from_row(row: Sequence[Any] | None, gtin: str | None, today: date | No
     """The :class:`Found` of a version row, or ``None`` when there is none or the GTIN does not match."""
     if row is None or not gtin_matches(gtin, row[2]):
         return None
-    children, parents = row[8], row[10]
+    children, parents = row[9], row[11]
     return Found(
         batch_id=int(row[0]),
         visit_count=int(row[1] or 0),
         linked=bool(children or parents),
-        fingerprint=hashlib.sha256(str(row[11]).encode()).hexdigest(),
+        fingerprint=hashlib.sha256(str(row[12]).encode()).hexdigest(),
         version=(*row[3:], today or shanghai_date()),
     )
 

@@ -47,6 +47,8 @@ from traceability.trace.visits import visit_buffer
 bp = Blueprint("trace", __name__)
 
 EPCIS_LINK_TYPE = "gs1:epcis"
+#: Rendered in place of the visit count, which each request fills in (the page is kept without it).
+VISITS_MARK = "__trace_visits__"
 QR_MAX_AGE = 86400
 #: The first-party cookie that keeps a browser one scanner of one label (set on that label's address only).
 SCANNER_COOKIE = "trace_scanner"
@@ -117,7 +119,7 @@ def _count_visit(batch_id: int, stored: int) -> int:
     return shown
 
 
-def _render(batch: Batch, wanted: str, visits: int, link: str, **facts: Any) -> Response:
+def _render(batch: Batch, wanted: str, visits: int | str, link: str, **facts: Any) -> Response:
     """The HTML page or the JSON of ``batch`` with its ``Link`` header (``facts``: see data.assemble)."""
     data = trace_data.assemble(
         db_session, batch, _base_url(), visits=visits, every_event=wanted == "json", **facts
@@ -168,9 +170,12 @@ def _respond(lot: str, gtin: str | None = None) -> ResponseReturnValue:
         link = _epcis_link(trace_url(_base_url(), batch))
         if wanted == "epcis":
             return _epcis(batch, link)
-        return _render(batch, wanted, visits, link, linked=found.linked, fingerprint=found.fingerprint)
+        return _render(batch, wanted, VISITS_MARK, link, linked=found.linked, fingerprint=found.fingerprint)
 
-    response = http_cache.respond(lambda: found.version, render, kind=wanted, vary=("Accept",))
+    def fill(body: str) -> str:
+        return body.replace(f'"{VISITS_MARK}"', str(visits)).replace(VISITS_MARK, str(visits))
+
+    response = http_cache.respond(lambda: found.version, render, kind=wanted, vary=("Accept",), fill=fill)
     db_session.commit()
     return response
 
