@@ -169,7 +169,7 @@ def respond(
     when one URL has several, ``vary`` the request headers that choose it (``Accept``), and ``fill`` puts what
     differs per request into a rendered body (the page is kept with the placeholders ``render`` left).
     """
-    if not is_public():
+    if not is_public() or session.modified:  # signed in, a message, or a session cookie to set again
         return private(make_response(render()), vary)
     tag = etag(version(), kind)
     if not is_resource_modified(request.environ, etag=tag):

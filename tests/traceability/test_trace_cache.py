@@ -371,3 +371,17 @@ def test_a_long_chains_verdict_is_verified_once_yet_tampering_shows_at_once(
         "events": 35,
         "broken_at": 15,
     }
+
+
+def test_an_answer_that_sets_a_cookie_is_never_shared(app: Flask, english: FlaskClient, batch: Batch) -> None:
+    path = f"/t/{batch.lot_code}"
+    tag = etag_of(english, path)
+    client = app.test_client()
+    client.post(
+        "/language", data={"locale": "en"}
+    )  # a visitor's session, not yet marked by the log-in manager
+    first = client.get(path, headers={"If-None-Match": tag})
+    assert "Set-Cookie" in first.headers and first.headers["Cache-Control"] == PRIVATE
+    assert first.status_code == 200 and "ETag" not in first.headers
+    again = client.get(path, headers={"If-None-Match": tag})  # later answers are shared again
+    assert again.status_code == 304 and "Set-Cookie" not in again.headers
