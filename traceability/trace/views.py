@@ -181,7 +181,7 @@ def _respond(lot: str, gtin: str | None = None) -> ResponseReturnValue:
 
 
 def _load(batch_id: int) -> Batch:
-    """The batch a stamp was read for, with what its page shows (404 if it vanished in between)."""
+    """The batch a version was read for, with what its page shows (404 if it vanished in between)."""
     batch = lookup.load_batch(db_session, batch_id)
     if batch is None:
         raise BatchNotFound()
