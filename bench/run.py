@@ -161,7 +161,6 @@ def run_database(
     env = {f"SHOP_{key}": str(value) for key, value in config.items()}
     env["SHOP_SESSION_COOKIE_SECURE"] = "false"
     env["SHOP_RATELIMIT_LOGIN"] = BENCH_LOGIN_LIMIT
-    env["SHOP_CHANGE_SIGNAL"] = "true"  # one machine: every writer is on this host
     paths = {
         "trace": f"/t/{built['trace_lot']}",
         "products": "/products",
@@ -312,8 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine_info(),
         "settings": {
             "gunicorn": f"-w {WORKERS} -k {WORKER_CLASS} -b 127.0.0.1:<free port> (app and hello alike)",
-            "app": f"RATELIMIT_LOGIN={BENCH_LOGIN_LIMIT!r} (every checkout connection signs a buyer in), "
-            "CHANGE_SIGNAL=True (one machine)",
+            "app": f"RATELIMIT_LOGIN={BENCH_LOGIN_LIMIT!r} (every checkout connection signs a buyer in)",
             "load": "wrk on the same machine, in its own process",
         },
         "databases": {},

@@ -95,7 +95,6 @@ def measure(
     env = {f"SHOP_{key}": str(value) for key, value in config.items()}
     env["SHOP_SESSION_COOKIE_SECURE"] = "false"
     env["SHOP_RATELIMIT_LOGIN"] = BENCH_LOGIN_LIMIT
-    env["SHOP_CHANGE_SIGNAL"] = "true"  # as `make bench`: one machine
     threads = 2
     gunicorn_args = ["-w", str(WORKERS), "-k", WORKER_CLASS, "--timeout", str(WRK_TIMEOUT * 2)]
     scenarios: dict[str, Any] = {}
@@ -195,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine_info(),
         "settings": {
             "gunicorn": f"-w {WORKERS} -k {WORKER_CLASS} (app and hello alike)",
-            "app": "CHANGE_SIGNAL=True (one machine), as make bench",
+            "app": "settings of make bench (nothing kept in memory between requests)",
             "load": f"wrk on the same machine, its own process, --timeout {WRK_TIMEOUT}s",
         },
         "generation": generation,

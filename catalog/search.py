@@ -382,11 +382,9 @@ def count_certified(session: Session, county_code: str | None = None, *, today: 
 
 #: The kind of data (core.versions) the listing shows: products, producers, certificates, pictures, marks.
 CATALOG = "catalog"
-#: The same read as plain SQL without parameters, for a bare driver connection (the WSGI fast path).
-CATALOG_STAMP_SQL = f"SELECT version FROM core_data_version WHERE name = '{CATALOG}'"  # noqa: S608 - a constant
 
 
 def catalog_stamp(session: Session, today: date | None = None) -> tuple[Any, ...]:
     """The version of everything the product listing shows: one primary-key read, whatever the catalog's
     size (``core.versions``), plus the day (certificates start and end with the Asia/Shanghai date)."""
-    return (versions.current(session, CATALOG), today or shanghai_date())
+    return (*versions.stamp(session, CATALOG), today or shanghai_date())

@@ -112,16 +112,10 @@ class DefaultConfig:
     WARNING_SALES_DROP_PERCENT = 50
     WARNING_MIN_PREVIOUS_FEN = 100_000
 
-    #: Public page caches (trace pages, the listing): how long a rendering lives, how long a QR scan's visits
-    #: wait in memory before they are written, and how long a page's version stamp is trusted while the
-    #: change signal says nothing watched was written (core.change_signal; seconds).
-    TRACE_CACHE_SECONDS = 60.0
+    #: How long a QR scan's visits wait in memory before they are written (seconds).
     TRACE_VISIT_FLUSH_SECONDS: float | None = None  # None: 2 s, or 0 (every visit at once) when testing
-    FASTPATH_STAMP_SECONDS = 2.0
-    #: The host-wide change signal lets cached pages skip their stamp query while nothing changed. Only for
-    #: deployments where every process writing to the database runs on one machine (a write on another
-    #: machine is not signalled here: a recall could go unseen for FASTPATH_STAMP_SECONDS). Off by default.
-    CHANGE_SIGNAL = False
+    #: Public pages each process keeps by their ETag (core.http_cache), in MB of bodies; 0 keeps none.
+    PAGE_MEMO_MB = 32.0
 
     #: ``text`` for humans, ``json`` for log shippers.
     LOG_FORMAT = "text"

@@ -18,8 +18,6 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from werkzeug.local import LocalProxy
 
-from core import change_signal
-
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -113,7 +111,6 @@ def _configure_sqlite(engine: Engine) -> None:
 def init_app(app: Flask) -> None:
     """Create the app's engine and session factory and close the request session at teardown."""
     engine = make_engine(app.config["DATABASE_URL"], echo=app.config["DATABASE_ECHO"])
-    change_signal.install()  # sessions signal writes that can change public pages (any app's)
     app.extensions["db"] = DatabaseState(engine, sessionmaker(engine, expire_on_commit=False))
     app.teardown_appcontext(close_session)
 

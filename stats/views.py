@@ -15,6 +15,8 @@ from flask_login import current_user
 
 from catalog.access import producer_member_required, producers_of
 from catalog.producers.models import Producer
+from catalog.search import CATALOG
+from core import http_cache, versions
 from core.access import can_review, ensure, user_passes
 from core.clock import shanghai_date
 from core.db import db_session
@@ -44,6 +46,8 @@ HELP_SELL_SHOWN = 8
 reviewer_or_admin = user_passes(lambda user: user.is_reviewer or user.is_admin)
 
 FORMATS = "<any(csv, xlsx):fmt>"
+#: The kind of data (core.versions) of the sales ledger and its roll-ups.
+SALES = "sales"
 
 
 def _form() -> StatsFilterForm:
@@ -98,7 +102,13 @@ def _public() -> tuple[StatsFilterForm, summaries.PublicDashboard]:
     return form, summaries.public_dashboard(db_session, filters, counties(db_session), shanghai_date())
 
 
+def _public_version() -> tuple[object, ...]:
+    """What the public results show, read at once: the ledger's and the catalog's versions, and the day."""
+    return (*versions.stamp(db_session, SALES, CATALOG), shanghai_date())
+
+
 @bp.get("/")
+@http_cache.conditional(_public_version)
 def public() -> ResponseReturnValue:
     """消费帮扶成效: totals by county this period and all time, the monthly trend, the catalog's figures."""
     form, dashboard = _public()

@@ -81,7 +81,6 @@ def base_config(url: str, tmp_dir: str) -> dict[str, Any]:
         "RATELIMIT_SIGNUP": "1000 per minute",
         "PUBLIC_BASE_URL": "http://trace.test",
         "LOG_LEVEL": "WARNING",
-        "CHANGE_SIGNAL": True,  # every writer of a test runs on this machine: the stricter path is tested
     }
 
 

@@ -39,7 +39,8 @@ from catalog.products.models import Unit
 from core.db import utcnow
 from traceability.links import trace_url
 from traceability.models import Batch, EventKind, TraceEvent
-from traceability.trace.data import chain_status, stored_events, utc_iso
+from traceability.trace.data import utc_iso
+from traceability.trace.verdict import chain_status, stored_events
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
 EPCIS_MEDIA_TYPE = "application/ld+json"

@@ -6,19 +6,17 @@ import csv
 import io
 import re
 
-from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from catalog import search
 from catalog.browse.forms import CertifiedFilterForm, ListingForm
 from catalog.labels import label
-from catalog.page_cache import CSRF_MARK, PageCache, app_cache, with_csrf_token
 from catalog.signals import stock_by_product
+from core import http_cache
 from core.clock import shanghai_date
 from core.db import db_session
-from core.i18n import select_locale
 from core.models import Region, RegionLevel
 from core.pagination import paginate
 from core.regions import get_region
@@ -28,8 +26,6 @@ bp = Blueprint("catalog", __name__)
 
 PER_PAGE = 24
 CERTIFIED_PER_PAGE = 50
-#: Longest a cached listing page lives (what the catalog stamp does not cover, e.g. a producer's new name).
-LISTING_CACHE_SECONDS = 60.0
 COUNTY_CODE = re.compile(r"[0-9]{6}")
 
 
@@ -59,56 +55,30 @@ def _page_number() -> int:
     return max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
 
 
-def listing_cache(app: Flask) -> PageCache:
-    """The app's cache of listing pages (``CATALOG_CACHE_SECONDS`` to live, default 60)."""
-    return app_cache(app, "listing", "CATALOG_CACHE_SECONDS", LISTING_CACHE_SECONDS)
+def _catalog_version() -> tuple[object, ...]:
+    """What a public catalog page shows, as one primary-key read (see core.http_cache)."""
+    return search.catalog_stamp(db_session)
 
 
-def listing_key(query_string: str, locale: str) -> tuple[str, str]:
-    """The cache key of one listing page: its query string (search, filters, page) and language."""
-    return (query_string, locale)
-
-
-def _render_listing() -> tuple[str, int]:
-    """The listing page for the query string, and its status (400 for filters that do not validate)."""
+@bp.get("/products")
+@http_cache.conditional(_catalog_version)
+def listing() -> ResponseReturnValue:
+    """The product listing: search, filters, sorting and pages, all in the query string."""
     form = ListingForm()
-    mark = {"csrf_token": lambda: CSRF_MARK}  # filled in per request (signed-in pages only)
     if not form.validate():
-        return render_template("catalog/listing.html", form=form, page=None, certs={}, args={}, **mark), 400
+        return render_template("catalog/listing.html", form=form, page=None, certs={}, args={}), 400
     filters = form.filters()
     page = search.search_products(db_session, filters, _page_number(), PER_PAGE)
     certs = search.certificates_by_product(page.items)
     facets = search.search_facets(db_session, filters) if search.search_terms(filters.q) else None
-    html = render_template(
+    return render_template(
         "catalog/listing.html",
         form=form,
         page=page,
         certs=certs,
         facets=facets,
         args=_filter_args(form),
-        **mark,
     )
-    return html, 200
-
-
-@bp.get("/products")
-def listing() -> ResponseReturnValue:
-    """The product listing: search, filters, sorting and pages, all in the query string.
-
-    Visitors who are not signed in get the page from the listing cache while the catalog's stamp holds.
-    """
-    cache = listing_cache(current_app)
-    cacheable = not current_user.is_authenticated and not session.get("_flashes")
-    key = listing_key(request.query_string.decode("latin-1"), select_locale())
-    stamp = search.catalog_stamp(db_session) if cacheable else ()
-    entry = cache.get(key, stamp) if cacheable else None
-    if entry is None:
-        body, status = _render_listing()
-        entry = cache.make_entry(stamp, body, status=status)
-        if cacheable:
-            cache.put(key, entry)
-    db_session.commit()
-    return Response(with_csrf_token(entry.body), status=entry.status, mimetype="text/html")
 
 
 @bp.get("/products/<id:product_id>")
@@ -119,17 +89,22 @@ def product(product_id: int) -> ResponseReturnValue:
         abort(404)
     state, cert = search.public_certificate_state(found)
     stock = stock_by_product(db_session, [found])[found.id]
-    return render_template(
-        "catalog/product.html",
-        product=found,
-        producer=found.producer,
-        cert_state=state,
-        cert=cert,
-        stock=stock,
+    in_stock = tuple((entry["code"], entry["available"], entry["best_before"]) for entry in stock)
+    return http_cache.respond(
+        lambda: (*_catalog_version(), in_stock),
+        lambda: render_template(
+            "catalog/product.html",
+            product=found,
+            producer=found.producer,
+            cert_state=state,
+            cert=cert,
+            stock=stock,
+        ),
     )
 
 
 @bp.get("/producers/<id:producer_id>")
+@http_cache.conditional(_catalog_version)
 def producer(producer_id: int) -> ResponseReturnValue:
     """An approved producer's public profile with its products."""
     found = search.approved_producer(db_session, producer_id)
@@ -141,6 +116,7 @@ def producer(producer_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/certified")
+@http_cache.conditional(_catalog_version)
 def certified() -> ResponseReturnValue:
     """The public list (公示) of currently certified products, overall or per county."""
     form = CertifiedFilterForm()
@@ -199,6 +175,7 @@ def _county_or_404(code: str) -> Region:
 
 
 @bp.get("/counties/<code>")
+@http_cache.conditional(_catalog_version)
 def county(code: str) -> ResponseReturnValue:
     """A county's showcase: its newest products, its producers and a link to its public list."""
     region = _county_or_404(code)

@@ -132,7 +132,6 @@ def _restore(app: Flask, backup: Path, tmp_path: Path) -> Iterator[Flask]:
         yield fresh
     finally:
         fresh.extensions["db"].engine.dispose()
-        fresh.extensions["fastpath"].close()
         if source.get_backend_name() != "sqlite":
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE "{make_url(url).database}" WITH (FORCE)'))

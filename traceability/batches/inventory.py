@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
 from catalog.products.models import Product
-from core.change_signal import PAGES_UNCHANGED
 from core.clock import shanghai_date
 from traceability.errors import (
     BatchRecalled,
@@ -53,7 +52,7 @@ def take_units(session: Session, batch_id: int, quantity: int) -> int | None:
         .where(Batch.id == batch_id, Batch.status == BatchStatus.ACTIVE, Batch.quantity_available >= quantity)
         .values(quantity_available=Batch.quantity_available - quantity)
         .returning(Batch.quantity_available)
-        .execution_options(synchronize_session=False, **{PAGES_UNCHANGED: True})
+        .execution_options(synchronize_session=False)
     ).scalar()
     return None if left is None else int(left)
 
@@ -72,7 +71,7 @@ def return_stock(session: Session, batch: Batch, quantity: int) -> None:
         update(Batch)
         .where(Batch.id == batch.id, Batch.status == BatchStatus.ACTIVE)
         .values(quantity_available=Batch.quantity_available + quantity)
-        .execution_options(synchronize_session=False, **{PAGES_UNCHANGED: True})
+        .execution_options(synchronize_session=False)
     )
     session.refresh(batch)
 

@@ -52,7 +52,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.producers.models import Producer
@@ -60,11 +59,12 @@ from catalog.products.models import Certification, Product
 from catalog.search import public_certificate_state
 from core.clock import shanghai_date
 from core.models import Region, RegionLevel
-from traceability.chain import ChainStatus, verify_chain
+from traceability.chain import ChainStatus
 from traceability.links import trace_path, trace_url
 from traceability.models import Batch, ComplianceCertificate, SerialUnit, TraceEvent
 from traceability.processing.services import children_of, parents_of, source_batches
 from traceability.serials import SerialAssessment
+from traceability.trace.verdict import page_chain
 
 
 def utc_iso(moment: datetime | None) -> str | None:
@@ -74,26 +74,6 @@ def utc_iso(moment: datetime | None) -> str | None:
 
 def _iso_date(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
-
-
-def stored_events(session: Session, batch: Batch) -> list[TraceEvent]:
-    """The batch's events as stored right now (bypassing anything the session had cached), by sequence."""
-    return list(
-        session.scalars(
-            select(TraceEvent)
-            .where(TraceEvent.batch_id == batch.id)
-            .order_by(TraceEvent.seq)
-            .execution_options(populate_existing=True)
-        )
-    )
-
-
-def chain_status(batch: Batch, events: list[TraceEvent]) -> ChainStatus:
-    """Verify the chain; data too damaged even to hash counts as broken (never as verified)."""
-    try:
-        return verify_chain(events, batch.lot_code, batch.head_hash)
-    except (AttributeError, TypeError, ValueError, KeyError):
-        return ChainStatus(valid=False, events=len(events), broken_at=None, head_hash=batch.head_hash)
 
 
 def origin_path(origin: Region) -> list[Region]:
@@ -161,7 +141,7 @@ class TraceData:
     children: list[RelatedBatch]
     #: The raw materials of a transformed batch (empty for a harvested or slaughtered one).
     sources: list[Source]
-    #: Shown as is: a number, or a placeholder while a page is rendered for the cache.
+    #: How often the page was opened (this visit included), or the placeholder a kept page is rendered with.
     visits: int | str
     serial: SerialUnit | None = None
     serial_url: str | None = None
@@ -374,13 +354,21 @@ def assemble(
     base_url: str,
     *,
     visits: int | str,
+    linked: bool = True,
+    fingerprint: str | None = None,
+    every_event: bool = True,
     serial: SerialUnit | None = None,
     assessment: SerialAssessment | None = None,
     today: date | None = None,
 ) -> TraceData:
-    """Gather every public fact about ``batch``: events loaded fresh and their chain verified. Read-only."""
+    """Gather every public fact about ``batch``: events loaded fresh and their chain verified. Read-only.
+
+    ``linked=False`` says the batch was neither made from nor into others (its genealogy is not queried);
+    ``every_event=False`` keeps only the first and last steps of a long chain, as a page lists them, with
+    the verdict still over every step (``fingerprint``: of its stored events; see trace.verdict).
+    """
     today = today or shanghai_date()
-    events = stored_events(session, batch)
+    events, chain = page_chain(session, batch, fingerprint, every=every_event)
     state, cert = public_certificate_state(batch.product, today)
     sources = [
         Source(
@@ -390,7 +378,7 @@ def assemble(
             origin_path(source.batch.origin),
             source.quantity_used,
         )
-        for source in source_batches(session, batch)
+        for source in (source_batches(session, batch) if linked else [])
     ]
     return TraceData(
         batch=batch,
@@ -400,9 +388,9 @@ def assemble(
         certificate_state=str(state) if state is not None else None,
         compliance=batch.compliance,
         events=events,
-        chain=chain_status(batch, events),
-        parents=_related(parents_of(session, batch), base_url),
-        children=_related(children_of(session, batch), base_url),
+        chain=chain,
+        parents=_related(parents_of(session, batch), base_url) if linked else [],
+        children=_related(children_of(session, batch), base_url) if linked else [],
         sources=sources,
         visits=visits,
         serial=serial,

@@ -5,9 +5,10 @@ be the batch's product's), each with an optional serial (``/t/<lot>/<serial>``, 
 QR image at ``<trace URL>/qr.png``. The same URL answers ``Accept: application/json`` with the JSON of
 :mod:`traceability.trace.data` and ``?linkType=gs1:epcis`` with the EPCIS 2.0 document of
 :mod:`traceability.epcis`. Everything here is public; every visit is counted (in memory first, written in
-batches: :mod:`traceability.trace.visits`). Pages and JSON come from a cache that a recall or a new event
-invalidates at once (:mod:`traceability.trace.cache`); visitors without a cookie get them before Flask
-even routes the request (:mod:`traceability.trace.fastpath`).
+batches: :mod:`traceability.trace.visits`). A batch's page is versioned by one query
+(:func:`traceability.trace.lookup.find_version`), so a revalidating scanner or proxy gets ``304`` without
+anything being rendered, and a recall, a new event or a tampered record changes the version at once
+(:mod:`core.http_cache`). A labelled unit's page is one scanner's own and never shared.
 """
 
 from __future__ import annotations
@@ -16,18 +17,15 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, session
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
-from catalog.page_cache import CSRF_MARK, with_csrf_token
+from core import http_cache
 from core.db import db_session
 from core.errors import NotFound
-from core.i18n import current_language
 from core.transactions import claim_write_lock, run_unit_of_work
 from traceability import epcis
 from traceability.digest import check_digests, publish_digests
@@ -41,26 +39,16 @@ from traceability.display import (
 from traceability.links import qr_png, trace_url
 from traceability.models import Batch, SerialScan, SerialUnit
 from traceability.serials import Scanner, SerialAssessment, assess, network_key, network_label
-from traceability.trace import cache as trace_cache
 from traceability.trace import data as trace_data
-from traceability.trace import fastpath as trace_fastpath
 from traceability.trace import lookup
 from traceability.trace.visits import flush as flush_visits
 from traceability.trace.visits import visit_buffer
 
 bp = Blueprint("trace", __name__)
 
-
-def _install_fast_path(state: BlueprintSetupState) -> None:
-    """Put the fast path in front of the app: visitors without a cookie get cached pages straight from the
-    WSGI layer (see traceability.trace.fastpath)."""
-    if isinstance(state.app, Flask):  # always at run time; the setup state types it as the sans-IO App
-        trace_fastpath.install(state.app)
-
-
-bp.record_once(_install_fast_path)
-
 EPCIS_LINK_TYPE = "gs1:epcis"
+#: Rendered in place of the visit count, which each request fills in (the page is kept without it).
+VISITS_MARK = "__trace_visits__"
 QR_MAX_AGE = 86400
 #: The first-party cookie that keeps a browser one scanner of one label (set on that label's address only).
 SCANNER_COOKIE = "trace_scanner"
@@ -110,10 +98,8 @@ def _epcis_link(canonical: str) -> str:
     return f'<{canonical}?linkType={EPCIS_LINK_TYPE}>; rel="{EPCIS_LINK_TYPE}"; type="{media_type}"'
 
 
-def _finish(response: Response, link: str) -> Response:
-    """The headers every trace representation carries: it varies with Accept and is revalidated each time."""
-    response.vary.add("Accept")
-    response.headers["Cache-Control"] = "no-cache"
+def _with_link(response: Response, link: str) -> Response:
+    """Name the EPCIS representation of the page in its ``Link`` header."""
     response.headers["Link"] = link
     return response
 
@@ -133,69 +119,69 @@ def _count_visit(batch_id: int, stored: int) -> int:
     return shown
 
 
-def _cacheable(wanted: str) -> bool:
-    """JSON is the same for everyone; HTML only for visitors not signed in and with no message waiting."""
-    return wanted == "json" or (not current_user.is_authenticated and not session.get("_flashes"))
-
-
-def _render(batch: Batch, wanted: str, visits: int | str, **serial: Any) -> str:
-    """The HTML page or the JSON text of ``batch`` (``visits`` may be the cache's placeholder)."""
-    data = trace_data.assemble(db_session, batch, _base_url(), visits=visits, **serial)
-    if wanted == "json":
-        text = jsonify(data.as_json()).get_data(as_text=True)
-        return text.replace(f'"{trace_cache.VISITS_MARK}"', trace_cache.VISITS_MARK)
-    return render_template(
-        "traceability/trace/page.html",
-        trace=data,
-        batch=batch,
-        product=data.product,
-        producer=data.producer,
-        event_title=event_title,
-        recorded_by=recorded_by,
-        event_details=event_details,
-        basis_labels=BASIS_LABELS,
-        epcis_link_type=EPCIS_LINK_TYPE,
-        csrf_token=lambda: CSRF_MARK,
-        scan_window_minutes=current_app.config["SERIAL_SCAN_WINDOW_MINUTES"],
-        date_labels=PRODUCED_ON_LABELS,
+def _render(batch: Batch, wanted: str, visits: int | str, link: str, **facts: Any) -> Response:
+    """The HTML page or the JSON of ``batch`` with its ``Link`` header (``facts``: see data.assemble)."""
+    data = trace_data.assemble(
+        db_session, batch, _base_url(), visits=visits, every_event=wanted == "json", **facts
     )
+    if wanted == "json":
+        response = jsonify(data.as_json())
+    else:
+        response = Response(
+            render_template(
+                "traceability/trace/page.html",
+                trace=data,
+                batch=batch,
+                product=data.product,
+                producer=data.producer,
+                event_title=event_title,
+                recorded_by=recorded_by,
+                event_details=event_details,
+                basis_labels=BASIS_LABELS,
+                epcis_link_type=EPCIS_LINK_TYPE,
+                scan_window_minutes=current_app.config["SERIAL_SCAN_WINDOW_MINUTES"],
+                date_labels=PRODUCED_ON_LABELS,
+            ),
+            mimetype="text/html",
+        )
+    return _with_link(response, link)
+
+
+def _epcis(batch: Batch, link: str) -> Response:
+    """The batch's EPCIS 2.0 document."""
+    document = epcis.build_document(db_session, batch, _base_url())
+    response = Response(json.dumps(document, ensure_ascii=False), mimetype=epcis.EPCIS_MEDIA_TYPE)
+    return _with_link(response, link)
 
 
 def _respond(lot: str, gtin: str | None = None) -> ResponseReturnValue:
-    """A batch's record as HTML, JSON or EPCIS; HTML and JSON come from the page cache while its stamp holds.
+    """A batch's record as HTML, JSON or EPCIS: ``304`` when the client holds the current version.
 
-    The stamp (one query) says whether a cached rendering is still true; see traceability.trace.cache.
+    The version (one query) covers everything the record shows; see lookup.find_version.
     """
-    stamp = trace_cache.read_stamp(db_session, lot, gtin)
-    if stamp is None:
+    found = lookup.find_version(db_session, lot, gtin)
+    if found is None:
         raise BatchNotFound()
-    visits = _count_visit(stamp.batch_id, stamp.visit_count)
+    visits = _count_visit(found.batch_id, found.visit_count)
     wanted = _wanted()
-    if wanted == "epcis":
-        batch = _load(stamp.batch_id)
-        document = epcis.build_document(db_session, batch, _base_url())
-        db_session.commit()
-        response = Response(json.dumps(document, ensure_ascii=False), mimetype=epcis.EPCIS_MEDIA_TYPE)
-        return _finish(response, _epcis_link(trace_url(_base_url(), batch)))
-    cache = trace_cache.page_cache(current_app)
-    locale = current_language() if wanted == "html" else ""  # the JSON is the same in every language
-    key = trace_cache.cache_key(wanted, request.path, request.query_string.decode("latin-1"), locale)
-    entry = cache.get(key, stamp.version) if _cacheable(wanted) else None
-    if entry is None:
-        batch = _load(stamp.batch_id)
-        body = _render(batch, wanted, trace_cache.VISITS_MARK)
-        mimetype = "application/json" if wanted == "json" else "text/html"
-        link = ("Link", _epcis_link(trace_url(_base_url(), batch)))
-        entry = cache.make_entry(stamp.version, body, mimetype=mimetype, headers=(link,))
-        if _cacheable(wanted):
-            cache.put(key, entry)
+
+    def render() -> Response:
+        batch = _load(found.batch_id)
+        link = _epcis_link(trace_url(_base_url(), batch))
+        if wanted == "epcis":
+            return _epcis(batch, link)
+        return _render(batch, wanted, VISITS_MARK, link, linked=found.linked, fingerprint=found.fingerprint)
+
+    def fill(body: str) -> str:
+        return body.replace(f'"{VISITS_MARK}"', str(visits)).replace(VISITS_MARK, str(visits))
+
+    response = http_cache.respond(lambda: found.version, render, kind=wanted, vary=("Accept",), fill=fill)
     db_session.commit()
-    body = with_csrf_token(trace_cache.fill(entry, visits))
-    return _finish(Response(body, mimetype=entry.mimetype), dict(entry.headers)["Link"])
+    return response
 
 
 def _load(batch_id: int) -> Batch:
-    """The batch a stamp was read for, with what its page shows (404 if it vanished in between)."""
+    """The batch a version was read for, with what its page shows (404 if it vanished in between)."""
     batch = lookup.load_batch(db_session, batch_id)
     if batch is None:
         raise BatchNotFound()
@@ -230,8 +216,9 @@ def _scanner(unit: SerialUnit) -> Scanner:
 
 
 def _respond_serial(batch: Batch, unit: SerialUnit) -> ResponseReturnValue:
-    """A labelled unit's page: never cached. Opening it in a browser is a scan (see traceability.serials);
-    its JSON, its EPCIS and HEAD requests show the assessment without being one."""
+    """A labelled unit's page: one scanner's own, never stored by any cache. Opening it in a browser is a
+    scan (see traceability.serials); its JSON, its EPCIS and HEAD requests show the assessment without being
+    one."""
     config = current_app.config
     max_networks = int(config["SERIAL_MAX_NETWORKS"])
     db_session.commit()  # end the read that found the batch
@@ -253,14 +240,10 @@ def _respond_serial(batch: Batch, unit: SerialUnit) -> ResponseReturnValue:
         assessment = assess(unit, max_networks=max_networks)
     link = _epcis_link(trace_url(_base_url(), batch, unit.serial))
     if wanted == "epcis":
-        document = epcis.build_document(db_session, batch, _base_url())
-        db_session.commit()
-        response = Response(json.dumps(document, ensure_ascii=False), mimetype=epcis.EPCIS_MEDIA_TYPE)
-        return _finish(response, link)
-    body = _render(batch, wanted, visits, serial=unit, assessment=assessment)
+        response = _epcis(batch, link)
+    else:
+        response = _render(batch, wanted, visits, link, serial=unit, assessment=assessment)
     db_session.commit()
-    body = with_csrf_token(body)
-    response = Response(body, mimetype="application/json" if wanted == "json" else "text/html")
     if scan is not None:  # the same browser stays the same scanner wherever it comes back from
         response.set_cookie(
             SCANNER_COOKIE,
@@ -271,7 +254,7 @@ def _respond_serial(batch: Batch, unit: SerialUnit) -> ResponseReturnValue:
             httponly=True,
             samesite="Lax",
         )
-    return _finish(response, link)
+    return http_cache.private(response, ("Accept",))
 
 
 def _qr(batch: Batch, unit: SerialUnit | None = None) -> ResponseReturnValue:

@@ -21,7 +21,6 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from core.change_signal import PAGES_UNCHANGED
 from core.transactions import claim_write_lock, run_unit_of_work
 from traceability.models import Batch
 
@@ -90,7 +89,7 @@ def write_visits(session: Session, visits: dict[int, int]) -> None:
             update(Batch)
             .where(Batch.id == batch_id)
             .values(visit_count=Batch.visit_count + visits[batch_id])
-            .execution_options(synchronize_session=False, **{PAGES_UNCHANGED: True})
+            .execution_options(synchronize_session=False)
         )
 
 
