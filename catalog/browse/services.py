@@ -26,7 +26,7 @@ from core.regions import get_region
 
 #: The deepest listing page offered: deeper ones would make the database walk ever more rows (narrowing the
 #: filters finds the rest).
-MAX_PAGES = 100
+MAX_PAGES = 50
 #: Listing pages hold this many products.
 PER_PAGE = 24
 #: Filtered listings are counted up to this many results (every page offered), then shown as "more than".
