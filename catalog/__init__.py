@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from catalog.browse import views as browse
     from catalog.certification import views as certification_views
     from catalog.certification.services import certificate_state
+    from catalog.counts.cli import catalog_cli
     from catalog.counts.tracking import track_catalog_counts
     from catalog.labels import label, producer_kind_label, producer_status_label
     from catalog.producers import views as producer_views
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     track_product_changes()
     # ... and keeps the catalog's counters (products, certificates, producers per county) with it
     track_catalog_counts()
+    app.cli.add_command(catalog_cli)
     # ... and gives each product its producer's county (a county's products are read in index order)
     track_product_counties()
     # the menu of every signed-in page asks whether the user acts for a producer

@@ -16,7 +16,7 @@ are the ones of the pages that counted before: :func:`catalog.eligibility.visibl
 :func:`catalog.eligibility.valid_certificate_clause` (certified, valid that day; a revoked one no longer).
 
 :func:`check_counts` compares the stored counters with a count over the catalog; :func:`rebuild_counts`
-rewrites them (after a bulk load, or ``flask --app shop catalog counts --rebuild``).
+rewrites them (after a bulk load); ``flask --app shop catalog counts [--check]`` does either.
 """
 
 from __future__ import annotations

@@ -207,3 +207,21 @@ def test_a_certificate_counts_from_its_first_to_its_last_day_only(
     product.is_active = False  # a product buyers no longer see is no certified product of the county
     db.flush()
     assert counts.certified_products(db, today, ids) == before[0]
+
+
+def test_the_command_checks_and_rewrites_the_counters(
+    app: Any, db: Session, make_producer: Callable[..., Producer], make_product: Callable[..., Product]
+) -> None:
+    make_product(make_producer(county_code="653131"), category=Category.TEA)
+    db.commit()
+    runner = app.test_cli_runner()
+
+    counts.add(db, {(counts.VISIBLE, 0, "", counts.UNDATED): 5})  # a counter gone wrong
+    db.commit()
+    wrong = runner.invoke(args=["catalog", "counts", "--check"])
+    rewritten = runner.invoke(args=["catalog", "counts"])
+    right = runner.invoke(args=["catalog", "counts", "--check"])
+
+    assert wrong.exit_code == 1 and "visible county=0 category=* day=1970-01-01" in wrong.output
+    assert rewritten.exit_code == 0 and "counters rewritten" in rewritten.output
+    assert right.exit_code == 0 and "0 differences" in right.output
