@@ -12,21 +12,32 @@ def init_app(app: Flask) -> None:
     from catalog.browse import views as browse
     from catalog.certification import views as certification_views
     from catalog.certification.services import certificate_state
+    from catalog.counts.cli import catalog_cli
+    from catalog.counts.tracking import track_catalog_counts
     from catalog.labels import label, producer_kind_label, producer_status_label
     from catalog.producers import views as producer_views
     from catalog.producers.models import Producer
     from catalog.products import views as product_views
     from catalog.products.models import Certification, PriceTier, Product, ProductImage, QualityMark
+    from catalog.products.placement import track_product_counties
     from catalog.review import views as review_views
     from catalog.search import CATALOG
     from catalog.search_index import track_product_changes
     from core import versions
     from core.audit.views import register_status_labels
+    from core.auth import load_with_user
 
     for module in (producer_views, review_views, product_views, certification_views, media, browse, api):
         app.register_blueprint(module.bp)
     # every flush that changes a product rewrites its search document, in the same transaction
     track_product_changes()
+    # ... and keeps the catalog's counters (products, certificates, producers per county) with it
+    track_catalog_counts()
+    app.cli.add_command(catalog_cli)
+    # ... and gives each product its producer's county (a county's products are read in index order)
+    track_product_counties()
+    # the menu of every signed-in page asks whether the user acts for a producer
+    load_with_user("producer_memberships")
     # ... and raises the catalog's version, which the listing cache and conditional GETs read
     for model in (Product, Producer, Certification, ProductImage, QualityMark, PriceTier):
         versions.watch(model, CATALOG)

@@ -19,11 +19,21 @@ class Page(Generic[T]):
     page: int
     per_page: int
     total: int
+    #: ``total`` is a lower bound: more results were found than were counted.
+    more: bool = False
+    #: The deepest page offered (``None``: every page).
+    last_page: int | None = None
 
     @property
     def pages(self) -> int:
-        """Number of pages (at least one)."""
-        return max(1, -(-self.total // self.per_page))
+        """Number of pages offered (at least one)."""
+        pages = max(1, -(-self.total // self.per_page))
+        return min(pages, self.last_page) if self.last_page else pages
+
+    @property
+    def is_cut(self) -> bool:
+        """Whether some results lie beyond the last page offered."""
+        return self.more or self.total > self.pages * self.per_page
 
     @property
     def has_prev(self) -> bool:

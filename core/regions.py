@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,3 +45,15 @@ def counties(session: Session) -> list[Region]:
 def children(session: Session, region: Region) -> list[Region]:
     """Return the direct children of ``region`` ordered by code."""
     return list(session.scalars(select(Region).where(Region.parent_id == region.id).order_by(Region.code)))
+
+
+def load_ancestors(session: Session, region_ids: Iterable[int]) -> list[Region]:
+    """Load the regions ``region_ids`` and every region above them in one query (a recursive CTE), so that
+    walking up to the province (:meth:`Region.path_name`) reads the session's identity map, not the
+    database. The session holds its objects weakly: keep the list returned for as long as they are used."""
+    ids = sorted(set(region_ids))
+    if not ids:
+        return []
+    up = select(Region.id, Region.parent_id).where(Region.id.in_(ids)).cte("up", recursive=True)
+    up = up.union(select(Region.id, Region.parent_id).join(up, Region.id == up.c.parent_id))
+    return list(session.scalars(select(Region).where(Region.id.in_(select(up.c.id)))))

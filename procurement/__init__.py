@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     """Register the procurement pages, their label helpers for templates, the recall receiver and the
     ``procurement`` commands (``expire``)."""
     from core.audit.views import register_status_labels
+    from core.auth import load_with_user
     from orders.signals import checkout_placing
     from procurement import cli, labels
     from procurement.institutions import views as institution_views
@@ -38,6 +39,8 @@ def init_app(app: Flask) -> None:
         receiving_views,
     ):
         app.register_blueprint(module.bp)
+    # the menu of every signed-in page asks whether the user acts for an institution
+    load_with_user("institution_memberships")
     for helper in (
         *labels.TEMPLATE_GLOBALS,
         order_labels.purchase_status_label,

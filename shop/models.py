@@ -1,5 +1,6 @@
 """Every model of every layer, imported once so the metadata (and Alembic) sees the whole schema."""
 
+from catalog.counts.models import CatalogCount
 from catalog.producers.models import Producer, ProducerInvitation, ProducerMember
 from catalog.products.models import (
     Certification,
@@ -43,7 +44,10 @@ from procurement.ordering.models import (
     SupplierOrder,
 )
 from stats.models import (
+    CountyBuyerRollup,
+    CountyKindRollup,
     CountyMonthlyRollup,
+    CountyProductRollup,
     DailyRollup,
     MonthlyRollup,
     SalesEntry,
@@ -67,10 +71,14 @@ __all__ = [
     "Batch",
     "BatchLink",
     "CartItem",
+    "CatalogCount",
     "Certification",
     "Checkout",
     "ComplianceCertificate",
+    "CountyBuyerRollup",
+    "CountyKindRollup",
     "CountyMonthlyRollup",
+    "CountyProductRollup",
     "DailyDigest",
     "DailyRollup",
     "Institution",

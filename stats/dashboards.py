@@ -1,11 +1,13 @@
 """Dashboard queries: sales figures from the monthly roll-ups, never from orders.
 
 Every function takes the session and explicit :class:`Filters` (period, counties, producers, channel); none
-reads the request. Periods are whole Asia/Shanghai months, so the monthly roll-ups answer them exactly: the
-county-monthly one (:class:`CountyMonthlyRollup`: county, channel, certification) when a query needs no other
-dimension, else the monthly one (:class:`MonthlyRollup`, every dimension). "Counted" means counted toward
-consumption assistance by the one rule of :mod:`stats.counting` (the product was certified on the day of the
-sale). "Sales" is everything, counted or ordinary. Amounts are integer fen.
+reads the request. Periods are whole Asia/Shanghai months, so the monthly roll-ups answer them exactly. Each
+query reads the narrowest roll-up that keeps the dimensions it groups and filters by
+(:func:`stats.ledger.narrowest_rollup`: county-monthly, county-buyer, county-product, else the monthly one
+with every dimension), so a county's figures are a few rows per month, buyer or product, whatever the size
+of the ledger. "Counted" means counted toward consumption assistance by the one rule of
+:mod:`stats.counting` (the product was certified on the day of the sale). "Sales" is everything, counted or
+ordinary. Amounts are integer fen.
 """
 
 from __future__ import annotations
@@ -16,21 +18,20 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Table, func, select
+from sqlalchemy import ColumnElement, Table, exists, func, select
 from sqlalchemy.orm import Session
 
-from catalog.eligibility import valid_certificate_clause
+from catalog.counts import services as counts
 from catalog.producers.models import Producer, ProducerStatus
-from catalog.products.models import Certification, Product
+from catalog.products.models import Product
 from core.errors import DomainError
 from core.models import Region
 from procurement.institutions.models import Institution
 from procurement.labels import INSTITUTION_KIND_LABELS
 from stats.counting import counted_amount
-from stats.ledger import COUNTY_TABLE, MONTHLY_TABLE
+from stats.ledger import COUNTY_PRODUCT_TABLE, MONTHLY_TABLE, narrowest_rollup
 from stats.models import (
     Channel,
-    MonthlyRollup,
     Target,
     TargetScope,
 )
@@ -99,6 +100,11 @@ class Filters:
         if self.end is not None and self.end.day != monthrange(self.end.year, self.end.month)[1]:
             raise ValueError(f"a period ends on the last day of a month, not {self.end}")
 
+    def columns(self) -> set[str]:
+        """The roll-up columns these filters read besides ``day``."""
+        limits = {"county_id": self.county_ids, "producer_id": self.producer_ids, "channel": self.channel}
+        return {name for name, value in limits.items() if value is not None}
+
     def conditions(self, table: Table = MONTHLY_TABLE) -> list[ColumnElement[bool]]:
         """SQL conditions for these filters on a monthly roll-up table (``day``: the first of its month)."""
         c = table.c
@@ -151,9 +157,6 @@ _DIMENSIONS = {
     "paired": "is_paired",
     "institution": "institution_id",
 }
-#: A query grouping by these dimensions only (and not limited to producers) reads the county-monthly roll-up:
-#: a few rows per county and month instead of one per product, buyer and institution.
-_COUNTY_LEVEL = frozenset({"month", "county", "channel"})
 
 #: Dimensions with few values (months, counties, kinds of buyer, channels, paired or not) are summed together
 #: in one query. Products and institutions have hundreds of values each, so each gets a query of its own
@@ -189,8 +192,8 @@ class Sales:
     def groups(self, names: tuple[str, ...]) -> list[Group]:
         """The sums grouped by the dimensions ``names`` and certification (queried once, then kept)."""
         if names not in self._groups:
-            county_level = set(names) <= _COUNTY_LEVEL and self.filters.producer_ids is None
-            table = COUNTY_TABLE if county_level else MONTHLY_TABLE
+            columns = {_DIMENSIONS[name] for name in names} | self.filters.columns()
+            table = narrowest_rollup(columns).table
             c = table.c
             keys = [c[_DIMENSIONS[name]] for name in names]
             query = select(
@@ -245,15 +248,26 @@ class Sales:
         return [Row(f"{y:04d}-{m:02d}", f"{y:04d}-{m:02d}", sums.get((y, m), Figures())) for y, m in keys]
 
     def by_product(self, limit: int | None = None) -> list[Row]:
-        """Sales per product (extra ``producer``: its producer's name), largest first."""
+        """Sales per product (extra ``producer``: its producer's name), largest first; the ``limit`` largest
+        only (their names read, not every product's)."""
         sums = self.fold("product")
+        wanted = list(sums)
+        if limit is not None and len(wanted) > limit:
+            # names only break ties: those tied with the last row shown are read too
+            order = sorted(sums.values(), key=lambda f: (-f.sales_fen, -f.counted_fen))
+            last = (order[limit - 1].sales_fen, order[limit - 1].counted_fen) if limit > 0 else None
+            wanted = [k for k, f in sums.items() if last and (f.sales_fen, f.counted_fen) >= last]
         names = self.session.execute(
             select(Product.id, Product.name, Producer.name)
             .join(Producer, Producer.id == Product.producer_id)
-            .where(Product.id.in_(list(sums)))
+            .where(Product.id.in_(wanted))
         )
         rows = [Row(pid, name, sums[pid], {"producer": producer}) for pid, name, producer in names]
         return _ranked(rows, limit)
+
+    def products_sold(self) -> int:
+        """How many products had sales (or refunds) in the period."""
+        return len(self.fold("product"))
 
     def by_buyer_kind(self) -> list[Row]:
         """Sales per kind of buyer (consumers, budget units, schools…), largest first."""
@@ -331,16 +345,16 @@ def top_institutions(session: Session, filters: Filters, limit: int = 10) -> lis
 
 
 def idle_producers(session: Session, county_ids: tuple[int, ...], start: date, end: date) -> list[Producer]:
-    """Approved producers of the counties with no roll-up rows in the months ``start``–``end`` (a quarter)."""
-    sold = select(MonthlyRollup.producer_id).where(
-        MonthlyRollup.county_id.in_(county_ids), MonthlyRollup.day >= start, MonthlyRollup.day <= end
-    )
+    """Approved producers of the counties with no roll-up rows in the months ``start``–``end`` (a quarter):
+    one index probe per producer of the counties, not a read of their sales."""
+    c = COUNTY_PRODUCT_TABLE.c
+    sold = exists().where(c.producer_id == Producer.id, c.day >= start, c.day <= end)
     query = (
         select(Producer)
         .where(
             Producer.county_id.in_(county_ids),
             Producer.status == ProducerStatus.APPROVED,
-            Producer.id.not_in(sold),
+            ~sold,
         )
         .order_by(Producer.name, Producer.id)
     )
@@ -371,23 +385,14 @@ class CatalogCounts:
 
 def catalog_counts(session: Session, county_ids: tuple[int, ...] | None, today: date) -> CatalogCounts:
     """Products with a certificate valid ``today`` (active, of approved producers), approved producers and
-    the households they bring along (their linkage figures), in ``county_ids`` (None: everywhere)."""
-    in_scope = [Producer.status == ProducerStatus.APPROVED]
-    if county_ids is not None:
-        in_scope.append(Producer.county_id.in_(county_ids))
-    certified = (
-        select(func.count(func.distinct(Product.id)))
-        .join(Certification, Certification.product_id == Product.id)
-        .join(Producer, Producer.id == Product.producer_id)
-        .where(*in_scope, Product.is_active.is_(True), valid_certificate_clause(today))
-    )
-    producers = select(
-        func.count(Producer.id),
-        func.coalesce(func.sum(Producer.lifted_households), 0),
-        func.coalesce(func.sum(Producer.monitored_households), 0),
-    ).where(*in_scope)
-    count, lifted, monitored = session.execute(producers).one()
-    return CatalogCounts(int(session.scalar(certified) or 0), int(count), int(lifted), int(monitored))
+    the households they bring along (their linkage figures), in ``county_ids`` (None: everywhere).
+
+    Read from the catalog counters (:mod:`catalog.counts.services`): a few index lookups, whatever the size of
+    the catalog.
+    """
+    producers = counts.producer_counts(session, county_ids)
+    certified = counts.certified_products(session, today, county_ids)
+    return CatalogCounts(certified, producers.producers, producers.lifted, producers.monitored)
 
 
 def targets_for_county(session: Session, county: Region) -> list[Target]:

@@ -51,6 +51,20 @@ DIMENSIONS = (
 
 #: The dimensions the county-monthly roll-up keeps, in the order of its ``dims`` key.
 COUNTY_DIMENSIONS = ("county_id", "channel", "is_certified")
+#: ... the county-kind roll-up (neither products nor single buyers) ...
+COUNTY_KIND_DIMENSIONS = ("county_id", "buyer_kind", "is_paired", "channel", "is_certified")
+#: ... the county-buyer roll-up (no products) ...
+COUNTY_BUYER_DIMENSIONS = (
+    "county_id",
+    "buyer_kind",
+    "institution_id",
+    "is_paired",
+    "channel",
+    "funding_source",
+    "is_certified",
+)
+#: ... and the county-product roll-up (no buyers).
+COUNTY_PRODUCT_DIMENSIONS = ("county_id", "product_id", "producer_id", "channel", "is_certified")
 
 #: Supplier-order states in which the institution has confirmed receipt.
 RECEIVED_STATES = frozenset({SupplierStatus.RECEIVED, SupplierStatus.SETTLED})

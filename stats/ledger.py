@@ -20,12 +20,18 @@ whom, is decided in :mod:`stats.counting` alone.
 Each entry is unique on (source, source_id, kind): writing the same source twice inserts nothing the second
 time (``INSERT … ON CONFLICT DO NOTHING``), and only entries really inserted are added to the roll-ups (an
 ``INSERT … ON CONFLICT (day, dims) DO UPDATE`` adding amount, quantity and count), so concurrent writers never
-double count. There are three roll-ups (:data:`ROLLUPS`), each written by such an upsert in the same
+double count. There are six roll-ups (:data:`ROLLUPS`), each written by such an upsert in the same
 transaction: daily (:class:`DailyRollup`, every dimension; the early warning's 30-day windows), monthly
-(:class:`MonthlyRollup`, every dimension, ``day`` = the first of the month; the county, producer and partner
-figures) and county-monthly (:class:`CountyMonthlyRollup`: county, channel and certification only; the
-public page and the county and platform targets). Dashboards need whole months only. The functions here are
-also what :mod:`stats.rebuild` uses to recompute the ledger.
+(:class:`MonthlyRollup`, every dimension, ``day`` = the first of the month), and four narrower monthly ones
+that keep a county's figures small whatever the size of the ledger: county-monthly
+(:class:`CountyMonthlyRollup`: county, channel and certification; the public page and the county and platform
+targets), county-kind (:class:`CountyKindRollup`: kinds of buyer, paired or not; the county dashboard's
+months, buyer kinds, channels and partners), county-buyer (:class:`CountyBuyerRollup`: single buyers, no
+products; the county dashboard's institutions, partner targets, the institution's progress) and
+county-product (:class:`CountyProductRollup`: no buyers; the county dashboard's products and idle
+producers, the producer dashboard). A query reads the
+narrowest that keeps what it needs (:func:`narrowest_rollup`). Dashboards need whole months only. The
+functions here are also what :mod:`stats.rebuild` uses to recompute the ledger.
 
 The roll-up key ``dims`` is :func:`dims_key`: the values of the roll-up's dimensions (:data:`DIMENSIONS`
 for the daily and monthly ones), in that order, joined by ``|``; ``NULL`` is the empty string, booleans are
@@ -47,14 +53,20 @@ from orders.models import Order
 from payments.models import Refund
 from procurement.ordering.models import SupplierOrder
 from stats.dimensions import (
+    COUNTY_BUYER_DIMENSIONS,
     COUNTY_DIMENSIONS,
+    COUNTY_KIND_DIMENSIONS,
+    COUNTY_PRODUCT_DIMENSIONS,
     DIMENSIONS,
     Dimensions,
     EntryRow,
     dims_key,
 )
 from stats.models import (
+    CountyBuyerRollup,
+    CountyKindRollup,
     CountyMonthlyRollup,
+    CountyProductRollup,
     DailyRollup,
     MonthlyRollup,
     SalesEntry,
@@ -65,6 +77,9 @@ ENTRY_TABLE = cast(Table, SalesEntry.__table__)
 ROLLUP_TABLE = cast(Table, DailyRollup.__table__)
 MONTHLY_TABLE = cast(Table, MonthlyRollup.__table__)
 COUNTY_TABLE = cast(Table, CountyMonthlyRollup.__table__)
+COUNTY_KIND_TABLE = cast(Table, CountyKindRollup.__table__)
+COUNTY_BUYER_TABLE = cast(Table, CountyBuyerRollup.__table__)
+COUNTY_PRODUCT_TABLE = cast(Table, CountyProductRollup.__table__)
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,8 +100,34 @@ class Rollup:
 DAILY = Rollup("rollup", ROLLUP_TABLE, False, DIMENSIONS)
 MONTHLY = Rollup("monthly", MONTHLY_TABLE, True, DIMENSIONS)
 COUNTY_MONTHLY = Rollup("county", COUNTY_TABLE, True, COUNTY_DIMENSIONS)
+COUNTY_KIND = Rollup("county_kind", COUNTY_KIND_TABLE, True, COUNTY_KIND_DIMENSIONS)
+COUNTY_BUYER = Rollup("county_buyer", COUNTY_BUYER_TABLE, True, COUNTY_BUYER_DIMENSIONS)
+COUNTY_PRODUCT = Rollup("county_product", COUNTY_PRODUCT_TABLE, True, COUNTY_PRODUCT_DIMENSIONS)
 #: Every roll-up, in the order writers update them (the same order everywhere: no deadlocks).
-ROLLUPS = (DAILY, MONTHLY, COUNTY_MONTHLY)
+ROLLUPS = (DAILY, MONTHLY, COUNTY_MONTHLY, COUNTY_KIND, COUNTY_BUYER, COUNTY_PRODUCT)
+#: The monthly roll-ups, narrowest first: a query reads the first that keeps every column it needs.
+MONTHLY_ROLLUPS = (COUNTY_MONTHLY, COUNTY_KIND, COUNTY_BUYER, COUNTY_PRODUCT, MONTHLY)
+
+
+def narrowest_rollup(columns: set[str]) -> Rollup:
+    """The monthly roll-up with the fewest rows that keeps every dimension column in ``columns``."""
+    return next(r for r in MONTHLY_ROLLUPS if columns <= {*r.dimensions, "day"})
+
+
+def dims_sql(dialect: str, names: Sequence[str]) -> str:
+    """SQL for :func:`dims_key` over the columns ``names`` of a ledger or roll-up table (for filling a roll-up
+    with ``INSERT … SELECT``): values joined by ``|``, NULL as empty, booleans ``1``/``0``."""
+    parts = []
+    for name in names:
+        if name in ("is_paired", "is_certified"):
+            parts.append(
+                f"CASE WHEN {name} THEN '1' ELSE '0' END"
+                if dialect == "postgresql"
+                else f"CAST({name} AS TEXT)"
+            )
+        else:
+            parts.append(f"COALESCE(CAST({name} AS TEXT), '')")
+    return " || '|' || ".join(parts)
 
 
 def write_entries(session: Session, rows: Iterable[EntryRow]) -> list[EntryRow]:

@@ -192,3 +192,78 @@ class CountyMonthlyRollup(Base):
     amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     quantity: Mapped[int] = mapped_column(BigInteger, default=0)
     entries: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class _CountyRollupColumns:
+    """What every county-level monthly roll-up row has: the month (``day``, its first day), the county, the
+    channel, the certification and the sums; ``dims`` is :func:`stats.ledger.dims_key` of its dimensions."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("core_region.id"))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, 16))
+    is_certified: Mapped[bool] = mapped_column(Boolean)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+    entries: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CountyKindRollup(_CountyRollupColumns, Base):
+    """Sums of ledger entries per Asia/Shanghai month, county, kind of buyer, paired or not, channel and
+    certification: neither products nor single buyers, so a county's year is a few hundred rows at most.
+
+    The county dashboard's breakdowns by month, buyer kind, channel and partner read these rows, kept with the
+    other roll-ups.
+    """
+
+    __tablename__ = "stats_county_kind_rollup"
+    __table_args__ = (
+        Index("ix_stats_county_kind_rollup_dims", "day", "dims", unique=True),
+        Index("ix_stats_county_kind_rollup_county_day", "county_id", "day"),
+    )
+
+    dims: Mapped[str] = mapped_column(String(80))
+    buyer_kind: Mapped[str] = mapped_column(String(32))
+    is_paired: Mapped[bool] = mapped_column(Boolean)
+
+
+class CountyBuyerRollup(_CountyRollupColumns, Base):
+    """Sums of ledger entries per Asia/Shanghai month, county, buyer (kind, institution, paired or not),
+    channel, funding source and certification: no products, so a county's year is a few rows per buyer.
+
+    The county dashboard's top institutions, partner targets and the institution's progress read these rows,
+    kept with the other roll-ups.
+    """
+
+    __tablename__ = "stats_county_buyer_rollup"
+    __table_args__ = (
+        Index("ix_stats_county_buyer_rollup_dims", "day", "dims", unique=True),
+        Index("ix_stats_county_buyer_rollup_county_day", "county_id", "day"),
+        Index("ix_stats_county_buyer_rollup_institution_day", "institution_id", "day"),
+    )
+
+    dims: Mapped[str] = mapped_column(String(120))
+    buyer_kind: Mapped[str] = mapped_column(String(32))
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("shop_institution.id"))
+    is_paired: Mapped[bool] = mapped_column(Boolean)
+    funding_source: Mapped[str | None] = mapped_column(String(24))
+
+
+class CountyProductRollup(_CountyRollupColumns, Base):
+    """Sums of ledger entries per Asia/Shanghai month, county, product (and its producer), channel and
+    certification: no buyers, so a county's year is a few rows per product sold.
+
+    The county dashboard's breakdown by product and its producers without sales, and the producer dashboard,
+    read these rows, kept with the other roll-ups.
+    """
+
+    __tablename__ = "stats_county_product_rollup"
+    __table_args__ = (
+        Index("ix_stats_county_product_rollup_dims", "day", "dims", unique=True),
+        Index("ix_stats_county_product_rollup_county_day", "county_id", "day"),
+        Index("ix_stats_county_product_rollup_producer_day", "producer_id", "day"),
+    )
+
+    dims: Mapped[str] = mapped_column(String(80))
+    product_id: Mapped[int] = mapped_column(ForeignKey("catalog_product.id"))
+    producer_id: Mapped[int] = mapped_column(ForeignKey("catalog_producer.id"))

@@ -1,14 +1,15 @@
 """The institution's dashboard figures: progress toward the reserved share, staff purchases, open orders,
 quotes waiting.
 
-Every amount comes from the sales ledger's daily roll-up (:class:`stats.models.DailyRollup`), the
-same rows the county dashboards and the statistics API read, counted by the one rule of :mod:`stats.counting`,
-so the institution sees exactly the figures reviewers see for it. Progress toward the reserved share = the
-counted procurement receipts (received quantity × unit price, on the Asia/Shanghai day the institution
-confirmed receipt, of products certified that day) in the plan year; receipts of products without a valid
-certificate that day are shown apart and never count. Staff purchases are the shop orders staff linked to the
-institution (职工个人), counted when paid, net of refunds: they count toward the institution's
-consumption-assistance figures, not toward its canteen's reserved share. Integer fen throughout.
+Every amount comes from the sales ledger's county-buyer roll-up (:class:`stats.models.CountyBuyerRollup`:
+per month, county and buyer), the same rows the county dashboards read, counted by the one rule of
+:mod:`stats.counting`, so the institution sees exactly the figures reviewers see for it. Progress toward the
+reserved share = the counted procurement receipts (received quantity × unit price, on the Asia/Shanghai day
+the institution confirmed receipt, of products certified that day) in the plan year; receipts of products
+without a valid certificate that day are shown apart and never count. Staff purchases are the shop orders
+staff linked to the institution (职工个人), counted when paid, net of refunds: they count toward the
+institution's consumption-assistance figures, not toward its canteen's reserved share. Integer fen
+throughout.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from procurement.ordering.models import (
     SupplierStatus,
 )
 from stats.counting import INSTITUTION_CHANNELS, RESERVED_SHARE_CHANNEL, counted_sum, sales_sum
-from stats.ledger import ROLLUP_TABLE
+from stats.ledger import COUNTY_BUYER_TABLE
 from stats.models import Channel
 
 #: Institutions whose figures the dashboard shows (a suspended one keeps its history).
@@ -128,10 +129,11 @@ def received_progress(session: Session, institution: Institution, year: int) -> 
     funding source, producer's county and month, against the year's plan; receipts that do not count; and
     its counted staff purchases.
 
-    Read from the ledger's daily roll-up with :mod:`stats.counting`: procurement rows are receipts, staff rows
-    staff purchases; only counted amounts make progress.
+    Read from the ledger's county-buyer roll-up (months: a year is a few rows per county) with
+    :mod:`stats.counting`: procurement rows are receipts, staff rows staff purchases; only counted amounts
+    make progress.
     """
-    table = ROLLUP_TABLE
+    table = COUNTY_BUYER_TABLE
     c = table.c
     rows = session.execute(
         select(c.channel, c.funding_source, c.county_id, c.day, counted_sum(table), sales_sum(table))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.producers.models import Producer
@@ -19,6 +20,7 @@ from stats.dashboards import (
     Row,
 )
 from stats.models import Target, TargetScope
+from stats.targets.services import progress_of_targets
 
 
 @dataclass
@@ -90,12 +92,11 @@ class TargetLine:
         return f"{tenths // 10}.{tenths % 10}%"
 
 
-def _target_name(session: Session, target: Target) -> str:
+def _target_name(target: Target, institutions: dict[int, str]) -> str:
     """How a target reads: its kind, the partner institution's name, and the admin's note."""
     parts = [str(TARGET_SCOPE_LABELS[target.scope])]
     if target.institution_id is not None:
-        institution = session.get(Institution, target.institution_id)
-        parts.append(institution.name if institution else "")
+        parts.append(institutions.get(target.institution_id, ""))
     if target.note:
         parts.append(target.note)
     return " · ".join(p for p in parts if p)
@@ -110,6 +111,8 @@ class CountyDashboard:
     totals: Figures
     monthly: list[Row]
     by_product: list[Row]
+    #: How many products sold in the period (``by_product`` may hold only the largest).
+    products_sold: int
     by_buyer_kind: list[Row]
     by_channel: list[Row]
     by_partner: list[Row]
@@ -120,16 +123,23 @@ class CountyDashboard:
     catalog: CatalogCounts
 
 
-def county_dashboard(session: Session, county: Region, filters: Filters, today: date) -> CountyDashboard:
+def county_dashboard(
+    session: Session, county: Region, filters: Filters, today: date, *, products: int | None = None
+) -> CountyDashboard:
     """Everything the county dashboard shows; ``filters`` must already be limited to ``county``.
 
     Producers without sales are those of the quarter ``today`` falls in, whatever the period chosen.
+    ``products``: only that many of the largest products (the page); every product when ``None`` (exports,
+    the API).
     """
     quarter = dashboards.quarter_of(today)
-    targets = [
-        TargetLine(t, *dashboards.target_progress(session, t), name=_target_name(session, t))
-        for t in dashboards.targets_for_county(session, county)
-    ]
+    county_targets = dashboards.targets_for_county(session, county)
+    progress = progress_of_targets(session, county_targets)
+    partners = {t.institution_id for t in county_targets if t.institution_id is not None}
+    names = dict(
+        session.execute(select(Institution.id, Institution.name).where(Institution.id.in_(partners))).all()
+    )
+    targets = [TargetLine(t, *progress[t.id], name=_target_name(t, names)) for t in county_targets]
     sales = dashboards.Sales(
         session, filters, "month", "product", "buyer_kind", "channel", "paired", "institution"
     )
@@ -138,7 +148,8 @@ def county_dashboard(session: Session, county: Region, filters: Filters, today: 
         filters=filters,
         totals=sales.totals(),
         monthly=sales.monthly(),
-        by_product=sales.by_product(),
+        by_product=sales.by_product(products),
+        products_sold=sales.products_sold(),
         by_buyer_kind=sales.by_buyer_kind(),
         by_channel=sales.by_channel(),
         by_partner=sales.by_partner(),

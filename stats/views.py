@@ -33,7 +33,7 @@ from stats.dashboards import (
 )
 from stats.forms import StatsFilterForm
 from stats.progress import overview
-from stats.targets.warnings import help_sell_products
+from stats.targets.warnings import first_help_sell_products
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 #: The institution members' start page: progress toward the reserved share (under ``/institution``).
@@ -41,6 +41,8 @@ progress_bp = Blueprint("progress", __name__, url_prefix="/institution")
 
 #: How many help-sell products the institution dashboard features.
 HELP_SELL_SHOWN = 8
+#: How many of its largest products the county dashboard lists (its download lists every product).
+PRODUCTS_SHOWN = 50
 
 #: County reviewers and administrators (the county itself is checked per request).
 reviewer_or_admin = user_passes(lambda user: user.is_reviewer or user.is_admin)
@@ -134,15 +136,19 @@ def _scope() -> list[Region]:
     return counties(db_session) if current_user.is_admin else list(current_user.reviewer_counties)
 
 
-def _county(code: str) -> tuple[Region, StatsFilterForm, summaries.CountyDashboard]:
-    """The county (404 unknown, 403 not the user's), the filters and its dashboard."""
+def _county(
+    code: str, products: int | None = None
+) -> tuple[Region, StatsFilterForm, summaries.CountyDashboard]:
+    """The county (404 unknown, 403 not the user's), the filters and its dashboard (``products``: only that
+    many of the largest products)."""
     region = get_region(db_session, code) if code.isdigit() and len(code) == 6 else None
     if region is None or region.level != RegionLevel.COUNTY:
         abort(404)
     ensure(can_review(current_user, region))
     form = _form()
     filters = form.to_filters(county_ids=(region.id,))
-    return region, form, summaries.county_dashboard(db_session, region, filters, shanghai_date())
+    dashboard = summaries.county_dashboard(db_session, region, filters, shanghai_date(), products=products)
+    return region, form, dashboard
 
 
 @bp.get("/county/")
@@ -159,8 +165,9 @@ def my_county() -> ResponseReturnValue:
 @bp.get("/county/<code>")
 @reviewer_or_admin
 def county(code: str) -> ResponseReturnValue:
-    """A county's sales by month, product, buyer kind, channel and partner; targets; idle producers."""
-    _region, form, dashboard = _county(code)
+    """A county's sales by month, product (the largest), buyer kind, channel and partner; targets; idle
+    producers."""
+    _region, form, dashboard = _county(code, PRODUCTS_SHOWN)
     charts = {
         "monthly": _chart(dashboard.monthly),
         "products": _chart(dashboard.by_product[:10], horizontal=True),
@@ -246,6 +253,6 @@ def dashboard() -> ResponseReturnValue:
         year=year,
         years=years,
         # featured to institutions: products that need buyers most (滞销预警)
-        help_sell=help_sell_products(db_session, shanghai_date())[:HELP_SELL_SHOWN],
+        help_sell=first_help_sell_products(db_session, shanghai_date(), HELP_SELL_SHOWN),
         buyer_of_any=any(m.role is InstitutionRole.BUYER for m in current_user.institution_memberships),
     )

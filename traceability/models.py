@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -80,6 +81,8 @@ class Batch(Base):
         CheckConstraint("quantity_available <= quantity", name="available_within_quantity"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("best_before >= produced_on", name="dates_in_order"),
+        # a product's batches buyers can take from (product page, API): only the live ones are read
+        Index("ix_traceability_batch_product_stock", "product_id", "status", "best_before"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,7 +27,8 @@ def stock_for_products(session: Session, products: list[Product], **_: Any) -> d
             Batch.quantity_available > 0,
             Batch.best_before >= today,
         )
-        .options(selectinload(Batch.compliance), selectinload(Batch.product))
+        # each batch's product is one of ``products`` (held by the caller): read from the session, not again
+        .options(selectinload(Batch.compliance))
         .order_by(Batch.best_before, Batch.id)
     )
     base = current_app.config["PUBLIC_BASE_URL"]

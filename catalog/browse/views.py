@@ -11,21 +11,26 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
 from catalog import search
+from catalog.browse import services
 from catalog.browse.forms import CertifiedFilterForm, ListingForm
+from catalog.counts import services as counts
 from catalog.labels import label
+from catalog.producers.models import Producer
 from catalog.signals import stock_by_product
 from core import http_cache
 from core.clock import shanghai_date
 from core.db import db_session
 from core.models import Region, RegionLevel
 from core.pagination import paginate
-from core.regions import get_region
+from core.regions import get_region, load_ancestors
 from core.urls import public_url_for
 
 bp = Blueprint("catalog", __name__)
 
-PER_PAGE = 24
+PER_PAGE = services.PER_PAGE
 CERTIFIED_PER_PAGE = 50
+#: How many of its newest products a county's page shows.
+COUNTY_NEWEST = 12
 COUNTY_CODE = re.compile(r"[0-9]{6}")
 
 
@@ -68,7 +73,10 @@ def listing() -> ResponseReturnValue:
     if not form.validate():
         return render_template("catalog/listing.html", form=form, page=None, certs={}, args={}), 400
     filters = form.filters()
-    page = search.search_products(db_session, filters, _page_number(), PER_PAGE)
+    if search.search_terms(filters.q):
+        page = search.search_products(db_session, filters, _page_number(), PER_PAGE)
+    else:
+        page = services.browse_products(db_session, filters, _page_number(), PER_PAGE)
     certs = search.certificates_by_product(page.items)
     facets = search.search_facets(db_session, filters) if search.search_terms(filters.q) else None
     return render_template(
@@ -84,7 +92,7 @@ def listing() -> ResponseReturnValue:
 @bp.get("/products/<id:product_id>")
 def product(product_id: int) -> ResponseReturnValue:
     """A product's public page; products buyers may not see do not exist here."""
-    found = search.visible_product(db_session, product_id)
+    found = services.product_page(db_session, product_id)
     if found is None:
         abort(404)
     state, cert = search.public_certificate_state(found)
@@ -99,20 +107,30 @@ def product(product_id: int) -> ResponseReturnValue:
             cert_state=state,
             cert=cert,
             stock=stock,
+            # the producer's places, held while the page is drawn
+            regions=load_ancestors(db_session, _location_ids(found.producer)),
         ),
     )
+
+
+def _location_ids(producer: Producer) -> list[int]:
+    """The regions a producer's location names (its village, township and county)."""
+    return [r for r in (producer.village_id, producer.township_id, producer.county_id) if r]
 
 
 @bp.get("/producers/<id:producer_id>")
 @http_cache.conditional(_catalog_version)
 def producer(producer_id: int) -> ResponseReturnValue:
-    """An approved producer's public profile with its products."""
+    """An approved producer's public profile with its products, a page at a time."""
     found = search.approved_producer(db_session, producer_id)
     if found is None:
         abort(404)
-    products = search.products_of(db_session, found)
-    certs = search.certificates_by_product(products)
-    return render_template("catalog/producer.html", producer=found, products=products, certs=certs)
+    page = services.producer_products(db_session, found, _page_number(), PER_PAGE)
+    certs = search.certificates_by_product(page.items)
+    regions = load_ancestors(db_session, _location_ids(found))  # held while the page is drawn
+    return render_template(
+        "catalog/producer.html", producer=found, page=page, products=page.items, certs=certs, regions=regions
+    )
 
 
 @bp.get("/certified")
@@ -177,15 +195,21 @@ def _county_or_404(code: str) -> Region:
 @bp.get("/counties/<code>")
 @http_cache.conditional(_catalog_version)
 def county(code: str) -> ResponseReturnValue:
-    """A county's showcase: its newest products, its producers and a link to its public list."""
+    """A county's showcase: its newest products, its producers (a page at a time) and a link to its public
+    list. Every number on it comes from the catalog counters."""
     region = _county_or_404(code)
-    page = search.search_products(db_session, search.SearchFilters(county=code), 1, 12)
+    newest = search.SearchFilters(county=code)
+    page = services.browse_products(db_session, newest, 1, COUNTY_NEWEST, county=region)
     certs = search.certificates_by_product(page.items)
+    producers = services.county_producers(db_session, region, _page_number(), PER_PAGE)
+    # the regions the page names (the county's own path, the producers' places), held while it is drawn
+    regions = load_ancestors(db_session, [region.id, *(r for p in producers.items for r in _location_ids(p))])
     return render_template(
         "catalog/county.html",
         county=region,
         page=page,
         certs=certs,
-        producers=search.producers_in_county(db_session, region),
-        certified_count=search.count_certified(db_session, county_code=code),
+        producers=producers,
+        certified_count=counts.certificates_valid(db_session, shanghai_date(), [region.id]),
+        regions=regions,
     )

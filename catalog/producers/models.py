@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, str_enum, utcnow
@@ -61,6 +61,8 @@ class Producer(Base):
     __tablename__ = "catalog_producer"
     __table_args__ = (
         CheckConstraint("lifted_households >= 0 AND monitored_households >= 0", name="household_counts"),
+        # a county's page lists its producers by name, a page at a time
+        Index("ix_catalog_producer_county_name", "county_id", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime, utcnow
@@ -15,6 +15,8 @@ class Notification(Base):
     """A message for a user (order placed, paid, shipped, refunded, recall notice…)."""
 
     __tablename__ = "shop_notification"
+    #: the unread count shown on every page of a signed-in user: an index-only count of their unread messages
+    __table_args__ = (Index("ix_shop_notification_unread", "user_id", "read_at", "email_only"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.audit.services import record
@@ -21,7 +21,7 @@ from core.models import Region, RegionLevel, User
 from core.regions import get_region
 from procurement.institutions.models import Institution
 from stats.counting import INSTITUTION_CHANNELS, counted_sum
-from stats.ledger import COUNTY_TABLE, MONTHLY_TABLE
+from stats.ledger import COUNTY_BUYER_TABLE, COUNTY_TABLE
 from stats.models import Target, TargetScope
 
 #: Years a target may name (the consolidation period is 2021–2025; plans reach a little beyond).
@@ -170,8 +170,9 @@ def target_progress(session: Session, target: Target) -> tuple[int, int]:
     from that county. Platform: everything.
     """
     # A target's years are whole months. County and platform targets need only county and certification: the
-    # county-monthly roll-up has a few rows per county and month; a partner needs the institution too.
-    table = MONTHLY_TABLE if target.scope is TargetScope.PARTNER else COUNTY_TABLE
+    # county-monthly roll-up has a few rows per county and month; a partner needs the institution too, which
+    # the county-buyer roll-up keeps (a few rows per county, buyer and month).
+    table = COUNTY_BUYER_TABLE if target.scope is TargetScope.PARTNER else COUNTY_TABLE
     query = select(counted_sum(table)).where(
         table.c.day >= date(target.start_year, 1, 1),
         table.c.day <= date(target.end_year, 12, 31),
@@ -185,12 +186,45 @@ def target_progress(session: Session, target: Target) -> tuple[int, int]:
     return int(session.execute(query).scalar_one()), target.amount_fen
 
 
-def is_paired(target: Target, session: Session) -> bool:
-    """Whether a partner target's institution is (still) paired with its county."""
-    if target.scope is not TargetScope.PARTNER or target.institution_id is None:
+def is_paired(target: Target, institution: Institution | None) -> bool:
+    """Whether a partner target's ``institution`` (loaded with its paired counties) is (still) paired with
+    the target's county."""
+    if target.scope is not TargetScope.PARTNER or institution is None:
         return False
-    institution = session.get(Institution, target.institution_id)
-    return institution is not None and any(c.id == target.county_id for c in institution.paired_counties)
+    return any(c.id == target.county_id for c in institution.paired_counties)
+
+
+def progress_of_targets(session: Session, targets: list[Target]) -> dict[int, tuple[int, int]]:
+    """:func:`target_progress` of many targets at once, by target id: two queries summing the roll-ups per
+    county, year (and partner institution), whatever the number of targets."""
+    year = func.extract("year", COUNTY_TABLE.c.day)
+    c = COUNTY_TABLE.c
+    by_county: dict[tuple[int | None, int], int] = {}
+    if any(t.scope is not TargetScope.PARTNER for t in targets):
+        query = select(c.county_id, year, counted_sum(COUNTY_TABLE)).group_by(c.county_id, year)
+        by_county = {(county, int(y)): int(fen) for county, y, fen in session.execute(query)}
+    partners = {t.institution_id for t in targets if t.scope is TargetScope.PARTNER}
+    by_partner: dict[tuple[int | None, int | None, int], int] = {}
+    if partners:
+        b = COUNTY_BUYER_TABLE.c
+        year = func.extract("year", b.day)
+        query = (
+            select(b.county_id, b.institution_id, year, counted_sum(COUNTY_BUYER_TABLE))
+            .where(b.institution_id.in_(partners), b.channel.in_(INSTITUTION_CHANNELS))
+            .group_by(b.county_id, b.institution_id, year)
+        )
+        by_partner = {(county, inst, int(y)): int(fen) for county, inst, y, fen in session.execute(query)}
+    progress = {}
+    for target in targets:
+        years = range(target.start_year, target.end_year + 1)
+        if target.scope is TargetScope.PLATFORM:
+            counted = sum(fen for (_county, y), fen in by_county.items() if y in years)
+        elif target.scope is TargetScope.COUNTY:
+            counted = sum(by_county.get((target.county_id, y), 0) for y in years)
+        else:
+            counted = sum(by_partner.get((target.county_id, target.institution_id, y), 0) for y in years)
+        progress[target.id] = (counted, target.amount_fen)
+    return progress
 
 
 def targets_in_order(session: Session) -> list[Target]:

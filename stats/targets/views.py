@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from core.access import admin_required, user_passes
@@ -28,7 +29,7 @@ from stats.targets.services import (
     create_target,
     delete_target,
     is_paired,
-    target_progress,
+    progress_of_targets,
     targets_in_order,
     update_target,
 )
@@ -73,22 +74,34 @@ def _yuan(fen: int) -> str:
 @bp.get("/")
 @admin_required
 def index() -> ResponseReturnValue:
-    """Every target with its computed progress."""
+    """Every target with its computed progress (a few queries, whatever the number of targets)."""
+    targets = targets_in_order(db_session)
+    progress = progress_of_targets(db_session, targets)
+    county_ids = {t.county_id for t in targets if t.county_id is not None}
+    regions = {r.id: r for r in db_session.scalars(select(Region).where(Region.id.in_(county_ids)))}
+    partners = {t.institution_id for t in targets if t.institution_id is not None}
+    institutions = {
+        i.id: i
+        for i in db_session.scalars(
+            select(Institution)
+            .where(Institution.id.in_(partners))
+            .options(selectinload(Institution.paired_counties))
+        )
+    }
     rows = []
-    for target in targets_in_order(db_session):
-        counted, goal = target_progress(db_session, target)
+    for target in targets:
+        counted, goal = progress[target.id]
         rows.append(
             {
                 "target": target,
-                "county": db_session.get(Region, target.county_id) if target.county_id else None,
-                "institution": db_session.get(Institution, target.institution_id)
-                if target.institution_id
-                else None,
+                "county": regions.get(target.county_id) if target.county_id else None,
+                "institution": institutions.get(target.institution_id) if target.institution_id else None,
                 "counted": counted,
                 "goal": goal,
                 "percent": max(counted, 0) * 100 // goal,
                 "shown": min(max(counted, 0), goal),
-                "unpaired": target.scope is TargetScope.PARTNER and not is_paired(target, db_session),
+                "unpaired": target.scope is TargetScope.PARTNER
+                and not is_paired(target, institutions.get(target.institution_id or 0)),
             }
         )
     return render_template("stats/targets/index.html", rows=rows, scope_labels=TARGET_SCOPE_LABELS)

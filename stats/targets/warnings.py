@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.producers.models import Producer
@@ -99,17 +99,13 @@ def _county_ids(counties: Iterable[Region | int] | None) -> list[int] | None:
     return [c.id if isinstance(c, Region) else int(c) for c in counties]
 
 
-def expiring_batches(
-    session: Session,
+def _expiring(
     today: date,
-    counties: Iterable[Region | int] | None = None,
-    thresholds: Thresholds | None = None,
-) -> list[ExpiringBatch]:
-    """Active batches of active products within the expiry window with more than the share unsold.
-
-    Soonest best-before first. ``counties``: only producers of these counties (``None``: all).
-    """
-    limits = thresholds or current_thresholds()
+    counties: Iterable[Region | int] | None,
+    limits: Thresholds,
+    products: Iterable[int] | None = None,
+) -> Select[Batch]:
+    """The SELECT of :func:`expiring_batches` (``products``: only batches of these)."""
     query = (
         select(Batch)
         .join(Product, Batch.product_id == Product.id)
@@ -122,11 +118,31 @@ def expiring_batches(
             Batch.quantity_available * 100 > Batch.quantity * limits.unsold_percent,
         )
         .order_by(Batch.best_before, Batch.id)
-        .options(selectinload(Batch.product), selectinload(Batch.producer))
     )
     ids = _county_ids(counties)
     if ids is not None:
         query = query.where(Producer.county_id.in_(ids))
+    if products is not None:
+        query = query.where(Batch.product_id.in_(list(products)))
+    return query
+
+
+def expiring_batches(
+    session: Session,
+    today: date,
+    counties: Iterable[Region | int] | None = None,
+    thresholds: Thresholds | None = None,
+    products: Iterable[int] | None = None,
+) -> list[ExpiringBatch]:
+    """Active batches of active products within the expiry window with more than the share unsold.
+
+    Soonest best-before first. ``counties``: only producers of these counties (``None``: all); ``products``:
+    only batches of these products (``None``: all).
+    """
+    limits = thresholds or current_thresholds()
+    query = _expiring(today, counties, limits, products).options(
+        selectinload(Batch.product), selectinload(Batch.producer)
+    )
     return [
         ExpiringBatch(
             batch, (batch.best_before - today).days, batch.quantity_available * 100 // batch.quantity
@@ -140,8 +156,12 @@ def falling_products(
     today: date,
     counties: Iterable[Region | int] | None = None,
     thresholds: Thresholds | None = None,
+    products: Iterable[Product] | None = None,
 ) -> list[SalesDrop]:
-    """Active products whose counted sales fell by more than the threshold (largest drop first)."""
+    """Active products whose counted sales fell by more than the threshold (largest drop first).
+
+    ``products``: only these (their producers' rows read through an index, not every product's).
+    """
     limits = thresholds or current_thresholds()
     recent_start = today - timedelta(days=limits.window_days - 1)
     previous_start = recent_start - timedelta(days=limits.window_days)
@@ -157,6 +177,12 @@ def falling_products(
     ids = _county_ids(counties)
     if ids is not None:
         query = query.where(table.c.county_id.in_(ids))
+    if products is not None:
+        some = list(products)
+        query = query.where(
+            table.c.producer_id.in_({p.producer_id for p in some}),
+            table.c.product_id.in_([p.id for p in some]),
+        )
     sums = {}
     for product_id, previous_fen, recent_fen in session.execute(query):
         before, now = int(previous_fen or 0), int(recent_fen or 0)
@@ -191,4 +217,41 @@ def help_sell_products(
         items.setdefault(product.id, HelpSellItem(product)).batches.append(warning)
     for drop in falling_products(session, today, counties, limits):
         items.setdefault(drop.product.id, HelpSellItem(drop.product)).drop = drop
+    return list(items.values())
+
+
+def first_help_sell_products(
+    session: Session,
+    today: date,
+    limit: int,
+    counties: Iterable[Region | int] | None = None,
+    thresholds: Thresholds | None = None,
+) -> list[HelpSellItem]:
+    """``help_sell_products(...)[:limit]``, read without the whole list: the soonest expiring batches are read
+    until ``limit`` products are found (then every expiring batch and the sales drop of those products); only
+    when fewer products have expiring batches are falling sales looked for among all products."""
+    limits = thresholds or current_thresholds()
+    soonest = _expiring(today, counties, limits).with_only_columns(Batch.product_id)
+    first: list[int] = []
+    read, step = 0, max(limit * 8, 64)
+    while len(first) < limit:
+        # a page of the soonest batches at a time: the database stops at the page (index order)
+        page = list(session.scalars(soonest.limit(step).offset(read)))
+        first += [product_id for product_id in dict.fromkeys(page) if product_id not in first]
+        read += len(page)
+        if len(page) < step:
+            break
+    first = first[:limit]
+    found: dict[int, HelpSellItem] = {}
+    for warning in expiring_batches(session, today, counties, limits, products=first):
+        product = warning.batch.product
+        found.setdefault(product.id, HelpSellItem(product)).batches.append(warning)
+    items = {product_id: found[product_id] for product_id in first if product_id in found}
+    among = None if len(first) < limit else [item.product for item in items.values()]
+    drops = falling_products(session, today, counties, limits, products=among)
+    for drop in drops:
+        if drop.product.id in items:
+            items[drop.product.id].drop = drop
+        elif len(items) < limit:
+            items[drop.product.id] = HelpSellItem(drop.product, drop=drop)
     return list(items.values())

@@ -1,7 +1,7 @@
 """The production shape, on one machine: two app servers, one PostgreSQL, one Redis, nothing else shared.
 
 Two gunicorn servers of ``shop:create_app()`` (one worker each, production settings: no TESTING, CSRF on,
-``CHANGE_SIGNAL`` off, limits in Redis, one trusted reverse proxy), each with an environment and a
+limits in Redis, one trusted reverse proxy), each with an environment and a
 temporary directory of its own, as two machines behind a reverse proxy would be. Requests are real HTTP;
 each simulated person has a client address of their own (the proxy's ``X-Forwarded-For``), and any server
 may answer any of their requests. They show:
@@ -108,7 +108,6 @@ def setting(
             "SHOP_RATELIMIT_STORAGE_URL": redis_url,
             "SHOP_RATELIMIT_LOGIN": f"{LOGIN_LIMIT} per minute",
             "SHOP_PROXY_FIX_X_FOR": "1",  # behind one reverse proxy: the client address is X-Forwarded-For
-            "SHOP_CHANGE_SIGNAL": "false",  # the production setting for several machines
             "SHOP_SESSION_COOKIE_SECURE": "false",  # plain HTTP on loopback
             "SHOP_REMEMBER_COOKIE_SECURE": "false",
             "SHOP_PUBLIC_BASE_URL": "http://shop.test",

@@ -45,6 +45,7 @@ def add_rollup(
     buyer_kind: str = "consumer",
     institution: Institution | None = None,
     paired: bool = False,
+    funding_source: str | None = None,
 ) -> None:
     """Sum a sale of ``product`` on ``day`` into the roll-ups, as the ledger does (the dashboards read only
     the roll-ups, so no ledger entry is written)."""
@@ -67,7 +68,7 @@ def add_rollup(
         institution_id=institution.id if institution else None,
         is_paired=paired,
         channel=channel,
-        funding_source=None,
+        funding_source=funding_source,
         is_certified=certified,
     )
     add_to_rollup(db, [sale])
@@ -348,8 +349,13 @@ def test_each_dashboard_reads_few_small_groupings_from_the_narrowest_rollup(
 
     # The public page's period is one query on the county-monthly roll-up.
     assert len(public) == 1 and "FROM stats_county_monthly_rollup" in public[0]
-    # The county dashboard: few-valued dimensions together, then products, then institutions (plus the
-    # names of those products and institutions), all on the monthly roll-up.
+    # The county dashboard: few-valued dimensions together on the county-kind roll-up, products on the
+    # county-product one, institutions on the county-buyer one (plus the names of those products and
+    # institutions); never the monthly roll-up, whose rows split every product by every buyer.
     rollup = [s for s in statements if "_rollup" in s]
-    assert len(rollup) == 3 and all("FROM stats_monthly_rollup" in s for s in rollup)
+    assert [s.split("FROM ")[1].split()[0] for s in rollup] == [
+        "stats_county_kind_rollup",
+        "stats_county_product_rollup",
+        "stats_county_buyer_rollup",
+    ]
     assert len(statements) == 5

@@ -89,10 +89,13 @@ def test_check_reports_missing_changed_and_unexpected_entries_and_a_wrong_roll_u
         ("rollup", False, True),  # the deleted entry's roll-up row sums nothing stored
         ("monthly", False, False),  # March no longer sums the deleted and the changed entries
         ("county", False, False),  # nor does the county's March of online certified sales
+        ("county_kind", False, False),  # nor its consumers' March
+        ("county_buyer", False, False),  # nor that of these consumers as buyers
+        ("county_product", False, False),  # nor the product's March
     }
-    assert len(report.differences) == 7
+    assert len(report.differences) == 10
     assert result.exit_code == 1
-    assert "missing" in result.output and "7 differences" in result.output
+    assert "missing" in result.output and "10 differences" in result.output
     db.expire_all()
     assert len(entries(db)) == 4  # --check writes nothing
 

@@ -21,6 +21,7 @@ from stats.targets.services import (
     InvalidTarget,
     TargetData,
     create_target,
+    progress_of_targets,
     seed_demo_targets,
     target_progress,
 )
@@ -206,6 +207,30 @@ def test_progress_counts_certified_sales_within_the_years_less_refunds(
         420_000,
         9,
     )
+    # the admin page's progress of every target at once equals each target's own
+    targets = [
+        Target(scope=TargetScope.COUNTY, county_id=county, start_year=2021, end_year=2025, amount_fen=5),
+        Target(scope=TargetScope.COUNTY, county_id=county, start_year=2022, end_year=2022, amount_fen=6),
+        Target(
+            scope=TargetScope.COUNTY,
+            county_id=region("653122").id,
+            start_year=2023,
+            end_year=2030,
+            amount_fen=7,
+        ),
+        Target(
+            scope=TargetScope.PARTNER,
+            county_id=county,
+            institution_id=partner.id,
+            start_year=2024,
+            end_year=2024,
+            amount_fen=8,
+        ),
+        Target(scope=TargetScope.PLATFORM, start_year=2020, end_year=2023, amount_fen=9),
+    ]
+    db.add_all(targets)
+    db.flush()
+    assert progress_of_targets(db, targets) == {t.id: target_progress(db, t) for t in targets}
 
 
 def test_demo_targets_are_seeded_once(db: Session, region: Callable[[str], Region]) -> None:

@@ -20,6 +20,7 @@ from stats.targets.warnings import (
     current_thresholds,
     expiring_batches,
     falling_products,
+    first_help_sell_products,
     help_sell_products,
 )
 from tests.conftest import make_certificate
@@ -204,3 +205,44 @@ def test_reviewers_see_their_counties_and_admins_every_county(
     assert "疏勒快过期的西红柿" in admin_page and "城口快过期的蜂蜜" in admin_page
     assert "城口快过期的蜂蜜" in filtered and "疏勒快过期的西红柿" not in filtered
     assert reviewer.get("/admin/targets/help-sell?county=500229").status_code == 404
+
+
+def test_the_first_help_sell_products_are_the_head_of_the_whole_list(
+    db: Session,
+    shule: Producer,
+    make_product: Callable[..., Product],
+    make_batch: Callable[..., Batch],
+    make_user: Callable[..., User],
+    region: Callable[[str], Region],
+) -> None:
+    buyer = make_user()
+    products = [make_product(shule, name=f"预警{n}") for n in range(5)]
+    for product in products:
+        make_certificate(db, product, valid_from=TODAY - timedelta(days=100), valid_to=TODAY + timedelta(30))
+    # three products with expiring batches (one of them also selling less), two only selling less
+    for days, product in ((4, products[0]), (1, products[1]), (2, products[1]), (3, products[2])):
+        batch_of(make_batch, product, best_before=TODAY + timedelta(days), quantity=10, left=9)
+    for product, before in ((products[2], 300_000), (products[3], 200_000), (products[4], 400_000)):
+        sell(db, buyer, product, before, TODAY - timedelta(days=45))
+    db.flush()
+    limits = Thresholds()
+    whole = help_sell_products(db, TODAY, thresholds=limits)
+
+    def shown(items: list[Any]) -> list[Any]:
+        return [
+            (
+                i.product.id,
+                [w.batch.id for w in i.batches],
+                i.drop and (i.drop.previous_fen, i.drop.recent_fen),
+            )
+            for i in items
+        ]
+
+    assert [i.product.id for i in whole] == [
+        p.id for p in (products[1], products[2], products[0], products[4])
+    ] + [products[3].id]
+    for limit in range(1, 7):
+        assert shown(first_help_sell_products(db, TODAY, limit, thresholds=limits)) == shown(whole[:limit])
+    shule_only = first_help_sell_products(db, TODAY, 2, [region("653122")], limits)
+    assert shown(shule_only) == shown(whole[:2])
+    assert first_help_sell_products(db, TODAY, 2, [region("500229")], limits) == []

@@ -3,7 +3,7 @@
 An entry carries exactly what ``stats.dimensions.Dimensions`` would compute for its source (the producer's
 county, prefecture and province; the buyer's kind, institution and pairing; the channel and funding; whether
 the product was certified on the day the sale counted — for a refund, the day of its sale), so
-``flask --app shop stats rebuild --check`` finds nothing to change. The three roll-ups are then summed by the
+``flask --app shop stats rebuild --check`` finds nothing to change. The roll-ups are then summed by the
 database from the stored entries (``INSERT … SELECT … GROUP BY``), with the ``dims`` key built in SQL the way
 ``stats.dimensions.dims_key`` builds it.
 """
@@ -16,7 +16,8 @@ from procurement.ordering.models import FundingSource
 from shop.demo.scale.institutions import Buyer
 from shop.demo.scale.loader import Loader, columns
 from shop.demo.scale.products import Item
-from stats.dimensions import CONSUMER, COUNTY_DIMENSIONS, DIMENSIONS
+from stats.dimensions import CONSUMER, DIMENSIONS
+from stats.ledger import COUNTY_BUYER, COUNTY_KIND, COUNTY_MONTHLY, COUNTY_PRODUCT, ROLLUPS
 from stats.models import Channel, EntryKind, EntrySource
 
 ENTRY_COLUMNS = columns(
@@ -110,7 +111,8 @@ def _dims_sql(dialect: str, names: tuple[str, ...]) -> str:
 
 
 def write_rollups(loader: Loader) -> None:
-    """Sum the stored entries into the daily, monthly and county-monthly roll-ups (in the database)."""
+    """Sum the stored entries into the daily and monthly roll-ups, and the monthly rows into the county-level
+    ones (in the database)."""
     dialect = loader.dialect
     dims = ", ".join(DIMENSIONS)
     loader.execute(
@@ -126,11 +128,12 @@ def write_rollups(loader: Loader) -> None:
         f"SELECT {month} AS month, dims, {dims}, SUM(amount_fen), SUM(quantity), SUM(entries) "
         f"FROM stats_daily_rollup GROUP BY month, dims, {dims}"
     )
-    county = ", ".join(COUNTY_DIMENSIONS)
-    loader.execute(
-        f"INSERT INTO stats_county_monthly_rollup (day, dims, {county}, amount_fen, quantity, entries) "  # noqa: S608
-        f"SELECT day, {_dims_sql(dialect, COUNTY_DIMENSIONS)}, {county}, SUM(amount_fen), SUM(quantity), "
-        f"SUM(entries) FROM stats_monthly_rollup GROUP BY day, {county}"
-    )
-    for table in ("stats_daily_rollup", "stats_monthly_rollup", "stats_county_monthly_rollup"):
-        loader.count(table)
+    for rollup in (COUNTY_MONTHLY, COUNTY_KIND, COUNTY_BUYER, COUNTY_PRODUCT):
+        names = ", ".join(rollup.dimensions)
+        loader.execute(
+            f"INSERT INTO {rollup.table.name} (day, dims, {names}, amount_fen, quantity, entries) "  # noqa: S608
+            f"SELECT day, {_dims_sql(dialect, tuple(rollup.dimensions))}, {names}, SUM(amount_fen), "
+            f"SUM(quantity), SUM(entries) FROM stats_monthly_rollup GROUP BY day, {names}"
+        )
+    for rollup in ROLLUPS:
+        loader.count(rollup.table.name)

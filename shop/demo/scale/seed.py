@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from catalog.counts.services import rebuild_counts
 from catalog.products.models import Product
+from catalog.products.placement import place_all
 from orders.models import Order
 from shop.demo.scale.batches import BatchWriter, FirstIds
 from shop.demo.scale.institutions import write_institutions, write_targets
@@ -51,7 +53,8 @@ ID_TABLES = columns(
 #: Tables written without ids of their own (links, search documents) and the roll-ups.
 LINK_TABLES = columns(
     "core_reviewer_county shop_institution_pairing catalog_product_search stats_daily_rollup "
-    "stats_monthly_rollup stats_county_monthly_rollup"
+    "stats_monthly_rollup stats_county_monthly_rollup stats_county_kind_rollup "
+    "stats_county_buyer_rollup stats_county_product_rollup"
 )
 
 
@@ -106,6 +109,10 @@ def seed_scale(
         if collecting:
             gc.enable()
         loader.close()
+    counted = time.perf_counter()
+    place_all(session)  # the bulk load bypassed the flushes that keep products' counties ...
+    counters = rebuild_counts(session)  # ... and the catalog's counters (the command commits)
+    echo(f"[seed-scale] catalog counters: {counters:,} rows in {time.perf_counter() - counted:.1f} s")
     summary = loader.summary()
     summary.update(result)
     summary["sizes"] = {f.name: getattr(sizes, f.name) for f in fields(sizes)}

@@ -1,0 +1,143 @@
+"""Pages of the public catalog whose cost does not grow with the catalog: the listing without a search, a
+county's showcase and a producer's products.
+
+Rows come in the order of an index (newest, price, name) and stop at the page; the listing goes at most
+:data:`MAX_PAGES` deep. Totals come from the catalog counters (:mod:`catalog.counts.services`) when the
+filters are only a county and a category; other filters are counted up to :data:`COUNT_CAP` results and the
+page then says "more than". A search (``q``) is :func:`catalog.search.search_products`'s business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, contains_eager, selectinload
+
+from catalog import search
+from catalog.counts import services as counts
+from catalog.eligibility import visible_products
+from catalog.producers.models import Producer, ProducerStatus
+from catalog.products.models import Product
+from core.models import Region
+from core.pagination import Page
+from core.regions import get_region
+
+#: The deepest listing page offered: deeper ones would make the database walk ever more rows (narrowing the
+#: filters finds the rest).
+MAX_PAGES = 50
+#: Listing pages hold this many products.
+PER_PAGE = 24
+#: Filtered listings are counted up to this many results (every page offered), then shown as "more than".
+COUNT_CAP = MAX_PAGES * PER_PAGE
+
+
+def _card_loading() -> tuple[Any, ...]:
+    """Eager loading for product cards: producer and county, certificates, images (no N+1 queries)."""
+    return (
+        selectinload(Product.producer).selectinload(Producer.county),
+        selectinload(Product.certifications),
+        selectinload(Product.images),
+    )
+
+
+def counted_by_counters(filters: search.SearchFilters) -> bool:
+    """Whether the catalog counters hold the total of ``filters``: no search, at most a county and a
+    category."""
+    plain = search.SearchFilters(county=filters.county, category=filters.category, sort=filters.sort)
+    return filters == plain
+
+
+def _capped_count(session: Session, query: Select[Product], cap: int) -> tuple[int, bool]:
+    """How many rows ``query`` finds, counted up to ``cap``; and whether there are more."""
+    bounded = query.order_by(None).with_only_columns(Product.id).limit(cap + 1).subquery()
+    found = int(session.scalar(select(func.count()).select_from(bounded)) or 0)
+    return min(found, cap), found > cap
+
+
+def browse_products(
+    session: Session,
+    filters: search.SearchFilters,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    *,
+    county: Region | None = None,
+) -> Page[Product]:
+    """One page of the visible products ``filters`` (without a search text) select, in their order
+    (``county``: the region of ``filters.county``, if the caller has it already).
+
+    Read-only; pages past :data:`MAX_PAGES` are empty.
+    """
+    page = max(1, page)
+    query = search.filtered_products(replace(filters, county=None))
+    county_id = None
+    if filters.county:
+        # a county's products in the order of its own index (catalog.products.placement)
+        region = county if county is not None else get_region(session, filters.county)
+        county_id = region.id if region is not None else -1
+        query = query.where(Product.county_id == county_id)
+    if counted_by_counters(filters):
+        category = filters.category.value if filters.category is not None else None
+        total, more = counts.visible_products(session, county_id, category), False
+    else:
+        total, more = _capped_count(session, query, MAX_PAGES * per_page)
+    items: list[Product] = []
+    if page <= MAX_PAGES and (page - 1) * per_page < total:
+        paged = query.options(*_card_loading()).limit(per_page).offset((page - 1) * per_page)
+        items = list(session.scalars(paged))
+    return Page(items=items, page=page, per_page=per_page, total=total, more=more, last_page=MAX_PAGES)
+
+
+def producer_products(
+    session: Session, producer: Producer, page: int = 1, per_page: int = PER_PAGE
+) -> Page[Product]:
+    """One page of ``producer``'s visible products, newest first (their number is the producer's own)."""
+    page = max(1, page)
+    query = visible_products().where(Product.producer_id == producer.id)
+    total = int(session.scalar(query.with_only_columns(func.count(Product.id))) or 0)
+    items: list[Product] = []
+    if (page - 1) * per_page < total:
+        # every product's producer is ``producer``: the session has it (and its county) already
+        cards = (selectinload(Product.certifications), selectinload(Product.images))
+        newest = query.order_by(Product.created_at.desc(), Product.id.desc()).options(*cards)
+        items = list(session.scalars(newest.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def county_producers(
+    session: Session, county: Region, page: int = 1, per_page: int = PER_PAGE
+) -> Page[Producer]:
+    """One page of ``county``'s approved producers by name (their number from the counters)."""
+    page = max(1, page)
+    total = counts.producer_counts(session, [county.id]).producers
+    items: list[Producer] = []
+    if (page - 1) * per_page < total:
+        query = (
+            select(Producer)
+            .where(Producer.county_id == county.id, Producer.status == ProducerStatus.APPROVED)
+            .order_by(Producer.name, Producer.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        items = list(session.scalars(query))
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def product_page(session: Session, product_id: int) -> Product | None:
+    """The product with this id if buyers may see it, with what its page shows: producer and county in the
+    same query, tiers, marks, certificates and pictures in one query each; ``None`` if hidden or unknown."""
+    if not 0 < product_id <= search.MAX_INT:
+        return None
+    query = (
+        visible_products()
+        .where(Product.id == product_id)
+        .options(
+            contains_eager(Product.producer).joinedload(Producer.county),
+            selectinload(Product.tiers),
+            selectinload(Product.quality_marks),
+            selectinload(Product.certifications),
+            selectinload(Product.images),
+        )
+    )
+    return session.scalar(query)
