@@ -9,7 +9,7 @@ page at a time. Existing databases get the counters and the roll-ups filled here
 counts --check`` and ``stats rebuild --check`` prove them right).
 
 Revision ID: c7d2e9a41f60
-Revises: b28f3a62b774
+Revises: c41d7e9a2b6f
 Create Date: 2026-12-07 05:11:40.317162
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'c7d2e9a41f60'
-down_revision: str | Sequence[str] | None = 'b28f3a62b774'
+down_revision: str | Sequence[str] | None = 'c41d7e9a2b6f'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
