@@ -78,7 +78,7 @@ def _render_listing() -> tuple[str, int]:
     filters = form.filters()
     page = search.search_products(db_session, filters, _page_number(), PER_PAGE)
     certs = search.certificates_by_product(page.items)
-    facets = search.search_facets(db_session, filters) if search.search_terms(filters.q) else None
+    facets = page.facets  # a search's, computed with its page
     html = render_template(
         "catalog/listing.html",
         form=form,
