@@ -22,16 +22,18 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Integer,
     Select,
+    String,
     and_,
     any_,
     bindparam,
+    cast,
     exists,
     false,
     func,
@@ -270,8 +272,7 @@ class SearchPage(Page[Product]):
 FACET_COUNTIES = 12
 
 
-@dataclass(frozen=True)
-class _Match:
+class _Match(NamedTuple):
     """What ranking and facets need of one product a search found."""
 
     id: int
@@ -332,7 +333,8 @@ def _among(session: Session, column: search_index.IdColumn, ids: Iterable[int]) 
     on a statement of hundreds of parameters than the database does on the rows); elsewhere ``IN``."""
     ids = list(ids)
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, ids, type_=ARRAY(Integer()), unique=True))
+        array = "{" + ",".join(str(int(i)) for i in ids) + "}"  # its text form: one string to send
+        return column == any_(cast(bindparam(None, array, type_=String(), unique=True), ARRAY(Integer())))
     return column.in_(ids)
 
 
