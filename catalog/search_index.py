@@ -258,11 +258,6 @@ class Alternative:
     ranges: tuple[str, ...] = ()
     confirm: str | None = None
 
-    @property
-    def is_one_lexeme(self) -> bool:
-        """Whether this is a single posting list, read in order straight off the index."""
-        return len(self.exact) == 1 and not self.ranges and self.confirm is None
-
 
 @dataclass(frozen=True)
 class QueryTerm:
@@ -511,18 +506,20 @@ def newest_found(
     PostgreSQL, a substring to confirm, a barcode among several terms). Only what buyers may see is in
     the index; barcodes are checked against the same rule."""
     readings = [term.alternatives(partial=partial) for term in terms]
-    if not readings or any(a.confirm is not None for alternatives in readings for a in alternatives):
+    if not readings or not all(readings):
+        return None
+    if any(alternative.confirm is not None for alternatives in readings for alternative in alternatives):
         return None
     sqlite = session.get_bind().dialect.name == "sqlite"
     if len(terms) > 1:
-        if not sqlite or not all(readings) or any(gtin_match(term) is not None for term in terms):
+        if not sqlite or any(gtin_match(term) is not None for term in terms):
             return None
         expression = " AND ".join(f"({fts5_query(alternatives)})" for alternatives in readings)
         return _fts5_ids(session, expression, limit)
     ids: list[int] = []
     parts: list[Select[tuple[int]]] = []
     if sqlite:
-        ids = _fts5_ids(session, fts5_query(readings[0]), limit) if readings[0] else []
+        ids = _fts5_ids(session, fts5_query(readings[0]), limit)
     else:
         scans = [_scan(alternative) for alternative in readings[0]]
         if any(scan is None for scan in scans):
