@@ -221,3 +221,18 @@ def test_the_api_says_when_a_search_matched_more_than_it_counts(
     assert body["total_capped"] is True and body["total"] == window_of_three
     assert body["facets"]["categories"][0]["count"] == window_of_three
     assert client.get("/api/v1/products?q=大米0").get_json()["total_capped"] is False
+
+
+def test_the_institution_grid_search_keeps_the_newest_window_of_its_matches(
+    db: Session, window_of_three: int, many_matches: None
+) -> None:
+    from catalog.eligibility import orderable_products
+    from core.clock import shanghai_date
+
+    query = search.where_found(orderable_products(shanghai_date()), "米")
+    assert [p.name for p in db.scalars(query.order_by(Product.id))] == ["富硒大米0"]  # the one certified
+    visible = search.where_found(
+        select(Product).join(Product.producer).where(Product.is_active.is_(True)), "dami"
+    )
+    names_found = [p.name for p in db.scalars(visible.order_by(Product.id.desc()))]
+    assert names_found == [f"富硒大米{i}" for i in (6, 5, 4, 3)]  # the window and one more: "more than 3"
