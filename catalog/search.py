@@ -40,7 +40,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from catalog import search_index
 from catalog.eligibility import valid_certificate_clause, visible_products
@@ -241,9 +241,10 @@ def _ordering(sort: Sort) -> tuple[Any, ...]:
 
 
 def _card_loading() -> tuple[Any, ...]:
-    """Eager loading for product cards (producer and county, certificates, images) without N+1 queries."""
+    """Eager loading for product cards without N+1 queries: producer and county joined to the products
+    (one of each per product), certificates and images in one query each."""
     return (
-        selectinload(Product.producer).selectinload(Producer.county),
+        joinedload(Product.producer, innerjoin=True).joinedload(Producer.county, innerjoin=True),
         selectinload(Product.certifications),
         selectinload(Product.images),
     )
@@ -339,66 +340,47 @@ def _among(session: Session, column: search_index.IdColumn, ids: Iterable[int]) 
 
 
 def _window(session: Session, filters: SearchFilters, today: date) -> _Window:
-    """The window of a search: its matches with what ranking and facets need. Each query reads rows by
-    their keys (products, their producers and counties, certificates valid today, quality marks): a few
-    hundred index probes, however large the catalog."""
+    """The window of a search: its matches with what ranking and facets need, in one query of key lookups
+    (each product, its producer and county, a certificate valid today, its quality marks): a few hundred
+    index probes, however large the catalog."""
     ids, capped = _window_ids(session, filters, _readings(filters.q), today)
     if not ids:
         return _Window([], {}, capped)
-    # visible_products()' rule, read in two key lookups (joined, the planner may scan every producer)
-    products = session.execute(
-        select(
+    certified = (  # a LIMIT keeps it a probe per product (an EXISTS may be planned as a hash of all)
+        select(Certification.id)
+        .where(Certification.product_id == Product.id, valid_certificate_clause(today))
+        .limit(1)
+        .scalar_subquery()
+    )
+    kinds = QualityMark.kind.cast(String())
+    joined = (
+        func.string_agg(kinds, " ")
+        if session.get_bind().dialect.name == "postgresql"
+        else func.group_concat(kinds, " ")
+    )
+    marks = select(joined).where(QualityMark.product_id == Product.id).scalar_subquery()
+    rows = session.execute(
+        visible_products()
+        .join(Region, Region.id == Producer.county_id)
+        .with_only_columns(
             Product.id,
             Product.name,
             Product.name_en,
             Product.brand,
+            Producer.name,
             Product.created_at,
             Product.price_fen,
             Product.category,
-            Product.producer_id,
-        ).where(_among(session, Product.id, ids), Product.is_active.is_(True))
+            Region.code,
+            Region.name,
+            certified,
+            marks,
+        )
+        .where(_among(session, Product.id, ids))
     ).all()
-    producers = {
-        row.id: row
-        for row in session.execute(
-            select(Producer.id, Producer.name, Region.code, Region.name.label("county"))
-            .join(Region, Region.id == Producer.county_id)
-            .where(
-                _among(session, Producer.id, {product.producer_id for product in products}),
-                Producer.status == ProducerStatus.APPROVED,
-            )
-        )
-    }
-    certified = set(
-        session.scalars(
-            select(Certification.product_id).where(
-                _among(session, Certification.product_id, ids), valid_certificate_clause(today)
-            )
-        )
-    )
-    marks: dict[int, set[QualityMarkKind]] = {}
-    for product_id, kind in session.execute(
-        select(QualityMark.product_id, QualityMark.kind).where(_among(session, QualityMark.product_id, ids))
-    ):
-        marks.setdefault(product_id, set()).add(QualityMarkKind(kind))
-    matches = [
-        _Match(
-            product.id,
-            product.name,
-            product.name_en,
-            product.brand,
-            producer.name,
-            product.created_at,
-            product.price_fen,
-            Category(product.category),
-            producer.code or "",
-            producer.county,
-            product.id in certified,
-        )
-        for product in products
-        if (producer := producers.get(product.producer_id)) is not None
-    ]
-    return _Window(matches, {m.id: marks[m.id] for m in matches if m.id in marks}, capped)
+    matches = [_Match(*row[:7], Category(row[7]), row[8] or "", row[9], row[10] is not None) for row in rows]
+    found_marks = {row[0]: {QualityMarkKind(kind) for kind in row[11].split()} for row in rows if row[11]}
+    return _Window(matches, found_marks, capped)
 
 
 def _tier(match: _Match, raw: str) -> int:
