@@ -14,6 +14,9 @@ Usage (under ``scripts/with-postgres``, which sets ``SHOP_TEST_DATABASE_URL``)::
 4. merges the figures into ``bench/scale-results.json`` (one entry per scale) and writes
    ``bench/scale-results.md``: every scale measured so far side by side, with the machine named.
 
+With ``--existing`` it measures data already generated instead, on PostgreSQL or in a SQLite file
+(``SHOP_TEST_DATABASE_URL=sqlite:////path/shop.sqlite3``, seeded by ``flask --app shop seed-scale``).
+
 Nothing here tunes the pages: it measures them as they are.
 """
 
@@ -163,8 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))} (known: {', '.join(SCENARIOS)})")
     url = os.environ.get("SHOP_TEST_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        parser.error("PostgreSQL needs SHOP_TEST_DATABASE_URL (run under scripts/with-postgres)")
+    if not url.startswith("postgresql") and not (args.existing and url.startswith("sqlite:///")):
+        parser.error(
+            "PostgreSQL needs SHOP_TEST_DATABASE_URL (run under scripts/with-postgres); "
+            "--existing also measures a SQLite file already seeded (sqlite:///…)"
+        )
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         workdir = Path(tmp)
         config = {

@@ -1,49 +1,75 @@
-"""The product search index: tokens we produce, matched by the database's own full-text engine.
+"""The product search index: lexemes we produce, in posting lists the database keeps ordered by product.
 
-Chinese has no spaces, and neither database splits it into words, so we do it the way CJK
-search engines do (Lucene's CJK analyzer): every run of Han characters becomes its overlapping
-**bigrams** (牦牛肉干 → 牦牛 牛肉 肉干) followed by its **unigrams** (牦 牛 肉 干). A query of two or more
-Han characters is the *phrase* of its bigrams, so it matches exactly the texts that contain it
-as a substring; one character matches the unigram. Latin words and numbers are kept lowercased
-(matched as prefixes). Product names also get their **pinyin**: for each position, the
-syllables from there to the end run together, in full and as initials (老腊肉 → laolarou larou rou
-/ llr lr r), so ``larou`` and ``lr`` find it as prefixes. Barcodes (GTIN) are tokens of their
-own.
+Chinese has no spaces, and neither database splits it into words, so we do it the way CJK search engines
+do, one step further: every run of Han characters gives its unigrams, bigrams and trigrams (牦牛肉干 → 牦 牛
+肉 干, 牦牛 牛肉 肉干, 牦牛肉 牛肉干). A term of one, two or three characters is then **one lexeme**, and a
+longer one the conjunction of its trigrams, confirmed as a substring. Latin words and numbers give their
+prefixes (jerky → j je jer jerk jerky), so a word typed in part is one lexeme too; punctuation gives each
+character. Product names and brands also give their **pinyin**: every stretch of one or two whole
+syllables and of up to four initials (老腊肉 → lao la rou laola larou, l ll lr llr …), and the syllables from
+each position to the end (laolarou, llr) for longer or partly typed pinyin, matched as prefixes. Barcodes
+(GTIN) are matched on the product's own unique column, not here.
 
-The tokens are stored per field in ``catalog_product_search`` (one row per product, written in
-the same flush as the product by an ORM hook, so the index is never behind). The database
-indexes them: SQLite an FTS5 table kept in step by triggers, PostgreSQL a GIN index over a
-weighted ``tsvector`` (both created by the migration). ``catalog.search`` ranks what matched: an
-exact name first, then by where the terms were found (name, brand, producer), certified first.
+Each product has one row in ``catalog_product_search``: its lexemes, space-separated, namespaced ``t:``
+(text) and ``p:`` (pinyin), written by an ORM hook in the same flush as the product (so the index is never
+behind). A product buyers may not see (withdrawn, or its producer not approved) has no lexemes. The database
+derives the index from that row in the same statement, by triggers the migration creates: on SQLite an FTS5
+table, on PostgreSQL a table of ``(lexeme, product_id)`` postings whose primary key is each lexeme's
+posting list in product order. Either way the newest products holding a lexeme are read straight off the
+index, however many products hold it, so a search's cost does not grow with the catalog
+(``catalog.search`` reads a bounded window of matches).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pypinyin import lazy_pinyin
-from sqlalchemy import Boolean, ColumnElement, Connection, String, Table, bindparam, event, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ColumnElement,
+    Connection,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    event,
+    exists,
+    inspect,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import QueryableAttribute, Session, UOWTransaction
+from sqlalchemy.sql import coercions, roles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from catalog.producers.models import Producer
-from catalog.products.models import Product, ProductSearchDocument
+from catalog.eligibility import visible_products
+from catalog.producers.models import Producer, ProducerStatus
+from catalog.products.models import Category, Product, ProductSearchDocument
+from catalog.validators import GtinError, validate_gtin14
+from core.models import Region
 
-#: The FTS5 table (SQLite) and the weighted document expression (PostgreSQL) the migration creates.
+#: The index the database keeps from the documents (an FTS5 table on SQLite, postings on PostgreSQL).
 FTS_TABLE = "catalog_product_search_fts"
-#: Fields of a search document, in the order of the FTS5 columns, and their weights in the ranking.
-FIELDS = ("name_terms", "brand_terms", "pinyin_terms", "producer_terms", "body_terms", "code_terms")
-PG_WEIGHTS = {"name_terms": "A", "brand_terms": "B", "pinyin_terms": "B", "producer_terms": "C"}
-PG_DOCUMENT = " || ".join(
-    f"setweight(to_tsvector('simple', coalesce({field}, '')), '{PG_WEIGHTS.get(field, 'D')}')"
-    for field in FIELDS
-)
+#: Columns of a search document besides ``product_id``.
+FIELDS = ("terms",)
+#: Namespaces of the lexemes: text (name, English name, brand, producer), pinyin (name, brand), and the
+#: product's county (division code) and category, so that narrowing a search by them is one more posting list.
+TEXT, PINYIN, COUNTY, CATEGORY = "t:", "p:", "c:", "k:"
 
 #: Ways the counties' buyers write a product that are not how sellers name it (typed → canonical).
 SYNONYMS = {
@@ -57,13 +83,23 @@ SYNONYMS = {
     "雪菊花": "雪菊",
     "胡桃": "核桃",
 }
+#: Longest Han n-gram indexed: terms up to this long are one lexeme, longer ones the AND of theirs.
+MAX_GRAM = 3
+#: Latin words and numbers are indexed with their prefixes up to this long (longer prefixes: a range).
+MAX_WORD_PREFIX = 10
+#: Whole-syllable pinyin stretches up to this many syllables, and initials up to this many letters, are
+#: lexemes of their own; longer pinyin is found as a prefix of the syllables to the end.
+EXACT_SYLLABLES, EXACT_INITIALS = 2, 4
 #: Longest stretch of pinyin syllables run together (longer names still match from any of their starts).
 MAX_PINYIN_SYLLABLES = 12
-#: Longest description taken into the index (the rest is not searched).
-MAX_BODY = 2000
+#: Shortest part of a barcode searched as its beginning (a GS1 company prefix has seven digits or more).
+MIN_GTIN_PREFIX = 7
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAN_CLASS = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_HAN = re.compile(_HAN_CLASS + "+")
+_HAN_SPLIT = re.compile("(" + _HAN_CLASS + "+)")
 _WORD = re.compile(r"[0-9a-z]+")
+_WORD_OR_MARK = re.compile(r"[0-9a-z]+|[^\s0-9a-z]")
 
 
 def is_han(char: str) -> bool:
@@ -71,25 +107,62 @@ def is_han(char: str) -> bool:
     return bool(_HAN.fullmatch(char))
 
 
-def _normalise(text: str) -> str:
-    """Full-width letters and digits to ASCII (NFKC), lowercase."""
+def normalise(text: str) -> str:
+    """Full-width letters and digits to ASCII (NFKC), lowercase: how the index and the ranking read text."""
     return unicodedata.normalize("NFKC", text).lower()
 
 
+def _chunks(text: str) -> Iterator[tuple[bool, str]]:
+    """The runs of ``text`` (normalised): ``(True, han_run)`` and ``(False, other_text)`` in order."""
+    for chunk in _HAN_SPLIT.split(normalise(text)):
+        if chunk:
+            yield bool(_HAN.fullmatch(chunk)), chunk
+
+
 def text_tokens(text: str | None) -> list[str]:
-    """The tokens of free text: per Han run its bigrams then its unigrams; Latin words and numbers."""
+    """The tokens of free text: per Han run its bigrams then its unigrams; Latin words, numbers and
+    punctuation characters."""
     if not text:
         return []
     tokens: list[str] = []
-    for chunk in re.split(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)", _normalise(text)):
-        if not chunk:
-            continue
-        if _HAN.fullmatch(chunk):
+    for han, chunk in _chunks(text):
+        if han:
             tokens.extend(chunk[i : i + 2] for i in range(len(chunk) - 1))
             tokens.extend(chunk)
         else:
-            tokens.extend(_WORD.findall(chunk))
+            tokens.extend(_WORD_OR_MARK.findall(chunk))
     return tokens
+
+
+def _grams(run: str) -> list[str]:
+    """The 1- to ``MAX_GRAM``-character substrings of a Han run."""
+    return [run[i : i + n] for n in range(1, MAX_GRAM + 1) for i in range(len(run) - n + 1)]
+
+
+def text_lexemes(text: str | None) -> list[str]:
+    """What free text is found by (without namespace): Han n-grams, word prefixes, punctuation."""
+    if not text:
+        return []
+    lexemes: list[str] = []
+    for han, chunk in _chunks(text):
+        if han:
+            lexemes.extend(_grams(chunk))
+            continue
+        for token in _WORD_OR_MARK.findall(chunk):
+            if _WORD.fullmatch(token):
+                lexemes.extend(token[:n] for n in range(1, min(len(token), MAX_WORD_PREFIX) + 1))
+                if len(token) > MAX_WORD_PREFIX:
+                    lexemes.append(token)
+            else:
+                lexemes.append(token)
+    return lexemes
+
+
+@functools.lru_cache(maxsize=16_384)
+def pinyin_syllables(text: str) -> tuple[str, ...]:
+    """The pinyin syllables of the Han characters of ``text`` (names and brands recur: remembered)."""
+    han = "".join(_HAN.findall(normalise(text)))
+    return tuple(lazy_pinyin(han, errors="ignore")) if han else ()
 
 
 def pinyin_tokens(text: str | None) -> list[str]:
@@ -97,10 +170,7 @@ def pinyin_tokens(text: str | None) -> list[str]:
     in full and as initials (``老腊肉`` → ``laolarou larou rou llr lr r``)."""
     if not text:
         return []
-    han = "".join(_HAN.findall(_normalise(text)))
-    if not han:
-        return []
-    full = lazy_pinyin(han, errors="ignore")
+    full = pinyin_syllables(text)
     initials = [syllable[:1] for syllable in full]
     tokens: list[str] = []
     for syllables in (full, initials):
@@ -109,9 +179,25 @@ def pinyin_tokens(text: str | None) -> list[str]:
     return list(dict.fromkeys(token for token in tokens if token))
 
 
+def pinyin_lexemes(text: str | None) -> list[str]:
+    """What a name or brand is found by as pinyin (without namespace): whole-syllable stretches, initials,
+    and the syllables from each position to the end."""
+    if not text:
+        return []
+    full = pinyin_syllables(text)
+    initials = [syllable[:1] for syllable in full]
+    lexemes = [
+        "".join(syllables[start : start + n])
+        for syllables, longest in ((full, EXACT_SYLLABLES), (initials, EXACT_INITIALS))
+        for n in range(1, longest + 1)
+        for start in range(len(syllables) - n + 1)
+    ]
+    return [lexeme for lexeme in lexemes + pinyin_tokens(text) if lexeme]
+
+
 @dataclass(frozen=True)
 class DocumentSource:
-    """What a product's search document is made of."""
+    """What a product's search document is made of (the description is not searched)."""
 
     name: str
     name_en: str | None
@@ -119,44 +205,130 @@ class DocumentSource:
     description: str | None
     gtin: str | None
     producer_name: str
+    is_visible: bool = True  # active, of an approved producer: what buyers may find
+    county_code: str | None = None  # the producer's county (division code)
+    category: str | None = None  # the product's category (its value)
 
 
 def document_for(source: DocumentSource) -> dict[str, str]:
-    """The search document (space-separated tokens per field) of one product."""
-    return {
-        "name_terms": " ".join(text_tokens(source.name) + text_tokens(source.name_en)),
-        "brand_terms": " ".join(text_tokens(source.brand)),
-        "pinyin_terms": " ".join(pinyin_tokens(source.name) + pinyin_tokens(source.brand)),
-        "producer_terms": " ".join(text_tokens(source.producer_name)),
-        "body_terms": " ".join(text_tokens((source.description or "")[:MAX_BODY])),
-        "code_terms": source.gtin or "",
-    }
+    """The search document of one product: its lexemes, space-separated (none if buyers may not see it)."""
+    if not source.is_visible:
+        return {"terms": ""}
+    text = [
+        lexeme
+        for field in (source.name, source.name_en, source.brand, source.producer_name)
+        for lexeme in text_lexemes(field)
+    ]
+    pinyin = pinyin_lexemes(source.name) + pinyin_lexemes(source.brand)
+    lexemes = dict.fromkeys([TEXT + lexeme for lexeme in text] + [PINYIN + lexeme for lexeme in pinyin])
+    for namespace, value in ((COUNTY, source.county_code), (CATEGORY, source.category)):
+        if value:
+            lexemes[namespace + value] = None
+    return {"terms": " ".join(lexemes)}
 
 
-def source_of(product: Product, producer_name: str) -> DocumentSource:
-    """The document source of a loaded product."""
+def source_of(
+    product: Product, producer_name: str, producer_approved: bool, county_code: str | None
+) -> DocumentSource:
+    """The document source of a loaded product, given its producer's name, whether it is approved, and its
+    county's division code."""
     return DocumentSource(
-        product.name, product.name_en, product.brand, product.description, product.gtin, producer_name
+        product.name,
+        product.name_en,
+        product.brand,
+        product.description,
+        product.gtin,
+        producer_name,
+        bool(product.is_active) and producer_approved,
+        county_code,
+        Category(product.category).value,
     )
 
 
-# --- queries -----------------------------------------------------------------------------------------------
+# --- reading a query ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way a term finds a product: its document holds every lexeme of ``exact`` and one starting with
+    each of ``ranges``; with ``confirm``, the product's text also contains that substring (a conjunction of
+    lexemes does not prove the characters are side by side)."""
+
+    exact: tuple[str, ...] = ()
+    ranges: tuple[str, ...] = ()
+    confirm: str | None = None
 
 
 @dataclass(frozen=True)
 class QueryTerm:
     """One whitespace-separated term of a search, as the index sees it."""
 
-    raw: str  # the term as typed (after synonyms), for the substring check
-    text_phrases: tuple[tuple[str, ...], ...]  # phrases of tokens that must all occur (AND)
-    prefixes: tuple[str, ...]  # Latin/number prefixes that must all occur in the text fields
-    pinyin: str | None  # the term read as pinyin (letters only): a prefix of a pinyin token
-    code: str | None  # the term read as a barcode (digits only)
+    raw: str  # the term as typed (normalised, after synonyms), for the substring check and the ranking
+    text_phrases: tuple[tuple[str, ...], ...]  # per Han run, its bigrams (a single character: itself)
+    prefixes: tuple[str, ...]  # Latin words and numbers, found as the beginning of a word
+    pinyin: str | None  # the term read as pinyin (letters only)
+    code: str | None  # the term read as (part of) a barcode (digits only)
+    runs: tuple[str, ...] = ()  # the Han runs
+    marks: tuple[str, ...] = ()  # punctuation characters
 
     @property
     def is_indexable(self) -> bool:
-        """Whether the index can narrow this term at all (punctuation alone cannot be indexed)."""
-        return bool(self.text_phrases or self.prefixes)
+        """Whether the index can find this term at all (whitespace and control characters cannot be)."""
+        return bool(self.runs or self.prefixes or self.marks)
+
+    def text(self) -> Alternative | None:
+        """The term found in a product's text (name, English name, brand, producer)."""
+        if not self.is_indexable:
+            return None
+        exact: list[str] = []
+        for run in self.runs:
+            exact.extend(
+                [run] if len(run) <= MAX_GRAM else [run[i : i + MAX_GRAM] for i in range(len(run) - 2)]
+            )
+        exact.extend(word for word in self.prefixes if len(word) <= MAX_WORD_PREFIX)
+        exact.extend(self.marks)
+        ranges = [TEXT + word for word in self.prefixes if len(word) > MAX_WORD_PREFIX]
+        parts = len(self.runs) + len(self.prefixes) + len(self.marks)
+        proven = parts == 1 and all(len(run) <= MAX_GRAM for run in self.runs)
+        return Alternative(
+            tuple(dict.fromkeys(TEXT + lexeme for lexeme in exact)),
+            tuple(ranges),
+            None if proven else self.raw,
+        )
+
+    def pinyin_reading(self, *, partial: bool) -> Alternative | None:
+        """The term found as pinyin: whole syllables or initials (one lexeme), or with ``partial`` also as
+        the beginning of the syllables from any position (laro → larou; a range of lexemes)."""
+        if self.pinyin is None:
+            return None
+        if partial:
+            return Alternative(ranges=(PINYIN + self.pinyin,))
+        return Alternative(exact=(PINYIN + self.pinyin,))
+
+    def gtin(self) -> str | None:
+        """The whole barcode (GTIN-8, -12, -13 or -14) this term is, padded to 14 digits, if it is one."""
+        if self.code is None:
+            return None
+        try:
+            return validate_gtin14(self.code)
+        except GtinError:
+            return None
+
+    def gtin_prefix(self) -> str | None:
+        """The beginning of barcodes this term can be (seven digits or more, not a whole barcode)."""
+        if self.code is None or len(self.code) < MIN_GTIN_PREFIX or self.gtin() is not None:
+            return None
+        return self.code
+
+    def alternatives(self, *, partial: bool) -> tuple[Alternative, ...]:
+        """The ways the index finds this term (``partial``: pinyin also as a prefix)."""
+        found = (self.text(), self.pinyin_reading(partial=partial))
+        return tuple(alternative for alternative in found if alternative is not None)
+
+    @property
+    def has_partial_reading(self) -> bool:
+        """Whether reading pinyin as a prefix finds more than whole syllables do."""
+        return self.pinyin is not None
 
 
 def with_synonyms(term: str) -> str:
@@ -168,89 +340,234 @@ def with_synonyms(term: str) -> str:
 
 def query_term(term: str) -> QueryTerm:
     """How the index reads one search term."""
-    raw = with_synonyms(_normalise(term))
+    raw = with_synonyms(normalise(term))
     phrases: list[tuple[str, ...]] = []
+    runs: list[str] = []
     prefixes: list[str] = []
-    for chunk in re.split(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)", raw):
+    marks: list[str] = []
+    for chunk in _HAN_SPLIT.split(raw):
         if not chunk:
             continue
         if _HAN.fullmatch(chunk):
+            runs.append(chunk)
             if len(chunk) == 1:
                 phrases.append((chunk,))
             else:
                 phrases.append(tuple(chunk[i : i + 2] for i in range(len(chunk) - 1)))
-        else:
-            prefixes.extend(_WORD.findall(chunk))
+            continue
+        for token in _WORD_OR_MARK.findall(chunk):
+            (prefixes if _WORD.fullmatch(token) else marks).append(token)
     letters = raw if re.fullmatch(r"[a-z]{1,60}", raw) else None
     digits = raw if re.fullmatch(r"[0-9]{4,14}", raw) else None
-    return QueryTerm(raw, tuple(phrases), tuple(prefixes), letters, digits)
+    return QueryTerm(raw, tuple(phrases), tuple(prefixes), letters, digits, tuple(runs), tuple(marks))
 
 
-def _fts_quote(token: str) -> str:
+def _next_after_prefix(prefix: str) -> str:
+    """The smallest string greater than every string starting with ``prefix`` (code point order)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+# --- the index the database keeps --------------------------------------------------------------------------
+
+#: PostgreSQL's postings (made by the migration, not a model): the primary key (lexeme, product_id) holds
+#: each lexeme's posting list in product order; the lexeme column sorts by code point (COLLATE "C").
+POSTINGS = Table(
+    FTS_TABLE,
+    MetaData(),
+    Column("lexeme", Text, primary_key=True),
+    Column("product_id", Integer, primary_key=True),
+)
+
+
+#: A product id column, as the ORM or Core spells it.
+IdColumn = ColumnElement[int] | QueryableAttribute[int]
+
+
+def _fts5_quote(token: str) -> str:
     """An FTS5 string literal."""
     return '"' + token.replace('"', '""') + '"'
 
 
-def fts5_text_query(term: QueryTerm) -> str:
-    """The FTS5 MATCH expression of ``term``'s text reading (all phrases and prefixes, ANDed)."""
-    columns = "{name_terms brand_terms producer_terms body_terms}"
-    parts = [f"{columns} : " + " + ".join(_fts_quote(t) for t in phrase) for phrase in term.text_phrases]
-    parts += [f"{columns} : {_fts_quote(prefix)}*" for prefix in term.prefixes]
-    return " AND ".join(f"({part})" for part in parts)
+def fts5_query(alternatives: Iterable[Alternative]) -> str:
+    """The FTS5 MATCH expression finding any of ``alternatives`` (their index part: lexemes and prefixes)."""
+    found = []
+    for alternative in alternatives:
+        parts = [_fts5_quote(lexeme) for lexeme in alternative.exact]
+        parts += [_fts5_quote(prefix) + "*" for prefix in alternative.ranges]
+        found.append("(" + " AND ".join(parts) + ")")
+    return " OR ".join(found)
 
 
-def fts5_other_query(term: QueryTerm) -> str | None:
-    """The FTS5 MATCH expression of ``term`` read as pinyin or a barcode, if it can be one."""
-    parts = []
-    if term.pinyin:
-        parts.append(f"pinyin_terms : {_fts_quote(term.pinyin)}*")
-    if term.code:
-        parts.append(f"code_terms : {_fts_quote(term.code)}*")
-    return " OR ".join(parts) or None
+class _Fts5Match(ColumnElement[bool]):
+    """``product_id`` is among the rowids the FTS5 expression finds (SQLite only)."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [
+        ("product_id", InternalTraversal.dp_clauseelement),
+        ("match_text", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, product_id: IdColumn, match_text: str) -> None:
+        self.product_id = coercions.expect(roles.ExpressionElementRole, product_id)
+        self.match_text = bindparam(None, match_text, type_=String(), unique=True)
 
 
-def _pg_quote(token: str) -> str:
-    """A tsquery lexeme literal."""
-    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+@compiles(_Fts5Match)
+def _fts5_match(element: _Fts5Match, compiler: SQLCompiler, **kw: Any) -> str:
+    """``… IN (SELECT rowid FROM the FTS5 table WHERE it MATCHes)``."""
+    column = compiler.process(element.product_id, **kw)
+    param = compiler.process(element.match_text, **kw)
+    return f"{column} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {param})"  # noqa: S608
 
 
-def pg_text_query(term: QueryTerm) -> str:
-    """The ``to_tsquery('simple', …)`` text of ``term``'s text reading (phrases with ``<->``, prefixes)."""
-    parts = [" <-> ".join(_pg_quote(t) for t in phrase) for phrase in term.text_phrases]
-    parts += [f"{_pg_quote(prefix)}:*" for prefix in term.prefixes]
-    return " & ".join(f"({part})" for part in parts)
+def _has_lexeme(product_id: IdColumn, lexeme: str) -> ColumnElement[bool]:
+    """PostgreSQL: the product's postings hold ``lexeme`` (one primary-key probe)."""
+    return exists().where(POSTINGS.c.lexeme == lexeme, POSTINGS.c.product_id == product_id)
 
 
-def pg_other_query(term: QueryTerm) -> str | None:
-    """The tsquery of ``term`` read as pinyin or a barcode (only pinyin and codes carry such lexemes)."""
-    parts = []
-    if term.pinyin:
-        parts.append(f"{_pg_quote(term.pinyin)}:*B")
-    if term.code:
-        parts.append(f"{_pg_quote(term.code)}:*D")
-    return " | ".join(parts) or None
+def _has_prefix(product_id: IdColumn, prefix: str) -> ColumnElement[bool]:
+    """PostgreSQL: the product's postings hold a lexeme starting with ``prefix`` (a primary-key range)."""
+    return exists().where(
+        POSTINGS.c.lexeme >= prefix,
+        POSTINGS.c.lexeme < _next_after_prefix(prefix),
+        POSTINGS.c.product_id == product_id,
+    )
+
+
+class IndexMatch(ColumnElement[bool]):
+    """The product with id ``product_id`` is found through the index by one of ``alternatives`` (their
+    lexemes and prefixes; ``confirm`` substrings are the caller's): an FTS5 MATCH on SQLite, probes of
+    the postings' primary key on PostgreSQL. Written once, compiled for each database."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [
+        ("fts5", InternalTraversal.dp_clauseelement),
+        ("postings", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, product_id: IdColumn, alternatives: Sequence[Alternative]) -> None:
+        self.fts5 = _Fts5Match(product_id, fts5_query(alternatives))
+        self.postings = or_(
+            *(
+                and_(
+                    *(_has_lexeme(product_id, lexeme) for lexeme in alternative.exact),
+                    *(_has_prefix(product_id, prefix) for prefix in alternative.ranges),
+                )
+                for alternative in alternatives
+            )
+        )
+
+
+@compiles(IndexMatch, "sqlite")
+def _index_match_on_sqlite(element: IndexMatch, compiler: SQLCompiler, **kw: Any) -> str:
+    """The FTS5 form."""
+    return compiler.process(element.fts5, **kw)
+
+
+@compiles(IndexMatch)
+def _index_match_on_postgresql(element: IndexMatch, compiler: SQLCompiler, **kw: Any) -> str:
+    """The postings form (PostgreSQL; any database but SQLite)."""
+    return compiler.process(element.postings, **kw)
+
+
+def gtin_match(term: QueryTerm) -> ColumnElement[bool] | None:
+    """The product's barcode is the term, or starts with it (the unique index on ``gtin``)."""
+    whole, prefix = term.gtin(), term.gtin_prefix()
+    if whole is not None:
+        return Product.gtin == whole
+    if prefix is not None:
+        return and_(Product.gtin >= prefix, Product.gtin < _next_after_prefix(prefix))
+    return None
+
+
+def _scan(alternative: Alternative) -> Select[tuple[int]] | None:
+    """PostgreSQL: the postings of an alternative that is one lexeme (read in product order off the primary
+    key) or one prefix (a range of lexemes, then sorted); ``None`` for anything else."""
+    if alternative.confirm is not None or len(alternative.exact) + len(alternative.ranges) != 1:
+        return None
+    scan = select(POSTINGS.c.product_id)
+    if alternative.exact:
+        scan = scan.where(POSTINGS.c.lexeme == alternative.exact[0])
+    else:
+        prefix = alternative.ranges[0]
+        scan = scan.where(
+            POSTINGS.c.lexeme >= prefix, POSTINGS.c.lexeme < _next_after_prefix(prefix)
+        ).distinct()
+    return scan
+
+
+def newest_found(
+    session: Session, terms: Sequence[QueryTerm], limit: int, *, partial: bool
+) -> list[int] | None:
+    """The ids of the newest ``limit`` products the terms find, read off the index without touching the
+    products — or ``None`` when the terms need a general query (several lexemes to intersect on
+    PostgreSQL, a substring to confirm, a barcode among several terms). Only what buyers may see is in
+    the index; barcodes are checked against the same rule."""
+    readings = [term.alternatives(partial=partial) for term in terms]
+    if not readings or not all(readings):
+        return None
+    if any(alternative.confirm is not None for alternatives in readings for alternative in alternatives):
+        return None
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if len(terms) > 1:
+        if not sqlite or any(gtin_match(term) is not None for term in terms):
+            return None
+        expression = " AND ".join(f"({fts5_query(alternatives)})" for alternatives in readings)
+        return _fts5_ids(session, expression, limit)
+    ids: list[int] = []
+    parts: list[Select[tuple[int]]] = []
+    if sqlite:
+        ids = _fts5_ids(session, fts5_query(readings[0]), limit)
+    else:
+        scans = [_scan(alternative) for alternative in readings[0]]
+        if any(scan is None for scan in scans):
+            return None
+        parts += [
+            scan.order_by(POSTINGS.c.product_id.desc()).limit(limit) for scan in scans if scan is not None
+        ]
+    barcode = gtin_match(terms[0])
+    if barcode is not None:
+        parts.append(_visible_ids().where(barcode).order_by(Product.id.desc()).limit(limit))
+    if parts:
+        ids += session.scalars(union_all(*(part.subquery().select() for part in parts))).all()
+    return sorted(set(ids), reverse=True)[:limit]
+
+
+def _fts5_ids(session: Session, expression: str, limit: int) -> list[int]:
+    """SQLite: the newest ``limit`` rowids the FTS5 expression finds (FTS5 walks its doclists by rowid)."""
+    statement = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q ORDER BY rowid DESC LIMIT :n"  # noqa: S608
+    return list(session.scalars(text(statement), {"q": expression, "n": limit}))
+
+
+def _visible_ids() -> Select[tuple[int]]:
+    """Ids of the products buyers may see."""
+    return visible_products().with_only_columns(Product.id)
 
 
 # --- keeping the index current -----------------------------------------------------------------------------
 
 
 def _documents(session: Session, products: Iterable[Product]) -> Iterator[dict[str, object]]:
-    """Rows of ``catalog_product_search`` for ``products`` (their producers' names read once)."""
+    """Rows of ``catalog_product_search`` for ``products`` (their producers read once)."""
     products = list(products)
     producer_ids = {p.producer_id for p in products if p.producer_id is not None}
-    names: dict[int, str] = {
-        row.id: row.name
-        for row in session.execute(select(Producer.id, Producer.name).where(Producer.id.in_(producer_ids)))
+    producers = {
+        row.id: (row.name, row.status == ProducerStatus.APPROVED, row.code)
+        for row in session.execute(
+            select(Producer.id, Producer.name, Producer.status, Region.code)
+            .outerjoin(Region, Region.id == Producer.county_id)
+            .where(Producer.id.in_(producer_ids))
+        )
     }
     for product in products:
-        yield {
-            "product_id": product.id,
-            **document_for(source_of(product, names.get(product.producer_id, ""))),
-        }
+        name, approved, county = producers.get(product.producer_id, ("", False, None))
+        yield {"product_id": product.id, **document_for(source_of(product, name, approved, county))}
 
 
 def write_documents(connection: Connection, rows: list[dict[str, object]]) -> None:
-    """Replace the search documents of these products (delete + insert keeps FTS5's triggers simple)."""
+    """Replace the search documents of these products (delete + insert: the triggers keep the index)."""
     if not rows:
         return
     table = Table("catalog_product_search", ProductSearchDocument.metadata)
@@ -259,23 +576,27 @@ def write_documents(connection: Connection, rows: list[dict[str, object]]) -> No
     connection.execute(table.insert(), rows)
 
 
-#: Product columns that change the search document.
-_PRODUCT_FIELDS = ("name", "name_en", "brand", "description", "gtin", "producer_id")
+#: What about a producer changes its products' documents: its name is searched, its status hides them, its
+#: county narrows a search.
+_PRODUCER_FIELDS = ("name", "status", "county_id")
+
+
+def _producer_changed(producer: Producer) -> bool:
+    """Whether this flush changes the producer's name, status or county."""
+    state = inspect(producer)
+    return any(state.attrs[field].history.has_changes() for field in _PRODUCER_FIELDS)
 
 
 def _changed(session: Session) -> tuple[list[Product], list[int]]:
-    """Products whose document must be rewritten, and ids of producers whose name changed."""
+    """Products whose document must be rewritten, and ids of producers whose name, status or county
+    changed."""
     products = [
         obj
         for obj in (*session.new, *session.dirty)
         if isinstance(obj, Product)
         and (obj in session.new or session.is_modified(obj, include_collections=False))
     ]
-    renamed = [
-        obj.id
-        for obj in session.dirty
-        if isinstance(obj, Producer) and session.is_modified(obj, include_collections=False)
-    ]
+    renamed = [obj.id for obj in session.dirty if isinstance(obj, Producer) and _producer_changed(obj)]
     return products, renamed
 
 
@@ -331,50 +652,3 @@ def reindex_all(session: Session, batch: int = 1000) -> int:
         write_documents(session.connection(), list(_documents(session, products)))
         done += len(products)
         last_id = products[-1].id
-
-
-# --- a match, written once, compiled for each database -----------------------------------------------------
-
-
-class ProductMatch(ColumnElement[bool]):
-    """``catalog_product.id`` is among the products whose search document matches: an FTS5 MATCH on SQLite,
-    a ``tsvector @@ tsquery`` on PostgreSQL (both served by the migration's index)."""
-
-    inherit_cache = True
-    type = Boolean()
-    _traverse_internals = [
-        ("fts5", InternalTraversal.dp_clauseelement),
-        ("tsquery", InternalTraversal.dp_clauseelement),
-    ]
-
-    def __init__(self, fts5: str, tsquery: str) -> None:
-        self.fts5 = bindparam(None, fts5, type_=String(), unique=True)
-        self.tsquery = bindparam(None, tsquery, type_=String(), unique=True)
-
-
-@compiles(ProductMatch, "sqlite")
-def _match_on_sqlite(element: ProductMatch, compiler: SQLCompiler, **kw: Any) -> str:
-    """An FTS5 MATCH over the index's rowids (= product ids)."""
-    param = compiler.process(element.fts5, **kw)
-    return f"catalog_product.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {param})"  # noqa: S608
-
-
-@compiles(ProductMatch, "postgresql")
-def _match_on_postgresql(element: ProductMatch, compiler: SQLCompiler, **kw: Any) -> str:
-    """The weighted document (the GIN index's expression) matches the tsquery."""
-    param = compiler.process(element.tsquery, **kw)
-    match = f"({PG_DOCUMENT}) @@ to_tsquery('simple', {param})"
-    return f"catalog_product.id IN (SELECT product_id FROM catalog_product_search WHERE {match})"  # noqa: S608
-
-
-def text_match(term: QueryTerm) -> ProductMatch:
-    """Products whose name, brand, producer or description contain ``term``'s tokens."""
-    return ProductMatch(fts5_text_query(term), pg_text_query(term))
-
-
-def other_match(term: QueryTerm) -> ProductMatch | None:
-    """Products whose pinyin or barcode starts with ``term``, if ``term`` can be read so."""
-    fts5, tsquery = fts5_other_query(term), pg_other_query(term)
-    if fts5 is None or tsquery is None:
-        return None
-    return ProductMatch(fts5, tsquery)

@@ -100,6 +100,12 @@ class ProductPageSchema(PageMetaSchema):
 
     items = fields.List(fields.Nested(ProductSummarySchema), required=True)
     facets = fields.Nested(FacetsSchema)
+    total_capped = fields.Boolean(
+        metadata={
+            "description": "present with ``q``: true when more products match than a search ranks and counts "
+            "(its newest 240, plus exact names); ``total`` and the facets are then of those"
+        }
+    )
 
 
 class TierSchema(Schema):

@@ -228,8 +228,9 @@ def products() -> ResponseReturnValue:
     stock = stock_by_product(db_session, page.items)
     items = [_summary(product, certs.get(product.id), stock[product.id]) for product in page.items]
     body = _page(page, items)
-    if search.search_terms(filters.q):
-        body["facets"] = _facets(search.search_facets(db_session, filters))
+    if page.facets is not None:  # a search: its facets, and whether it matched more than it counts
+        body["facets"] = _facets(page.facets)
+        body["total_capped"] = page.is_capped
     return jsonify(ProductPageSchema().dump(body))
 
 

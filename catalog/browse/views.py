@@ -16,12 +16,13 @@ from catalog.browse.forms import CertifiedFilterForm, ListingForm
 from catalog.counts import services as counts
 from catalog.labels import label
 from catalog.producers.models import Producer
+from catalog.products.models import Product
 from catalog.signals import stock_by_product
 from core import http_cache
 from core.clock import shanghai_date
 from core.db import db_session
 from core.models import Region, RegionLevel
-from core.pagination import paginate
+from core.pagination import Page, paginate
 from core.regions import get_region, load_ancestors
 from core.urls import public_url_for
 
@@ -73,12 +74,15 @@ def listing() -> ResponseReturnValue:
     if not form.validate():
         return render_template("catalog/listing.html", form=form, page=None, certs={}, args={}), 400
     filters = form.filters()
+    page: Page[Product]
     if search.search_terms(filters.q):
         page = search.search_products(db_session, filters, _page_number(), PER_PAGE)
     else:
         page = services.browse_products(db_session, filters, _page_number(), PER_PAGE)
     certs = search.certificates_by_product(page.items)
-    facets = search.search_facets(db_session, filters) if search.search_terms(filters.q) else None
+    facets = (
+        page.facets if isinstance(page, search.SearchPage) else None
+    )  # a search's, computed with its page
     return render_template(
         "catalog/listing.html",
         form=form,

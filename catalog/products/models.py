@@ -387,18 +387,13 @@ class Certification(Base):
 
 
 class ProductSearchDocument(Base):
-    """The tokens a product is found by (see ``catalog.search_index``): one row per product, rewritten in
-    the flush that changes the product. The database's full-text index over it is made by the migration
-    (SQLite FTS5 table + triggers, PostgreSQL GIN over a weighted ``tsvector``)."""
+    """The lexemes a product is found by (see ``catalog.search_index``), space-separated: one row per product,
+    rewritten in the flush that changes the product or its producer. The database's index over it is made by
+    the migration (SQLite: an FTS5 table; PostgreSQL: ordered postings), kept in step by triggers."""
 
     __tablename__ = "catalog_product_search"
 
     product_id: Mapped[int] = mapped_column(
         ForeignKey("catalog_product.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
-    name_terms: Mapped[str] = mapped_column(Text, default="")
-    brand_terms: Mapped[str] = mapped_column(Text, default="")
-    pinyin_terms: Mapped[str] = mapped_column(Text, default="")
-    producer_terms: Mapped[str] = mapped_column(Text, default="")
-    body_terms: Mapped[str] = mapped_column(Text, default="")
-    code_terms: Mapped[str] = mapped_column(Text, default="")
+    terms: Mapped[str] = mapped_column(Text, default="")

@@ -6,7 +6,7 @@ Create Date: 2026-12-07 02:10:00
 
 One row of tokens per product (``catalog_product_search``, see ``catalog.search_index``) and the database's
 own full-text index over it: an FTS5 table kept in step by triggers on SQLite, a GIN index over a weighted
-``tsvector`` on PostgreSQL. Existing products are indexed here.
+``tsvector`` on PostgreSQL. Existing products are indexed by d5b0ca635d87, which replaced these tokens.
 """
 
 from __future__ import annotations
@@ -70,19 +70,8 @@ def upgrade() -> None:
 
 
 def _index_existing_products(bind: sa.Connection) -> None:
-    """Write the search document of every product already in the database."""
-    from catalog.search_index import DocumentSource, document_for
-
-    rows = bind.execute(sa.text(
-        "SELECT p.id, p.name, p.name_en, p.brand, p.description, p.gtin, r.name "
-        "FROM catalog_product p JOIN catalog_producer r ON r.id = p.producer_id"
-    )).all()
-    table = sa.table('catalog_product_search', sa.column('product_id'), *(sa.column(f) for f in FIELDS))
-    documents = [
-        {"product_id": row[0], **document_for(DocumentSource(*row[1:]))} for row in rows
-    ]
-    for start in range(0, len(documents), 1000):
-        bind.execute(table.insert(), documents[start:start + 1000])
+    """Existing products' documents: written by revision d5b0ca635d87, which replaced this index's tokens
+    (this revision's tokenizer is gone from ``catalog.search_index``)."""
 
 
 def downgrade() -> None:

@@ -88,9 +88,10 @@ class GridQuery:
 
 def grid_products(session: Session, query: GridQuery, featured: Sequence[int], today: date) -> Page[Product]:
     """One page of orderable products for the grid, ``featured`` counties first, then by county and name."""
-    select_ = where_found(orderable_products(today), query.q)
+    select_ = orderable_products(today)
     if query.county_id is not None:
         select_ = select_.where(Producer.county_id == query.county_id)
+    select_ = where_found(select_, query.q)  # after the county: a search keeps a window of its matches
     first = case((Producer.county_id.in_(list(featured)), 0), else_=1) if featured else None
     order = [Producer.county_id, Product.name, Product.id]
     select_ = select_.order_by(*([first] if first is not None else []), *order).options(

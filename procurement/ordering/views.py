@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from catalog.search import RESULT_WINDOW
 from core.access import user_passes
 from core.clock import shanghai_date
 from core.db import db_session, utcnow
@@ -105,6 +106,7 @@ def grid() -> ResponseReturnValue:
         list_count=len(lines),
         featured=set(featured),
         counties=ordering.grid_counties(db_session, today),
+        search_window=RESULT_WINDOW,
     )
 
 

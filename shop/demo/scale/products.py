@@ -21,6 +21,7 @@ from datetime import date
 from itertools import accumulate
 
 from catalog import search_index
+from catalog.producers.models import ProducerStatus
 from catalog.products.models import Category, CertificationStatus, QualityMarkKind, Unit
 from catalog.search_index import DocumentSource, document_for
 from catalog.validators import compute_gtin_check_digit
@@ -200,6 +201,8 @@ class ProductWriter:
         moq = rng.choice((1, 5, 10, 20)) if base.unit.is_packaged else rng.choice((20, 50, 100))
         season = (1, 12) if base.category not in (Category.VEGETABLES, Category.FRUIT) else (5, 11)
         specification = " ".join(w for w in (grade, _pack_text(grams) if grams else "") if w) or None
+        capacity = rng.choice((500, 1000, 5000, 20000))
+        active = rng.random() > 0.03
         self.products.add(
             (
                 product_id,
@@ -213,13 +216,13 @@ class ProductWriter:
                 v.opt(specification),
                 price,
                 moq,
-                rng.choice((500, 1000, 5000, 20000)),
+                capacity,
                 season[0],
                 season[1],
                 v.flag(base.category in COLD_CHAIN),
                 v.opt(brand),
                 v.opt(gtin),
-                v.flag(rng.random() > 0.03),
+                v.flag(active),
                 v.ts(created),
                 v.ts(created),
             )
@@ -229,7 +232,20 @@ class ProductWriter:
         self._marks(product_id, created)
         item = Item(product_id, seller, name, base.unit, base.category, price, moq, tiers, created)
         self._certificates(item)
-        document = document_for(DocumentSource(name, name_en, brand, description, gtin, seller.name))
+        visible = active and seller.status is ProducerStatus.APPROVED
+        document = document_for(
+            DocumentSource(
+                name,
+                name_en,
+                brand,
+                description,
+                gtin,
+                seller.name,
+                visible,
+                county.code,
+                base.category.value,
+            )
+        )
         self.search.add((product_id, *(document[f] or "" for f in search_index.FIELDS)))
         return item
 

@@ -50,10 +50,11 @@ ID_TABLES = columns(
     "shop_supplier_allocation stats_sales_entry"
 )
 
-#: Tables written without ids of their own (links, search documents) and the roll-ups.
+#: Tables written without ids of their own (links, search documents and the postings PostgreSQL's trigger
+#: derives from them) and the roll-ups.
 LINK_TABLES = columns(
-    "core_reviewer_county shop_institution_pairing catalog_product_search stats_daily_rollup "
-    "stats_monthly_rollup stats_county_monthly_rollup stats_county_kind_rollup "
+    "core_reviewer_county shop_institution_pairing catalog_product_search catalog_product_search_fts "
+    "stats_daily_rollup stats_monthly_rollup stats_county_monthly_rollup stats_county_kind_rollup "
     "stats_county_buyer_rollup stats_county_product_rollup"
 )
 
