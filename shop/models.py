@@ -42,6 +42,7 @@ from procurement.ordering.models import (
     SupplierLine,
     SupplierOrder,
 )
+from settlement.payees.models import PayeeAccount
 from stats.models import (
     CountyMonthlyRollup,
     DailyRollup,
@@ -79,6 +80,7 @@ __all__ = [
     "Notification",
     "Order",
     "OrderLine",
+    "PayeeAccount",
     "Payment",
     "PriceTier",
     "Producer",
