@@ -43,6 +43,8 @@ from procurement.ordering.models import (
     SupplierOrder,
 )
 from settlement.payees.models import PayeeAccount
+from settlement.payouts.models import Payout
+from settlement.statements.models import Statement
 from stats.models import (
     CountyMonthlyRollup,
     DailyRollup,
@@ -82,6 +84,7 @@ __all__ = [
     "OrderLine",
     "PayeeAccount",
     "Payment",
+    "Payout",
     "PriceTier",
     "Producer",
     "ProducerInvitation",
@@ -102,6 +105,7 @@ __all__ = [
     "SerialUnit",
     "ShippingRule",
     "StaffLink",
+    "Statement",
     "StripeEvent",
     "SupplierAllocation",
     "SupplierLine",
