@@ -53,7 +53,7 @@ run: install instance/config.py
 
 lint: install-dev
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check core catalog traceability orders payments procurement stats shop tests bench
+	$(BIN)/ruff format --check core catalog traceability orders payments procurement stats settlement shop tests bench
 	$(BIN)/mypy
 
 test-sqlite: install-dev

@@ -1,11 +1,47 @@
-"""Signals procurement sends so that other features (the sales ledger) can react in the same transaction."""
+"""Signals procurement sends so that other features can react in the same transaction (the sales ledger) or
+answer what procurement shows without being imported (settlement: the producer's verified payee account)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TypedDict
+
 from blinker import Namespace
+from sqlalchemy.orm import Session
+
+from catalog.producers.models import Producer
 
 _signals = Namespace()
 
 #: Sent after an institution confirmed receipt of a supplier order, before the request commits.
 #: Receivers get ``sender=SupplierOrder`` and ``session=``; the order's lines carry ``received_quantity``.
 supplier_order_received = _signals.signal("supplier-order-received")
+
+#: Sent with ``session`` as sender and ``producer=`` (a :class:`catalog.producers.models.Producer`) when a
+#: page or notice needs the account an institution pays that producer into. A receiver returns a
+#: :class:`PayeeDetails` for the producer's verified payee account, or None when it has none (the settlement
+#: package answers; procurement never reads payee accounts itself). Receivers only read.
+collect_payee = _signals.signal("collect-payee")
+
+
+class PayeeDetails(TypedDict):
+    """The producer's verified payee account, as a payment instruction shows it."""
+
+    account_name: str
+    bank_name: str
+    branch_name: str
+    #: Digits only: shown in full to the people who pay (the institution's finance staff and approvers).
+    account_number: str
+    #: The last four digits only, for everyone else and for notifications.
+    masked_number: str
+    cnaps_code: str | None
+    verified_at: datetime | None
+
+
+def verified_payee(session: Session, producer: Producer) -> PayeeDetails | None:
+    """The producer's verified payee account from the first receiver that knows one, else None."""
+    for _receiver, answer in collect_payee.send(session, producer=producer):
+        if answer:
+            found: PayeeDetails = answer
+            return found
+    return None

@@ -21,6 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     import orders
     import payments
     import procurement
+    import settlement
     import stats
     import traceability
     from core.config import load_config
@@ -43,7 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     os.makedirs(app.instance_path, exist_ok=True)
 
-    for package in (core, catalog, traceability, orders, payments, procurement, stats):
+    for package in (core, catalog, traceability, orders, payments, procurement, stats, settlement):
         package.init_app(app)
     app.register_blueprint(views.bp)
     app.cli.add_command(demo_cli.seed_demo_command)

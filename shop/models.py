@@ -43,6 +43,9 @@ from procurement.ordering.models import (
     SupplierLine,
     SupplierOrder,
 )
+from settlement.payees.models import PayeeAccount
+from settlement.payouts.models import Payout
+from settlement.statements.models import Statement
 from stats.models import (
     CountyBuyerRollup,
     CountyKindRollup,
@@ -87,7 +90,9 @@ __all__ = [
     "Notification",
     "Order",
     "OrderLine",
+    "PayeeAccount",
     "Payment",
+    "Payout",
     "PriceTier",
     "Producer",
     "ProducerInvitation",
@@ -108,6 +113,7 @@ __all__ = [
     "SerialUnit",
     "ShippingRule",
     "StaffLink",
+    "Statement",
     "StripeEvent",
     "SupplierAllocation",
     "SupplierLine",

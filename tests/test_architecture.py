@@ -1,7 +1,7 @@
 """The tree is the architecture: packages in layers, one wiring point each, no cycles inside a package.
 
 Layer order (each package imports only itself and the packages to its left):
-``core ← catalog ← traceability ← orders ← payments ← procurement ← stats ← shop``.
+``core ← catalog ← traceability ← orders ← payments ← procurement ← stats ← settlement ← shop``.
 Reactions that run against that order (a payment counted in the ledger, a recall reaching orders) go through
 blinker signals received in the reacting package.
 """
@@ -15,7 +15,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ("core", "catalog", "traceability", "orders", "payments", "procurement", "stats", "shop")
+LAYERS = (
+    "core",
+    "catalog",
+    "traceability",
+    "orders",
+    "payments",
+    "procurement",
+    "stats",
+    "settlement",
+    "shop",
+)
 #: The only file names a package or sub-package may use, besides use-case modules named after what they do.
 ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
 KIND_SUFFIXES = ("_views", "_forms", "_errors", "_models", "_queries", "_cli", "_receivers", "_services")

@@ -32,6 +32,7 @@ from procurement.ordering.services import (
     reject_purchase_order,
 )
 from procurement.purchase_orders.pdf import purchase_order_pdf
+from procurement.receiving import payment
 
 bp = Blueprint("purchase_orders", __name__, url_prefix="/procurement")
 
@@ -84,6 +85,12 @@ def render_detail(
     roles = purchase.institution.roles_of(current_user)
     awaiting = purchase.status is PurchaseStatus.AWAITING_APPROVAL
     may_decide = awaiting and InstitutionRole.APPROVER in roles and current_user.id != purchase.buyer_id
+    unpaid = (SupplierStatus.CANCELLED, SupplierStatus.DECLINED, SupplierStatus.AWAITING_APPROVAL)
+    payees = {
+        order.id: payment.payee_for(db_session, order)
+        for order in purchase.supplier_orders
+        if order.status not in unpaid
+    }
     return render_template(
         "procurement/ordering/detail.html",
         purchase=purchase,
@@ -92,6 +99,9 @@ def render_detail(
         may_cancel=awaiting and current_user.id == purchase.buyer_id,
         may_admin_cancel=awaiting and current_user.is_admin and current_user.id != purchase.buyer_id,
         cancellable=cancellable_supplier_orders(purchase),
+        payees=payees,
+        reads_account=bool(roles & payment.PAYERS),
+        payment_due=payment.payment_due,
         approve_form=ApproveForm(formdata=None),
         reject_form=reject_form or RejectForm(formdata=None),
         cancel_form=CancelForm(formdata=None),

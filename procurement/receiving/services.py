@@ -25,6 +25,7 @@ from core.notifications.services import notify
 from procurement.institutions.models import InstitutionRole
 from procurement.ordering.models import SupplierLine, SupplierOrder, SupplierStatus
 from procurement.receiving.invoices import StoredInvoice
+from procurement.receiving.payment import PAYERS, ensure_payee, tell_receipt
 from procurement.signals import supplier_order_received
 from procurement.supplying.queue import delivery_path, supplier_path
 from procurement.supplying.services import ensure_supplier_member, lock_order
@@ -36,7 +37,6 @@ MAX_NOTE = 500
 #: Longest bank-transfer reference (the column's size).
 MAX_REFERENCE = 64
 RECEIVERS = frozenset({InstitutionRole.BUYER, InstitutionRole.APPROVER})
-PAYERS = frozenset({InstitutionRole.FINANCE, InstitutionRole.APPROVER})
 
 
 class NotInstitutionMember(PermissionDenied):
@@ -281,7 +281,8 @@ def confirm_receipt(
     """A buyer or approver confirms what arrived, line by line; shipped → received.
 
     Records a receiving event on each batch the delivery came from, keeps ``invoice`` when given, sends
-    ``supplier_order_received`` (once: a second receipt is refused) and tells the producer's members.
+    ``supplier_order_received`` (once: a second receipt is refused) and tells the producer's members; the
+    institution's payers learn that payment is due (or waits for the producer's verified payee account).
     Units of a recalled lot cannot be received (so they are never counted nor paid for).
     Raises :class:`NotInstitutionMember`, :class:`NotReceiver`, :class:`NotShippedYet`,
     :class:`AlreadyReceived`, :class:`ReceiptIncomplete`, :class:`ReceivedQuantityInvalid`,
@@ -314,6 +315,7 @@ def confirm_receipt(
         lambda: _("%(institution)s confirmed receipt of order %(number)s", **_names(order)),
         lambda: _("Received goods worth %(amount)s.", amount=format_fen(order.payable_fen)),
     )
+    tell_receipt(session, order)
     session.flush()
     return order
 
@@ -347,8 +349,9 @@ def record_transfer(session: Session, user: User, order: SupplierOrder, referenc
 
     Raises :class:`NotInstitutionMember`, :class:`NotPayer`, :class:`TransferReferenceInvalid`,
     :class:`NotReceivedYet`, :class:`TransferAlreadyRecorded`, :class:`InvoiceRequired`, :class:`NothingOwed`
-    (every unit received was recalled afterwards). The amount owed leaves out units of recalled lots. The
-    producer's members are told. Does not commit.
+    (every unit received was recalled afterwards), ``PayeeNotVerified`` (the producer has no verified payee
+    account: money goes only into one, see :mod:`procurement.receiving.payment`). The amount owed leaves out
+    units of recalled lots. The producer's members are told. Does not commit.
     """
     ensure_institution_member(user, order)
     if not roles_in(user, order) & PAYERS:
@@ -365,6 +368,7 @@ def record_transfer(session: Session, user: User, order: SupplierOrder, referenc
         raise NothingOwed()
     if not order.invoice_key:
         raise InvoiceRequired()
+    payee = ensure_payee(session, order)
     order.transfer_reference, order.transfer_recorded_at = reference, utcnow()
     session.flush()
     _tell_producer(
@@ -373,8 +377,10 @@ def record_transfer(session: Session, user: User, order: SupplierOrder, referenc
         "procurement.transfer_recorded",
         lambda: _("%(institution)s paid order %(number)s", **_names(order)),
         lambda: _(
-            "Bank transfer of %(amount)s, reference %(reference)s. Confirm once the money has arrived.",
+            "Bank transfer of %(amount)s to your account %(account)s, reference %(reference)s. Confirm once "
+            "the money has arrived.",
             amount=format_fen(order.payable_fen),
+            account=payee["masked_number"],
             reference=reference,
         ),
     )

@@ -19,6 +19,7 @@ from core.db import db_session
 from core.errors import DomainError
 from core.transactions import run_unit_of_work
 from procurement.ordering.models import SupplierOrder, SupplierStatus
+from procurement.receiving import payment
 from procurement.receiving import services as receiving
 from procurement.receiving.forms import InvoiceForm, ReceiptForm, TransferForm
 from procurement.receiving.invoices import (
@@ -73,6 +74,7 @@ def render_detail(
     """The institution's page of one delivery; ``forms`` replace blank forms after a failed attempt."""
     roles = receiving.roles_in(current_user, order)
     receipt_form = forms.get("receipt_form") or ReceiptForm.for_order(order)
+    payee = payment.payee_for(db_session, order)
     context = {
         "order": order,
         "purchase": order.purchase_order,
@@ -88,10 +90,9 @@ def render_detail(
         "may_upload_invoice": order.status in (SupplierStatus.SHIPPED, SupplierStatus.RECEIVED)
         and not order.invoice_key
         and not order.transfer_reference,
-        "may_pay": order.status is SupplierStatus.RECEIVED
-        and not order.transfer_reference
-        and order.payable_fen > 0
-        and bool(roles & receiving.PAYERS),
+        "may_pay": payment.payment_due(order) and bool(roles & payment.PAYERS),
+        "payee": payee,
+        "reads_account": payment.may_read_account(current_user, order),
         "receipt_form": receipt_form,
         "entries": receipt_form.entries_by_line(),
         "invoice_form": forms.get("invoice_form") or InvoiceForm(formdata=None),

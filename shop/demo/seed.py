@@ -54,6 +54,7 @@ from shop.demo.catalog import (
     ProductSpec,
 )
 from shop.demo.images import logo_image, product_image
+from shop.demo.payees import seed_payees
 from stats.targets.services import seed_demo_targets
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (printed on purpose: these accounts exist only in demos)
@@ -359,7 +360,13 @@ def seed_demo(session: Session, *, upload_dir: Path | None = None) -> list[DemoA
 
     seed_institution(session, users)
     session.flush()
-    seed_catalog(session, users, upload_dir)
+    producers = seed_catalog(session, users, upload_dir)
+    reviewers = {}
+    for email, code in REVIEWER_COUNTIES.items():
+        county = get_region(session, code)
+        if county is not None:
+            reviewers[county.id] = users[email]
+    seed_payees(session, producers, reviewers)
     seed_batches(session, users["admin@demo.bangfu.cn"])
     seed_shipping_rules(session)
     seed_demo_targets(session)

@@ -25,8 +25,10 @@ from procurement.supplying.services import (
     decide_lines,
     ship_supplier_order,
 )
+from settlement.payees.services import in_force
 from tests.access_rows import PERSONAS, A, I, P, World, only
 from tests.access_rows.orders import new_batch
+from tests.settlement.support import give_payee
 
 ADDRESS = Address("王食堂", "13912345678", "370000", "临沂市", "兰山区", "北京路 1 号机关食堂")
 STEPS = ("awaiting_confirmation", "confirmed", "shipped", "received", "paid")
@@ -86,6 +88,8 @@ def delivery_url(state: str, suffix: str = "", *, finance: bool = False) -> Call
             w.db.flush()
         if finance:
             order.invoice_key, order.invoice_mimetype = secrets.token_hex(16), "application/pdf"
+            if in_force(w.db, order.producer_id) is None:  # institutions pay only into a verified account
+                give_payee(w.db, order.producer)
             w.db.flush()
         return f"/procurement/deliveries/{order.number}{suffix}"
 

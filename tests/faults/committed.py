@@ -42,6 +42,9 @@ from orders.models import (
     OrderLine,
 )
 from payments.models import Payment
+from settlement.payees.models import PayeeAccount
+from settlement.payouts.models import Payout
+from settlement.statements.models import Statement
 from stats.ledger import (
     COUNTY_MONTHLY,
     ENTRY_TABLE,
@@ -180,6 +183,9 @@ def clean_up(engine: Engine, data: Committed) -> None:
         session.execute(delete(ComplianceCertificate).where(ComplianceCertificate.batch_id.in_(batch_ids)))
         session.execute(delete(Batch).where(Batch.id.in_(batch_ids)))
         remove_sales(session, data.producer_id)
+        session.execute(delete(Payout).where(Payout.producer_id == data.producer_id))
+        session.execute(delete(Statement).where(Statement.producer_id == data.producer_id))
+        session.execute(delete(PayeeAccount).where(PayeeAccount.producer_id == data.producer_id))
         session.execute(delete(Certification).where(Certification.product_id == data.product_id))
         session.execute(delete(Product).where(Product.producer_id == data.producer_id))
         session.execute(delete(ProducerMember).where(ProducerMember.producer_id == data.producer_id))

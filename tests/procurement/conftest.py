@@ -20,6 +20,7 @@ from orders.addresses import Address
 from procurement.institutions.models import Institution, InstitutionMember, InstitutionRole
 from procurement.ordering.models import FundingSource, PurchaseOrder
 from procurement.ordering.services import Delivery, PurchaseLineInput, submit_purchase_order
+from tests.settlement.support import give_payee
 
 ADDRESS = Address(
     recipient="王食堂",
@@ -55,7 +56,8 @@ def pw(
     make_product: Callable[..., Product],
     make_institution: Callable[..., Institution],
 ) -> ProcurementWorld:
-    """A verified institution (buyer, approver, finance) and two producers with certified products."""
+    """A verified institution (buyer, approver, finance) and two producers with certified products and
+    verified payee accounts."""
     buyer, approver, finance = make_user(name="采购员"), make_user(name="审批人"), make_user(name="财务")
     institution = make_institution(buyer, role=InstitutionRole.BUYER)
     institution.members.append(InstitutionMember(user=approver, role=InstitutionRole.APPROVER))
@@ -68,6 +70,8 @@ def pw(
         [PriceTier(min_quantity=100, unit_price_fen=500), PriceTier(min_quantity=500, unit_price_fen=450)]
     )
     pork = make_product(chengkou, name="测试老腊肉", price_fen=9800, certified=True)
+    for producer in (shule, chengkou):  # institutions pay only into an account the county verified
+        give_payee(db, producer)
     db.flush()
     return ProcurementWorld(
         institution, buyer, approver, finance, shule, chengkou, shule_owner, chengkou_owner, tomatoes, pork
