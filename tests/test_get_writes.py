@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from core.models import User
 from core.tokens.services import issue_token
-from orders.models import PaymentMethod
+from orders.models import CartItem, PaymentMethod
 from payments.gateway import StripeGateway
 from tests.access_rows import PERSONAS, R, World
 from tests.commerce import Shop
@@ -243,10 +243,14 @@ def test_digest_page_stores_missing_days(
 
 def test_cart_releases_expired_reservations(
     app: Flask,
+    db: Session,
     shop: Shop,
     make_checkout: Callable[..., Any],
     as_user: Callable[[User | None], FlaskClient],
 ) -> None:
+    # the cart's pages release the expired reservations holding the products in the cart
+    db.add(CartItem(user_id=shop.buyer.id, product_id=shop.batch_a.product_id, quantity=1))
+    db.flush()
     buyer = as_user(shop.buyer)
     for endpoint, url in (("cart.index", "/cart"), ("cart.checkout", "/checkout")):
         make_checkout(shop.buyer, [(shop.batch_a, 2)], method=PaymentMethod.BANK_TRANSFER, reserve_minutes=-1)
