@@ -51,7 +51,7 @@ def markdown(results: dict[str, Any]) -> str:
         "20,000 producers, 1,000,000 batches, 5,000,000 trace events, 10,000,000 ledger entries), then every "
         "scenario driven by wrk through a Lua script that requests a different URL each time, against "
         "gunicorn -w 2 -k sync; × hello is the ratio to the bare Flask hello-world measured right before it "
-        "under the same settings. Nothing was tuned for these figures.",
+        "under the same settings. Each run's note says what code and conditions it measured.",
         "",
         "## Machines",
         "",
@@ -62,6 +62,7 @@ def markdown(results: dict[str, Any]) -> str:
             f"- {_label(run['scale'])}: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_gb']} GB RAM, "
             f"{m['date']}; Python {m['python']}, {m['gunicorn']}, {m['wrk']}; {run['settings']['load']}; "
             f"{run['settings']['app']}."
+            + (f" {run['settings']['note'].capitalize()}." if run["settings"].get("note") else "")
         )
     lines += ["", "## Requests", ""]
     header = "| scenario | " + " | ".join(_label(run["scale"]) for run in runs) + " |"
