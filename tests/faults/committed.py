@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from catalog.counts.services import rebuild_counts
 from catalog.producers.models import (
     MemberRole,
     Producer,
@@ -46,18 +47,13 @@ from settlement.payees.models import PayeeAccount
 from settlement.payouts.models import Payout
 from settlement.statements.models import Statement
 from stats.ledger import (
-    COUNTY_MONTHLY,
     ENTRY_TABLE,
+    ROLLUPS,
     EntryRow,
     fold_rollup,
     rollup_rows,
 )
-from stats.models import (
-    CountyMonthlyRollup,
-    DailyRollup,
-    MonthlyRollup,
-    SalesEntry,
-)
+from stats.models import SalesEntry
 from tests.support import append_only_lifted
 from traceability.batches.services import BatchData, create_batch
 from traceability.models import Batch, BatchLink, ComplianceCertificate, SerialScan, SerialUnit, TraceEvent
@@ -191,35 +187,37 @@ def clean_up(engine: Engine, data: Committed) -> None:
         session.execute(delete(ProducerMember).where(ProducerMember.producer_id == data.producer_id))
         session.execute(delete(Producer).where(Producer.id == data.producer_id))
         session.execute(delete(User).where(User.id.in_(data.user_ids)))
+        rebuild_counts(session)  # the bulk deletes above bypass the flush hook that keeps the counters
         session.commit()
 
 
 def remove_sales(session: Session, producer_id: int) -> None:
     """Delete the producer's ledger entries and take them out of the roll-ups again, touching nothing else.
 
-    The daily and monthly roll-ups keep the producer apart: its rows go. The county-monthly roll-up sums every
-    producer of the county (other tests' sales too): what the entries added is subtracted, and a row left
-    summing nothing is deleted.
+    A roll-up that keeps the producer apart loses its rows. One that sums every producer of a county (other
+    tests' sales too) has what the entries added subtracted, and a row left summing nothing is deleted.
     """
     names = list(EntryRow.__dataclass_fields__)
     columns = [ENTRY_TABLE.c[name] for name in names]
     rows = session.execute(select(*columns).where(SalesEntry.producer_id == producer_id))
-    entries = [EntryRow(**dict(zip(names, values, strict=True))) for values in rows]
-    session.execute(delete(DailyRollup).where(DailyRollup.producer_id == producer_id))
-    session.execute(delete(MonthlyRollup).where(MonthlyRollup.producer_id == producer_id))
-    table = CountyMonthlyRollup
-    for (day, dims), total in sorted(fold_rollup(rollup_rows(entries), COUNTY_MONTHLY).items()):
-        key = (table.day == day, table.dims == dims)
-        session.execute(
-            update(table)
-            .where(*key)
-            .values(
-                amount_fen=table.amount_fen - total["amount_fen"],
-                quantity=table.quantity - total["quantity"],
-                entries=table.entries - total["entries"],
+    daily = rollup_rows(EntryRow(**dict(zip(names, values, strict=True))) for values in rows)
+    for rollup in ROLLUPS:
+        table = rollup.table
+        if "producer_id" in rollup.dimensions:
+            session.execute(delete(table).where(table.c.producer_id == producer_id))
+            continue
+        for (day, dims), total in sorted(fold_rollup(daily, rollup).items()):
+            key = (table.c.day == day, table.c.dims == dims)
+            session.execute(
+                update(table)
+                .where(*key)
+                .values(
+                    amount_fen=table.c.amount_fen - total["amount_fen"],
+                    quantity=table.c.quantity - total["quantity"],
+                    entries=table.c.entries - total["entries"],
+                )
             )
-        )
-        session.execute(delete(table).where(*key, table.entries == 0))
+            session.execute(delete(table).where(*key, table.c.entries == 0))
     session.execute(delete(SalesEntry).where(SalesEntry.producer_id == producer_id))
 
 
