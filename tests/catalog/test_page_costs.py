@@ -113,6 +113,7 @@ def test_catalog_pages_cost_the_same_whatever_the_size_of_the_catalog(
     make_product: Callable[..., Product],
     make_batch: Callable[..., Batch],
     signed_in: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     owner = make_user()
     producers = [make_producer(owner=owner) for _ in range(2)] + [
@@ -122,8 +123,10 @@ def test_catalog_pages_cost_the_same_whatever_the_size_of_the_catalog(
     buyer = make_user() if signed_in else None
     client = app.test_client(user=buyer) if buyer else app.test_client()
 
-    app.config["PAGE_MEMO_MB"] = 0  # measure the pages themselves, not the process's kept copies
-    app.extensions.pop("http_cache", None)
+    # Measure the pages themselves, not the process's kept copies; the app is shared by the whole run, so
+    # both the setting and the memo are put back afterwards.
+    monkeypatch.setitem(app.config, "PAGE_MEMO_MB", 0)
+    monkeypatch.setitem(app.extensions, "http_cache", None)  # a memo of that size is made on first use
     costs(db, client, pages(first[0], producers[0]))  # first visits: what a process does once
     small = costs(db, client, pages(first[0], producers[0]))
     grow(db, producers, make_product, make_batch, 10)
