@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,3 +63,21 @@ def append_only_lifted(bind: Session | Connection) -> Iterator[None]:
     finally:
         for _name, sql in triggers:
             connection.execute(text(sql))
+
+
+GB1_TABLES = Path("/usr/share/poppler/cidToUnicode/Adobe-GB1")
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF as pdftotext (poppler) reads it, layout kept, runs of spaces collapsed."""
+    assert GB1_TABLES.exists(), "pdftotext needs the Debian package poppler-data to read Chinese PDF text"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "document.pdf"
+        path.write_bytes(data)
+        result = subprocess.run(
+            ["/usr/bin/pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"],
+            capture_output=True,
+            check=True,
+            timeout=30,
+        )
+    return " ".join(result.stdout.decode("utf-8").split())

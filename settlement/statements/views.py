@@ -25,7 +25,7 @@ from settlement.statements import services as statements
 from settlement.statements.exports import statement_report
 from settlement.statements.models import Statement
 from settlement.statements.pages import render_statement
-from stats import exports
+from stats import exports, report_pdf
 
 bp = Blueprint("statements", __name__, url_prefix="/settlement")
 
@@ -75,10 +75,10 @@ def detail(producer_id: int, month: str) -> ResponseReturnValue:
     return render_statement(producer, _statement(producer, month))
 
 
-@bp.get("/producers/<id:producer_id>/statements/<month>/export.<any(csv, xlsx):fmt>")
+@bp.get("/producers/<id:producer_id>/statements/<month>/export.<any(csv, xlsx, pdf):fmt>")
 @login_required
 def export(producer_id: int, month: str, fmt: str) -> ResponseReturnValue:
-    """The statement as an XLSX workbook or a CSV file (UTF-8 with BOM, for Excel)."""
+    """The statement as a printable PDF, an XLSX workbook or a CSV file (UTF-8 with BOM, for Excel)."""
     producer = _producer(producer_id)
     statement = _statement(producer, month)
     report = statement_report(
@@ -88,9 +88,11 @@ def export(producer_id: int, month: str, fmt: str) -> ResponseReturnValue:
         statements.position(db_session, statement),
         in_force(db_session, producer.id),
     )
-    if fmt == "xlsx":
-        body: str | bytes = exports.to_xlsx(report)
-        mimetype = exports.XLSX_MIMETYPE
+    if fmt == "pdf":
+        body: str | bytes = report_pdf.to_pdf(report)
+        mimetype = report_pdf.PDF_MIMETYPE
+    elif fmt == "xlsx":
+        body, mimetype = exports.to_xlsx(report), exports.XLSX_MIMETYPE
     else:
         body, mimetype = exports.to_csv(report), exports.CSV_MIMETYPE
     name = f"statement-{producer.id}-{statements.month_label(statement.month)}.{fmt}"

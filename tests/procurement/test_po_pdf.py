@@ -5,11 +5,8 @@ pdftotext maps the Chinese CID font's glyphs to text with the Adobe-GB1 tables o
 
 from __future__ import annotations
 
-import subprocess
-import tempfile
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -21,23 +18,7 @@ from core.numbers import readable_number
 from procurement.ordering.models import FundingSource, PurchaseOrder
 from procurement.ordering.services import approve_purchase_order
 from tests.procurement.conftest import ProcurementWorld
-
-GB1_TABLES = Path("/usr/share/poppler/cidToUnicode/Adobe-GB1")
-
-
-def pdf_text(data: bytes) -> str:
-    """The text of a PDF as pdftotext (poppler) reads it, layout kept, runs of spaces collapsed."""
-    assert GB1_TABLES.exists(), "pdftotext needs the Debian package poppler-data to read Chinese PDF text"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "po.pdf"
-        path.write_bytes(data)
-        result = subprocess.run(
-            ["/usr/bin/pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"],
-            capture_output=True,
-            check=True,
-            timeout=30,
-        )
-    return " ".join(result.stdout.decode("utf-8").split())
+from tests.support import pdf_text
 
 
 @pytest.fixture()

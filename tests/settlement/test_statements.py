@@ -1,6 +1,6 @@
 """Monthly statements: built from the ledger and the payments (platform-collected money payable, the rest
 shown as collected by the producer), closed once by a cron-safe command, holds released when a recall ends,
-read live for the running month, downloaded as XLSX and CSV by the producer's members only."""
+read live for the running month, downloaded as PDF, XLSX and CSV by the producer's members only."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from settlement.statements.services import (
 )
 from tests.settlement.farm import PRICE, SHIPPING, Farm
 from tests.stats.ledger_support import make_supplier_order, utc
+from tests.support import pdf_text
 from traceability.recall.services import recall_batch
 
 Client = Callable[[User | None], FlaskClient]
@@ -152,10 +153,21 @@ def test_members_see_and_download_their_statements_and_nobody_else_does(
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert ["Net of the period", "40.00"] in rows
+    pdf = owner.get(f"{base}/2025-11/export.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.headers["Content-Disposition"].endswith('2025-11.pdf"')
+    printed = pdf_text(pdf.data)
+    assert "Settlement statement 2025-11" in printed and november.producer.name in printed
+    assert "Amount payable ¥40.00" in printed and "Balance ¥40.00" in printed
+    november.owner.locale = "zh_CN"  # the document follows the reader's language
+    db.flush()
+    assert "应付金额 ¥40.00" in pdf_text(owner.get(f"{base}/2025-11/export.pdf").data)
+    november.owner.locale = "en"
+    db.flush()
 
     other = make_user()
     make_producer(other)
-    for url in (base, f"{base}/2025-11", f"{base}/2025-11/export.csv"):
+    for url in (base, f"{base}/2025-11", f"{base}/2025-11/export.csv", f"{base}/2025-11/export.pdf"):
         assert as_user(other).get(url).status_code == 403
     assert owner.get("/settlement/producers/999999/statements").status_code == 404
     for month in ("2025-13", "2025-1", "abc", "2025-10"):  # invalid, or neither closed nor running
