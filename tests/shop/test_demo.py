@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import io
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
@@ -167,6 +168,28 @@ def test_pictures_are_drawn_once(db: Session, tmp_path: Path) -> None:
     assert db.scalar(select(func.count()).select_from(ProductImage)) == len(products)
     # a guard against drawing pictures over and over, generous enough for a loaded shared machine
     assert elapsed < 60, f"seeding with pictures took {elapsed:.1f} s"
+
+
+def _caption_differs(first: bytes, second: bytes) -> bool:
+    """Whether two demo pictures differ anywhere in the white caption band under the motif."""
+    with Image.open(io.BytesIO(first)) as a, Image.open(io.BytesIO(second)) as b:
+        width, height = a.size
+        band = (0, int(height * 0.7), width, height)
+        return ImageChops.difference(a.crop(band), b.crop(band)).getbbox() is not None
+
+
+def test_demo_pictures_carry_their_chinese_names_in_real_glyphs() -> None:
+    """Issue 16: the first run installs the CJK font (``make run`` as ``make test``) and the pictures show the
+    names. A font without Chinese draws the same missing-glyph box for every character, so two names of equal
+    length would give the same picture: different pixels prove real glyphs."""
+    assert demo_images.FONT_PATH.exists(), "scripts/install-system-deps installs fonts-noto-cjk"
+    shule = demo_images.product_image("疏勒辣椒", Category.VEGETABLES, "pepper")
+    chengkou = demo_images.product_image("城口腊肉", Category.VEGETABLES, "pepper")
+    blank = demo_images.product_image("", Category.VEGETABLES, "pepper")
+    assert _caption_differs(shule, blank) and _caption_differs(shule, chengkou)
+    assert _caption_differs(
+        demo_images.logo_image("疏勒", "pepper"), demo_images.logo_image("城口", "pepper")
+    )
 
 
 def test_pictures_are_drawn_without_the_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:
