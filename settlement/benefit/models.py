@@ -1,10 +1,10 @@
 """Benefit to households (联农带农): what a producer paid to the households it brings along, month by month.
 
-A report covers one producer and one month. Its lines say, for each linkage mode (保底分红 dividends, 优先雇用
-wages, 订单收购 purchases, 土地租金 land rent) and household category (脱贫户 lifted, 监测户 monitored), how many
-households were paid and how much, in integer fen. Evidence (a bank's batch-payment report or a signed list)
-backs it; the reviewer of the producer's county verifies or rejects it. Only verified reports are shown to the
-public (see :mod:`settlement.benefit.services`).
+A report covers one producer and one month. Its lines say, for each linkage mode (保底分红
+dividends, 优先雇用 wages, 订单收购 purchases, 土地租金 land rent) and household category (脱贫户
+lifted, 监测户 monitored), how many households were paid and how much, in integer fen. Evidence (a
+bank's batch-payment report or a signed list) backs it; the reviewer of the producer's county verifies or
+rejects it. Only verified reports are shown to the public (see :mod:`settlement.benefit.figures`).
 
 There is deliberately no field for a household's name, an identity number or any free text from the producer:
 households are counted by category, never listed on the platform.
