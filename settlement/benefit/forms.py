@@ -51,7 +51,7 @@ class BenefitForm(FlaskForm):
         validators=[InputRequired(_l("Enter the year.")), NumberRange(min=2000, max=2100)],
     )
     month = SelectField(
-        _l("Month"), coerce=int, choices=_month_choices(), validators=[InputRequired(_l("Choose the month."))]
+        _l("Month"), coerce=int, choices=[], validators=[InputRequired(_l("Choose the month."))]
     )
     evidence = FileField(
         _l("Evidence (PDF or photo)"),
@@ -61,6 +61,11 @@ class BenefitForm(FlaskForm):
         ),
         render_kw={"accept": "application/pdf,image/jpeg,image/png"},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """The form, with the months to choose from."""
+        super().__init__(*args, **kwargs)
+        self.month.choices = _month_choices()
 
     @classmethod
     def for_report(cls, report: BenefitReport) -> BenefitForm:
