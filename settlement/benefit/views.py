@@ -98,11 +98,13 @@ def report_form(producer_id: int) -> ResponseReturnValue:
         today = shanghai_date()
         year = request.args.get("year", type=int) or today.year
         month = request.args.get("month", type=int) or today.month
-        report = benefit.find_report(db_session, producer.id, year, month) if 1 <= month <= 12 else None
+        if not (benefit.FIRST_YEAR <= year <= today.year and 1 <= month <= 12):
+            year, month = today.year, today.month
+        report = benefit.find_report(db_session, producer.id, year, month)
         form = (
             BenefitForm.for_report(report)
             if report is not None
-            else BenefitForm(formdata=None, data={"year": today.year, "month": today.month})
+            else BenefitForm(formdata=None, data={"year": year, "month": month})
         )
         return _render_form(producer, form, report)
     form = BenefitForm()
