@@ -39,3 +39,44 @@ def stock_by_product(session: Session, products: Sequence[Product]) -> dict[int,
     for entries in merged.values():
         entries.sort(key=lambda e: (e["best_before"], e["code"]))
     return merged
+
+
+#: Sent with ``session`` as sender, ``producer_id=`` and ``year=`` when a public page (product, producer,
+#: trace) shows what the producer paid to the households it brings along. A receiver returns a
+#: :class:`HouseholdBenefit` of the figures the county verified for that year, or None when there are none
+#: (the settlement package answers, in one indexed query). Receivers only read.
+collect_household_benefit = signals.signal("collect-household-benefit")
+
+#: The same for a whole county: sent with ``county_id=`` and ``year=``; the answer sums its producers.
+collect_county_benefit = signals.signal("collect-county-benefit")
+
+
+class HouseholdBenefit(TypedDict):
+    """Verified payments to linked households over one year: never a name, only counts and fen."""
+
+    year: int
+    amount_fen: int
+    #: Households reached, at least (the receiver's rule: the largest monthly count per way and category).
+    households: int
+    lifted_households: int
+    monitored_households: int
+    #: Who verified, as a unit and role: ``county_reviewer`` or ``administrator`` (never a person).
+    verified_by: str
+
+
+def _first_answer(signal: Any, session: Session, **kwargs: Any) -> HouseholdBenefit | None:
+    for _receiver, answer in signal.send(session, **kwargs):
+        if answer:
+            found: HouseholdBenefit = answer
+            return found
+    return None
+
+
+def household_benefit(session: Session, producer_id: int, year: int) -> HouseholdBenefit | None:
+    """The producer's verified household benefit in ``year`` (the first receiver's answer), or None."""
+    return _first_answer(collect_household_benefit, session, producer_id=producer_id, year=year)
+
+
+def county_benefit(session: Session, county_id: int, year: int) -> HouseholdBenefit | None:
+    """The verified household benefit of every producer of the county in ``year``, or None."""
+    return _first_answer(collect_county_benefit, session, county_id=county_id, year=year)

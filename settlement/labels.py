@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from settlement.benefit.models import BenefitMode, BenefitStatus, HouseholdCategory
 from settlement.payees.models import PayeeStatus
 from settlement.payouts.models import PayoutStatus
 
@@ -50,4 +51,55 @@ def payout_status_badge(value: Any) -> str:
     return PAYOUT_STATUS[PayoutStatus(value)][1]
 
 
-TEMPLATE_GLOBALS = (payee_status_label, payee_status_badge, payout_status_label, payout_status_badge)
+BENEFIT_STATUS = {
+    BenefitStatus.SUBMITTED: (_l("Waiting for the county's verification"), "warn"),
+    BenefitStatus.VERIFIED: (_l("Verified, shown to the public"), "ok"),
+    BenefitStatus.REJECTED: (_l("Not verified"), "error"),
+}
+
+BENEFIT_MODES = {
+    BenefitMode.DIVIDEND: _l("Guaranteed dividends (保底分红)"),
+    BenefitMode.WAGES: _l("Wages, priority employment (优先雇用)"),
+    BenefitMode.PURCHASE: _l("Order purchases (订单收购)"),
+    BenefitMode.LAND_RENT: _l("Land rent (土地租金)"),
+}
+
+HOUSEHOLD_CATEGORIES = {
+    HouseholdCategory.LIFTED: _l("Lifted out of poverty (脱贫户)"),
+    HouseholdCategory.MONITORED: _l("Monitored (监测户)"),
+}
+
+
+def benefit_status_label(value: Any) -> str:
+    """A benefit report's state in words (the raw value for one the enum does not know)."""
+    try:
+        return str(BENEFIT_STATUS[BenefitStatus(value)][0])
+    except ValueError:
+        return str(value)
+
+
+def benefit_status_badge(value: Any) -> str:
+    """The badge colour of a benefit report's state."""
+    return BENEFIT_STATUS[BenefitStatus(value)][1]
+
+
+def benefit_mode_label(value: Any) -> str:
+    """A linkage mode of a benefit report in words."""
+    return str(BENEFIT_MODES[BenefitMode(value)])
+
+
+def household_category_label(value: Any) -> str:
+    """A household category in words."""
+    return str(HOUSEHOLD_CATEGORIES[HouseholdCategory(value)])
+
+
+TEMPLATE_GLOBALS = (
+    payee_status_label,
+    payee_status_badge,
+    payout_status_label,
+    payout_status_badge,
+    benefit_status_label,
+    benefit_status_badge,
+    benefit_mode_label,
+    household_category_label,
+)

@@ -43,6 +43,7 @@ from procurement.ordering.models import (
     SupplierLine,
     SupplierOrder,
 )
+from settlement.benefit.models import BenefitLine, BenefitReport
 from settlement.payees.models import PayeeAccount
 from settlement.payouts.models import Payout
 from settlement.statements.models import Statement
@@ -73,6 +74,8 @@ __all__ = [
     "AuditEntry",
     "Batch",
     "BatchLink",
+    "BenefitLine",
+    "BenefitReport",
     "CartItem",
     "CatalogCount",
     "Certification",

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.producers.models import Producer
+from catalog.signals import HouseholdBenefit, county_benefit
 from core.models import Region
 from procurement.institutions.models import Institution
 from stats import dashboards
@@ -158,6 +159,50 @@ def county_dashboard(
         quarter=quarter,
         idle_producers=dashboards.idle_producers(session, (county.id,), *quarter),
         catalog=dashboards.catalog_counts(session, (county.id,), today),
+    )
+
+
+@dataclass
+class BenefitNextToSales:
+    """A county's verified payments to linked households in a year beside its sales counted toward assistance
+    that year: what share of assistance sales reached households, as far as producers reported and the county
+    verified it."""
+
+    year: int
+    #: The county's verified household benefit (None: nothing verified that year).
+    benefit: HouseholdBenefit | None
+    counted_fen: int
+
+    @property
+    def amount_fen(self) -> int:
+        """Fen paid to households (0 when nothing is verified)."""
+        return self.benefit["amount_fen"] if self.benefit else 0
+
+    @property
+    def percent_text(self) -> str | None:
+        """The benefit as a share of counted sales, ``"12.3%"`` (integer arithmetic); None without sales."""
+        if self.counted_fen <= 0:
+            return None
+        tenths = self.amount_fen * 1000 // self.counted_fen
+        return f"{tenths // 10}.{tenths % 10}%"
+
+
+def benefit_next_to_sales(
+    session: Session, county: Region, year: int, dashboard: CountyDashboard | None = None
+) -> BenefitNextToSales:
+    """The county's verified household benefit in ``year`` beside its counted sales of that year.
+
+    The sales come from the roll-ups (:func:`stats.dashboards.totals`), or from ``dashboard`` when it already
+    shows exactly that year for the whole county on every channel; the benefit from the
+    ``collect_county_benefit`` receivers (one query each).
+    """
+    whole_year = Filters.months(year, county_ids=(county.id,))
+    if dashboard is not None and dashboard.filters == whole_year:
+        counted = dashboard.totals.counted_fen
+    else:
+        counted = dashboards.totals(session, whole_year).counted_fen
+    return BenefitNextToSales(
+        year=year, benefit=county_benefit(session, county.id, year), counted_fen=counted
     )
 
 

@@ -167,7 +167,7 @@ def my_county() -> ResponseReturnValue:
 def county(code: str) -> ResponseReturnValue:
     """A county's sales by month, product (the largest), buyer kind, channel and partner; targets; idle
     producers."""
-    _region, form, dashboard = _county(code, PRODUCTS_SHOWN)
+    region, form, dashboard = _county(code, PRODUCTS_SHOWN)
     charts = {
         "monthly": _chart(dashboard.monthly),
         "products": _chart(dashboard.by_product[:10], horizontal=True),
@@ -184,6 +184,7 @@ def county(code: str) -> ResponseReturnValue:
         scope=_scope(),
         channel_name=_channel_name(form),
         printed_on=shanghai_date(),
+        benefit=summaries.benefit_next_to_sales(db_session, region, shanghai_date().year, dashboard),
     )
 
 

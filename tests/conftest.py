@@ -380,6 +380,7 @@ def personas(
 
 @pytest.fixture()
 def world(
+    app: Flask,
     db: Session,
     personas: dict[str, User | None],
     make_user: Callable[..., User],
@@ -403,6 +404,7 @@ def world(
         "make_product": make_product,
         "make_institution": make_institution,
         "region": region,
+        "upload_dir": app.config["UPLOAD_DIR"],
     }
     return World(users=personas, db=db, factories=factories, objects=objects)
 

@@ -17,7 +17,7 @@ from catalog.counts import services as counts
 from catalog.labels import label
 from catalog.producers.models import Producer
 from catalog.products.models import Product
-from catalog.signals import stock_by_product
+from catalog.signals import county_benefit, household_benefit, stock_by_product
 from core import http_cache
 from core.clock import shanghai_date
 from core.db import db_session
@@ -113,6 +113,8 @@ def product(product_id: int) -> ResponseReturnValue:
             stock=stock,
             # the producer's places, held while the page is drawn
             regions=load_ancestors(db_session, _location_ids(found.producer)),
+            # verified payments to households (a verification raises the catalog's version)
+            benefit=household_benefit(db_session, found.producer_id, shanghai_date().year),
         ),
     )
 
@@ -133,7 +135,13 @@ def producer(producer_id: int) -> ResponseReturnValue:
     certs = search.certificates_by_product(page.items)
     regions = load_ancestors(db_session, _location_ids(found))  # held while the page is drawn
     return render_template(
-        "catalog/producer.html", producer=found, page=page, products=page.items, certs=certs, regions=regions
+        "catalog/producer.html",
+        producer=found,
+        page=page,
+        products=page.items,
+        certs=certs,
+        regions=regions,
+        benefit=household_benefit(db_session, found.id, shanghai_date().year),
     )
 
 
@@ -216,4 +224,5 @@ def county(code: str) -> ResponseReturnValue:
         producers=producers,
         certified_count=counts.certificates_valid(db_session, shanghai_date(), [region.id]),
         regions=regions,
+        benefit=county_benefit(db_session, region.id, shanghai_date().year),
     )

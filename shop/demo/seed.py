@@ -45,6 +45,7 @@ from procurement.institutions.models import (
     InstitutionStatus,
 )
 from shop.demo.batches import seed_batches, seed_shipping_rules
+from shop.demo.benefit import seed_benefit
 from shop.demo.catalog import (
     AUTHORITIES,
     DEMO_PRODUCERS,
@@ -367,6 +368,7 @@ def seed_demo(session: Session, *, upload_dir: Path | None = None) -> list[DemoA
         if county is not None:
             reviewers[county.id] = users[email]
     seed_payees(session, producers, reviewers)
+    seed_benefit(session, producers, reviewers, upload_dir)
     seed_batches(session, users["admin@demo.bangfu.cn"])
     seed_shipping_rules(session)
     seed_demo_targets(session)

@@ -34,9 +34,13 @@ CEILINGS = {
     "listing_county": 9,
     "listing_category": 8,
     "listing_filtered": 8,
-    "product": 9,  # with the version read of its conditional GET
-    "producer": 7,
-    "county": 12,
+    # with the version read of its conditional GET, and the producer's verified household benefit (one
+    # indexed read of one producer's reports of one year, sent only when the page is drawn)
+    "product": 10,
+    "producer": 8,  # with its verified household benefit (one indexed read of its reports of one year)
+    # with its producers' verified household benefit: one read of the county's verified reports of one year
+    # through the (county, status, year) index, whatever the size of the catalog
+    "county": 13,
 }
 
 

@@ -43,6 +43,7 @@ from orders.models import (
     OrderLine,
 )
 from payments.models import Payment
+from settlement.benefit.models import BenefitLine, BenefitReport
 from settlement.payees.models import PayeeAccount
 from settlement.payouts.models import Payout
 from settlement.statements.models import Statement
@@ -182,6 +183,9 @@ def clean_up(engine: Engine, data: Committed) -> None:
         session.execute(delete(Payout).where(Payout.producer_id == data.producer_id))
         session.execute(delete(Statement).where(Statement.producer_id == data.producer_id))
         session.execute(delete(PayeeAccount).where(PayeeAccount.producer_id == data.producer_id))
+        report_ids = select(BenefitReport.id).where(BenefitReport.producer_id == data.producer_id)
+        session.execute(delete(BenefitLine).where(BenefitLine.report_id.in_(report_ids)))
+        session.execute(delete(BenefitReport).where(BenefitReport.producer_id == data.producer_id))
         session.execute(delete(Certification).where(Certification.product_id == data.product_id))
         session.execute(delete(Product).where(Product.producer_id == data.producer_id))
         session.execute(delete(ProducerMember).where(ProducerMember.producer_id == data.producer_id))

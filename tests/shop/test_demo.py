@@ -34,6 +34,8 @@ from catalog.products.models import (
 from catalog.validators import validate_credit_code, validate_gtin14
 from core.clock import shanghai_date
 from core.models import User
+from settlement.benefit.figures import verified_benefit
+from settlement.benefit.models import BenefitLine, BenefitReport
 from shop.demo import images as demo_images
 from shop.demo.catalog import DEMO_PRODUCERS
 from shop.demo.seed import seed_demo
@@ -50,7 +52,19 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
-COUNTED = (User, Producer, Product, PriceTier, QualityMark, Certification, ProductImage, Batch, TraceEvent)
+COUNTED = (
+    User,
+    Producer,
+    Product,
+    PriceTier,
+    QualityMark,
+    Certification,
+    ProductImage,
+    Batch,
+    TraceEvent,
+    BenefitReport,
+    BenefitLine,
+)
 
 
 def _counts(db: Session) -> dict[str, int]:
@@ -160,11 +174,14 @@ def test_pictures_are_drawn_once(db: Session, tmp_path: Path) -> None:
     for key in keys:
         with Image.open(tmp_path / f"{key}_card.webp") as image:
             assert image.format == "WEBP"
-    files = sorted(tmp_path.iterdir())
+    files = sorted(path for path in tmp_path.iterdir() if path.is_file())
     assert len(files) == 4 * len(keys)
+    evidence = sorted((tmp_path / "benefit").rglob("*.pdf"))  # one per county's reporting producer
+    assert len(evidence) == 3
 
     seed_demo(db, upload_dir=tmp_path)
-    assert sorted(tmp_path.iterdir()) == files
+    assert sorted(path for path in tmp_path.iterdir() if path.is_file()) == files
+    assert sorted((tmp_path / "benefit").rglob("*.pdf")) == evidence
     assert db.scalar(select(func.count()).select_from(ProductImage)) == len(products)
     # a guard against drawing pictures over and over, generous enough for a loaded shared machine
     assert elapsed < 60, f"seeding with pictures took {elapsed:.1f} s"
@@ -247,3 +264,20 @@ def test_the_linyi_canteen_office_is_verified_paired_and_planned(db: Session) ->
         (shanghai_date().year, 120_000_000, 300)
     ]
     assert plans[0].reserved_fen == 36_000_000  # ¥360,000 to buy from formerly poor areas this year
+
+
+def test_each_county_shows_verified_household_benefit(db: Session) -> None:
+    seed_demo(db)
+    reports = list(db.scalars(select(BenefitReport)))
+    assert {report.producer.county.code for report in reports} == {"653122", "653131", "500229"}
+    for report in reports:
+        assert report.status.value == "verified" and report.decided_by is not None
+        for line in report.lines:
+            recorded = (
+                report.producer.lifted_households
+                if line.category.value == "lifted"
+                else report.producer.monitored_households
+            )
+            assert 0 < line.households <= recorded
+    shown = verified_benefit(db, reports[-1].producer_id, reports[-1].year)
+    assert shown is not None and shown.amount_fen > 0
