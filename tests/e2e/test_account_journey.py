@@ -94,3 +94,21 @@ def test_layout_fits_a_phone_and_a_desktop(page: Page, desktop_page: Page, live_
         scroll_width = p.evaluate("document.documentElement.scrollWidth")
         assert scroll_width <= width, f"horizontal scroll at {width}px"
         expect(p.locator(".county-card")).to_have_count(3)
+
+
+def test_every_main_menu_link_is_on_screen_on_a_phone_in_both_languages(page: Page, live_server: str) -> None:
+    """Issue 16: at 360 px the main menu wraps instead of running off the screen (nothing cut off, nothing
+    reachable only by scrolling the menu sideways)."""
+    page.goto(live_server + "/")
+    for language in ("中文", "English"):
+        page.get_by_role("button", name=language).click()
+        links = page.locator("nav.site-nav a")
+        expect(links).to_have_count(5)
+        for index in range(5):
+            box = links.nth(index).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, (
+                language,
+                index,
+                box,
+            )
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
