@@ -13,7 +13,7 @@ from wtforms import Field, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from catalog.products.forms import YuanField, parse_yuan
-from core.forms import MAX_FORM_INTEGER, IntegerField, strip_text
+from core.forms import MAX_FORM_INTEGER, IntegerField, coerce_number, strip_text
 from core.text import no_control_characters_multiline
 from procurement.receiving.forms import chosen_file
 from settlement.benefit.errors import BenefitFieldError
@@ -51,7 +51,7 @@ class BenefitForm(FlaskForm):
         validators=[InputRequired(_l("Enter the year.")), NumberRange(min=2000, max=2100)],
     )
     month = SelectField(
-        _l("Month"), coerce=int, choices=[], validators=[InputRequired(_l("Choose the month."))]
+        _l("Month"), coerce=coerce_number, choices=[], validators=[InputRequired(_l("Choose the month."))]
     )
     evidence = FileField(
         _l("Evidence (PDF or photo)"),
