@@ -95,6 +95,8 @@ def test_unverified_figures_are_never_shown(db: Session, client: FlaskClient, sh
     for name, url in {**shop.pages(), "county": "/counties/653122"}.items():
         page = read(client, url)
         assert MARK not in page and "¥3,600.00" not in page, name
+    machine = client.get(shop.pages()["trace"], headers={"Accept": "application/json"}).get_json()
+    assert machine["producer"]["linkage"]["verified_benefit"] is None
 
 
 def test_the_product_producer_trace_and_county_pages_show_the_verified_figure(
@@ -107,6 +109,15 @@ def test_the_product_producer_trace_and_county_pages_show_the_verified_figure(
         assert "疏勒审核员" not in page  # verified by a role, never a person
     county = read(client, "/counties/653122")
     assert "年本县生产主体向至少 12 户脱贫户、监测户支付 ¥3,600.00（县审核员核实）" in county
+    machine = client.get(shop.pages()["trace"], headers={"Accept": "application/json"}).get_json()
+    assert machine["producer"]["linkage"]["verified_benefit"] == {
+        "year": shanghai_date().year,
+        "amount_fen": 360_000,
+        "households": 12,
+        "lifted_households": 12,
+        "monitored_households": 0,
+        "verified_by": "county_reviewer",
+    }
 
 
 def test_the_figure_reads_in_english(db: Session, client: FlaskClient, shop: Shop) -> None:

@@ -165,6 +165,7 @@ def test_json_contract(client: FlaskClient, batch: Batch, veg: Product) -> None:
         "lifted_households": 38,
         "monitored_households": 5,
         "modes": ["order_purchase", "priority_employment"],
+        "verified_benefit": None,  # nothing verified (settlement's tests cover a verified figure)
     }
     assert [r["level"] for r in data["origin"]["path"]] == ["county", "township"]
     assert data["origin"]["path"][1]["code"] == batch.origin.code

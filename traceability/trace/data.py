@@ -8,7 +8,11 @@ the same facts. JSON contract (``TraceData.as_json()``; ``Accept: application/js
       "trace_url": "https://…/01/<GTIN-14>/10/<lot>" or "https://…/t/<lot>",   # the batch's QR target
       "product": {"id", "name", "name_en", "gtin", "category", "unit"},
       "producer": {"id", "name", "county": {"code", "name"},
-                   "linkage": {"lifted_households", "monitored_households", "modes": ["order_purchase", …]}},
+                   "linkage": {"lifted_households", "monitored_households", "modes": ["order_purchase", …],
+                               "verified_benefit": {"year", "amount_fen", "households", "lifted_households",
+                                                    "monitored_households", "verified_by"} | null}},
+                # verified_benefit: this year's payments to linked households as the county verified them
+                # (households a floor; never a name), null when nothing is verified
       "origin": {"path": [{"code", "name", "level"}, …]},          # county → township → village
       "produced_on": "YYYY-MM-DD", "best_before": "YYYY-MM-DD", "quantity": int,   # in product.unit
       "produced_on_kind": "harvest" | "slaughter" | "processing",   # what produced_on is the day of
@@ -57,6 +61,7 @@ from sqlalchemy.orm import Session
 from catalog.producers.models import Producer
 from catalog.products.models import Certification, Product
 from catalog.search import public_certificate_state
+from catalog.signals import HouseholdBenefit, household_benefit
 from core.clock import shanghai_date
 from core.models import Region, RegionLevel
 from traceability.chain import ChainStatus
@@ -146,6 +151,8 @@ class TraceData:
     serial: SerialUnit | None = None
     serial_url: str | None = None
     assessment: SerialAssessment | None = None
+    #: The producer's verified payments to linked households this year (None: nothing verified).
+    benefit: HouseholdBenefit | None = None
 
     @property
     def product(self) -> Product:
@@ -221,6 +228,7 @@ class TraceData:
                     "lifted_households": producer.lifted_households,
                     "monitored_households": producer.monitored_households,
                     "modes": list(producer.linkage_modes or []),
+                    "verified_benefit": dict(self.benefit) if self.benefit else None,
                 },
             },
             "origin": {
@@ -396,4 +404,5 @@ def assemble(
         serial=serial,
         serial_url=trace_url(base_url, batch, serial.serial) if serial is not None else None,
         assessment=assessment,
+        benefit=household_benefit(session, batch.producer_id, today.year),
     )

@@ -23,9 +23,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
-from catalog.signals import household_benefit
 from core import http_cache
-from core.clock import shanghai_date
 from core.db import db_session
 from core.errors import NotFound
 from core.transactions import claim_write_lock, run_unit_of_work
@@ -145,7 +143,7 @@ def _render(batch: Batch, wanted: str, visits: int | str, link: str, **facts: An
                 date_labels=PRODUCED_ON_LABELS,
                 # verified payments to households; a verification raises the catalog's version, which the
                 # page's version includes (lookup.find_version)
-                benefit=household_benefit(db_session, data.producer.id, shanghai_date().year),
+                benefit=data.benefit,
             ),
             mimetype="text/html",
         )
