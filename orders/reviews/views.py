@@ -6,6 +6,8 @@ rating 404.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -27,9 +29,11 @@ def _page_number() -> int:
     return max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
 
 
-def _prefix(rating_id: int) -> str:
-    """Each rating's reply form has fields of its own (one page holds several)."""
-    return f"r{rating_id}"
+def _reply_form(rating_id: int, **kwargs: Any) -> ReplyForm:
+    """A rating's reply form, its field named apart from the other ratings' on the page."""
+    form = ReplyForm(**kwargs)
+    form.text.id = form.text.label.field_id = f"reply-{rating_id}"
+    return form
 
 
 def render_index(
@@ -41,7 +45,7 @@ def render_index(
     forms = {}
     for rating in page.items:
         reply = replies.get(rating.id)
-        form = ReplyForm(formdata=None, prefix=_prefix(rating.id), data={"text": reply.text if reply else ""})
+        form = _reply_form(rating.id, formdata=None, data={"text": reply.text if reply else ""})
         forms[rating.id] = failed[1] if failed and failed[0] == rating.id else form
     context = {"page": page, "replies": replies, "forms": forms, "failed": failed[0] if failed else None}
     return render_template("orders/reviews/index.html", error=error, **context), status
@@ -62,7 +66,7 @@ def reply(rating_id: int) -> ResponseReturnValue:
     if rating is None:
         abort(404)
     ensure(is_member(current_user, rating.producer))
-    form = ReplyForm(prefix=_prefix(rating.id))
+    form = _reply_form(rating.id)
     if not form.validate_on_submit():
         return render_index(400, (rating.id, form))
     try:
