@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.access import is_member, producers_of
@@ -196,14 +196,9 @@ def reply_to_rating(session: Session, user: User, rating: Rating, text: str | No
         session.add(reply)
     else:
         reply.text, reply.author_id, reply.updated_at = text, user.id, now
-    for subject, subject_id in (("product", rating.product_id), ("producer", rating.producer_id)):
-        model, key = _SUMMARIES[subject]
-        session.execute(
-            update(model)
-            .where(key == subject_id)
-            .values(version=model.version + 1, changed_at=now)
-            .execution_options(synchronize_session=False)
-        )
+    # no rating more, but the pages showing it change: their versions move
+    _raise_summary(session, "product", rating.product_id, 0, 0)
+    _raise_summary(session, "producer", rating.producer_id, 0, 0)
     record(
         session,
         user,
