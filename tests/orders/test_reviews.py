@@ -310,3 +310,12 @@ def test_the_workbench_links_to_the_ratings(
     as_user: Callable[[User | None], FlaskClient], owner: User
 ) -> None:
     assert 'href="/producer/ratings/"' in _page(as_user(owner), "/producer/")
+
+
+def test_reviews_read_in_english_too(
+    db: Session, client: FlaskClient, english: None, rate: Rate, tomato: Product, owner: User
+) -> None:
+    reviews.reply_to_rating(db, owner, rate(4, 4, "很好"), "谢谢")
+    page = _page(client, f"/products/{tomato.id}")
+    assert "Ratings and reviews" in page and "1 rating" in page and "Producer's reply" in page
+    assert "评分与评价" not in page and "商家回复" not in page
