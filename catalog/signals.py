@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypedDict
 
 from blinker import Namespace
 from sqlalchemy.orm import Session
 
 from catalog.products.models import Product
+from core.pagination import Page
 
 signals = Namespace()
 
@@ -80,3 +81,69 @@ def household_benefit(session: Session, producer_id: int, year: int) -> Househol
 def county_benefit(session: Session, county_id: int, year: int) -> HouseholdBenefit | None:
     """The verified household benefit of every producer of the county in ``year``, or None."""
     return _first_answer(collect_county_benefit, session, county_id=county_id, year=year)
+
+
+#: Sent with ``session`` as sender, ``subject`` (``"product"`` or ``"producer"``) and ``subject_id``; a
+#: receiver returns the subject's :class:`RatingSummary` (one primary-key read), or None when it knows no
+#: ratings (the orders package answers: it collects ratings after receipt). Receivers only read.
+collect_rating_summary = signals.signal("collect-rating-summary")
+
+#: Sent with ``session`` as sender, ``subject``, ``subject_id``, ``page`` and ``per_page``; a receiver returns
+#: the list of :class:`Review` on that page, newest first (buyers' names already masked). Receivers only read.
+collect_reviews = signals.signal("collect-reviews")
+
+#: The subjects of ratings.
+RATING_SUBJECTS = ("product", "producer")
+
+
+class RatingSummary(TypedDict):
+    """A product's (product stars) or a producer's (producer stars) running rating totals."""
+
+    count: int
+    star_sum: int
+    #: Moves with every rating and reply about the subject (part of the pages' ETags).
+    version: int
+    changed_at: datetime | None
+
+
+class Review(TypedDict):
+    """One rating as the public pages show it: never the buyer's full name or e-mail address."""
+
+    stars: int
+    comment: str | None
+    created_at: datetime
+    #: The buyer's name masked ("王**", "z***@example").
+    buyer: str
+    product_id: int
+    product_name: str
+    reply: str | None
+    replied_at: datetime | None
+
+
+def rating_summary(session: Session, subject: str, subject_id: int) -> RatingSummary:
+    """The subject's rating totals from the first receiver that knows them; zero ratings otherwise."""
+    for _receiver, answer in collect_rating_summary.send(session, subject=subject, subject_id=subject_id):
+        if answer:
+            found: RatingSummary = answer
+            return found
+    return RatingSummary(count=0, star_sum=0, version=0, changed_at=None)
+
+
+def average_stars(summary: RatingSummary) -> float | None:
+    """The average number of stars to one decimal, or None without ratings."""
+    return round(summary["star_sum"] / summary["count"], 1) if summary["count"] else None
+
+
+def reviews_page(
+    session: Session, subject: str, subject_id: int, summary: RatingSummary, page: int, per_page: int
+) -> Page[Review]:
+    """One page of the subject's reviews, newest first; the total is the summary's (no count over ratings)."""
+    page = max(1, min(page, 100_000))
+    items: list[Review] = []
+    if summary["count"] and (page - 1) * per_page < summary["count"]:
+        sent = collect_reviews.send(
+            session, subject=subject, subject_id=subject_id, page=page, per_page=per_page
+        )
+        for _receiver, answer in sent:
+            items.extend(answer or [])
+    return Page(items=items, page=page, per_page=per_page, total=summary["count"])

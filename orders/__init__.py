@@ -7,8 +7,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the order pages, the log-in cart merge, the recall receiver, ``release-reservations`` and
-    the order label helpers for templates (and who collects each payment method)."""
+    """Register the order pages, the log-in cart merge, the recall receiver, ``release-reservations``, the
+    order label helpers for templates (and who collects each payment method), and the answers to the
+    catalog's questions about ratings."""
     from flask_login import user_logged_in
 
     from core.audit.views import register_status_labels
@@ -22,10 +23,12 @@ def init_app(app: Flask) -> None:
     from orders.collection import collector_of
     from orders.fulfilment import views as fulfilment_views
     from orders.labels import order_status_badge, order_status_label, payment_method_label
+    from orders.reviews import receivers as review_receivers
+    from orders.reviews import views as review_views
     from orders.shipping import views as shipping_views
     from traceability.signals import batch_recalled, collect_recall_orders
 
-    for module in (cart_views, buyer_views, fulfilment_views, shipping_views):
+    for module in (cart_views, buyer_views, fulfilment_views, shipping_views, review_views):
         app.register_blueprint(module.bp)
     app.before_request(cart_receivers.stash_cart_before_login)
     user_logged_in.connect(cart_receivers.merge_on_login, app)
@@ -41,3 +44,5 @@ def init_app(app: Flask) -> None:
     batch_recalled.connect(buyer_receivers.on_batch_recalled)
     # The recall export asks which orders hold units of a batch.
     collect_recall_orders.connect(recall_export.affected_orders)
+    # The catalog's product and producer pages show ratings and replies without importing orders.
+    review_receivers.connect()

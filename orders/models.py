@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.producers.models import Producer
@@ -305,6 +305,9 @@ class Rating(Base):
     __table_args__ = (
         UniqueConstraint("line_id"),
         CheckConstraint("product_stars BETWEEN 1 AND 5 AND producer_stars BETWEEN 1 AND 5", name="stars"),
+        # the newest reviews of a product or a producer, a page at a time (orders.reviews)
+        Index("ix_shop_rating_product_id_created_at", "product_id", "created_at"),
+        Index("ix_shop_rating_producer_id_created_at", "producer_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -316,3 +319,6 @@ class Rating(Base):
     producer_stars: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship()
+    producer: Mapped[Producer] = relationship()

@@ -23,6 +23,7 @@ from orders.models import (
     Rating,
     ShippingRule,
 )
+from orders.reviews.models import ProducerRatingSummary, ProductRatingSummary, RatingReply
 from payments.models import (
     Payment,
     Refund,
@@ -100,14 +101,17 @@ __all__ = [
     "Producer",
     "ProducerInvitation",
     "ProducerMember",
+    "ProducerRatingSummary",
     "Product",
     "ProductImage",
+    "ProductRatingSummary",
     "ProductSearchDocument",
     "PurchaseOrder",
     "QualityMark",
     "Quote",
     "QuoteRequest",
     "Rating",
+    "RatingReply",
     "Refund",
     "RefundLine",
     "Region",

@@ -17,7 +17,15 @@ from catalog.counts import services as counts
 from catalog.labels import label
 from catalog.producers.models import Producer
 from catalog.products.models import Product
-from catalog.signals import county_benefit, household_benefit, stock_by_product
+from catalog.signals import (
+    RatingSummary,
+    average_stars,
+    county_benefit,
+    household_benefit,
+    rating_summary,
+    reviews_page,
+    stock_by_product,
+)
 from core import http_cache
 from core.clock import shanghai_date
 from core.db import db_session
@@ -33,6 +41,9 @@ CERTIFIED_PER_PAGE = 50
 #: How many of its newest products a county's page shows.
 COUNTY_NEWEST = 12
 COUNTY_CODE = re.compile(r"[0-9]{6}")
+#: The newest reviews a product or producer page shows; the rest are on its reviews pages.
+LATEST_REVIEWS = 3
+REVIEWS_PER_PAGE = 10
 
 
 #: Header of the public list download: a fixed Chinese document format, whatever the interface language.
@@ -102,8 +113,9 @@ def product(product_id: int) -> ResponseReturnValue:
     state, cert = search.public_certificate_state(found)
     stock = stock_by_product(db_session, [found])[found.id]
     in_stock = tuple((entry["code"], entry["available"], entry["best_before"]) for entry in stock)
+    ratings = rating_summary(db_session, "product", found.id)  # its version moves with ratings and replies
     return http_cache.respond(
-        lambda: (*_catalog_version(), in_stock),
+        lambda: (*_catalog_version(), in_stock, tuple(ratings.values())),
         lambda: render_template(
             "catalog/product.html",
             product=found,
@@ -111,10 +123,34 @@ def product(product_id: int) -> ResponseReturnValue:
             cert_state=state,
             cert=cert,
             stock=stock,
+            ratings=ratings,
+            average=average_stars(ratings),
+            reviews=reviews_page(db_session, "product", found.id, ratings, 1, LATEST_REVIEWS),
             # the producer's places, held while the page is drawn
             regions=load_ancestors(db_session, _location_ids(found.producer)),
             # verified payments to households (a verification raises the catalog's version)
             benefit=household_benefit(db_session, found.producer_id, shanghai_date().year),
+        ),
+    )
+
+
+@bp.get("/products/<id:product_id>/reviews")
+def product_reviews(product_id: int) -> ResponseReturnValue:
+    """All reviews of a visible product, newest first, REVIEWS_PER_PAGE at a time."""
+    found = services.product_page(db_session, product_id)
+    if found is None:
+        abort(404)
+    ratings = rating_summary(db_session, "product", found.id)
+    return http_cache.respond(
+        lambda: (*_catalog_version(), tuple(ratings.values())),
+        lambda: render_template(
+            "catalog/reviews.html",
+            subject="product",
+            product=found,
+            producer=found.producer,
+            ratings=ratings,
+            average=average_stars(ratings),
+            reviews=reviews_page(db_session, "product", found.id, ratings, _page_number(), REVIEWS_PER_PAGE),
         ),
     )
 
@@ -125,9 +161,18 @@ def _location_ids(producer: Producer) -> list[int]:
 
 
 @bp.get("/producers/<id:producer_id>")
-@http_cache.conditional(_catalog_version)
 def producer(producer_id: int) -> ResponseReturnValue:
-    """An approved producer's public profile with its products, a page at a time."""
+    """An approved producer's public profile: its rating, latest reviews and products, a page at a time."""
+    ratings = rating_summary(
+        db_session, "producer", producer_id
+    )  # its version moves with ratings and replies
+    return http_cache.respond(
+        lambda: (*_catalog_version(), tuple(ratings.values())), lambda: _producer(producer_id, ratings)
+    )
+
+
+def _producer(producer_id: int, ratings: RatingSummary) -> ResponseReturnValue:
+    """The producer page as rendered (404 for producers the public may not see)."""
     found = search.approved_producer(db_session, producer_id)
     if found is None:
         abort(404)
@@ -142,6 +187,30 @@ def producer(producer_id: int) -> ResponseReturnValue:
         certs=certs,
         regions=regions,
         benefit=household_benefit(db_session, found.id, shanghai_date().year),
+        ratings=ratings,
+        average=average_stars(ratings),
+        reviews=reviews_page(db_session, "producer", found.id, ratings, 1, LATEST_REVIEWS),
+    )
+
+
+@bp.get("/producers/<id:producer_id>/reviews")
+def producer_reviews(producer_id: int) -> ResponseReturnValue:
+    """All reviews of an approved producer (its producer stars), newest first, REVIEWS_PER_PAGE at a time."""
+    found = search.approved_producer(db_session, producer_id)
+    if found is None:
+        abort(404)
+    ratings = rating_summary(db_session, "producer", found.id)
+    return http_cache.respond(
+        lambda: (*_catalog_version(), tuple(ratings.values())),
+        lambda: render_template(
+            "catalog/reviews.html",
+            subject="producer",
+            product=None,
+            producer=found,
+            ratings=ratings,
+            average=average_stars(ratings),
+            reviews=reviews_page(db_session, "producer", found.id, ratings, _page_number(), REVIEWS_PER_PAGE),
+        ),
     )
 
 

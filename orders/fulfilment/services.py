@@ -34,6 +34,7 @@ from orders.models import (
     PaymentMethod,
     Rating,
 )
+from orders.reviews import services as reviews
 from traceability.batches.services import record_event
 from traceability.errors import BatchRecalled
 from traceability.models import Batch, EventKind
@@ -313,7 +314,8 @@ def rate_order_line(
 ) -> Rating:
     """The buyer rates a product and its producer for one order line, once, after receipt.
 
-    The first rating completes a received order. Raises :class:`OrderNotFound` (not the buyer's),
+    The first rating completes a received order; the rating joins its product's and producer's running
+    totals in the same transaction. Raises :class:`OrderNotFound` (not the buyer's),
     :class:`InvalidRating`, :class:`RatingNotAllowed` (not received yet), :class:`AlreadyRated`.
     Does not commit.
     """
@@ -342,6 +344,7 @@ def rate_order_line(
             session.add(rating)
     except IntegrityError:
         raise AlreadyRated() from None
+    reviews.count_rating(session, rating)  # the pages' averages, in this transaction
     if order.status is OrderStatus.RECEIVED and order.paid_at is not None:
         complete_order(session, order)
     session.flush()

@@ -11,6 +11,18 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "catalog.listing": ("GET", "/products?q=测试&certified=y&sort=price_asc", {}, everyone(200)),
     "catalog.product": ("GET", lambda w: f"/products/{w.objects['product'].id}", {}, everyone(200)),
     "catalog.producer": ("GET", lambda w: f"/producers/{w.objects['producer'].id}", {}, everyone(200)),
+    "catalog.product_reviews": (
+        "GET",
+        lambda w: f"/products/{w.objects['product'].id}/reviews?page=2",
+        {},
+        everyone(200),
+    ),
+    "catalog.producer_reviews": (
+        "GET",
+        lambda w: f"/producers/{w.objects['producer'].id}/reviews",
+        {},
+        everyone(200),
+    ),
     "catalog.certified": ("GET", "/certified?county=653122", {}, everyone(200)),
     "catalog.certified_csv": ("GET", "/certified.csv?county=653122", {}, everyone(200)),
     "catalog.county": ("GET", "/counties/653122", {}, everyone(200)),

@@ -17,6 +17,7 @@ from catalog.products.models import Product
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
+from orders.fulfilment import services as fulfilment
 from orders.models import (
     Allocation,
     Checkout,
@@ -153,6 +154,13 @@ def rating_url(w: World) -> str:
     return f"/orders/{order.number}/lines/{order.lines[0].id}/rating"
 
 
+def reply_url(w: World) -> str:
+    """The reply form target of a fresh rating of the producer persona's product by the consumer persona."""
+    order = consumer_order(w, OrderStatus.RECEIVED)
+    rating = fulfilment.rate_order_line(w.db, w.users[C], order.lines[0], 4, 5, "很新鲜")
+    return f"/producer/ratings/{rating.id}/reply"
+
+
 def buyer_only(ok: int = 200) -> dict[str, int]:
     """The buyer gets ``ok``, anonymous visitors go to log in, everyone else is told it does not exist."""
     return {p: ok if p == C else (302 if p == A else 404) for p in PERSONAS}
@@ -172,4 +180,6 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "producer_orders.detail": ("GET", order_url(producer=True), {}, only((P,))),
     "producer_orders.packing_list": ("GET", order_url("/packing-list", producer=True), {}, only((P,))),
     "producer_orders.ship": ("POST", order_url("/ship", producer=True), SHIP, only((P,), ok=302)),
+    "producer_ratings.index": ("GET", "/producer/ratings/", {}, only((P,))),
+    "producer_ratings.reply": ("POST", reply_url, {"text": "谢谢您的评价"}, only((P,), ok=302)),
 }

@@ -24,6 +24,10 @@ from catalog.counts import services as counts
 from catalog.producers.models import Producer
 from catalog.products.models import Category, Product
 from core.models import User
+from orders.fulfilment import services as fulfilment
+from orders.models import OrderStatus
+from orders.reviews import services as reviews
+from tests.access_rows.orders import build_order, new_batch
 from traceability.models import Batch
 
 _unique = itertools.count()
@@ -34,10 +38,12 @@ CEILINGS = {
     "listing_county": 9,
     "listing_category": 8,
     "listing_filtered": 8,
-    # with the version read of its conditional GET, and the producer's verified household benefit (one
-    # indexed read of one producer's reports of one year, sent only when the page is drawn)
-    "product": 10,
-    "producer": 8,  # with its verified household benefit (one indexed read of its reports of one year)
+    # with the version read of its conditional GET; the producer's verified household benefit (one indexed
+    # read of one producer's reports of one year, sent only when the page is drawn); +2 for its ratings: the
+    # product's running totals (one primary-key read, part of the version) and the newest reviews with their
+    # replies (one indexed read)
+    "product": 12,
+    "producer": 10,  # its verified household benefit, and +2 likewise: its rating totals and newest reviews
     # with its producers' verified household benefit: one read of the county's verified reports of one year
     # through the (county, status, year) index, whatever the size of the catalog
     "county": 13,
@@ -78,6 +84,15 @@ def grow(
             made.append(product)
     db.flush()
     return made
+
+
+def rate(db: Session, product: Product, *buyers: User) -> None:
+    """Each buyer receives and rates ``product`` (with a comment and the producer's reply)."""
+    for buyer in buyers:
+        order = build_order(db, buyer, [(new_batch(db, product), 1)], status=OrderStatus.RECEIVED)
+        rating = fulfilment.rate_order_line(db, buyer, order.lines[0], 4, 5, "很好")
+        reviews.reply_to_rating(db, product.producer.members[0].user, rating, "谢谢")
+    db.flush()
 
 
 def pages(product: Product, producer: Producer) -> dict[str, str]:
@@ -124,6 +139,7 @@ def test_catalog_pages_cost_the_same_whatever_the_size_of_the_catalog(
         make_producer(owner=owner, county_code="500229")
     ]
     first = grow(db, producers, make_product, make_batch, 2)
+    rate(db, first[0], make_user(name="王芳"), make_user(name="李四"))  # the pages measured show reviews
     buyer = make_user() if signed_in else None
     client = app.test_client(user=buyer) if buyer else app.test_client()
 

@@ -41,7 +41,9 @@ from orders.models import (
     Checkout,
     Order,
     OrderLine,
+    Rating,
 )
+from orders.reviews.models import ProducerRatingSummary, ProductRatingSummary, RatingReply
 from payments.models import Payment
 from settlement.benefit.models import BenefitLine, BenefitReport
 from settlement.payees.models import PayeeAccount
@@ -155,6 +157,11 @@ def clean_up(engine: Engine, data: Committed) -> None:
             or_(Order.checkout_id.in_(checkout_ids), Order.producer_id == data.producer_id)
         )
         line_ids = select(OrderLine.id).where(OrderLine.order_id.in_(order_ids))
+        rating_ids = select(Rating.id).where(
+            or_(Rating.line_id.in_(line_ids), Rating.producer_id == data.producer_id)
+        )
+        session.execute(delete(RatingReply).where(RatingReply.rating_id.in_(rating_ids)))
+        session.execute(delete(Rating).where(Rating.id.in_(rating_ids)))
         session.execute(
             delete(Allocation).where(
                 or_(Allocation.line_id.in_(line_ids), Allocation.batch_id.in_(batch_ids))
@@ -186,6 +193,11 @@ def clean_up(engine: Engine, data: Committed) -> None:
         report_ids = select(BenefitReport.id).where(BenefitReport.producer_id == data.producer_id)
         session.execute(delete(BenefitLine).where(BenefitLine.report_id.in_(report_ids)))
         session.execute(delete(BenefitReport).where(BenefitReport.producer_id == data.producer_id))
+        product_ids = select(Product.id).where(Product.producer_id == data.producer_id)
+        session.execute(delete(ProductRatingSummary).where(ProductRatingSummary.product_id.in_(product_ids)))
+        session.execute(
+            delete(ProducerRatingSummary).where(ProducerRatingSummary.producer_id == data.producer_id)
+        )
         session.execute(delete(Certification).where(Certification.product_id == data.product_id))
         session.execute(delete(Product).where(Product.producer_id == data.producer_id))
         session.execute(delete(ProducerMember).where(ProducerMember.producer_id == data.producer_id))
