@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.producers.models import Producer
@@ -128,6 +128,8 @@ class Order(Base):
     __table_args__ = (
         CheckConstraint("subtotal_fen >= 0 AND shipping_fen >= 0 AND refunded_fen >= 0", name="amounts"),
         CheckConstraint("refunded_fen <= subtotal_fen + shipping_fen", name="refund_within_total"),
+        # the producer's workbench counts orders to ship and cash to confirm without reading finished ones
+        Index("ix_shop_order_producer_status", "producer_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -305,6 +307,8 @@ class Rating(Base):
     __table_args__ = (
         UniqueConstraint("line_id"),
         CheckConstraint("product_stars BETWEEN 1 AND 5 AND producer_stars BETWEEN 1 AND 5", name="stars"),
+        # the producer's workbench counts the last week's ratings without reading older ones
+        Index("ix_shop_rating_producer_recent", "producer_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
