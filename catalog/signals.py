@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TypedDict
 
 from blinker import Namespace
+from sqlalchemy import ScalarSelect, Select, func, select
 from sqlalchemy.orm import Session
 
 from catalog.products.models import Product
@@ -147,3 +149,58 @@ def reviews_page(
         for _receiver, answer in sent:
             items.extend(answer or [])
     return Page(items=items, page=page, per_page=per_page, total=summary["count"])
+
+
+#: Sent with ``session`` as sender and ``producer_ids=`` (the producers the signed-in member acts for) when
+#: the producer's workbench is drawn. Each receiver returns a list of :class:`WorkbenchTask`: what waits for
+#: those producers in its package (orders to ship, cash to confirm, batches near best-before, supplier
+#: orders…), counted in a fixed number of indexed queries over those producers' rows only, each count
+#: stopped at :data:`TASK_COUNT_CAP` + 1 (:func:`capped_count_of`). Receivers only read.
+collect_workbench_tasks = signals.signal("collect-workbench-tasks")
+
+#: A card counts up to this many and then shows "99+": a count that stops early never reads a long history.
+TASK_COUNT_CAP = 99
+
+
+class Urgency(enum.IntEnum):
+    """How soon a workbench task needs the producer: cards are shown most urgent first."""
+
+    #: Safety: a recall reaches buyers and stock now.
+    SAFETY = 0
+    #: A deadline runs: orders to ship, supplier orders to answer, certificates or batches about to expire.
+    DEADLINE = 1
+    #: Money to confirm or follow up.
+    MONEY = 2
+    #: News: new ratings, review decisions, applications waiting.
+    NEWS = 3
+
+
+class WorkbenchTask(TypedDict):
+    """One card of the producer's workbench: what kind of work, how much, and where to do it."""
+
+    #: A stable name (``orders_to_ship``, ``cash_to_confirm``…): the card's id and its icon.
+    kind: str
+    #: A short plain label in the reader's language, e.g. "待发货".
+    label: str
+    #: How many, at most ``TASK_COUNT_CAP + 1`` (shown as "99+").
+    count: int
+    #: The page where the work is done, as a path.
+    href: str
+    urgency: Urgency
+
+
+def capped_count_of(query: Select[Any]) -> ScalarSelect[int]:
+    """How many rows ``query`` selects, counting no further than ``TASK_COUNT_CAP + 1``, as a scalar
+    subquery: one statement carries several counts."""
+    limited = query.limit(TASK_COUNT_CAP + 1).subquery()
+    return select(func.count()).select_from(limited).scalar_subquery()
+
+
+def workbench_tasks(session: Session, producer_ids: Sequence[int]) -> list[WorkbenchTask]:
+    """Every receiver's workbench tasks for ``producer_ids``, in the receivers' order (unsorted)."""
+    if not producer_ids:
+        return []
+    tasks: list[WorkbenchTask] = []
+    for _receiver, answer in collect_workbench_tasks.send(session, producer_ids=list(producer_ids)):
+        tasks.extend(answer or [])
+    return tasks

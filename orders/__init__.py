@@ -7,11 +7,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the order pages, the log-in cart merge, the recall receiver, ``release-reservations``, the
-    order label helpers for templates (and who collects each payment method), and the answers to the
-    catalog's questions about ratings."""
+    """Register the order pages, the log-in cart merge, the recall and workbench receivers,
+    ``release-reservations``, the order label helpers for templates (and who collects each payment method),
+    and the answers to the catalog's questions about ratings."""
     from flask_login import user_logged_in
 
+    from catalog.signals import collect_workbench_tasks
     from core.audit.views import register_status_labels
     from core.numbers import readable_number
     from orders.buyer import recall_export
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
     from orders.cart import receivers as cart_receivers
     from orders.cart import views as cart_views
     from orders.collection import collector_of
+    from orders.fulfilment import receivers as fulfilment_receivers
     from orders.fulfilment import views as fulfilment_views
     from orders.labels import order_status_badge, order_status_label, payment_method_label
     from orders.reviews import receivers as review_receivers
@@ -46,3 +48,5 @@ def init_app(app: Flask) -> None:
     collect_recall_orders.connect(recall_export.affected_orders)
     # The catalog's product and producer pages show ratings and replies without importing orders.
     review_receivers.connect()
+    # The producer's workbench asks how many orders wait to ship, for cash to confirm, and new ratings.
+    collect_workbench_tasks.connect(fulfilment_receivers.workbench_tasks)

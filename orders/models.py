@@ -128,6 +128,8 @@ class Order(Base):
     __table_args__ = (
         CheckConstraint("subtotal_fen >= 0 AND shipping_fen >= 0 AND refunded_fen >= 0", name="amounts"),
         CheckConstraint("refunded_fen <= subtotal_fen + shipping_fen", name="refund_within_total"),
+        # the producer's workbench counts orders to ship and cash to confirm without reading finished ones
+        Index("ix_shop_order_producer_status", "producer_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,8 +9,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the procurement pages, their label helpers for templates, the recall receiver and the
-    ``procurement`` commands (``expire``)."""
+    """Register the procurement pages, their label helpers for templates, the recall and workbench
+    receivers and the ``procurement`` commands (``expire``)."""
+    from catalog.signals import collect_workbench_tasks
     from core.audit.views import register_status_labels
     from core.auth import load_with_user
     from orders.signals import checkout_placing
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     from procurement.rfq import views as rfq_views
     from procurement.staff import receivers as staff_receivers
     from procurement.staff import views as staff_views
+    from procurement.supplying import receivers as supplying_receivers
     from procurement.supplying import views as supplying_views
     from traceability.signals import batch_recalled, collect_recall_orders
 
@@ -67,3 +69,5 @@ def init_app(app: Flask) -> None:
     collect_recall_orders.connect(recall_export.affected_deliveries)
     # A staff member's new orders count toward their employer.
     checkout_placing.connect(staff_receivers.stamp_employer)
+    # The producer's workbench asks how many supplier orders wait to be answered or delivered.
+    collect_workbench_tasks.connect(supplying_receivers.workbench_tasks)

@@ -6,9 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the traceability pages, ``publish-digests`` and the catalog's stock question."""
-    from catalog.signals import collect_stock
+    """Register the traceability pages, ``publish-digests`` and the catalog's stock and workbench
+    questions."""
+    from catalog.signals import collect_stock, collect_workbench_tasks
     from traceability import cli
+    from traceability.batches import receivers as batch_receivers
     from traceability.batches import views as batch_views
     from traceability.labels import views as label_views
     from traceability.recall import views as recall_views
@@ -20,3 +22,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.publish_digests_command)
     # The catalog asks, through a signal, which batches are in stock; connecting twice is harmless.
     collect_stock.connect(stock_for_products)
+    # ... and what waits on the producer's workbench (batches near best-before, recalls)
+    collect_workbench_tasks.connect(batch_receivers.workbench_tasks)

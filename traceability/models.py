@@ -83,6 +83,8 @@ class Batch(Base):
         CheckConstraint("best_before >= produced_on", name="dates_in_order"),
         # a product's batches buyers can take from (product page, API): only the live ones are read
         Index("ix_traceability_batch_product_stock", "product_id", "status", "best_before"),
+        # the producer's workbench: its live batches near best-before, its recent recalls
+        Index("ix_traceability_batch_producer_stock", "producer_id", "status", "best_before"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,6 +19,7 @@ from catalog.producers.forms import (
     RegistrationForm,
 )
 from catalog.producers.models import MemberRole, Producer
+from catalog.producers.workbench import producer_day, shown_count
 from core.access import ensure
 from core.db import db_session, get_or_404
 from core.errors import DomainError
@@ -43,8 +44,17 @@ def _member_producer(producer_id: int) -> Producer:
 @bp.get("/")
 @producer_member_required
 def dashboard() -> ResponseReturnValue:
-    """The producer member's workbench: the producers they act for and their review state."""
-    return render_template("catalog/producer/dashboard.html", producers=producers_of(current_user))
+    """The producer member's workbench: today's work as cards, most urgent first, then the producers they
+    act for and their review state."""
+    mine = producers_of(current_user)
+    tasks = producer_day(db_session, [producer.id for producer in mine])
+    return render_template(
+        "catalog/producer/dashboard.html",
+        producers=mine,
+        tasks=[task for task in tasks if task["count"]],
+        done=[task for task in tasks if not task["count"]],
+        shown_count=shown_count,
+    )
 
 
 @bp.route("/register", methods=["GET", "POST"])

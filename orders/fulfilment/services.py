@@ -147,9 +147,9 @@ def producer_queue(
     """
     query = _queue_base(user)
     if tab is QueueTab.TO_CONFIRM:
-        query = query.where(_to_confirm()).order_by(Order.placed_at, Order.id)
+        query = query.where(cash_to_confirm()).order_by(Order.placed_at, Order.id)
     elif tab is QueueTab.TO_SHIP:
-        query = query.where(_to_ship()).order_by(Order.paid_at, Order.placed_at, Order.id)
+        query = query.where(to_ship()).order_by(Order.paid_at, Order.placed_at, Order.id)
     elif tab is QueueTab.SHIPPED:
         query = query.where(Order.status == OrderStatus.SHIPPED).order_by(
             Order.shipped_at.desc(), Order.id.desc()
@@ -159,7 +159,7 @@ def producer_queue(
     return paginate(session, query, page, per_page)
 
 
-def _to_confirm() -> ColumnElement[bool]:
+def cash_to_confirm() -> ColumnElement[bool]:
     """Money the producer collects itself and has not confirmed yet: cash on delivery shipped but not
     confirmed collected. (Bank transfers reach the platform's account; the platform confirms them.)"""
     return and_(
@@ -169,7 +169,7 @@ def _to_confirm() -> ColumnElement[bool]:
     )
 
 
-def _to_ship() -> ColumnElement[bool]:
+def to_ship() -> ColumnElement[bool]:
     """Paid orders, and cash-on-delivery orders not shipped yet."""
     return or_(
         Order.status == OrderStatus.PAID,
@@ -183,8 +183,8 @@ def queue_counts(session: Session, user: User) -> dict[QueueTab, int]:
     row = session.execute(
         select(
             func.count(Order.id),
-            func.count(case((_to_confirm(), 1))),
-            func.count(case((_to_ship(), 1))),
+            func.count(case((cash_to_confirm(), 1))),
+            func.count(case((to_ship(), 1))),
             func.count(case((Order.status == OrderStatus.SHIPPED, 1))),
         )
         .join(Order.checkout)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.producers.models import Producer
@@ -160,6 +160,8 @@ class SupplierOrder(Base):
     """One producer's part of a purchase order: lines to confirm, ship, receive and settle."""
 
     __tablename__ = "shop_supplier_order"
+    # the producer's workbench counts its open supplier orders by state without reading finished ones
+    __table_args__ = (Index("ix_shop_supplier_order_producer_status", "producer_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(24), unique=True)
