@@ -23,6 +23,7 @@ from orders.models import (
     Rating,
     ShippingRule,
 )
+from oversight.complaints.models import Complaint
 from payments.models import (
     Payment,
     Refund,
@@ -80,6 +81,7 @@ __all__ = [
     "CatalogCount",
     "Certification",
     "Checkout",
+    "Complaint",
     "ComplianceCertificate",
     "CountyBuyerRollup",
     "CountyKindRollup",
