@@ -118,7 +118,7 @@ def decide(complaint_id: int) -> ResponseReturnValue:
     return redirect(url_for(".detail", complaint_id=complaint.id))
 
 
-@bp.get("/<id:complaint_id>/photos/<int:number>")
+@bp.get("/<id:complaint_id>/photos/<id:number>")
 @reviewer_or_admin
 def photo(complaint_id: int, number: int) -> ResponseReturnValue:
     """One of the complaint's photos (1–3), for the county's reviewers and administrators."""

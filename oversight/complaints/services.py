@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.access import is_member
+from catalog.producers.models import Producer
 from catalog.products.models import Product
 from catalog.validators import CatalogValueError, validate_cn_mobile
 from core.audit.services import record
@@ -215,13 +216,17 @@ def file_complaint(
         order_number=data.order_number,
         lot_code=data.lot_code,
     )
+    producer = session.get(Producer, subject.producer_id)
+    if producer is None:  # pragma: no cover (the subject's foreign key names it)
+        raise SubjectUnknown()
     received_at = now or utcnow()
     raw = secrets.token_urlsafe(24)
     acknowledge_due = due_after(received_at, deadlines.acknowledge_days)
     complaint = Complaint(
         kind=data.kind,
         subject=subject.kind,
-        producer_id=subject.producer_id,
+        producer=producer,
+        county_id=producer.county_id,
         product=subject.product,
         order=subject.order,
         batch=subject.batch,
@@ -238,8 +243,6 @@ def file_complaint(
         next_due_at=acknowledge_due,
     )
     session.add(complaint)
-    session.flush()
-    complaint.county_id = complaint.producer.county_id
     session.flush()
     record(
         session,
