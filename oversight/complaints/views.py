@@ -144,7 +144,7 @@ def submitted() -> ResponseReturnValue:
     shown = session.pop(FOLLOW_KEY, None)
     link = reference = None
     if isinstance(shown, dict) and isinstance(shown.get("token"), str):
-        link = public_url_for(".follow", token=shown["token"])
+        link = public_url_for("complaints.follow", token=shown["token"])
         reference = str(shown.get("reference") or "")
     response = current_app.make_response(
         render_template("oversight/complaints/submitted.html", link=link, reference=reference)
