@@ -32,7 +32,7 @@ class ComplaintForm(FlaskForm):
         _l("Lot code on the package"),
         filters=[strip_text],
         validators=[Optional(), Length(max=20), no_control_characters],
-        description=_l("The code printed under the QR code, e.g. 653122-20261201-0001."),
+        description=_l("The code printed under the QR code, e.g. 261123-7KQ3."),
     )
     description = TextAreaField(
         _l("What happened"),
