@@ -161,7 +161,9 @@ def test_refused_reports_write_nothing_and_say_why(
     assert stored_files(app) == before
 
 
-def test_photos_are_checked_and_at_most_three(app: Flask, client: FlaskClient, db: Session, shop: Shop) -> None:
+def test_photos_are_checked_and_at_most_three(
+    app: Flask, client: FlaskClient, db: Session, shop: Shop
+) -> None:
     before = stored_files(app)
     four = [(io.BytesIO(photo_bytes(c)), f"{c}.png") for c in ("red", "green", "blue", "white")]
     response = post_report(client, lot=shop.batch_a.lot_code, contact="13912345678", photos=four)
