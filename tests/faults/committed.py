@@ -42,6 +42,7 @@ from orders.models import (
     Order,
     OrderLine,
 )
+from oversight.complaints.models import Complaint
 from payments.models import Payment
 from settlement.benefit.models import BenefitLine, BenefitReport
 from settlement.payees.models import PayeeAccount
@@ -155,6 +156,16 @@ def clean_up(engine: Engine, data: Committed) -> None:
             or_(Order.checkout_id.in_(checkout_ids), Order.producer_id == data.producer_id)
         )
         line_ids = select(OrderLine.id).where(OrderLine.order_id.in_(order_ids))
+        # complaints point at the producer, its products, lots and orders, and at their reporters
+        session.execute(
+            delete(Complaint).where(
+                or_(
+                    Complaint.producer_id == data.producer_id,
+                    Complaint.reporter_id.in_(data.user_ids),
+                    Complaint.order_id.in_(order_ids),
+                )
+            )
+        )
         session.execute(
             delete(Allocation).where(
                 or_(Allocation.line_id.in_(line_ids), Allocation.batch_id.in_(batch_ids))
