@@ -176,8 +176,7 @@ def follow(token: str) -> ResponseReturnValue:
 @login_required
 def mine() -> ResponseReturnValue:
     """The signed-in reporter's complaints."""
-    reporter = _reporter()
-    assert reporter is not None  # noqa: S101 (login_required)
+    reporter: User = current_user._get_current_object()
     return render_template(
         "oversight/complaints/mine.html", complaints=complaints.complaints_of(db_session, reporter)
     )

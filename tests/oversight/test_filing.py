@@ -88,6 +88,10 @@ def test_anonymous_report_from_a_trace_page_reaches_the_county_reviewer(
 def test_report_from_a_product_page(client: FlaskClient, db: Session, shop: Shop, office: Office) -> None:
     page = client.get(f"/products/{shop.product_b.id}")
     assert f"/oversight/complaints/new?product={shop.product_b.id}" in page.get_data(as_text=True)
+    form = client.get(f"/oversight/complaints/new?product={shop.product_b.id}&kind=price").get_data(
+        as_text=True
+    )
+    assert f'name="product" type="hidden" value="{shop.product_b.id}"' in form and shop.product_b.name in form
     response = post_report(client, product=str(shop.product_b.id), kind="price", contact="a@example.com")
     assert response.status_code == 302
     complaint = only_complaint(db)
@@ -109,6 +113,8 @@ def test_signed_in_buyer_reports_an_order_without_a_contact(
     client = as_user(shop.buyer)
     detail = client.get(f"/orders/{order.number}")
     assert f"/oversight/complaints/new?order={order.number}" in detail.get_data(as_text=True)
+    form = client.get(f"/oversight/complaints/new?order={order.number}").get_data(as_text=True)
+    assert f'value="{order.number}"' in form
     response = post_report(client, order=order.number, kind="service")
     assert response.status_code == 302
     complaint = only_complaint(db)
