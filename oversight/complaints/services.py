@@ -120,7 +120,7 @@ def resolve_subject(
             query = select(Order).where(Order.number == order_number, Order.buyer_id == reporter.id)
             order = session.scalar(query)
         if order is None:
-            raise SubjectUnknown(field="order")
+            raise SubjectUnknown()
         first_line = min(order.lines, key=lambda line: line.id) if order.lines else None
         product = first_line.product if first_line is not None else None
         return Subject(ComplaintSubject.ORDER, product, order, None, order.producer_id)
@@ -129,12 +129,12 @@ def resolve_subject(
             session.scalar(select(Batch).where(Batch.lot_code == lot_code)) if len(lot_code) <= 20 else None
         )
         if batch is None:
-            raise SubjectUnknown(field="lot")
+            raise SubjectUnknown()
         return Subject(ComplaintSubject.LOT, batch.product, None, batch, batch.producer_id)
     if product_id is not None:
         product = session.get(Product, product_id)
         if product is None:
-            raise SubjectUnknown(field="lot")
+            raise SubjectUnknown()
         return Subject(ComplaintSubject.PRODUCT, product, None, None, product.producer_id)
     raise SubjectMissing()
 

@@ -202,7 +202,7 @@ def figures() -> ResponseReturnValue:
         current,
     )
     all_counties = counties(db_session)
-    county_id = request.args.get("county", type=int)
+    county_id = parse_id(request.args.get("county") or "")
     county = next((c for c in all_counties if c.id == county_id), None)
     rows = public_figures.monthly_figures(db_session, first, last, county.id if county else None)
     return render_template(

@@ -135,7 +135,9 @@ def test_someone_elses_order_is_not_found(
 ) -> None:
     order = make_checkout(shop.buyer, [(shop.batch_a, 1)]).orders[0]
     stranger = as_user(make_user())
-    assert post_report(stranger, order=order.number).status_code == 400
+    refused = post_report(stranger, order=order.number)
+    assert refused.status_code == 400
+    assert "没有与您所填内容对应的产品、订单或批次" in refused.get_data(as_text=True)
     assert post_report(as_user(None), order=order.number, contact="13912345678").status_code == 400
     assert row_count(db, "oversight_complaint") == 0
 
