@@ -51,6 +51,8 @@ class DefaultConfig:
     #: Limits for the endpoints people can hammer with guesses.
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_SIGNUP = "5 per minute;30 per hour"
+    #: Complaints and reports (投诉举报) may be sent anonymously: the form is throttled per address.
+    RATELIMIT_COMPLAINT = "5 per minute;30 per hour"
 
     #: Where user uploads live (never under static/). Empty means ``instance/uploads``.
     UPLOAD_DIR = ""
@@ -111,6 +113,12 @@ class DefaultConfig:
     WARNING_SALES_WINDOW_DAYS = 30
     WARNING_SALES_DROP_PERCENT = 50
     WARNING_MIN_PREVIOUS_FEN = 100_000
+
+    #: Complaints (投诉举报): the county reviewer acknowledges within this many working days (Monday to
+    #: Friday, Asia/Shanghai dates) after the day of receipt and decides within this many; past either, the
+    #: complaint is escalated to the administrators (``flask --app shop oversight escalate``).
+    COMPLAINT_ACKNOWLEDGE_WORKING_DAYS = 1
+    COMPLAINT_DECIDE_WORKING_DAYS = 7
 
     #: How long a QR scan's visits wait in memory before they are written (seconds).
     TRACE_VISIT_FLUSH_SECONDS: float | None = None  # None: 2 s, or 0 (every visit at once) when testing

@@ -19,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     import catalog
     import core
     import orders
+    import oversight
     import payments
     import procurement
     import settlement
@@ -44,7 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     os.makedirs(app.instance_path, exist_ok=True)
 
-    for package in (core, catalog, traceability, orders, payments, procurement, stats, settlement):
+    for package in (core, catalog, traceability, orders, payments, procurement, stats, oversight, settlement):
         package.init_app(app)
     app.register_blueprint(views.bp)
     app.cli.add_command(demo_cli.seed_demo_command)

@@ -24,6 +24,7 @@ from orders.models import (
     ShippingRule,
 )
 from orders.reviews.models import ProducerRatingSummary, ProductRatingSummary, RatingReply
+from oversight.complaints.models import Complaint
 from payments.models import (
     Payment,
     Refund,
@@ -81,6 +82,7 @@ __all__ = [
     "CatalogCount",
     "Certification",
     "Checkout",
+    "Complaint",
     "ComplianceCertificate",
     "CountyBuyerRollup",
     "CountyKindRollup",

@@ -1,7 +1,7 @@
 """The tree is the architecture: packages in layers, one wiring point each, no cycles inside a package.
 
 Layer order (each package imports only itself and the packages to its left):
-``core ← catalog ← traceability ← orders ← payments ← procurement ← stats ← settlement ← shop``.
+``core ← catalog ← traceability ← orders ← payments ← procurement ← stats ← oversight ← settlement ← shop``.
 Reactions that run against that order (a payment counted in the ledger, a recall reaching orders) go through
 blinker signals received in the reacting package.
 """
@@ -23,6 +23,7 @@ LAYERS = (
     "payments",
     "procurement",
     "stats",
+    "oversight",
     "settlement",
     "shop",
 )

@@ -44,6 +44,7 @@ from orders.models import (
     Rating,
 )
 from orders.reviews.models import ProducerRatingSummary, ProductRatingSummary, RatingReply
+from oversight.complaints.models import Complaint
 from payments.models import Payment
 from settlement.benefit.models import BenefitLine, BenefitReport
 from settlement.payees.models import PayeeAccount
@@ -162,6 +163,16 @@ def clean_up(engine: Engine, data: Committed) -> None:
         )
         session.execute(delete(RatingReply).where(RatingReply.rating_id.in_(rating_ids)))
         session.execute(delete(Rating).where(Rating.id.in_(rating_ids)))
+        # complaints point at the producer, its products, lots and orders, and at their reporters
+        session.execute(
+            delete(Complaint).where(
+                or_(
+                    Complaint.producer_id == data.producer_id,
+                    Complaint.reporter_id.in_(data.user_ids),
+                    Complaint.order_id.in_(order_ids),
+                )
+            )
+        )
         session.execute(
             delete(Allocation).where(
                 or_(Allocation.line_id.in_(line_ids), Allocation.batch_id.in_(batch_ids))

@@ -4,7 +4,8 @@ Each command runs twice at once, in two threads with an app context each (so a s
 connection each, as two machines have), on committed data in a database of this module's own. Whatever the
 interleaving, each unit of work happens once: one e-mail per notification, one release of each expired
 reservation (its units back once, its buyer told once), one refund per recalled order (in the database
-and at Stripe, localstripe), one cancellation of each stale purchase order, one digest per day, one ledger.
+and at Stripe, localstripe), one cancellation of each stale purchase order, one digest per day, one ledger,
+one escalation of each late complaint (its administrators told once).
 What the two runs report adds up to the work there was: nothing done twice, nothing lost.
 
 The locks themselves (``core.jobs``) are proven deterministically too: a run that finds the lock held, or
@@ -468,3 +469,56 @@ def test_two_rebuilds_at_once_leave_one_correct_ledger(jobs_app: Flask, committe
             select(func.count()).select_from(SalesEntry).where(SalesEntry.producer_id == data.producer_id)
         )
         assert count == len(data.buyer_ids)
+
+
+def test_two_escalations_at_once_escalate_each_late_complaint_once(
+    jobs_app: Flask, committed_engine: Engine
+) -> None:
+    from oversight.complaints.cli import escalate_command
+    from oversight.complaints.models import Complaint, ComplaintKind
+    from oversight.complaints.services import ComplaintInput, Deadlines, file_complaint
+
+    data = seed(committed_engine, quantities=(5,), buyers=1)
+    with jobs_app.app_context():
+        db_session.get_one(User, data.buyer_ids[0]).is_admin = True
+        late = [
+            file_complaint(
+                db_session,
+                None,
+                ComplaintInput(
+                    kind=ComplaintKind.QUALITY,
+                    description="收到的产品已经变质，无法食用。",
+                    contact="13912345678",
+                    lot_code=data.lots[0],
+                ),
+                Deadlines(),
+                now=utcnow() - timedelta(days=30),
+            )[0]
+            for _ in range(4)
+        ]
+        db_session.commit()
+        ids = [c.id for c in late]
+        admins = db_session.scalars(select(User.id).where(User.is_admin.is_(True), User.is_active.is_(True)))
+        admin_ids = sorted(admins)
+
+    outputs = run_at_once(jobs_app, escalate_command)
+    again = jobs_app.test_cli_runner().invoke(escalate_command)
+
+    assert numbers(r"(\d+) complaints escalated", outputs) == len(ids)
+    assert "0 complaints escalated" in again.output
+    with Session(committed_engine) as session:
+        marked = session.scalars(select(Complaint.escalated_at).where(Complaint.id.in_(ids))).all()
+        assert all(at is not None for at in marked)
+        audited = session.scalars(
+            select(AuditEntry.subject_id).where(
+                AuditEntry.action == "complaint.escalate", AuditEntry.subject_id.in_(ids)
+            )
+        ).all()
+        assert sorted(audited) == sorted(ids)  # one entry per complaint
+        links = [f"/oversight/desk/{i}" for i in ids]
+        told = session.execute(
+            select(Notification.user_id, Notification.link).where(
+                Notification.kind == "complaint.escalated", Notification.link.in_(links)
+            )
+        ).all()
+        assert sorted(told) == sorted((admin, link) for admin in admin_ids for link in links)  # once each

@@ -19,6 +19,7 @@ from flask import Flask
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
+from catalog.counts.services import rebuild_counts
 from catalog.producers.models import (
     MemberRole,
     Producer,
@@ -166,6 +167,7 @@ def _clean_up(engine: Engine, data: Seeded) -> None:
         session.execute(delete(ProducerMember).where(ProducerMember.producer_id == data.producer_id))
         session.execute(delete(Producer).where(Producer.id == data.producer_id))
         session.execute(delete(User).where(User.id.in_(data.user_ids)))
+        rebuild_counts(session)  # the bulk deletes above bypass the counters' flush hook
         session.commit()
 
 

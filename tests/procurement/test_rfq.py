@@ -14,6 +14,7 @@ from flask import Flask
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
+from catalog.counts.services import rebuild_counts
 from catalog.producers.models import (
     MemberRole,
     Producer,
@@ -479,6 +480,7 @@ def _delete_race(engine: Engine, race: Race) -> None:
         )
         session.execute(delete(Institution).where(Institution.id == race.institution_id))
         session.execute(delete(User).where(User.id.in_(race.user_ids)))
+        rebuild_counts(session)  # the bulk deletes above bypass the counters' flush hook
         session.commit()
 
 

@@ -14,6 +14,7 @@ from flask import Flask
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
+from catalog.counts.services import rebuild_counts
 from catalog.producers.models import (
     MemberRole,
     Producer,
@@ -562,6 +563,7 @@ def _clean_up(engine: Engine, data: Race) -> None:
         )
         session.execute(delete(Institution).where(Institution.id.in_(ids["institution"])))
         session.execute(delete(User).where(User.id.in_(ids["users"])))
+        rebuild_counts(session)  # the bulk deletes above bypass the counters' flush hook
         session.commit()
 
 

@@ -1,0 +1,22 @@
+"""Oversight the county plans ask for: complaints and reports (投诉举报) about products, orders and lots, with
+working-day deadlines, the county reviewer's decision, escalation to administrators and public monthly
+figures. Builds on every package to its left; the catalog's, traceability's and the orders' pages link to the
+report form by its path, never by importing this package."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the complaint pages, their label helpers, and ``oversight escalate``
+    (deadlines and the report form's rate limit are settings of core.config)."""
+    from core.audit.views import register_status_labels
+    from oversight.complaints import cli, desk, labels, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(desk.bp)
+    for helper in labels.TEMPLATE_GLOBALS:
+        app.add_template_global(helper)
+    register_status_labels(app, "complaint", labels.complaint_status_label)
+    app.cli.add_command(cli.oversight_cli)
