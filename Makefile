@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app shop
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test test-sqlite test-postgres lint install install-dev translations extract-messages bench bench-scale clean
+.PHONY: run test test-sqlite test-postgres lint install install-dev translations extract-messages bench bench-scale screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,10 @@ test:
 
 clean:
 	rm -rf $(VENV) .venv-localstripe *.egg-info .pytest_cache .mypy_cache .ruff_cache test-artifacts
+
+## The README's screenshots (docs/screenshots/): the demo at 360 px and 1280 px, through Chromium.
+screenshots: install-dev
+	$(BIN)/python scripts/screenshots.py
 
 ## Load benchmarks (issue 9) on SQLite and a throwaway PostgreSQL: writes bench/results.json and bench/results.md.
 bench: install-dev
