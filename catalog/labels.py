@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from catalog.producers.models import (
     LinkageMode,
@@ -110,6 +111,28 @@ def label(table: str, value: object) -> str:
         return str(names[value])
     except (KeyError, ValueError):
         return str(value)
+
+
+def quantity(amount: object, unit: object) -> str:
+    """``amount`` of ``unit`` as a reader says it: "1 piece", "2 pieces", "3 kg" (in Chinese "2 件");
+    empty for no amount."""
+    if amount is None:
+        return ""
+    try:
+        count = int(str(amount))
+        kind = Unit(str(unit))
+    except ValueError:
+        return f"{amount} {label('unit', unit)}"
+    # literal messages, one pair per unit, so that extraction finds them
+    if kind is Unit.PIECE:
+        said: str = ngettext("%(num)s piece", "%(num)s pieces", count)
+    elif kind is Unit.BOX:
+        said = ngettext("%(num)s box", "%(num)s boxes", count)
+    elif kind is Unit.JIN:
+        said = ngettext("%(num)s jin", "%(num)s jin", count)
+    else:
+        said = ngettext("%(num)s kg", "%(num)s kg", count)
+    return said
 
 
 def choices(table: str) -> list[tuple[str, str]]:

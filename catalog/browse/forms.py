@@ -26,7 +26,7 @@ SORT_LABELS = {
     search.Sort.NEWEST: _l("Newest first"),
     search.Sort.PRICE_ASC: _l("Price: low to high"),
     search.Sort.PRICE_DESC: _l("Price: high to low"),
-    search.Sort.NAME: _l("Name"),
+    search.Sort.NAME: _l("Product name"),  # not "Name", which reads 姓名 (a person's name)
 }
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from babel.messages.pofile import read_po
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from catalog.labels import quantity
+from catalog.products.models import PriceTier, Unit
 from core.i18n import format_fen
 from core.models import User
 from tests.test_architecture import LAYERS
@@ -96,3 +100,27 @@ def test_times_are_shown_in_shanghai(
     user.created_at = datetime(2026, 1, 31, 16, 30, tzinfo=UTC)  # 00:30 on 1 February in Beijing
     db.flush()
     assert "2026-02-01 00:30" in as_user(user).get("/account/").get_data(as_text=True)
+
+
+def test_quantities_read_as_people_say_them_in_both_languages(
+    app: Flask,
+    db: Session,
+    client: FlaskClient,
+    make_user: Callable[..., User],
+    make_producer: Callable[..., Any],
+    make_product: Callable[..., Any],
+) -> None:
+    """Issue 16: "2 piece" in English; the unit names in Chinese; the sort option is a product's name, not a
+    person's (姓名)."""
+    product = make_product(make_producer(make_user()), unit=Unit.PIECE, certified=True)
+    product.tiers = [PriceTier(min_quantity=n, unit_price_fen=fen) for n, fen in ((2, 2400), (20, 2000))]
+    db.flush()
+    with app.test_request_context():
+        said = [quantity(1, Unit.PIECE), quantity(2, Unit.PIECE), quantity(3, Unit.BOX), quantity(5, Unit.KG)]
+        assert said == ["1 件", "2 件", "3 箱", "5 千克"] and quantity(None, Unit.KG) == ""
+    zh = client.get(f"/products/{product.id}").get_data(as_text=True)
+    assert "<td>20 件</td>" in zh and "姓名" not in client.get("/products").get_data(as_text=True)
+    client.post("/language", data={"locale": "en"})
+    page = client.get(f"/products/{product.id}").get_data(as_text=True)
+    assert "<td>2 pieces</td>" in page and "<td>20 pieces</td>" in page
+    assert ">Product name</option>" in client.get("/products").get_data(as_text=True)
