@@ -14,7 +14,7 @@ def init_app(app: Flask) -> None:
     from catalog.certification.services import certificate_state
     from catalog.counts.cli import catalog_cli
     from catalog.counts.tracking import track_catalog_counts
-    from catalog.labels import label, producer_kind_label, producer_status_label, quantity
+    from catalog.labels import label, producer_kind_label, producer_status_label, with_unit
     from catalog.producers import views as producer_views
     from catalog.producers.models import Producer
     from catalog.products import views as product_views
@@ -41,7 +41,7 @@ def init_app(app: Flask) -> None:
     # ... and raises the catalog's version, which the listing cache and conditional GETs read
     for model in (Product, Producer, Certification, ProductImage, QualityMark, PriceTier):
         versions.watch(model, CATALOG)
-    for helper in (producer_status_label, producer_kind_label, label, quantity, certificate_state):
+    for helper in (producer_status_label, producer_kind_label, label, with_unit, certificate_state):
         app.add_template_global(helper)
     register_status_labels(app, "producer", lambda value: label("producer_status", value))
     register_status_labels(app, "certification", lambda value: label("certification_status", value))

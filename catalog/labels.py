@@ -113,7 +113,7 @@ def label(table: str, value: object) -> str:
         return str(value)
 
 
-def quantity(amount: object, unit: object) -> str:
+def with_unit(amount: object, unit: object) -> str:
     """``amount`` of ``unit`` as a reader says it: "1 piece", "2 pieces", "3 kg" (in Chinese "2 件");
     empty for no amount."""
     if amount is None:

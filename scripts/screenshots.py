@@ -16,16 +16,15 @@ import tempfile
 import threading
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from catalog.producers.models import Producer
 from catalog.products.models import Product
-from core.migrate import upgrade
 from shop import create_app
-from shop.demo.seed import DEMO_PASSWORD, seed_demo
+from shop.demo.seed import DEMO_PASSWORD
 from traceability.models import Batch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,11 +56,12 @@ def _demo(folder: Path, port: int) -> tuple[object, str, str]:
             "LOG_LEVEL": "WARNING",
         }
     )
-    engine = app.extensions["db"].engine
-    upgrade(engine)
-    with Session(engine) as session:
-        seed_demo(session, upload_dir=folder / "uploads")  # with its pictures, as `make run` seeds
-        session.commit()
+    runner = app.test_cli_runner()
+    for command in (["init-db"], ["seed-demo"]):  # as `make run` does, pictures included
+        result = runner.invoke(args=command)
+        if result.exit_code != 0:
+            raise RuntimeError(f"{' '.join(command)} failed: {result.output}")
+    with Session(app.extensions["db"].engine) as session:
         producer_id = session.scalars(select(Producer.id).where(Producer.name == SHOWN_PRODUCER)).one()
         product_id = session.scalars(
             select(Product.id).where(Product.producer_id == producer_id).order_by(Product.id)
@@ -80,11 +80,30 @@ def _log_in(page: Page, base: str) -> None:
     page.wait_for_url(lambda url: "/account/login" not in url)
 
 
-def take(out: Path = OUT) -> list[Path]:
-    """Take every screenshot; return the files written."""
+def _shoot(browser: Browser, base: str, pages: dict[str, str], out: Path) -> list[Path]:
+    """Every page at both widths, and the workbench of a signed-in member."""
+    written = []
+    for size, viewport in WIDTHS.items():
+        context = browser.new_context(
+            viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", device_scale_factor=1
+        )
+        page = context.new_page()
+        for name, path in pages.items():
+            page.goto(base + path)
+            written.append(out / f"{name}-{size}.png")
+            page.screenshot(path=written[-1])
+        _log_in(page, base)
+        page.goto(base + "/producer/")
+        written.append(out / f"workbench-{size}.png")
+        page.screenshot(path=written[-1])
+        context.close()
+    return written
+
+
+def take(out: Path = OUT, browser: Browser | None = None) -> list[Path]:
+    """Take every screenshot (with ``browser``, else Debian's Chromium started here); return the files."""
     out.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    written = []
     with tempfile.TemporaryDirectory() as folder:
         app, product, trace = _demo(Path(folder), port)
         server = make_server("127.0.0.1", port, app, threaded=True)  # type: ignore[arg-type]
@@ -93,28 +112,18 @@ def take(out: Path = OUT) -> list[Path]:
         base = f"http://127.0.0.1:{port}"
         pages = {"home": "/", "product": product, "trace": trace}
         try:
+            if browser is not None:
+                return _shoot(browser, base, pages, out)
             with sync_playwright() as playwright:
                 chromium = playwright.chromium
-                browser = chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-                for size, viewport in WIDTHS.items():
-                    context = browser.new_context(
-                        viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", device_scale_factor=1
-                    )
-                    page = context.new_page()
-                    for name, path in pages.items():
-                        page.goto(base + path)
-                        written.append(out / f"{name}-{size}.png")
-                        page.screenshot(path=written[-1])
-                    _log_in(page, base)
-                    page.goto(base + "/producer/")
-                    written.append(out / f"workbench-{size}.png")
-                    page.screenshot(path=written[-1])
-                    context.close()
-                browser.close()
+                started = chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+                try:
+                    return _shoot(started, base, pages, out)
+                finally:
+                    started.close()
         finally:
             server.shutdown()
             thread.join(timeout=5)
-    return written
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from catalog.labels import quantity
+from catalog.labels import with_unit
 from catalog.products.models import PriceTier, Unit
 from core.i18n import format_fen
 from core.models import User
@@ -116,8 +116,13 @@ def test_quantities_read_as_people_say_them_in_both_languages(
     product.tiers = [PriceTier(min_quantity=n, unit_price_fen=fen) for n, fen in ((2, 2400), (20, 2000))]
     db.flush()
     with app.test_request_context():
-        said = [quantity(1, Unit.PIECE), quantity(2, Unit.PIECE), quantity(3, Unit.BOX), quantity(5, Unit.KG)]
-        assert said == ["1 件", "2 件", "3 箱", "5 千克"] and quantity(None, Unit.KG) == ""
+        said = [
+            with_unit(1, Unit.PIECE),
+            with_unit(2, Unit.PIECE),
+            with_unit(3, Unit.BOX),
+            with_unit(5, Unit.KG),
+        ]
+        assert said == ["1 件", "2 件", "3 箱", "5 千克"] and with_unit(None, Unit.KG) == ""
     zh = client.get(f"/products/{product.id}").get_data(as_text=True)
     assert "<td>20 件</td>" in zh and "姓名" not in client.get("/products").get_data(as_text=True)
     client.post("/language", data={"locale": "en"})

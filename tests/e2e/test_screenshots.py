@@ -7,16 +7,17 @@ import importlib.util
 from pathlib import Path
 
 from PIL import Image
+from playwright.sync_api import Browser
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "screenshots.py"
 
 
-def test_the_screenshot_script_writes_every_page_at_both_widths(tmp_path: Path) -> None:
+def test_the_screenshot_script_writes_every_page_at_both_widths(browser: Browser, tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location("screenshots", SCRIPT)
     assert spec is not None and spec.loader is not None
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    written = script.take(tmp_path)
+    written = script.take(tmp_path, browser)
     pages, sizes = ("home", "product", "trace", "workbench"), ("phone", "desktop")
     assert sorted(p.name for p in written) == sorted(f"{page}-{size}.png" for page in pages for size in sizes)
     for path in written:
