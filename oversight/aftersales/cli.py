@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from core.db import db_session
 from core.jobs import single_run
@@ -11,6 +12,7 @@ from oversight.aftersales.deadlines import apply_lapsed
 
 
 @click.command("aftersales-deadlines")
+@with_appcontext
 def deadlines_command() -> None:
     """Apply after-sales answers not given in time: a silent producer is deemed to accept (safe on every
     machine: a singleton, and each request is claimed by a conditional UPDATE)."""
