@@ -10,19 +10,23 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the complaint pages, their label helpers, ``oversight escalate`` and
+    """Register the complaint and after-sales pages, their label helpers, ``oversight escalate`` and
     ``oversight aftersales-deadlines``, and the after-sales receivers (deadlines, windows and the report
     form's rate limit are settings of core.config)."""
     from core.audit.views import register_status_labels
     from oversight.aftersales import cli as aftersales_cli
+    from oversight.aftersales import labels as aftersales_labels
     from oversight.aftersales import receivers as aftersales_receivers
+    from oversight.aftersales import views as aftersales_views
     from oversight.complaints import cli, desk, labels, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(desk.bp)
-    for helper in labels.TEMPLATE_GLOBALS:
+    app.register_blueprint(aftersales_views.bp)
+    for helper in (*labels.TEMPLATE_GLOBALS, *aftersales_labels.TEMPLATE_GLOBALS):
         app.add_template_global(helper)
     register_status_labels(app, "complaint", labels.complaint_status_label)
+    register_status_labels(app, "aftersales", aftersales_labels.aftersales_status_label)
     cli.oversight_cli.add_command(aftersales_cli.deadlines_command)
     app.cli.add_command(cli.oversight_cli)
     aftersales_receivers.connect()
