@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from catalog.products.forms import YuanField, parse_yuan
-from core.forms import strip_text
+from core.forms import IntegerField, strip_text
 from core.text import no_control_characters_multiline
 from orders.models import Order
 from oversight.aftersales.models import AftersalesKind
