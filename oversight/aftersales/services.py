@@ -59,6 +59,8 @@ from payments.gateway import StripeGateway
 from payments.refunds import refund_agreed
 
 REASON_MIN, REASON_MAX = 5, 1000
+#: The audit log's note column.
+AUDIT_NOTE_MAX = 500
 DEFAULT_WINDOW_DAYS = 7
 DEFAULT_ANSWER_DAYS = 3
 
@@ -177,7 +179,9 @@ def lock_request(session: Session, request: AftersalesRequest) -> AftersalesRequ
 def audit(
     session: Session, actor: User | None, action: str, request: AftersalesRequest, **extra: Any
 ) -> None:
-    """Record one step of the request in the audit log."""
+    """Record one step of the request in the audit log (the note cut to the log's 500 characters; the
+    request keeps the full text)."""
+    note = extra.get("note")
     record(
         session,
         actor,
@@ -187,7 +191,7 @@ def audit(
         before=extra.get("before"),
         after=request.audit_view(),
         region_code=request.county.code,
-        note=extra.get("note"),
+        note=note[:AUDIT_NOTE_MAX] if note else None,
     )
 
 

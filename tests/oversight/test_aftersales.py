@@ -374,3 +374,14 @@ def test_the_command_run_twice_applies_a_lapse_once(
     done = db.get(AftersalesRequest, request.id)
     assert done is not None and (done.status, done.outcome) == (AftersalesStatus.DONE, "deemed_accepted")
     assert [r.amount_fen for r in refunds(db, order)] == [2 * PRICE]
+
+
+def test_a_long_reason_is_kept_whole_and_the_audit_note_fits_its_column(
+    db: Session, shop: Shop, order: Order
+) -> None:
+    request = ask(db, shop, order)
+    long_reason = "货" * 1000
+    steps.refuse(db, shop.owner_a, request, long_reason, WINDOWS)
+    assert request.producer_reason == long_reason
+    note = db.scalar(select(AuditEntry.note).where(AuditEntry.action == "aftersales.refuse"))
+    assert note is not None and len(note) == 500
