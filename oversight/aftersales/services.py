@@ -215,14 +215,19 @@ def may_arbitrate(user: User, request: AftersalesRequest) -> bool:
     return can_review(user, request.county) and not is_member(user, request.producer)
 
 
+def request_link(request: AftersalesRequest) -> str:
+    """The request's page (its buyer, producer's members, county reviewers and administrators see it)."""
+    return path_for("aftersales.detail", request_id=request.id)
+
+
 def producer_link(request: AftersalesRequest) -> str:
-    """The producer's page of the order."""
-    return path_for("producer_orders.detail", number=request.order.number)
+    """Where the producer's members answer: the request's page."""
+    return request_link(request)
 
 
 def buyer_link(request: AftersalesRequest) -> str:
-    """The buyer's page of the order."""
-    return path_for("orders.detail", number=request.order.number)
+    """Where the buyer follows it: the request's page."""
+    return request_link(request)
 
 
 def refund_page(request: AftersalesRequest) -> str:

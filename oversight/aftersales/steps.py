@@ -40,6 +40,7 @@ from oversight.aftersales.services import (
     county_reviewers,
     lock_request,
     may_arbitrate,
+    request_link,
     settle,
     tell_producer,
 )
@@ -194,13 +195,13 @@ def escalate(session: Session, user: User, request: AftersalesRequest) -> None:
     params = _params(request, amount=format_fen(request.claimed_fen))
     subject, body = ESCALATED
     for reviewer in county_reviewers(session, request):
-        # no reviewer page yet: the notice names the order; the data carries the request for a later page
         notify(
             session,
             reviewer,
             "aftersales",
             text_for(reviewer, subject, **params),
             text_for(reviewer, body, **params),
+            link=request_link(request),
             data={"aftersales": request.id},
         )
     tell_producer(session, request, ESCALATED, **params)

@@ -385,3 +385,16 @@ def test_a_long_reason_is_kept_whole_and_the_audit_note_fits_its_column(
     assert request.producer_reason == long_reason
     note = db.scalar(select(AuditEntry.note).where(AuditEntry.action == "aftersales.refuse"))
     assert note is not None and len(note) == 500
+
+
+def test_notices_lead_to_the_request_page(db: Session, shop: Shop, order: Order, office: Office) -> None:
+    request = ask(db, shop, order)
+    steps.refuse(db, shop.owner_a, request, "签收时完好无损", WINDOWS)
+    steps.escalate(db, shop.buyer, request)
+    links = db.scalars(
+        select(Notification.link).where(
+            Notification.kind == "aftersales",
+            Notification.user_id.in_([shop.buyer.id, shop.owner_a.id, office.shule.id]),
+        )
+    )
+    assert set(links) == {f"/aftersales/{request.id}"}
