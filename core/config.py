@@ -119,6 +119,11 @@ class DefaultConfig:
     #: complaint is escalated to the administrators (``flask --app shop oversight escalate``).
     COMPLAINT_ACKNOWLEDGE_WORKING_DAYS = 1
     COMPLAINT_DECIDE_WORKING_DAYS = 7
+    #: After-sales (售后): a buyer asks within this many days of confirming receipt; the other party answers
+    #: within this many days (a silent producer is deemed to accept; ``flask --app shop oversight
+    #: aftersales-deadlines`` applies it).
+    AFTERSALES_WINDOW_DAYS = 7
+    AFTERSALES_ANSWER_DAYS = 3
 
     #: How long a QR scan's visits wait in memory before they are written (seconds).
     TRACE_VISIT_FLUSH_SECONDS: float | None = None  # None: 2 s, or 0 (every visit at once) when testing

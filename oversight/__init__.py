@@ -1,7 +1,8 @@
 """Oversight the county plans ask for: complaints and reports (投诉举报) about products, orders and lots, with
 working-day deadlines, the county reviewer's decision, escalation to administrators and public monthly
-figures. Builds on every package to its left; the catalog's, traceability's and the orders' pages link to the
-report form by its path, never by importing this package."""
+figures; after-sales requests (售后) on received orders, answered by the producer, arbitrated by the county
+reviewer, settled through the payment they came by. Builds on every package to its left; the catalog's,
+traceability's and the orders' pages link to the report form by its path, never by importing this package."""
 
 from __future__ import annotations
 
@@ -9,14 +10,23 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the complaint pages, their label helpers, and ``oversight escalate``
-    (deadlines and the report form's rate limit are settings of core.config)."""
+    """Register the complaint and after-sales pages, their label helpers, ``oversight escalate`` and
+    ``oversight aftersales-deadlines``, and the after-sales receivers (deadlines, windows and the report
+    form's rate limit are settings of core.config)."""
     from core.audit.views import register_status_labels
+    from oversight.aftersales import cli as aftersales_cli
+    from oversight.aftersales import labels as aftersales_labels
+    from oversight.aftersales import receivers as aftersales_receivers
+    from oversight.aftersales import views as aftersales_views
     from oversight.complaints import cli, desk, labels, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(desk.bp)
-    for helper in labels.TEMPLATE_GLOBALS:
+    app.register_blueprint(aftersales_views.bp)
+    for helper in (*labels.TEMPLATE_GLOBALS, *aftersales_labels.TEMPLATE_GLOBALS):
         app.add_template_global(helper)
     register_status_labels(app, "complaint", labels.complaint_status_label)
+    register_status_labels(app, "aftersales", aftersales_labels.aftersales_status_label)
+    cli.oversight_cli.add_command(aftersales_cli.deadlines_command)
     app.cli.add_command(cli.oversight_cli)
+    aftersales_receivers.connect()

@@ -138,6 +138,28 @@ def refund_recalled(session: Session, order: Order, gateway: StripeGateway | Non
     return _refund(session, None, order, None, text_for(order.buyer, REASON_RECALLED), gateway)
 
 
+def refund_agreed(
+    session: Session,
+    order: Order,
+    lines: dict[int, int],
+    reason: str,
+    at_most_fen: int,
+    gateway: StripeGateway | None = None,
+) -> Refund | None:
+    """Refund units of a card-paid order for an amount agreed outside the producer's refund page (an
+    after-sales request accepted, deemed accepted or arbitrated), at most ``at_most_fen``.
+
+    Made by the platform (no acting user) through Stripe, like :func:`refund_recalled`. Returns ``None`` when
+    the order was paid by hand: whoever collected that money gives it back and records it on the refund page
+    (a platform administrator for a bank transfer, the producer for cash on delivery). Raises
+    :class:`NotRefundable`, :class:`NothingToRefund`, :class:`RefundTooLarge`, :class:`PaymentProviderError`.
+    Does not commit.
+    """
+    if order.checkout.method is not PaymentMethod.STRIPE:
+        return None
+    return _refund(session, None, order, lines, reason, gateway, at_most_fen=at_most_fen)
+
+
 def _refund(
     session: Session,
     actor: User | None,
@@ -145,8 +167,11 @@ def _refund(
     lines: dict[int, int] | None,
     reason: str,
     gateway: StripeGateway | None,
+    *,
+    at_most_fen: int | None = None,
 ) -> Refund:
-    """Refund units of ``order`` (see :func:`refund_order`); ``actor`` None: the platform."""
+    """Refund units of ``order`` (see :func:`refund_order`); ``actor`` None: the platform; ``at_most_fen``
+    caps the amount (an agreed partial refund of those units)."""
     order = lock_row(session, Order, order.id)
     if not is_refundable(order):
         raise NotRefundable()
@@ -155,6 +180,10 @@ def _refund(
     everything = all(line.refunded_quantity + wanted.get(line, 0) == line.quantity for line in order.lines)
     goods_fen = sum(quantity * line.unit_price_fen for line, quantity in wanted.items())
     amount = left_fen if everything else min(left_fen, goods_fen)
+    if at_most_fen is not None:
+        amount = min(amount, at_most_fen)
+        if amount <= 0:
+            raise NothingToRefund()
     restock = order.status is OrderStatus.PAID
     refund = Refund(
         order=order,
@@ -177,7 +206,7 @@ def _refund(
     if payment is not None and payment.provider == PaymentMethod.STRIPE.value and payment.provider_reference:
         gateway = gateway or current_gateway()
         refund.stripe_refund_id = stripe_refund(gateway, payment.provider_reference, amount, key, order)
-    if everything:
+    if everything and order.refunded_fen >= order.total_fen:
         order.mark_refunded()
     session.flush()
     tell(

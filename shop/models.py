@@ -24,6 +24,7 @@ from orders.models import (
     ShippingRule,
 )
 from orders.reviews.models import ProducerRatingSummary, ProductRatingSummary, RatingReply
+from oversight.aftersales.models import AftersalesLine, AftersalesRequest
 from oversight.complaints.models import Complaint
 from payments.models import (
     Payment,
@@ -70,6 +71,8 @@ from traceability.models import (
 )
 
 __all__ = [
+    "AftersalesLine",
+    "AftersalesRequest",
     "Allocation",
     "AnnualPlan",
     "ApiToken",

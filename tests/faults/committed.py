@@ -44,6 +44,7 @@ from orders.models import (
     Rating,
 )
 from orders.reviews.models import ProducerRatingSummary, ProductRatingSummary, RatingReply
+from oversight.aftersales.models import AftersalesLine, AftersalesRequest
 from oversight.complaints.models import Complaint
 from payments.models import Payment
 from settlement.benefit.models import BenefitLine, BenefitReport
@@ -173,6 +174,16 @@ def clean_up(engine: Engine, data: Committed) -> None:
                 )
             )
         )
+        # after-sales requests point at the orders, their lines, the buyers and the producer
+        request_ids = select(AftersalesRequest.id).where(
+            or_(
+                AftersalesRequest.order_id.in_(order_ids),
+                AftersalesRequest.buyer_id.in_(data.user_ids),
+                AftersalesRequest.producer_id == data.producer_id,
+            )
+        )
+        session.execute(delete(AftersalesLine).where(AftersalesLine.request_id.in_(request_ids)))
+        session.execute(delete(AftersalesRequest).where(AftersalesRequest.id.in_(request_ids)))
         session.execute(
             delete(Allocation).where(
                 or_(Allocation.line_id.in_(line_ids), Allocation.batch_id.in_(batch_ids))
