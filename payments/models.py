@@ -79,15 +79,20 @@ class Refund(Base):
 
 
 class RefundLine(Base):
-    """How many units of an order line a refund covers."""
+    """How many units of an order line a refund covers, and, when the money given back for them was agreed
+    below their price (an after-sales settlement), how much (``None``: the units at their price)."""
 
     __tablename__ = "shop_refund_line"
-    __table_args__ = (CheckConstraint("quantity > 0", name="qty_positive"),)
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="qty_positive"),
+        CheckConstraint("goods_fen IS NULL OR goods_fen >= 0", name="goods_fen_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     refund_id: Mapped[int] = mapped_column(ForeignKey("shop_refund.id", ondelete="CASCADE"), index=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("shop_order_line.id"))
     quantity: Mapped[int] = mapped_column(Integer)
+    goods_fen: Mapped[int | None] = mapped_column(Integer)
 
     refund: Mapped[Refund] = relationship(back_populates="lines")
     line: Mapped[OrderLine] = relationship()

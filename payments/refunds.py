@@ -192,8 +192,11 @@ def _refund(
         restocked=restock,
         created_by_id=actor.id if actor is not None else None,
     )
+    # an agreed amount below the units' price is shared over the lines, so the ledger takes out what was
+    # given back, not the units' price
+    shares = _goods_shares(wanted, amount) if amount < goods_fen else {}
     for line, quantity in wanted.items():
-        refund.lines.append(RefundLine(line=line, quantity=quantity))
+        refund.lines.append(RefundLine(line=line, quantity=quantity, goods_fen=shares.get(line)))
         line.refunded_quantity += quantity
         if restock:
             _return_units(session, line, quantity)
@@ -220,6 +223,21 @@ def _refund(
         reason=refund.reason,
     )
     return refund
+
+
+def _goods_shares(wanted: dict[OrderLine, int], amount_fen: int) -> dict[OrderLine, int]:
+    """``amount_fen`` shared over the wanted lines in proportion to their units' price, in whole fen that add
+    up exactly (largest remainders first)."""
+    prices = {line: quantity * line.unit_price_fen for line, quantity in wanted.items()}
+    total = sum(prices.values())
+    if total <= 0:
+        return {line: 0 for line in prices}
+    shares = {line: amount_fen * price // total for line, price in prices.items()}
+    left = amount_fen - sum(shares.values())
+    by_remainder = sorted(prices, key=lambda line: (-(amount_fen * prices[line] % total), line.id))
+    for line in by_remainder[:left]:
+        shares[line] += 1
+    return shares
 
 
 def refunds_of(session: Session, order: Order) -> list[Refund]:

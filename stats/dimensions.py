@@ -276,7 +276,12 @@ class Dimensions:
             line.product,
             order.producer,
             self.order_buyer(order),
-            -refund_line.quantity * line.unit_price_fen,
+            # what was given back for the units: their price, or the lower amount agreed after the sale
+            -(
+                refund_line.goods_fen
+                if refund_line.goods_fen is not None
+                else refund_line.quantity * line.unit_price_fen
+            ),
             -refund_line.quantity,
             shanghai_date(order.paid_at),
         )

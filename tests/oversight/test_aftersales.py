@@ -45,6 +45,7 @@ from payments.gateway import StripeGateway
 from payments.models import Refund
 from payments.refunds import refund_order
 from stats.models import EntryKind, EntrySource, SalesEntry
+from stats.rebuild import check_ledger
 from tests.commerce import Shop
 from tests.oversight.conftest import Office
 from tests.oversight.support import photo_bytes
@@ -230,6 +231,9 @@ def test_the_buyer_takes_a_proposed_partial_amount(
     (refund,) = refunds(db, order)
     assert refund.amount_fen == 1000 and at_stripe(gateway, refund) == (1000, "succeeded")
     assert order.refunded_fen == 1000
+    # the ledger takes out what was given back (¥10.00), not the two units' price
+    assert ledger_refunds(db, refund) == -1000 and [line.goods_fen for line in refund.lines] == [1000]
+    assert check_ledger(db).is_consistent  # and a rebuild from the records gives the same entries
     assert (request.status, request.outcome, request.agreed_fen) == (
         AftersalesStatus.DONE,
         "proposal_taken",
@@ -263,6 +267,7 @@ def test_a_refusal_escalated_is_arbitrated_by_the_county_reviewer(
 
     (refund,) = refunds(db, order)
     assert refund.amount_fen == PRICE and at_stripe(gateway, refund) == (PRICE, "succeeded")
+    assert ledger_refunds(db, refund) == -PRICE
     assert (request.status, request.outcome, request.arbitrated_by_id) == (
         AftersalesStatus.DONE,
         "arbitrated",
