@@ -231,7 +231,7 @@ def _goods_shares(wanted: dict[OrderLine, int], amount_fen: int) -> dict[OrderLi
     prices = {line: quantity * line.unit_price_fen for line, quantity in wanted.items()}
     total = sum(prices.values())
     if total <= 0:
-        return {line: 0 for line in prices}
+        return dict.fromkeys(prices, 0)
     shares = {line: amount_fen * price // total for line, price in prices.items()}
     left = amount_fen - sum(shares.values())
     by_remainder = sorted(prices, key=lambda line: (-(amount_fen * prices[line] % total), line.id))

@@ -6,11 +6,11 @@ What counts, and when (DOMAIN.md "Rules the code must keep"):
   Asia/Shanghai day of ``Order.paid_at``; channel ``online``, or ``staff`` when the buyer linked the order to
   their employer (``Order.staff_institution_id``: buyer kind = that institution's kind, funding source
   ``staff_personal``);
-- a refund subtracts: one ``−`` entry per :class:`RefundLine` for the refunded goods (quantity × unit price, or
-  the lower amount agreed for them after the sale, ``RefundLine.goods_fen``;
-  shipping fees never count), on the day of the refund. It copies every dimension of the sale it reverses —
-  including whether the product was certified *on the day of the sale* — so a refund takes back exactly
-  what its sale added to each total, even when the certificate lapsed in between;
+- a refund subtracts: one ``−`` entry per :class:`RefundLine` for the refunded goods (quantity × unit price,
+  or the lower amount agreed for them after the sale, ``RefundLine.goods_fen``; shipping fees never count),
+  on the day of the refund. It copies every dimension of the sale it reverses — including whether the
+  product was certified *on the day of the sale* — so a refund takes back exactly what its sale added to
+  each total, even when the certificate lapsed in between;
 - a procurement line counts when the institution confirms receipt: one ``+`` entry per
   :class:`SupplierLine` with ``received_quantity > 0`` (received quantity × unit price), on the day of
   ``SupplierOrder.received_at``.
