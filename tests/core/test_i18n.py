@@ -129,3 +129,36 @@ def test_quantities_read_as_people_say_them_in_both_languages(
     page = client.get(f"/products/{product.id}").get_data(as_text=True)
     assert "<td>2 pieces</td>" in page and "<td>20 pieces</td>" in page
     assert ">Product name</option>" in client.get("/products").get_data(as_text=True)
+
+
+def test_in_english_the_english_product_name_leads_where_there_is_one(
+    db: Session,
+    client: FlaskClient,
+    make_user: Callable[..., User],
+    make_producer: Callable[..., Any],
+    make_product: Callable[..., Any],
+    make_batch: Callable[..., Any],
+) -> None:
+    """Issue 16: English mode no longer leaves a product's name in Chinese when the producer gave an English
+    one (cards, product page, trace page); the other name follows, and without one the Chinese name stays."""
+    producer = make_producer(make_user())
+    named = make_product(producer, name="塔县有机牦牛肉", certified=True)
+    named.name_en = "Tashkurgan organic yak meat"
+    plain = make_product(producer, name="疏勒辣椒", certified=True)
+    batch = make_batch(named)
+    db.flush()
+    pages = {"product": f"/products/{named.id}", "trace": f"/t/{batch.lot_code}"}
+    for url in pages.values():
+        page = client.get(url).get_data(as_text=True)
+        assert (
+            ">塔县有机牦牛肉</h1>" in page
+            and '<p class="muted" lang="en">Tashkurgan organic yak meat</p>' in page
+        )
+    client.post("/language", data={"locale": "en"})
+    for url in pages.values():
+        page = client.get(url).get_data(as_text=True)
+        assert ' lang="en">Tashkurgan organic yak meat</h1>' in page
+        assert '<p class="muted" lang="zh-CN">塔县有机牦牛肉</p>' in page
+    listing = client.get("/products").get_data(as_text=True)
+    assert ">Tashkurgan organic yak meat</a>" in listing and ">疏勒辣椒</a>" in listing
+    assert ">疏勒辣椒</h1>" in client.get(f"/products/{plain.id}").get_data(as_text=True)
