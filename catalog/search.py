@@ -42,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from catalog import search_index
+from catalog import search_index, search_text
 from catalog.eligibility import valid_certificate_clause, visible_products
 from catalog.producers.models import Producer, ProducerStatus
 from catalog.products.models import (
@@ -186,12 +186,12 @@ def _narrowed(filters: SearchFilters, today: date, *, by_index: bool = False) ->
     county and category through the search index, one more posting list to walk with the search's."""
     query = visible_products()
     if by_index and filters.county:
-        county = search_index.Alternative(exact=(search_index.COUNTY + filters.county,))
+        county = search_index.Alternative(exact=(search_text.COUNTY + filters.county,))
         query = query.where(search_index.IndexMatch(Product.id, [county]))
     elif filters.county:
         query = query.where(Producer.county_id.in_(_county_ids(filters.county)))
     if by_index and filters.category is not None:
-        category = search_index.Alternative(exact=(search_index.CATEGORY + filters.category.value,))
+        category = search_index.Alternative(exact=(search_text.CATEGORY + filters.category.value,))
         query = query.where(search_index.IndexMatch(Product.id, [category]))
     elif filters.category is not None:
         query = query.where(Product.category == filters.category)
@@ -386,11 +386,11 @@ def _window(session: Session, filters: SearchFilters, today: date) -> _Window:
 def _tier(match: _Match, raw: str) -> int:
     """Where ``raw`` was found: the name (4) before the brand (3) before the producer (2); else as pinyin or
     a barcode (1)."""
-    if raw in search_index.normalise(match.name) or raw in search_index.normalise(match.name_en or ""):
+    if raw in search_text.normalise(match.name) or raw in search_text.normalise(match.name_en or ""):
         return 4
-    if raw in search_index.normalise(match.brand or ""):
+    if raw in search_text.normalise(match.brand or ""):
         return 3
-    if raw in search_index.normalise(match.producer):
+    if raw in search_text.normalise(match.producer):
         return 2
     return 1
 

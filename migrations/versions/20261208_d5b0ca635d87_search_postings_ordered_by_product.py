@@ -118,7 +118,7 @@ def _drop_old_index(bind: sa.Connection) -> None:
 
 def _index_existing_products(bind: sa.Connection) -> None:
     """Write the search document of every product already in the database."""
-    from catalog.search_index import DocumentSource, document_for
+    from catalog.search_text import DocumentSource, document_for
 
     rows = bind.execute(
         sa.text(

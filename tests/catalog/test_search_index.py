@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog import search, search_index
+from catalog import search, search_index, search_text
 from catalog.producers.models import Producer
 from catalog.products.models import Category, Product, ProductSearchDocument
 from catalog.search import SearchFilters, Sort
@@ -24,7 +24,7 @@ def names(db: Session, q: str, sort: Sort = Sort.RELEVANCE) -> list[str]:
 
 
 def test_tokens_are_bigrams_then_unigrams_and_lowercase_words() -> None:
-    assert search_index.text_tokens("牦牛肉干 500G装") == [
+    assert search_text.text_tokens("牦牛肉干 500G装") == [
         "牦牛",
         "牛肉",
         "肉干",
@@ -35,7 +35,7 @@ def test_tokens_are_bigrams_then_unigrams_and_lowercase_words() -> None:
         "500g",
         "装",
     ]
-    assert search_index.pinyin_tokens("老腊肉") == ["laolarou", "larou", "rou", "llr", "lr", "r"]
+    assert search_text.pinyin_tokens("老腊肉") == ["laolarou", "larou", "rou", "llr", "lr", "r"]
     reading = search_index.query_term("耗牛肉")
     assert reading.raw == "牦牛肉" and reading.text_phrases == (("牦牛", "牛肉"),)
 

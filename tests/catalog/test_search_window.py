@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from catalog import search, search_index
+from catalog import search, search_text
 from catalog.producers.models import Producer, ProducerStatus
 from catalog.products.models import Category, Product, ProductSearchDocument
 from catalog.search import SearchFilters, Sort
@@ -181,8 +181,8 @@ def test_narrowing_a_search_by_county_and_category_follows_changes(
 
 
 def test_documents_hold_grams_word_prefixes_and_pinyin_stretches() -> None:
-    document = search_index.document_for(
-        search_index.DocumentSource(
+    document = search_text.document_for(
+        search_text.DocumentSource(
             "老腊肉", "Smoked pork", None, "不被搜索的描述", None, "城口合作社", True, "500229", "meat"
         )
     )
@@ -200,8 +200,8 @@ def test_documents_hold_grams_word_prefixes_and_pinyin_stretches() -> None:
     } <= terms
     assert {"c:500229", "k:meat", "t:合作社"} <= terms
     assert not {"t:描述", "t:不被"} & terms
-    assert search_index.document_for(
-        search_index.DocumentSource("老腊肉", None, None, None, None, "城口合作社", False)
+    assert search_text.document_for(
+        search_text.DocumentSource("老腊肉", None, None, None, None, "城口合作社", False)
     ) == {"terms": ""}
 
 

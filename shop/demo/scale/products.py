@@ -5,7 +5,7 @@ A product is named the way sellers name them — place + a word + the county's p
 certified (消费帮扶产品认定), year after year: each certificate is valid for a year and most are renewed the
 day after they end; some lapsed (expired), a few were revoked, some wait for a decision or were refused.
 A product sells only on days one of its certificates was valid (the shop's own rule), which is what the
-ledger's ``is_certified`` records. Search documents are the app's own (``catalog.search_index.document_for``),
+ledger's ``is_certified`` records. Search documents are the app's own (``catalog.search_text.document_for``),
 computed here in bulk.
 """
 
@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import accumulate
 
-from catalog import search_index
+from catalog import search_index, search_text
 from catalog.producers.models import ProducerStatus
 from catalog.products.models import Category, CertificationStatus, QualityMarkKind, Unit
-from catalog.search_index import DocumentSource, document_for
+from catalog.search_text import DocumentSource, document_for
 from catalog.validators import compute_gtin_check_digit
 from shop.demo.scale.loader import Loader, columns
 from shop.demo.scale.sellers import Seller
@@ -99,12 +99,12 @@ def memoised_pinyin() -> Iterator[None]:
 
     ``document_for`` looks the function up at call time, so its result is exactly what the app computes.
     """
-    original = search_index.pinyin_tokens
-    search_index.pinyin_tokens = functools.lru_cache(maxsize=200_000)(original)
+    original = search_text.pinyin_tokens
+    search_text.pinyin_tokens = functools.lru_cache(maxsize=200_000)(original)
     try:
         yield
     finally:
-        search_index.pinyin_tokens = original
+        search_text.pinyin_tokens = original
 
 
 class ProductWriter:
