@@ -20,8 +20,8 @@ def init_app(app: Flask) -> None:
     from catalog.products import views as product_views
     from catalog.products.models import Certification, PriceTier, Product, ProductImage, QualityMark
     from catalog.products.placement import track_product_counties
+    from catalog.public import CATALOG
     from catalog.review import views as review_views
-    from catalog.search import CATALOG
     from catalog.search_index import track_product_changes
     from core import versions
     from core.audit.views import register_status_labels

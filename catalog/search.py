@@ -1,4 +1,4 @@
-"""What buyers may see and find: visible products, search with filters, and the public list (公示).
+"""What buyers may find: products filtered and searched (what else the public sees: ``catalog.public``).
 
 Only active products of approved producers are ever shown to buyers (:func:`visible_products`). Search goes
 through the index of ``catalog.search_index`` (FTS5 on SQLite, ordered postings on PostgreSQL): each term is
@@ -44,16 +44,14 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from catalog import search_index, search_text
 from catalog.eligibility import valid_certificate_clause, visible_products
-from catalog.producers.models import Producer, ProducerStatus
+from catalog.producers.models import Producer
 from catalog.products.models import (
     Category,
     Certification,
-    CertificationStatus,
     Product,
     QualityMark,
     QualityMarkKind,
 )
-from core import versions
 from core.clock import shanghai_date
 from core.models import Region
 from core.pagination import Page, paginate
@@ -88,15 +86,6 @@ class SearchFilters:
     min_price_fen: int | None = None
     max_price_fen: int | None = None
     sort: Sort = Sort.RELEVANCE
-
-
-class CertificateState(enum.StrEnum):
-    """What the public may learn about a product's certificate."""
-
-    VALID = "valid"
-    NOT_YET_VALID = "not_yet_valid"
-    EXPIRED = "expired"
-    REVOKED = "revoked"
 
 
 def search_terms(text: str | None) -> list[str]:
@@ -148,7 +137,7 @@ def _found_by(reading: search_index.QueryTerm, *, partial: bool = True) -> Colum
     return or_(*found) if found else false()
 
 
-def _matches_term(term: str) -> ColumnElement[bool]:
+def matches_term(term: str) -> ColumnElement[bool]:
     """The product is found by ``term`` (every match, however many: for lists that show them all)."""
     return _found_by(search_index.query_term(term))
 
@@ -226,10 +215,10 @@ def filtered_products(filters: SearchFilters, today: date | None = None) -> Sele
     """The SELECT of visible products matching ``filters``, in the asked order (a search: at most the
     window of its newest matches, newest first; :func:`search_products` ranks them)."""
     today = today or shanghai_date()
-    return where_found(_narrowed(filters, today), filters.q).order_by(*_ordering(filters.sort))
+    return where_found(_narrowed(filters, today), filters.q).order_by(*ordering(filters.sort))
 
 
-def _ordering(sort: Sort) -> tuple[Any, ...]:
+def ordering(sort: Sort) -> tuple[Any, ...]:
     """ORDER BY terms for ``sort`` (relevance without a search is newest first); the id breaks ties."""
     if sort == Sort.PRICE_ASC:
         return (Product.price_fen.asc(), Product.id.asc())
@@ -240,7 +229,7 @@ def _ordering(sort: Sort) -> tuple[Any, ...]:
     return (Product.created_at.desc(), Product.id.desc())
 
 
-def _card_loading() -> tuple[Any, ...]:
+def card_loading() -> tuple[Any, ...]:
     """Eager loading for product cards without N+1 queries: producer and county joined to the products
     (one of each per product), certificates and images in one query each."""
     return (
@@ -422,7 +411,7 @@ def _ranked(session: Session, window: _Window, filters: SearchFilters) -> list[i
         ids = [m.id for m in matches]
         return list(
             session.scalars(
-                select(Product.id).where(_among(session, Product.id, ids)).order_by(*_ordering(Sort.NAME))
+                select(Product.id).where(_among(session, Product.id, ids)).order_by(*ordering(Sort.NAME))
             )
         )
     else:
@@ -454,9 +443,7 @@ def search_products(
     splits them into facets: exact for every search finding fewer, and then ``is_capped`` is false."""
     today = today or shanghai_date()
     if not search_terms(filters.q):
-        listed = paginate(
-            session, filtered_products(filters, today).options(*_card_loading()), page, per_page
-        )
+        listed = paginate(session, filtered_products(filters, today).options(*card_loading()), page, per_page)
         return SearchPage(
             listed.items, listed.page, listed.per_page, listed.total, listed.more, listed.last_page
         )
@@ -468,7 +455,7 @@ def search_products(
         {
             product.id: product
             for product in session.scalars(
-                select(Product).where(Product.id.in_(shown)).options(*_card_loading())
+                select(Product).where(Product.id.in_(shown)).options(*card_loading())
             )
         }
         if shown
@@ -485,142 +472,3 @@ def search_facets(session: Session, filters: SearchFilters, *, today: date | Non
     """The facets of the products ``filters`` find (read-only): of the search's window of matches, so
     their cost never grows with the catalog (``search_products`` returns them with its page too)."""
     return _facets(_window(session, filters, today or shanghai_date()))
-
-
-def certificates_by_product(
-    products: Iterable[Product], today: date | None = None
-) -> dict[int, Certification]:
-    """The certificate valid on ``today`` of each product that has one, by product id."""
-    today = today or shanghai_date()
-    found = {}
-    for product in products:
-        cert = product.valid_certificate_on(today)
-        if cert is not None:
-            found[product.id] = cert
-    return found
-
-
-def public_certificate_state(
-    product: Product, today: date | None = None
-) -> tuple[CertificateState | None, Certification | None]:
-    """What to tell the public about ``product``'s certificate, and which certificate that is.
-
-    A valid certificate wins; otherwise the newest decided certificate tells whether it expired, was revoked
-    or is not valid yet. Applications under review and rejections are not shown (``(None, None)``).
-    """
-    today = today or shanghai_date()
-    valid = product.valid_certificate_on(today)
-    if valid is not None:
-        return CertificateState.VALID, valid
-    for cert in reversed(product.certifications):
-        if cert.status == CertificationStatus.REVOKED:
-            return CertificateState.REVOKED, cert
-        if cert.status == CertificationStatus.CERTIFIED and cert.valid_to is not None:
-            if cert.valid_to < today:
-                return CertificateState.EXPIRED, cert
-            return CertificateState.NOT_YET_VALID, cert
-    return None, None
-
-
-def visible_product(session: Session, product_id: int) -> Product | None:
-    """The product with this id if buyers may see it, else ``None`` (also for ids out of range)."""
-    if not 0 < product_id <= MAX_INT:
-        return None
-    query = visible_products().where(Product.id == product_id)
-    options = (
-        selectinload(Product.tiers),
-        selectinload(Product.quality_marks),
-        *_card_loading(),
-    )
-    return session.scalar(query.options(*options))
-
-
-def approved_producer(session: Session, producer_id: int) -> Producer | None:
-    """The producer with this id if it is approved (public), else ``None``."""
-    if not 0 < producer_id <= MAX_INT:
-        return None
-    return session.scalar(
-        select(Producer).where(Producer.id == producer_id, Producer.status == ProducerStatus.APPROVED)
-    )
-
-
-def products_of(session: Session, producer: Producer, limit: int | None = None) -> list[Product]:
-    """The visible products of ``producer``, newest first."""
-    query = visible_products().where(Product.producer_id == producer.id)
-    query = query.order_by(*_ordering(Sort.NEWEST)).options(*_card_loading()).limit(limit)
-    return list(session.scalars(query))
-
-
-def producers_in_county(session: Session, county: Region) -> list[Producer]:
-    """The approved producers of ``county``, by name."""
-    return list(
-        session.scalars(
-            select(Producer)
-            .where(Producer.county_id == county.id, Producer.status == ProducerStatus.APPROVED)
-            .order_by(Producer.name, Producer.id)
-        )
-    )
-
-
-def certified_query(
-    county_code: str | None = None,
-    q: str | None = None,
-    category: Category | None = None,
-    today: date | None = None,
-) -> Select[Certification]:
-    """The SELECT behind the public list: certificates valid ``today`` of visible products, filtered.
-
-    Ordered by county code, producer name, product name and certificate number.
-    """
-    today = today or shanghai_date()
-    query = (
-        select(Certification)
-        .join(Certification.product)
-        .join(Product.producer)
-        .join(Region, Region.id == Producer.county_id)
-        .where(
-            valid_certificate_clause(today),
-            Product.is_active.is_(True),
-            Producer.status == ProducerStatus.APPROVED,
-        )
-    )
-    if county_code:
-        query = query.where(Region.code == county_code)
-    if category is not None:
-        query = query.where(Product.category == category)
-    for term in search_terms(q):
-        query = query.where(
-            or_(_matches_term(term), Certification.certificate_no.ilike(like_pattern(term), escape="\\"))
-        )
-    order = (Region.code, Producer.name, Product.name, Certification.certificate_no, Certification.id)
-    return query.order_by(*order).options(
-        selectinload(Certification.product).selectinload(Product.producer).selectinload(Producer.county)
-    )
-
-
-def certified_list(
-    session: Session,
-    county_code: str | None = None,
-    q: str | None = None,
-    category: Category | None = None,
-    *,
-    today: date | None = None,
-) -> list[Certification]:
-    """Every certificate of the public list (公示) matching the filters; see :func:`certified_query`."""
-    return list(session.scalars(certified_query(county_code, q, category, today)))
-
-
-def count_certified(session: Session, county_code: str | None = None, *, today: date | None = None) -> int:
-    """How many certificates the public list shows (for a county, or overall)."""
-    query = certified_query(county_code, today=today).order_by(None)
-    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
-
-
-#: The kind of data (core.versions) the listing shows: products, producers, certificates, pictures, marks.
-CATALOG = "catalog"
-
-
-def catalog_stamp(session: Session, today: date | None = None) -> tuple[Any, ...]:
-    """The version of everything the product listing shows: one primary-key read, whatever the catalog's
-    size (``core.versions``), plus the day (certificates start and end with the Asia/Shanghai date)."""
-    return (*versions.stamp(session, CATALOG), today or shanghai_date())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from catalog import search
+from catalog import public, search
 from core.db import db_session
 from core.regions import get_region
 from shop.showcase import SHOWCASES
@@ -24,6 +24,6 @@ def index() -> ResponseReturnValue:
     for showcase in SHOWCASES:
         filters = search.SearchFilters(county=showcase.code)
         products = search.search_products(db_session, filters, 1, SHOWCASE_PRODUCTS).items
-        certs.update(search.certificates_by_product(products))
+        certs.update(public.certificates_by_product(products))
         showcases.append((showcase, get_region(db_session, showcase.code), products))
     return render_template("shop/index.html", showcases=showcases, certs=certs)

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from catalog.access import producer_member_required, producers_of
 from catalog.producers.models import Producer
-from catalog.search import CATALOG
+from catalog.public import CATALOG
 from core import http_cache, versions
 from core.access import can_review, ensure, user_passes
 from core.clock import shanghai_date

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from catalog import search
+from catalog import public
 from catalog.products.models import Category, QualityMarkKind, Unit
 
 
@@ -144,7 +144,7 @@ class ProductDetailSchema(ProductSummarySchema):
     brand = fields.String(allow_none=True)
     gtin = fields.String(allow_none=True)
     certificate_state = fields.Enum(
-        search.CertificateState,
+        public.CertificateState,
         by_value=True,
         allow_none=True,
         metadata={"description": "valid, expired, revoked or not yet valid; null when never certified."},

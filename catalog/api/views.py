@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
-from catalog import search
+from catalog import public, search
 from catalog.api.schemas import (
     CertifiedPageSchema,
     ErrorSchema,
@@ -224,7 +224,7 @@ def products() -> ResponseReturnValue:
     page_no, per_page = args.pop("page"), args.pop("per_page")
     filters = search.SearchFilters(certified_only=args.pop("certified"), **args)
     page = search.search_products(db_session, filters, page_no, per_page)
-    certs = search.certificates_by_product(page.items)
+    certs = public.certificates_by_product(page.items)
     stock = stock_by_product(db_session, page.items)
     items = [_summary(product, certs.get(product.id), stock[product.id]) for product in page.items]
     body = _page(page, items)
@@ -248,12 +248,12 @@ def _facets(facets: search.Facets) -> dict[str, Any]:
 @documented(None, ProductDetailSchema)
 def product(product_id: int) -> ResponseReturnValue:
     """One visible product with its tiers, quality marks, pictures and certificate."""
-    found = search.visible_product(db_session, product_id)
+    found = public.visible_product(db_session, product_id)
     if found is None:
         raise ProductNotFound(id=product_id)
-    state, cert = search.public_certificate_state(found)
+    state, cert = public.public_certificate_state(found)
     stock = stock_by_product(db_session, [found])[found.id]
-    data = _summary(found, cert if state == search.CertificateState.VALID else None, stock)
+    data = _summary(found, cert if state == public.CertificateState.VALID else None, stock)
     data.update(
         {
             field: getattr(found, field)
@@ -277,11 +277,11 @@ def product(product_id: int) -> ResponseReturnValue:
 @documented(None, ProducerSchema)
 def producer(producer_id: int) -> ResponseReturnValue:
     """An approved producer's public profile, linkage figures and visible products."""
-    found: Producer | None = search.approved_producer(db_session, producer_id)
+    found: Producer | None = public.approved_producer(db_session, producer_id)
     if found is None:
         raise ProducerNotFound(id=producer_id)
-    products = search.products_of(db_session, found)
-    certs = search.certificates_by_product(products)
+    products = public.products_of(db_session, found)
+    certs = public.certificates_by_product(products)
     stock = stock_by_product(db_session, products)
     data = {
         "id": found.id,
@@ -303,7 +303,7 @@ def producer(producer_id: int) -> ResponseReturnValue:
 def certified() -> ResponseReturnValue:
     """The public list (公示): certificates valid today, filtered by county, category and text."""
     args = load_query(CertifiedQuerySchema)
-    query = search.certified_query(args["county"], args["q"], args["category"])
+    query = public.certified_query(args["county"], args["q"], args["category"])
     page = paginate(db_session, query, args["page"], args["per_page"])
     items = [
         {

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
-from catalog import search
+from catalog import public, search
 from catalog.browse import services
 from catalog.browse.forms import CertifiedFilterForm, ListingForm
 from catalog.counts import services as counts
@@ -74,7 +74,7 @@ def _page_number() -> int:
 
 def _catalog_version() -> tuple[object, ...]:
     """What a public catalog page shows, as one primary-key read (see core.http_cache)."""
-    return search.catalog_stamp(db_session)
+    return public.catalog_stamp(db_session)
 
 
 @bp.get("/products")
@@ -90,7 +90,7 @@ def listing() -> ResponseReturnValue:
         page = search.search_products(db_session, filters, _page_number(), PER_PAGE)
     else:
         page = services.browse_products(db_session, filters, _page_number(), PER_PAGE)
-    certs = search.certificates_by_product(page.items)
+    certs = public.certificates_by_product(page.items)
     facets = (
         page.facets if isinstance(page, search.SearchPage) else None
     )  # a search's, computed with its page
@@ -110,7 +110,7 @@ def product(product_id: int) -> ResponseReturnValue:
     found = services.product_page(db_session, product_id)
     if found is None:
         abort(404)
-    state, cert = search.public_certificate_state(found)
+    state, cert = public.public_certificate_state(found)
     stock = stock_by_product(db_session, [found])[found.id]
     in_stock = tuple((entry["code"], entry["available"], entry["best_before"]) for entry in stock)
     ratings = rating_summary(db_session, "product", found.id)  # its version moves with ratings and replies
@@ -173,11 +173,11 @@ def producer(producer_id: int) -> ResponseReturnValue:
 
 def _producer(producer_id: int, ratings: RatingSummary) -> ResponseReturnValue:
     """The producer page as rendered (404 for producers the public may not see)."""
-    found = search.approved_producer(db_session, producer_id)
+    found = public.approved_producer(db_session, producer_id)
     if found is None:
         abort(404)
     page = services.producer_products(db_session, found, _page_number(), PER_PAGE)
-    certs = search.certificates_by_product(page.items)
+    certs = public.certificates_by_product(page.items)
     regions = load_ancestors(db_session, _location_ids(found))  # held while the page is drawn
     return render_template(
         "catalog/producer.html",
@@ -196,7 +196,7 @@ def _producer(producer_id: int, ratings: RatingSummary) -> ResponseReturnValue:
 @bp.get("/producers/<id:producer_id>/reviews")
 def producer_reviews(producer_id: int) -> ResponseReturnValue:
     """All reviews of an approved producer (its producer stars), newest first, REVIEWS_PER_PAGE at a time."""
-    found = search.approved_producer(db_session, producer_id)
+    found = public.approved_producer(db_session, producer_id)
     if found is None:
         abort(404)
     ratings = rating_summary(db_session, "producer", found.id)
@@ -221,7 +221,7 @@ def certified() -> ResponseReturnValue:
     form = CertifiedFilterForm()
     if not form.validate():
         return render_template("catalog/certified.html", form=form, page=None, args={}, today=None), 400
-    page = paginate(db_session, search.certified_query(**form.criteria()), _page_number(), CERTIFIED_PER_PAGE)
+    page = paginate(db_session, public.certified_query(**form.criteria()), _page_number(), CERTIFIED_PER_PAGE)
     return render_template(
         "catalog/certified.html", form=form, page=page, args=_filter_args(form), today=shanghai_date()
     )
@@ -243,7 +243,7 @@ def certified_csv() -> ResponseReturnValue:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
-    for cert in search.certified_list(db_session, **criteria):
+    for cert in public.certified_list(db_session, **criteria):
         facts = cert.facts
         row = (cert.product.producer.county.name, facts.producer, facts.name)
         writer.writerow(
@@ -281,7 +281,7 @@ def county(code: str) -> ResponseReturnValue:
     region = _county_or_404(code)
     newest = search.SearchFilters(county=code)
     page = services.browse_products(db_session, newest, 1, COUNTY_NEWEST, county=region)
-    certs = search.certificates_by_product(page.items)
+    certs = public.certificates_by_product(page.items)
     producers = services.county_producers(db_session, region, _page_number(), PER_PAGE)
     # the regions the page names (the county's own path, the producers' places), held while it is drawn
     regions = load_ancestors(db_session, [region.id, *(r for p in producers.items for r in _location_ids(p))])

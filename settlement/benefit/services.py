@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from catalog.access import is_member
 from catalog.producers.models import Producer
-from catalog.search import CATALOG
+from catalog.public import CATALOG
 from core import versions
 from core.access import can_review
 from core.audit.services import AuditEntry, record

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from catalog import search
+from catalog import public, search
 from catalog.producers.models import Producer, ProducerStatus
 from catalog.products.models import (
     Category,
@@ -17,7 +17,8 @@ from catalog.products.models import (
     QualityMark,
     QualityMarkKind,
 )
-from catalog.search import CertificateState, SearchFilters, Sort
+from catalog.public import CertificateState
+from catalog.search import SearchFilters, Sort
 from core.clock import shanghai_date
 from tests.conftest import make_certificate
 
@@ -100,9 +101,9 @@ def test_products_of_producers_not_approved_are_never_shown(
     hidden = make_product(make_producer(status=status), name="隐藏的核桃", certified=True)
     shown = make_product(make_producer(), name="公开的核桃", certified=True)
     assert names(db, SearchFilters(q="核桃")) == ["公开的核桃"]
-    assert search.visible_product(db, hidden.id) is None
-    assert search.visible_product(db, shown.id) is shown
-    assert [c.product.name for c in search.certified_list(db)] == ["公开的核桃"]
+    assert public.visible_product(db, hidden.id) is None
+    assert public.visible_product(db, shown.id) is shown
+    assert [c.product.name for c in public.certified_list(db)] == ["公开的核桃"]
 
 
 def test_inactive_products_are_never_shown(
@@ -112,15 +113,15 @@ def test_inactive_products_are_never_shown(
     inactive = make_product(producer, name="下架的红枣", is_active=False, certified=True)
     make_product(producer, name="在售的红枣")
     assert names(db, SearchFilters(q="红枣")) == ["在售的红枣"]
-    assert search.visible_product(db, inactive.id) is None
-    assert search.certified_list(db) == []
-    assert [p.name for p in search.products_of(db, producer)] == ["在售的红枣"]
+    assert public.visible_product(db, inactive.id) is None
+    assert public.certified_list(db) == []
+    assert [p.name for p in public.products_of(db, producer)] == ["在售的红枣"]
 
 
 def test_visible_product_refuses_ids_out_of_range(db: Session) -> None:
-    assert search.visible_product(db, 0) is None
-    assert search.visible_product(db, 2**63) is None
-    assert search.approved_producer(db, 10**30) is None
+    assert public.visible_product(db, 0) is None
+    assert public.visible_product(db, 2**63) is None
+    assert public.approved_producer(db, 10**30) is None
 
 
 def test_filter_by_county_and_category(
@@ -231,14 +232,14 @@ def test_certificate_state_tells_valid_expired_and_revoked(
     make_certificate(db, revoked, status=CertificationStatus.REVOKED)
     applied = make_product(producer)
     make_certificate(db, applied, status=CertificationStatus.APPLIED)
-    assert search.public_certificate_state(valid)[0] == CertificateState.VALID
-    assert search.public_certificate_state(expired) == (CertificateState.EXPIRED, cert)
-    assert search.public_certificate_state(revoked)[0] == CertificateState.REVOKED
-    assert search.public_certificate_state(applied) == (None, None)
-    assert search.public_certificate_state(make_product(producer)) == (None, None)
+    assert public.public_certificate_state(valid)[0] == CertificateState.VALID
+    assert public.public_certificate_state(expired) == (CertificateState.EXPIRED, cert)
+    assert public.public_certificate_state(revoked)[0] == CertificateState.REVOKED
+    assert public.public_certificate_state(applied) == (None, None)
+    assert public.public_certificate_state(make_product(producer)) == (None, None)
     renewed = make_certificate(db, expired)  # a new certificate makes it valid again
     db.expire(expired)
-    assert search.public_certificate_state(expired) == (CertificateState.VALID, renewed)
+    assert public.public_certificate_state(expired) == (CertificateState.VALID, renewed)
 
 
 def test_certified_list_filters_by_county_category_and_text(
@@ -250,15 +251,15 @@ def test_certified_list_filters_by_county_category_and_text(
     make_product(yak_company, name="雪菊茶", category=Category.TEA, certified=True)
     make_product(pork_company, name="城口老腊肉", category=Category.MEAT, certified=True)
     make_product(pork_company, name="未认定蜂蜜", category=Category.HONEY)
-    listed = search.certified_list(db)
+    listed = public.certified_list(db)
     assert [c.product.name for c in listed] == ["城口老腊肉", "牦牛肉干", "雪菊茶"]  # by county code first
-    assert [c.product.name for c in search.certified_list(db, county_code="653131")] == ["牦牛肉干", "雪菊茶"]
-    assert [c.product.name for c in search.certified_list(db, category=Category.MEAT)] == [
+    assert [c.product.name for c in public.certified_list(db, county_code="653131")] == ["牦牛肉干", "雪菊茶"]
+    assert [c.product.name for c in public.certified_list(db, category=Category.MEAT)] == [
         "城口老腊肉",
         "牦牛肉干",
     ]
-    assert [c.product.name for c in search.certified_list(db, q="牦牛")] == ["牦牛肉干"]
+    assert [c.product.name for c in public.certified_list(db, q="牦牛")] == ["牦牛肉干"]
     number = jerky.certifications[0].certificate_no
-    assert [c.product.name for c in search.certified_list(db, q=number)] == ["牦牛肉干"]
-    assert search.count_certified(db) == 3
-    assert search.count_certified(db, "500229") == 1
+    assert [c.product.name for c in public.certified_list(db, q=number)] == ["牦牛肉干"]
+    assert public.count_certified(db) == 3
+    assert public.count_certified(db, "500229") == 1

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from catalog.producers.models import Producer
 from catalog.products.models import Product
-from catalog.search import CATALOG
+from catalog.public import CATALOG
 from core import versions
 from core.models import DataVersion
 from stats.views import SALES

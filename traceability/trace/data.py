@@ -60,7 +60,7 @@ from sqlalchemy.orm import Session
 
 from catalog.producers.models import Producer
 from catalog.products.models import Certification, Product
-from catalog.search import public_certificate_state
+from catalog.public import public_certificate_state
 from catalog.signals import HouseholdBenefit, household_benefit
 from core.clock import shanghai_date
 from core.models import Region, RegionLevel

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from catalog.producers.models import Producer
 from catalog.products.models import Product
-from catalog.search import CATALOG
+from catalog.public import CATALOG
 from core.clock import shanghai_date
 from core.models import DataVersion, Region
 from traceability.models import Batch, BatchLink, BatchStatus, SerialScan, SerialUnit, TraceEvent
