@@ -1,13 +1,12 @@
 """Any :class:`stats.exports.Report` as a printable A4 PDF: title, facts, then each section as a table.
 
-Chinese text uses ``STSong-Light``, one of the Adobe CJK fonts every PDF reader carries, so no font file is
-embedded (as in the purchase-order document). Money cells are formatted from integer fen; long tables run
+Chinese text uses the CJK font every PDF reader carries (``core.pdf``), so no font file is
+embedded. Money cells are formatted from integer fen; long tables run
 over pages with their heading repeated.
 """
 
 from __future__ import annotations
 
-import functools
 import io
 from typing import Any
 from xml.sax.saxutils import escape
@@ -17,23 +16,16 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from core.i18n import format_fen
+from core.pdf import CJK_FONT, register_cjk_font
 from stats.exports import INT, MONEY, Report, Section
 
 PDF_MIMETYPE = "application/pdf"
-FONT = "STSong-Light"
+FONT = CJK_FONT
 #: The printable width of the page (A4 less 18 mm margins each side).
 WIDTH = A4[0] - 36 * mm
-
-
-@functools.cache
-def _register_font() -> None:
-    """Register the CID font with reportlab once per process (on first use, not at import)."""
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 
 _BASE = ParagraphStyle("report-base", fontName=FONT, fontSize=9.5, leading=13)
@@ -86,7 +78,7 @@ def _table(section: Section) -> Table:
 
 def to_pdf(report: Report) -> bytes:
     """The report as an A4 PDF document."""
-    _register_font()
+    register_cjk_font()
     story: list[Any] = [_p(report.title, "title")]
     facts = Table(
         [[_p(label, "label"), _p(value, "cell")] for label, value in report.facts],

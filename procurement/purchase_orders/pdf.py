@@ -6,7 +6,6 @@ document stays small. Dates are Asia/Shanghai; money is formatted from integer f
 
 from __future__ import annotations
 
-import functools
 import io
 from datetime import datetime
 from typing import Any
@@ -17,8 +16,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from catalog.labels import label
@@ -26,17 +23,12 @@ from core.clock import SHANGHAI
 from core.db import utcnow
 from core.i18n import format_fen
 from core.numbers import readable_number
+from core.pdf import CJK_FONT, register_cjk_font
 from procurement.ordering.funding import funding_source_label
 from procurement.ordering.labels import purchase_status_label, supplier_status_label
 from procurement.ordering.models import PurchaseOrder, PurchaseStatus, SupplierOrder
 
-FONT = "STSong-Light"
-
-
-@functools.cache
-def _register_font() -> None:
-    """Register the CID font with reportlab once per process (on first use, not at import)."""
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+FONT = CJK_FONT
 
 
 _BASE = ParagraphStyle("po-base", fontName=FONT, fontSize=9.5, leading=13)
@@ -194,7 +186,7 @@ def _signatures() -> Table:
 
 def purchase_order_pdf(purchase: PurchaseOrder) -> bytes:
     """Render ``purchase`` as an A4 PDF (labels in the request's language) and return its bytes."""
-    _register_font()
+    register_cjk_font()
     buffer = io.BytesIO()
     printed = local_time(utcnow())
     number = readable_number(purchase.number)

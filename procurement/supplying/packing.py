@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from functools import cache
 from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
@@ -21,8 +20,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy.orm import Session
 
@@ -30,12 +27,13 @@ from catalog.labels import label
 from core.clock import shanghai_date
 from core.errors import InvalidTransition
 from core.i18n import format_local
+from core.pdf import CJK_FONT, register_cjk_font
 from procurement.ordering.models import SupplierLine, SupplierOrder, SupplierStatus
 from procurement.supplying.services import lines_to_ship, propose_allocation
 from traceability.links import trace_url
 from traceability.models import Batch
 
-FONT = "STSong-Light"
+FONT = CJK_FONT
 LATIN_FONT = "Helvetica"
 _LATIN_RUN = re.compile(r"([\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)")
 SHIPPED_STATES = frozenset({SupplierStatus.SHIPPED, SupplierStatus.RECEIVED, SupplierStatus.SETTLED})
@@ -103,13 +101,6 @@ def packing_list(session: Session, order: SupplierOrder, base_url: str) -> Packi
     return PackingList(order, items, proposed=True)
 
 
-@cache
-def _register_font() -> str:
-    """Register the CID font once per process (Chinese and Latin, no font file needed)."""
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
-
-
 def _qr(url: str, size: float = 20 * mm) -> Drawing:
     widget = QrCodeWidget(url, barBorder=2)
     left, bottom, right, top = widget.getBounds()
@@ -119,7 +110,7 @@ def _qr(url: str, size: float = 20 * mm) -> Drawing:
 
 
 def _styles() -> dict[str, ParagraphStyle]:
-    font = _register_font()
+    font = register_cjk_font()
     base = ParagraphStyle("base", fontName=font, fontSize=9.5, leading=13, wordWrap="CJK")
     return {
         "base": base,
