@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
     from catalog.products.placement import track_product_counties
     from catalog.public import CATALOG
     from catalog.review import views as review_views
-    from catalog.search_index import track_product_changes
+    from catalog.search_upkeep import track_product_changes
     from core import versions
     from core.audit.views import register_status_labels
     from core.auth import load_with_user
