@@ -55,7 +55,7 @@ run: install instance/config.py
 
 lint: install-dev
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check core catalog traceability orders payments procurement stats oversight settlement shop tests bench
+	$(BIN)/ruff format --check core catalog traceability orders payments procurement promotions channels stats oversight settlement shop tests bench
 	$(BIN)/mypy
 
 test-sqlite: install-dev

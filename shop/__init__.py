@@ -17,11 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the marketplace app: config, then each package in layer order. Nothing runs at import time."""
     import catalog
+    import channels
     import core
     import orders
     import oversight
     import payments
     import procurement
+    import promotions
     import settlement
     import stats
     import traceability
@@ -45,7 +47,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     os.makedirs(app.instance_path, exist_ok=True)
 
-    for package in (core, catalog, traceability, orders, payments, procurement, stats, oversight, settlement):
+    for package in (
+        core,
+        catalog,
+        traceability,
+        orders,
+        payments,
+        procurement,
+        promotions,
+        channels,
+        stats,
+        oversight,
+        settlement,
+    ):
         package.init_app(app)
     app.register_blueprint(views.bp)
     app.cli.add_command(demo_cli.seed_demo_command)

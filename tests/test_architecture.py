@@ -22,6 +22,8 @@ LAYERS = (
     "orders",
     "payments",
     "procurement",
+    "promotions",
+    "channels",
     "stats",
     "oversight",
     "settlement",

@@ -3,7 +3,7 @@ orders hold units of a batch for the recall export)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TypedDict
 
 from blinker import Namespace
@@ -45,3 +45,28 @@ class AffectedOrder(TypedDict):
     seller: str
     placed_on: date
     shipped_on: date | None
+
+
+#: Sent inside the capturing transaction when an event captured from a partner's system (EPCIS 2.0
+#: ``sensorElementList``) or uploaded from a data logger carries sensor readings, with ``session`` as sender,
+#: ``batch_ids`` (the batches the event is about), ``event_id`` (our :class:`TraceEvent` id, or ``None`` for a
+#: logger upload without an event), ``place`` and ``readings``: a list of :class:`SensorReading`.
+sensor_readings_captured = signals.signal("sensor-readings-captured")
+
+
+class SensorReading(TypedDict):
+    """One reading as captured: EPCIS 2.0 ``sensorReport`` fields that matter to the cold chain."""
+
+    #: CBV measurement type, e.g. ``Temperature`` or ``RelativeHumidity``.
+    type: str
+    #: UTC, timezone-aware.
+    time: datetime
+    #: One value, or a min/max/mean summary over the event's interval (any of them may be ``None``).
+    value: float | None
+    min_value: float | None
+    max_value: float | None
+    mean_value: float | None
+    #: UN/CEFACT unit code as captured (``CEL`` for °C, ``FAH`` for °F).
+    uom: str
+    #: A device's alarm (``ALARM_CONDITION`` in ``exception``), if it raised one.
+    is_alarm: bool

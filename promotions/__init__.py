@@ -1,0 +1,11 @@
+"""Promotions the county plans ask for (满减/满赠, coupons, points, 积分抢购 flash sales), each paid by a
+named sponsor from a budget, and counted toward assistance by what the buyer and the sponsor actually paid.
+Builds on the orders and payments packages to its left; checkout asks for discounts through a signal."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the promotions' pages, commands and receivers."""
