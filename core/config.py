@@ -114,9 +114,10 @@ class DefaultConfig:
     WARNING_SALES_DROP_PERCENT = 50
     WARNING_MIN_PREVIOUS_FEN = 100_000
 
-    #: Complaints (投诉举报): the county reviewer acknowledges within this many working days (Monday to
-    #: Friday, Asia/Shanghai dates) after the day of receipt and decides within this many; past either, the
-    #: complaint is escalated to the administrators (``flask --app shop oversight escalate``).
+    #: Complaints (投诉举报): the county reviewer acknowledges within this many working days (the State
+    #: Council's calendar: holidays off, in-lieu weekend days worked; Asia/Shanghai dates) after the day of
+    #: receipt and decides within this many; past either, the complaint is escalated to the administrators
+    #: (``flask --app shop oversight escalate``).
     COMPLAINT_ACKNOWLEDGE_WORKING_DAYS = 1
     COMPLAINT_DECIDE_WORKING_DAYS = 7
     #: After-sales (售后): a buyer asks within this many days of confirming receipt; the other party answers

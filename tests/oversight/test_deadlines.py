@@ -1,4 +1,4 @@
-"""Deadlines are working days (Monday to Friday) after the Asia/Shanghai day of receipt."""
+"""Deadlines are working days (the State Council's calendar) after the Asia/Shanghai day of receipt."""
 
 from __future__ import annotations
 
@@ -12,7 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.clock import SHANGHAI
-from oversight.complaints.deadlines import add_working_days, due_after, end_of_day, month_key
+from oversight.complaints.deadlines import (
+    add_working_days,
+    due_after,
+    end_of_day,
+    is_working_day,
+    month_key,
+)
 from oversight.complaints.models import Complaint
 from oversight.complaints.services import Deadlines
 from tests.commerce import Shop
@@ -37,6 +43,25 @@ def shanghai(year: int, month: int, day: int, hour: int = 12) -> datetime:
 )
 def test_working_days_skip_weekends(start: date, count: int, expected: date) -> None:
     assert add_working_days(start, count) == expected
+
+
+@pytest.mark.parametrize(
+    ("start", "count", "expected"),
+    [
+        (date(2026, 9, 30), 1, date(2026, 10, 8)),  # National Day: 1–7 October off, the 8th a Thursday
+        (date(2026, 10, 9), 1, date(2026, 10, 10)),  # Saturday 10 October is worked in lieu
+        (date(2026, 2, 13), 1, date(2026, 2, 14)),  # Saturday before the Spring Festival is worked
+        (date(2026, 2, 14), 1, date(2026, 2, 24)),  # Spring Festival: 15–23 February off
+        (date(2026, 4, 30), 1, date(2026, 5, 6)),  # Labour Day: 1–5 May off
+    ],
+)
+def test_working_days_follow_the_state_councils_calendar(start: date, count: int, expected: date) -> None:
+    assert add_working_days(start, count) == expected
+
+
+def test_a_year_not_yet_published_counts_monday_to_friday() -> None:
+    assert is_working_day(date(2099, 1, 2))  # a Friday
+    assert not is_working_day(date(2099, 1, 3))  # a Saturday
 
 
 def test_receipt_late_on_friday_in_shanghai_counts_from_friday() -> None:
