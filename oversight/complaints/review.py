@@ -7,7 +7,9 @@
 - ``recall`` records the outcome; the recall itself is the traceability package's recall of the lot
   (the desk links to it). ``suspension`` records the outcome only.
 - Both steps lock the row first (two reviewers at once: one wins, the other is told it moved on), are audited
-  and tell the reporter when signed in (anonymous reporters read it through their follow link).
+  and tell the reporter when signed in (anonymous reporters read it through their follow link). A decision
+  is also told to each active member of the producer, with its kind, outcome and reason: never who reported
+  it or their contact.
 
 Functions flush, never commit.
 """
@@ -36,11 +38,12 @@ from oversight.complaints.errors import (
     NotCountyReviewer,
     OutcomeReasonRequired,
 )
-from oversight.complaints.labels import complaint_outcome_label
+from oversight.complaints.labels import complaint_kind_label, complaint_outcome_label
 from oversight.complaints.models import Complaint, ComplaintOutcome, ComplaintStatus
 
 ACKNOWLEDGED_KIND = "complaint.acknowledged"
 DECIDED_KIND = "complaint.decided"
+PRODUCER_DECIDED_KIND = "complaint.decided_about_you"
 REASON_MAX = 1000
 #: The desk's tabs.
 TABS = ("open", "escalated", "decided")
@@ -105,6 +108,31 @@ def _tell_reporter(session: Session, complaint: Complaint, kind: str) -> None:
         )
 
 
+def _tell_producer(session: Session, complaint: Complaint) -> None:
+    """Tell each active member of the producer how a complaint about them was decided, in their language:
+    the kind, the product or order it was about, the outcome and the reason; nothing about the reporter."""
+    about = complaint.product.name if complaint.product is not None else complaint.producer.name
+    for member in complaint.producer.members:
+        if not member.user.is_active:
+            continue
+        with in_language_of(member.user):
+            notify(
+                session,
+                member.user,
+                PRODUCER_DECIDED_KIND,
+                _("A complaint about %(about)s was decided", about=about),
+                _(
+                    "The county office decided complaint %(reference)s (%(kind)s): %(outcome)s. %(reason)s",
+                    reference=complaint.reference,
+                    kind=complaint_kind_label(complaint.kind),
+                    outcome=outcome_words(complaint.outcome),
+                    reason=complaint.decision_reason or "",
+                ),
+                link=path_for("producer.dashboard"),
+                data={"complaint": complaint.id},
+            )
+
+
 def outcome_words(outcome: ComplaintOutcome | None) -> str:
     """An outcome in the current language (for notifications)."""
     return complaint_outcome_label(outcome) if outcome is not None else ""
@@ -145,8 +173,8 @@ def decide(
     """The county office decides a complaint with an outcome and the reason the reporter reads.
 
     Deciding a received complaint acknowledges it at the same moment. Raises :class:`NotCountyReviewer`,
-    :class:`OutcomeReasonRequired` and :class:`AlreadyDecided`. Audited; the reporter is told. Does not
-    commit.
+    :class:`OutcomeReasonRequired` and :class:`AlreadyDecided`. Audited; the reporter and the producer's
+    members are told. Does not commit.
     """
     if not may_handle(reviewer, complaint):
         raise NotCountyReviewer()
@@ -170,6 +198,7 @@ def decide(
     session.flush()
     _audit(session, reviewer, "decide", complaint, before)
     _tell_reporter(session, complaint, DECIDED_KIND)
+    _tell_producer(session, complaint)
     return complaint
 
 

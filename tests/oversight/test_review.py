@@ -106,6 +106,13 @@ def test_reviewer_acknowledges_then_decides_and_the_reporter_follows(
         )
     )
     assert kinds == ["complaint.acknowledged", "complaint.decided"]
+    told = db.scalars(
+        select(Notification).where(
+            Notification.user_id == shop.owner_a.id, Notification.kind == "complaint.decided_about_you"
+        )
+    ).all()
+    assert len(told) == 1 and complaint.reference in told[0].body and REASON in told[0].body
+    assert shop.buyer.email not in told[0].body  # the reporter is never named to the producer
     actions = db.scalars(
         select(AuditEntry.action).where(
             AuditEntry.subject_type == "complaint", AuditEntry.subject_id == complaint.id
