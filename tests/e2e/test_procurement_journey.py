@@ -4,8 +4,9 @@ A new institution registers and is verified; its registrant adds a second approv
 the year's plan; the buyer uploads a CSV list naming two producers' products with one mistyped barcode,
 fixes that line and submits; the second approver approves; one producer confirms everything, the other
 adjusts a line; both ship from the proposed batches; the institution confirms receipt line by line with an
-invoice, and the dashboard's progress moves by exactly the received amount. The shipped batch's public
-trace page then shows the shipping and receiving steps.
+invoice, and the dashboard's progress moves by exactly the received amount. It pays one delivery into the
+producer's verified account shown on it, and that producer confirms the money arrived. The shipped batch's
+public trace page then shows the shipping and receiving steps.
 """
 
 from __future__ import annotations
@@ -317,6 +318,28 @@ def receive(buyer: Page, base: str, number: str, quantities: dict[str, int], not
     expect(buyer.locator("main a[href$='/invoice']").first).to_be_visible()
 
 
+def pay_and_confirm(open_page: Callable[[str], Page], buyer: Page, base: str, number: str) -> None:
+    """The institution pays a delivery straight into the producer's verified account shown on it and records
+    the bank's reference; the producer confirms the money arrived and the delivery is settled."""
+    buyer.goto(base + f"/procurement/deliveries/{number}")
+    account = buyer.locator(f"#payee-{number}")
+    expect(account).to_contain_text("户名")
+    expect(account).to_contain_text(number)  # the reference to write on the transfer
+    reference = f"ABC{number[-10:]}"
+    buyer.locator("#payment input[name=reference]").fill(reference)
+    navigate(buyer.locator("#payment form button[type=submit]"))
+    expect(buyer.locator("#payment")).to_contain_text(reference)
+
+    page = open_page("payee")
+    sign_in(page, base, SHULE)
+    page.goto(base + f"/producer/procurement/{number}")
+    expect(page.locator("#payment")).to_contain_text(reference)
+    navigate(page.locator("#payment form button[type=submit]"))
+    close(page)
+    buyer.goto(base + f"/procurement/deliveries/{number}")
+    expect(buyer.locator("#payment")).to_contain_text("供货方已确认收到货款。")
+
+
 def test_institution_orders_in_bulk_from_registration_to_receipt(
     open_page: Callable[[str], Page], live_server: str, db: Session
 ) -> None:
@@ -358,6 +381,7 @@ def test_institution_orders_in_bulk_from_registration_to_receipt(
     receive(buyer, base, shule, {PEPPER: PEPPER_RECEIVED}, "2 公斤压伤，已拒收")
     after_shule = received_on_dashboard(buyer, base, name)
     assert after_shule - before == received_fen(db, shule) == PEPPER_RECEIVED * 600  # the ≥100 kg tier
+    pay_and_confirm(open_page, buyer, base, shule)
 
     receive(
         buyer, base, chengkou, {PORK: ORDERED[PORK], SAUSAGE: SAUSAGE_CONFIRMED}, "包装完好，冷链温度正常"
