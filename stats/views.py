@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from catalog.access import producer_member_required, producers_of
 from catalog.producers.models import Producer
@@ -19,12 +19,13 @@ from catalog.public import CATALOG
 from core import http_cache, versions
 from core.access import can_review, ensure, user_passes
 from core.clock import shanghai_date
-from core.db import db_session
+from core.db import db_session, get_or_404
 from core.models import Region, RegionLevel
 from core.regions import counties, get_region
-from procurement.institutions.models import InstitutionRole
+from procurement.institutions.members import is_member_of
+from procurement.institutions.models import Institution, InstitutionRole
 from procurement.institutions.plans import plan_years
-from stats import exports, summaries
+from stats import exports, report_pdf, reserved_report, summaries
 from stats.dashboards import (
     CHANNEL_LABELS,
     Filters,
@@ -257,3 +258,26 @@ def dashboard() -> ResponseReturnValue:
         help_sell=first_help_sell_products(db_session, shanghai_date(), HELP_SELL_SHOWN),
         buyer_of_any=any(m.role is InstitutionRole.BUYER for m in current_user.institution_memberships),
     )
+
+
+@progress_bp.get("/<id:institution_id>/reserved-share/<int:year>.<any(csv, xlsx, pdf):fmt>")
+@login_required
+def reserved_share_report(institution_id: int, year: int, fmt: str) -> ResponseReturnValue:
+    """The institution's reserved-share report for ``year`` (CSV, XLSX or printable PDF), for its members:
+    the dashboard's figures and the deliveries, invoices and payments behind them."""
+    institution = get_or_404(Institution, institution_id)
+    ensure(is_member_of(current_user, institution))
+    if year not in plan_years():
+        abort(404)
+    share = reserved_report.reserved_share(db_session, institution, year)
+    report = reserved_report.report(
+        share, lambda number: url_for("delivery.invoice", number=number, _external=True)
+    )
+    stem = f"reserved-share-{institution.id}-{year}"
+    if fmt == "pdf":
+        response = Response(report_pdf.to_pdf(report), mimetype=report_pdf.PDF_MIMETYPE)
+        response.headers["Content-Disposition"] = f'inline; filename="{stem}.pdf"'
+    else:
+        response = _download(report, fmt, stem)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

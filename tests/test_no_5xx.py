@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.routing import AnyConverter
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from core.ids import MAX_ID, IdConverter
 from core.models import User
@@ -112,7 +112,7 @@ def path_variants(app: Flask, method: str, url: str) -> list[str]:
     for name, converter in converters.items():
         if isinstance(converter, AnyConverter):
             continue
-        is_id = isinstance(converter, IdConverter)
+        is_id = isinstance(converter, IdConverter | IntegerConverter)  # ids, and numbers such as a year
         sentinel: Any = SENTINEL_ID if is_id else SENTINEL_TEXT
         built = adapter.build(rule.endpoint, {**values, name: sentinel}, append_unknown=False)
         for value in HOSTILE_IDS if is_id else HOSTILE_TEXT + SAMPLED_IDS[:2]:

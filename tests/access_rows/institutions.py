@@ -89,6 +89,12 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "institution.remove_member": ("POST", _removable, {}, only((I,), ok=302)),
     "institution.settings": ("GET", lambda w: f"/institution/{_approved(w).id}/settings", {}, only((I,))),
     "institution.plan": ("GET", lambda w: f"/institution/{_own(w)}/plan", {}, only((I,))),
+    "progress.reserved_share_report": (
+        "GET",
+        lambda w: f"/institution/{_own(w)}/reserved-share/2026.csv",
+        {},
+        only((I,)),
+    ),
     "staff.staff_link": ("GET", "/institution/staff-link", {}, only(SIGNED_IN)),
     "staff.link_employer": ("POST", _employer, {"credit_code": EMPLOYER_CODE}, only(SIGNED_IN, ok=302)),
     "staff.unlink_employer": ("POST", "/institution/staff-link/remove", {}, only(SIGNED_IN, ok=302)),
