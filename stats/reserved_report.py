@@ -192,7 +192,7 @@ def report(share: ReservedShare, invoice_url: Callable[[str], str]) -> Report:
     deliveries = Section(
         _("Deliveries received"),
         [
-            (_("Delivery"), TEXT),
+            (_("Delivery number"), TEXT),
             (_("Purchase order"), TEXT),
             (_("Producer"), TEXT),
             (_("County"), TEXT),

@@ -15,9 +15,11 @@ import io
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 
 import pytest
 from flask import Flask
+from openpyxl import load_workbook
 from playwright.sync_api import Browser, Locator, Page, expect
 from reportlab.lib.pagesizes import A5
 from reportlab.pdfgen import canvas
@@ -129,6 +131,25 @@ def received_on_dashboard(page: Page, base: str, institution: str) -> int:
     page.goto(base + "/institution/")
     card = page.locator("article.institution-overview").filter(has_text=institution)
     return yuan_in_fen(card.locator("dl.plan-facts dt:text-is('计入的收货额') + dd").inner_text())
+
+
+def reserved_share_report(page: Page, base: str, institution: str) -> dict[str, int]:
+    """The institution downloads its reserved-share report (XLSX) from the dashboard: each delivery's
+    counted amount in fen, by delivery number."""
+    page.goto(base + "/institution/")
+    card = page.locator("article.institution-overview").filter(has_text=institution)
+    with page.expect_download() as download:
+        card.locator(".reserved-share-report a", has_text="XLSX").click()
+    with open(download.value.path(), "rb") as file:
+        book = load_workbook(file)
+    counted: dict[str, int] = {}
+    for sheet in book.worksheets:
+        rows = list(sheet.iter_rows(values_only=True))
+        if sheet.title != "已收货的供货单":  # the deliveries sheet
+            continue
+        for row in rows[1:]:
+            counted[str(row[0])] = int(Decimal(str(row[5])) * 100)
+    return counted
 
 
 def received_fen(db: Session, supplier_number: str) -> int:
@@ -390,6 +411,10 @@ def test_institution_orders_in_bulk_from_registration_to_receipt(
     assert after_both - after_shule == received_fen(db, chengkou)
     assert received_fen(db, chengkou) == ORDERED[PORK] * 12800 + SAUSAGE_CONFIRMED * 9800
     assert after_both - before == received_fen(db, shule) + received_fen(db, chengkou)
+    # the report it files with its finance office matches the dashboard to the fen, delivery by delivery
+    report = reserved_share_report(buyer, base, name)
+    assert report == {shule: received_fen(db, shule), chengkou: received_fen(db, chengkou)}
+    assert sum(report.values()) == after_both - before
 
     # the shipped batch's public trace page now shows the shipping to and the receipt by the institution
     visitor = open_page("visitor")
