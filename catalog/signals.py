@@ -204,3 +204,17 @@ def workbench_tasks(session: Session, producer_ids: Sequence[int]) -> list[Workb
     for _receiver, answer in collect_workbench_tasks.send(session, producer_ids=list(producer_ids)):
         tasks.extend(answer or [])
     return tasks
+
+
+#: Sent with ``session`` as sender and ``producer=`` before a new product is listed. A receiver returns the
+#: reason (in the reader's language) a package forbids that producer new listings, or ``None``. Receivers
+#: only read, one indexed row each.
+check_new_listing = signals.signal("check-new-listing")
+
+
+def new_listing_refusal(session: Session, producer_id: int) -> str | None:
+    """Why ``producer_id`` may not list a new product now, or ``None`` when it may."""
+    for _receiver, answer in check_new_listing.send(session, producer_id=producer_id):
+        if answer:
+            return str(answer)
+    return None

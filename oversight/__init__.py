@@ -1,8 +1,10 @@
 """Oversight the county plans ask for: complaints and reports (投诉举报) about products, orders and lots, with
 working-day deadlines, the county reviewer's decision, escalation to administrators and public monthly
 figures; after-sales requests (售后) on received orders, answered by the producer, arbitrated by the county
-reviewer, settled through the payment they came by. Builds on every package to its left; the catalog's,
-traceability's and the orders' pages link to the report form by its path, never by importing this package."""
+reviewer, settled through the payment they came by; supplier standing (a score from complaints, after-sales,
+ratings and shipping; the county office warns, restricts or suspends). Builds on every package to its left;
+the catalog's, traceability's and the orders' pages link to the report form by its path, never by importing
+this package."""
 
 from __future__ import annotations
 
@@ -19,14 +21,25 @@ def init_app(app: Flask) -> None:
     from oversight.aftersales import receivers as aftersales_receivers
     from oversight.aftersales import views as aftersales_views
     from oversight.complaints import cli, desk, labels, views
+    from oversight.standing import cli as standing_cli
+    from oversight.standing import labels as standing_labels
+    from oversight.standing import receivers as standing_receivers
+    from oversight.standing import views as standing_views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(desk.bp)
     app.register_blueprint(aftersales_views.bp)
-    for helper in (*labels.TEMPLATE_GLOBALS, *aftersales_labels.TEMPLATE_GLOBALS):
+    app.register_blueprint(standing_views.bp)
+    for helper in (
+        *labels.TEMPLATE_GLOBALS,
+        *aftersales_labels.TEMPLATE_GLOBALS,
+        *standing_labels.TEMPLATE_GLOBALS,
+    ):
         app.add_template_global(helper)
     register_status_labels(app, "complaint", labels.complaint_status_label)
     register_status_labels(app, "aftersales", aftersales_labels.aftersales_status_label)
     cli.oversight_cli.add_command(aftersales_cli.deadlines_command)
+    cli.oversight_cli.add_command(standing_cli.standing_command)
     app.cli.add_command(cli.oversight_cli)
     aftersales_receivers.connect()
+    standing_receivers.connect()

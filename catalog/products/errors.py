@@ -112,3 +112,10 @@ class ImageRefused(ProductError):
     """The image pipeline refused the upload; the message is the pipeline's own."""
 
     field = "image"
+
+
+class ListingRestricted(ProductError):
+    """The county office restricted the producer's new listings (supplier standing, in oversight)."""
+
+    status = 409
+    message = _l("The county office has restricted new listings for this producer: %(reason)s")

@@ -27,6 +27,7 @@ from catalog.products.errors import (
     InvalidQualityMark,
     InvalidSeason,
     InvalidTiers,
+    ListingRestricted,
     NetWeightOutOfRange,
     NetWeightRequired,
     PriceOutOfRange,
@@ -43,6 +44,7 @@ from catalog.products.models import (
     QualityMarkKind,
     Unit,
 )
+from catalog.signals import new_listing_refusal
 from catalog.validators import GtinError, validate_gtin14
 from core.clock import shanghai_date
 from core.errors import PermissionDenied
@@ -200,10 +202,13 @@ def _current(product: Product, names: Iterable[str]) -> dict[str, Any]:
 def create_product(session: Session, user: User, producer: Producer, data: ProductData) -> Product:
     """Create a product of ``producer`` from validated ``data``. Does not commit.
 
-    Raises PermissionDenied for non-members, a ProductError subclass for invalid data (GtinTaken, 409, for
+    Raises PermissionDenied for non-members, :class:`ListingRestricted` (409) when the county office
+    restricted the producer's new listings, a ProductError subclass for invalid data (GtinTaken, 409, for
     a barcode number another product uses).
     """
     ensure_member(user, producer)
+    if (refusal := new_listing_refusal(session, producer.id)) is not None:
+        raise ListingRestricted(reason=refusal)
     product = Product(is_active=True)
     for name, value in _values(session, product, data).items():  # all validated before it joins the session
         setattr(product, name, value)
