@@ -9,3 +9,6 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the channels' pages, commands and receivers."""
+    from channels.assistance import views as assistance_views
+
+    app.register_blueprint(assistance_views.bp)

@@ -20,6 +20,7 @@ INSTITUTION_KIND_LABELS = {
     InstitutionKind.SUPERMARKET: _l("Supermarket"),
     InstitutionKind.PRIVATE_FIRM: _l("Private enterprise"),
     InstitutionKind.PARTNER: _l("Paired assistance partner"),
+    InstitutionKind.VILLAGE_ENTERPRISE: _l("Enterprise buying raw materials (万企兴万村)"),
 }
 
 INSTITUTION_ROLE_LABELS = {

@@ -10,6 +10,7 @@ from catalog.products.models import (
     ProductSearchDocument,
     QualityMark,
 )
+from channels.assistance.models import AssistanceGroup, AssistanceGroupMember, AssistanceGroupTarget
 from core.audit.services import AuditEntry
 from core.models import Region, User
 from core.notifications.models import Notification
@@ -26,6 +27,7 @@ from orders.models import (
 from orders.reviews.models import ProducerRatingSummary, ProductRatingSummary, RatingReply
 from oversight.aftersales.models import AftersalesLine, AftersalesRequest
 from oversight.complaints.models import Complaint
+from oversight.standing.models import ProducerStanding
 from payments.models import (
     Payment,
     Refund,
@@ -76,6 +78,9 @@ __all__ = [
     "Allocation",
     "AnnualPlan",
     "ApiToken",
+    "AssistanceGroup",
+    "AssistanceGroupMember",
+    "AssistanceGroupTarget",
     "AuditEntry",
     "Batch",
     "BatchLink",
@@ -107,6 +112,7 @@ __all__ = [
     "ProducerInvitation",
     "ProducerMember",
     "ProducerRatingSummary",
+    "ProducerStanding",
     "Product",
     "ProductImage",
     "ProductRatingSummary",

@@ -12,10 +12,11 @@ def init_app(app: Flask) -> None:
     from catalog.api.views import add_spec_extension
     from core import versions
     from stats import api, cli, receivers, views
+    from stats.groups import views as group_views
     from stats.ledger import COUNTY_TABLE, ENTRY_TABLE, MONTHLY_TABLE, ROLLUP_TABLE
     from stats.targets import views as target_views
 
-    for blueprint in (views.bp, views.progress_bp, api.bp, target_views.bp):
+    for blueprint in (views.bp, views.progress_bp, api.bp, target_views.bp, group_views.bp):
         app.register_blueprint(blueprint)
     add_spec_extension(app, api.document)
     app.cli.add_command(cli.stats_cli)

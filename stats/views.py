@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -260,19 +260,18 @@ def dashboard() -> ResponseReturnValue:
     )
 
 
-@progress_bp.get("/<id:institution_id>/reserved-share/<int:year>.<any(csv, xlsx, pdf):fmt>")
+@progress_bp.get("/<id:institution_id>/reserved-share/<year>.<any(csv, xlsx, pdf):fmt>")
 @login_required
-def reserved_share_report(institution_id: int, year: int, fmt: str) -> ResponseReturnValue:
+def reserved_share_report(institution_id: int, year: str, fmt: str) -> ResponseReturnValue:
     """The institution's reserved-share report for ``year`` (CSV, XLSX or printable PDF), for its members:
     the dashboard's figures and the deliveries, invoices and payments behind them."""
     institution = get_or_404(Institution, institution_id)
     ensure(is_member_of(current_user, institution))
-    if year not in plan_years():
+    if not (year.isascii() and year.isdigit() and int(year) in plan_years()):
         abort(404)
-    share = reserved_report.reserved_share(db_session, institution, year)
-    report = reserved_report.report(
-        share, lambda number: url_for("delivery.invoice", number=number, _external=True)
-    )
+    share = reserved_report.reserved_share(db_session, institution, int(year))
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    report = reserved_report.report(share, lambda number: base + url_for("delivery.invoice", number=number))
     stem = f"reserved-share-{institution.id}-{year}"
     if fmt == "pdf":
         response = Response(report_pdf.to_pdf(report), mimetype=report_pdf.PDF_MIMETYPE)

@@ -34,6 +34,8 @@ class InstitutionKind(enum.StrEnum):
     SUPERMARKET = "supermarket"  # 商超
     PRIVATE_FIRM = "private_firm"  # 民营企业
     PARTNER = "partner"  # 对口帮扶单位
+    #: An enterprise of 万企兴万村 buying farm products as raw materials for its own production.
+    VILLAGE_ENTERPRISE = "village_enterprise"  # 万企兴万村企业
 
 
 class InstitutionStatus(enum.StrEnum):

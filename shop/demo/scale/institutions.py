@@ -36,6 +36,7 @@ NAMES = {
     InstitutionKind.SUPERMARKET: "{city}惠民超市第{n}门店",
     InstitutionKind.PRIVATE_FIRM: "{city}鲁商食品有限公司第{n}分公司",
     InstitutionKind.PARTNER: "{city}对口支援工作办公室第{n}工作组",
+    InstitutionKind.VILLAGE_ENTERPRISE: "{city}乡村振兴食品加工有限公司第{n}工厂",
 }
 FUNDING = {
     InstitutionKind.UNION: FundingSource.UNION_FUNDS,
@@ -43,6 +44,7 @@ FUNDING = {
     InstitutionKind.PRIVATE_FIRM: FundingSource.OWN_FUNDS,
     InstitutionKind.STATE_FIRM: FundingSource.OWN_FUNDS,
     InstitutionKind.FINANCIAL: FundingSource.OWN_FUNDS,
+    InstitutionKind.VILLAGE_ENTERPRISE: FundingSource.OWN_FUNDS,
 }
 #: GB 32100 registration authority and type: 11 机关, 12 事业单位, 81 工会, 91 企业.
 CREDIT_HEADS = {
