@@ -204,3 +204,10 @@ def workbench_tasks(session: Session, producer_ids: Sequence[int]) -> list[Workb
     for _receiver, answer in collect_workbench_tasks.send(session, producer_ids=list(producer_ids)):
         tasks.extend(answer or [])
     return tasks
+
+
+#: Sent with ``session`` as sender, ``product=``, ``old_fen=`` (None when the product was just created),
+#: ``new_fen=`` and ``user=`` (who changed it) whenever a product's retail price is set to a new value, after
+#: the flush and inside the changing transaction; receivers write in that same transaction and flush (the
+#: oversight package keeps the price history and raises price alerts). Never sent for an unchanged price.
+price_changed = signals.signal("price-changed")

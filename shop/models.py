@@ -26,6 +26,7 @@ from orders.models import (
 from orders.reviews.models import ProducerRatingSummary, ProductRatingSummary, RatingReply
 from oversight.aftersales.models import AftersalesLine, AftersalesRequest
 from oversight.complaints.models import Complaint
+from oversight.prices.models import PriceAlert, PriceChange, ReferencePrice
 from payments.models import (
     Payment,
     Refund,
@@ -102,6 +103,8 @@ __all__ = [
     "PayeeAccount",
     "Payment",
     "Payout",
+    "PriceAlert",
+    "PriceChange",
     "PriceTier",
     "Producer",
     "ProducerInvitation",
@@ -117,6 +120,7 @@ __all__ = [
     "QuoteRequest",
     "Rating",
     "RatingReply",
+    "ReferencePrice",
     "Refund",
     "RefundLine",
     "Region",

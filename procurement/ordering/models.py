@@ -269,6 +269,9 @@ class SupplierLine(Base):
     unit: Mapped[str] = mapped_column(String(8))
     #: Snapshot: tier price for the requested quantity, or the accepted quote's price.
     unit_price_fen: Mapped[int] = mapped_column(Integer)
+    #: The product's reference price when the line was ordered above it (flagged on the purchase order);
+    #: None: not above any reference.
+    reference_price_fen: Mapped[int | None] = mapped_column(Integer)
     requested_quantity: Mapped[int] = mapped_column(Integer)
     decision: Mapped[LineDecision] = mapped_column(str_enum(LineDecision, 16), default=LineDecision.PENDING)
     confirmed_quantity: Mapped[int | None] = mapped_column(Integer)
