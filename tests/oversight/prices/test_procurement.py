@@ -34,8 +34,8 @@ def test_a_line_above_the_reference_is_flagged_on_the_purchase_order(
     lines = {line.product_id: line for order in purchase.supplier_orders for line in order.lines}
     assert lines[pw.pork.id].reference_price_fen == 9000
     assert lines[pw.tomatoes.id].reference_price_fen is None  # no reference for the tomatoes
-    db.commit()
     pw.buyer.locale = "en"
+    db.commit()
     page = as_user(pw.buyer).get(f"/procurement/orders/{purchase.number}").get_data(as_text=True)
     assert "Above the reference price of ¥90.00" in page
 
