@@ -146,6 +146,12 @@ class PurchaseOrder(Base):
         for order in self.supplier_orders:
             order.move(SupplierStatus.CANCELLED)
 
+    @property
+    def lines_above_reference(self) -> int:
+        """How many of its lines were ordered above their product's reference price (flagged)."""
+        lines = [line for order in self.supplier_orders for line in order.lines]
+        return sum(1 for line in lines if line.reference_price_fen is not None)
+
     def close_if_all_cancelled(self) -> bool:
         """approved → cancelled once every supplier order of it has been cancelled; whether it was closed."""
         if self.status is PurchaseStatus.APPROVED and all(

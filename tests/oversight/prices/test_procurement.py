@@ -38,6 +38,7 @@ def test_a_line_above_the_reference_is_flagged_on_the_purchase_order(
     db.commit()
     page = as_user(pw.buyer).get(f"/procurement/orders/{purchase.number}").get_data(as_text=True)
     assert "Above the reference price of ¥90.00" in page
+    assert "1 line is priced above its product's reference price" in page
 
 
 def test_a_line_at_the_reference_is_not_flagged(
