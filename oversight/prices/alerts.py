@@ -159,7 +159,12 @@ def governed_by(reference: ReferencePrice) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = [
         Product.category == reference.category,
         Product.unit == reference.unit,
-        ~exists().where(own.product_key == Product.id, own.category == reference.category),
+        ~exists().where(  # a product's own reference is kept under its county: the unique index's columns
+            own.county_key == Product.county_id,
+            own.category == reference.category,
+            own.unit == reference.unit,
+            own.product_key == Product.id,
+        ),
     ]
     if reference.county_id is not None:
         conditions.append(Product.county_id == reference.county_id)

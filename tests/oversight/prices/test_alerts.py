@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from catalog.products.models import Category, Product, Unit
 from core.db import utcnow
 from core.models import Region
-from oversight.prices.alerts import Thresholds
+from oversight.prices.alerts import Thresholds, governed_by
 from oversight.prices.models import AlertKind, AlertStatus, PriceAlert, PriceChange
 from tests.commerce import Shop
 from tests.oversight.conftest import Office
@@ -114,3 +115,18 @@ def test_a_rise_spread_beyond_the_window_is_no_alert(db: Session, shop: Shop) ->
     )
     change_price(db, shop.owner_b, yak, 9520)  # +19 % over the 80.00 of the window
     assert alerts_of(db, yak) == []
+
+
+def test_a_reference_reads_its_products_through_the_index(
+    db: Session, shop: Shop, office: Office, region: Callable[[str], Region]
+) -> None:
+    if db.get_bind().dialect.name != "sqlite":
+        pytest.skip("the plan is read from SQLite")
+    county_wide = reference(db, office.shule, region("653122"), shop.product_a, 1000)
+    everywhere = reference(db, office.admin, None, shop.product_a, 1000)
+    for ref in (county_wide, everywhere):
+        query = select(Product.id).where(governed_by(ref))
+        sql = str(query.compile(db.get_bind(), compile_kwargs={"literal_binds": True}))
+        plan = " ".join(str(row[-1]) for row in db.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+        assert "ix_catalog_product_category_unit" in plan, plan
+        assert "SCAN catalog_product" not in plan and "SCAN oversight_reference_price" not in plan, plan
