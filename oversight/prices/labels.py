@@ -14,7 +14,7 @@ KINDS = {
 }
 
 STATUSES = {
-    AlertStatus.OPEN: (_l("Open"), "warn"),
+    AlertStatus.OPEN: (_l("Waiting for the county office"), "warn"),
     AlertStatus.EXPLAINED: (_l("Explained by the producer"), "info"),
     AlertStatus.CORRECTED: (_l("Corrected"), "ok"),
     AlertStatus.DISMISSED: (_l("Dismissed"), "info"),
