@@ -17,6 +17,7 @@ from procurement.ordering.models import PurchaseOrder
 from tests.oversight.conftest import Office
 from tests.oversight.prices.support import reference
 from tests.procurement.conftest import ProcurementWorld, pw, submit  # noqa: F401 (fixtures)
+from tests.procurement.test_ordering_pages import submit_form
 
 Client = Callable[[User | None], FlaskClient]
 
@@ -69,3 +70,22 @@ def test_refused_when_so_configured(
         submit({pw.pork: 2, pw.tomatoes: 50})
     assert caught.value.status == 409 and "¥90.00" in str(caught.value)
     assert db.scalar(select(func.count()).select_from(PurchaseOrder)) == before
+
+
+def test_the_review_page_says_why_a_refused_order_was_not_placed(
+    app: Flask,
+    db: Session,
+    pw: ProcurementWorld,  # noqa: F811
+    office: Office,
+    region: Callable[[str], Region],
+    as_user: Client,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(app.config, "PROCUREMENT_ABOVE_REFERENCE", "refuse")
+    reference(db, office.admin, region("500229"), pw.pork, 9000)
+    pw.buyer.locale = "en"
+    db.commit()
+    response = as_user(pw.buyer).post("/procurement/review", data=submit_form((pw.pork.id, "2")))
+    assert response.status_code == 409
+    assert "above its reference price of ¥90.00" in response.get_data(as_text=True)
+    assert db.scalar(select(func.count()).select_from(PurchaseOrder)) == 0
