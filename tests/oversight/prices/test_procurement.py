@@ -40,6 +40,11 @@ def test_a_line_above_the_reference_is_flagged_on_the_purchase_order(
     page = as_user(pw.buyer).get(f"/procurement/orders/{purchase.number}").get_data(as_text=True)
     assert "Above the reference price of ¥90.00" in page
     assert "1 line is priced above its product's reference price" in page
+    pork_order = next(o for o in purchase.supplier_orders if o.producer_id == pw.chengkou.id)
+    pw.chengkou_owner.locale = "en"
+    db.commit()
+    supplier_page = as_user(pw.chengkou_owner).get(f"/producer/procurement/{pork_order.number}")
+    assert "Above the reference price of ¥90.00" in supplier_page.get_data(as_text=True)
 
 
 def test_a_line_at_the_reference_is_not_flagged(
