@@ -218,3 +218,10 @@ def new_listing_refusal(session: Session, producer_id: int) -> str | None:
         if answer:
             return str(answer)
     return None
+
+
+#: Sent with ``session`` as sender, ``product=``, ``old_fen=`` (None when the product was just created),
+#: ``new_fen=`` and ``user=`` (who changed it) whenever a product's retail price is set to a new value, after
+#: the flush and inside the changing transaction; receivers write in that same transaction and flush (the
+#: oversight package keeps the price history and raises price alerts). Never sent for an unchanged price.
+price_changed = signals.signal("price-changed")

@@ -125,6 +125,14 @@ class DefaultConfig:
     #: aftersales-deadlines`` applies it).
     AFTERSALES_WINDOW_DAYS = 7
     AFTERSALES_ANSWER_DAYS = 3
+    #: Price monitoring: an alert when a product's price is above its reference price by more than this share
+    #: (%), or rose by more than this share (%) within this many days (against the lowest price it had then).
+    PRICE_ALERT_MARGIN_PERCENT = 20
+    PRICE_RISE_PERCENT = 30
+    PRICE_RISE_WINDOW_DAYS = 30
+    #: A purchase-order line priced above the product's reference price: ``flag`` (ordered, with a warning on
+    #: the purchase order) or ``refuse`` (not ordered), as government e-malls do.
+    PROCUREMENT_ABOVE_REFERENCE = "flag"
 
     #: How long a QR scan's visits wait in memory before they are written (seconds).
     TRACE_VISIT_FLUSH_SECONDS: float | None = None  # None: 2 s, or 0 (every visit at once) when testing

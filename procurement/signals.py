@@ -3,6 +3,7 @@ answer what procurement shows without being imported (settlement: the producer's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TypedDict
 
@@ -10,6 +11,7 @@ from blinker import Namespace
 from sqlalchemy.orm import Session
 
 from catalog.producers.models import Producer
+from catalog.products.models import Product
 
 _signals = Namespace()
 
@@ -45,3 +47,22 @@ def verified_payee(session: Session, producer: Producer) -> PayeeDetails | None:
             found: PayeeDetails = answer
             return found
     return None
+
+
+#: Sent with ``session`` as sender and ``lines=`` (a list of ``(product, unit_price_fen)``) before a purchase
+#: order is written: "any objections to these line prices?". A receiver returns ``{product_id:
+#: reference_fen}`` for the lines priced above the product's reference price, or an empty dict (the oversight
+#: package answers from its reference prices, in one query). Receivers only read.
+collect_price_objections = _signals.signal("collect-price-objections")
+
+
+def price_objections(session: Session, lines: Sequence[tuple[Product, int]]) -> dict[int, int]:
+    """Product id → the reference price (fen) each objecting receiver gives for lines priced above it; the
+    lowest reference wins when several receivers object to the same line."""
+    found: dict[int, int] = {}
+    if not lines:
+        return found
+    for _receiver, answer in collect_price_objections.send(session, lines=list(lines)):
+        for product_id, reference_fen in (answer or {}).items():
+            found[product_id] = min(reference_fen, found.get(product_id, reference_fen))
+    return found

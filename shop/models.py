@@ -27,6 +27,7 @@ from orders.models import (
 from orders.reviews.models import ProducerRatingSummary, ProductRatingSummary, RatingReply
 from oversight.aftersales.models import AftersalesLine, AftersalesRequest
 from oversight.complaints.models import Complaint
+from oversight.prices.models import PriceAlert, PriceChange, ReferencePrice
 from oversight.standing.models import ProducerStanding
 from payments.models import (
     Payment,
@@ -107,6 +108,8 @@ __all__ = [
     "PayeeAccount",
     "Payment",
     "Payout",
+    "PriceAlert",
+    "PriceChange",
     "PriceTier",
     "Producer",
     "ProducerInvitation",
@@ -123,6 +126,7 @@ __all__ = [
     "QuoteRequest",
     "Rating",
     "RatingReply",
+    "ReferencePrice",
     "Refund",
     "RefundLine",
     "Region",

@@ -143,6 +143,8 @@ class Product(Base):
         Index("ix_catalog_product_price", "price_fen", "id"),
         Index("ix_catalog_product_producer_newest", "producer_id", "created_at", "id"),
         Index("ix_catalog_product_county_newest", "county_id", "created_at", "id"),
+        # price monitoring: the products a reference price governs (a category and unit, in a county)
+        Index("ix_catalog_product_category_unit", "category", "unit", "county_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

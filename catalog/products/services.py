@@ -44,7 +44,7 @@ from catalog.products.models import (
     QualityMarkKind,
     Unit,
 )
-from catalog.signals import new_listing_refusal
+from catalog.signals import new_listing_refusal, price_changed
 from catalog.validators import GtinError, validate_gtin14
 from core.clock import shanghai_date
 from core.errors import PermissionDenied
@@ -215,6 +215,7 @@ def create_product(session: Session, user: User, producer: Producer, data: Produ
     product.producer = producer
     session.add(product)
     session.flush()
+    price_changed.send(session, product=product, old_fen=None, new_fen=product.price_fen, user=user)
     return product
 
 
@@ -245,6 +246,7 @@ def update_product(session: Session, user: User, product: Product, data: Product
     certified.record_change(
         session, user, product, "product.update", before, values, today, tell_reviewers=True
     )
+    _announce_price(session, user, product, before["price_fen"])
     return product
 
 
@@ -274,7 +276,14 @@ def quick_update(session: Session, user: User, product: Product, edit: QuickEdit
     certified.record_change(
         session, user, product, "product.quick_update", before, values, shanghai_date(), tell_reviewers=False
     )
+    _announce_price(session, user, product, before["price_fen"])
     return product
+
+
+def _announce_price(session: Session, user: User, product: Product, old_fen: int) -> None:
+    """Send ``price_changed`` when the product's retail price is no longer ``old_fen``."""
+    if product.price_fen != old_fen:
+        price_changed.send(session, product=product, old_fen=old_fen, new_fen=product.price_fen, user=user)
 
 
 _TIER_ABOVE_RETAIL = _l(

@@ -57,6 +57,17 @@ class InvalidPurchaseKey(PurchaseError):
     message = _l("This form has expired. Please reload the page and submit again.")
 
 
+class PriceAboveReference(PurchaseError):
+    """A line priced above the product's reference price, refused when ``PROCUREMENT_ABOVE_REFERENCE`` is
+    ``refuse`` (as government e-malls do)."""
+
+    status = 409
+    message = _l(
+        "%(name)s is priced at %(price)s, above its reference price of %(reference)s: this platform does not "
+        "accept purchase orders above the reference price."
+    )
+
+
 class ProductNotOrderable(PurchaseError):
     """The product is withdrawn, its producer not approved, or its certificate not valid today."""
 

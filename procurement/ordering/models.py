@@ -146,6 +146,12 @@ class PurchaseOrder(Base):
         for order in self.supplier_orders:
             order.move(SupplierStatus.CANCELLED)
 
+    @property
+    def lines_above_reference(self) -> int:
+        """How many of its lines were ordered above their product's reference price (flagged)."""
+        lines = [line for order in self.supplier_orders for line in order.lines]
+        return sum(1 for line in lines if line.reference_price_fen is not None)
+
     def close_if_all_cancelled(self) -> bool:
         """approved → cancelled once every supplier order of it has been cancelled; whether it was closed."""
         if self.status is PurchaseStatus.APPROVED and all(
@@ -269,6 +275,9 @@ class SupplierLine(Base):
     unit: Mapped[str] = mapped_column(String(8))
     #: Snapshot: tier price for the requested quantity, or the accepted quote's price.
     unit_price_fen: Mapped[int] = mapped_column(Integer)
+    #: The product's reference price when the line was ordered above it (flagged on the purchase order);
+    #: None: not above any reference.
+    reference_price_fen: Mapped[int | None] = mapped_column(Integer)
     requested_quantity: Mapped[int] = mapped_column(Integer)
     decision: Mapped[LineDecision] = mapped_column(str_enum(LineDecision, 16), default=LineDecision.PENDING)
     confirmed_quantity: Mapped[int | None] = mapped_column(Integer)

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -48,6 +49,7 @@ from procurement.ordering.errors import (
     NotApprover,
     NotBuyer,
     NotOwnPurchase,
+    PriceAboveReference,
     ProductNotOrderable,
     PurchaseError,  # noqa: F401 (re-exported: callers catch it from here)
     QuantityInvalid,
@@ -65,6 +67,7 @@ from procurement.ordering.models import (
     SupplierOrder,
     SupplierStatus,
 )
+from procurement.signals import price_objections
 
 #: Most units of one product on one line.
 MAX_QUANTITY = 1_000_000
@@ -162,6 +165,25 @@ def check_line(session: Session, line: PurchaseLineInput, today: date) -> tuple[
     return product, price
 
 
+def refuses_above_reference() -> bool:
+    """Whether lines above the reference price are refused (``PROCUREMENT_ABOVE_REFERENCE = "refuse"``)
+    rather than flagged."""
+    return has_app_context() and current_app.config.get("PROCUREMENT_ABOVE_REFERENCE", "flag") == "refuse"
+
+
+def _check_prices(session: Session, priced: list[tuple[Product, int, int]]) -> dict[int, int]:
+    """Ask whether any line is priced above its reference (product id → reference fen, to flag them); raise
+    :class:`PriceAboveReference` for the first such line when they are refused."""
+    references = price_objections(session, [(product, price) for product, _quantity, price in priced])
+    if references and refuses_above_reference():
+        for product, _quantity, price in priced:
+            if product.id in references:
+                raise PriceAboveReference(
+                    name=product.name, price=format_fen(price), reference=format_fen(references[product.id])
+                )
+    return references
+
+
 def _check_delivery(delivery: Delivery, today: date) -> Address:
     address = validate_address(delivery.address)
     if not 1 <= (delivery.delivery_date - today).days <= MAX_LEAD_DAYS:
@@ -185,6 +207,7 @@ def _write(
     buyer: User,
     institution: Institution,
     priced: list[tuple[Product, int, int]],
+    references: dict[int, int],
     address: Address,
     delivery_date: date,
     funding: FundingSource,
@@ -236,6 +259,7 @@ def _write(
                 product_name=product.name,
                 unit=product.unit.value,
                 unit_price_fen=price,
+                reference_price_fen=references.get(product.id),
                 requested_quantity=quantity,
             )
         )
@@ -333,12 +357,13 @@ def submit_purchase_order(
     for line in merged.values():
         product, price = check_line(session, line, today)
         priced.append((product, line.quantity, price))
+    references = _check_prices(session, priced)
     clean_note = " ".join((note or "").split())[:500] or None
     try:
         with session.begin_nested():
             purchase = _write(
-                session, buyer, institution, priced, address, delivery.delivery_date, funding, key,
-                clean_note, quote, now,
+                session, buyer, institution, priced, references, address, delivery.delivery_date, funding,
+                key, clean_note, quote, now,
             )  # fmt: skip
     except IntegrityError:
         existing = _existing(session, key, institution)

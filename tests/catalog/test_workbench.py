@@ -275,9 +275,9 @@ def statements(db: Session) -> Iterator[list[str]]:
 
 
 #: The most statements the workbench may send: the user and their memberships, the unread count, the
-#: catalog's certification counts, one per answering package (orders, batches, supplier orders) and the
-#: producers' places.
-CEILING = 12
+#: catalog's certification counts, one per answering package (orders, batches, supplier orders, price
+#: alerts, standing decisions) and the producers' places.
+CEILING = 14
 
 
 def test_the_workbench_costs_the_same_whatever_the_history(
