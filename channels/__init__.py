@@ -8,4 +8,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the channels' pages, commands and receivers."""
+    """Register the channels' pages and their label helpers: counters and fairs (``/channels/counters``)."""
+    from channels.counters import labels as counter_labels
+    from channels.counters import views as counter_views
+
+    app.register_blueprint(counter_views.bp)
+    for helper in counter_labels.TEMPLATE_GLOBALS:
+        app.add_template_global(helper)
