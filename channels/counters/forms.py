@@ -21,11 +21,7 @@ class CounterForm(FlaskForm):
     """A new counter, hall, zone or fair: who runs it, what it is called, where, and a fair's dates."""
 
     operator_name = SelectField(_l("Run by"), choices=[], validators=[InputRequired()])
-    kind = SelectField(
-        _l("Kind"),
-        choices=[(k.value, v) for k, v in COUNTER_KIND_LABELS.items()],
-        validators=[InputRequired()],
-    )
+    kind = SelectField(_l("Kind"), choices=[], validators=[InputRequired()])
     name = StringField(
         _l("Name"),
         filters=[strip_text],
