@@ -10,6 +10,7 @@ from catalog.products.models import (
     ProductSearchDocument,
     QualityMark,
 )
+from channels.counters.models import ConsignedStock, Consignment, Counter, CounterSale
 from core.audit.services import AuditEntry
 from core.models import Region, User
 from core.notifications.models import Notification
@@ -87,6 +88,10 @@ __all__ = [
     "Checkout",
     "Complaint",
     "ComplianceCertificate",
+    "ConsignedStock",
+    "Consignment",
+    "Counter",
+    "CounterSale",
     "CountyBuyerRollup",
     "CountyKindRollup",
     "CountyMonthlyRollup",
