@@ -11,6 +11,7 @@ from catalog.products.models import (
     QualityMark,
 )
 from channels.counters.models import ConsignedStock, Consignment, Counter, CounterSale
+from channels.livestreams.models import LiveOrder, LiveProduct, LiveSession, LiveSharer
 from core.audit.services import AuditEntry
 from core.models import Region, User
 from core.notifications.models import Notification
@@ -100,6 +101,10 @@ __all__ = [
     "DailyRollup",
     "Institution",
     "InstitutionMember",
+    "LiveOrder",
+    "LiveProduct",
+    "LiveSession",
+    "LiveSharer",
     "MonthlyRollup",
     "Notification",
     "Order",

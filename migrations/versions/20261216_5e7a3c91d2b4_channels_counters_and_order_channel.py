@@ -1,9 +1,11 @@
-"""channels: the channel on every order; counters, halls, zones and fairs with their consigned stock and sales
+"""channels: the channel on every order; counters, halls, zones and fairs; livestreams and their sharers
 
 ``shop_order.channel`` records where the sale happened (online, livestream, counter, fair, group_buy…; existing
 orders were all placed in the online shop, so they get ``online``) and ``channel_ref`` which counter or
 livestream. Counters (channels_counter) hold consigned stock per lot (channels_consigned_stock), received from
-consignments (channels_consignment); each quick sale is one row of channels_counter_sale.
+consignments (channels_consignment); each quick sale is one row of channels_counter_sale. Livestreams
+(channels_live_session) feature products (channels_live_product), hand out sharer links (channels_live_sharer)
+and keep the orders attributed to them with running sums (channels_live_order).
 
 Revision ID: 5e7a3c91d2b4
 Revises: 9c1e4b7a2d50
@@ -117,10 +119,91 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('channel', sa.Enum('online', 'procurement', 'staff', 'livestream', 'counter', 'fair', 'group_buy', name='channel', native_enum=False, length=16), server_default='online', nullable=False))
         batch_op.add_column(sa.Column('channel_ref', sa.String(length=40), nullable=True))
 
+    op.create_table('channels_live_session',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('host', sa.String(length=60), nullable=False),
+    sa.Column('organiser_name', sa.String(length=120), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('starts_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('replay_url', sa.String(length=300), nullable=True),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_channels_live_session_created_by_id_core_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_channels_live_session'))
+    )
+    with op.batch_alter_table('channels_live_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_channels_live_session_created_by_id'), ['created_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_channels_live_session_starts_at'), ['starts_at'], unique=False)
+
+    op.create_table('channels_live_sharer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['session_id'], ['channels_live_session.id'], name=op.f('fk_channels_live_sharer_session_id_channels_live_session'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['core_user.id'], name=op.f('fk_channels_live_sharer_user_id_core_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_channels_live_sharer')),
+    sa.UniqueConstraint('session_id', 'user_id', name=op.f('uq_channels_live_sharer_session_id_user_id')),
+    sa.UniqueConstraint('token', name=op.f('uq_channels_live_sharer_token'))
+    )
+    with op.batch_alter_table('channels_live_sharer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_channels_live_sharer_user_id'), ['user_id'], unique=False)
+
+    op.create_table('channels_live_order',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('sharer_id', sa.Integer(), nullable=True),
+    sa.Column('buyer_id', sa.Integer(), nullable=False),
+    sa.Column('paid_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sales_fen', sa.BigInteger(), nullable=False),
+    sa.Column('counted_fen', sa.BigInteger(), nullable=False),
+    sa.Column('refunded_fen', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['buyer_id'], ['core_user.id'], name=op.f('fk_channels_live_order_buyer_id_core_user')),
+    sa.ForeignKeyConstraint(['order_id'], ['shop_order.id'], name=op.f('fk_channels_live_order_order_id_shop_order')),
+    sa.ForeignKeyConstraint(['session_id'], ['channels_live_session.id'], name=op.f('fk_channels_live_order_session_id_channels_live_session')),
+    sa.ForeignKeyConstraint(['sharer_id'], ['channels_live_sharer.id'], name=op.f('fk_channels_live_order_sharer_id_channels_live_sharer')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_channels_live_order')),
+    sa.UniqueConstraint('order_id', name=op.f('uq_channels_live_order_order_id'))
+    )
+    with op.batch_alter_table('channels_live_order', schema=None) as batch_op:
+        batch_op.create_index('ix_channels_live_order_session_sharer', ['session_id', 'sharer_id'], unique=False)
+
+    op.create_table('channels_live_product',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['product_id'], ['catalog_product.id'], name=op.f('fk_channels_live_product_product_id_catalog_product')),
+    sa.ForeignKeyConstraint(['session_id'], ['channels_live_session.id'], name=op.f('fk_channels_live_product_session_id_channels_live_session'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_channels_live_product')),
+    sa.UniqueConstraint('session_id', 'product_id', name=op.f('uq_channels_live_product_session_id_product_id'))
+    )
+    with op.batch_alter_table('channels_live_product', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_channels_live_product_product_id'), ['product_id'], unique=False)
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    with op.batch_alter_table('channels_live_product', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_channels_live_product_product_id'))
+
+    op.drop_table('channels_live_product')
+    with op.batch_alter_table('channels_live_order', schema=None) as batch_op:
+        batch_op.drop_index('ix_channels_live_order_session_sharer')
+
+    op.drop_table('channels_live_order')
+    with op.batch_alter_table('channels_live_sharer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_channels_live_sharer_user_id'))
+
+    op.drop_table('channels_live_sharer')
+    with op.batch_alter_table('channels_live_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_channels_live_session_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_channels_live_session_created_by_id'))
+
+    op.drop_table('channels_live_session')
+
     with op.batch_alter_table('shop_order', schema=None) as batch_op:
         batch_op.drop_column('channel_ref')
         batch_op.drop_column('channel')

@@ -4,11 +4,14 @@ institution persona — and administrators), consigning (producers), and leakage
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from channels.counters import services
 from channels.counters.models import Counter
-from tests.access_rows import ADM, I, P, R, World, everyone, only
+from channels.livestreams import services as live_services
+from core.db import utcnow
+from tests.access_rows import ADM, SIGNED_IN, I, P, R, World, everyone, only
 from tests.channels.support import give_batch, give_counter
 
 
@@ -37,3 +40,29 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "counters.closing": ("GET", lambda w: f"/channels/counters/{_counter(w).id}/closing", {}, only((I, ADM))),
     "counters.leakage": ("GET", "/channels/counters/leakage", {}, only((ADM,))),
 }
+
+
+def _live(w: World) -> int:
+    """A session organised by the producer persona, featuring its product."""
+    now = utcnow()
+    product = w.objects["product"]
+    data = live_services.SessionData(
+        w.objects["producer"].name, "直播", "主播", now, now + timedelta(hours=1), [product.id]
+    )
+    return live_services.create_session(w.db, w.users[P], data).id
+
+
+ROWS.update(
+    {
+        "livestreams.sessions": ("GET", "/channels/live/", {}, everyone(200)),
+        "livestreams.new_session": ("GET", "/channels/live/new", {}, only((P, I, R, ADM))),
+        "livestreams.session_page": ("GET", lambda w: f"/channels/live/{_live(w)}", {}, everyone(200)),
+        "livestreams.share": (
+            "POST",
+            lambda w: f"/channels/live/{_live(w)}/share",
+            {},
+            only(SIGNED_IN, ok=302),
+        ),
+        "livestreams.report": ("GET", lambda w: f"/channels/live/{_live(w)}/report", {}, only((P, ADM))),
+    }
+)
