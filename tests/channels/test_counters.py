@@ -73,7 +73,9 @@ def _sell(client: FlaskClient, counter_id: int, code: str, quantity: int = 1, **
     return client.post(f"/channels/counters/{counter_id}/sell", data=data)
 
 
-def test_consigning_moves_stock_and_the_counter_becomes_a_trace_point(db: Session, shelf: tuple) -> None:
+def test_consigning_moves_stock_and_the_counter_becomes_a_trace_point(
+    db: Session, shelf: tuple, client: FlaskClient
+) -> None:
     counter, batch = shelf
     db.refresh(batch)
     assert batch.quantity_available == 70  # left the online stock
@@ -85,6 +87,8 @@ def test_consigning_moves_stock_and_the_counter_becomes_a_trace_point(db: Sessio
     assert [e.kind for e in events[-2:]] == [EventKind.SHIPPING, EventKind.RECEIVING]
     assert counter.name in events[-1].place
     assert events[-1].actor_name == counter.operator_name
+    trace = client.get(f"/t/{batch.lot_code}").get_data(as_text=True)
+    assert counter.name in trace  # the public trace page shows the counter as a step of the lot
 
 
 def test_a_sale_by_lot_code_allocates_that_batch_and_enters_the_ledger(
