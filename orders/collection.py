@@ -29,12 +29,15 @@ class Collector(enum.StrEnum):
     PLATFORM = "platform"
     #: The producer who delivers (cash on delivery): its members confirm and give back.
     PRODUCER = "producer"
+    #: The operator of the counter or fair where it was sold, who settles with the producer.
+    COUNTER = "counter"
 
 
 COLLECTORS: dict[PaymentMethod, Collector] = {
     PaymentMethod.STRIPE: Collector.PLATFORM,
     PaymentMethod.BANK_TRANSFER: Collector.PLATFORM,
     PaymentMethod.CASH_ON_DELIVERY: Collector.PRODUCER,
+    PaymentMethod.AT_COUNTER: Collector.COUNTER,
 }
 
 

@@ -24,6 +24,7 @@ PAYMENT_METHOD_LABELS = {
     PaymentMethod.STRIPE: _l("Card, Alipay or WeChat Pay"),
     PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
     PaymentMethod.CASH_ON_DELIVERY: _l("Pay on delivery"),
+    PaymentMethod.AT_COUNTER: _l("Paid at a counter"),
 }
 
 

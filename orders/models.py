@@ -21,6 +21,7 @@ from catalog.products.models import Product
 from core.db import Base, UTCDateTime, str_enum, utcnow
 from core.errors import InvalidTransition
 from core.models import User
+from orders.channel import Channel
 from traceability.models import Batch
 
 
@@ -42,6 +43,7 @@ class PaymentMethod(enum.StrEnum):
     STRIPE = "stripe"
     BANK_TRANSFER = "bank_transfer"
     CASH_ON_DELIVERY = "cash_on_delivery"
+    AT_COUNTER = "at_counter"  # paid at a counter or fair in cash, by QR code or card (channels.counters)
 
     @property
     def is_offline(self) -> bool:
@@ -165,6 +167,12 @@ class Order(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
     #: The buyer's employer when they opted in to count their purchases toward it (职工个人).
     staff_institution_id: Mapped[int | None] = mapped_column(ForeignKey("shop_institution.id"))
+    #: Where the sale happened, fixed when the order is placed (the ledger copies it), and which counter,
+    #: fair or livestream (``counter:<id>``, ``livestream:<id>``) when there is one.
+    channel: Mapped[Channel] = mapped_column(
+        str_enum(Channel, 16), default=Channel.ONLINE, server_default=Channel.ONLINE.value
+    )
+    channel_ref: Mapped[str | None] = mapped_column(String(40))
 
     checkout: Mapped[Checkout] = relationship(back_populates="orders")
     buyer: Mapped[User] = relationship()

@@ -85,6 +85,7 @@ METHOD_LABELS = {
     PaymentMethod.STRIPE: _l("Card, Alipay or WeChat Pay (Stripe)"),
     PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
     PaymentMethod.CASH_ON_DELIVERY: _l("Pay on delivery"),
+    PaymentMethod.AT_COUNTER: _l("Paid at a counter"),
 }
 STATUS_LABELS = {
     OrderStatus.PENDING_PAYMENT: _l("Awaiting payment"),

@@ -11,6 +11,8 @@ from catalog.products.models import (
     QualityMark,
 )
 from channels.assistance.models import AssistanceGroup, AssistanceGroupMember, AssistanceGroupTarget
+from channels.counters.models import ConsignedStock, Consignment, Counter, CounterSale
+from channels.livestreams.models import LiveOrder, LiveProduct, LiveSession, LiveSharer
 from core.audit.services import AuditEntry
 from core.models import Region, User
 from core.notifications.models import Notification
@@ -93,6 +95,10 @@ __all__ = [
     "Checkout",
     "Complaint",
     "ComplianceCertificate",
+    "ConsignedStock",
+    "Consignment",
+    "Counter",
+    "CounterSale",
     "CountyBuyerRollup",
     "CountyKindRollup",
     "CountyMonthlyRollup",
@@ -101,6 +107,10 @@ __all__ = [
     "DailyRollup",
     "Institution",
     "InstitutionMember",
+    "LiveOrder",
+    "LiveProduct",
+    "LiveSession",
+    "LiveSharer",
     "MonthlyRollup",
     "Notification",
     "Order",

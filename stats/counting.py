@@ -35,8 +35,9 @@ from stats.models import Channel
 
 #: The channel whose counted amounts meet an institution's reserved share of canteen purchases.
 RESERVED_SHARE_CHANNEL = Channel.PROCUREMENT
-#: The channels whose counted amounts count toward an institution (procurement and its staff's purchases).
-INSTITUTION_CHANNELS = (Channel.PROCUREMENT, Channel.STAFF)
+#: The channels whose counted amounts count toward an institution (procurement and its staff's purchases,
+#: in the online shop or through a livestream).
+INSTITUTION_CHANNELS = (Channel.PROCUREMENT, Channel.STAFF, Channel.LIVESTREAM)
 
 
 def certified_on(product: Product, day: date) -> bool:

@@ -44,6 +44,32 @@ CHANNEL_LABELS = {
     Channel.ONLINE: _l("Online shop"),
     Channel.PROCUREMENT: _l("Institutional procurement"),
     Channel.STAFF: _l("Staff purchases"),
+    Channel.LIVESTREAM: _l("Livestreams"),
+    Channel.COUNTER: _l("Halls, counters and zones"),
+    Channel.FAIR: _l("Fairs"),
+    Channel.GROUP_BUY: _l("Community group-buying"),
+}
+
+#: What each channel's sales count toward (the public rule, shown on the public results page). Whatever the
+#: channel, only products holding a valid certificate on the day of the sale count, and recalled lots are
+#: never sold (their stock is refused by every channel).
+CHANNEL_RULES = {
+    Channel.ONLINE: _l("Paid orders count on the day of payment; refunds are taken back."),
+    Channel.PROCUREMENT: _l(
+        "Purchase orders count when the institution confirms receipt, for the quantity received."
+    ),
+    Channel.STAFF: _l(
+        "Shop orders of staff who linked their purchases to their employer count toward that employer too."
+    ),
+    Channel.LIVESTREAM: _l(
+        "Orders placed through a livestream or a sharer's link count when paid, attributed to the session."
+    ),
+    Channel.COUNTER: _l(
+        "Sales at halls, counters and zones count only for a scanned lot consigned to that counter; a "
+        "recalled lot cannot be sold and an uncertified product's sale is shown as not counted."
+    ),
+    Channel.FAIR: _l("Fairs are counters open between two dates: the same rule applies."),
+    Channel.GROUP_BUY: _l("Community group-buying orders count when paid, like the online shop."),
 }
 
 #: Buyer kinds: consumers, then the institution kinds (``SalesEntry.buyer_kind`` holds their values).
@@ -275,7 +301,8 @@ class Sales:
         return _ranked([Row(k, str(BUYER_KIND_LABELS.get(k, k)), f) for k, f in sums.items()])
 
     def by_channel(self) -> list[Row]:
-        """Sales per channel (online shop, procurement, staff purchases), in the channels' order."""
+        """Sales per channel (online shop, procurement, staff purchases, livestreams, counters, fairs,
+        group-buying), in the channels' order."""
         sums = {Channel(key): figures for key, figures in self.fold("channel").items()}
         return [Row(c.value, str(CHANNEL_LABELS[c]), sums[c]) for c in Channel if c in sums]
 

@@ -198,11 +198,19 @@ class Dimensions:
         return self._certified[key]
 
     def order_buyer(self, order: Order) -> _Buyer:
-        """A consumer order's buyer: the consumer, or their employer for a staff purchase."""
+        """A consumer order's buyer and channel: the consumer, or their employer for a staff purchase.
+
+        The channel is the order's own (recorded when it was placed); a staff purchase in the online shop is
+        channel ``staff``, one through another channel (a livestream) keeps that channel and still counts
+        toward the employer.
+        """
+        channel = Channel(order.channel or Channel.ONLINE)
         institution = self.institution(order.staff_institution_id)
         if institution is None:
-            return _Buyer(CONSUMER, None, Channel.ONLINE, None)
-        return _Buyer(institution.kind.value, institution, Channel.STAFF, FundingSource.STAFF_PERSONAL.value)
+            return _Buyer(CONSUMER, None, channel, None)
+        if channel is Channel.ONLINE:
+            channel = Channel.STAFF
+        return _Buyer(institution.kind.value, institution, channel, FundingSource.STAFF_PERSONAL.value)
 
     def entry(
         self,

@@ -3,8 +3,9 @@
 What counts, and when (DOMAIN.md "Rules the code must keep"):
 
 - a consumer order line counts when the order is paid: one ``+`` entry per :class:`OrderLine`, on the
-  Asia/Shanghai day of ``Order.paid_at``; channel ``online``, or ``staff`` when the buyer linked the order to
-  their employer (``Order.staff_institution_id``: buyer kind = that institution's kind, funding source
+  Asia/Shanghai day of ``Order.paid_at``; channel ``Order.channel`` as recorded when the order was placed
+  (online shop, livestream, counter, fair, group-buy), and ``staff`` for an online-shop order the buyer linked
+  to their employer (``Order.staff_institution_id``: buyer kind = that institution's kind, funding source
   ``staff_personal``);
 - a refund subtracts: one ``−`` entry per :class:`RefundLine` for the refunded goods (quantity × unit price,
   or the lower amount agreed for them after the sale, ``RefundLine.goods_fen``; shipping fees never count),

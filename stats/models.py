@@ -15,6 +15,7 @@ from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, I
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime, str_enum, utcnow
+from orders.channel import Channel as Channel  # re-exported: the ledger's channel is the order's
 
 
 class EntryKind(enum.StrEnum):
@@ -31,14 +32,6 @@ class EntrySource(enum.StrEnum):
     ORDER_LINE = "order_line"
     SUPPLIER_LINE = "supplier_line"
     REFUND_LINE = "refund_line"
-
-
-class Channel(enum.StrEnum):
-    """Where the sale happened."""
-
-    ONLINE = "online"  # consumer shop
-    PROCUREMENT = "procurement"  # institutional purchase order
-    STAFF = "staff"  # consumer shop, linked by the buyer to their employer (职工个人)
 
 
 class SalesEntry(Base):

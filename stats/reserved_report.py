@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from catalog.labels import label
@@ -29,7 +29,9 @@ from core.models import Region
 from procurement.institutions.models import Institution
 from procurement.labels import funding_source_label
 from procurement.ordering.models import PurchaseOrder, SupplierLine, SupplierOrder
+from stats.counting import counted_sum, sales_sum
 from stats.exports import INT, MONEY, TEXT, Report, Section
+from stats.ledger import ENTRY_TABLE
 from stats.models import EntrySource, SalesEntry
 from stats.progress import Progress, received_progress
 
@@ -88,10 +90,8 @@ def _year_entries(institution: Institution, year: int) -> list[ColumnElement[boo
 def reserved_share(session: Session, institution: Institution, year: int) -> ReservedShare:
     """The institution's reserved-share report for ``year``: its progress and the deliveries and products
     behind it, deliveries in the order they were received. Reads only."""
-    counted = func.coalesce(
-        func.sum(case((SalesEntry.is_certified.is_(True), SalesEntry.amount_fen), else_=0)), 0
-    )
-    every = func.coalesce(func.sum(SalesEntry.amount_fen), 0)
+    counted = counted_sum(ENTRY_TABLE)
+    every = sales_sum(ENTRY_TABLE)
     conditions = _year_entries(institution, year)
     delivery_rows = session.execute(
         select(

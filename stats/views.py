@@ -28,6 +28,7 @@ from procurement.institutions.plans import plan_years
 from stats import exports, report_pdf, reserved_report, summaries
 from stats.dashboards import (
     CHANNEL_LABELS,
+    CHANNEL_RULES,
     Filters,
     InvalidFilters,
     Row,
@@ -117,7 +118,14 @@ def public() -> ResponseReturnValue:
     form, dashboard = _public()
     county_rows = [Row(line.county.code, line.county.name, line.period) for line in dashboard.counties]
     charts = {"monthly": _chart(dashboard.monthly), "counties": _chart(county_rows)}
-    return render_template("stats/public.html", form=form, d=dashboard, charts=charts, args=form.args())
+    return render_template(
+        "stats/public.html",
+        form=form,
+        d=dashboard,
+        charts=charts,
+        args=form.args(),
+        channel_rules=[(CHANNEL_LABELS[c], rule) for c, rule in CHANNEL_RULES.items()],
+    )
 
 
 @bp.get(f"/export.{FORMATS}")

@@ -209,7 +209,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this revision."""
-    with op.batch_alter_table("shop_supplier_line", schema=None) as batch_op:
+    # ALTER TABLE … DROP COLUMN, never a copy: dropping the old table with foreign keys on would cascade.
+    with op.batch_alter_table("shop_supplier_line", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("reference_price_fen")
 
     with op.batch_alter_table("catalog_product", schema=None) as batch_op:

@@ -1,0 +1,53 @@
+// Quick sale at a counter: read the package's QR code in the browser (BarcodeDetector), from the camera or
+// from a photo, and put the decoded text into the code field. Without BarcodeDetector the tools stay hidden
+// and the lot code or serial is typed; the server never receives an image.
+(function () {
+  "use strict";
+  function ready(fn) {
+    if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
+  }
+  ready(function () {
+    var form = document.querySelector("[data-scan-form]");
+    if (!form || !("BarcodeDetector" in window)) { return; }
+    var tools = form.querySelector("[data-scan-tools]");
+    var field = form.querySelector("input[name=code]");
+    var status = form.querySelector("[data-scan-status]");
+    var video = form.querySelector("[data-scan-video]");
+    var messages = document.querySelector("[data-scan-messages]").dataset;
+    var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+    tools.hidden = false;
+
+    function found(codes) {
+      if (!codes.length) { return false; }
+      field.value = codes[0].rawValue;
+      status.textContent = messages.read;
+      form.querySelector("input[name=quantity]").focus();
+      return true;
+    }
+
+    form.querySelector("[data-scan-photo]").addEventListener("change", function (event) {
+      var file = event.target.files && event.target.files[0];
+      if (!file) { return; }
+      createImageBitmap(file).then(function (bitmap) { return detector.detect(bitmap); })
+        .then(function (codes) { if (!found(codes)) { status.textContent = messages.noCode; } })
+        .catch(function () { status.textContent = messages.noCode; });
+    });
+
+    form.querySelector("[data-scan-camera]").addEventListener("click", function () {
+      if (!navigator.mediaDevices) { status.textContent = messages.noCamera; return; }
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
+        video.srcObject = stream;
+        video.hidden = false;
+        return video.play().then(function () {
+          function stop() { stream.getTracks().forEach(function (t) { t.stop(); }); video.hidden = true; }
+          function tick() {
+            detector.detect(video).then(function (codes) {
+              if (found(codes)) { stop(); } else { window.requestAnimationFrame(tick); }
+            }).catch(function () { stop(); status.textContent = messages.noCode; });
+          }
+          tick();
+        });
+      }).catch(function () { status.textContent = messages.noCamera; });
+    });
+  });
+})();
