@@ -60,6 +60,8 @@ from stats.models import (
     SalesEntry,
     Target,
 )
+from traceability.coldchain.models import ColdChainSummary, SensorReading
+from traceability.holds.models import BatchHold
 from traceability.models import (
     Batch,
     BatchLink,
@@ -78,6 +80,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Batch",
+    "BatchHold",
     "BatchLink",
     "BenefitLine",
     "BenefitReport",
@@ -85,6 +88,7 @@ __all__ = [
     "CatalogCount",
     "Certification",
     "Checkout",
+    "ColdChainSummary",
     "Complaint",
     "ComplianceCertificate",
     "CountyBuyerRollup",
@@ -121,6 +125,7 @@ __all__ = [
     "RefundLine",
     "Region",
     "SalesEntry",
+    "SensorReading",
     "SerialScan",
     "SerialUnit",
     "ShippingRule",

@@ -17,6 +17,7 @@ from catalog.products.models import Product
 from catalog.public import CATALOG
 from core.clock import shanghai_date
 from core.models import DataVersion, Region
+from traceability.coldchain.models import ColdChainSummary
 from traceability.models import Batch, BatchLink, BatchStatus, SerialScan, SerialUnit, TraceEvent
 from traceability.serials import Scanner, SerialAssessment, assess, register_check
 
@@ -62,6 +63,7 @@ def find_batch(session: Session, lot: str, gtin: str | None = None) -> Batch | N
 
 _BATCH, _LINK, _EVENT = Batch.__tablename__, BatchLink.__tablename__, TraceEvent.__tablename__
 _PRODUCT, _VERSION = Product.__tablename__, DataVersion.__tablename__
+_COLD = ColdChainSummary.__tablename__
 _RECALLED = BatchStatus.RECALLED.value
 #: Every column of an event row, quoted as SQL literals and joined (SQLite has no row-to-text cast).
 _SQLITE_EVENT_ROW = "||','||".join(f"quote(e.{column.name})" for column in TraceEvent.__table__.columns)
@@ -83,8 +85,8 @@ _PARENTS = {
 }
 #: One row by the unique lot code, with subqueries on indexed keys: what the page shows of the batch itself
 #: (status, recall, chain head and length: events are append-only, every other column is fixed at creation),
-#: the catalog's version (product, certificates, producer), the batches it was made from and made into, and
-#: the fingerprint of its stored events.
+#: the catalog's version (product, certificates, producer), the batches it was made from and made into, the
+#: fingerprint of its stored events, whether it is on hold and its cold-chain summary's version.
 _VERSION_SQL = f"""
 SELECT b.id, b.visit_count, p.gtin, b.status, b.recalled_at, b.head_hash, b.event_count,
   (SELECT v.version FROM {_VERSION} v WHERE v.name = :kind),
@@ -93,7 +95,9 @@ SELECT b.id, b.visit_count, p.gtin, b.status, b.recalled_at, b.head_hash, b.even
   (SELECT count(*) FROM {_LINK} l JOIN {_BATCH} r ON r.id = l.child_id
     WHERE l.parent_id = b.id AND r.status = '{_RECALLED}'),
   (SELECT {{parents}} FROM {_LINK} l JOIN {_BATCH} r ON r.id = l.parent_id WHERE l.child_id = b.id),
-  {{events}}
+  {{events}},
+  b.is_on_hold,
+  (SELECT c.version FROM {_COLD} c WHERE c.batch_id = b.id)
 FROM {_BATCH} b JOIN {_PRODUCT} p ON p.id = b.product_id
 WHERE b.lot_code = :lot
 """  # noqa: S608 - table names come from the models; the lot code and the kind are bound parameters
