@@ -9,6 +9,7 @@ from catalog.products.models import (
     ProductImage,
     ProductSearchDocument,
     QualityMark,
+    RetiredGtin,
 )
 from core.audit.services import AuditEntry
 from core.models import Region, User
@@ -124,6 +125,7 @@ __all__ = [
     "Refund",
     "RefundLine",
     "Region",
+    "RetiredGtin",
     "SalesEntry",
     "SensorReading",
     "SerialScan",

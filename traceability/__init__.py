@@ -17,11 +17,20 @@ def init_app(app: Flask) -> None:
     from traceability.holds import views as hold_views
     from traceability.labels import views as label_views
     from traceability.recall import views as recall_views
+    from traceability.resolver import views as resolver_views
     from traceability.signals import sensor_readings_captured
     from traceability.stock import stock_for_products
     from traceability.trace import views as trace_views
 
-    for module in (trace_views, batch_views, label_views, recall_views, cold_chain_views, hold_views):
+    for module in (
+        trace_views,
+        batch_views,
+        label_views,
+        recall_views,
+        cold_chain_views,
+        hold_views,
+        resolver_views,
+    ):
         app.register_blueprint(module.bp)
     app.cli.add_command(cli.publish_digests_command)
     # The catalog asks, through a signal, which batches are in stock; connecting twice is harmless.

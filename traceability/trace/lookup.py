@@ -13,7 +13,7 @@ from sqlalchemy import TextClause, select, text
 from sqlalchemy.orm import Session, joinedload
 
 from catalog.producers.models import Producer
-from catalog.products.models import Product
+from catalog.products.models import Product, RetiredGtin
 from catalog.public import CATALOG
 from core.clock import shanghai_date
 from core.models import DataVersion, Region
@@ -59,6 +59,24 @@ def find_batch(session: Session, lot: str, gtin: str | None = None) -> Batch | N
     if batch is None or gtin_matches(gtin, batch.product.gtin):
         return batch
     return None
+
+
+def moved_batch(session: Session, lot: str, gtin: str) -> Batch | None:
+    """The batch ``lot`` when its product carried ``gtin`` before a correction (see
+    :class:`catalog.products.models.RetiredGtin`), else ``None``: its printed codes redirect to the current
+    address."""
+    code = normal_lot(lot)
+    if code is None or not valid_gtin(gtin):
+        return None
+    batch = session.scalar(select(Batch).where(Batch.lot_code == code))
+    if batch is None:
+        return None
+    retired = session.scalar(
+        select(RetiredGtin.id)
+        .where(RetiredGtin.product_id == batch.product_id, RetiredGtin.gtin == gtin.zfill(14))
+        .limit(1)
+    )
+    return batch if retired is not None else None
 
 
 _BATCH, _LINK, _EVENT = Batch.__tablename__, BatchLink.__tablename__, TraceEvent.__tablename__

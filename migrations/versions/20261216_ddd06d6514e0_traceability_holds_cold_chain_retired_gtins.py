@@ -1,10 +1,11 @@
-"""traceability: holds and the cold chain
+"""traceability: holds, the cold chain and retired GTINs
 
 A hold (traceability_batch_hold) keeps a batch off sale until a reviewer releases it, with its reason kind
 (cold chain, quality sampling), when and where, who opened and closed it; ``traceability_batch.is_on_hold``
 copies "an open hold exists" so stock queries need no join (existing batches: not held). Sensor readings
 (traceability_sensor_reading, one row per reading per batch, indexed by batch and time) in hundredths of °C or %,
-and each batch's cold-chain summary (traceability_cold_chain_summary) that its trace page reads.
+and each batch's cold-chain summary (traceability_cold_chain_summary) that its trace page reads. A product's
+corrected GTIN is kept (catalog_retired_gtin) so labels printed with it keep resolving.
 
 Revision ID: ddd06d6514e0
 Revises: 9c1e4b7a2d50
@@ -28,6 +29,23 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Apply this revision."""
+    op.create_table(
+        'catalog_retired_gtin',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('gtin', sa.String(length=14), nullable=False),
+        sa.Column('product_id', sa.Integer(), nullable=False),
+        sa.Column('retired_at', core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['product_id'],
+            ['catalog_product.id'],
+            name=op.f('fk_catalog_retired_gtin_product_id_catalog_product'),
+            ondelete='CASCADE',
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_retired_gtin')),
+    )
+    with op.batch_alter_table('catalog_retired_gtin', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_catalog_retired_gtin_gtin'), ['gtin'], unique=False)
+        batch_op.create_index(batch_op.f('ix_catalog_retired_gtin_product_id'), ['product_id'], unique=False)
     op.create_table(
         "traceability_batch_hold",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -153,3 +171,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_traceability_batch_hold_batch")
 
     op.drop_table("traceability_batch_hold")
+    with op.batch_alter_table('catalog_retired_gtin', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_catalog_retired_gtin_product_id'))
+        batch_op.drop_index(batch_op.f('ix_catalog_retired_gtin_gtin'))
+
+    op.drop_table('catalog_retired_gtin')
