@@ -93,6 +93,7 @@ def capture(
 # --- safe ranges ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("english")
 def test_each_kind_of_product_has_its_range(producer: Producer, make_product: Callable[..., Product]) -> None:
     def product(name: str, category: Category, cold: bool, spec: str | None = None) -> Product:
         return make_product(producer, name=name, category=category, is_cold_chain=cold, specification=spec)
@@ -105,7 +106,7 @@ def test_each_kind_of_product_has_its_range(producer: Producer, make_product: Ca
     assert kind_of(product("城口土蜂蜜", Category.HONEY, False)) is None
     assert kind_of(product("疏勒洋葱", Category.VEGETABLES, False)) is None
     frozen = range_of(product("冻羊肉", Category.MEAT, True, "frozen"))
-    assert frozen is not None and range_text(frozen) == "≤ −18 °C"
+    assert frozen is not None and range_text(frozen) == "−18 °C or below"
     chilled = range_of(product("冷鲜羊肉", Category.MEAT, True))
     assert chilled is not None and range_text(chilled) == "0–4 °C"
     assert degrees(-1850) == "−18.5 °C" and degrees(400) == "4 °C"
@@ -277,7 +278,7 @@ def test_the_trace_page_says_the_cold_chain_held(client: FlaskClient, db: Sessio
     capture(db, batch, [reading(0, -20), reading(600, -19)])
     page = client.get(f"/t/{batch.lot_code}")
     body = page.get_data(as_text=True)
-    assert "Kept at ≤ −18 °C all the way" in body
+    assert "Kept at −18 °C or below all the way" in body
     assert '<svg class="cold-chain-curve"' in body and "safe-band" in body
     data = client.get(f"/t/{batch.lot_code}", headers={"Accept": "application/json"}).get_json()
     cold = data["cold_chain"]
@@ -296,7 +297,7 @@ def test_the_trace_page_shows_the_excursion_in_beijing_time(
     page = client.get(f"/t/{batch.lot_code}", headers={"If-None-Match": tag})
     assert page.status_code == 200  # new readings make a new version at once
     body = page.get_data(as_text=True)
-    assert "−12.5 °C measured, outside ≤ −18 °C" in body
+    assert "−12.5 °C measured, outside −18 °C or below" in body
     assert "2026-12-01 09:30" in body  # 01:30 UTC in Asia/Shanghai
     assert "冷藏车 新Q·12345" in body
     assert "On hold" in body
@@ -323,3 +324,10 @@ def test_a_product_without_a_range_has_no_verdict(
     assert not lot.is_on_hold
     data = client.get(f"/t/{lot.lot_code}", headers={"Accept": "application/json"}).get_json()
     assert data["cold_chain"]["verdict"] == "no_range" and data["cold_chain"]["range"] is None
+
+
+def test_the_consumer_reads_the_verdict_in_chinese(client: FlaskClient, db: Session, batch: Batch) -> None:
+    capture(db, batch, [reading(0, -20), reading(60, -18.5)])
+    body = client.get(f"/t/{batch.lot_code}").get_data(as_text=True)
+    assert "冷链全程 −18 °C 以下" in body
+    assert "冷冻肉" in body

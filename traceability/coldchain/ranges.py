@@ -26,6 +26,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from catalog.products.models import Category, Product
@@ -104,9 +105,9 @@ def degrees(value: int) -> str:
 
 
 def range_text(safe: SafeRange) -> str:
-    """The range as shown: ``≤ −18 °C``, ``0–4 °C``."""
+    """The range as shown, in the current language: ``−18 °C or below`` (−18 °C 以下), ``0–4 °C``."""
     if safe.low is None and safe.high is not None:
-        return f"≤ {degrees(safe.high)}"
+        return str(_("%(value)s or below", value=degrees(safe.high)))
     if safe.high is None and safe.low is not None:
-        return f"≥ {degrees(safe.low)}"
+        return str(_("%(value)s or above", value=degrees(safe.low)))
     return f"{degrees(safe.low or 0).removesuffix(' °C')}–{degrees(safe.high or 0)}"
