@@ -96,6 +96,8 @@ def upgrade() -> None:
         sa.Column("lowest", sa.Integer(), nullable=True),
         sa.Column("highest", sa.Integer(), nullable=True),
         sa.Column("alarm_count", sa.Integer(), nullable=False),
+        sa.Column("range_kind", sa.String(length=24), nullable=True),
+        sa.Column("excursion_id", sa.Integer(), nullable=True),
         sa.Column("curve", sa.JSON(), nullable=False),
         sa.Column("places", sa.JSON(), nullable=False),
         sa.Column("updated_at", core.db.UTCDateTime(timezone=True), nullable=False),

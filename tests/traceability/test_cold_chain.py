@@ -331,3 +331,34 @@ def test_the_consumer_reads_the_verdict_in_chinese(client: FlaskClient, db: Sess
     body = client.get(f"/t/{batch.lot_code}").get_data(as_text=True)
     assert "冷链全程 −18 °C 以下" in body
     assert "冷冻肉" in body
+
+
+def _page_statements(client: FlaskClient, db: Session, path: str) -> int:
+    from tests.catalog.test_page_costs import statements
+
+    with statements(db) as sent:
+        assert client.get(path).status_code == 200
+    return len(sent)
+
+
+def test_the_trace_page_costs_the_same_however_many_readings(
+    client: FlaskClient, db: Session, yak: Product, make_batch: Callable[..., Batch]
+) -> None:
+    few, many = make_batch(yak), make_batch(yak)
+    capture(db, few, [reading(i, -20) for i in range(3)] + [reading(5, -10)])
+    capture(db, many, [reading(i, -20 + (i % 3)) for i in range(3000)] + [reading(3001, -10)])
+    summary = db.get(ColdChainSummary, many.id)
+    assert summary is not None and len(summary.curve) <= MAX_POINTS
+    costs = {_page_statements(client, db, f"/t/{lot.lot_code}") for lot in (few, many)}
+    assert len(costs) == 1
+
+
+def test_the_verdict_follows_a_change_of_the_products_kind(
+    client: FlaskClient, db: Session, batch: Batch, yak: Product
+) -> None:
+    capture(db, batch, [reading(0, -20), reading(30, -10)])
+    yak.specification = "排酸分割 冷鲜 1 kg/袋"  # no longer frozen: chilled meat, 0–4 °C
+    db.flush()
+    data = client.get(f"/t/{batch.lot_code}", headers={"Accept": "application/json"}).get_json()
+    assert data["cold_chain"]["range"] == {"min_c": 0.0, "max_c": 4.0}
+    assert data["cold_chain"]["excursion"]["at"] == "2026-12-01T00:00:00Z"

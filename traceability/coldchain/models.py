@@ -72,6 +72,10 @@ class ColdChainSummary(Base):
     alarm_count: Mapped[int] = mapped_column(Integer, default=0)
     #: ``[[epoch seconds, low, high], …]``, time-ordered, at most ``curve.MAX_POINTS`` entries.
     curve: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: The product's cold-chain kind when the summary was written (``None``: no range), and the first reading
+    #: out of that range or with an alarm (``None``: none), so a page needs no search for it.
+    range_kind: Mapped[str | None] = mapped_column(String(24))
+    excursion_id: Mapped[int | None] = mapped_column(Integer)
     #: Distinct places in order of first appearance, at most a few (for the verdict's wording).
     places: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

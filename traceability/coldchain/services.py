@@ -160,7 +160,8 @@ def record_readings(
     by: User | None = None,
 ) -> list[BatchHold]:
     """Store ``readings`` for each of ``batches``, refresh each batch's summary, and hold a batch whose new
-    readings leave its product's safe range or carry an alarm (unless a cold-chain hold is already open).
+    readings leave its product's safe range or carry an alarm (unless a cold-chain hold is already open or the
+    batch was recalled).
 
     Returns the holds opened. Readings of unknown types, without a value or with a naive time are skipped
     (the capture interface validates what partners send). Does not commit.
@@ -175,7 +176,9 @@ def record_readings(
         safe = range_of(batch.product)
         excursion = first_excursion(rows, safe)
         refresh_summary(session, batch)
-        if excursion is None or any(h.reason == HoldReason.COLD_CHAIN for h in open_holds(session, batch)):
+        if excursion is None or batch.is_recalled:  # a recalled batch is off sale for good
+            continue
+        if any(h.reason == HoldReason.COLD_CHAIN for h in open_holds(session, batch)):
             continue
         reading = excursion.reading
         with in_language_of(None):  # the hold's summary is kept in the marketplace's language
@@ -202,8 +205,10 @@ def refresh_summary(session: Session, batch: Batch) -> ColdChainSummary:
     if summary is None:
         summary = ColdChainSummary(batch_id=batch.id, version=0)
         session.add(summary)
+    safe = range_of(batch.product)
     rows = session.execute(
         select(
+            SensorReading.id,
             SensorReading.measured_at,
             SensorReading.value,
             SensorReading.min_value,
@@ -218,17 +223,23 @@ def refresh_summary(session: Session, batch: Batch) -> ColdChainSummary:
     points: list[tuple[datetime, int, int]] = []
     places: list[str] = []
     alarms = 0
-    for moment, *values, alarm, place in rows:
+    excursion_id = None
+    for reading_id, moment, *values, alarm, place in rows:
         given = [v for v in values if v is not None]
         if given:
             points.append((moment, min(given), max(given)))
         alarms += bool(alarm)
+        outside = safe is not None and any(not safe.holds(v) for v in given)
+        if excursion_id is None and (alarm or outside):
+            excursion_id = reading_id
         if place and place not in places and len(places) < MAX_PLACES:
             places.append(place)
     summary.version = (summary.version or 0) + 1
     summary.reading_count = len(rows)
-    summary.first_at = rows[0][0] if rows else None
-    summary.last_at = rows[-1][0] if rows else None
+    summary.first_at = rows[0][1] if rows else None
+    summary.last_at = rows[-1][1] if rows else None
+    summary.range_kind = str(safe.kind) if safe is not None else None
+    summary.excursion_id = excursion_id
     summary.lowest = min((p[1] for p in points), default=None)
     summary.highest = max((p[2] for p in points), default=None)
     summary.alarm_count = alarms

@@ -1,7 +1,7 @@
 """What a trace page tells a consumer of a batch's cold chain: a plain verdict, the period, the curve.
 
-A scan reads the batch's summary row by its key (and, only when the readings left the range, the first
-reading that did, through the batch's time index): the cost does not grow with the number of readings.
+A scan reads the batch's summary row by its key and, only when the readings left the range, the first reading
+that did by its key (found when the summary was written): the cost does not grow with the number of readings.
 """
 
 from __future__ import annotations
@@ -145,9 +145,10 @@ def cold_chain_of(session: Session, batch: Batch) -> ColdChainView | None:
         and safe is not None
         and all(v is None or safe.holds(v) for v in (summary.lowest, summary.highest))
     )
-    excursion = (
-        None
-        if clean or (safe is None and summary.alarm_count == 0)
-        else _first_excursion(session, batch, safe)
-    )
+    if clean or (safe is None and summary.alarm_count == 0):
+        excursion = None
+    elif summary.range_kind == (str(safe.kind) if safe is not None else None):  # found when it was written
+        excursion = session.get(SensorReading, summary.excursion_id) if summary.excursion_id else None
+    else:  # the product's kind changed since: look again, through the batch's time index
+        excursion = _first_excursion(session, batch, safe)
     return ColdChainView(summary=summary, safe=safe, excursion=excursion, on_hold=batch.is_on_hold)

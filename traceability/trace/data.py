@@ -376,6 +376,7 @@ def assemble(
     visits: int | str,
     linked: bool = True,
     fingerprint: str | None = None,
+    cold_chain: bool = True,
     every_event: bool = True,
     serial: SerialUnit | None = None,
     assessment: SerialAssessment | None = None,
@@ -383,7 +384,8 @@ def assemble(
 ) -> TraceData:
     """Gather every public fact about ``batch``: events loaded fresh and their chain verified. Read-only.
 
-    ``linked=False`` says the batch was neither made from nor into others (its genealogy is not queried);
+    ``linked=False`` says the batch was neither made from nor into others (its genealogy is not queried),
+    ``cold_chain=False`` that no temperature was recorded for it (its summary is not read);
     ``every_event=False`` keeps only the first and last steps of a long chain, as a page lists them, with
     the verdict still over every step (``fingerprint``: of its stored events; see trace.verdict).
     """
@@ -417,5 +419,5 @@ def assemble(
         serial_url=trace_url(base_url, batch, serial.serial) if serial is not None else None,
         assessment=assessment,
         benefit=household_benefit(session, batch.producer_id, today.year),
-        cold_chain=cold_chain_of(session, batch),
+        cold_chain=cold_chain_of(session, batch) if cold_chain else None,
     )

@@ -132,6 +132,8 @@ class Found:
     linked: bool
     #: A digest of every column of every stored event (see trace.verdict).
     fingerprint: str
+    #: Whether temperatures were recorded for it (else its cold chain needs no query).
+    cold_chain: bool
     #: Everything its page and JSON show, compared for equality (the ETag), today's date included.
     version: tuple[Any, ...]
 
@@ -155,6 +157,7 @@ def found_from_row(row: Sequence[Any] | None, gtin: str | None, today: date | No
         visit_count=int(row[1] or 0),
         linked=bool(children or parents),
         fingerprint=hashlib.sha256(str(row[12]).encode()).hexdigest(),
+        cold_chain=row[14] is not None,
         version=(*row[3:], today or shanghai_date()),
     )
 

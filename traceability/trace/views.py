@@ -188,7 +188,8 @@ def _respond(lot: str, gtin: str | None = None) -> ResponseReturnValue:
             return _epcis(batch, link)
         if wanted == "linkset":
             return negotiation.linkset(batch, link)
-        return _render(batch, wanted, VISITS_MARK, link, linked=found.linked, fingerprint=found.fingerprint)
+        facts = {"linked": found.linked, "fingerprint": found.fingerprint, "cold_chain": found.cold_chain}
+        return _render(batch, wanted, VISITS_MARK, link, **facts)
 
     def fill(body: str) -> str:
         return body.replace(f'"{VISITS_MARK}"', str(visits)).replace(VISITS_MARK, str(visits))
