@@ -362,3 +362,12 @@ def test_the_verdict_follows_a_change_of_the_products_kind(
     data = client.get(f"/t/{batch.lot_code}", headers={"Accept": "application/json"}).get_json()
     assert data["cold_chain"]["range"] == {"min_c": 0.0, "max_c": 4.0}
     assert data["cold_chain"]["excursion"]["at"] == "2026-12-01T00:00:00Z"
+
+
+def test_the_producer_hears_of_the_release(db: Session, batch: Batch, owner: User, reviewer: User) -> None:
+    capture(db, batch, [reading(0, -5)])
+    hold = db.scalars(select(BatchHold).where(BatchHold.batch_id == batch.id)).one()
+    release_hold(db, reviewer, hold, "复检合格")
+    told = db.scalars(select(Notification).where(Notification.kind == "batch_hold_released")).all()
+    assert [n.user_id for n in told] == [owner.id]
+    assert "复检合格" in told[0].body

@@ -124,8 +124,8 @@ def can_release(user: User, batch: Batch) -> bool:
 
 def release_hold(session: Session, user: User, hold: BatchHold, reason: str) -> BatchHold:
     """Close ``hold`` with ``reason``; the batch sells again once no other hold is open. Audited; the
-    producer's members are told. Raises :class:`PermissionDenied`, :class:`HoldNotOpen`,
-    :class:`ReleaseReasonRequired`, :class:`ControlCharacterInText`. Does not commit."""
+    producer's members and the county's other reviewers are told. Raises :class:`PermissionDenied`,
+    :class:`HoldNotOpen`, :class:`ReleaseReasonRequired`, :class:`ControlCharacterInText`. Does not commit."""
     batch = hold.batch
     if not can_release(user, batch):
         raise PermissionDenied()
@@ -155,5 +155,7 @@ def release_hold(session: Session, user: User, hold: BatchHold, reason: str) -> 
     link = path_for("batches.detail", batch_id=batch.id)
     params = {"lot": batch.lot_code, "product": batch.product.name, "reason": reason}
     for user_told in _people(session, batch):
+        if user_told.id == user.id:  # the reviewer who released it knows
+            continue
         tell(session, user_told, "batch_hold_released", HOLD_RELEASED, link, **params)
     return hold
