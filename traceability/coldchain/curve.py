@@ -19,7 +19,7 @@ from traceability.coldchain.ranges import SafeRange, degrees
 #: The most points a summary keeps (and a page draws) however many readings there are.
 MAX_POINTS = 120
 WIDTH, HEIGHT = 320, 160
-_LEFT, _RIGHT, _TOP, _BOTTOM = 44, 8, 10, 22
+_LEFT, _RIGHT, _TOP, _BOTTOM = 54, 8, 10, 22
 
 
 def downsample(points: Sequence[tuple[datetime, int, int]], limit: int = MAX_POINTS) -> list[list[int]]:
@@ -87,6 +87,14 @@ def svg(curve: list[list[Any]], safe: SafeRange | None, title: str) -> Markup:
                     f'<text x="{_LEFT - 3}" y="{y(bound) + 4:.1f}" font-size="10" text-anchor="end">'
                     f"{escape(degrees(bound))}</text>"
                 )
+    labelled = [y(b) for b in ((safe.low, safe.high) if safe else ()) if b is not None]
+    for value in (max(p[2] for p in curve), min(p[1] for p in curve)):
+        if all(abs(y(value) - other) > 12 for other in labelled):  # no label over another
+            labelled.append(y(value))
+            parts.append(
+                f'<text x="{_LEFT - 3}" y="{y(value) + 4:.1f}" font-size="10" text-anchor="end">'
+                f"{escape(degrees(value))}</text>"
+            )
     upper = " ".join(f"{x(p[0]):.1f},{y(p[2]):.1f}" for p in curve)
     lower = " ".join(f"{x(p[0]):.1f},{y(p[1]):.1f}" for p in reversed(curve))
     middle = " ".join(f"{x(p[0]):.1f},{y((p[1] + p[2]) // 2):.1f}" for p in curve)
