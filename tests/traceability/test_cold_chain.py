@@ -371,3 +371,9 @@ def test_the_producer_hears_of_the_release(db: Session, batch: Batch, owner: Use
     told = db.scalars(select(Notification).where(Notification.kind == "batch_hold_released")).all()
     assert [n.user_id for n in told] == [owner.id]
     assert "复检合格" in told[0].body
+
+
+def test_implausible_and_non_finite_values_are_not_stored(db: Session, batch: Batch) -> None:
+    capture(db, batch, [reading(0, 1e300), reading(1, float("nan")), reading(2, -19.99)])
+    rows = db.scalars(select(SensorReading).where(SensorReading.batch_id == batch.id)).all()
+    assert [r.value for r in rows] == [-1999]

@@ -29,6 +29,8 @@ from traceability.signals import SensorReading as CapturedReading
 
 #: How many distinct places a summary keeps (the verdict names the first few).
 MAX_PLACES = 5
+#: Values beyond this (in °C or %) are not stored: no sensor of a cold chain reads them.
+PLAUSIBLE = 1000
 _TO_CELSIUS = {"CEL": lambda v: v, "FAH": lambda v: (v - 32) * 5 / 9, "KEL": lambda v: v - 273.15}
 
 
@@ -37,7 +39,7 @@ def hundredths(
 ) -> int | None:
     """A captured value in hundredths of °C (temperature, converted from ``uom``) or of the unit as given.
 
-    ``None`` for a missing, non-finite or unconvertible value.
+    ``None`` for a missing, non-finite, implausible (beyond ±:data:`PLAUSIBLE`) or unconvertible value.
     """
     if value is None:
         return None
@@ -52,6 +54,8 @@ def hundredths(
         if convert is None:
             return None
         number = convert(number)
+    if abs(number) > PLAUSIBLE:  # a broken sensor's value, not a temperature or a humidity
+        return None
     return round(Decimal(str(number)) * 100)
 
 
