@@ -9,6 +9,7 @@ from catalog.products.models import (
     ProductImage,
     ProductSearchDocument,
     QualityMark,
+    RetiredGtin,
 )
 from channels.assistance.models import AssistanceGroup, AssistanceGroupMember, AssistanceGroupTarget
 from channels.counters.models import ConsignedStock, Consignment, Counter, CounterSale
@@ -65,6 +66,8 @@ from stats.models import (
     SalesEntry,
     Target,
 )
+from traceability.coldchain.models import ColdChainSummary, SensorReading
+from traceability.holds.models import BatchHold
 from traceability.models import (
     Batch,
     BatchLink,
@@ -86,6 +89,7 @@ __all__ = [
     "AssistanceGroupTarget",
     "AuditEntry",
     "Batch",
+    "BatchHold",
     "BatchLink",
     "BenefitLine",
     "BenefitReport",
@@ -93,6 +97,7 @@ __all__ = [
     "CatalogCount",
     "Certification",
     "Checkout",
+    "ColdChainSummary",
     "Complaint",
     "ComplianceCertificate",
     "ConsignedStock",
@@ -140,7 +145,9 @@ __all__ = [
     "Refund",
     "RefundLine",
     "Region",
+    "RetiredGtin",
     "SalesEntry",
+    "SensorReading",
     "SerialScan",
     "SerialUnit",
     "ShippingRule",

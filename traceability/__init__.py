@@ -6,21 +6,36 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the traceability pages, ``publish-digests`` and the catalog's stock and workbench
-    questions."""
+    """Register the traceability pages, ``publish-digests``, the catalog's stock and workbench questions and
+    the cold chain's receiver of captured sensor readings."""
     from catalog.signals import collect_stock, collect_workbench_tasks
     from traceability import cli
     from traceability.batches import receivers as batch_receivers
     from traceability.batches import views as batch_views
+    from traceability.coldchain import receivers as cold_chain_receivers
+    from traceability.coldchain import views as cold_chain_views
+    from traceability.holds import views as hold_views
     from traceability.labels import views as label_views
     from traceability.recall import views as recall_views
+    from traceability.resolver import views as resolver_views
+    from traceability.signals import sensor_readings_captured
     from traceability.stock import stock_for_products
     from traceability.trace import views as trace_views
 
-    for module in (trace_views, batch_views, label_views, recall_views):
+    for module in (
+        trace_views,
+        batch_views,
+        label_views,
+        recall_views,
+        cold_chain_views,
+        hold_views,
+        resolver_views,
+    ):
         app.register_blueprint(module.bp)
     app.cli.add_command(cli.publish_digests_command)
     # The catalog asks, through a signal, which batches are in stock; connecting twice is harmless.
     collect_stock.connect(stock_for_products)
     # ... and what waits on the producer's workbench (batches near best-before, recalls)
     collect_workbench_tasks.connect(batch_receivers.workbench_tasks)
+    # sensor readings captured with a partner's event (traceability.interop) go to the cold chain
+    sensor_readings_captured.connect(cold_chain_receivers.readings_captured)

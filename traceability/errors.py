@@ -109,3 +109,37 @@ class LabelCountOutOfRange(BatchError):
     """Lot labels print a bounded number at a time."""
 
     message = _l("Print from 1 to %(max)s lot labels at a time.")
+
+
+class BatchOnHold(BatchError):
+    """A held batch is not sold until a reviewer releases it."""
+
+    status = 409
+    message = _l("Batch %(lot)s is on hold.")
+
+
+class HoldNotOpen(BatchError):
+    """Only an open hold can be released."""
+
+    status = 409
+    message = _l("This hold has already been released.")
+
+
+class ReleaseReasonRequired(BatchError):
+    """A release says why the batch may be sold again."""
+
+    message = _l("Say why the batch may be sold again.")
+
+
+class LoggerFileInvalid(BatchError):
+    """A logger's CSV that cannot be stored as a whole (its rows' errors are listed beside it)."""
+
+    status = 422
+    message = _l("The logger file was not stored: correct the rows listed and upload it again.")
+
+
+class NoColdChainBatch(BatchError):
+    """Readings can be uploaded only for a batch that is not recalled."""
+
+    status = 409
+    message = _l("Readings cannot be added to a recalled batch.")

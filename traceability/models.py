@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -104,6 +106,9 @@ class Batch(Base):
     )
     recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recall_reason: Mapped[str | None] = mapped_column(String(500))
+    #: Set while the batch has an open hold (:class:`traceability.holds.models.BatchHold`): nothing is sold
+    #: from it. A copy of "an open hold exists", so stock queries need no join.
+    is_on_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     visit_count: Mapped[int] = mapped_column(Integer, default=0)
     #: Hash of the newest event: the head of this batch's chain.
     head_hash: Mapped[str | None] = mapped_column(String(64))

@@ -24,6 +24,7 @@ def stock_for_products(session: Session, products: list[Product], **_: Any) -> d
         .where(
             Batch.product_id.in_([p.id for p in products]),
             Batch.status == BatchStatus.ACTIVE,
+            Batch.is_on_hold.is_(False),
             Batch.quantity_available > 0,
             Batch.best_before >= today,
         )

@@ -388,6 +388,17 @@ class Certification(Base):
         )
 
 
+class RetiredGtin(Base):
+    """A GTIN a product carried before it was corrected: labels printed with it must keep resolving."""
+
+    __tablename__ = "catalog_retired_gtin"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gtin: Mapped[str] = mapped_column(String(14), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("catalog_product.id", ondelete="CASCADE"), index=True)
+    retired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ProductSearchDocument(Base):
     """The lexemes a product is found by (see ``catalog.search_index``), space-separated: one row per product,
     rewritten in the flush that changes the product or its producer. The database's index over it is made by

@@ -42,6 +42,7 @@ from catalog.products.models import (
     ProductImage,
     QualityMark,
     QualityMarkKind,
+    RetiredGtin,
     Unit,
 )
 from catalog.signals import new_listing_refusal, price_changed
@@ -222,6 +223,7 @@ def create_product(session: Session, user: User, producer: Producer, data: Produ
 def update_product(session: Session, user: User, product: Product, data: ProductData) -> Product:
     """Replace a product's details with validated ``data``. Does not commit.
 
+    A corrected GTIN is kept as retired (:class:`RetiredGtin`), so labels printed with it keep resolving.
     Raises as :func:`create_product`; the retail price must also stay above every tier price; while a
     certificate is valid, :class:`CertifiedFactsFrozen` (409) for a change to a fact it vouches for (see
     :mod:`catalog.products.certified`). A change to a certified product, or one under review, is audited and
@@ -242,6 +244,8 @@ def update_product(session: Session, user: User, product: Product, data: Product
     before = _current(product, values)
     for name, value in values.items():
         setattr(product, name, value)
+    if before["gtin"] and before["gtin"] != product.gtin:  # printed codes with the old GTIN still resolve
+        session.add(RetiredGtin(gtin=before["gtin"], product_id=product.id))
     session.flush()
     certified.record_change(
         session, user, product, "product.update", before, values, today, tell_reviewers=True

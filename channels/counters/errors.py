@@ -43,6 +43,14 @@ class NotConsignedHere(DomainError):
     message = _l("Lot %(lot)s was not consigned to this counter: it cannot be sold here.")
 
 
+class LotOnHoldAtCounter(DomainError):
+    """A lot on hold (a cold-chain excursion, a failed sample) is not sold until the county office releases
+    it."""
+
+    status = 409
+    message = _l("Lot %(lot)s is on hold: do not sell it until the county office releases it.")
+
+
 class LotRecalledAtCounter(DomainError):
     """A recalled lot is never sold."""
 

@@ -23,6 +23,7 @@ from channels.counters.errors import (
     CodeNotRecognised,
     ConsignedStockShort,
     CounterClosed,
+    LotOnHoldAtCounter,
     LotRecalledAtCounter,
     NotCertifiedToday,
     NotConsignedHere,
@@ -131,8 +132,9 @@ def sell(
     allocated to that lot, entered in the ledger through ``orders_paid``.
 
     Raises :class:`PermissionDenied` (not the operator), :class:`QuantityInvalid`, :class:`CounterClosed`,
-    :class:`CodeNotRecognised`, :class:`LotRecalledAtCounter`, :class:`NotCertifiedToday` (unless
-    ``sell_uncounted``), :class:`NotConsignedHere`, :class:`ConsignedStockShort`. Does not commit.
+    :class:`CodeNotRecognised`, :class:`LotRecalledAtCounter`, :class:`LotOnHoldAtCounter`,
+    :class:`NotCertifiedToday` (unless ``sell_uncounted``), :class:`NotConsignedHere`,
+    :class:`ConsignedStockShort`. Does not commit.
     """
     if not is_operator(user, counter):
         raise PermissionDenied()
@@ -154,6 +156,8 @@ def sell(
     batch = resolve_code(session, sale.code)
     if batch.is_recalled:
         raise LotRecalledAtCounter(lot=batch.lot_code)
+    if batch.is_on_hold:
+        raise LotOnHoldAtCounter(lot=batch.lot_code)
     product = batch.product
     is_counted = product.valid_certificate_on(today) is not None
     if not is_counted and not sale.sell_uncounted:

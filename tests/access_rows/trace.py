@@ -61,5 +61,8 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
         everyone(200),
     ),
     "trace.digest": ("GET", "/digest", {}, everyone(200)),
+    # the GS1 resolver: its description, and Digital Links with the keys out of order (301 to GS1's order)
+    "resolver.describe": ("GET", "/.well-known/gs1resolver", {}, everyone(200)),
+    "resolver.reordered": ("GET", lambda w: f"/01/{GTIN}/21/{_serial(w)}/10/{_lot(w)}", {}, everyone(301)),
     "trace.digest_json": ("GET", "/digest.json", {}, everyone(200)),
 }

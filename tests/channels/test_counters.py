@@ -26,6 +26,7 @@ from channels.counters.errors import (
 )
 from channels.counters.models import ConsignedStock, CounterKind, CounterPayment, CounterSale
 from core.clock import shanghai_date
+from core.db import utcnow
 from core.models import Region, User
 from orders.channel import Channel
 from orders.models import Allocation, Order, OrderStatus
@@ -33,6 +34,8 @@ from procurement.institutions.models import Institution
 from stats.models import SalesEntry
 from tests.channels.support import give_counter, sale_key, stock_counter
 from tests.conftest import row_count
+from traceability.holds.models import HoldReason
+from traceability.holds.services import place_hold
 from traceability.links import trace_path
 from traceability.models import Batch, EventKind, TraceEvent
 from traceability.recall.services import recall_batch
@@ -140,6 +143,18 @@ def test_a_recalled_lot_is_refused_and_nothing_is_written(
     assert response.status_code == 409
     assert "has been recalled" in response.get_data(as_text=True)
     assert row_count(db, "shop_order") == orders_before
+    assert row_count(db, "channels_counter_sale") == 0
+
+
+def test_a_lot_on_hold_is_refused_at_the_counter(
+    db: Session, shelf: tuple, as_user: Callable[[User | None], FlaskClient], english: None
+) -> None:
+    counter, batch = shelf
+    place_hold(
+        db, batch, HoldReason.COLD_CHAIN, occurred_at=utcnow(), place="深圳冷库", summary="−9 °C，超出 −18 °C"
+    )
+    response = _sell(as_user(counter.operator), counter.id, batch.lot_code, 1)
+    assert response.status_code == 409 and "is on hold" in response.get_data(as_text=True)
     assert row_count(db, "channels_counter_sale") == 0
 
 

@@ -42,6 +42,8 @@ from orders.models import (
 from tests.conftest import make_certificate, row_count
 from traceability.batches.inventory import draw_stock
 from traceability.batches.services import CODE_ALPHABET
+from traceability.holds.models import HoldReason
+from traceability.holds.services import place_hold
 from traceability.models import Batch, BatchStatus
 
 ADDRESS = Address(
@@ -322,6 +324,25 @@ def test_lines_are_allocated_earliest_best_before_first(
     assert [(a.batch_id, a.quantity) for a in allocations] == [(early.id, 2), (late.id, 2)]
     db.expire_all()
     assert (early.quantity_available, late.quantity_available, expired.quantity_available) == (0, 3, 9)
+
+
+def test_a_batch_on_hold_is_skipped(
+    db: Session,
+    buyer: User,
+    seller: Producer,
+    make_product: Callable[..., Product],
+    make_batch: Callable[..., Batch],
+) -> None:
+    today = shanghai_date()
+    product = make_product(seller, certified=True)
+    held = make_batch(product, quantity=5, best_before=today + timedelta(days=3))
+    other = make_batch(product, quantity=5, best_before=today + timedelta(days=20))
+    place_hold(db, held, HoldReason.COLD_CHAIN, occurred_at=utcnow(), place="喀什冷库", summary="−9 °C")
+    checkout = place_checkout(db, buyer, {product.id: 4}, ADDRESS, PaymentMethod.BANK_TRANSFER, KEY)
+    allocations = checkout.orders[0].lines[0].allocations
+    assert [(a.batch_id, a.quantity) for a in allocations] == [(other.id, 4)]
+    with pytest.raises(carts.OutOfStock):
+        place_checkout(db, buyer, {product.id: 2}, ADDRESS, PaymentMethod.BANK_TRANSFER, KEY + "-again")
 
 
 def test_nothing_is_written_when_a_line_cannot_be_allocated(

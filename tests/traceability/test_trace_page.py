@@ -152,7 +152,7 @@ def test_json_contract(client: FlaskClient, batch: Batch, veg: Product) -> None:
     assert set(data) == {
         "lot", "trace_url", "product", "producer", "origin", "produced_on", "produced_on_kind", "best_before",
         "quantity", "certificate", "compliance", "quarantine", "events", "transformed", "sources", "parents",
-        "children", "chain", "recalled", "recall", "visits",
+        "children", "chain", "recalled", "recall", "visits", "on_hold", "cold_chain",
     }  # fmt: skip
     assert (data["produced_on_kind"], data["transformed"], data["sources"]) == ("harvest", False, [])
     assert data["lot"] == batch.lot_code and data["trace_url"] == f"http://trace.test/t/{batch.lot_code}"

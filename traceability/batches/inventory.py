@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from catalog.products.models import Product
 from core.clock import shanghai_date
 from traceability.errors import (
+    BatchOnHold,
     BatchRecalled,
     ComplianceRequired,
     EventNotAllowed,
@@ -27,8 +28,9 @@ from traceability.models import (
 def draw_stock(session: Session, batch: Batch, quantity: int) -> None:
     """Take ``quantity`` from the batch's available stock, atomically. Does not commit.
 
-    One conditional UPDATE: it succeeds only while enough is left and the batch is active, so concurrent
-    buyers can never oversell. Raises :class:`InsufficientStock` or :class:`BatchRecalled`.
+    One conditional UPDATE: it succeeds only while enough is left and the batch is active and not on hold, so
+    concurrent buyers can never oversell. Raises :class:`InsufficientStock`, :class:`BatchRecalled` or
+    :class:`BatchOnHold`.
     """
     if quantity <= 0:
         raise EventNotAllowed()
@@ -37,6 +39,8 @@ def draw_stock(session: Session, batch: Batch, quantity: int) -> None:
         session.refresh(batch)
         if batch.is_recalled:
             raise BatchRecalled(lot=batch.lot_code)
+        if batch.is_on_hold:
+            raise BatchOnHold(lot=batch.lot_code)
         raise InsufficientStock(lot=batch.lot_code, available=batch.quantity_available)
     set_committed_value(batch, "quantity_available", left)
 
@@ -49,7 +53,12 @@ def take_units(session: Session, batch_id: int, quantity: int) -> int | None:
     """
     left = session.execute(
         update(Batch)
-        .where(Batch.id == batch_id, Batch.status == BatchStatus.ACTIVE, Batch.quantity_available >= quantity)
+        .where(
+            Batch.id == batch_id,
+            Batch.status == BatchStatus.ACTIVE,
+            Batch.is_on_hold.is_(False),
+            Batch.quantity_available >= quantity,
+        )
         .values(quantity_available=Batch.quantity_available - quantity)
         .returning(Batch.quantity_available)
         .execution_options(synchronize_session=False)
@@ -58,9 +67,11 @@ def take_units(session: Session, batch_id: int, quantity: int) -> int | None:
 
 
 def units_left(session: Session, batch_id: int) -> int:
-    """The units an active batch still holds (0 once it is recalled or gone)."""
+    """The units an active batch still holds (0 once it is recalled, on hold or gone)."""
     left = session.scalar(
-        select(Batch.quantity_available).where(Batch.id == batch_id, Batch.status == BatchStatus.ACTIVE)
+        select(Batch.quantity_available).where(
+            Batch.id == batch_id, Batch.status == BatchStatus.ACTIVE, Batch.is_on_hold.is_(False)
+        )
     )
     return int(left or 0)
 
@@ -79,10 +90,12 @@ def return_stock(session: Session, batch: Batch, quantity: int) -> None:
 def is_sellable(batch: Batch, today: date) -> bool:
     """Whether buyers may take units from ``batch`` today.
 
-    Active, within its best-before date, stock left, and — for covered categories — a compliance certificate.
+    Active, not on hold, within its best-before date, stock left, and — for covered categories — a compliance
+    certificate.
     """
     return (
         batch.status == BatchStatus.ACTIVE
+        and not batch.is_on_hold
         and batch.best_before >= today
         and batch.quantity_available > 0
         and (not batch.product.category.needs_compliance_certificate or batch.compliance is not None)
@@ -95,6 +108,7 @@ def _sellable(product: Product, today: date, *, certified: bool = True) -> list[
     conditions = [
         Batch.product_id == product.id,
         Batch.status == BatchStatus.ACTIVE,
+        Batch.is_on_hold.is_(False),
         Batch.quantity_available > 0,
         Batch.best_before >= today,
     ]
@@ -109,6 +123,8 @@ def ensure_sellable(batch: Batch, today: date) -> None:
     """Raise the reason ``batch`` cannot be sold today, if any."""
     if batch.is_recalled:
         raise BatchRecalled(lot=batch.lot_code)
+    if batch.is_on_hold:
+        raise BatchOnHold(lot=batch.lot_code)
     if batch.compliance is None and batch.product.category.needs_compliance_certificate:
         raise ComplianceRequired()
     if not is_sellable(batch, today):

@@ -125,6 +125,8 @@ def unsellable_reasons(batch: Batch) -> list[str]:
     reasons = []
     if batch.is_recalled:
         reasons.append(_("It has been recalled."))
+    if batch.is_on_hold:
+        reasons.append(_("It is on hold until the county office releases it."))
     if batch.best_before < today:
         reasons.append(_("Its best-before date has passed."))
     if batch.quantity_available <= 0 and not batch.is_recalled:

@@ -34,6 +34,13 @@ the same facts. JSON contract (``TraceData.as_json()``; ``Accept: application/js
       "chain": {"valid": bool, "events": int, "broken_at": int | null},
       "recalled": bool, "recall": {"reason", "at"} | null,
       "visits": int,
+      "on_hold": bool,                              # kept off sale while the county office checks it
+      "cold_chain": {"kind", "range": {"min_c", "max_c"} | null, "verdict": "in_range" | "excursion" |
+                     "no_range", "readings", "from", "to", "lowest_c", "highest_c", "alarms",
+                     "excursion": {"at", "place", "value_c", "alarm"} | null, "on_hold",
+                     "curve": [{"at", "min_c", "max_c"}]} | null,
+                # null when no temperature was recorded; curve: at most 120 points, each an interval's
+                # lowest and highest reading (traceability.coldchain)
       "serial": {"serial", "trace_url", "first_checked_at", "checks", "scanners", "suspicious", "reason"}
                 # present only when a serialized unit's URL was opened; checks: visits of its page (a
                 # return within the scan window is not a new one); scanners: distinct scanners; reason:
@@ -65,6 +72,7 @@ from catalog.signals import HouseholdBenefit, household_benefit
 from core.clock import shanghai_date
 from core.models import Region, RegionLevel
 from traceability.chain import ChainStatus
+from traceability.coldchain.verdict import ColdChainView, cold_chain_of
 from traceability.links import trace_path, trace_url
 from traceability.models import Batch, ComplianceCertificate, SerialUnit, TraceEvent
 from traceability.processing.services import children_of, parents_of, source_batches
@@ -153,6 +161,8 @@ class TraceData:
     assessment: SerialAssessment | None = None
     #: The producer's verified payments to linked households this year (None: nothing verified).
     benefit: HouseholdBenefit | None = None
+    #: The batch's temperature readings in plain words (None: none recorded).
+    cold_chain: ColdChainView | None = None
 
     @property
     def product(self) -> Product:
@@ -258,6 +268,8 @@ class TraceData:
                 else None
             ),
             "visits": self.visits,
+            "on_hold": batch.is_on_hold,
+            "cold_chain": self.cold_chain.as_json() if self.cold_chain is not None else None,
         }
         if self.serial is not None and self.assessment is not None:
             data["serial"] = {
@@ -364,6 +376,7 @@ def assemble(
     visits: int | str,
     linked: bool = True,
     fingerprint: str | None = None,
+    cold_chain: bool = True,
     every_event: bool = True,
     serial: SerialUnit | None = None,
     assessment: SerialAssessment | None = None,
@@ -371,7 +384,8 @@ def assemble(
 ) -> TraceData:
     """Gather every public fact about ``batch``: events loaded fresh and their chain verified. Read-only.
 
-    ``linked=False`` says the batch was neither made from nor into others (its genealogy is not queried);
+    ``linked=False`` says the batch was neither made from nor into others (its genealogy is not queried),
+    ``cold_chain=False`` that no temperature was recorded for it (its summary is not read);
     ``every_event=False`` keeps only the first and last steps of a long chain, as a page lists them, with
     the verdict still over every step (``fingerprint``: of its stored events; see trace.verdict).
     """
@@ -405,4 +419,5 @@ def assemble(
         serial_url=trace_url(base_url, batch, serial.serial) if serial is not None else None,
         assessment=assessment,
         benefit=household_benefit(session, batch.producer_id, today.year),
+        cold_chain=cold_chain_of(session, batch) if cold_chain else None,
     )

@@ -13,10 +13,11 @@ from sqlalchemy import TextClause, select, text
 from sqlalchemy.orm import Session, joinedload
 
 from catalog.producers.models import Producer
-from catalog.products.models import Product
+from catalog.products.models import Product, RetiredGtin
 from catalog.public import CATALOG
 from core.clock import shanghai_date
 from core.models import DataVersion, Region
+from traceability.coldchain.models import ColdChainSummary
 from traceability.models import Batch, BatchLink, BatchStatus, SerialScan, SerialUnit, TraceEvent
 from traceability.serials import Scanner, SerialAssessment, assess, register_check
 
@@ -60,8 +61,27 @@ def find_batch(session: Session, lot: str, gtin: str | None = None) -> Batch | N
     return None
 
 
+def moved_batch(session: Session, lot: str, gtin: str) -> Batch | None:
+    """The batch ``lot`` when its product carried ``gtin`` before a correction (see
+    :class:`catalog.products.models.RetiredGtin`), else ``None``: its printed codes redirect to the current
+    address."""
+    code = normal_lot(lot)
+    if code is None or not valid_gtin(gtin):
+        return None
+    batch = session.scalar(select(Batch).where(Batch.lot_code == code))
+    if batch is None:
+        return None
+    retired = session.scalar(
+        select(RetiredGtin.id)
+        .where(RetiredGtin.product_id == batch.product_id, RetiredGtin.gtin == gtin.zfill(14))
+        .limit(1)
+    )
+    return batch if retired is not None else None
+
+
 _BATCH, _LINK, _EVENT = Batch.__tablename__, BatchLink.__tablename__, TraceEvent.__tablename__
 _PRODUCT, _VERSION = Product.__tablename__, DataVersion.__tablename__
+_COLD = ColdChainSummary.__tablename__
 _RECALLED = BatchStatus.RECALLED.value
 #: Every column of an event row, quoted as SQL literals and joined (SQLite has no row-to-text cast).
 _SQLITE_EVENT_ROW = "||','||".join(f"quote(e.{column.name})" for column in TraceEvent.__table__.columns)
@@ -83,8 +103,8 @@ _PARENTS = {
 }
 #: One row by the unique lot code, with subqueries on indexed keys: what the page shows of the batch itself
 #: (status, recall, chain head and length: events are append-only, every other column is fixed at creation),
-#: the catalog's version (product, certificates, producer), the batches it was made from and made into, and
-#: the fingerprint of its stored events.
+#: the catalog's version (product, certificates, producer), the batches it was made from and made into, the
+#: fingerprint of its stored events, whether it is on hold and its cold-chain summary's version.
 _VERSION_SQL = f"""
 SELECT b.id, b.visit_count, p.gtin, b.status, b.recalled_at, b.head_hash, b.event_count,
   (SELECT v.version FROM {_VERSION} v WHERE v.name = :kind),
@@ -93,7 +113,9 @@ SELECT b.id, b.visit_count, p.gtin, b.status, b.recalled_at, b.head_hash, b.even
   (SELECT count(*) FROM {_LINK} l JOIN {_BATCH} r ON r.id = l.child_id
     WHERE l.parent_id = b.id AND r.status = '{_RECALLED}'),
   (SELECT {{parents}} FROM {_LINK} l JOIN {_BATCH} r ON r.id = l.parent_id WHERE l.child_id = b.id),
-  {{events}}
+  {{events}},
+  b.is_on_hold,
+  (SELECT c.version FROM {_COLD} c WHERE c.batch_id = b.id)
 FROM {_BATCH} b JOIN {_PRODUCT} p ON p.id = b.product_id
 WHERE b.lot_code = :lot
 """  # noqa: S608 - table names come from the models; the lot code and the kind are bound parameters
@@ -110,6 +132,8 @@ class Found:
     linked: bool
     #: A digest of every column of every stored event (see trace.verdict).
     fingerprint: str
+    #: Whether temperatures were recorded for it (else its cold chain needs no query).
+    cold_chain: bool
     #: Everything its page and JSON show, compared for equality (the ETag), today's date included.
     version: tuple[Any, ...]
 
@@ -133,6 +157,7 @@ def found_from_row(row: Sequence[Any] | None, gtin: str | None, today: date | No
         visit_count=int(row[1] or 0),
         linked=bool(children or parents),
         fingerprint=hashlib.sha256(str(row[12]).encode()).hexdigest(),
+        cold_chain=row[14] is not None,
         version=(*row[3:], today or shanghai_date()),
     )
 

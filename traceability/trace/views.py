@@ -2,10 +2,12 @@
 
 Both URL forms resolve: ``/t/<lot>`` and the GS1 Digital Link form ``/01/<GTIN>/10/<lot>`` (the GTIN must
 be the batch's product's), each with an optional serial (``/t/<lot>/<serial>``, ``…/21/<serial>``) and a
-QR image at ``<trace URL>/qr.png``. The same URL answers ``Accept: application/json`` with the JSON of
-:mod:`traceability.trace.data` and ``?linkType=gs1:epcis`` with the EPCIS 2.0 document of
-:mod:`traceability.epcis`. Everything here is public; every visit is counted (in memory first, written in
-batches: :mod:`traceability.trace.visits`). A batch's page is versioned by one query
+QR image at ``<trace URL>/qr.png``. The same URL answers ``Accept: application/json``
+with the JSON of :mod:`traceability.trace.data`, ``?linkType=gs1:epcis`` or ``Accept: application/ld+json``
+with the EPCIS 2.0 document of :mod:`traceability.epcis`, and the rest a GS1-Conformant resolver asks
+(:mod:`traceability.resolver`): the linkset, link-type redirects, codes printed before a GTIN was
+corrected. Everything here is public; every visit is counted (in memory first, written in batches:
+:mod:`traceability.trace.visits`). A batch's page is versioned by one query
 (:func:`traceability.trace.lookup.find_version`), so a revalidating scanner or proxy gets ``304`` without
 anything being rendered, and a recall, a new event or a tampered record changes the version at once
 (:mod:`core.http_cache`). A labelled unit's page is one scanner's own and never shared.
@@ -17,7 +19,16 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, URLSafeSerializer
@@ -36,17 +47,17 @@ from traceability.display import (
     event_title,
     recorded_by,
 )
-from traceability.links import qr_png, trace_url
+from traceability.links import qr_png, trace_path, trace_url
 from traceability.models import Batch, SerialScan, SerialUnit
 from traceability.serials import Scanner, SerialAssessment, assess, network_key, network_label
 from traceability.trace import data as trace_data
-from traceability.trace import lookup
+from traceability.trace import lookup, negotiation
 from traceability.trace.visits import flush as flush_visits
 from traceability.trace.visits import visit_buffer
 
 bp = Blueprint("trace", __name__)
 
-EPCIS_LINK_TYPE = "gs1:epcis"
+EPCIS_LINK_TYPE = negotiation.EPCIS_LINK_TYPE
 #: Rendered in place of the visit count, which each request fills in (the page is kept without it).
 VISITS_MARK = "__trace_visits__"
 QR_MAX_AGE = 86400
@@ -68,11 +79,23 @@ def _base_url() -> str:
     return str(current_app.config["PUBLIC_BASE_URL"])
 
 
-def _batch_or_404(lot: str, gtin: str | None = None) -> Batch:
+def _batch_or_404(lot: str, gtin: str | None = None, serial: str | None = None, suffix: str = "") -> Batch:
     batch = lookup.find_batch(db_session, lot, gtin)
     if batch is None:
-        raise BatchNotFound()
+        _moved_or_404(lot, gtin, serial, suffix)
+    assert batch is not None  # noqa: S101 - _moved_or_404 never returns
     return batch
+
+
+def _moved_or_404(lot: str, gtin: str | None, serial: str | None = None, suffix: str = "") -> None:
+    """Redirect (301) a code printed with a GTIN its product carried before a correction to the batch's
+    current address; else 404."""
+    batch = lookup.moved_batch(db_session, lot, gtin) if gtin is not None else None
+    if batch is None:
+        raise BatchNotFound()
+    query = request.query_string.decode()
+    target = trace_path(batch, serial) + suffix + (f"?{query}" if query else "")
+    abort(redirect(target, 301))
 
 
 def _unit_or_404(batch: Batch, serial: str) -> SerialUnit:
@@ -80,22 +103,6 @@ def _unit_or_404(batch: Batch, serial: str) -> SerialUnit:
     if unit is None:
         raise BatchNotFound()
     return unit
-
-
-def _wanted() -> str:
-    """``epcis`` for ``?linkType=gs1:epcis``, ``json`` when JSON is preferred over HTML, else ``html``."""
-    if request.args.get("linkType") == EPCIS_LINK_TYPE:
-        return "epcis"
-    accept = request.accept_mimetypes
-    if accept["application/json"] > accept["text/html"]:
-        return "json"
-    return "html"
-
-
-def _epcis_link(canonical: str) -> str:
-    """The ``Link`` header that names the EPCIS representation of ``canonical``."""
-    media_type = epcis.EPCIS_MEDIA_TYPE
-    return f'<{canonical}?linkType={EPCIS_LINK_TYPE}>; rel="{EPCIS_LINK_TYPE}"; type="{media_type}"'
 
 
 def _with_link(response: Response, link: str) -> Response:
@@ -164,16 +171,25 @@ def _respond(lot: str, gtin: str | None = None) -> ResponseReturnValue:
     """
     found = lookup.find_version(db_session, lot, gtin)
     if found is None:
-        raise BatchNotFound()
+        _moved_or_404(lot, gtin)
+    assert found is not None  # noqa: S101 - _moved_or_404 never returns
+    wanted = negotiation.wanted()
+    if wanted == "link":
+        followed = negotiation.follow(_load(found.batch_id))
+        if followed is not None:
+            return followed
+        wanted = "html"
     visits = _count_visit(found.batch_id, found.visit_count)
-    wanted = _wanted()
 
     def render() -> Response:
         batch = _load(found.batch_id)
-        link = _epcis_link(trace_url(_base_url(), batch))
+        link = negotiation.link_header(batch)
         if wanted == "epcis":
             return _epcis(batch, link)
-        return _render(batch, wanted, VISITS_MARK, link, linked=found.linked, fingerprint=found.fingerprint)
+        if wanted == "linkset":
+            return negotiation.linkset(batch, link)
+        facts = {"linked": found.linked, "fingerprint": found.fingerprint, "cold_chain": found.cold_chain}
+        return _render(batch, wanted, VISITS_MARK, link, **facts)
 
     def fill(body: str) -> str:
         return body.replace(f'"{VISITS_MARK}"', str(visits)).replace(VISITS_MARK, str(visits))
@@ -224,9 +240,14 @@ def _respond_serial(batch: Batch, unit: SerialUnit) -> ResponseReturnValue:
     one."""
     config = current_app.config
     max_networks = int(config["SERIAL_MAX_NETWORKS"])
+    wanted = negotiation.wanted()
+    if wanted == "link":
+        followed = negotiation.follow(batch, unit.serial)
+        if followed is not None:
+            return followed
+        wanted = "html"
     db_session.commit()  # end the read that found the batch
     visits = _count_visit(batch.id, batch.visit_count)
-    wanted = _wanted()
     scan = None
     if request.method == "GET" and wanted == "html":
         scanner = _scanner(unit)
@@ -241,9 +262,11 @@ def _respond_serial(batch: Batch, unit: SerialUnit) -> ResponseReturnValue:
         scan, assessment = run_unit_of_work(check, db_session)
     else:
         assessment = assess(unit, max_networks=max_networks)
-    link = _epcis_link(trace_url(_base_url(), batch, unit.serial))
+    link = negotiation.link_header(batch, unit.serial)
     if wanted == "epcis":
         response = _epcis(batch, link)
+    elif wanted == "linkset":
+        response = negotiation.linkset(batch, link, unit.serial)
     else:
         response = _render(batch, wanted, visits, link, serial=unit, assessment=assessment)
     db_session.commit()
@@ -290,7 +313,7 @@ def digital_link(gtin: str, lot: str) -> ResponseReturnValue:
 @bp.get("/01/<gtin>/10/<lot>/21/<serial>")
 def digital_link_serial(gtin: str, lot: str, serial: str) -> ResponseReturnValue:
     """A labelled unit's trace page by its GS1 Digital Link (GTIN + lot + serial)."""
-    batch = _batch_or_404(lot, gtin)
+    batch = _batch_or_404(lot, gtin, serial)
     return _respond_serial(batch, _unit_or_404(batch, serial))
 
 
@@ -310,13 +333,13 @@ def short_serial_qr(lot: str, serial: str) -> ResponseReturnValue:
 @bp.get("/01/<gtin>/10/<lot>/qr.png")
 def digital_link_qr(gtin: str, lot: str) -> ResponseReturnValue:
     """The batch's QR code (PNG), reached through its Digital Link."""
-    return _qr(_batch_or_404(lot, gtin))
+    return _qr(_batch_or_404(lot, gtin, suffix="/qr.png"))
 
 
 @bp.get("/01/<gtin>/10/<lot>/21/<serial>/qr.png")
 def digital_link_serial_qr(gtin: str, lot: str, serial: str) -> ResponseReturnValue:
     """A labelled unit's QR code (PNG), reached through its Digital Link."""
-    batch = _batch_or_404(lot, gtin)
+    batch = _batch_or_404(lot, gtin, serial, "/qr.png")
     return _qr(batch, _unit_or_404(batch, serial))
 
 

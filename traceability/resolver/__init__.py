@@ -1,0 +1,1 @@
+"""GS1-Conformant resolver: the description document, linksets, link types and canonical Digital Links."""
