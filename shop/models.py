@@ -60,6 +60,14 @@ from stats.models import (
     SalesEntry,
     Target,
 )
+from traceability.interop.models import (
+    EpcisCapture,
+    EpcisEvent,
+    EpcisEventLot,
+    Partner,
+    PartnerScope,
+    PartnerToken,
+)
 from traceability.models import (
     Batch,
     BatchLink,
@@ -93,12 +101,18 @@ __all__ = [
     "CountyProductRollup",
     "DailyDigest",
     "DailyRollup",
+    "EpcisCapture",
+    "EpcisEvent",
+    "EpcisEventLot",
     "Institution",
     "InstitutionMember",
     "MonthlyRollup",
     "Notification",
     "Order",
     "OrderLine",
+    "Partner",
+    "PartnerScope",
+    "PartnerToken",
     "PayeeAccount",
     "Payment",
     "Payout",

@@ -6,20 +6,23 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the traceability pages, ``publish-digests`` and the catalog's stock and workbench
-    questions."""
+    """Register the traceability pages, the EPCIS interface, ``publish-digests``, ``epcis`` and the catalog's
+    stock and workbench questions."""
     from catalog.signals import collect_stock, collect_workbench_tasks
     from traceability import cli
     from traceability.batches import receivers as batch_receivers
     from traceability.batches import views as batch_views
+    from traceability.interop import views as epcis_views
+    from traceability.interop.cli import epcis_cli
     from traceability.labels import views as label_views
     from traceability.recall import views as recall_views
     from traceability.stock import stock_for_products
     from traceability.trace import views as trace_views
 
-    for module in (trace_views, batch_views, label_views, recall_views):
+    for module in (trace_views, batch_views, label_views, recall_views, epcis_views):
         app.register_blueprint(module.bp)
     app.cli.add_command(cli.publish_digests_command)
+    app.cli.add_command(epcis_cli)
     # The catalog asks, through a signal, which batches are in stock; connecting twice is harmless.
     collect_stock.connect(stock_for_products)
     # ... and what waits on the producer's workbench (batches near best-before, recalls)

@@ -63,6 +63,7 @@ OBJECT_EVENTS: dict[EventKind, tuple[str, str | None, str | None]] = {
     EventKind.SELLING: ("OBSERVE", "retail_selling", "retail_sold"),
     EventKind.RECALL: ("OBSERVE", None, "recalled"),
     EventKind.CORRECTION: ("OBSERVE", None, None),
+    EventKind.OBSERVATION: ("OBSERVE", None, None),
 }
 
 _SSCC = re.compile(r"\(?(?:00\))?\s*(\d{18})")

@@ -1,0 +1,166 @@
+"""traceability: the EPCIS 2.0 interface for partners' systems
+
+Partners (traceability_partner) with the producers and counties they serve (traceability_partner_scope) and
+their bearer tokens, only the SHA-256 kept (traceability_partner_token); capture jobs
+(traceability_epcis_capture); the query index of captured events (traceability_epcis_event, by canonical hash
+id) and the lots they name, with the scope columns copied for keyset paging (traceability_epcis_event_lot).
+The new event kind ``observation`` and recorder ``partner`` need no change: both enums are non-native.
+
+Revision ID: c48e1ccf4279
+Revises: 9c1e4b7a2d50
+Create Date: 2026-12-07 15:28:23.989556
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import core.db
+
+revision: str = 'c48e1ccf4279'
+down_revision: str | Sequence[str] | None = '9c1e4b7a2d50'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+    op.create_table('traceability_partner',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('kind', sa.Enum('slaughterhouse', 'cold_store', 'carrier', 'counter', name='partnerkind', native_enum=False, length=16), nullable=False),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('deactivated_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_traceability_partner_created_by_id_core_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_traceability_partner')),
+    sa.UniqueConstraint('name', name=op.f('uq_traceability_partner_name'))
+    )
+    op.create_table('traceability_epcis_capture',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('accepted', 'refused', name='capturestatus', native_enum=False, length=16), nullable=False),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('size_bytes', sa.Integer(), nullable=False),
+    sa.Column('event_count', sa.Integer(), nullable=False),
+    sa.Column('accepted', sa.JSON(), nullable=False),
+    sa.Column('problem', sa.JSON(), nullable=True),
+    sa.ForeignKeyConstraint(['partner_id'], ['traceability_partner.id'], name=op.f('fk_traceability_epcis_capture_partner_id_traceability_partner'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_traceability_epcis_capture'))
+    )
+    with op.batch_alter_table('traceability_epcis_capture', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_traceability_epcis_capture_partner_id'), ['partner_id'], unique=False)
+
+    op.create_table('traceability_partner_scope',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('producer_id', sa.Integer(), nullable=True),
+    sa.Column('county_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('(producer_id IS NULL) <> (county_id IS NULL)', name=op.f('ck_traceability_partner_scope_producer_or_county')),
+    sa.ForeignKeyConstraint(['county_id'], ['core_region.id'], name=op.f('fk_traceability_partner_scope_county_id_core_region'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['partner_id'], ['traceability_partner.id'], name=op.f('fk_traceability_partner_scope_partner_id_traceability_partner'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['producer_id'], ['catalog_producer.id'], name=op.f('fk_traceability_partner_scope_producer_id_catalog_producer'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_traceability_partner_scope')),
+    sa.UniqueConstraint('partner_id', 'producer_id', 'county_id', name=op.f('uq_traceability_partner_scope_partner_id_producer_id_county_id'))
+    )
+    with op.batch_alter_table('traceability_partner_scope', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_traceability_partner_scope_partner_id'), ['partner_id'], unique=False)
+
+    op.create_table('traceability_partner_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('hint', sa.String(length=16), nullable=False),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['partner_id'], ['traceability_partner.id'], name=op.f('fk_traceability_partner_token_partner_id_traceability_partner'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_traceability_partner_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_traceability_partner_token_token_hash'))
+    )
+    with op.batch_alter_table('traceability_partner_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_traceability_partner_token_partner_id'), ['partner_id'], unique=False)
+
+    op.create_table('traceability_epcis_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.String(length=120), nullable=False),
+    sa.Column('capture_id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('event_type', sa.String(length=40), nullable=False),
+    sa.Column('event_time', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('biz_step', sa.String(length=200), nullable=True),
+    sa.Column('disposition', sa.String(length=200), nullable=True),
+    sa.Column('biz_location', sa.String(length=300), nullable=True),
+    sa.Column('context', sa.JSON(), nullable=False),
+    sa.Column('document', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['capture_id'], ['traceability_epcis_capture.id'], name=op.f('fk_traceability_epcis_event_capture_id_traceability_epcis_capture')),
+    sa.ForeignKeyConstraint(['partner_id'], ['traceability_partner.id'], name=op.f('fk_traceability_epcis_event_partner_id_traceability_partner')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_traceability_epcis_event')),
+    sa.UniqueConstraint('event_id', name=op.f('uq_traceability_epcis_event_event_id'))
+    )
+    with op.batch_alter_table('traceability_epcis_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_traceability_epcis_event_capture_id'), ['capture_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_traceability_epcis_event_partner_id'), ['partner_id'], unique=False)
+        batch_op.create_index('ix_traceability_epcis_event_recorded', ['recorded_at', 'id'], unique=False)
+
+    op.create_table('traceability_epcis_event_lot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('epcis_event_id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('trace_event_id', sa.Integer(), nullable=False),
+    sa.Column('producer_id', sa.Integer(), nullable=False),
+    sa.Column('county_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('epc', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['traceability_batch.id'], name=op.f('fk_traceability_epcis_event_lot_batch_id_traceability_batch')),
+    sa.ForeignKeyConstraint(['county_id'], ['core_region.id'], name=op.f('fk_traceability_epcis_event_lot_county_id_core_region')),
+    sa.ForeignKeyConstraint(['epcis_event_id'], ['traceability_epcis_event.id'], name=op.f('fk_traceability_epcis_event_lot_epcis_event_id_traceability_epcis_event')),
+    sa.ForeignKeyConstraint(['producer_id'], ['catalog_producer.id'], name=op.f('fk_traceability_epcis_event_lot_producer_id_catalog_producer')),
+    sa.ForeignKeyConstraint(['trace_event_id'], ['traceability_event.id'], name=op.f('fk_traceability_epcis_event_lot_trace_event_id_traceability_event')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_traceability_epcis_event_lot')),
+    sa.UniqueConstraint('epcis_event_id', 'batch_id', name=op.f('uq_traceability_epcis_event_lot_epcis_event_id_batch_id'))
+    )
+    with op.batch_alter_table('traceability_epcis_event_lot', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_traceability_epcis_event_lot_batch_id'), ['batch_id'], unique=False)
+        batch_op.create_index('ix_traceability_epcis_event_lot_county', ['county_id', 'recorded_at', 'epcis_event_id'], unique=False)
+        batch_op.create_index('ix_traceability_epcis_event_lot_epc', ['epc', 'recorded_at', 'epcis_event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_traceability_epcis_event_lot_epcis_event_id'), ['epcis_event_id'], unique=False)
+        batch_op.create_index('ix_traceability_epcis_event_lot_producer', ['producer_id', 'recorded_at', 'epcis_event_id'], unique=False)
+
+
+
+def downgrade() -> None:
+    """Revert this revision."""
+    with op.batch_alter_table('traceability_epcis_event_lot', schema=None) as batch_op:
+        batch_op.drop_index('ix_traceability_epcis_event_lot_producer')
+        batch_op.drop_index(batch_op.f('ix_traceability_epcis_event_lot_epcis_event_id'))
+        batch_op.drop_index('ix_traceability_epcis_event_lot_epc')
+        batch_op.drop_index('ix_traceability_epcis_event_lot_county')
+        batch_op.drop_index(batch_op.f('ix_traceability_epcis_event_lot_batch_id'))
+
+    op.drop_table('traceability_epcis_event_lot')
+    with op.batch_alter_table('traceability_epcis_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_traceability_epcis_event_recorded')
+        batch_op.drop_index(batch_op.f('ix_traceability_epcis_event_partner_id'))
+        batch_op.drop_index(batch_op.f('ix_traceability_epcis_event_capture_id'))
+
+    op.drop_table('traceability_epcis_event')
+    with op.batch_alter_table('traceability_partner_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_traceability_partner_token_partner_id'))
+
+    op.drop_table('traceability_partner_token')
+    with op.batch_alter_table('traceability_partner_scope', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_traceability_partner_scope_partner_id'))
+
+    op.drop_table('traceability_partner_scope')
+    with op.batch_alter_table('traceability_epcis_capture', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_traceability_epcis_capture_partner_id'))
+
+    op.drop_table('traceability_epcis_capture')
+    op.drop_table('traceability_partner')
