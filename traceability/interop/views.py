@@ -118,7 +118,7 @@ def capture(partner: Partner) -> ResponseReturnValue:
     return response
 
 
-@bp.get("/capture/<int:capture_id>")
+@bp.get("/capture/<id:capture_id>")
 @partner_required
 def capture_job(partner: Partner, capture_id: int) -> ResponseReturnValue:
     """A capture job of the partner's: accepted events, or why the document was refused."""

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from tests.conftest import row_count
 from tests.traceability.interop.conftest import Chain, bearer, document, shipping
 from traceability.chain import verify_chain
+from traceability.epcis import build_document
 from traceability.interop.capture import CAPTURE_FILE_SIZE_LIMIT, CAPTURE_LIMIT
-from traceability.interop.eventhash import event_hash_id
+from traceability.interop.eventhash import document_events, document_hash_ids, event_hash_id
 from traceability.interop.models import EpcisEvent, PartnerToken
 from traceability.interop.partners import revoke_partner_token
 from traceability.models import EventKind, RecorderRole, TraceEvent
@@ -202,3 +203,17 @@ def test_sensor_readings_are_sent_inside_the_capture(client: FlaskClient, db: Se
     assert (alarm["value"], alarm["is_alarm"], alarm["uom"]) == (-9.5, True, "CEL")
     assert first["is_alarm"] is False
     assert db.scalar(select(EpcisEvent.id)) is not None
+
+
+def test_the_lots_export_gives_every_event_its_hash_id_and_captured_events_as_captured(
+    client: FlaskClient, db: Session, chain: Chain
+) -> None:
+    """Our own steps and the partner's alike: anyone recomputes each eventID from the document."""
+    batch = chain.make_lot("04012345123456", "YAK001")
+    event = shipping(LOT)
+    chain.job(client, chain.capture(client, document(event)))
+    exported = build_document(db, batch, "https://bangfu.example")
+    events = document_events(exported)
+    assert [e["eventID"] for e in events] == document_hash_ids(exported)
+    assert {k: v for k, v in events[-1].items() if k not in ("eventID", "recordTime")} == event
+    assert events[-1]["eventID"] == event_hash_id(event)
