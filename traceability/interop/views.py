@@ -14,11 +14,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 
 from core.db import db_session, utcnow
 from core.security import csrf
+from core.urls import public_url_for
 from traceability.epcis import EPCIS_MEDIA_TYPE, namespace
 from traceability.interop import capture as capturing
 from traceability.interop import query as querying
@@ -54,7 +55,7 @@ def standard_headers(response: Response) -> Response:
     """The versions every EPCIS answer states; the capture limits on the capture endpoints."""
     response.headers["GS1-EPCIS-Version"] = "2.0.0"
     response.headers["GS1-CBV-Version"] = "2.0.0"
-    response.headers["GS1-Extensions"] = f"bangfu={namespace(request.host_url)}"
+    response.headers["GS1-Extensions"] = f"bangfu={namespace(current_app.config['PUBLIC_BASE_URL'])}"
     if request.endpoint in ("epcis.capture", "epcis.capture_job"):
         response.headers["GS1-EPCIS-Capture-Limit"] = str(capturing.CAPTURE_LIMIT)
         response.headers["GS1-EPCIS-Capture-File-Size-Limit"] = str(capturing.CAPTURE_FILE_SIZE_LIMIT)
@@ -134,7 +135,7 @@ def _page(partner: Partner, query: querying.EventQuery) -> Response:
     response = _json(querying.query_document(page.events, utcnow()), mimetype=EPCIS_MEDIA_TYPE)
     if page.next_token:
         args: dict[str, Any] = {**request.args.to_dict(flat=False), "nextPageToken": page.next_token}
-        link = url_for(request.endpoint or ".events", **(request.view_args or {}), **args, _external=True)
+        link = public_url_for(request.endpoint or "epcis.events", **(request.view_args or {}), **args)
         response.headers["Link"] = f'<{link}>; rel="next"'
     return response
 

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.traceability.interop.conftest import Chain, bearer, document, gs1_example, shipping
@@ -103,7 +104,9 @@ def test_partners_see_only_events_of_lots_they_serve(client: FlaskClient, chain:
     assert client.get("/epcis/events").status_code == 401
 
 
-def test_paging_is_keyset_and_stable_while_events_are_captured(client: FlaskClient, chain: Chain) -> None:
+def test_paging_is_keyset_and_stable_while_events_are_captured(
+    app: Flask, client: FlaskClient, chain: Chain
+) -> None:
     chain.make_lot("04012345123456", "YAK001")
     first_ids = chain.job(
         client, chain.capture(client, document(*[shipping(YAK, minute=m) for m in range(5)]))
@@ -115,7 +118,7 @@ def test_paging_is_keyset_and_stable_while_events_are_captured(client: FlaskClie
         response = _get(client, chain, url)
         seen += _ids(response)
         link = response.headers.get("Link")
-        url = link[1 : link.index(">")].replace("http://localhost", "") if link else None
+        url = link[1 : link.index(">")].replace(app.config["PUBLIC_BASE_URL"], "") if link else None
         assert link is None or link.endswith('; rel="next"')
         if pages == 0:  # another capture lands while the client pages
             later = chain.capture(client, document(shipping(YAK, minute=30), shipping(YAK, minute=31)))
