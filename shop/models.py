@@ -62,8 +62,10 @@ from stats.models import (
 )
 from traceability.interop.models import (
     EpcisCapture,
+    EpcisDelivery,
     EpcisEvent,
     EpcisEventLot,
+    EpcisSubscription,
     Partner,
     PartnerScope,
     PartnerToken,
@@ -102,8 +104,10 @@ __all__ = [
     "DailyDigest",
     "DailyRollup",
     "EpcisCapture",
+    "EpcisDelivery",
     "EpcisEvent",
     "EpcisEventLot",
+    "EpcisSubscription",
     "Institution",
     "InstitutionMember",
     "MonthlyRollup",

@@ -12,10 +12,12 @@ def init_app(app: Flask) -> None:
     from traceability import cli
     from traceability.batches import receivers as batch_receivers
     from traceability.batches import views as batch_views
+    from traceability.interop import receivers as epcis_receivers
     from traceability.interop import views as epcis_views
     from traceability.interop.cli import epcis_cli
     from traceability.labels import views as label_views
     from traceability.recall import views as recall_views
+    from traceability.signals import batch_recalled
     from traceability.stock import stock_for_products
     from traceability.trace import views as trace_views
 
@@ -27,3 +29,5 @@ def init_app(app: Flask) -> None:
     collect_stock.connect(stock_for_products)
     # ... and what waits on the producer's workbench (batches near best-before, recalls)
     collect_workbench_tasks.connect(batch_receivers.workbench_tasks)
+    # a recall owes the partners subscribed to RecalledLots a webhook (an outbox row, sent by `epcis deliver`)
+    batch_recalled.connect(epcis_receivers.on_batch_recalled)

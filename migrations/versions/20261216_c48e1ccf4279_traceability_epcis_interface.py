@@ -3,7 +3,9 @@
 Partners (traceability_partner) with the producers and counties they serve (traceability_partner_scope) and
 their bearer tokens, only the SHA-256 kept (traceability_partner_token); capture jobs
 (traceability_epcis_capture); the query index of captured events (traceability_epcis_event, by canonical hash
-id) and the lots they name, with the scope columns copied for keyset paging (traceability_epcis_event_lot).
+id) and the lots they name, with the scope columns copied for keyset paging (traceability_epcis_event_lot);
+partners' subscriptions to named queries (traceability_epcis_subscription) and the outbox of results owed to
+them (traceability_epcis_delivery).
 The new event kind ``observation`` and recorder ``partner`` need no change: both enums are non-native.
 
 Revision ID: c48e1ccf4279
@@ -133,10 +135,49 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_traceability_epcis_event_lot_epcis_event_id'), ['epcis_event_id'], unique=False)
         batch_op.create_index('ix_traceability_epcis_event_lot_producer', ['producer_id', 'recorded_at', 'epcis_event_id'], unique=False)
 
+    op.create_table('traceability_epcis_subscription',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('query_name', sa.String(length=40), nullable=False),
+    sa.Column('dest', sa.String(length=500), nullable=False),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('cancelled_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['partner_id'], ['traceability_partner.id'], name=op.f('fk_traceability_epcis_subscription_partner_id_traceability_partner'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_traceability_epcis_subscription'))
+    )
+    with op.batch_alter_table('traceability_epcis_subscription', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_traceability_epcis_subscription_partner_id'), ['partner_id'], unique=False)
+
+    op.create_table('traceability_epcis_delivery',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subscription_id', sa.Integer(), nullable=False),
+    sa.Column('trace_event_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('delivered_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.String(length=300), nullable=True),
+    sa.ForeignKeyConstraint(['subscription_id'], ['traceability_epcis_subscription.id'], name=op.f('fk_traceability_epcis_delivery_subscription_id_traceability_epcis_subscription'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['trace_event_id'], ['traceability_event.id'], name=op.f('fk_traceability_epcis_delivery_trace_event_id_traceability_event')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_traceability_epcis_delivery')),
+    sa.UniqueConstraint('subscription_id', 'trace_event_id', name=op.f('uq_traceability_epcis_delivery_subscription_id_trace_event_id'))
+    )
+    with op.batch_alter_table('traceability_epcis_delivery', schema=None) as batch_op:
+        batch_op.create_index('ix_traceability_epcis_delivery_pending', ['delivered_at', 'next_attempt_at', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_traceability_epcis_delivery_subscription_id'), ['subscription_id'], unique=False)
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    with op.batch_alter_table('traceability_epcis_delivery', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_traceability_epcis_delivery_subscription_id'))
+        batch_op.drop_index('ix_traceability_epcis_delivery_pending')
+
+    op.drop_table('traceability_epcis_delivery')
+    with op.batch_alter_table('traceability_epcis_subscription', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_traceability_epcis_subscription_partner_id'))
+
+    op.drop_table('traceability_epcis_subscription')
     with op.batch_alter_table('traceability_epcis_event_lot', schema=None) as batch_op:
         batch_op.drop_index('ix_traceability_epcis_event_lot_producer')
         batch_op.drop_index(batch_op.f('ix_traceability_epcis_event_lot_epcis_event_id'))

@@ -22,4 +22,8 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "epcis.events": ("GET", "/epcis/events", {}, everyone(401)),
     "epcis.event": ("GET", f"/epcis/events/{EVENT}", {}, everyone(401)),
     "epcis.epc_events": ("GET", _epc, {}, everyone(401)),
+    "epcis.queries": ("GET", "/epcis/queries", {}, everyone(401)),
+    "epcis.subscribe": ("POST", "/epcis/queries/RecalledLots/subscriptions", {}, everyone(401)),
+    "epcis.subscriptions": ("GET", "/epcis/queries/RecalledLots/subscriptions", {}, everyone(401)),
+    "epcis.unsubscribe": ("DELETE", "/epcis/queries/RecalledLots/subscriptions/1", {}, everyone(401)),
 }

@@ -1,4 +1,5 @@
-"""Administrators register EPCIS partners and their tokens: ``flask --app shop epcis …``.
+"""Administrators register EPCIS partners and their tokens; cron delivers subscriptions' results:
+``flask --app shop epcis …``.
 
 A command-line tool because a partner is wired up once, by the platform's administrator, together with the
 partner's IT people; the secret is printed once and never stored.
@@ -7,16 +8,19 @@ partner's IT people; the secret is printed once and never stored.
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from catalog.producers.models import Producer
-from core.db import db_session
+from core.db import db_session, utcnow
 from core.errors import DomainError
+from core.jobs import claim_row
 from core.models import User
 from core.regions import get_region
-from traceability.interop.models import Partner, PartnerKind, PartnerToken
+from traceability.interop.models import EpcisDelivery, Partner, PartnerKind, PartnerToken
 from traceability.interop.partners import issue_partner_token, register_partner, revoke_partner_token
+from traceability.interop.subscriptions import attempt, due_deliveries
 
 epcis_cli = AppGroup("epcis", help="EPCIS partners and their API tokens.")
 
@@ -83,3 +87,31 @@ def revoke_token_command(admin_email: str, token_id: int) -> None:
     revoke_partner_token(db_session, _admin(admin_email), token)
     db_session.commit()
     click.echo(f"Token {token.id} ({token.hint}…) revoked.")
+
+
+@epcis_cli.command("deliver")
+def deliver_command() -> None:
+    """POST the query results owed to subscribers (run every minute from cron; safe on every machine).
+
+    Each delivery is claimed (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), attempted and committed on its own,
+    so two runs never send the same result at once and one unreachable subscriber delays nobody else.
+    """
+    base_url = str(current_app.config["PUBLIC_BASE_URL"])
+    delivered = failed = 0
+    due = [delivery.id for delivery in due_deliveries(db_session, utcnow())]
+    db_session.rollback()
+    for delivery_id in due:
+        delivery = (
+            db_session.get(EpcisDelivery, delivery_id)
+            if claim_row(db_session, EpcisDelivery, delivery_id)
+            else None
+        )
+        if delivery is None or delivery.delivered_at is not None:
+            db_session.rollback()
+            continue
+        if attempt(db_session, delivery, base_url, utcnow()):
+            delivered += 1
+        else:
+            failed += 1
+        db_session.commit()
+    click.echo(f"{delivered} delivered, {failed} failed (retried later)")

@@ -163,3 +163,48 @@ class EpcisEventLot(Base):
     epc: Mapped[str] = mapped_column(String(300))
 
     event: Mapped[EpcisEvent] = relationship(back_populates="lots")
+
+
+class EpcisSubscription(Base):
+    """A partner's subscription to a named query: its result is POSTed to ``dest`` when something new matches
+    (today the one named query is ``RecalledLots``: the recall of a lot the partner serves)."""
+
+    __tablename__ = "traceability_epcis_subscription"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("traceability_partner.id", ondelete="CASCADE"), index=True
+    )
+    query_name: Mapped[str] = mapped_column(String(40))
+    dest: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    partner: Mapped[Partner] = relationship()
+
+
+class EpcisDelivery(Base):
+    """One query result owed to a subscriber (the outbox): written in the transaction that made it due and
+    POSTed by ``flask epcis deliver`` after that transaction committed, retried with back-off until it is
+    delivered or :data:`traceability.interop.subscriptions.MAX_ATTEMPTS` have failed."""
+
+    __tablename__ = "traceability_epcis_delivery"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "trace_event_id"),
+        # the deliverer reads the pending rows that are due, oldest first
+        Index("ix_traceability_epcis_delivery_pending", "delivered_at", "next_attempt_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("traceability_epcis_subscription.id", ondelete="CASCADE"), index=True
+    )
+    #: The event the result reports (the lot's recall event).
+    trace_event_id: Mapped[int] = mapped_column(ForeignKey("traceability_event.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+    subscription: Mapped[EpcisSubscription] = relationship()

@@ -221,10 +221,13 @@ def event_document(event: EpcisEvent) -> dict[str, Any]:
 
 
 def query_document(
-    events: list[EpcisEvent], now: datetime, query_name: str = "SimpleEventQuery"
+    events: list[EpcisEvent],
+    now: datetime,
+    query_name: str = "SimpleEventQuery",
+    prefixes: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """An EPCISQueryDocument of ``events`` (their documents' prefixes merged into ``@context``)."""
-    prefixes: dict[str, str] = {}
+    """An EPCISQueryDocument of ``events`` (their documents' prefixes and ``prefixes`` in ``@context``)."""
+    prefixes = dict(prefixes or {})
     for event in events:
         prefixes.update(event.context or {})
     return {

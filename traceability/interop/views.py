@@ -23,6 +23,7 @@ from core.urls import public_url_for
 from traceability.epcis import EPCIS_MEDIA_TYPE, namespace
 from traceability.interop import capture as capturing
 from traceability.interop import query as querying
+from traceability.interop import subscriptions as subscribing
 from traceability.interop.errors import (
     AuthenticationRequired,
     CaptureLimitExceededException,
@@ -30,7 +31,7 @@ from traceability.interop.errors import (
     NoSuchResourceException,
     UnsupportedMediaTypeException,
 )
-from traceability.interop.models import CaptureStatus, EpcisCapture, Partner
+from traceability.interop.models import CaptureStatus, EpcisCapture, EpcisSubscription, Partner
 from traceability.interop.partners import authenticate_partner
 
 bp = Blueprint("epcis", __name__, url_prefix="/epcis")
@@ -165,3 +166,54 @@ def event(partner: Partner, event_id: str) -> ResponseReturnValue:
 def epc_events(partner: Partner, epc: str) -> ResponseReturnValue:
     """The partner's events about one EPC or lot (any of its spellings), a page at a time."""
     return _page(partner, querying.parse_query(request.args, fixed_epc=epc))
+
+
+@bp.get("/queries")
+@partner_required
+def queries(partner: Partner) -> ResponseReturnValue:
+    """The named queries a partner may subscribe to."""
+    named = [{"name": name, **definition} for name, definition in subscribing.NAMED_QUERIES.items()]
+    return _json({"queries": named})
+
+
+def _subscription(subscription: EpcisSubscription) -> dict[str, Any]:
+    """A subscription as the binding describes it."""
+    return {
+        "subscriptionID": str(subscription.id),
+        "queryName": subscription.query_name,
+        "dest": subscription.dest,
+        "createdAt": subscription.created_at.isoformat(),
+    }
+
+
+@bp.post("/queries/<name>/subscriptions")
+@csrf.exempt
+@partner_required
+def subscribe(partner: Partner, name: str) -> ResponseReturnValue:
+    """Subscribe to a named query: ``{"dest": "https://…"}``; 201 with the subscription."""
+    body = request.get_json(silent=True)
+    dest = body.get("dest") if isinstance(body, dict) else None
+    allow_http = bool(current_app.config.get("SHOP_EPCIS_WEBHOOK_ALLOW_HTTP", False))
+    subscription = subscribing.subscribe(db_session, partner, name, dest, allow_http=allow_http)
+    response = _json(_subscription(subscription), 201)
+    response.headers["Location"] = url_for(".subscriptions", name=name) + f"/{subscription.id}"
+    return response
+
+
+@bp.get("/queries/<name>/subscriptions")
+@partner_required
+def subscriptions(partner: Partner, name: str) -> ResponseReturnValue:
+    """The partner's live subscriptions to a named query."""
+    if name not in subscribing.NAMED_QUERIES:
+        raise NoSuchResourceException()
+    found = subscribing.subscriptions_of(db_session, partner, name)
+    return _json({"subscriptions": [_subscription(s) for s in found]})
+
+
+@bp.delete("/queries/<name>/subscriptions/<id:subscription_id>")
+@csrf.exempt
+@partner_required
+def unsubscribe(partner: Partner, name: str, subscription_id: int) -> ResponseReturnValue:
+    """End a subscription: 204."""
+    subscribing.cancel(db_session, partner, subscription_id)
+    return Response(status=204)
