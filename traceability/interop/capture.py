@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft7Validator
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
 from core.errors import DomainError
+from core.jobs import lock_key
+from core.transactions import claim_write_lock
 from traceability.batches.services import append_event
 from traceability.interop.errors import (
     CaptureLimitExceededException,
@@ -213,13 +215,26 @@ def _capture_events(session: Session, partner: Partner, capture: EpcisCapture, r
     return accepted
 
 
+def _one_capture_at_a_time(session: Session) -> None:
+    """Hold the capture lock until this transaction ends, so captures commit in the order of their record
+    times: a client paging by ``(recorded_at, id)`` never passes a position that an event still being
+    captured will take (paging stays stable under concurrent capture). PostgreSQL: a transaction-level
+    advisory lock; SQLite: its write lock, which every writer takes anyway.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(lock_key("epcis-capture"))))
+    else:
+        claim_write_lock(session)
+
+
 def capture_document(session: Session, partner: Partner, raw: bytes) -> EpcisCapture:
     """Capture ``raw`` (an EPCISDocument) for ``partner``: every event recorded, or none and the job says why.
 
-    The events are written in a savepoint that is rolled back when any of them is refused, so the job row
-    (and nothing else) remains. Sends ``sensor_readings_captured`` inside it for events with sensor data.
-    Does not commit.
+    Captures are serialised (:func:`_one_capture_at_a_time`). The events are written in a savepoint that is
+    rolled back when any of them is refused, so the job row (and nothing else) remains. Sends
+    ``sensor_readings_captured`` inside it for events with sensor data. Does not commit.
     """
+    _one_capture_at_a_time(session)
     capture = EpcisCapture(partner_id=partner.id, status=CaptureStatus.REFUSED, size_bytes=len(raw))
     session.add(capture)
     session.flush()
