@@ -5,7 +5,8 @@ their bearer tokens, only the SHA-256 kept (traceability_partner_token); capture
 (traceability_epcis_capture); the query index of captured events (traceability_epcis_event, by canonical hash
 id) and the lots they name, with the scope columns copied for keyset paging (traceability_epcis_event_lot);
 partners' subscriptions to named queries (traceability_epcis_subscription) and the outbox of results owed to
-them (traceability_epcis_delivery).
+them (traceability_epcis_delivery); captured events' sensor reports for the sensor filters
+(traceability_epcis_sensor_report).
 The new event kind ``observation`` and recorder ``partner`` need no change: both enums are non-native.
 
 Revision ID: c48e1ccf4279
@@ -166,9 +167,29 @@ def upgrade() -> None:
         batch_op.create_index('ix_traceability_epcis_delivery_pending', ['delivered_at', 'next_attempt_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_traceability_epcis_delivery_subscription_id'), ['subscription_id'], unique=False)
 
+    op.create_table('traceability_epcis_sensor_report',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('epcis_event_id', sa.Integer(), nullable=False),
+    sa.Column('type', sa.String(length=100), nullable=False),
+    sa.Column('uom', sa.String(length=8), nullable=False),
+    sa.Column('value', sa.Float(), nullable=True),
+    sa.Column('min_value', sa.Float(), nullable=True),
+    sa.Column('max_value', sa.Float(), nullable=True),
+    sa.Column('mean_value', sa.Float(), nullable=True),
+    sa.Column('is_alarm', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['epcis_event_id'], ['traceability_epcis_event.id'], name=op.f('fk_traceability_epcis_sensor_report_epcis_event_id_traceability_epcis_event')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_traceability_epcis_sensor_report'))
+    )
+    with op.batch_alter_table('traceability_epcis_sensor_report', schema=None) as batch_op:
+        batch_op.create_index('ix_traceability_epcis_sensor_report_event_type', ['epcis_event_id', 'type'], unique=False)
+
 
 def downgrade() -> None:
     """Revert this revision."""
+    with op.batch_alter_table('traceability_epcis_sensor_report', schema=None) as batch_op:
+        batch_op.drop_index('ix_traceability_epcis_sensor_report_event_type')
+
+    op.drop_table('traceability_epcis_sensor_report')
     with op.batch_alter_table('traceability_epcis_delivery', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_traceability_epcis_delivery_subscription_id'))
         batch_op.drop_index('ix_traceability_epcis_delivery_pending')

@@ -32,7 +32,14 @@ from traceability.interop.errors import (
 )
 from traceability.interop.eventhash import context_namespaces, document_events, event_hash_id
 from traceability.interop.lots import canonical_epc, named_identifiers, resolve
-from traceability.interop.models import CaptureStatus, EpcisCapture, EpcisEvent, EpcisEventLot, Partner
+from traceability.interop.models import (
+    CaptureStatus,
+    EpcisCapture,
+    EpcisEvent,
+    EpcisEventLot,
+    EpcisSensorReport,
+    Partner,
+)
 from traceability.interop.partners import serves
 from traceability.interop.query import vocabulary_uri
 from traceability.interop.sensors import readings, term
@@ -171,9 +178,14 @@ def _record(
                       county_id=batch.producer.county_id, recorded_at=recorded_at, epc=epc[:300])
         for batch, epc, te in trace_events
     ]  # fmt: skip
+    found = readings(event)
+    row.sensor_reports = [
+        EpcisSensorReport(type=r["type"][:100], uom=r["uom"][:8], value=r["value"], min_value=r["min_value"],
+                          max_value=r["max_value"], mean_value=r["mean_value"], is_alarm=r["is_alarm"])
+        for r in found
+    ]  # fmt: skip
     session.add(row)
     session.flush()
-    found = readings(event)
     if found:
         sensor_readings_captured.send(
             session,

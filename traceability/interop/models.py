@@ -11,7 +11,17 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, str_enum, utcnow
@@ -137,6 +147,7 @@ class EpcisEvent(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     lots: Mapped[list[EpcisEventLot]] = relationship(back_populates="event")
+    sensor_reports: Mapped[list[EpcisSensorReport]] = relationship()
 
 
 class EpcisEventLot(Base):
@@ -208,3 +219,21 @@ class EpcisDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
 
     subscription: Mapped[EpcisSubscription] = relationship()
+
+
+class EpcisSensorReport(Base):
+    """One sensor report of a captured event, for the query's sensor filters (``EQ_type``,
+    ``GE_maxValue_CEL``…); ``type`` is the bare CBV/GS1 term (``Temperature``)."""
+
+    __tablename__ = "traceability_epcis_sensor_report"
+    __table_args__ = (Index("ix_traceability_epcis_sensor_report_event_type", "epcis_event_id", "type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    epcis_event_id: Mapped[int] = mapped_column(ForeignKey("traceability_epcis_event.id"))
+    type: Mapped[str] = mapped_column(String(100))
+    uom: Mapped[str] = mapped_column(String(8))
+    value: Mapped[float | None] = mapped_column(Float)
+    min_value: Mapped[float | None] = mapped_column(Float)
+    max_value: Mapped[float | None] = mapped_column(Float)
+    mean_value: Mapped[float | None] = mapped_column(Float)
+    is_alarm: Mapped[bool] = mapped_column(Boolean, default=False)

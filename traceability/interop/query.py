@@ -11,19 +11,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
+import operator
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from traceability.epcis import EPCIS_CONTEXT
 from traceability.interop.errors import QueryParameterException
 from traceability.interop.eventhash import VOCABULARY, utc_milliseconds
 from traceability.interop.lots import canonical_epc
-from traceability.interop.models import EpcisEvent, EpcisEventLot, Partner
+from traceability.interop.models import EpcisEvent, EpcisEventLot, EpcisSensorReport, Partner
 from traceability.interop.partners import visible_lots
+from traceability.interop.sensors import term
 
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 100
@@ -42,7 +46,19 @@ LIST_PARAMETERS = (
     "EQ_bizLocation",
     "MATCH_epc",
     "MATCH_anyEPCClass",
+    "EQ_type",
 )
+#: Sensor value filters of the EPCIS 2.0 query language, e.g. ``GE_maxValue_CEL=8`` (a report in °C whose
+#: maximum is at least 8) or ``EQ_value_CEL``.
+SENSOR_PARAMETER = re.compile(
+    r"(?P<op>EQ|GE|GT|LT|LE)_(?P<field>value|minValue|maxValue|meanValue)_(?P<uom>[A-Z0-9]{2,4})"
+)
+_SENSOR_COLUMNS = {
+    "value": EpcisSensorReport.value,
+    "minValue": EpcisSensorReport.min_value,
+    "maxValue": EpcisSensorReport.max_value,
+    "meanValue": EpcisSensorReport.mean_value,
+}
 PARAMETERS = frozenset((*TIME_PARAMETERS, *LIST_PARAMETERS, "perPage", "nextPageToken"))
 
 
@@ -64,13 +80,17 @@ class EventQuery:
     dispositions: list[str] = field(default_factory=list)
     locations: list[str] = field(default_factory=list)
     epcs: list[str] = field(default_factory=list)
+    sensor_types: list[str] = field(default_factory=list)
+    #: (operator, field, uom, bound) of the sensor value filters.
+    sensor_bounds: list[tuple[str, str, str, float]] = field(default_factory=list)
     per_page: int = DEFAULT_PER_PAGE
     after: tuple[datetime, int] | None = None
 
     def fingerprint(self) -> str:
         """What the filters are, so a page token cannot be used with other filters."""
         facts = [self.event_types, sorted((k, v.isoformat()) for k, v in self.times.items()), self.biz_steps,
-                 self.dispositions, self.locations, self.epcs]  # fmt: skip
+                 self.dispositions, self.locations, self.epcs, self.sensor_types,
+                 self.sensor_bounds]  # fmt: skip
         return hashlib.sha256(json.dumps(facts).encode()).hexdigest()[:16]
 
 
@@ -93,15 +113,31 @@ def _time(args: Any, name: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+def _number(args: Any, name: str) -> float:
+    """A finite number parameter."""
+    try:
+        number = float(args[name])
+    except ValueError as exc:
+        raise QueryParameterException(name=name) from exc
+    if not math.isfinite(number):
+        raise QueryParameterException(name=name)
+    return number
+
+
 def parse_query(args: Any, fixed_epc: str | None = None) -> EventQuery:
     """Validate the query string (``args``: a MultiDict); ``fixed_epc`` for ``/epcs/<epc>/events``.
 
     Raises :class:`QueryParameterException` naming the first bad or unknown parameter.
     """
-    for name in args:
-        if name not in PARAMETERS:
-            raise QueryParameterException(name=name)
     query = EventQuery()
+    for name in args:
+        sensor = SENSOR_PARAMETER.fullmatch(name)
+        if sensor and (sensor["op"] != "EQ" or sensor["field"] == "value"):
+            query.sensor_bounds.append((sensor["op"], sensor["field"], sensor["uom"], _number(args, name)))
+        elif name not in PARAMETERS:
+            raise QueryParameterException(name=name)
+    query.sensor_bounds.sort()
+    query.sensor_types = [term(v) for v in _values(args, "EQ_type")]
     query.event_types = _values(args, "eventType")
     if any(t not in EVENT_TYPES for t in query.event_types):
         raise QueryParameterException(name="eventType")
@@ -141,6 +177,18 @@ def _read_token(token: str, fingerprint: str) -> tuple[datetime, int]:
     return position
 
 
+def _sensor_condition(query: EventQuery) -> ColumnElement[bool]:
+    """The event has a sensor report meeting every sensor filter at once."""
+    report = EpcisSensorReport
+    matches: list[ColumnElement[bool]] = [report.epcis_event_id == EpcisEventLot.epcis_event_id]
+    if query.sensor_types:
+        matches.append(report.type.in_(query.sensor_types))
+    compare = {"EQ": operator.eq, "GE": operator.ge, "GT": operator.gt, "LT": operator.lt, "LE": operator.le}
+    for op, field_name, uom, bound in query.sensor_bounds:
+        matches += [report.uom == uom, compare[op](_SENSOR_COLUMNS[field_name], bound)]
+    return exists(select(report.id).where(*matches))
+
+
 def _filtered(partner: Partner, query: EventQuery) -> Select[datetime, int]:
     """Positions of the events the partner may see that match ``query``, in order."""
     lot, event = EpcisEventLot, EpcisEvent
@@ -160,6 +208,8 @@ def _filtered(partner: Partner, query: EventQuery) -> Select[datetime, int]:
         conditions.append(event.biz_location.in_(query.locations))
     if query.epcs:
         conditions.append(lot.epc.in_(query.epcs))
+    if query.sensor_types or query.sensor_bounds:
+        conditions.append(_sensor_condition(query))
     columns = {
         "GE_eventTime": (event.event_time, True),
         "LT_eventTime": (event.event_time, False),

@@ -159,3 +159,34 @@ def test_options_discovery_on_the_query_endpoints(client: FlaskClient) -> None:
         assert response.headers["GS1-EPCIS-Version"] == "2.0.0"
         assert response.headers["GS1-CBV-Version"] == "2.0.0"
         assert "GS1-Extensions" in response.headers
+
+
+def test_sensor_filters(client: FlaskClient, chain: Chain) -> None:
+    """``EQ_type`` and the value filters with their unit (``GE_maxValue_CEL``…) match one report at once."""
+    chain.make_lot("04012345123456", "YAK001")
+
+    def with_report(minute: int, **report: Any) -> dict[str, Any]:
+        element = {"sensorMetadata": {"time": "2026-11-03T07:00:00+08:00"}, "sensorReport": [report]}
+        return shipping(YAK, minute=minute, sensorElementList=[element])
+
+    events = [
+        with_report(1, type="Temperature", minValue=-21.0, maxValue=-18.5, meanValue=-19.6, uom="CEL"),
+        with_report(2, type="Temperature", minValue=-19.0, maxValue=-9.0, meanValue=-15.1, uom="CEL"),
+        with_report(3, type="RelativeHumidity", value=85, uom="P1"),
+        shipping(YAK, minute=4),
+    ]
+    ids = chain.job(client, chain.capture(client, document(*events)))["acceptedEventIDs"]
+
+    def found(query: str) -> list[str]:
+        return _ids(_get(client, chain, f"/epcis/events?{query}"))
+
+    assert found("EQ_type=Temperature") == ids[:2]
+    assert found("EQ_type=gs1:RelativeHumidity") == [ids[2]]
+    assert found("GT_maxValue_CEL=-18") == [ids[1]]  # an excursion above −18 °C
+    assert found("LE_maxValue_CEL=-18") == [ids[0]]
+    assert found("EQ_type=Temperature&GE_minValue_CEL=-20&LT_meanValue_CEL=-15") == [ids[1]]
+    assert found("GE_maxValue_FAH=0") == []  # another unit
+    assert found("EQ_value_P1=85") == [ids[2]]
+    for bad in ("GE_maxValue_CEL=warm", "GE_maxValue_CEL=nan", "EQ_minValue_CEL=1", "GE_colour_CEL=1"):
+        response = client.get(f"/epcis/events?{bad}", headers=bearer(chain.cold_store_token))
+        assert response.status_code == 400, bad
