@@ -135,6 +135,14 @@ def serves(partner: Partner, batch: Batch) -> bool:
     return batch.producer_id in producers or batch.producer.county_id in counties
 
 
+def scope_conditions(partner: Partner) -> list[ColumnElement[bool]]:
+    """One condition on :class:`EpcisEventLot` per producer and per county the partner serves."""
+    producers, counties = scope_ids(partner)
+    return [EpcisEventLot.producer_id == p for p in producers] + [
+        EpcisEventLot.county_id == c for c in counties
+    ]
+
+
 def visible_lots(partner: Partner) -> ColumnElement[bool]:
     """The condition on :class:`EpcisEventLot` rows the partner may see (one index per branch)."""
     producers, counties = scope_ids(partner)

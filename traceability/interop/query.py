@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from traceability.epcis import EPCIS_CONTEXT
@@ -26,7 +26,7 @@ from traceability.interop.errors import QueryParameterException
 from traceability.interop.eventhash import VOCABULARY, utc_milliseconds
 from traceability.interop.lots import canonical_epc
 from traceability.interop.models import EpcisEvent, EpcisEventLot, EpcisSensorReport, Partner
-from traceability.interop.partners import visible_lots
+from traceability.interop.partners import scope_conditions, visible_lots
 from traceability.interop.sensors import term
 
 DEFAULT_PER_PAGE = 30
@@ -189,14 +189,9 @@ def _sensor_condition(query: EventQuery) -> ColumnElement[bool]:
     return exists(select(report.id).where(*matches))
 
 
-def _filtered(partner: Partner, query: EventQuery) -> Select[datetime, int]:
-    """Positions of the events the partner may see that match ``query``, in order."""
+def _conditions(query: EventQuery) -> list[ColumnElement[bool]]:
+    """The filters of ``query`` on the lot index joined to its events, the page's position included."""
     lot, event = EpcisEventLot, EpcisEvent
-    statement = (
-        select(lot.recorded_at, lot.epcis_event_id)
-        .join(event, event.id == lot.epcis_event_id)
-        .where(visible_lots(partner))
-    )
     conditions: list[ColumnElement[bool]] = []
     if query.event_types:
         conditions.append(event.event_type.in_(query.event_types))
@@ -224,7 +219,37 @@ def _filtered(partner: Partner, query: EventQuery) -> Select[datetime, int]:
         conditions.append(
             or_(lot.recorded_at > moment, and_(lot.recorded_at == moment, lot.epcis_event_id > last_id))
         )
-    return statement.where(*conditions).distinct().order_by(lot.recorded_at, lot.epcis_event_id)
+    return conditions
+
+
+def _filtered(partner: Partner, query: EventQuery) -> Select[datetime, int]:
+    """Positions of the next ``per_page + 1`` events the partner may see that match ``query``, in order.
+
+    One ordered, limited read per producer and per county the partner serves, each along its own index
+    (``producer_id`` or ``county_id``, ``recorded_at``, ``epcis_event_id``), then merged: a page reads at most
+    a page per scope, however many events there are.
+    """
+    lot, event = EpcisEventLot, EpcisEvent
+    conditions = _conditions(query)
+    limit = query.per_page + 1
+    branches = [
+        select(lot.recorded_at.label("recorded_at"), lot.epcis_event_id.label("event_id"))
+        .join(event, event.id == lot.epcis_event_id)
+        .where(scope, *conditions)
+        .order_by(lot.recorded_at, lot.epcis_event_id)
+        .limit(limit)
+        .subquery()
+        for scope in scope_conditions(partner)
+    ]
+    if not branches:
+        return select(lot.recorded_at, lot.epcis_event_id).where(false())
+    merged = union_all(*(select(b.c.recorded_at, b.c.event_id) for b in branches)).subquery()
+    return (
+        select(merged.c.recorded_at, merged.c.event_id)
+        .distinct()
+        .order_by(merged.c.recorded_at, merged.c.event_id)
+        .limit(limit)
+    )
 
 
 @dataclass
@@ -237,7 +262,7 @@ class Page:
 
 def find_events(session: Session, partner: Partner, query: EventQuery) -> Page:
     """One page of the partner's events matching ``query``. Read-only."""
-    rows = session.execute(_filtered(partner, query).limit(query.per_page + 1)).all()
+    rows = session.execute(_filtered(partner, query)).all()
     positions: list[tuple[datetime, int]] = [(row[0], row[1]) for row in rows]
     more = len(positions) > query.per_page
     positions = positions[: query.per_page]
