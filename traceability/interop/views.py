@@ -111,9 +111,12 @@ def capture(partner: Partner) -> ResponseReturnValue:
     if request.mimetype not in ("application/json", "application/ld+json"):
         raise UnsupportedMediaTypeException()
     limit = capturing.CAPTURE_FILE_SIZE_LIMIT
-    raw = request.stream.read(limit + 1) if (request.content_length or 0) <= limit else b"x" * (limit + 1)
+    too_large = CaptureLimitExceededException(events=capturing.CAPTURE_LIMIT, size=limit)
+    if (request.content_length or 0) > limit:
+        raise too_large  # refused unread
+    raw = request.stream.read(limit + 1)  # a body without a length is read one byte past the limit at most
     if len(raw) > limit:
-        raise CaptureLimitExceededException(events=capturing.CAPTURE_LIMIT, size=limit)
+        raise too_large
     job = capturing.capture_document(db_session, partner, raw)
     response = _json(_job(job), 202)
     response.headers["Location"] = url_for(".capture_job", capture_id=job.id)
