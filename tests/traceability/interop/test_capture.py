@@ -217,3 +217,16 @@ def test_the_lots_export_gives_every_event_its_hash_id_and_captured_events_as_ca
     assert [e["eventID"] for e in events] == document_hash_ids(exported)
     assert {k: v for k, v in events[-1].items() if k not in ("eventID", "recordTime")} == event
     assert events[-1]["eventID"] == event_hash_id(event)
+
+
+def test_the_trace_page_shows_the_partners_step_as_the_partners(
+    client: FlaskClient, chain: Chain, english: None
+) -> None:
+    """A step a cold store's system reported reads as reported by a partner, under the partner's name."""
+    chain.make_lot("04012345123456", "YAK001")
+    storing = shipping(LOT, bizStep="storing", disposition="in_progress")
+    assert chain.job(client, chain.capture(client, document(storing)))["success"]
+    page = client.get("/01/04012345123456/10/YAK001")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "慕士塔格冷库" in html and "Reported by a partner" in html and "Partner&#39;s system" in html
