@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from core.db import utcnow
 from core.errors import DomainError
 from core.jobs import lock_key
+from core.text import code_point, forbidden_character, strings_in
 from core.transactions import claim_write_lock
 from traceability.batches.services import append_event
 from traceability.interop.errors import (
@@ -85,9 +86,14 @@ def _parse(raw: bytes) -> dict[str, Any]:
     """The document as JSON, checked against the schema and the capture limit."""
     try:
         document = json.loads(raw)
+        dirty = next((c for s in strings_in(document) if (c := forbidden_character(s, multiline=True))), None)
+        problem = schema_problem(document)
     except ValueError as exc:
         raise ValidationException(detail="not JSON") from exc
-    problem = schema_problem(document)
+    except RecursionError as exc:
+        raise ValidationException(detail="nested too deeply") from exc
+    if dirty is not None:  # nothing invisible enters the chain (or a query: PostgreSQL refuses NUL)
+        raise ValidationException(detail=f"control character {code_point(dirty)}")
     if problem:
         raise ValidationException(detail=problem)
     if document.get("type") != "EPCISDocument":

@@ -19,6 +19,7 @@ from core.audit.services import record
 from core.db import utcnow
 from core.errors import PermissionDenied
 from core.models import Region, RegionLevel, User
+from core.text import forbidden_character
 from traceability.interop.errors import PartnerInvalid
 from traceability.interop.models import EpcisEventLot, Partner, PartnerKind, PartnerScope, PartnerToken
 from traceability.models import Batch
@@ -51,7 +52,9 @@ def register_partner(
         raise PermissionDenied()
     name = (name or "").strip()
     producers, counties = list(producers), list(counties)
-    if not 1 <= len(name) <= 120 or session.scalar(select(Partner.id).where(Partner.name == name)):
+    if not 1 <= len(name) <= 120 or forbidden_character(name):
+        raise PartnerInvalid()
+    if session.scalar(select(Partner.id).where(Partner.name == name)):
         raise PartnerInvalid()
     if not (producers or counties) or any(c.level != RegionLevel.COUNTY for c in counties):
         raise PartnerInvalid()
@@ -82,7 +85,7 @@ def issue_partner_token(
     if not admin.is_admin:
         raise PermissionDenied()
     name = (name or "").strip()
-    if not 1 <= len(name) <= 80 or not partner.is_active:
+    if not 1 <= len(name) <= 80 or forbidden_character(name) or not partner.is_active:
         raise PartnerInvalid()
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = PartnerToken(partner=partner, name=name, token_hash=_digest(raw), hint=raw[:HINT_LENGTH])

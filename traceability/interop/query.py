@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from core.text import forbidden_character
 from traceability.epcis import EPCIS_CONTEXT
 from traceability.interop.errors import QueryParameterException
 from traceability.interop.eventhash import VOCABULARY, utc_milliseconds
@@ -97,7 +98,7 @@ class EventQuery:
 def _values(args: Any, name: str) -> list[str]:
     """A list parameter, repeated or comma-separated (EPCIS REST binding); empty parts refused."""
     values = [part.strip() for raw in args.getlist(name) for part in raw.split(",")]
-    if any(not value or len(value) > 300 for value in values):
+    if any(not value or len(value) > 300 or forbidden_character(value) for value in values):
         raise QueryParameterException(name=name)
     return values
 
@@ -153,6 +154,8 @@ def parse_query(args: Any, fixed_epc: str | None = None) -> EventQuery:
     if not raw_per_page.isdigit() or not 1 <= int(raw_per_page) <= MAX_PER_PAGE:
         raise QueryParameterException(name="perPage")
     query.per_page = int(raw_per_page)
+    if fixed_epc is not None and (len(fixed_epc) > 300 or forbidden_character(fixed_epc)):
+        raise QueryParameterException(name="epc")
     if "nextPageToken" in args:
         query.after = _read_token(args["nextPageToken"], query.fingerprint())
     return query

@@ -23,6 +23,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
+from core.text import forbidden_character
 from traceability.epcis import EPCIS_MEDIA_TYPE, epcis_event, namespace
 from traceability.interop.errors import NoSuchResourceException, ValidationException
 from traceability.interop.models import EpcisDelivery, EpcisSubscription, Partner, PartnerScope
@@ -49,7 +50,8 @@ def subscribe(
     """
     if query_name not in NAMED_QUERIES:
         raise NoSuchResourceException()
-    parts = urlsplit(dest) if isinstance(dest, str) and len(dest) <= 500 else None
+    clean = isinstance(dest, str) and len(dest) <= 500 and forbidden_character(dest) is None
+    parts = urlsplit(dest) if clean else None
     schemes = ("https", "http") if allow_http else ("https",)
     if parts is None or parts.scheme not in schemes or not parts.hostname or parts.username or parts.password:
         raise ValidationException(detail="dest must be an https URL of at most 500 characters")

@@ -230,3 +230,26 @@ def test_the_trace_page_shows_the_partners_step_as_the_partners(
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "慕士塔格冷库" in html and "Reported by a partner" in html and "Partner&#39;s system" in html
+
+
+def test_hostile_documents_are_refused_in_the_job_never_a_500(
+    client: FlaskClient, db: Session, chain: Chain
+) -> None:
+    """Deep nesting, control characters (NUL, which PostgreSQL refuses), bad times: a ValidationException."""
+    chain.make_lot("04012345123456", "YAK001")
+    deep = b'{"type": "EPCISDocument", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    nul = document(shipping("https://id.gs1.org/01/04012345123456/10/YAK\u0000001"))
+    rtl = document(shipping(LOT, **{"example:note": "\u202eevil"}))
+    future = document(shipping(LOT) | {"eventTime": "2999-01-01T00:00:00Z"})
+    for body in (deep, nul, rtl, future):
+        job = chain.job(client, chain.capture(client, body))
+        assert job["errors"][0]["type"] == "epcisException:ValidationException", job
+    assert row_count(db, "traceability_epcis_event") == 0
+
+
+def test_hostile_query_values_are_refused(client: FlaskClient, chain: Chain) -> None:
+    for query in ("EQ_bizStep=ship%00ping", "MATCH_epc=%E2%80%AEx", "EQ_type=" + "x" * 301):
+        response = client.get(f"/epcis/events?{query}", headers=bearer(chain.cold_store_token))
+        assert response.status_code == 400, query
+    response = client.get("/epcis/epcs/lot%00x/events", headers=bearer(chain.cold_store_token))
+    assert response.status_code == 400
