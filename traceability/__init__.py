@@ -16,12 +16,13 @@ def init_app(app: Flask) -> None:
     from traceability.interop import views as epcis_views
     from traceability.interop.cli import epcis_cli
     from traceability.labels import views as label_views
+    from traceability.partners import views as partner_views
     from traceability.recall import views as recall_views
     from traceability.signals import batch_recalled
     from traceability.stock import stock_for_products
     from traceability.trace import views as trace_views
 
-    for module in (trace_views, batch_views, label_views, recall_views, epcis_views):
+    for module in (trace_views, batch_views, label_views, recall_views, epcis_views, partner_views):
         app.register_blueprint(module.bp)
     app.cli.add_command(cli.publish_digests_command)
     app.cli.add_command(epcis_cli)

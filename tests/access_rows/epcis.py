@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.access_rows import World, everyone
+from tests.access_rows import ADM, World, everyone, only
+from traceability.interop.models import Partner, PartnerKind
+from traceability.interop.partners import issue_partner_token, register_partner
 
 #: A hash id, percent-encoded as a client puts it in the path.
 EVENT = "ni%3A%2F%2F%2Fsha-256%3B" + "0" * 64 + "%3Fver%3DCBV2.0"
@@ -27,3 +29,37 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "epcis.subscriptions": ("GET", "/epcis/queries/RecalledLots/subscriptions", {}, everyone(401)),
     "epcis.unsubscribe": ("DELETE", "/epcis/queries/RecalledLots/subscriptions/1", {}, everyone(401)),
 }
+
+
+def _partner(w: World) -> Partner:
+    """A cold store serving the world's producer, registered once and shared."""
+    if "epcis_partner" not in w.objects:
+        admin = w.users[ADM]
+        w.objects["epcis_partner"] = register_partner(
+            w.db, admin, "矩阵冷库", PartnerKind.COLD_STORE, producers=[w.objects["producer"]]
+        )
+    partner: Partner = w.objects["epcis_partner"]
+    return partner
+
+
+def _issue(w: World) -> str:
+    return f"/admin/epcis-partners/{_partner(w).id}/tokens"
+
+
+def _revoke(w: World) -> str:
+    """A fresh token of the shared partner, to revoke."""
+    token, _secret = issue_partner_token(w.db, w.users[ADM], _partner(w), "matrix")
+    return f"/admin/epcis-partners/tokens/{token.id}/revoke"
+
+
+ROWS.update(
+    {
+        "epcis_partners.index": ("GET", "/admin/epcis-partners/", {}, only((ADM,))),
+        "epcis_partners.create": (
+            "POST", "/admin/epcis-partners/", {"name": "矩阵承运", "kind": "carrier", "counties": "653122"},
+            only((ADM,), ok=302),
+        ),
+        "epcis_partners.issue": ("POST", _issue, {"name": "WMS"}, only((ADM,))),
+        "epcis_partners.revoke": ("POST", _revoke, {}, only((ADM,), ok=302)),
+    }
+)  # fmt: skip
