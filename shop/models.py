@@ -68,6 +68,17 @@ from stats.models import (
 )
 from traceability.coldchain.models import ColdChainSummary, SensorReading
 from traceability.holds.models import BatchHold
+from traceability.interop.models import (
+    EpcisCapture,
+    EpcisDelivery,
+    EpcisEvent,
+    EpcisEventLot,
+    EpcisSensorReport,
+    EpcisSubscription,
+    Partner,
+    PartnerScope,
+    PartnerToken,
+)
 from traceability.models import (
     Batch,
     BatchLink,
@@ -110,6 +121,12 @@ __all__ = [
     "CountyProductRollup",
     "DailyDigest",
     "DailyRollup",
+    "EpcisCapture",
+    "EpcisDelivery",
+    "EpcisEvent",
+    "EpcisEventLot",
+    "EpcisSensorReport",
+    "EpcisSubscription",
     "Institution",
     "InstitutionMember",
     "LiveOrder",
@@ -120,6 +137,9 @@ __all__ = [
     "Notification",
     "Order",
     "OrderLine",
+    "Partner",
+    "PartnerScope",
+    "PartnerToken",
     "PayeeAccount",
     "Payment",
     "Payout",

@@ -21,6 +21,7 @@ EVENT_KIND_LABELS = {
     EventKind.SELLING: _l("Sold"),
     EventKind.RECALL: _l("Recall"),
     EventKind.CORRECTION: _l("Correction"),
+    EventKind.OBSERVATION: _l("Reported by a partner"),
 }
 
 COMMISSIONING_STEP_LABELS = {
@@ -42,6 +43,7 @@ RECORDER_LABELS = {
     RecorderRole.INSTITUTION: _l("Buying institution"),
     RecorderRole.REVIEWER: _l("County office (reviewer)"),
     RecorderRole.ADMINISTRATOR: _l("Platform administrator"),
+    RecorderRole.PARTNER: _l("Partner's system"),
 }
 
 BASIS_LABELS = {

@@ -18,7 +18,9 @@ Mapping (bizStep and disposition from the CBV 2.0 vocabulary):
 Identifiers are class-level (lot-based): ``https://id.gs1.org/01/<GTIN-14>/10/<lot>`` when the product has a
 GTIN, else the batch's absolute trace URL. Quantities use UN/ECE Rec 20 units (kg → KGM, 斤 → KGM × 0.5,
 piece → H87, box → XBX, the Rec 21 package code in Rec 20 form). Times are UTC with ``eventTimeZoneOffset``
-``+08:00``; a region becomes ``bizLocation`` ``<base>/regions/<code>``. Our own facts (event hash,
+``+08:00``; a region becomes ``bizLocation`` ``<base>/regions/<code>``. Every event's ``eventID`` is its
+canonical EPCIS event hash id (:mod:`traceability.interop.eventhash`), so anyone can check it with GS1's
+reference tool; events captured from partners' systems come back as captured. Our own facts (event hash,
 place, actor, in which capacity it was recorded, details, chain status) travel as extensions in the
 ``bangfu:`` namespace of ``@context``.
 """
@@ -37,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from catalog.products.models import Unit
 from core.db import utcnow
+from traceability.interop.eventhash import event_hash_id
 from traceability.links import trace_url
 from traceability.models import Batch, EventKind, TraceEvent
 from traceability.trace.data import utc_iso
@@ -63,6 +66,7 @@ OBJECT_EVENTS: dict[EventKind, tuple[str, str | None, str | None]] = {
     EventKind.SELLING: ("OBSERVE", "retail_selling", "retail_sold"),
     EventKind.RECALL: ("OBSERVE", None, "recalled"),
     EventKind.CORRECTION: ("OBSERVE", None, None),
+    EventKind.OBSERVATION: ("OBSERVE", None, None),
 }
 
 _SSCC = re.compile(r"\(?(?:00\))?\s*(\d{18})")
@@ -109,7 +113,6 @@ def _common(event: TraceEvent, event_type: str, page_url: str, base_url: str) ->
         "eventTime": utc_iso(event.occurred_at),
         "eventTimeZoneOffset": TIME_ZONE_OFFSET,
         "recordTime": utc_iso(event.recorded_at),
-        "eventID": f"{page_url}#event-{event.seq}",
     }
     location = _region_uri(base_url, event)
     if location:
@@ -235,7 +238,6 @@ def transformation_event(session: Session, event: TraceEvent, batch: Batch, base
         "type": "TransformationEvent",
         "eventTime": utc_iso(event.occurred_at),
         "eventTimeZoneOffset": TIME_ZONE_OFFSET,
-        "eventID": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, step_key + '#event')}",
         "transformationID": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, step_key)}",
         "inputQuantityList": [
             quantity_element(by_lot[lot], base_url, quantity) for lot, quantity in inputs if lot in by_lot
@@ -257,12 +259,21 @@ def transformation_event(session: Session, event: TraceEvent, batch: Batch, base
 
 
 def epcis_event(session: Session, event: TraceEvent, batch: Batch, base_url: str) -> dict[str, Any]:
-    """The EPCIS event for one of ``batch``'s stored events."""
+    """The EPCIS event for one of ``batch``'s stored events, its ``eventID`` the canonical event hash id.
+
+    An event a partner's system captured (``traceability.interop``) is given back as it was captured, with
+    the hash id it was captured under and its record time here.
+    """
+    captured = (event.details or {}).get("epcis")
+    if isinstance(captured, dict):
+        return {**captured, "recordTime": utc_iso(event.recorded_at)}
     if event.kind == EventKind.PACKING:
-        return aggregation_event(event, batch, base_url)
-    if event.kind == EventKind.PROCESSING:
-        return transformation_event(session, event, batch, base_url)
-    return object_event(event, batch, base_url)
+        data = aggregation_event(event, batch, base_url)
+    elif event.kind == EventKind.PROCESSING:
+        data = transformation_event(session, event, batch, base_url)
+    else:
+        data = object_event(event, batch, base_url)
+    return {"eventID": event_hash_id(data, {"bangfu": namespace(base_url)}), **data}
 
 
 def build_document(

@@ -59,6 +59,8 @@ class EventKind(enum.StrEnum):
     SELLING = "selling"
     RECALL = "recall"
     CORRECTION = "correction"
+    #: Any other step a partner's system reported through the EPCIS capture interface (storing, arriving…).
+    OBSERVATION = "observation"
 
 
 class RecorderRole(enum.StrEnum):
@@ -68,6 +70,7 @@ class RecorderRole(enum.StrEnum):
     INSTITUTION = "institution"  # the buying institution (receipt of a delivery)
     REVIEWER = "reviewer"  # the county office (乡村振兴局) reviewing the producer
     ADMINISTRATOR = "administrator"  # the platform's administrator
+    PARTNER = "partner"  # a partner's system (slaughterhouse, cold store, carrier, counter) through EPCIS
 
 
 class Batch(Base):

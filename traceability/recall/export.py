@@ -37,6 +37,7 @@ DIRECTIONS = {"backward": "上游(原料)", "this": "本批次", "forward": "下
 EVENT_KINDS = {
     "commissioning": "采收/屠宰/生产", "inspection": "检验", "processing": "加工", "packing": "包装",
     "shipping": "发运", "receiving": "收货", "selling": "销售", "recall": "召回", "correction": "更正",
+    "observation": "合作方上报",
 }  # fmt: skip
 _KIND_ORDER = {"event": 0, "order": 1, "purchase_order": 2}
 #: Columns written as numbers and as dates (XLSX cells of those types; CSV as plain digits / ISO dates).
