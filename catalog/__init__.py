@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     from catalog.public import CATALOG
     from catalog.review import views as review_views
     from catalog.search_upkeep import track_product_changes
+    from catalog.shelf import track_certificates
     from core import versions
     from core.audit.views import register_status_labels
     from core.auth import load_with_user
@@ -36,6 +37,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(catalog_cli)
     # ... and gives each product its producer's county (a county's products are read in index order)
     track_product_counties()
+    # ... and refreshes what can be bought when a certificate is issued, revoked or changed
+    track_certificates()
     # the menu of every signed-in page asks whether the user acts for a producer
     load_with_user("producer_memberships")
     # ... and raises the catalog's version, which the listing cache and conditional GETs read

@@ -1,0 +1,302 @@
+"""What can be bought: each product's "for sale" key, kept current, and the listing's buyable-first order.
+
+A product is for sale when it holds a consumption-assistance certificate valid today and a batch holds units
+buyers can take (active, unrecalled, within best-before). Stock lives on batches, in the traceability
+package: it tells the catalog the last day its stock lasts (:func:`set_stock`, ``Product.stock_until``).
+Certificates are the catalog's own: a flush that writes one refreshes its product here, in the same
+transaction. Each product then stores ``is_for_sale`` and ``for_sale_until``, the last day that holds
+without another write (its certificates' end, its stock's best-before), so the listing reads each order
+(newest, price, name) off an index of ``(is_for_sale, …)``: what can be bought, then the rest.
+
+Days pass with no write to notice them: a certificate ends, a best-before date goes by. The daily refresh
+(``flask --app shop shelf``, :func:`refresh_due`) rewrites the products whose ``for_sale_until`` has passed
+(an index range of them) and those whose certificate starts that day. Until it has run, a listing finds
+those products with one index probe (:func:`has_stale`) and orders by the key computed for the day instead:
+correct on the day a certificate expires, index-backed again once the refresh has run.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, event, func, inspect, select, update
+from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm.attributes import set_committed_value
+
+from catalog.products.models import Certification, CertificationStatus, Product
+from core.clock import shanghai_date
+
+#: Ids per statement: far below SQLite's limit of bound parameters.
+CHUNK = 500
+#: The daily refresh also looks this far back for certificates that started (a refresh that did not run).
+CATCH_UP_DAYS = 31
+PENDING = "catalog_shelf_pending"
+
+
+class SaleProblem(enum.StrEnum):
+    """Why a product a buyer sees cannot be bought today (the card's badge)."""
+
+    SOLD_OUT = "sold_out"
+    CERTIFICATE_EXPIRED = "certificate_expired"
+    CERTIFICATE_REVOKED = "certificate_revoked"
+    NOT_CERTIFIED = "not_certified"
+
+
+def sale_problem(product: Product, today: date | None = None) -> SaleProblem | None:
+    """Why ``product`` cannot be bought on ``today`` (``None``: it can), from its loaded certificates and
+    its stored stock date: no query for a card whose certificates are loaded."""
+    today = today or shanghai_date()
+    if product.valid_certificate_on(today) is None:
+        for cert in reversed(product.certifications):
+            if cert.status == CertificationStatus.REVOKED:
+                return SaleProblem.CERTIFICATE_REVOKED
+            if cert.status == CertificationStatus.CERTIFIED and cert.valid_to is not None:
+                if cert.valid_to < today:
+                    return SaleProblem.CERTIFICATE_EXPIRED
+                break
+        return SaleProblem.NOT_CERTIFIED
+    if product.stock_until is None or product.stock_until < today:
+        return SaleProblem.SOLD_OUT
+    return None
+
+
+# --- the stored key -----------------------------------------------------------------------------------------
+
+
+def certified_until(spans: Iterable[tuple[date, date]], today: date) -> date | None:
+    """The last day of the unbroken run of certificate validity (first, last day) that holds ``today``
+    (a renewal that starts by the day after the old one ends continues it); ``None`` when none holds today."""
+    spans = list(spans)
+    ends = [last for first, last in spans if first <= today <= last]
+    if not ends:
+        return None
+    end = max(ends)
+    extended = True
+    while extended:
+        extended = False
+        for first, last in spans:
+            if first <= end + timedelta(days=1) and last > end:
+                end, extended = last, True
+    return end
+
+
+def for_sale_until(stock_until: date | None, certified: date | None, today: date) -> date | None:
+    """The last day a product is for sale without another write, or ``None`` when it is not for sale today."""
+    if stock_until is None or certified is None or stock_until < today:
+        return None
+    return min(stock_until, certified)
+
+
+def chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    """``ids`` (sorted, unique) in statements of at most :data:`CHUNK`."""
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]
+
+
+def refresh(
+    session: Session,
+    product_ids: Iterable[int],
+    today: date | None = None,
+    *,
+    stock: dict[int, date | None] | None = None,
+) -> int:
+    """Recompute the for-sale key of these products (``stock``: their new stock dates, else the stored ones);
+    write only what changed; return how many changed. A few queries per :data:`CHUNK` products.
+
+    Does not commit.
+    """
+    today = today or shanghai_date()
+    changed = 0
+    for chunk in chunks(product_ids):
+        rows = session.execute(
+            select(Product.id, Product.stock_until, Product.is_for_sale, Product.for_sale_until).where(
+                Product.id.in_(chunk)
+            )
+        ).all()
+        spans: dict[int, list[tuple[date, date]]] = {}
+        for product_id, first, last in session.execute(
+            select(Certification.product_id, Certification.valid_from, Certification.valid_to).where(
+                Certification.product_id.in_(chunk),
+                Certification.status == CertificationStatus.CERTIFIED,
+                Certification.valid_to >= today,
+            )
+        ):
+            if first is not None and last is not None:
+                spans.setdefault(product_id, []).append((first, last))
+        for product_id, stored_stock, was_for_sale, was_until in rows:
+            stock_until = stock[product_id] if stock is not None and product_id in stock else stored_stock
+            until = for_sale_until(stock_until, certified_until(spans.get(product_id, ()), today), today)
+            wanted = (stock_until, until is not None, until)
+            if wanted == (stored_stock, was_for_sale, was_until):
+                continue
+            _write(session, product_id, *wanted)
+            changed += 1
+    return changed
+
+
+def _write(
+    session: Session, product_id: int, stock_until: date | None, is_for_sale: bool, until: date | None
+) -> None:
+    """Store one product's key (an UPDATE statement: it raises the catalog's version, not ``updated_at``)."""
+    session.execute(
+        update(Product)
+        .where(Product.id == product_id)
+        .values(
+            stock_until=stock_until,
+            is_for_sale=is_for_sale,
+            for_sale_until=until,
+            updated_at=Product.updated_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    loaded = session.identity_map.get(inspect(Product).identity_key_from_primary_key((product_id,)))
+    if loaded is not None:  # a copy the session holds shows the new key without another read
+        for name, value in (
+            ("stock_until", stock_until),
+            ("is_for_sale", is_for_sale),
+            ("for_sale_until", until),
+        ):
+            set_committed_value(loaded, name, value)
+
+
+def set_stock(session: Session, stock: dict[int, date | None], today: date | None = None) -> int:
+    """Record the last day of each product's stock (``None``: none left) and recompute their key; the
+    traceability package calls it whenever batches change. Returns how many products changed. Does not
+    commit."""
+    return refresh(session, stock.keys(), today, stock=stock)
+
+
+def refresh_due(session: Session, today: date | None = None) -> int:
+    """The daily refresh: products whose days for sale have run out (an index range of them) and those whose
+    certificate has started within :data:`CATCH_UP_DAYS`. Returns how many changed. Does not commit."""
+    today = today or shanghai_date()
+    ended = select(Product.id).where(Product.is_for_sale.is_(True), Product.for_sale_until < today)
+    started = select(Certification.product_id).where(
+        Certification.status == CertificationStatus.CERTIFIED,
+        Certification.valid_from > today - timedelta(days=CATCH_UP_DAYS),
+        Certification.valid_from <= today,
+        Certification.valid_to >= today,
+    )
+    ids = set(session.scalars(ended)) | set(session.scalars(started))
+    return refresh(session, ids, today)
+
+
+def refresh_all(
+    session: Session, stock: dict[int, date | None], today: date | None = None, batch: int = 5000
+) -> int:
+    """Rewrite every product's key from ``stock`` (every product's stock date; missing: none), after a bulk
+    load. Returns how many changed. Does not commit."""
+    today = today or shanghai_date()
+    changed, last_id = 0, 0
+    while True:
+        ids = list(
+            session.scalars(select(Product.id).where(Product.id > last_id).order_by(Product.id).limit(batch))
+        )
+        if not ids:
+            return changed
+        changed += refresh(session, ids, today, stock={i: stock.get(i) for i in ids})
+        last_id = ids[-1]
+
+
+# --- certificates change: refresh their products in the same flush ------------------------------------------
+
+#: What about a certificate changes its product's key.
+CERTIFICATE_FIELDS = ("status", "valid_from", "valid_to", "product_id")
+
+
+def _certificate_products(cert: Certification) -> list[int]:
+    """The products (old and new, if moved) whose key a certificate's change may change."""
+    history = inspect(cert).attrs["product_id"].history
+    ids = [value for value in (*history.deleted, *history.unchanged, *history.added) if value is not None]
+    if cert.product is not None and cert.product.id is not None:
+        ids.append(cert.product.id)
+    return ids
+
+
+def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    """Note the certificates this flush writes and their products (a new product's id comes later)."""
+    certs: list[Certification] = []
+    touched: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(obj, Certification):
+            continue
+        attrs = inspect(obj).attrs
+        if obj in session.dirty and not any(attrs[n].history.has_changes() for n in CERTIFICATE_FIELDS):
+            continue
+        certs.append(obj)
+        touched.update(_certificate_products(obj))
+    if certs:
+        pending = session.info.setdefault(PENDING, (set(), []))
+        pending[0].update(touched)
+        pending[1].extend(certs)
+
+
+def _after_flush(session: Session, _flush: UOWTransaction) -> None:
+    """Refresh the products whose certificates this flush wrote, in its transaction."""
+    pending: tuple[set[int], list[Certification]] | None = session.info.pop(PENDING, None)
+    if pending is None:
+        return
+    touched, certs = pending
+    touched.update(cert.product_id for cert in certs if cert.product_id is not None)
+    with session.no_autoflush:
+        refresh(session, touched)
+
+
+def _forget(session: Session, *_args: object) -> None:
+    """A flush that failed leaves nothing to refresh."""
+    session.info.pop(PENDING, None)
+
+
+def track_certificates() -> None:
+    """Listen (once per process) on every Session: certificate changes refresh their products' key."""
+    for name, listener in (
+        ("before_flush", _before_flush),
+        ("after_flush_postexec", _after_flush),
+        ("after_rollback", _forget),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
+# --- reading: what can be bought first ----------------------------------------------------------------------
+
+
+def for_sale_on(today: date) -> ColumnElement[bool]:
+    """SQL: the product is for sale on ``today`` (its stored key, checked against the day)."""
+    return and_(Product.is_for_sale.is_(True), Product.for_sale_until >= today)
+
+
+def has_stale(session: Session, today: date) -> bool:
+    """Whether some product's stored key has run out and the daily refresh has not rewritten it yet (one
+    probe of the ``(is_for_sale, for_sale_until)`` index)."""
+    probe = select(Product.id).where(Product.is_for_sale.is_(True), Product.for_sale_until < today).limit(1)
+    return session.scalar(probe) is not None
+
+
+def for_sale_first(
+    session: Session, query: Select[Any], order: Sequence[Any], offset: int, limit: int, today: date
+) -> list[Any]:
+    """``limit`` rows of ``query`` (unordered) from ``offset`` in the order: what can be bought on ``today``
+    first, then the rest, each by ``order``. Two index-ordered reads (for sale, then not); one ordered by
+    the day's key while stale keys wait for the daily refresh."""
+    if has_stale(session, today):
+        buyable = for_sale_on(today)
+        return list(session.scalars(query.order_by(buyable.desc(), *order).offset(offset).limit(limit)))
+    first = list(
+        session.scalars(
+            query.where(Product.is_for_sale.is_(True)).order_by(*order).offset(offset).limit(limit)
+        )
+    )
+    if len(first) == limit:
+        return first
+    if first or offset == 0:
+        counted = offset + len(first)
+    else:  # the page starts past the products for sale: how many, counted no further than ``offset``
+        ids = query.where(Product.is_for_sale.is_(True)).with_only_columns(Product.id).order_by(None)
+        counted = int(session.scalar(select(func.count()).select_from(ids.limit(offset).subquery())) or 0)
+    rest = query.where(Product.is_for_sale.is_(False)).order_by(*order)
+    return first + list(session.scalars(rest.offset(offset + len(first) - counted).limit(limit - len(first))))
