@@ -10,9 +10,9 @@ without another write (its certificates' end, its stock's best-before), so the l
 
 Days pass with no write to notice them: a certificate ends, a best-before date goes by. The daily refresh
 (``flask --app shop shelf``, :func:`refresh_due`) rewrites the products whose ``for_sale_until`` has passed
-(an index range of them) and those whose certificate starts that day. Until it has run, a listing finds
-those products with one index probe (:func:`has_stale`) and orders by the key computed for the day instead:
-correct on the day a certificate expires, index-backed again once the refresh has run.
+(an index range of them) and those whose certificate starts that day. Until it has run, the listing reads
+those few apart, off the ``(is_for_sale, for_sale_until)`` index, and puts them with what cannot be bought
+(:func:`for_sale_first`): the order is right on the day a certificate expires.
 """
 
 from __future__ import annotations
@@ -22,9 +22,21 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, event, func, inspect, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    UnaryExpression,
+    and_,
+    event,
+    inspect,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql import operators
 
 from catalog.products.models import Certification, CertificationStatus, Product
 from core.clock import shanghai_date
@@ -270,33 +282,40 @@ def for_sale_on(today: date) -> ColumnElement[bool]:
     return and_(Product.is_for_sale.is_(True), Product.for_sale_until >= today)
 
 
-def has_stale(session: Session, today: date) -> bool:
-    """Whether some product's stored key has run out and the daily refresh has not rewritten it yet (one
-    probe of the ``(is_for_sale, for_sale_until)`` index)."""
-    probe = select(Product.id).where(Product.is_for_sale.is_(True), Product.for_sale_until < today).limit(1)
-    return session.scalar(probe) is not None
+def _keys(order: Sequence[Any]) -> list[tuple[Any, bool]]:
+    """``order`` (ORDER BY terms on product columns) as (column, descending) pairs."""
+    keys = []
+    for term in order:
+        if isinstance(term, UnaryExpression) and term.modifier in (operators.desc_op, operators.asc_op):
+            keys.append((term.element, term.modifier is operators.desc_op))
+        else:
+            keys.append((term, False))
+    return keys
 
 
 def for_sale_first(
     session: Session, query: Select[Any], order: Sequence[Any], offset: int, limit: int, today: date
 ) -> list[Any]:
-    """``limit`` rows of ``query`` (unordered) from ``offset`` in the order: what can be bought on ``today``
-    first, then the rest, each by ``order``. Two index-ordered reads (for sale, then not); one ordered by
-    the day's key while stale keys wait for the daily refresh."""
-    if has_stale(session, today):
-        buyable = for_sale_on(today)
-        return list(session.scalars(query.order_by(buyable.desc(), *order).offset(offset).limit(limit)))
-    first = list(
-        session.scalars(
-            query.where(Product.is_for_sale.is_(True)).order_by(*order).offset(offset).limit(limit)
-        )
-    )
-    if len(first) == limit:
-        return first
-    if first or offset == 0:
-        counted = offset + len(first)
-    else:  # the page starts past the products for sale: how many, counted no further than ``offset``
-        ids = query.where(Product.is_for_sale.is_(True)).with_only_columns(Product.id).order_by(None)
-        counted = int(session.scalar(select(func.count()).select_from(ids.limit(offset).subquery())) or 0)
-    rest = query.where(Product.is_for_sale.is_(False)).order_by(*order)
-    return first + list(session.scalars(rest.offset(offset + len(first) - counted).limit(limit - len(first))))
+    """``limit`` products of ``query`` (unordered, selecting products) from ``offset``, in the order: what can
+    be bought on ``today`` first, then the rest, each by ``order``. One statement, whatever the data.
+
+    It merges the first ``offset + limit`` rows of three parts, each read off an index: for sale (its key
+    valid today), not for sale, and the few whose key ran out today while the daily refresh has not yet
+    rewritten them (:func:`refresh_due`); so the order is right on the day a certificate ends, and reads a
+    bounded number of index rows whatever the catalog's size.
+    """
+    keys = _keys(order)
+    ran_out = and_(Product.is_for_sale.is_(True), Product.for_sale_until < today)
+    parts = []
+    for part, condition in ((1, for_sale_on(today)), (0, Product.is_for_sale.is_(False)), (0, ran_out)):
+        columns = [Product.id.label("product_id"), literal(part).label("part")]
+        columns += [column.label(f"k{i}") for i, (column, _desc) in enumerate(keys)]
+        branch = query.where(condition).with_only_columns(*columns).order_by(*order).limit(offset + limit)
+        parts.append(branch.subquery().select())
+    merged = union_all(*parts).subquery()
+    outer = [merged.c.part.desc()]
+    outer += [
+        merged.c[f"k{i}"].desc() if desc else merged.c[f"k{i}"].asc() for i, (_c, desc) in enumerate(keys)
+    ]
+    paged = query.join(merged, merged.c.product_id == Product.id).order_by(*outer).offset(offset).limit(limit)
+    return list(session.scalars(paged))
