@@ -46,6 +46,9 @@ CHUNK = 500
 #: The daily refresh also looks this far back for certificates that started (a refresh that did not run).
 CATCH_UP_DAYS = 31
 PENDING = "catalog_shelf_pending"
+#: A listing reads at most this many products whose key ran out before the daily refresh rewrote them (a
+#: day's expiries; more wait for the refresh to be listed among what cannot be bought).
+RAN_OUT_CAP = 5000
 
 
 class SaleProblem(enum.StrEnum):
@@ -294,28 +297,63 @@ def _keys(order: Sequence[Any]) -> list[tuple[Any, bool]]:
 
 
 def for_sale_first(
-    session: Session, query: Select[Any], order: Sequence[Any], offset: int, limit: int, today: date
-) -> list[Any]:
+    session: Session,
+    query: Select[Any],
+    order: Sequence[Any],
+    offset: int,
+    limit: int,
+    today: date,
+    options: Sequence[Any] = (),
+) -> list[Product]:
     """``limit`` products of ``query`` (unordered, selecting products) from ``offset``, in the order: what can
-    be bought on ``today`` first, then the rest, each by ``order``. One statement, whatever the data.
+    be bought on ``today`` first, then the rest, each by ``order``; loaded with ``options``. One statement,
+    whatever the data.
 
     It merges the first ``offset + limit`` rows of three parts, each read off an index: for sale (its key
-    valid today), not for sale, and the few whose key ran out today while the daily refresh has not yet
-    rewritten them (:func:`refresh_due`); so the order is right on the day a certificate ends, and reads a
-    bounded number of index rows whatever the catalog's size.
+    valid today), not for sale, and the few whose key ran out while the daily refresh (:func:`refresh_due`)
+    has not yet rewritten them (at most :data:`RAN_OUT_CAP`, read off the ``(is_for_sale, for_sale_until)``
+    index, then sorted); so the order is right on the day a certificate ends, and a page reads a bounded
+    number of index rows whatever the catalog's size.
     """
     keys = _keys(order)
-    ran_out = and_(Product.is_for_sale.is_(True), Product.for_sale_until < today)
     parts = []
-    for part, condition in ((1, for_sale_on(today)), (0, Product.is_for_sale.is_(False)), (0, ran_out)):
-        columns = [Product.id.label("product_id"), literal(part).label("part")]
-        columns += [column.label(f"k{i}") for i, (column, _desc) in enumerate(keys)]
-        branch = query.where(condition).with_only_columns(*columns).order_by(*order).limit(offset + limit)
-        parts.append(branch.subquery().select())
+    for part, condition in ((1, for_sale_on(today)), (0, Product.is_for_sale.is_(False))):
+        branch = query.where(condition).with_only_columns(*_columns(part, keys)).order_by(*order)
+        parts.append(branch.limit(offset + limit).subquery().select())
+    ran_out = and_(Product.is_for_sale.is_(True), Product.for_sale_until < today)
+    # a LIMIT without an order: the planner reads the range of the index, never the whole list in order
+    few = query.where(ran_out).with_only_columns(*_columns(0, keys)).limit(RAN_OUT_CAP).subquery()
+    first_few = select(few).order_by(*_merged_order(few, keys, with_part=False)).limit(offset + limit)
+    parts.append(first_few.subquery().select())
     merged = union_all(*parts).subquery()
-    outer = [merged.c.part.desc()]
-    outer += [
-        merged.c[f"k{i}"].desc() if desc else merged.c[f"k{i}"].asc() for i, (_c, desc) in enumerate(keys)
-    ]
-    paged = query.join(merged, merged.c.product_id == Product.id).order_by(*outer).offset(offset).limit(limit)
+    ids = (
+        select(merged.c.product_id, *(merged.c[f"k{i}"] for i in range(len(keys))), merged.c.part)
+        .order_by(*_merged_order(merged, keys))
+        .offset(offset)
+        .limit(limit)
+        .subquery()
+    )
+    paged = (
+        select(Product)
+        .join(ids, ids.c.product_id == Product.id)
+        .order_by(*_merged_order(ids, keys))
+        .options(*options)
+    )
     return list(session.scalars(paged))
+
+
+def _columns(part: int, keys: list[tuple[Any, bool]]) -> list[Any]:
+    """A part's columns: the product id, the part (1: for sale) and the sort keys ``k0``, ``k1``…"""
+    return [
+        Product.id.label("product_id"),
+        literal(part).label("part"),
+        *(column.label(f"k{i}") for i, (column, _desc) in enumerate(keys)),
+    ]
+
+
+def _merged_order(table: Any, keys: list[tuple[Any, bool]], *, with_part: bool = True) -> list[Any]:
+    """ORDER BY terms over a part or the merged parts: the part first (for sale first), then the keys."""
+    terms = [table.c.part.desc()] if with_part else []
+    for i, (_column, desc) in enumerate(keys):
+        terms.append(table.c[f"k{i}"].desc() if desc else table.c[f"k{i}"].asc())
+    return terms

@@ -88,9 +88,9 @@ def browse_products(
     items: list[Product] = []
     if page <= MAX_PAGES and (page - 1) * per_page < total:
         # what can be bought first, then the rest: each read in the order of an index (catalog.shelf)
-        unordered = query.order_by(None).options(*_card_loading())
-        order = search.ordering(filters.sort)
-        items = shelf.for_sale_first(session, unordered, order, (page - 1) * per_page, per_page, today)
+        order, offset = search.ordering(filters.sort), (page - 1) * per_page
+        cards = _card_loading()
+        items = shelf.for_sale_first(session, query.order_by(None), order, offset, per_page, today, cards)
     return Page(items=items, page=page, per_page=per_page, total=total, more=more, last_page=MAX_PAGES)
 
 
