@@ -13,7 +13,7 @@ from core.clock import shanghai_date
 from core.models import User
 from orders.addresses import Address
 from orders.cart.checkout import place_checkout
-from orders.models import Checkout, PaymentMethod
+from orders.models import PaymentMethod
 from payments.transfers.services import confirm_bank_transfer, transfer_due
 
 #: The demo consumer's delivery address (Linyi, paired with Chengkou).
@@ -42,7 +42,3 @@ def seed_sales(session: Session, buyer: User, admin: User) -> int:
         paid += 1
     return paid
 
-
-def demo_checkouts(session: Session, buyer: User) -> list[Checkout]:
-    """The demo consumer's checkouts (for tests of the demo)."""
-    return list(session.scalars(select(Checkout).where(Checkout.buyer_id == buyer.id)))

@@ -11,9 +11,9 @@ products (totals come from ``catalog_count``) but for a listing whose filters th
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
