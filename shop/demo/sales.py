@@ -41,4 +41,3 @@ def seed_sales(session: Session, buyer: User, admin: User) -> int:
         confirm_bank_transfer(session, admin, checkout, due, f"DEMO{checkout.id:08d}")
         paid += 1
     return paid
-
