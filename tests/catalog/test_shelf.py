@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from catalog import search, shelf
@@ -216,3 +217,25 @@ def test_the_home_county_cards_and_listing_put_buyable_products_first(
         make_product(producer, category=Category.TEA)  # newer, never certified
     page = browse_products(db, search.SearchFilters(county="653131"), 1, 3)
     assert page.items[0].id == good.id
+
+
+def test_the_shelf_command_rewrites_keys_a_bulk_statement_left_wrong(
+    app: Any,
+    db: Session,
+    make_user: Callable[..., User],
+    make_producer: Callable[..., Producer],
+    make_product: Callable[..., Product],
+    make_batch: Callable[..., Batch],
+) -> None:
+    producer = make_producer(owner=make_user())
+    product = buyable(make_product, make_batch, producer)
+    db.commit()
+    db.execute(update(Product).where(Product.id == product.id).values(is_for_sale=False, stock_until=None))
+    db.commit()
+    runner = app.test_cli_runner()
+    daily = runner.invoke(args=["shelf"])
+    assert daily.exit_code == 0 and "product(s) changed" in daily.output
+    rebuilt = runner.invoke(args=["shelf", "--all"])
+    assert rebuilt.exit_code == 0 and "1 product(s) changed" in rebuilt.output
+    db.refresh(product)
+    assert product.is_for_sale and product.stock_until is not None
