@@ -97,7 +97,8 @@ def browse_products(
 def producer_products(
     session: Session, producer: Producer, page: int = 1, per_page: int = PER_PAGE
 ) -> Page[Product]:
-    """One page of ``producer``'s visible products, newest first (their number is the producer's own)."""
+    """One page of ``producer``'s visible products, what can be bought first, newest first (their number is
+    the producer's own)."""
     page = max(1, page)
     query = visible_products().where(Product.producer_id == producer.id)
     total = int(session.scalar(query.with_only_columns(func.count(Product.id))) or 0)
@@ -105,8 +106,9 @@ def producer_products(
     if (page - 1) * per_page < total:
         # every product's producer is ``producer``: the session has it (and its county) already
         cards = (selectinload(Product.certifications), selectinload(Product.images))
-        newest = query.order_by(Product.created_at.desc(), Product.id.desc()).options(*cards)
-        items = list(session.scalars(newest.limit(per_page).offset((page - 1) * per_page)))
+        newest, offset = search.ordering(search.Sort.NEWEST), (page - 1) * per_page
+        # what can be bought first, as on the listing
+        items = shelf.for_sale_first(session, query, newest, offset, per_page, shanghai_date(), cards)
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
