@@ -83,7 +83,6 @@ def downgrade() -> None:
         'ix_catalog_product_sale_newest',
     ):
         op.drop_index(name, table_name='catalog_product')
-    with op.batch_alter_table('catalog_product', schema=None) as batch_op:
-        batch_op.drop_column('for_sale_until')
-        batch_op.drop_column('is_for_sale')
-        batch_op.drop_column('stock_until')
+    # plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): the table is not rebuilt, which rows referencing it forbid
+    for column in ('for_sale_until', 'is_for_sale', 'stock_until'):
+        op.drop_column('catalog_product', column)
