@@ -90,7 +90,10 @@ def test_sold_out_comes_after_everything_buyable_and_back_when_stock_returns(
     batch = make_batch(newer, quantity=3)
     assert card_ids(client.get("/products?sort=price_asc").get_data(as_text=True)) == [newer.id, first.id]
 
+    etag = client.get("/products?sort=price_asc").headers["ETag"]
     assert take_units(db, batch.id, 3) == 0  # the last units drawn (a checkout's conditional UPDATE)
+    # the cards change: the listing's version moves with the key
+    assert client.get("/products?sort=price_asc", headers={"If-None-Match": etag}).status_code == 200
     db.refresh(newer)
     assert (newer.is_for_sale, newer.stock_until) == (False, None)
     html = client.get("/products?sort=price_asc").get_data(as_text=True)
