@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     from catalog.public import CATALOG
     from catalog.review import views as review_views
     from catalog.search_upkeep import track_product_changes
+    from catalog.shelf import sale_problem, track_certificates
     from core import versions
     from core.audit.views import register_status_labels
     from core.auth import load_with_user
@@ -36,12 +37,15 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(catalog_cli)
     # ... and gives each product its producer's county (a county's products are read in index order)
     track_product_counties()
+    # ... and refreshes what can be bought when a certificate is issued, revoked or changed
+    track_certificates()
     # the menu of every signed-in page asks whether the user acts for a producer
     load_with_user("producer_memberships")
     # ... and raises the catalog's version, which the listing cache and conditional GETs read
     for model in (Product, Producer, Certification, ProductImage, QualityMark, PriceTier):
         versions.watch(model, CATALOG)
-    for helper in (producer_status_label, producer_kind_label, label, with_unit, certificate_state):
+    helpers = (producer_status_label, producer_kind_label, label, with_unit, certificate_state, sale_problem)
+    for helper in helpers:
         app.add_template_global(helper)
     register_status_labels(app, "producer", lambda value: label("producer_status", value))
     register_status_labels(app, "certification", lambda value: label("certification_status", value))

@@ -20,6 +20,7 @@ from catalog.products.models import (
     QualityMarkKind,
     Unit,
 )
+from catalog.shelf import SaleProblem
 
 PRODUCER_KIND_LABELS = {
     ProducerKind.HOUSEHOLD: _l("Farm household"),
@@ -91,6 +92,13 @@ CERTIFICATION_STATUS_LABELS = {
     CertificationStatus.REVOKED: _l("Certificate revoked"),
 }
 
+SALE_PROBLEM_LABELS = {
+    SaleProblem.SOLD_OUT: _l("Sold out"),
+    SaleProblem.CERTIFICATE_EXPIRED: _l("Certificate expired"),
+    SaleProblem.CERTIFICATE_REVOKED: _l("Certificate revoked"),
+    SaleProblem.NOT_CERTIFIED: _l("Not yet certified"),
+}
+
 #: Every label table by the name templates use: ``label('category', product.category)``.
 LABEL_TABLES: dict[str, Mapping[Any, object]] = {
     "producer_kind": PRODUCER_KIND_LABELS,
@@ -101,6 +109,7 @@ LABEL_TABLES: dict[str, Mapping[Any, object]] = {
     "unit": UNIT_LABELS,
     "quality_mark": QUALITY_MARK_LABELS,
     "certification_status": CERTIFICATION_STATUS_LABELS,
+    "sale_problem": SALE_PROBLEM_LABELS,
 }
 
 

@@ -276,6 +276,7 @@ class _Match(NamedTuple):
     county_code: str
     county_name: str
     certified: bool
+    for_sale: bool
 
 
 @dataclass(frozen=True)
@@ -364,12 +365,25 @@ def _window(session: Session, filters: SearchFilters, today: date) -> _Window:
             Region.name,
             certified,
             marks,
+            Product.is_for_sale,
+            Product.for_sale_until,
         )
         .where(_among(session, Product.id, ids))
     ).all()
-    matches = [_Match(*row[:7], Category(row[7]), row[8] or "", row[9], row[10] is not None) for row in rows]
+    matches = [
+        _Match(
+            *row[:7], Category(row[7]), row[8] or "", row[9], row[10] is not None, _on_sale(row[12:], today)
+        )
+        for row in rows
+    ]
     found_marks = {row[0]: {QualityMarkKind(kind) for kind in row[11].split()} for row in rows if row[11]}
     return _Window(matches, found_marks, capped)
+
+
+def _on_sale(key: Any, today: date) -> bool:
+    """Whether a product's stored for-sale key (flag, last day) holds on ``today`` (``catalog.shelf``)."""
+    is_for_sale, until = key
+    return bool(is_for_sale) and until is not None and until >= today
 
 
 def _tier(match: _Match, raw: str) -> int:
@@ -385,8 +399,16 @@ def _tier(match: _Match, raw: str) -> int:
 
 
 def _ranked(session: Session, window: _Window, filters: SearchFilters) -> list[int]:
-    """The window's ids in the asked order: by relevance (an exact name first, then where the first three
-    terms were found, certified first, newest first), by price, by name or newest first."""
+    """The window's ids in the asked order, what can be bought first: by relevance (an exact name first,
+    then where the first three terms were found, certified first, newest first), by price, by name or newest
+    first."""
+    ordered = _ordered(session, window, filters)
+    for_sale = {m.id for m in window.matches if m.for_sale}
+    return [i for i in ordered if i in for_sale] + [i for i in ordered if i not in for_sale]
+
+
+def _ordered(session: Session, window: _Window, filters: SearchFilters) -> list[int]:
+    """The window's ids in the asked order (:func:`_ranked` puts what can be bought first)."""
     matches = window.matches
     if filters.sort == Sort.RELEVANCE:
         terms = search_terms(filters.q)

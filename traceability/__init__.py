@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     from traceability.partners import views as partner_views
     from traceability.recall import views as recall_views
     from traceability.resolver import views as resolver_views
+    from traceability.shelf import track_stock
     from traceability.signals import batch_recalled, sensor_readings_captured
     from traceability.stock import stock_for_products
     from traceability.trace import views as trace_views
@@ -41,6 +42,9 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.cli.add_command(cli.publish_digests_command)
     app.cli.add_command(epcis_cli)
+    app.cli.add_command(cli.shelf_command)
+    # every flush that writes a batch tells the catalog how long its product's stock lasts
+    track_stock()
     # The catalog asks, through a signal, which batches are in stock; connecting twice is harmless.
     collect_stock.connect(stock_for_products)
     # ... and what waits on the producer's workbench (batches near best-before, recalls)

@@ -1,7 +1,8 @@
 """Pages of the public catalog whose cost does not grow with the catalog: the listing without a search, a
 county's showcase and a producer's products.
 
-Rows come in the order of an index (newest, price, name) and stop at the page; the listing goes at most
+Rows come in the order of an index (newest, price, name), what can be bought first (:mod:`catalog.shelf`), and
+stop at the page; the listing goes at most
 :data:`MAX_PAGES` deep. Totals come from the catalog counters (:mod:`catalog.counts.services`) when the
 filters are only a county and a category; other filters are counted up to :data:`COUNT_CAP` results and the
 page then says "more than". A search (``q``) is :func:`catalog.search.search_products`'s business.
@@ -15,11 +16,12 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
-from catalog import search
+from catalog import search, shelf
 from catalog.counts import services as counts
 from catalog.eligibility import visible_products
 from catalog.producers.models import Producer, ProducerStatus
 from catalog.products.models import Product
+from core.clock import shanghai_date
 from core.models import Region
 from core.pagination import Page
 from core.regions import get_region
@@ -70,7 +72,8 @@ def browse_products(
     Read-only; pages past :data:`MAX_PAGES` are empty.
     """
     page = max(1, page)
-    query = search.filtered_products(replace(filters, county=None))
+    today = shanghai_date()
+    query = search.filtered_products(replace(filters, county=None), today)
     county_id = None
     if filters.county:
         # a county's products in the order of its own index (catalog.products.placement)
@@ -84,15 +87,18 @@ def browse_products(
         total, more = _capped_count(session, query, MAX_PAGES * per_page)
     items: list[Product] = []
     if page <= MAX_PAGES and (page - 1) * per_page < total:
-        paged = query.options(*_card_loading()).limit(per_page).offset((page - 1) * per_page)
-        items = list(session.scalars(paged))
+        # what can be bought first, then the rest: each read in the order of an index (catalog.shelf)
+        order, offset = search.ordering(filters.sort), (page - 1) * per_page
+        cards = _card_loading()
+        items = shelf.for_sale_first(session, query.order_by(None), order, offset, per_page, today, cards)
     return Page(items=items, page=page, per_page=per_page, total=total, more=more, last_page=MAX_PAGES)
 
 
 def producer_products(
     session: Session, producer: Producer, page: int = 1, per_page: int = PER_PAGE
 ) -> Page[Product]:
-    """One page of ``producer``'s visible products, newest first (their number is the producer's own)."""
+    """One page of ``producer``'s visible products, what can be bought first, newest first (their number is
+    the producer's own)."""
     page = max(1, page)
     query = visible_products().where(Product.producer_id == producer.id)
     total = int(session.scalar(query.with_only_columns(func.count(Product.id))) or 0)
@@ -100,8 +106,9 @@ def producer_products(
     if (page - 1) * per_page < total:
         # every product's producer is ``producer``: the session has it (and its county) already
         cards = (selectinload(Product.certifications), selectinload(Product.images))
-        newest = query.order_by(Product.created_at.desc(), Product.id.desc()).options(*cards)
-        items = list(session.scalars(newest.limit(per_page).offset((page - 1) * per_page)))
+        newest, offset = search.ordering(search.Sort.NEWEST), (page - 1) * per_page
+        # what can be bought first, as on the listing
+        items = shelf.for_sale_first(session, query, newest, offset, per_page, shanghai_date(), cards)
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 

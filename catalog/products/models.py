@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -145,6 +146,13 @@ class Product(Base):
         Index("ix_catalog_product_county_newest", "county_id", "created_at", "id"),
         # price monitoring: the products a reference price governs (a category and unit, in a county)
         Index("ix_catalog_product_category_unit", "category", "unit", "county_id"),
+        # the listing shows what can be bought first: each order read off an index, for sale or not
+        # (catalog.shelf); the daily refresh finds the products whose days for sale have just run out
+        Index("ix_catalog_product_sale_newest", "is_for_sale", "created_at", "id"),
+        Index("ix_catalog_product_sale_price", "is_for_sale", "price_fen", "id"),
+        Index("ix_catalog_product_sale_name", "is_for_sale", "name", "id"),
+        Index("ix_catalog_product_county_sale", "county_id", "is_for_sale", "created_at", "id"),
+        Index("ix_catalog_product_sale_until", "is_for_sale", "for_sale_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -175,6 +183,14 @@ class Product(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: The last Asia/Shanghai day a batch of the product holds units buyers can take (written by the
+    #: traceability package through :func:`catalog.shelf.set_stock`); ``None``: nothing in stock.
+    stock_until: Mapped[date | None] = mapped_column(Date)
+    #: Whether buyers can buy it (a valid certificate and stock): kept by :mod:`catalog.shelf` in the
+    #: transaction that changes either, and by its daily refresh for dates that pass.
+    is_for_sale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The last day ``is_for_sale`` holds without another write (the certificate's or the stock's end).
+    for_sale_until: Mapped[date | None] = mapped_column(Date)
 
     producer: Mapped[Producer] = relationship(backref="products")
     tiers: Mapped[list[PriceTier]] = relationship(

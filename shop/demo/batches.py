@@ -25,6 +25,10 @@ from traceability.recall.services import recall_batch
 SHELF_LIFE = {"vegetables": 14, "fruit": 20, "meat": 180, "honey": 720, "tea": 540}
 DEFAULT_SHELF_LIFE = 365
 RECALL_DEMO_PRODUCT = "疏勒西红柿"
+#: A product whose batch is near its best-before date and mostly unsold: the home page's help-sell list.
+HELP_SELL_DEMO_PRODUCT = "疏勒辣椒"
+#: ... its batch was produced this many days ago and is best before this many days from today.
+HELP_SELL_AGE, HELP_SELL_DAYS_LEFT = 8, 5
 
 
 def _actor(product: Product, admin: User) -> User:
@@ -67,14 +71,18 @@ def seed_batches(session: Session, admin: User) -> int:
         origin = product.producer.location
         shelf = SHELF_LIFE.get(str(product.category), DEFAULT_SHELF_LIFE)
         meat = product.category.is_meat
+        produced_on, best_before = today - timedelta(days=2), today + timedelta(days=shelf)
+        if product.name == HELP_SELL_DEMO_PRODUCT:
+            produced_on = today - timedelta(days=HELP_SELL_AGE)
+            best_before = today + timedelta(days=HELP_SELL_DAYS_LEFT)
         batch = create_batch(
             session,
             actor,
             product,
             BatchData(
                 quantity=300 if product.unit.is_packaged else 1200,
-                produced_on=today - timedelta(days=2),
-                best_before=today + timedelta(days=shelf),
+                produced_on=produced_on,
+                best_before=best_before,
                 origin=origin,
                 slaughterhouse=f"{product.producer.county.name}定点屠宰场" if meat else None,
                 origin_quarantine_no=f"{product.producer.county.code}0{product.id:06d}1" if meat else None,
@@ -83,7 +91,7 @@ def seed_batches(session: Session, admin: User) -> int:
             ComplianceData(
                 basis=ComplianceBasis.QUALITY_CONTROL,
                 contact_phone=product.producer.contact_phone or "13800138000",
-                issued_on=today - timedelta(days=1),
+                issued_on=produced_on + timedelta(days=1),
             ),
         )
         record_event(

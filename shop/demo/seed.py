@@ -56,6 +56,7 @@ from shop.demo.catalog import (
 )
 from shop.demo.images import logo_image, product_image
 from shop.demo.payees import seed_payees
+from shop.demo.sales import seed_sales
 from stats.targets.services import seed_demo_targets
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (printed on purpose: these accounts exist only in demos)
@@ -372,4 +373,6 @@ def seed_demo(session: Session, *, upload_dir: Path | None = None) -> list[DemoA
     seed_batches(session, users["admin@demo.bangfu.cn"])
     seed_shipping_rules(session)
     seed_demo_targets(session)
+    # a few paid orders: the running total counted toward assistance (home page, results)
+    seed_sales(session, users["consumer@demo.bangfu.cn"], users["admin@demo.bangfu.cn"])
     return list(DEMO_ACCOUNTS)

@@ -46,7 +46,7 @@ def page_text(client: FlaskClient, url: str, status: int = 200) -> str:
 
 def card_of(html: str, name: str) -> str:
     """The HTML of the product card showing ``name``."""
-    cards = [c for c in html.split('class="card product-card"')[1:] if f">{name}</a>" in c]
+    cards = [c for c in html.split('class="card product-card')[1:] if f">{name}</a>" in c]
     assert len(cards) == 1, name
     return cards[0].split("</article>")[0]
 

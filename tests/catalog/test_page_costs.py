@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from catalog.counts import services as counts
 from catalog.producers.models import Producer
 from catalog.products.models import Category, Product
+from core.clock import shanghai_date
 from core.models import User
 from orders.fulfilment import services as fulfilment
 from orders.models import OrderStatus
@@ -47,6 +49,11 @@ CEILINGS = {
     # with its producers' verified household benefit: one read of the county's verified reports of one year
     # through the (county, status, year) index, whatever the size of the catalog
     "county": 13,
+    # the home page (shop.home): the version read; per county its region, its counter and first products with
+    # their producers, certificates and pictures; what is in season (the newest batches) and what needs help
+    # selling (the soonest expiring batches, the sales drops of the last windows) with their cards; the total
+    # counted toward assistance (the monthly roll-up)
+    "home": 33,
 }
 
 
@@ -73,14 +80,19 @@ def grow(
     make_batch: Callable[..., Batch],
     per_producer: int,
 ) -> list[Product]:
-    """Add ``per_producer`` certified products (with a batch each) to every producer."""
+    """Add ``per_producer`` products to every producer: most certified with a batch (every third near its
+    best-before date: the help-sell list), some not certified, some sold out (what the home page and the
+    listing put last)."""
     made = []
+    today = shanghai_date()
     for producer in producers:
         for number in range(per_producer):
             product = make_product(
-                producer, category=Category.MEAT if number % 2 else Category.TEA, certified=True
+                producer, category=Category.MEAT if number % 2 else Category.TEA, certified=number % 5 != 4
             )
-            make_batch(product, quantity=10)
+            if number % 7 != 6:
+                near = number % 3 == 0
+                make_batch(product, quantity=10, best_before=today + timedelta(days=3) if near else None)
             made.append(product)
     db.flush()
     return made
@@ -106,6 +118,7 @@ def pages(product: Product, producer: Producer) -> dict[str, str]:
         "product": f"/products/{product.id}",
         "producer": f"/producers/{producer.id}",
         "county": "/counties/653122",
+        "home": f"/?_={n}",
     }
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from catalog.browse.services import browse_products
 from catalog.producers.models import (
     MemberRole,
     Producer,
@@ -31,14 +32,19 @@ from catalog.products.models import (
     QualityMarkKind,
     Unit,
 )
+from catalog.search import SearchFilters
+from catalog.shelf import sale_problem
 from catalog.validators import validate_credit_code, validate_gtin14
 from core.clock import shanghai_date
 from core.models import User
 from settlement.benefit.figures import verified_benefit
 from settlement.benefit.models import BenefitLine, BenefitReport
 from shop.demo import images as demo_images
+from shop.demo.batches import HELP_SELL_DEMO_PRODUCT
 from shop.demo.catalog import DEMO_PRODUCERS
+from shop.demo.sales import PURCHASES
 from shop.demo.seed import seed_demo
+from shop.home import home_page
 from traceability.chain import verify_chain
 from traceability.models import Batch, EventKind, TraceEvent
 
@@ -281,3 +287,19 @@ def test_each_county_shows_verified_household_benefit(db: Session) -> None:
             assert 0 < line.households <= recorded
     shown = verified_benefit(db, reports[-1].producer_id, reports[-1].year)
     assert shown is not None and shown.amount_fen > 0
+
+
+def test_the_home_page_of_the_demo_has_something_in_every_section(db: Session) -> None:
+    seed_demo(db)
+    seed_demo(db)  # idempotent: the paid orders are not paid twice
+    db.flush()
+    home = home_page(db, shanghai_date())
+    assert home.counted.counted_fen > 0 and home.counted.entries == len(PURCHASES)
+    assert home.in_season and home.help_sell
+    assert HELP_SELL_DEMO_PRODUCT in {entry.product.name for entry in home.help_sell}
+    for card in home.counties:
+        assert card.products, card.showcase.code
+        assert sale_problem(card.products[0]) is None  # each county leads with what can be bought
+    listing = browse_products(db, SearchFilters(), 1, 24).items
+    problems = [sale_problem(product) is not None for product in listing]
+    assert any(problems) and problems == sorted(problems)  # the demo has unbuyable products, all last

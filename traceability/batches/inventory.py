@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from catalog.products.models import Product
 from core.clock import shanghai_date
+from traceability import shelf
 from traceability.errors import (
     BatchOnHold,
     BatchRecalled,
@@ -51,7 +52,7 @@ def take_units(session: Session, batch_id: int, quantity: int) -> int | None:
     One conditional UPDATE … RETURNING, so concurrent buyers never oversell. Loaded copies of the batch are
     not updated (see :func:`draw_stock`). Does not commit.
     """
-    left = session.execute(
+    row = session.execute(
         update(Batch)
         .where(
             Batch.id == batch_id,
@@ -60,10 +61,15 @@ def take_units(session: Session, batch_id: int, quantity: int) -> int | None:
             Batch.quantity_available >= quantity,
         )
         .values(quantity_available=Batch.quantity_available - quantity)
-        .returning(Batch.quantity_available)
+        .returning(Batch.quantity_available, Batch.product_id)
         .execution_options(synchronize_session=False)
-    ).scalar()
-    return None if left is None else int(left)
+    ).first()
+    if row is None:
+        return None
+    left, product_id = int(row[0]), int(row[1])
+    if left == 0:  # the batch is empty: the shop may have to show its product as sold out
+        shelf.restock(session, [product_id])
+    return left
 
 
 def units_left(session: Session, batch_id: int) -> int:
@@ -85,6 +91,7 @@ def return_stock(session: Session, batch: Batch, quantity: int) -> None:
         .execution_options(synchronize_session=False)
     )
     session.refresh(batch)
+    shelf.restock(session, [batch.product_id])  # units back on sale: perhaps for sale again
 
 
 def is_sellable(batch: Batch, today: date) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from catalog.counts.services import rebuild_counts
@@ -34,6 +34,7 @@ from shop.demo.scale.purchasing import Purchasing, PurchasingPlanner
 from shop.demo.scale.sellers import write_sellers, write_shipping_rules
 from shop.demo.scale.shopping import Context, Shopping, ShoppingPlanner, day_quotas, midnight
 from traceability.models import Batch
+from traceability.shelf import rebuild as rebuild_shelf
 
 #: Years of history the generated platform has.
 HISTORY_DAYS = 3 * 365
@@ -113,6 +114,10 @@ def seed_scale(
     counted = time.perf_counter()
     place_all(session)  # the bulk load bypassed the flushes that keep products' counties ...
     counters = rebuild_counts(session)  # ... and the catalog's counters (the command commits)
+    for_sale = rebuild_shelf(session, today)  # ... and what can be bought (stock and certificates)
+    echo(f"[seed-scale] products for sale: {for_sale:,} keys written")
+    if session.get_bind().dialect.name == "postgresql":  # the planner learns how many are for sale
+        session.execute(text("ANALYZE catalog_product"))
     echo(f"[seed-scale] catalog counters: {counters:,} rows in {time.perf_counter() - counted:.1f} s")
     summary = loader.summary()
     summary.update(result)

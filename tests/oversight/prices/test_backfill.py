@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from catalog.producers.models import Producer, ProducerKind, ProducerStatus
 from catalog.products.models import Category, Product, Unit
 from core.db import make_engine
-from core.migrate import alembic_config
+from core.migrate import alembic_config, upgrade
 from core.regions import get_region, seed_regions
 from oversight.prices.models import PriceChange
 from tests.support import database_url, reset_database
@@ -27,8 +27,8 @@ def test_each_product_s_current_price_becomes_its_first_row(tmp_path: Path) -> N
     engine = make_engine(url)
     try:
         config = alembic_config(engine)
-        command.upgrade(config, BEFORE)
-        with Session(engine) as session:  # the catalog's tables are the same before and after
+        upgrade(engine)  # today's models write today's schema; then back to before the revision
+        with Session(engine) as session:
             seed_regions(session)
             county = get_region(session, "500229")
             producer = Producer(
@@ -44,6 +44,7 @@ def test_each_product_s_current_price_becomes_its_first_row(tmp_path: Path) -> N
                     )
                 )
             session.commit()
+        command.downgrade(config, BEFORE)  # as the products were before price monitoring
         command.upgrade(config, REVISION)
         with Session(engine) as session:
             rows = session.execute(
