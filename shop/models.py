@@ -18,6 +18,7 @@ from orders.models import (
     Allocation,
     CartItem,
     Checkout,
+    LineDiscount,
     Order,
     OrderLine,
     Rating,
@@ -46,6 +47,7 @@ from procurement.ordering.models import (
     SupplierLine,
     SupplierOrder,
 )
+from promotions.offers.models import BuyerUse, Promotion
 from settlement.benefit.models import BenefitLine, BenefitReport
 from settlement.payees.models import PayeeAccount
 from settlement.payouts.models import Payout
@@ -81,6 +83,7 @@ __all__ = [
     "BatchLink",
     "BenefitLine",
     "BenefitReport",
+    "BuyerUse",
     "CartItem",
     "CatalogCount",
     "Certification",
@@ -95,6 +98,7 @@ __all__ = [
     "DailyRollup",
     "Institution",
     "InstitutionMember",
+    "LineDiscount",
     "MonthlyRollup",
     "Notification",
     "Order",
@@ -111,6 +115,7 @@ __all__ = [
     "ProductImage",
     "ProductRatingSummary",
     "ProductSearchDocument",
+    "Promotion",
     "PurchaseOrder",
     "QualityMark",
     "Quote",

@@ -1,0 +1,247 @@
+"""promotions, and the money of each order line: discount by sponsor and amount paid
+
+Order lines record what sponsors took off (``discount_fen``, the part paid by a third party
+``sponsored_fen``, one ``shop_line_discount`` row per promotion) and what the buyer paid (``paid_fen``);
+existing lines had no discount, so they are filled with their list value. Orders record the goods discount
+and the shipping waived; refund lines the sponsors' share taken back. The promotions package's tables:
+promotions, their chosen products, and each buyer's uses.
+
+Revision ID: c78f0c851aff
+Revises: 9c1e4b7a2d50
+Create Date: 2026-12-16 09:00:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import core.db
+
+revision: str = "c78f0c851aff"
+down_revision: str | Sequence[str] | None = "9c1e4b7a2d50"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+    op.create_table(
+        "promotions_promotion",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=80), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "spend_save",
+                "percent_off",
+                "fixed_off",
+                "free_shipping",
+                name="promotionkind",
+                native_enum=False,
+                length=24,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "status",
+            sa.Enum("active", "paused", name="promotionstatus", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column(
+            "sponsor_kind",
+            sa.Enum("platform", "producer", "institution", name="sponsorkind", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("sponsor_id", sa.Integer(), nullable=True),
+        sa.Column("sponsor_name", sa.String(length=120), nullable=False),
+        sa.Column("producer_id", sa.Integer(), nullable=True),
+        sa.Column("threshold_fen", sa.Integer(), nullable=False),
+        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("percent", sa.Integer(), nullable=True),
+        sa.Column("is_stackable", sa.Boolean(), nullable=False),
+        sa.Column(
+            "eligibility",
+            sa.Enum("everyone", "new_buyers", name="eligibility", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("per_buyer_limit", sa.Integer(), nullable=True),
+        sa.Column("budget_fen", sa.Integer(), nullable=False),
+        sa.Column("spent_fen", sa.Integer(), nullable=False),
+        sa.Column("uses", sa.Integer(), nullable=False),
+        sa.Column("sales_fen", sa.Integer(), nullable=False),
+        sa.Column("starts_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "budget_fen > 0 AND spent_fen >= 0 AND spent_fen <= budget_fen",
+            name=op.f("ck_promotions_promotion_budget"),
+        ),
+        sa.CheckConstraint("ends_at > starts_at", name=op.f("ck_promotions_promotion_window")),
+        sa.CheckConstraint(
+            "per_buyer_limit IS NULL OR per_buyer_limit > 0",
+            name=op.f("ck_promotions_promotion_limit_positive"),
+        ),
+        sa.CheckConstraint(
+            "percent IS NULL OR (percent BETWEEN 1 AND 90)",
+            name=op.f("ck_promotions_promotion_percent_range"),
+        ),
+        sa.CheckConstraint(
+            "threshold_fen >= 0 AND amount_fen >= 0", name=op.f("ck_promotions_promotion_amounts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["core_user.id"],
+            name=op.f("fk_promotions_promotion_created_by_id_core_user"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["producer_id"],
+            ["catalog_producer.id"],
+            name=op.f("fk_promotions_promotion_producer_id_catalog_producer"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_promotions_promotion")),
+    )
+    with op.batch_alter_table("promotions_promotion", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_promotions_promotion_sponsor", ["sponsor_kind", "sponsor_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_promotions_promotion_status_producer_id", ["status", "producer_id", "ends_at"], unique=False
+        )
+
+    op.create_table(
+        "promotions_buyer_use",
+        sa.Column("promotion_id", sa.Integer(), nullable=False),
+        sa.Column("buyer_id", sa.Integer(), nullable=False),
+        sa.Column("uses", sa.Integer(), nullable=False),
+        sa.CheckConstraint("uses > 0", name=op.f("ck_promotions_buyer_use_uses_positive")),
+        sa.ForeignKeyConstraint(
+            ["buyer_id"],
+            ["core_user.id"],
+            name=op.f("fk_promotions_buyer_use_buyer_id_core_user"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["promotion_id"],
+            ["promotions_promotion.id"],
+            name=op.f("fk_promotions_buyer_use_promotion_id_promotions_promotion"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("promotion_id", "buyer_id", name=op.f("pk_promotions_buyer_use")),
+    )
+    op.create_table(
+        "promotions_promotion_product",
+        sa.Column("promotion_id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["catalog_product.id"],
+            name=op.f("fk_promotions_promotion_product_product_id_catalog_product"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["promotion_id"],
+            ["promotions_promotion.id"],
+            name=op.f("fk_promotions_promotion_product_promotion_id_promotions_promotion"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("promotion_id", "product_id", name=op.f("pk_promotions_promotion_product")),
+    )
+    with op.batch_alter_table("promotions_promotion_product", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_promotions_promotion_product_product_id"), ["product_id"], unique=False
+        )
+
+    op.create_table(
+        "shop_line_discount",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("line_id", sa.Integer(), nullable=False),
+        sa.Column("promotion_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column(
+            "sponsor_kind",
+            sa.Enum("platform", "producer", "institution", name="sponsorkind", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("sponsor_id", sa.Integer(), nullable=True),
+        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.CheckConstraint("amount_fen > 0", name=op.f("ck_shop_line_discount_amount_positive")),
+        sa.ForeignKeyConstraint(
+            ["line_id"],
+            ["shop_order_line.id"],
+            name=op.f("fk_shop_line_discount_line_id_shop_order_line"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shop_line_discount")),
+    )
+    with op.batch_alter_table("shop_line_discount", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_shop_line_discount_line_id"), ["line_id"], unique=False)
+        batch_op.create_index("ix_shop_line_discount_promotion_id", ["promotion_id"], unique=False)
+
+    with op.batch_alter_table("shop_order", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("discount_fen", sa.Integer(), server_default="0", nullable=False))
+        batch_op.add_column(
+            sa.Column("shipping_discount_fen", sa.Integer(), server_default="0", nullable=False)
+        )
+        batch_op.create_check_constraint(
+            op.f("ck_shop_order_discounts_not_negative"), "discount_fen >= 0 AND shipping_discount_fen >= 0"
+        )
+
+    with op.batch_alter_table("shop_order_line", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("discount_fen", sa.Integer(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("sponsored_fen", sa.Integer(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("paid_fen", sa.Integer(), nullable=True))
+    # every line written before had no discount: the buyer paid its list value
+    op.execute("UPDATE shop_order_line SET paid_fen = quantity * unit_price_fen")
+    with op.batch_alter_table("shop_order_line", schema=None) as batch_op:
+        batch_op.alter_column("paid_fen", existing_type=sa.Integer(), nullable=False)
+        batch_op.create_check_constraint(
+            op.f("ck_shop_order_line_money_adds_up"),
+            "paid_fen >= 0 AND discount_fen >= 0 AND sponsored_fen >= 0 AND sponsored_fen <= discount_fen"
+            " AND paid_fen + discount_fen = quantity * unit_price_fen",
+        )
+
+    with op.batch_alter_table("shop_refund_line", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sponsored_fen", sa.Integer(), server_default="0", nullable=False))
+        batch_op.create_check_constraint(
+            op.f("ck_shop_refund_line_sponsored_fen_not_negative"), "sponsored_fen >= 0"
+        )
+
+
+def downgrade() -> None:
+    """Revert this revision."""
+    with op.batch_alter_table("shop_refund_line", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_shop_refund_line_sponsored_fen_not_negative"), type_="check")
+        batch_op.drop_column("sponsored_fen")
+
+    with op.batch_alter_table("shop_order_line", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_shop_order_line_money_adds_up"), type_="check")
+        batch_op.drop_column("paid_fen")
+        batch_op.drop_column("sponsored_fen")
+        batch_op.drop_column("discount_fen")
+
+    with op.batch_alter_table("shop_order", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_shop_order_discounts_not_negative"), type_="check")
+        batch_op.drop_column("shipping_discount_fen")
+        batch_op.drop_column("discount_fen")
+
+    with op.batch_alter_table("shop_line_discount", schema=None) as batch_op:
+        batch_op.drop_index("ix_shop_line_discount_promotion_id")
+        batch_op.drop_index(batch_op.f("ix_shop_line_discount_line_id"))
+
+    op.drop_table("shop_line_discount")
+    with op.batch_alter_table("promotions_promotion_product", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_promotions_promotion_product_product_id"))
+
+    op.drop_table("promotions_promotion_product")
+    op.drop_table("promotions_buyer_use")
+    with op.batch_alter_table("promotions_promotion", schema=None) as batch_op:
+        batch_op.drop_index("ix_promotions_promotion_status_producer_id")
+        batch_op.drop_index("ix_promotions_promotion_sponsor")
+
+    op.drop_table("promotions_promotion")
