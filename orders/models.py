@@ -169,6 +169,8 @@ class Order(Base):
     discount_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: Shipping fee a sponsor waived (free-shipping promotions); never counted as a sale.
     shipping_discount_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The promotion that waived the shipping fee (its id in the promotions package; no foreign key).
+    shipping_promotion_id: Mapped[int | None] = mapped_column(Integer, index=True)
     refunded_fen: Mapped[int] = mapped_column(Integer, default=0)
     carrier: Mapped[str | None] = mapped_column(String(60))
     tracking_number: Mapped[str | None] = mapped_column(String(60))
@@ -326,19 +328,19 @@ class OrderLine(Base):
         """Quantity × unit price: the list value."""
         return self.quantity * self.unit_price_fen
 
-    def paid_share(self, before: int, units: int) -> int:
+    def paidshare(self, before: int, units: int) -> int:
         """The buyer's money for ``units`` units refunded after ``before`` were: the cumulative share
         ``⌊paid × n / quantity⌋`` taken between the two counts, so refunding every unit, in any steps, gives
         back exactly ``paid_fen`` and never more."""
-        return _share(self.paid_fen, self.quantity, before, units)
+        return share(self.paid_fen, self.quantity, before, units)
 
-    def sponsored_share(self, before: int, units: int) -> int:
+    def sponsoredshare(self, before: int, units: int) -> int:
         """The third-party sponsors' money for ``units`` units refunded after ``before`` (as
         :meth:`paid_share`)."""
-        return _share(self.sponsored_fen, self.quantity, before, units)
+        return share(self.sponsored_fen, self.quantity, before, units)
 
 
-def _share(amount: int, quantity: int, before: int, units: int) -> int:
+def share(amount: int, quantity: int, before: int, units: int) -> int:
     """Cumulative integer share of ``amount`` over ``quantity`` units, for units ``before+1`` to
     ``before+units``."""
     return amount * (before + units) // quantity - amount * before // quantity

@@ -20,3 +20,8 @@ checkout_placing = _signals.signal("checkout-placing")
 #: the discounts from their budgets in the caller's transaction and raise a :class:`core.errors.DomainError`
 #: when one can no longer be given (the checkout is then not written).
 collect_discounts = _signals.signal("collect-discounts")
+
+#: Sent after unpaid orders were cancelled (the buyer cancelled, or their reservation ended), before the
+#: caller commits. Receivers get ``sender=Session`` and ``orders=`` (a list of
+#: :class:`orders.models.Order`); promotions give the discounts those orders took back to their budgets.
+orders_cancelled = _signals.signal("orders-cancelled")

@@ -8,4 +8,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the promotions' pages, commands and receivers."""
+    """Register the promotions' pages, label helpers and receivers (checkout's discounts)."""
+    from promotions.offers import labels, receivers, views
+
+    app.register_blueprint(views.bp)
+    for helper in labels.TEMPLATE_GLOBALS:
+        app.add_template_global(helper)
+    receivers.connect()

@@ -71,7 +71,7 @@ def upgrade() -> None:
         sa.Column("budget_fen", sa.Integer(), nullable=False),
         sa.Column("spent_fen", sa.Integer(), nullable=False),
         sa.Column("uses", sa.Integer(), nullable=False),
-        sa.Column("sales_fen", sa.Integer(), nullable=False),
+        sa.Column("chosen_products_only", sa.Boolean(), nullable=False),
         sa.Column("starts_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("ends_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
@@ -188,6 +188,10 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("shipping_discount_fen", sa.Integer(), server_default="0", nullable=False)
         )
+        batch_op.add_column(sa.Column("shipping_promotion_id", sa.Integer(), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_shop_order_shipping_promotion_id"), ["shipping_promotion_id"], unique=False
+        )
         batch_op.create_check_constraint(
             op.f("ck_shop_order_discounts_not_negative"), "discount_fen >= 0 AND shipping_discount_fen >= 0"
         )
@@ -227,6 +231,8 @@ def downgrade() -> None:
 
     with op.batch_alter_table("shop_order", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_shop_order_discounts_not_negative"), type_="check")
+        batch_op.drop_index(batch_op.f("ix_shop_order_shipping_promotion_id"))
+        batch_op.drop_column("shipping_promotion_id")
         batch_op.drop_column("shipping_discount_fen")
         batch_op.drop_column("discount_fen")
 

@@ -238,6 +238,7 @@ def _write(
             subtotal_fen=entry.group.subtotal_fen,
             shipping_fen=entry.shipping_fen,
             shipping_discount_fen=entry.shipping_waived_fen,
+            shipping_promotion_id=entry.shipping_promotion_id,
             placed_at=now,
         )
         session.add(order)

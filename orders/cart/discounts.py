@@ -133,7 +133,7 @@ class Discounts:
         return sum(offer.total_fen for offer in self.offers)
 
 
-def _capped(offers: list[DiscountOffer], request: DiscountRequest) -> list[DiscountOffer]:
+def capped(offers: list[DiscountOffer], request: DiscountRequest) -> list[DiscountOffer]:
     """The offers trimmed so that no line loses more than its value and no order more shipping than its fee
     (earlier offers first); offers left with nothing are dropped."""
     room = {line.product_id: line.total_fen for line in request.lines}
@@ -167,7 +167,7 @@ def collect(session: Session, request: DiscountRequest) -> Discounts:
     offers: list[DiscountOffer] = []
     for _receiver, answer in collect_discounts.send(session, request=request):
         offers.extend(answer or [])
-    return Discounts(_capped(offers, request))
+    return Discounts(capped(offers, request))
 
 
 def record_line_money(order: Order, lines: Sequence[OrderLine], discounts: Discounts) -> None:

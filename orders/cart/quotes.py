@@ -36,6 +36,8 @@ class OrderQuote:
     discount_fen: int = 0
     #: Shipping a promotion waived.
     shipping_waived_fen: int = 0
+    #: The promotion that waived the shipping, if one did.
+    shipping_promotion_id: int | None = None
     #: Each promotion touching this order and what it takes off (goods and shipping), shown with its reason.
     discounts: list[tuple[DiscountOffer, int]] = field(default_factory=list)
 
@@ -130,6 +132,9 @@ def quote(
                 excluded_codes=list(rule.excluded_provinces or []) if rule else [],
                 discount_fen=sum(discounts.goods_fen(pid) for pid in product_ids),
                 shipping_waived_fen=waived,
+                shipping_promotion_id=next(
+                    (o.promotion_id for o in discounts.offers if o.shipping.get(producer_id)), None
+                ),
                 discounts=discounts.for_producer(producer_id, product_ids),
             )
         )

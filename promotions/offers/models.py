@@ -92,9 +92,10 @@ class Promotion(Base):
     per_buyer_limit: Mapped[int | None] = mapped_column(Integer)
     budget_fen: Mapped[int] = mapped_column(Integer)
     spent_fen: Mapped[int] = mapped_column(Integer, default=0)
-    #: Checkouts that used it, and the goods they bought with it at what buyers and sponsors paid (report).
+    #: Checkouts that used it (kept with ``spent_fen`` by the same UPDATE).
     uses: Mapped[int] = mapped_column(Integer, default=0)
-    sales_fen: Mapped[int] = mapped_column(Integer, default=0)
+    #: Applies to its chosen products only (``products``); otherwise to every product in its scope.
+    chosen_products_only: Mapped[bool] = mapped_column(Boolean, default=False)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
