@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from catalog.products.forms import YuanField
 from core.forms import IntegerField, strip_text
@@ -39,7 +40,7 @@ class PromotionForm(FlaskForm):
     )
     kind = SelectField(
         _l("Kind"),
-        choices=[(k.value, label) for k, label in KIND_LABELS.items()],
+        choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
         validators=[InputRequired()],
     )
     threshold = YuanField(_l("From an order of (yuan)"), required=False)
@@ -51,7 +52,8 @@ class PromotionForm(FlaskForm):
     products = StringField(_l("Chosen product numbers (comma separated)"), filters=[strip_text])
     stackable = BooleanField(_l("Combines with other promotions (otherwise it applies alone)"), default=True)
     eligibility = SelectField(
-        _l("Who may use it"), choices=[(e.value, label) for e, label in ELIGIBILITY_LABELS.items()]
+        _l("Who may use it"),
+        choices=[SelectChoice(e.value, label) for e, label in ELIGIBILITY_LABELS.items()],
     )
     per_buyer_limit = IntegerField(
         _l("Uses per buyer"), validators=[Optional(), NumberRange(min=1, max=1000)]
@@ -62,11 +64,14 @@ class PromotionForm(FlaskForm):
 
     def offer(self, sponsors: list[Sponsor]) -> None:
         """The sponsors the user may act for are the choices of ``sponsor``."""
-        self.sponsor.choices = [(s.key, s.name) for s in sponsors]
+        self.sponsor.choices = [SelectChoice(s.key, s.name) for s in sponsors]
 
     def validate_products(self, field: Any) -> None:
         """Product numbers only."""
-        parse_ids(field.data)
+        try:
+            parse_ids(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
 
     def data_for_service(self) -> PromotionData:
         """The validated form as the service's input."""

@@ -117,7 +117,7 @@ def _render_detail(
     ), status
 
 
-@bp.get("/<int:promotion_id>")
+@bp.get("/<id:promotion_id>")
 @login_required
 def detail(promotion_id: int) -> ResponseReturnValue:
     """The promotion's settings, its report, and a preview of what an order would cost with it."""
@@ -143,14 +143,14 @@ def _change_state(promotion_id: int, paused: bool) -> ResponseReturnValue:
     return redirect(url_for(".detail", promotion_id=promotion.id))
 
 
-@bp.post("/<int:promotion_id>/pause")
+@bp.post("/<id:promotion_id>/pause")
 @login_required
 def pause(promotion_id: int) -> ResponseReturnValue:
     """Pause the promotion: no discount until it is resumed."""
     return _change_state(promotion_id, True)
 
 
-@bp.post("/<int:promotion_id>/resume")
+@bp.post("/<id:promotion_id>/resume")
 @login_required
 def resume(promotion_id: int) -> ResponseReturnValue:
     """Resume a paused promotion."""
