@@ -12,13 +12,34 @@ from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from catalog.products.forms import YuanField
+from catalog.products.forms import YuanField, parse_yuan
 from core.forms import IntegerField, strip_text
 from promotions.offers.labels import ELIGIBILITY_LABELS, KIND_LABELS
 from promotions.offers.models import Eligibility, PromotionKind
-from promotions.offers.services import MAX_PRODUCTS, PromotionData, Sponsor
+from promotions.offers.services import MAX_BUDGET_FEN, MAX_PRODUCTS, PromotionData, Sponsor
 
 _IDS = re.compile(r"[\s,，、]+")
+_ZERO = re.compile(r"[¥￥]?\s*0+(\.0{1,2})?")
+
+
+class MoneyField(YuanField):
+    """An amount in yuan whose ``data`` is integer fen, up to a promotion's largest budget; ``0`` allowed
+    with ``allow_zero``; blank gives None (an error when ``required``)."""
+
+    def __init__(self, label: Any = None, *, allow_zero: bool = False, **kwargs: Any) -> None:
+        """A YuanField that may accept zero."""
+        super().__init__(label, **kwargs)
+        self.allow_zero = allow_zero
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Parse the typed yuan amount into fen."""
+        text = str(valuelist[0]) if valuelist else ""
+        if self.allow_zero and _ZERO.fullmatch(text.strip()):
+            self.data = 0
+            return
+        self.data = parse_yuan(text, max_fen=MAX_BUDGET_FEN)
+        if self.data is None and self.required:
+            raise ValueError(_("Enter the amount in yuan, e.g. 12.50."))
 
 
 def parse_ids(text: str | None) -> list[int]:
@@ -43,8 +64,8 @@ class PromotionForm(FlaskForm):
         choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
         validators=[InputRequired()],
     )
-    threshold = YuanField(_l("From an order of (yuan)"), required=False)
-    amount = YuanField(_l("Saving, or amount off each unit (yuan)"), required=False)
+    threshold = MoneyField(_l("From an order of (yuan)"), required=False, allow_zero=True)
+    amount = MoneyField(_l("Saving, or amount off each unit (yuan)"), required=False)
     percent = IntegerField(_l("Percentage off"), validators=[Optional(), NumberRange(min=1, max=90)])
     producer_id = IntegerField(
         _l("Only the products of producer no."), validators=[Optional(), NumberRange(min=1)]
@@ -58,7 +79,7 @@ class PromotionForm(FlaskForm):
     per_buyer_limit = IntegerField(
         _l("Uses per buyer"), validators=[Optional(), NumberRange(min=1, max=1000)]
     )
-    budget = YuanField(_l("Budget (yuan)"))
+    budget = MoneyField(_l("Budget (yuan)"))
     starts_on = DateField(_l("First day"), validators=[InputRequired()])
     ends_on = DateField(_l("Last day (inclusive)"), validators=[InputRequired()])
 
