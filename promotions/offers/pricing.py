@@ -120,7 +120,7 @@ def describe(promotion: Promotion) -> str:
         text += _(" on products of %(producer)s", producer=promotion.producer.name)
     if promotion.eligibility is Eligibility.NEW_BUYERS:
         text += _(", for new buyers")
-    return text
+    return str(text)
 
 
 def offer_of(candidate: Candidate, request: DiscountRequest) -> DiscountOffer | None:

@@ -57,7 +57,7 @@ def report(session: Session, promotion: Promotion) -> Report:
     )
 
 
-def managed_query(session: Session, user: User) -> Select[tuple[Promotion]]:
+def managed_query(session: Session, user: User) -> Select[Promotion]:
     """The promotions ``user`` manages (every one for administrators), newest first."""
     query = select(Promotion).order_by(Promotion.created_at.desc(), Promotion.id.desc())
     if user.is_admin:
