@@ -328,13 +328,13 @@ class OrderLine(Base):
         """Quantity × unit price: the list value."""
         return self.quantity * self.unit_price_fen
 
-    def paidshare(self, before: int, units: int) -> int:
+    def paid_share(self, before: int, units: int) -> int:
         """The buyer's money for ``units`` units refunded after ``before`` were: the cumulative share
         ``⌊paid × n / quantity⌋`` taken between the two counts, so refunding every unit, in any steps, gives
         back exactly ``paid_fen`` and never more."""
         return share(self.paid_fen, self.quantity, before, units)
 
-    def sponsoredshare(self, before: int, units: int) -> int:
+    def sponsored_share(self, before: int, units: int) -> int:
         """The third-party sponsors' money for ``units`` units refunded after ``before`` (as
         :meth:`paid_share`)."""
         return share(self.sponsored_fen, self.quantity, before, units)

@@ -47,6 +47,7 @@ from procurement.ordering.models import (
     SupplierLine,
     SupplierOrder,
 )
+from promotions.coupons.models import Coupon, CouponBatch
 from promotions.offers.models import BuyerUse, Promotion
 from settlement.benefit.models import BenefitLine, BenefitReport
 from settlement.payees.models import PayeeAccount
@@ -94,6 +95,8 @@ __all__ = [
     "CountyKindRollup",
     "CountyMonthlyRollup",
     "CountyProductRollup",
+    "Coupon",
+    "CouponBatch",
     "DailyDigest",
     "DailyRollup",
     "Institution",

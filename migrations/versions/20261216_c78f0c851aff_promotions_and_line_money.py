@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("spent_fen", sa.Integer(), nullable=False),
         sa.Column("uses", sa.Integer(), nullable=False),
         sa.Column("chosen_products_only", sa.Boolean(), nullable=False),
+        sa.Column("needs_coupon", sa.Boolean(), nullable=False),
         sa.Column("starts_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("ends_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
@@ -158,6 +159,69 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "promotions_coupon_batch",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("promotion_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "mode",
+            sa.Enum("claimed", "distributed", name="couponmode", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("max_codes", sa.Integer(), nullable=False),
+        sa.Column("issued", sa.Integer(), nullable=False),
+        sa.Column("uses_per_code", sa.Integer(), nullable=False),
+        sa.Column("starts_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("ends_at > starts_at", name=op.f("ck_promotions_coupon_batch_window")),
+        sa.CheckConstraint(
+            "max_codes > 0 AND issued >= 0 AND issued <= max_codes",
+            name=op.f("ck_promotions_coupon_batch_codes"),
+        ),
+        sa.CheckConstraint("uses_per_code > 0", name=op.f("ck_promotions_coupon_batch_uses_positive")),
+        sa.ForeignKeyConstraint(
+            ["promotion_id"],
+            ["promotions_promotion.id"],
+            name=op.f("fk_promotions_coupon_batch_promotion_id_promotions_promotion"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_promotions_coupon_batch")),
+    )
+    with op.batch_alter_table("promotions_coupon_batch", schema=None) as batch_op:
+        batch_op.create_index("ix_promotions_coupon_batch_mode_ends_at", ["mode", "ends_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_promotions_coupon_batch_promotion_id"), ["promotion_id"], unique=False
+        )
+
+    op.create_table(
+        "promotions_coupon",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=16), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("uses", sa.Integer(), nullable=False),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("uses >= 0", name=op.f("ck_promotions_coupon_uses_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["batch_id"],
+            ["promotions_coupon_batch.id"],
+            name=op.f("fk_promotions_coupon_batch_id_promotions_coupon_batch"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["core_user.id"],
+            name=op.f("fk_promotions_coupon_owner_id_core_user"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_promotions_coupon")),
+        sa.UniqueConstraint("batch_id", "owner_id", name=op.f("uq_promotions_coupon_batch_id_owner_id")),
+        sa.UniqueConstraint("code", name=op.f("uq_promotions_coupon_code")),
+    )
+    with op.batch_alter_table("promotions_coupon", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_promotions_coupon_owner_id"), ["owner_id"], unique=False)
+
+    op.create_table(
         "shop_line_discount",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("line_id", sa.Integer(), nullable=False),
@@ -183,29 +247,37 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_shop_line_discount_line_id"), ["line_id"], unique=False)
         batch_op.create_index("ix_shop_line_discount_promotion_id", ["promotion_id"], unique=False)
 
-    with op.batch_alter_table("shop_order", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("discount_fen", sa.Integer(), server_default="0", nullable=False))
-        batch_op.add_column(
-            sa.Column("shipping_discount_fen", sa.Integer(), server_default="0", nullable=False)
-        )
-        batch_op.add_column(sa.Column("shipping_promotion_id", sa.Integer(), nullable=True))
-        batch_op.create_index(
-            batch_op.f("ix_shop_order_shipping_promotion_id"), ["shipping_promotion_id"], unique=False
-        )
-        batch_op.create_check_constraint(
-            op.f("ck_shop_order_discounts_not_negative"), "discount_fen >= 0 AND shipping_discount_fen >= 0"
-        )
-
-    with op.batch_alter_table("shop_order_line", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("discount_fen", sa.Integer(), server_default="0", nullable=False))
-        batch_op.add_column(sa.Column("sponsored_fen", sa.Integer(), server_default="0", nullable=False))
-        batch_op.add_column(sa.Column("paid_fen", sa.Integer(), nullable=True))
+    # Orders and their lines are parents of tables whose rows go with them (ON DELETE CASCADE): SQLite cannot
+    # add a CHECK without rebuilding a table, and dropping the old table would delete those rows. So the
+    # columns are added in place everywhere, and the checks only where ALTER TABLE can add them (PostgreSQL).
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    op.add_column("shop_order", sa.Column("discount_fen", sa.Integer(), server_default="0", nullable=False))
+    op.add_column(
+        "shop_order", sa.Column("shipping_discount_fen", sa.Integer(), server_default="0", nullable=False)
+    )
+    op.add_column("shop_order", sa.Column("shipping_promotion_id", sa.Integer(), nullable=True))
+    op.create_index(
+        op.f("ix_shop_order_shipping_promotion_id"), "shop_order", ["shipping_promotion_id"], unique=False
+    )
+    op.add_column(
+        "shop_order_line", sa.Column("discount_fen", sa.Integer(), server_default="0", nullable=False)
+    )
+    op.add_column(
+        "shop_order_line", sa.Column("sponsored_fen", sa.Integer(), server_default="0", nullable=False)
+    )
+    op.add_column("shop_order_line", sa.Column("paid_fen", sa.Integer(), server_default="0", nullable=False))
     # every line written before had no discount: the buyer paid its list value
     op.execute("UPDATE shop_order_line SET paid_fen = quantity * unit_price_fen")
-    with op.batch_alter_table("shop_order_line", schema=None) as batch_op:
-        batch_op.alter_column("paid_fen", existing_type=sa.Integer(), nullable=False)
-        batch_op.create_check_constraint(
+    if postgresql:
+        op.alter_column("shop_order_line", "paid_fen", server_default=None)
+        op.create_check_constraint(
+            op.f("ck_shop_order_discounts_not_negative"),
+            "shop_order",
+            "discount_fen >= 0 AND shipping_discount_fen >= 0",
+        )
+        op.create_check_constraint(
             op.f("ck_shop_order_line_money_adds_up"),
+            "shop_order_line",
             "paid_fen >= 0 AND discount_fen >= 0 AND sponsored_fen >= 0 AND sponsored_fen <= discount_fen"
             " AND paid_fen + discount_fen = quantity * unit_price_fen",
         )
@@ -223,24 +295,30 @@ def downgrade() -> None:
         batch_op.drop_constraint(op.f("ck_shop_refund_line_sponsored_fen_not_negative"), type_="check")
         batch_op.drop_column("sponsored_fen")
 
-    with op.batch_alter_table("shop_order_line", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_shop_order_line_money_adds_up"), type_="check")
-        batch_op.drop_column("paid_fen")
-        batch_op.drop_column("sponsored_fen")
-        batch_op.drop_column("discount_fen")
-
-    with op.batch_alter_table("shop_order", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_shop_order_discounts_not_negative"), type_="check")
-        batch_op.drop_index(batch_op.f("ix_shop_order_shipping_promotion_id"))
-        batch_op.drop_column("shipping_promotion_id")
-        batch_op.drop_column("shipping_discount_fen")
-        batch_op.drop_column("discount_fen")
+    # in place, as the upgrade added them (SQLite drops columns itself since 3.35; no table is rebuilt)
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_constraint(op.f("ck_shop_order_line_money_adds_up"), "shop_order_line", type_="check")
+        op.drop_constraint(op.f("ck_shop_order_discounts_not_negative"), "shop_order", type_="check")
+    for column in ("paid_fen", "sponsored_fen", "discount_fen"):
+        op.drop_column("shop_order_line", column)
+    op.drop_index(op.f("ix_shop_order_shipping_promotion_id"), table_name="shop_order")
+    for column in ("shipping_promotion_id", "shipping_discount_fen", "discount_fen"):
+        op.drop_column("shop_order", column)
 
     with op.batch_alter_table("shop_line_discount", schema=None) as batch_op:
         batch_op.drop_index("ix_shop_line_discount_promotion_id")
         batch_op.drop_index(batch_op.f("ix_shop_line_discount_line_id"))
 
     op.drop_table("shop_line_discount")
+    with op.batch_alter_table("promotions_coupon", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_promotions_coupon_owner_id"))
+
+    op.drop_table("promotions_coupon")
+    with op.batch_alter_table("promotions_coupon_batch", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_promotions_coupon_batch_promotion_id"))
+        batch_op.drop_index("ix_promotions_coupon_batch_mode_ends_at")
+
+    op.drop_table("promotions_coupon_batch")
     with op.batch_alter_table("promotions_promotion_product", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_promotions_promotion_product_product_id"))
 

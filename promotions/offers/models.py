@@ -96,6 +96,8 @@ class Promotion(Base):
     uses: Mapped[int] = mapped_column(Integer, default=0)
     #: Applies to its chosen products only (``products``); otherwise to every product in its scope.
     chosen_products_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Given only to a buyer who enters one of its coupons (:mod:`promotions.coupons`).
+    needs_coupon: Mapped[bool] = mapped_column(Boolean, default=False)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))

@@ -49,10 +49,13 @@ class Candidate:
     chosen: frozenset[int]
 
 
-def candidates(session: Session, request: DiscountRequest) -> list[Candidate]:
-    """The running promotions that can touch the cart, each with the cart's products among its chosen ones.
+def candidates(
+    session: Session, request: DiscountRequest, coupon_promotion: int | None = None
+) -> list[Candidate]:
+    """The running promotions that can touch the cart, each with the cart's products among its chosen ones
+    (a promotion given only with a coupon when ``coupon_promotion`` is its id: the buyer entered its code).
 
-    Two indexed queries over active promotions (by status, producer and end) and one over the chosen-product
+    One indexed query over active promotions (by status, producer and end) and one over the chosen-product
     links of the cart's products; nothing here grows with the catalog or with past promotions.
     """
     now = request.now
@@ -64,6 +67,7 @@ def candidates(session: Session, request: DiscountRequest) -> list[Candidate]:
             .where(
                 Promotion.status == PromotionStatus.ACTIVE,
                 or_(Promotion.producer_id.in_(request.producer_ids), Promotion.producer_id.is_(None)),
+                or_(Promotion.needs_coupon.is_(False), Promotion.id == (coupon_promotion or 0)),
                 Promotion.ends_at > now,
                 Promotion.starts_at <= now,
                 Promotion.spent_fen < Promotion.budget_fen,

@@ -46,6 +46,7 @@ def make_promotion(db: Session, **fields: Any) -> Promotion:
     }
     values.update(fields)
     products = values.pop("products", [])
+    values.setdefault("needs_coupon", False)
     promotion = Promotion(**values, chosen_products_only=bool(products), products=products)
     db.add(promotion)
     db.flush()
