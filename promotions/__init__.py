@@ -8,10 +8,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the promotions' pages, label helpers and receivers (checkout's discounts)."""
+    """Register the promotions' and coupons' pages, label helpers and receivers (checkout's discounts,
+    budgets given back on cancellation and refund)."""
+    from promotions.coupons import views as coupon_views
     from promotions.offers import labels, receivers, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(coupon_views.bp)
     for helper in labels.TEMPLATE_GLOBALS:
         app.add_template_global(helper)
     receivers.connect()

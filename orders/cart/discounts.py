@@ -67,6 +67,8 @@ class DiscountRequest:
     placing: bool = False
     #: The checkout's idempotency key while placing (receivers may record it with their redemption).
     checkout_key: str | None = None
+    #: Set by a receiver when ``coupon_code`` does not apply: why, in the buyer's words.
+    coupon_problem: str | None = None
 
     @property
     def product_ids(self) -> list[int]:
@@ -106,9 +108,11 @@ class DiscountOffer:
 
 @dataclass
 class Discounts:
-    """The offers granted on a cart, capped to the lines' values and the shipping fees."""
+    """The offers granted on a cart, capped to the lines' values and the shipping fees, and why the coupon
+    entered does not apply (if it does not)."""
 
     offers: list[DiscountOffer] = field(default_factory=list)
+    coupon_problem: str | None = None
 
     def goods_fen(self, product_id: int) -> int:
         """Discount on one product's line, every offer together."""
@@ -167,7 +171,7 @@ def collect(session: Session, request: DiscountRequest) -> Discounts:
     offers: list[DiscountOffer] = []
     for _receiver, answer in collect_discounts.send(session, request=request):
         offers.extend(answer or [])
-    return Discounts(capped(offers, request))
+    return Discounts(capped(offers, request), request.coupon_problem)
 
 
 def record_line_money(order: Order, lines: Sequence[OrderLine], discounts: Discounts) -> None:

@@ -69,6 +69,11 @@ class Quote:
         """What the buyer pays for the whole checkout."""
         return sum(entry.total_fen for entry in self.orders)
 
+    @property
+    def coupon_problem(self) -> str | None:
+        """Why the coupon entered does not apply (``None`` when it does, or none was entered)."""
+        return self.discounts.coupon_problem
+
 
 def shipping_fee(rule: ShippingRule | None, subtotal_fen: int) -> int:
     """The shipping fee in fen: the rule's flat fee; free from ``free_above_fen`` on, or without a rule."""

@@ -220,6 +220,7 @@ def _submit(form: CheckoutForm, items: dict[int, int], producer_ids: list[int]) 
             notes,
             now=utcnow(),
             reservation_minutes=reservation_minutes(method),
+            coupon_code=form.coupon.data or None,
         ),
         db_session,
     )
@@ -276,7 +277,11 @@ def checkout() -> ResponseReturnValue:
     else:
         _prefill(form)
     view = view or carts.cart_view(db_session, items)
-    priced = quote(db_session, view, current_user)
+    coupon = (form.coupon.data if form.is_submitted() else request.args.get("coupon", "")) or ""
+    coupon = coupon.strip()[:32] or None
+    if coupon and not form.is_submitted():
+        form.coupon.data = coupon
+    priced = quote(db_session, view, current_user, coupon_code=coupon)
     return render_template(
         "orders/cart/checkout.html",
         form=form,

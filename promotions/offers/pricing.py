@@ -222,10 +222,32 @@ def _copy(offer: DiscountOffer) -> DiscountOffer:
     return DiscountOffer(**{**offer.__dict__, "goods": dict(offer.goods), "shipping": dict(offer.shipping)})
 
 
-def price(session: Session, request: DiscountRequest) -> tuple[list[DiscountOffer], dict[int, Promotion]]:
-    """The offers the cart gets (stacking rule applied) and the promotions they come from."""
-    found = usable(session, request, candidates(session, request))
+@dataclass
+class Priced:
+    """The offers a cart gets, and what became of each running promotion on the way (so a coupon's
+    promotion that gives nothing can say why)."""
+
+    offers: list[DiscountOffer]
+    promotions: dict[int, Promotion]
+    #: Ids of the running promotions that could touch the cart, of those this buyer may use, and of those
+    #: that offered something before the stacking rule chose.
+    found: set[int]
+    usable: set[int]
+    offered: set[int]
+
+
+def price(session: Session, request: DiscountRequest, coupon_promotion: int | None = None) -> Priced:
+    """The offers the cart gets (stacking rule applied), the promotions they come from, and what became of
+    each (``coupon_promotion``: the promotion of a coupon the buyer entered, otherwise never offered)."""
+    found = candidates(session, request, coupon_promotion)
+    kept = usable(session, request, found)
     by_id = {c.promotion.id: c.promotion for c in found}
-    offers = [offer for offer in (offer_of(c, request) for c in found) if offer is not None]
+    offers = [offer for offer in (offer_of(c, request) for c in kept) if offer is not None]
     stackable = {o.promotion_id for o in offers if by_id[o.promotion_id].is_stackable}
-    return choose(offers, stackable, request), by_id
+    return Priced(
+        offers=choose(offers, stackable, request),
+        promotions=by_id,
+        found=set(by_id),
+        usable={c.promotion.id for c in kept},
+        offered={o.promotion_id for o in offers},
+    )

@@ -13,21 +13,35 @@ from orders.models import Order, share
 from orders.signals import collect_discounts, orders_cancelled
 from payments.models import Refund
 from payments.signals import refund_recorded
+from promotions.coupons.errors import CouponNotApplicable
+from promotions.coupons.services import find_coupon, use_coupon, why_not_applied
 from promotions.offers.budget import give_back, take_budget, take_use
 from promotions.offers.pricing import price
 
 
 def offer_discounts(sender: Session, request: DiscountRequest, **_extra: Any) -> list[DiscountOffer]:
     """Receiver of ``collect_discounts``: the discounts the running promotions give on the cart (stacking
-    rule applied). While the checkout is placed, each is taken from its budget and the buyer's uses, in
-    promotion order (so concurrent checkouts lock rows in the same order); their errors propagate."""
-    offers, promotions = price(sender, request)
+    rule applied), with the promotion of the coupon the buyer entered — or, in ``request.coupon_problem``,
+    why it does not apply. While the checkout is placed, a coupon that does not apply is refused
+    (:class:`CouponNotApplicable`), a coupon that does is used once, and each discount is taken from its
+    budget and the buyer's uses, in promotion order (so concurrent checkouts lock rows in the same order);
+    their errors propagate."""
+    coupon = None
+    if request.coupon_code:
+        coupon, request.coupon_problem = find_coupon(sender, request.coupon_code, request.buyer, request.now)
+    priced = price(sender, request, coupon.batch.promotion_id if coupon else None)
+    if coupon is not None and request.coupon_problem is None:
+        request.coupon_problem = why_not_applied(sender, coupon.batch.promotion, request, priced)
+    if request.placing and request.coupon_problem is not None:
+        raise CouponNotApplicable(request.coupon_problem)
     if request.placing and request.buyer is not None:
-        for offer in sorted(offers, key=lambda o: o.promotion_id):
-            promotion = promotions[offer.promotion_id]
+        if coupon is not None:
+            use_coupon(sender, coupon)
+        for offer in sorted(priced.offers, key=lambda o: o.promotion_id):
+            promotion = priced.promotions[offer.promotion_id]
             take_use(sender, promotion, request.buyer.id)
             take_budget(sender, promotion, offer.total_fen, request.now)
-    return offers
+    return priced.offers
 
 
 def return_cancelled(sender: Session, orders: list[Order], **_extra: Any) -> None:

@@ -4,18 +4,33 @@ manages it; 404 for everyone else)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from core.clock import shanghai_date
 from orders.models import SponsorKind
-from promotions.offers.models import PromotionStatus
-from tests.access_rows import ADM, PERSONAS, A, P, World, only
+from promotions.coupons.models import CouponMode
+from promotions.coupons.services import create_batch
+from promotions.offers.models import Promotion, PromotionStatus
+from tests.access_rows import ADM, PERSONAS, A, P, World, everyone, only
 from tests.promotions.support import make_promotion
 
 
 def _promotion(w: World, status: PromotionStatus = PromotionStatus.ACTIVE) -> int:
     """A fresh promotion paid by the producer persona's producer, on its own products."""
+    return _make(w, status).id
+
+
+def _batch(w: World, mode: CouponMode) -> int:
+    """A fresh batch of coupons of such a promotion (claimed: one code for each persona to claim)."""
+    today = shanghai_date()
+    batch = create_batch(w.db, w.users[ADM], _make(w), mode, 10, 1, today, today + timedelta(days=5))
+    return batch.id
+
+
+def _make(w: World, status: PromotionStatus = PromotionStatus.ACTIVE) -> Promotion:
     producer = w.objects["producer"]
-    promotion = make_promotion(
+    return make_promotion(
         w.db,
         sponsor_kind=SponsorKind.PRODUCER,
         sponsor_id=producer.id,
@@ -25,7 +40,6 @@ def _promotion(w: World, status: PromotionStatus = PromotionStatus.ACTIVE) -> in
         threshold_fen=5000,
         status=status,
     )
-    return promotion.id
 
 
 def managers(ok: int = 200) -> dict[str, int]:
@@ -49,5 +63,19 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
         lambda w: f"/promotions/{_promotion(w, PromotionStatus.PAUSED)}/resume",
         {},
         managers(302),
+    ),
+    "coupons.index": ("GET", "/promotions/coupons/", {}, everyone(200)),
+    "coupons.claim_code": (
+        "POST",
+        lambda w: f"/promotions/coupons/{_batch(w, CouponMode.CLAIMED)}/claim",
+        {},
+        dict.fromkeys(PERSONAS, 302),  # signed in: claimed, back to the list; anonymous: to log in
+    ),
+    "coupons.new": ("GET", lambda w: f"/promotions/coupons/new/{_promotion(w)}", {}, managers()),
+    "coupons.batch": (
+        "GET",
+        lambda w: f"/promotions/coupons/batches/{_batch(w, CouponMode.DISTRIBUTED)}",
+        {},
+        managers(),
     ),
 }
