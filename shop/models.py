@@ -47,7 +47,7 @@ from procurement.ordering.models import (
     SupplierLine,
     SupplierOrder,
 )
-from promotions.coupons.models import Coupon, CouponBatch
+from promotions.coupons.models import Coupon, CouponBatch, CouponUse
 from promotions.offers.models import BuyerUse, Promotion
 from settlement.benefit.models import BenefitLine, BenefitReport
 from settlement.payees.models import PayeeAccount
@@ -97,6 +97,7 @@ __all__ = [
     "CountyProductRollup",
     "Coupon",
     "CouponBatch",
+    "CouponUse",
     "DailyDigest",
     "DailyRollup",
     "Institution",

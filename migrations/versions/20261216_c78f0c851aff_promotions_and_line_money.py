@@ -222,6 +222,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_promotions_coupon_owner_id"), ["owner_id"], unique=False)
 
     op.create_table(
+        "promotions_coupon_use",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("coupon_id", sa.Integer(), nullable=False),
+        sa.Column("checkout_key", sa.String(length=64), nullable=False),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["coupon_id"],
+            ["promotions_coupon.id"],
+            name=op.f("fk_promotions_coupon_use_coupon_id_promotions_coupon"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_promotions_coupon_use")),
+        sa.UniqueConstraint("checkout_key", name=op.f("uq_promotions_coupon_use_checkout_key")),
+    )
+    with op.batch_alter_table("promotions_coupon_use", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_promotions_coupon_use_coupon_id"), ["coupon_id"], unique=False)
+
+    op.create_table(
         "shop_line_discount",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("line_id", sa.Integer(), nullable=False),
@@ -310,6 +328,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_shop_line_discount_line_id"))
 
     op.drop_table("shop_line_discount")
+    with op.batch_alter_table("promotions_coupon_use", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_promotions_coupon_use_coupon_id"))
+
+    op.drop_table("promotions_coupon_use")
     with op.batch_alter_table("promotions_coupon", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_promotions_coupon_owner_id"))
 

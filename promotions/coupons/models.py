@@ -70,3 +70,15 @@ class Coupon(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     batch: Mapped[CouponBatch] = relationship()
+
+
+class CouponUse(Base):
+    """One checkout that used a coupon, by the checkout's idempotency key (orders do not know coupons): when
+    all its orders are cancelled unpaid, the use is given back."""
+
+    __tablename__ = "promotions_coupon_use"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coupon_id: Mapped[int] = mapped_column(ForeignKey("promotions_coupon.id", ondelete="CASCADE"), index=True)
+    checkout_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -26,7 +26,7 @@ from promotions.coupons.errors import (
     InvalidBatch,
     NotClaimable,
 )
-from promotions.coupons.models import Coupon, CouponBatch, CouponMode
+from promotions.coupons.models import Coupon, CouponBatch, CouponMode, CouponUse
 from promotions.offers.errors import NotSponsor
 from promotions.offers.models import Eligibility, Promotion, PromotionStatus
 from promotions.offers.pricing import Candidate, Priced, eligible_lines
@@ -176,8 +176,9 @@ def _chosen(promotion: Promotion, request: DiscountRequest) -> set[int]:
     return {product.id for product in promotion.products if product.id in wanted}
 
 
-def use_coupon(session: Session, coupon: Coupon) -> None:
-    """Count one use of ``coupon``, never past what its batch allows (one conditional UPDATE).
+def use_coupon(session: Session, coupon: Coupon, checkout_key: str | None = None) -> None:
+    """Count one use of ``coupon``, never past what its batch allows (one conditional UPDATE), and remember
+    the checkout that used it (``checkout_key``) so that cancelling it gives the use back.
 
     Raises :class:`CouponNotApplicable` (used up meanwhile). Does not commit."""
     result = session.execute(
@@ -189,6 +190,25 @@ def use_coupon(session: Session, coupon: Coupon) -> None:
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise CouponNotApplicable(str(reasons.USED_UP))
     session.expire(coupon, ["uses"])
+    if checkout_key:
+        session.add(CouponUse(coupon_id=coupon.id, checkout_key=checkout_key))
+        session.flush()
+
+
+def give_back_use(session: Session, checkout_key: str) -> None:
+    """The coupon use of a checkout whose orders were all cancelled unpaid goes back to its code (one
+    conditional UPDATE that never takes ``uses`` below zero). Does not commit."""
+    used = session.scalar(select(CouponUse).where(CouponUse.checkout_key == checkout_key))
+    if used is None:
+        return
+    session.execute(
+        update(Coupon)
+        .where(Coupon.id == used.coupon_id, Coupon.uses > 0)
+        .values(uses=Coupon.uses - 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.delete(used)
+    session.flush()
 
 
 def coupons_of(session: Session, user: User) -> list[Coupon]:

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from orders.cart.discounts import DiscountOffer, DiscountRequest
-from orders.models import Order, share
+from orders.models import Order, OrderStatus, share
 from orders.signals import collect_discounts, orders_cancelled
 from payments.models import Refund
 from payments.signals import refund_recorded
 from promotions.coupons.errors import CouponNotApplicable
-from promotions.coupons.services import find_coupon, use_coupon, why_not_applied
+from promotions.coupons.services import find_coupon, give_back_use, use_coupon, why_not_applied
 from promotions.offers.budget import give_back, take_budget, take_use
 from promotions.offers.pricing import price
 
@@ -36,7 +36,7 @@ def offer_discounts(sender: Session, request: DiscountRequest, **_extra: Any) ->
         raise CouponNotApplicable(request.coupon_problem)
     if request.placing and request.buyer is not None:
         if coupon is not None:
-            use_coupon(sender, coupon)
+            use_coupon(sender, coupon, request.checkout_key)
         for offer in sorted(priced.offers, key=lambda o: o.promotion_id):
             promotion = priced.promotions[offer.promotion_id]
             take_use(sender, promotion, request.buyer.id)
@@ -46,7 +46,7 @@ def offer_discounts(sender: Session, request: DiscountRequest, **_extra: Any) ->
 
 def return_cancelled(sender: Session, orders: list[Order], **_extra: Any) -> None:
     """Receiver of ``orders_cancelled``: the discounts of orders never paid go back to their budgets
-    (goods and shipping), same transaction."""
+    (goods and shipping), and a checkout's coupon use once all its orders are cancelled, same transaction."""
     back: dict[int, int] = defaultdict(int)
     for order in orders:
         for line in order.lines:
@@ -56,6 +56,9 @@ def return_cancelled(sender: Session, orders: list[Order], **_extra: Any) -> Non
             back[order.shipping_promotion_id] += order.shipping_discount_fen
     for promotion_id in sorted(back):
         give_back(sender, promotion_id, back[promotion_id])
+    for checkout in {order.checkout for order in orders}:
+        if all(order.status is OrderStatus.CANCELLED for order in checkout.orders):
+            give_back_use(sender, checkout.idempotency_key)
 
 
 def return_refunded(sender: Refund, session: Session, **_extra: Any) -> None:

@@ -178,3 +178,19 @@ def test_coupon_pages(db: Session, shop: Shop, admin: User, as_user: Client, eng
     assert code in client.get("/promotions/coupons/").get_data(as_text=True)
     again = client.post(f"/promotions/coupons/{batch.id}/claim")
     assert again.status_code == 409 and code in again.get_data(as_text=True)
+
+
+def test_a_cancelled_checkout_gives_its_coupon_use_back(
+    db: Session, shop: Shop, admin: User, english: None
+) -> None:
+    from orders.cancellation import cancel_orders
+
+    promotion = make_promotion(db, amount_fen=300, threshold_fen=1000)
+    code = _code(db, _batch(db, admin, promotion))
+    checkout = place(db, shop.buyer, {shop.product_b.id: 1}, coupon_code=code)
+    assert checkout.total_fen == 6500
+    cancel_orders(db, checkout.orders, "不要了")
+    assert _problem(db, shop.buyer, {shop.product_b.id: 1}, code) is None
+    db.refresh(promotion)
+    assert promotion.spent_fen == 0
+    assert place(db, shop.buyer, {shop.product_b.id: 1}, coupon_code=code).total_fen == 6500
