@@ -49,6 +49,7 @@ from procurement.ordering.models import (
 )
 from promotions.coupons.models import Coupon, CouponBatch, CouponUse
 from promotions.offers.models import BuyerUse, Promotion
+from promotions.points.models import PointsAccount, PointsEntry
 from settlement.benefit.models import BenefitLine, BenefitReport
 from settlement.payees.models import PayeeAccount
 from settlement.payouts.models import Payout
@@ -110,6 +111,8 @@ __all__ = [
     "PayeeAccount",
     "Payment",
     "Payout",
+    "PointsAccount",
+    "PointsEntry",
     "PriceTier",
     "Producer",
     "ProducerInvitation",

@@ -4,7 +4,8 @@ Order lines record what sponsors took off (``discount_fen``, the part paid by a 
 ``sponsored_fen``, one ``shop_line_discount`` row per promotion) and what the buyer paid (``paid_fen``);
 existing lines had no discount, so they are filled with their list value. Orders record the goods discount
 and the shipping waived; refund lines the sponsors' share taken back. The promotions package's tables:
-promotions, their chosen products, and each buyer's uses.
+promotions, their chosen products, each buyer's uses, coupon batches, codes and uses, and the points ledger
+with each user's balance.
 
 Revision ID: c78f0c851aff
 Revises: 9c1e4b7a2d50
@@ -240,6 +241,52 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_promotions_coupon_use_coupon_id"), ["coupon_id"], unique=False)
 
     op.create_table(
+        "promotions_points_account",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("balance", sa.Integer(), nullable=False),
+        sa.Column("updated_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("balance >= 0", name=op.f("ck_promotions_points_account_balance_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["core_user.id"],
+            name=op.f("fk_promotions_points_account_user_id_core_user"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_promotions_points_account")),
+    )
+    op.create_table(
+        "promotions_points_entry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "earned", "spent", "expired", "clawed_back", name="pointskind", native_enum=False, length=16
+            ),
+            nullable=False,
+        ),
+        sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("source_id", sa.Integer(), nullable=False),
+        sa.Column("expires_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("points <> 0", name=op.f("ck_promotions_points_entry_points_not_zero")),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["core_user.id"],
+            name=op.f("fk_promotions_points_entry_user_id_core_user"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_promotions_points_entry")),
+        sa.UniqueConstraint(
+            "kind", "source", "source_id", name=op.f("uq_promotions_points_entry_kind_source_source_id")
+        ),
+    )
+    with op.batch_alter_table("promotions_points_entry", schema=None) as batch_op:
+        batch_op.create_index("ix_promotions_points_entry_expires_at", ["expires_at"], unique=False)
+        batch_op.create_index("ix_promotions_points_entry_user_id_id", ["user_id", "id"], unique=False)
+
+    op.create_table(
         "shop_line_discount",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("line_id", sa.Integer(), nullable=False),
@@ -328,6 +375,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_shop_line_discount_line_id"))
 
     op.drop_table("shop_line_discount")
+    with op.batch_alter_table("promotions_points_entry", schema=None) as batch_op:
+        batch_op.drop_index("ix_promotions_points_entry_user_id_id")
+        batch_op.drop_index("ix_promotions_points_entry_expires_at")
+
+    op.drop_table("promotions_points_entry")
+    op.drop_table("promotions_points_account")
     with op.batch_alter_table("promotions_coupon_use", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_promotions_coupon_use_coupon_id"))
 

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from orders.models import SponsorKind
 from promotions.offers.models import Eligibility, PromotionKind, PromotionStatus
+from promotions.points.models import PointsKind
 
 KIND_LABELS = {
     PromotionKind.SPEND_SAVE: _l("Spend and save (满减)"),
@@ -23,6 +24,18 @@ SPONSOR_LABELS = {
     SponsorKind.PRODUCER: _l("The producer"),
     SponsorKind.INSTITUTION: _l("A sponsoring institution"),
 }
+
+POINTS_LABELS = {
+    PointsKind.EARNED: _l("Earned on an order"),
+    PointsKind.SPENT: _l("Spent"),
+    PointsKind.EXPIRED: _l("Expired"),
+    PointsKind.CLAWED_BACK: _l("Taken back after a refund"),
+}
+
+
+def points_kind_label(kind: PointsKind) -> Any:
+    """Why points changed, in words."""
+    return POINTS_LABELS[kind]
 
 
 def promotion_kind_label(kind: PromotionKind) -> Any:
@@ -50,4 +63,5 @@ TEMPLATE_GLOBALS: tuple[Callable[..., Any], ...] = (
     promotion_status_label,
     eligibility_label,
     sponsor_kind_label,
+    points_kind_label,
 )

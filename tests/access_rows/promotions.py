@@ -12,7 +12,7 @@ from orders.models import SponsorKind
 from promotions.coupons.models import CouponMode
 from promotions.coupons.services import create_batch
 from promotions.offers.models import Promotion, PromotionStatus
-from tests.access_rows import ADM, PERSONAS, A, P, World, everyone, only
+from tests.access_rows import ADM, PERSONAS, SIGNED_IN, A, P, World, everyone, only
 from tests.promotions.support import make_promotion
 
 
@@ -78,4 +78,5 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
         {},
         managers(),
     ),
+    "points.mine": ("GET", "/promotions/points/", {}, only(SIGNED_IN)),
 }
