@@ -68,3 +68,38 @@ def managed_query(session: Session, user: User) -> Select[Promotion]:
     return query.where(
         or_(*[(Promotion.sponsor_kind == s.kind) & (Promotion.sponsor_id == s.id) for s in sponsors])
     )
+
+
+@dataclass
+class SponsorTotal:
+    """What one sponsor's promotions spent, out of what budgets, in how many checkouts."""
+
+    name: str
+    promotions: int
+    budget_fen: int
+    spent_fen: int
+    uses: int
+
+
+def sponsor_totals(session: Session, user: User) -> list[SponsorTotal]:
+    """Spend per sponsor over the promotions ``user`` manages (one grouped query on the sponsor index)."""
+    query = managed_query(session, user).order_by(None)
+    rows = session.execute(
+        select(
+            Promotion.sponsor_kind,
+            Promotion.sponsor_id,
+            func.max(Promotion.sponsor_name),
+            func.count(Promotion.id),
+            func.coalesce(func.sum(Promotion.budget_fen), 0),
+            func.coalesce(func.sum(Promotion.spent_fen), 0),
+            func.coalesce(func.sum(Promotion.uses), 0),
+        )
+        .where(Promotion.id.in_(query.with_only_columns(Promotion.id)))
+        .group_by(Promotion.sponsor_kind, Promotion.sponsor_id)
+        .order_by(func.sum(Promotion.spent_fen).desc())
+        .limit(50)
+    )
+    return [
+        SponsorTotal(str(name), int(count), int(budget), int(spent), int(uses))
+        for _kind, _id, name, count, budget, spent, uses in rows
+    ]

@@ -22,7 +22,7 @@ from core.transactions import run_unit_of_work
 from promotions.offers.errors import InvalidPromotion
 from promotions.offers.forms import PreviewForm, PromotionForm, StateForm
 from promotions.offers.models import Promotion
-from promotions.offers.reports import managed_query, report
+from promotions.offers.reports import managed_query, report, sponsor_totals
 from promotions.offers.services import create_promotion, may_manage, preview, set_paused, sponsors_of
 
 bp = Blueprint("promotions", __name__, url_prefix="/promotions")
@@ -55,7 +55,8 @@ def index() -> ResponseReturnValue:
     if not sponsors:
         abort(403)
     page = paginate(db_session, managed_query(db_session, _user()), _page())
-    return render_template("promotions/offers/list.html", page=page, sponsors=sponsors)
+    totals = sponsor_totals(db_session, _user())
+    return render_template("promotions/offers/list.html", page=page, sponsors=sponsors, totals=totals)
 
 
 def _render_form(form: PromotionForm, status: int = 200, error: str | None = None) -> ResponseReturnValue:

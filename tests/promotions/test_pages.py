@@ -162,8 +162,13 @@ def test_the_report_counts_paid_orders_spend_and_sales_brought(
     assert "¥68.00" in page  # sales brought: ¥60 from the buyer + ¥8 from the platform
 
 
-def test_the_list_shows_only_the_sponsors_own_promotions(db: Session, shop: Shop, as_user: Client) -> None:
-    make_promotion(db, title="甲的促销", sponsor_kind=SponsorKind.PRODUCER, sponsor_id=shop.producer_a.id)
+def test_the_list_shows_only_the_sponsors_own_promotions(
+    db: Session, shop: Shop, as_user: Client, english: None
+) -> None:
+    make_promotion(
+        db, title="甲的促销", sponsor_kind=SponsorKind.PRODUCER, sponsor_id=shop.producer_a.id, spent_fen=1234
+    )
     make_promotion(db, title="乙的促销", sponsor_kind=SponsorKind.PRODUCER, sponsor_id=shop.producer_b.id)
     page = as_user(shop.owner_a).get("/promotions/").get_data(as_text=True)
     assert "甲的促销" in page and "乙的促销" not in page
+    assert "Spend per sponsor" in page and "¥12.34" in page
