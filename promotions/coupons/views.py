@@ -25,6 +25,7 @@ bp = Blueprint("coupons", __name__, url_prefix="/promotions/coupons")
 
 
 def _user() -> User:
+    """The signed-in user as a plain User (for the services)."""
     user: User = current_user._get_current_object()
     return user
 
@@ -36,6 +37,7 @@ def _page() -> int:
 
 
 def _render_list(status: int = 200, error: str | None = None) -> ResponseReturnValue:
+    """The coupons page, with an error from the last action and its status."""
     page = paginate(db_session, open_batches_query(utcnow()), _page())
     mine = coupons_of(db_session, _user()) if current_user.is_authenticated else []
     return render_template(

@@ -29,6 +29,7 @@ bp = Blueprint("promotions", __name__, url_prefix="/promotions")
 
 
 def _user() -> User:
+    """The signed-in user as a plain User (for the services)."""
     user: User = current_user._get_current_object()
     return user
 
@@ -60,6 +61,7 @@ def index() -> ResponseReturnValue:
 
 
 def _render_form(form: PromotionForm, status: int = 200, error: str | None = None) -> ResponseReturnValue:
+    """The creation form, with its errors and status."""
     return render_template("promotions/offers/form.html", form=form, error=error), status
 
 
