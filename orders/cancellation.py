@@ -20,6 +20,7 @@ from core.errors import DomainError
 from core.transactions import claim_write_lock
 from orders.collection import Collector, collector_of
 from orders.models import Allocation, Order, OrderStatus
+from orders.signals import orders_cancelled
 from traceability.batches.inventory import return_stock
 from traceability.models import BatchStatus
 
@@ -92,4 +93,6 @@ def cancel_orders(session: Session, orders: Sequence[Order], reason: str) -> lis
     for order in unpaid:
         order.cancel(reason[:200])
     session.flush()
+    if unpaid:
+        orders_cancelled.send(session, orders=unpaid)
     return unpaid

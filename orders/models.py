@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,6 +24,16 @@ from core.errors import InvalidTransition
 from core.models import User
 from orders.channel import Channel
 from traceability.models import Batch
+
+
+class SponsorKind(enum.StrEnum):
+    """Who pays a discount: the platform, the producer itself, or a third party (an institution: a paired
+    partner city, an assistance group, an enterprise). Only money that reaches the producer counts toward
+    assistance: a producer's own discount is not paid by anyone (see :mod:`stats.counting`)."""
+
+    PLATFORM = "platform"
+    PRODUCER = "producer"
+    INSTITUTION = "institution"
 
 
 class OrderStatus(enum.StrEnum):
@@ -130,6 +141,7 @@ class Order(Base):
     __table_args__ = (
         CheckConstraint("subtotal_fen >= 0 AND shipping_fen >= 0 AND refunded_fen >= 0", name="amounts"),
         CheckConstraint("refunded_fen <= subtotal_fen + shipping_fen", name="refund_within_total"),
+        CheckConstraint("discount_fen >= 0 AND shipping_discount_fen >= 0", name="discounts_not_negative"),
         # the producer's workbench counts orders to ship and cash to confirm without reading finished ones
         Index("ix_shop_order_producer_status", "producer_id", "status"),
     )
@@ -151,8 +163,16 @@ class Order(Base):
     district: Mapped[str] = mapped_column(String(40))
     address_detail: Mapped[str] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(String(500))
+    #: What the buyer pays for the goods: the lines' list prices less their discounts (``discount_fen``).
     subtotal_fen: Mapped[int] = mapped_column(Integer)
+    #: What the buyer pays for shipping (after a free-shipping promotion: ``shipping_discount_fen``).
     shipping_fen: Mapped[int] = mapped_column(Integer, default=0)
+    #: Discounts on the goods, every sponsor together (the lines' ``discount_fen``).
+    discount_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Shipping fee a sponsor waived (free-shipping promotions); never counted as a sale.
+    shipping_discount_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The promotion that waived the shipping fee (its id in the promotions package; no foreign key).
+    shipping_promotion_id: Mapped[int | None] = mapped_column(Integer, index=True)
     refunded_fen: Mapped[int] = mapped_column(Integer, default=0)
     carrier: Mapped[str | None] = mapped_column(String(60))
     tracking_number: Mapped[str | None] = mapped_column(String(60))
@@ -181,8 +201,13 @@ class Order(Base):
 
     @property
     def total_fen(self) -> int:
-        """What the buyer pays for this order: goods plus shipping."""
+        """What the buyer pays for this order: goods plus shipping (discounts already taken off)."""
         return self.subtotal_fen + self.shipping_fen
+
+    @property
+    def list_fen(self) -> int:
+        """The goods at their list prices, before discounts."""
+        return self.subtotal_fen + self.discount_fen
 
     @property
     def is_cash_on_delivery(self) -> bool:
@@ -260,13 +285,30 @@ class Order(Base):
         self._move(OrderStatus.REFUNDED)
 
 
+def _list_value(context: Any) -> int:
+    """Default of a line's ``paid_fen``: its list value (no discount)."""
+    params = context.get_current_parameters()
+    return int(params["quantity"]) * int(params["unit_price_fen"])
+
+
 class OrderLine(Base):
-    """A product, quantity and unit price (tiers applied) of an order; prices are snapshots."""
+    """A product, quantity and unit price (tiers applied) of an order; prices are snapshots.
+
+    The money of a line: ``quantity × unit_price_fen`` is its list value; ``discount_fen`` of it was paid by
+    sponsors (one :class:`LineDiscount` per promotion; ``sponsored_fen`` is the part paid by someone other
+    than the producer itself) and ``paid_fen`` by the buyer. ``paid_fen + discount_fen`` is always the list
+    value, so refunds give back each unit's share of what was really paid.
+    """
 
     __tablename__ = "shop_order_line"
     __table_args__ = (
         CheckConstraint("quantity > 0 AND unit_price_fen > 0", name="values_positive"),
         CheckConstraint("refunded_quantity >= 0 AND refunded_quantity <= quantity", name="refund_within_qty"),
+        CheckConstraint(
+            "paid_fen >= 0 AND discount_fen >= 0 AND sponsored_fen >= 0 AND sponsored_fen <= discount_fen"
+            " AND paid_fen + discount_fen = quantity * unit_price_fen",
+            name="money_adds_up",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -277,15 +319,62 @@ class OrderLine(Base):
     unit_price_fen: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
     refunded_quantity: Mapped[int] = mapped_column(Integer, default=0)
+    #: Discounts on this line, every sponsor together.
+    discount_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The part of ``discount_fen`` paid by a sponsor other than the producer (the platform, an institution).
+    sponsored_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: What the buyer pays for the line: the list value less ``discount_fen``.
+    paid_fen: Mapped[int] = mapped_column(Integer, default=_list_value)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()
     allocations: Mapped[list[Allocation]] = relationship(back_populates="line", order_by="Allocation.id")
+    discounts: Mapped[list[LineDiscount]] = relationship(back_populates="line", order_by="LineDiscount.id")
 
     @property
     def total_fen(self) -> int:
-        """Quantity × unit price."""
+        """Quantity × unit price: the list value."""
         return self.quantity * self.unit_price_fen
+
+    def paid_share(self, before: int, units: int) -> int:
+        """The buyer's money for ``units`` units refunded after ``before`` were: the cumulative share
+        ``⌊paid × n / quantity⌋`` taken between the two counts, so refunding every unit, in any steps, gives
+        back exactly ``paid_fen`` and never more."""
+        return share(self.paid_fen, self.quantity, before, units)
+
+    def sponsored_share(self, before: int, units: int) -> int:
+        """The third-party sponsors' money for ``units`` units refunded after ``before`` (as
+        :meth:`paid_share`)."""
+        return share(self.sponsored_fen, self.quantity, before, units)
+
+
+def share(amount: int, quantity: int, before: int, units: int) -> int:
+    """Cumulative integer share of ``amount`` over ``quantity`` units, for units ``before+1`` to
+    ``before+units``."""
+    return amount * (before + units) // quantity - amount * before // quantity
+
+
+class LineDiscount(Base):
+    """What one promotion took off one order line, and who pays it (a snapshot of the promotion's name)."""
+
+    __tablename__ = "shop_line_discount"
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        # a promotion's report reads its discounts without scanning every order line
+        Index("ix_shop_line_discount_promotion_id", "promotion_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("shop_order_line.id", ondelete="CASCADE"), index=True)
+    #: The promotion's id in the promotions package (no foreign key: orders do not know that package).
+    promotion_id: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(120))
+    sponsor_kind: Mapped[SponsorKind] = mapped_column(str_enum(SponsorKind, 16))
+    #: The producer's or institution's id (``None`` for the platform).
+    sponsor_id: Mapped[int | None] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+
+    line: Mapped[OrderLine] = relationship(back_populates="discounts")
 
 
 class Allocation(Base):

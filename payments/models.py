@@ -79,13 +79,16 @@ class Refund(Base):
 
 
 class RefundLine(Base):
-    """How many units of an order line a refund covers, and, when the money given back for them was agreed
-    below their price (an after-sales settlement), how much (``None``: the units at their price)."""
+    """How many units of an order line a refund covers, the buyer's money given back for them
+    (``goods_fen``: their share of what was paid, or the lower amount agreed in an after-sales settlement;
+    ``None`` on refunds recorded before discounts existed: the units at their price), and the third-party
+    sponsors' share of those units that is taken back from the sales counted (``sponsored_fen``)."""
 
     __tablename__ = "shop_refund_line"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="qty_positive"),
         CheckConstraint("goods_fen IS NULL OR goods_fen >= 0", name="goods_fen_not_negative"),
+        CheckConstraint("sponsored_fen >= 0", name="sponsored_fen_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +96,7 @@ class RefundLine(Base):
     line_id: Mapped[int] = mapped_column(ForeignKey("shop_order_line.id"))
     quantity: Mapped[int] = mapped_column(Integer)
     goods_fen: Mapped[int | None] = mapped_column(Integer)
+    sponsored_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     refund: Mapped[Refund] = relationship(back_populates="lines")
     line: Mapped[OrderLine] = relationship()

@@ -18,6 +18,7 @@ from core.i18n import format_fen
 from core.models import User
 from core.notifications.services import tell, text_for
 from core.urls import path_for
+from orders.cart.discounts import allocate
 from orders.collection import producer_may_refund
 from orders.models import (
     Order,
@@ -108,7 +109,8 @@ def refund_order(
     """Refund units of a paid order (``lines``: line id → quantity; ``None``: everything left).
 
     By an admin, or a member of the order's producer unless the platform holds the money (bank transfer:
-    :class:`RefundedByPlatform`). The amount is quantity × unit price per line, plus the
+    :class:`RefundedByPlatform`). The amount is what the buyer paid for the units (each unit's share of the
+    line's paid amount, discounts taken off: :meth:`OrderLine.paid_share`), plus the
     shipping fee once nothing is left — never more than what remains of the order's total
     (``Order.refunded_fen``). Through Stripe when the checkout was paid by Stripe — the idempotency key is
     derived from the order's refund state, so a retried request never refunds twice —, recorded only
@@ -178,12 +180,14 @@ def _refund(
     wanted = _wanted(order, lines)
     left_fen = order.total_fen - order.refunded_fen
     everything = all(line.refunded_quantity + wanted.get(line, 0) == line.quantity for line in order.lines)
-    goods_fen = sum(quantity * line.unit_price_fen for line, quantity in wanted.items())
+    # what the buyer paid for those units: each unit's share of the line's paid amount (discounts taken off)
+    paid = {line: line.paid_share(line.refunded_quantity, quantity) for line, quantity in wanted.items()}
+    goods_fen = sum(paid.values())
     amount = left_fen if everything else min(left_fen, goods_fen)
     if at_most_fen is not None:
         amount = min(amount, at_most_fen)
-        if amount <= 0:
-            raise NothingToRefund()
+    if amount <= 0:
+        raise NothingToRefund()
     restock = order.status is OrderStatus.PAID
     refund = Refund(
         order=order,
@@ -192,11 +196,18 @@ def _refund(
         restocked=restock,
         created_by_id=actor.id if actor is not None else None,
     )
-    # an agreed amount below the units' price is shared over the lines, so the ledger takes out what was
-    # given back, not the units' price
-    shares = _goods_shares(wanted, amount) if amount < goods_fen else {}
+    # an agreed amount below what was paid for the units is shared over the lines, so the ledger takes out
+    # what was given back, not the units' price
+    shares = _goods_shares(paid, amount) if amount < goods_fen else paid
     for line, quantity in wanted.items():
-        refund.lines.append(RefundLine(line=line, quantity=quantity, goods_fen=shares.get(line)))
+        refund.lines.append(
+            RefundLine(
+                line=line,
+                quantity=quantity,
+                goods_fen=shares[line],
+                sponsored_fen=line.sponsored_share(line.refunded_quantity, quantity),
+            )
+        )
         line.refunded_quantity += quantity
         if restock:
             _return_units(session, line, quantity)
@@ -225,19 +236,11 @@ def _refund(
     return refund
 
 
-def _goods_shares(wanted: dict[OrderLine, int], amount_fen: int) -> dict[OrderLine, int]:
-    """``amount_fen`` shared over the wanted lines in proportion to their units' price, in whole fen that add
-    up exactly (largest remainders first)."""
-    prices = {line: quantity * line.unit_price_fen for line, quantity in wanted.items()}
-    total = sum(prices.values())
-    if total <= 0:
-        return dict.fromkeys(prices, 0)
-    shares = {line: amount_fen * price // total for line, price in prices.items()}
-    left = amount_fen - sum(shares.values())
-    by_remainder = sorted(prices, key=lambda line: (-(amount_fen * prices[line] % total), line.id))
-    for line in by_remainder[:left]:
-        shares[line] += 1
-    return shares
+def _goods_shares(paid: dict[OrderLine, int], amount_fen: int) -> dict[OrderLine, int]:
+    """``amount_fen`` shared over the wanted lines in proportion to what was paid for their units, in whole
+    fen that add up exactly (largest remainders first: :func:`orders.cart.discounts.allocate`)."""
+    lines = sorted(paid, key=lambda line: line.id)
+    return dict(zip(lines, allocate(amount_fen, [paid[line] for line in lines]), strict=True))
 
 
 def refunds_of(session: Session, order: Order) -> list[Refund]:

@@ -8,4 +8,19 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the promotions' pages, commands and receivers."""
+    """Register the promotions' and coupons' pages, label helpers and receivers (checkout's discounts,
+    budgets given back on cancellation and refund)."""
+    from promotions.coupons import views as coupon_views
+    from promotions.offers import labels, receivers, views
+    from promotions.points import cli as points_cli
+    from promotions.points import receivers as points_receivers
+    from promotions.points import views as points_views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(coupon_views.bp)
+    app.register_blueprint(points_views.bp)
+    app.cli.add_command(points_cli.promotions_cli)
+    points_receivers.connect()
+    for helper in labels.TEMPLATE_GLOBALS:
+        app.add_template_global(helper)
+    receivers.connect()

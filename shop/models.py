@@ -22,6 +22,7 @@ from orders.models import (
     Allocation,
     CartItem,
     Checkout,
+    LineDiscount,
     Order,
     OrderLine,
     Rating,
@@ -52,6 +53,9 @@ from procurement.ordering.models import (
     SupplierLine,
     SupplierOrder,
 )
+from promotions.coupons.models import Coupon, CouponBatch, CouponUse
+from promotions.offers.models import BuyerUse, Promotion
+from promotions.points.models import PointsAccount, PointsEntry
 from settlement.benefit.models import BenefitLine, BenefitReport
 from settlement.payees.models import PayeeAccount
 from settlement.payouts.models import Payout
@@ -104,6 +108,7 @@ __all__ = [
     "BatchLink",
     "BenefitLine",
     "BenefitReport",
+    "BuyerUse",
     "CartItem",
     "CatalogCount",
     "Certification",
@@ -119,6 +124,9 @@ __all__ = [
     "CountyKindRollup",
     "CountyMonthlyRollup",
     "CountyProductRollup",
+    "Coupon",
+    "CouponBatch",
+    "CouponUse",
     "DailyDigest",
     "DailyRollup",
     "EpcisCapture",
@@ -129,6 +137,7 @@ __all__ = [
     "EpcisSubscription",
     "Institution",
     "InstitutionMember",
+    "LineDiscount",
     "LiveOrder",
     "LiveProduct",
     "LiveSession",
@@ -143,6 +152,8 @@ __all__ = [
     "PayeeAccount",
     "Payment",
     "Payout",
+    "PointsAccount",
+    "PointsEntry",
     "PriceAlert",
     "PriceChange",
     "PriceTier",
@@ -155,6 +166,7 @@ __all__ = [
     "ProductImage",
     "ProductRatingSummary",
     "ProductSearchDocument",
+    "Promotion",
     "PurchaseOrder",
     "QualityMark",
     "Quote",

@@ -9,6 +9,12 @@ The rule (DOMAIN.md "Rules the code must keep"), as the ledger records it:
   ``is_certified``, judged once when the row is written (:meth:`stats.dimensions.Dimensions.is_certified`:
   certified, between its validity dates, and before the day it was revoked). A sale of a product whose
   certificate had expired or been revoked is a *sale*, never *counted*, on every page.
+- *How much*: what the buyer paid plus what a sponsor other than the producer paid for them
+  (:func:`sale_value_fen`): a line discounted by the platform, a paired city, an assistance group or an
+  enterprise counts at its list price — the sponsor paid the rest to the producer —, a producer's own
+  discount does not count (nobody paid it), points are never counted at their face value, shipping never
+  counts. A refund takes back the buyer's money given back plus the sponsors' share of those units
+  (:func:`refund_value_fen`).
 - *Toward whom*: the producer's county (and above), the buyer (an institution for procurement and for its
   staff's linked purchases, and its paired-partner relation), the channel.
 
@@ -31,6 +37,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, case, func
 
 from catalog.products.models import Product
+from orders.models import OrderLine
+from payments.models import RefundLine
 from stats.models import Channel
 
 #: The channel whose counted amounts meet an institution's reserved share of canteen purchases.
@@ -69,3 +77,22 @@ def sales_sum(table: Table) -> ColumnElement[Any]:
 def counted_amount(is_certified: bool | None, amount_fen: int) -> int:
     """The part of a row's amount that counts (for sums folded in Python)."""
     return amount_fen if counts(is_certified) else 0
+
+
+def sale_value_fen(line: OrderLine) -> int:
+    """What a paid consumer order line adds to sales: the buyer's money (``paid_fen``) plus the discount a
+    sponsor other than the producer paid for them (``sponsored_fen``); the list value when a third party paid
+    it all, less a producer's own discount."""
+    return line.paid_fen + line.sponsored_fen
+
+
+def refund_value_fen(refund_line: RefundLine) -> int:
+    """What a refunded line takes back from sales: the buyer's money given back for the units (their price
+    on refunds recorded before discounts existed) plus the third-party sponsors' share of those units."""
+    line = refund_line.line
+    buyer_fen = (
+        refund_line.goods_fen
+        if refund_line.goods_fen is not None
+        else refund_line.quantity * line.unit_price_fen
+    )
+    return buyer_fen + refund_line.sponsored_fen

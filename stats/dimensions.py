@@ -28,7 +28,7 @@ from procurement.ordering.models import (
     SupplierOrder,
     SupplierStatus,
 )
-from stats.counting import certified_on
+from stats.counting import certified_on, refund_value_fen, sale_value_fen
 from stats.models import Channel, EntryKind, EntrySource
 
 #: The buyer kind of ordinary consumers (institutions use their kind).
@@ -263,7 +263,7 @@ class Dimensions:
                 line.product,
                 order.producer,
                 buyer,
-                line.quantity * line.unit_price_fen,
+                sale_value_fen(line),
                 line.quantity,
                 day,
             )
@@ -284,12 +284,8 @@ class Dimensions:
             line.product,
             order.producer,
             self.order_buyer(order),
-            # what was given back for the units: their price, or the lower amount agreed after the sale
-            -(
-                refund_line.goods_fen
-                if refund_line.goods_fen is not None
-                else refund_line.quantity * line.unit_price_fen
-            ),
+            # what was given back for the units (buyer and sponsors), or the amount agreed after the sale
+            -refund_value_fen(refund_line),
             -refund_line.quantity,
             shanghai_date(order.paid_at),
         )

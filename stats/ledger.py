@@ -2,13 +2,18 @@
 
 What counts, and when (DOMAIN.md "Rules the code must keep"):
 
-- a consumer order line counts when the order is paid: one ``+`` entry per :class:`OrderLine`, on the
-  Asia/Shanghai day of ``Order.paid_at``; channel ``Order.channel`` as recorded when the order was placed
-  (online shop, livestream, counter, fair, group-buy), and ``staff`` for an online-shop order the buyer linked
-  to their employer (``Order.staff_institution_id``: buyer kind = that institution's kind, funding source
+- a consumer order line counts when the order is paid, for what the buyer paid plus what a sponsor other
+  than the producer paid for them (``OrderLine.paid_fen + sponsored_fen``: the list price when a third party
+  paid the whole discount; never points at face value; :func:`stats.counting.sale_value_fen`): one ``+``
+  entry per :class:`OrderLine`, on the Asia/Shanghai day of ``Order.paid_at``; channel ``Order.channel`` as
+  recorded when the order was placed (online shop, livestream, counter, fair, group-buy), and ``staff`` for an
+  online-shop order the buyer linked to their employer (``Order.staff_institution_id``: buyer kind = that
+  institution's kind, funding source
   ``staff_personal``);
-- a refund subtracts: one ``−`` entry per :class:`RefundLine` for the refunded goods (quantity × unit price,
-  or the lower amount agreed for them after the sale, ``RefundLine.goods_fen``; shipping fees never count),
+- a refund subtracts: one ``−`` entry per :class:`RefundLine` for the refunded goods (the buyer's money
+  given back, ``RefundLine.goods_fen`` — the units' share of what was paid, or the lower amount agreed after
+  the sale — plus the sponsors' share of those units, ``RefundLine.sponsored_fen``; shipping fees never
+  count; :func:`stats.counting.refund_value_fen`),
   on the day of the refund. It copies every dimension of the sale it reverses — including whether the
   product was certified *on the day of the sale* — so a refund takes back exactly what its sale added to
   each total, even when the certificate lapsed in between;

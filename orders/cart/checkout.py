@@ -12,12 +12,11 @@ the unique key decides. Functions flush but never commit.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,12 +32,9 @@ from core.numbers import new_number, readable_number
 from core.transactions import claim_write_lock
 from core.urls import path_for
 from orders.addresses import BY_CODE, Address, validate_address
-from orders.cart.services import (
-    CartView,
-    ProducerGroup,
-    cart_view,
-    out_of_stock,
-)
+from orders.cart.discounts import record_line_money
+from orders.cart.quotes import Quote, quote
+from orders.cart.services import CartView, cart_view, out_of_stock
 from orders.models import (
     Allocation,
     CartItem,
@@ -46,7 +42,6 @@ from orders.models import (
     Order,
     OrderLine,
     PaymentMethod,
-    ShippingRule,
 )
 from orders.signals import checkout_placing
 from traceability.batches.inventory import stock_in_order, take_units, units_left
@@ -111,62 +106,17 @@ class UnknownPaymentMethod(CheckoutError):
     message = _l("Choose how you want to pay.")
 
 
+class NothingToPay(CheckoutError):
+    """The discounts would leave nothing to pay (a payment needs an amount)."""
+
+    message = _l("The discounts would make this order free; please remove a product or a coupon.")
+
+
 class InvalidCheckoutKey(CheckoutError):
     """The form's idempotency key is missing, malformed or belongs to someone else's checkout."""
 
     status = 400
     message = _l("This form has expired. Please reload the page and try again.")
-
-
-@dataclass
-class OrderQuote:
-    """What one producer's order will cost: goods, shipping by its rule, and provinces it does not serve."""
-
-    group: ProducerGroup
-    shipping_fen: int
-    free_above_fen: int | None = None
-    #: Division codes of the provinces the producer does not ship to.
-    excluded_codes: list[str] = field(default_factory=list)
-
-    @property
-    def total_fen(self) -> int:
-        """Goods plus shipping, in fen."""
-        return self.group.subtotal_fen + self.shipping_fen
-
-    @property
-    def excluded_provinces(self) -> list[str]:
-        """Names of the provinces the producer does not ship to."""
-        return [BY_CODE[code].name for code in self.excluded_codes if code in BY_CODE]
-
-
-def shipping_fee(rule: ShippingRule | None, subtotal_fen: int) -> int:
-    """The shipping fee in fen: the rule's flat fee; free from ``free_above_fen`` on, or without a rule."""
-    if rule is None:
-        return 0
-    if rule.free_above_fen is not None and subtotal_fen >= rule.free_above_fen:
-        return 0
-    return rule.flat_fee_fen
-
-
-def quote(session: Session, view: CartView) -> list[OrderQuote]:
-    """Price each producer's order of the cart ``view``: goods plus shipping by the producer's rule."""
-    producer_ids = [group.producer.id for group in view.groups]
-    rules = {
-        rule.producer_id: rule
-        for rule in session.scalars(select(ShippingRule).where(ShippingRule.producer_id.in_(producer_ids)))
-    }
-    quotes = []
-    for group in view.groups:
-        rule = rules.get(group.producer.id)
-        quotes.append(
-            OrderQuote(
-                group=group,
-                shipping_fen=shipping_fee(rule, group.subtotal_fen),
-                free_above_fen=rule.free_above_fen if rule else None,
-                excluded_codes=list(rule.excluded_provinces or []) if rule else [],
-            )
-        )
-    return quotes
 
 
 def _new_reference() -> str:
@@ -182,11 +132,11 @@ def _existing(session: Session, key: str, buyer: User) -> Checkout | None:
     )
 
 
-def _clean_notes(notes: Mapping[int, str] | None, quotes: list[OrderQuote]) -> dict[int, str]:
+def _clean_notes(notes: Mapping[int, str] | None, view: CartView) -> dict[int, str]:
     """Notes per producer of the cart, trimmed; raises :class:`NoteTooLong`."""
     cleaned = {}
-    for entry in quotes:
-        producer_id = entry.group.producer.id
+    for group in view.groups:
+        producer_id = group.producer.id
         text = ((notes or {}).get(producer_id) or "").strip()
         if len(text) > MAX_NOTE_LENGTH:
             raise NoteTooLong(producer_id)
@@ -218,10 +168,32 @@ def _allocate(session: Session, line: OrderLine, product: Product, today: date) 
         raise out_of_stock(product, line.quantity - remaining)
 
 
+def _priced(
+    session: Session,
+    buyer: User,
+    view: CartView,
+    address: Address,
+    coupon_code: str | None,
+    key: str,
+    now: datetime,
+) -> Quote:
+    """The cart priced while placing (the promotions take their budgets), refused if a producer does not
+    serve the address's province or nothing would be left to pay."""
+    priced = quote(session, view, buyer, now=now, coupon_code=coupon_code, placing=True, checkout_key=key)
+    for entry in priced.orders:
+        if address.province_code in entry.excluded_codes:
+            raise ProvinceNotServed(
+                producer=entry.group.producer.name, province=BY_CODE[address.province_code].name
+            )
+    if priced.total_fen <= 0:
+        raise NothingToPay()
+    return priced
+
+
 def _write(
     session: Session,
     buyer: User,
-    quotes: list[OrderQuote],
+    priced: Quote,
     address: Address,
     method: PaymentMethod,
     key: str,
@@ -231,6 +203,7 @@ def _write(
 ) -> Checkout:
     """Write the checkout, its orders and lines, and allocate every line (inside the caller's SAVEPOINT)."""
     today = shanghai_date(now)
+    quotes = priced.orders
     taken: set[str] = set()
     checkout = Checkout(
         number=new_number(session, Checkout.number, CHECKOUT_PREFIX, today, taken),
@@ -264,10 +237,13 @@ def _write(
             note=notes.get(entry.group.producer.id),
             subtotal_fen=entry.group.subtotal_fen,
             shipping_fen=entry.shipping_fen,
+            shipping_discount_fen=entry.shipping_waived_fen,
+            shipping_promotion_id=entry.shipping_promotion_id,
             placed_at=now,
         )
         session.add(order)
         orders.append(order)
+        order_lines: list[OrderLine] = []
         for cart_line in entry.group.lines:
             product = cart_line.product
             line = OrderLine(
@@ -280,6 +256,8 @@ def _write(
             )
             session.add(line)
             lines.append((line, product))
+            order_lines.append(line)
+        record_line_money(order, order_lines, priced.discounts)
     checkout_placing.send(session, buyer=buyer, orders=orders)
     session.flush()
     # Everything else first, the batch rows last: their row locks are held only from here to the commit.
@@ -352,10 +330,14 @@ def place_checkout(
     *,
     now: datetime | None = None,
     reservation_minutes: int = RESERVATION_MINUTES,
+    coupon_code: str | None = None,
 ) -> Checkout:
     """Place one order per producer of the cart ``items`` under one checkout, reserving stock on batches.
 
     Returns the new checkout, or the existing one when ``idempotency_key`` was used before by this buyer.
+    The promotions' discounts (and the ``coupon_code``'s) are asked for through
+    :data:`orders.signals.collect_discounts` and recorded on the lines (:mod:`orders.cart.discounts`); their
+    errors propagate, and :class:`NothingToPay` if nothing would be left to pay.
     The goods stay reserved until ``now + reservation_minutes``; offline methods get a bank-transfer
     reference. The ordered products leave the buyer's account cart and the buyer is notified.
     Raises :class:`InvalidCheckoutKey`, :class:`AddressInvalid`, :class:`UnknownPaymentMethod`,
@@ -382,19 +364,15 @@ def place_checkout(
     for line in view.lines:
         if line.problem is not None:
             raise line.problem
-    quotes = quote(session, view)
-    for entry in quotes:
-        if address.province_code in entry.excluded_codes:
-            raise ProvinceNotServed(
-                producer=entry.group.producer.name, province=BY_CODE[address.province_code].name
-            )
-    notes = _clean_notes(note_by_producer, quotes)
+    notes = _clean_notes(note_by_producer, view)
+    coupon = (coupon_code or "").strip() or None
     reserved_until = now + timedelta(minutes=reservation_minutes)
     attempt = 1
     while True:
         try:
             with session.begin_nested():
-                checkout = _write(session, buyer, quotes, address, method, key, notes, now, reserved_until)
+                priced = _priced(session, buyer, view, address, coupon, key, now)
+                checkout = _write(session, buyer, priced, address, method, key, notes, now, reserved_until)
             break
         except IntegrityError:
             existing = _existing(session, key, buyer)

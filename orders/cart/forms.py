@@ -10,7 +10,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from catalog.search import MAX_INT
@@ -43,6 +43,7 @@ class CheckoutForm(AddressForm):
 
     idempotency_key = HiddenField()
     method = RadioField(_l("Payment"), choices=[], validators=[InputRequired()])
+    coupon = StringField(_l("Coupon code"), filters=[strip_text], validators=[Optional(), Length(max=32)])
 
 
 def note_field(producer_id: int) -> str:

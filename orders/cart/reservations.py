@@ -29,6 +29,7 @@ from orders.models import (
     OrderLine,
     OrderStatus,
 )
+from orders.signals import orders_cancelled
 
 
 def _expired_orders(session: Session, now: datetime, product_ids: Sequence[int] | None) -> list[int]:
@@ -105,6 +106,7 @@ def release_expired(
             order.cancel(_("Not paid before the reservation ended."))
         by_checkout[order.checkout_id].append(order)
     session.flush()
+    orders_cancelled.send(session, orders=orders)
     for checkout_orders in by_checkout.values():
         _notify_released(session, checkout_orders[0].checkout, checkout_orders)
     return len(orders)

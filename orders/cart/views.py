@@ -41,9 +41,9 @@ from orders.cart.checkout import (
     NoteTooLong,
     ProvinceNotServed,
     place_checkout,
-    quote,
 )
 from orders.cart.forms import CheckoutForm, LineForm, RemoveForm, checkout_form, note_field
+from orders.cart.quotes import quote
 from orders.cart.receivers import CART_KEY
 from orders.cart.reservations import release_expired
 from orders.models import Checkout, PaymentMethod
@@ -111,8 +111,9 @@ def releasing(work: Callable[[], T]) -> T:
 def render_cart(error: str | None = None, status: int = 200) -> ResponseReturnValue:
     """The cart page, optionally with an error from the last action."""
     view = carts.cart_view(db_session, _items())
+    priced = quote(db_session, view, _buyer()) if not view.is_empty else None
     return render_template(
-        "orders/cart/index.html", cart=view, error=error, max_quantity=carts.MAX_QUANTITY
+        "orders/cart/index.html", cart=view, priced=priced, error=error, max_quantity=carts.MAX_QUANTITY
     ), status
 
 
@@ -219,6 +220,7 @@ def _submit(form: CheckoutForm, items: dict[int, int], producer_ids: list[int]) 
             notes,
             now=utcnow(),
             reservation_minutes=reservation_minutes(method),
+            coupon_code=form.coupon.data or None,
         ),
         db_session,
     )
@@ -275,11 +277,17 @@ def checkout() -> ResponseReturnValue:
     else:
         _prefill(form)
     view = view or carts.cart_view(db_session, items)
+    coupon = (form.coupon.data if form.is_submitted() else request.args.get("coupon", "")) or ""
+    coupon = coupon.strip()[:32] or None
+    if coupon and not form.is_submitted():
+        form.coupon.data = coupon
+    priced = quote(db_session, view, current_user, coupon_code=coupon)
     return render_template(
         "orders/cart/checkout.html",
         form=form,
         cart=view,
-        quotes=quote(db_session, view),
+        quotes=priced.orders,
+        priced=priced,
         error=error,
         note_field=note_field,
         stripe_offered=any(

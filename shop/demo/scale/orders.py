@@ -99,6 +99,7 @@ class OrderWriter:
                 "unit_price_fen",
                 "quantity",
                 "refunded_quantity",
+                "paid_fen",
             ),
         )
         self.allocations = loader.table(
@@ -312,6 +313,7 @@ class OrderWriter:
                     price[line],
                     quantity,
                     plan.l_refunded[line],
+                    quantity * price[line],  # no discounts in the generated history: the list value
                 )
             )
             add_allocation(

@@ -1,0 +1,253 @@
+"""How a cart is priced by the running promotions, and the stacking rule.
+
+Only promotions that can touch the cart are read, by indexed queries: the active ones of the cart's
+producers plus the active cross-producer ones (``producer_id`` NULL: few, the platform's and sponsors'), and
+the chosen-product links of the cart's products only. Each promotion offers its discount on its eligible
+lines (its producer's, and its chosen products when it has some):
+
+- 满减 (``spend_save``): goods of at least ``threshold_fen`` at list prices save ``amount_fen``, shared over
+  those lines in proportion to their value (largest remainder, so the shares add up exactly);
+- ``percent_off``: ``percent`` % of those goods (rounded down to the fen), shared the same way;
+- ``fixed_off``: ``amount_fen`` off each unit (never more than the unit's price);
+- ``free_shipping``: the shipping fee of each of those producers' orders is waived, once their goods reach
+  ``threshold_fen`` — only where the order has a fee at all.
+
+A promotion whose remaining budget cannot cover its whole discount offers nothing (it stops when spent).
+
+**Stacking rule**: every promotion is *stackable* or *exclusive*. A cart gets either the sum of all its
+stackable promotions or the single best exclusive one — whichever saves the buyer more; on a tie, the
+stackable ones. :func:`choose` is that rule, and the promotions' pages state it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from core.i18n import format_fen
+from orders.cart.discounts import DiscountOffer, DiscountRequest, PricedLine, allocate, capped
+from orders.models import Order
+from promotions.offers.models import (
+    BuyerUse,
+    Eligibility,
+    Promotion,
+    PromotionKind,
+    PromotionStatus,
+    promotion_product,
+)
+
+
+@dataclass
+class Candidate:
+    """A running promotion that might apply, with the cart's products it was chosen for."""
+
+    promotion: Promotion
+    chosen: frozenset[int]
+
+
+def candidates(
+    session: Session, request: DiscountRequest, coupon_promotion: int | None = None
+) -> list[Candidate]:
+    """The running promotions that can touch the cart, each with the cart's products among its chosen ones
+    (a promotion given only with a coupon when ``coupon_promotion`` is its id: the buyer entered its code).
+
+    One indexed query over active promotions (by status, producer and end) and one over the chosen-product
+    links of the cart's products; nothing here grows with the catalog or with past promotions.
+    """
+    now = request.now
+    if not request.lines:
+        return []
+    promotions = list(
+        session.scalars(
+            select(Promotion)
+            .where(
+                Promotion.status == PromotionStatus.ACTIVE,
+                or_(Promotion.producer_id.in_(request.producer_ids), Promotion.producer_id.is_(None)),
+                or_(Promotion.needs_coupon.is_(False), Promotion.id == (coupon_promotion or 0)),
+                Promotion.ends_at > now,
+                Promotion.starts_at <= now,
+                Promotion.spent_fen < Promotion.budget_fen,
+            )
+            .order_by(Promotion.id)
+        )
+    )
+    listed = [p.id for p in promotions if p.chosen_products_only]
+    chosen: dict[int, set[int]] = {}
+    if listed:
+        links = session.execute(
+            select(promotion_product.c.promotion_id, promotion_product.c.product_id).where(
+                and_(
+                    promotion_product.c.product_id.in_(request.product_ids),
+                    promotion_product.c.promotion_id.in_(listed),
+                )
+            )
+        )
+        for promotion_id, product_id in links:
+            chosen.setdefault(promotion_id, set()).add(product_id)
+    return [Candidate(p, frozenset(chosen.get(p.id, ()))) for p in promotions]
+
+
+def eligible_lines(candidate: Candidate, lines: Sequence[PricedLine]) -> list[PricedLine]:
+    """The cart's lines the promotion applies to: its producer's, its chosen products when it has some."""
+    promotion = candidate.promotion
+    return [
+        line
+        for line in lines
+        if (promotion.producer_id is None or line.producer_id == promotion.producer_id)
+        and (not promotion.chosen_products_only or line.product_id in candidate.chosen)
+    ]
+
+
+def describe(promotion: Promotion) -> str:
+    """Why the promotion applies, in the reader's language ("Spend ¥100.00, save ¥10.00")."""
+    if promotion.kind is PromotionKind.SPEND_SAVE:
+        text = _(
+            "Spend %(threshold)s, save %(amount)s",
+            threshold=format_fen(promotion.threshold_fen),
+            amount=format_fen(promotion.amount_fen),
+        )
+    elif promotion.kind is PromotionKind.PERCENT_OFF:
+        text = _("%(percent)s%% off", percent=promotion.percent)
+    elif promotion.kind is PromotionKind.FIXED_OFF:
+        text = _("%(amount)s off each unit", amount=format_fen(promotion.amount_fen))
+    elif promotion.threshold_fen:
+        text = _("Free shipping from %(threshold)s", threshold=format_fen(promotion.threshold_fen))
+    else:
+        text = _("Free shipping")
+    if promotion.kind in (PromotionKind.PERCENT_OFF, PromotionKind.FIXED_OFF) and promotion.threshold_fen:
+        text += _(" (from %(threshold)s)", threshold=format_fen(promotion.threshold_fen))
+    if promotion.producer is not None:
+        text += _(" on products of %(producer)s", producer=promotion.producer.name)
+    if promotion.eligibility is Eligibility.NEW_BUYERS:
+        text += _(", for new buyers")
+    return str(text)
+
+
+def offer_of(candidate: Candidate, request: DiscountRequest) -> DiscountOffer | None:
+    """The discount one promotion gives on the cart, or ``None`` when it gives nothing (threshold not
+    reached, no eligible line, no shipping to waive, or more than its budget has left)."""
+    promotion = candidate.promotion
+    lines = eligible_lines(candidate, request.lines)
+    base = sum(line.total_fen for line in lines)
+    if not lines or base < promotion.threshold_fen:
+        return None
+    goods: dict[int, int] = {}
+    shipping: dict[int, int] = {}
+    weights = [line.total_fen for line in lines]
+    if promotion.kind is PromotionKind.SPEND_SAVE:
+        shares = allocate(min(promotion.amount_fen, base), weights)
+        goods = {line.product_id: share for line, share in zip(lines, shares, strict=True)}
+    elif promotion.kind is PromotionKind.PERCENT_OFF:
+        shares = allocate(base * (promotion.percent or 0) // 100, weights)
+        goods = {line.product_id: share for line, share in zip(lines, shares, strict=True)}
+    elif promotion.kind is PromotionKind.FIXED_OFF:
+        goods = {
+            line.product_id: min(promotion.amount_fen, line.unit_price_fen) * line.quantity for line in lines
+        }
+    else:
+        for producer_id in dict.fromkeys(line.producer_id for line in lines):
+            if request.shipping.get(producer_id, 0) > 0:
+                shipping[producer_id] = request.shipping[producer_id]
+    goods = {product_id: amount for product_id, amount in goods.items() if amount > 0}
+    offer = DiscountOffer(
+        promotion_id=promotion.id,
+        title=promotion.title,
+        reason=describe(promotion),
+        sponsor_kind=promotion.sponsor_kind,
+        sponsor_id=promotion.sponsor_id,
+        sponsor_name=promotion.sponsor_name,
+        goods=goods,
+        shipping=shipping,
+    )
+    if offer.total_fen <= 0 or offer.total_fen > promotion.left_fen:
+        return None
+    return offer
+
+
+def _is_new_buyer(session: Session, buyer_id: int) -> bool:
+    """Whether the buyer has no paid order yet (one indexed lookup)."""
+    paid = session.scalar(
+        select(Order.id).where(Order.buyer_id == buyer_id, Order.paid_at.is_not(None)).limit(1)
+    )
+    return paid is None
+
+
+def usable(session: Session, request: DiscountRequest, found: list[Candidate]) -> list[Candidate]:
+    """The candidates this buyer may use: new-buyer promotions only before a first paid order, and not past
+    a per-buyer limit (a visitor is shown them as a new buyer with no uses)."""
+    buyer = request.buyer
+    if buyer is None or not getattr(buyer, "id", None):
+        return found
+    limited = [c.promotion.id for c in found if c.promotion.per_buyer_limit is not None]
+    uses: dict[int, int] = {}
+    if limited:
+        rows = session.execute(
+            select(BuyerUse.promotion_id, BuyerUse.uses).where(
+                BuyerUse.buyer_id == buyer.id, BuyerUse.promotion_id.in_(limited)
+            )
+        )
+        uses = {int(promotion_id): int(count) for promotion_id, count in rows}
+    new_buyer: bool | None = None
+    kept = []
+    for candidate in found:
+        promotion = candidate.promotion
+        if promotion.per_buyer_limit is not None and uses.get(promotion.id, 0) >= promotion.per_buyer_limit:
+            continue
+        if promotion.eligibility is Eligibility.NEW_BUYERS:
+            if new_buyer is None:
+                new_buyer = _is_new_buyer(session, buyer.id)
+            if not new_buyer:
+                continue
+        kept.append(candidate)
+    return kept
+
+
+def choose(offers: list[DiscountOffer], stackable: set[int], request: DiscountRequest) -> list[DiscountOffer]:
+    """The stacking rule: the sum of the stackable offers (ids in ``stackable``) or the single best exclusive
+    one, whichever saves more once capped to the lines' values; on a tie, the stackable ones."""
+    stacked = capped([_copy(o) for o in offers if o.promotion_id in stackable], request)
+    exclusive = [o for o in offers if o.promotion_id not in stackable]
+    best = max(exclusive, key=lambda o: (o.total_fen, -o.promotion_id), default=None)
+    if best is not None and best.total_fen > sum(o.total_fen for o in stacked):
+        return [best]
+    return stacked
+
+
+def _copy(offer: DiscountOffer) -> DiscountOffer:
+    """A copy whose amounts :func:`capped` may trim without touching the original."""
+    return DiscountOffer(**{**offer.__dict__, "goods": dict(offer.goods), "shipping": dict(offer.shipping)})
+
+
+@dataclass
+class Priced:
+    """The offers a cart gets, and what became of each running promotion on the way (so a coupon's
+    promotion that gives nothing can say why)."""
+
+    offers: list[DiscountOffer]
+    promotions: dict[int, Promotion]
+    #: Ids of the running promotions that could touch the cart, of those this buyer may use, and of those
+    #: that offered something before the stacking rule chose.
+    found: set[int]
+    usable: set[int]
+    offered: set[int]
+
+
+def price(session: Session, request: DiscountRequest, coupon_promotion: int | None = None) -> Priced:
+    """The offers the cart gets (stacking rule applied), the promotions they come from, and what became of
+    each (``coupon_promotion``: the promotion of a coupon the buyer entered, otherwise never offered)."""
+    found = candidates(session, request, coupon_promotion)
+    kept = usable(session, request, found)
+    by_id = {c.promotion.id: c.promotion for c in found}
+    offers = [offer for offer in (offer_of(c, request) for c in kept) if offer is not None]
+    stackable = {o.promotion_id for o in offers if by_id[o.promotion_id].is_stackable}
+    return Priced(
+        offers=choose(offers, stackable, request),
+        promotions=by_id,
+        found=set(by_id),
+        usable={c.promotion.id for c in kept},
+        offered={o.promotion_id for o in offers},
+    )
