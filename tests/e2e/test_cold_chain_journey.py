@@ -250,7 +250,7 @@ def test_a_captured_excursion_holds_the_lot_shows_on_the_scan_and_the_recall_rea
     verdict = consumer.locator("section[aria-labelledby=cold-chain-heading]")
     expect(verdict.locator(".status-bad")).to_contain_text("测得 −9.5 °C，超出 −18 °C 以下")
     expect(verdict).to_contain_text(warm_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"))
-    expect(verdict).to_contain_text(STORE_GLN)
+    expect(verdict).to_contain_text(f"{COLD_STORE} · {STORE_GLN}")  # who, then where as its system says
     expect(verdict).to_contain_text("县乡村振兴局核查期间，该批次暂停销售。")
     curve = verdict.locator("svg.cold-chain-curve")
     expect(curve).to_be_visible()

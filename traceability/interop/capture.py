@@ -133,11 +133,12 @@ def _lots(
 
 
 def _place(event: dict[str, Any], partner: Partner) -> str:
-    """Where it happened as shown: the business location or read point, else the partner's name."""
+    """Where it happened as people read it: the partner's name, then the business location or read point it
+    gave (a GLN URI a consumer cannot read on its own); the event keeps both as captured."""
     for field in ("bizLocation", "readPoint"):
         value = event.get(field)
         if isinstance(value, dict) and isinstance(value.get("id"), str):
-            return str(value["id"])[:200]
+            return f"{partner.name} · {value['id']}"[:200]
     return partner.name[:200]
 
 

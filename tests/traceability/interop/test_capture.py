@@ -48,7 +48,7 @@ def test_a_captured_event_enters_the_lots_chain_with_the_partner_as_recorder(
     )
     assert last.details["epcis_event_id"] == event_hash_id(event)
     assert last.details["epcis"]["quantityList"] == event["quantityList"]
-    assert last.place == "urn:epc:id:sgln:4012345.00001.0"
+    assert last.place == "慕士塔格冷库 · urn:epc:id:sgln:4012345.00001.0"  # who, then the location as given
     db.refresh(batch)
     assert verify_chain(list(recorded), batch.lot_code, batch.head_hash).valid
 
