@@ -9,7 +9,11 @@ Who collected the money is :func:`orders.collection.collector_of` of the checkou
 - **the platform** (Stripe, consumer bank transfers): sales (goods, the ledger's ``+`` entries of order
   lines), shipping fees of those orders, and refunds (the whole amount given back, goods — the ledger's ``−``
   entries — and shipping) are the statement's payable money;
-- **the producer** (cash on delivery): the same figures, shown as collected by the producer;
+- **the producer** (cash on delivery): the same figures, shown as collected by the producer — except the part
+  of a line's price a third-party sponsor paid (a promotion's ``OrderLine.sponsored_fen``): the buyer never
+  handed that over, so the platform owes it to the producer, and it is payable goods money like a card sale's;
+- **sponsors' money back**: a refund of sponsored units gives the sponsor's share back to its budget
+  (``RefundLine.sponsored_fen``), so it is taken back from the producer with the refund, whoever collected;
 - **institutions' purchase orders** are paid straight to the producer: the ledger's ``+`` entries of received
   supplier lines, shown as collected by the producer.
 """
@@ -103,12 +107,23 @@ def _consumer_sales(
         .where(SalesEntry.source == EntrySource.ORDER_LINE, SalesEntry.kind == EntryKind.SALE)
         .where(*_in_period(ids, start, end))
     ).group_by(SalesEntry.producer_id, Checkout.method)
+    sponsored = (
+        select(SalesEntry.producer_id, Checkout.method, func.sum(OrderLine.sponsored_fen))
+        .join(OrderLine, OrderLine.id == SalesEntry.source_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(Checkout, Checkout.id == Order.checkout_id)
+        .where(SalesEntry.source == EntrySource.ORDER_LINE, SalesEntry.kind == EntryKind.SALE)
+        .where(*_in_period(ids, start, end))
+    ).group_by(SalesEntry.producer_id, Checkout.method)
+    by_sponsors = {(p, c): t for p, c, t in _by_collector(session.execute(sponsored))}
     for producer, collector, total in _by_collector(session.execute(entries)):
         figures = result[producer]
         if collector is Collector.PLATFORM:
             figures.sales_fen += total
-        else:
-            figures.cash_sales_fen += total
+        else:  # the buyer paid the producer all but the sponsors' part, which the platform owes it
+            from_sponsors = by_sponsors.get((producer, collector), 0)
+            figures.cash_sales_fen += total - from_sponsors
+            figures.sales_fen += from_sponsors
     sold = (
         select(OrderLine.order_id)
         .join(SalesEntry, SalesEntry.source_id == OrderLine.id)
@@ -142,6 +157,20 @@ def _refunds(
         .where(SalesEntry.source == EntrySource.REFUND_LINE, SalesEntry.kind == EntryKind.REFUND)
         .where(*_in_period(ids, start, end))
     ).group_by(SalesEntry.producer_id, Checkout.method)
+    sponsors_back = (
+        select(SalesEntry.producer_id, Checkout.method, func.sum(RefundLine.sponsored_fen))
+        .join(RefundLine, RefundLine.id == SalesEntry.source_id)
+        .join(Refund, Refund.id == RefundLine.refund_id)
+        .join(Order, Order.id == Refund.order_id)
+        .join(Checkout, Checkout.id == Order.checkout_id)
+        .where(SalesEntry.source == EntrySource.REFUND_LINE, SalesEntry.kind == EntryKind.REFUND)
+        .where(*_in_period(ids, start, end))
+    ).group_by(SalesEntry.producer_id, Checkout.method)
+    for producer, collector, total in _by_collector(session.execute(sponsors_back)):
+        # the sponsors' share of refunded units goes back to their budgets, through the platform
+        result[producer].refunds_fen += total
+        if collector is not Collector.PLATFORM:
+            result[producer].refunded_goods_fen += total
     for producer, collector, total in _by_collector(session.execute(goods)):
         if collector is Collector.PLATFORM:
             result[producer].refunded_goods_fen += -total

@@ -25,7 +25,9 @@ class Statement(Base):
     ``refunds_fen`` (every refund of those orders recorded in the period, goods and shipping) − ``fees_fen``
     = ``net_fen``; ``cumulative_net_fen`` adds the ``net_fen`` of every earlier statement of the producer.
     Money the producer collected itself is shown, never payable: cash on delivery (net of its refunds) and
-    institutions' direct payments for purchase orders received in the period.
+    institutions' direct payments for purchase orders received in the period. A third-party sponsor's share
+    of a promotion is platform money whoever collected the rest: in ``sales_fen`` (and, for refunded units, in
+    ``refunds_fen``), never in the cash collected.
     """
 
     __tablename__ = "settlement_statement"

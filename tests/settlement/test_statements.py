@@ -13,12 +13,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.models import User
 from core.notifications.models import Notification
-from orders.models import PaymentMethod
+from orders.models import Allocation, Order, PaymentMethod
+from payments.models import Refund, RefundLine
 from procurement.institutions.models import Institution
 from settlement.statements.models import Statement
 from settlement.statements.services import (
@@ -29,8 +30,10 @@ from settlement.statements.services import (
     running_month,
     statement_of,
 )
+from stats.ledger import record_refund
+from stats.models import SalesEntry
 from tests.settlement.farm import PRICE, SHIPPING, Farm
-from tests.stats.ledger_support import make_supplier_order, utc
+from tests.stats.ledger_support import make_order, make_supplier_order, pay, utc
 from tests.support import pdf_text
 from traceability.recall.services import recall_batch
 
@@ -177,3 +180,45 @@ def test_members_see_and_download_their_statements_and_nobody_else_does(
     listing = admin.get("/settlement/statements/?month=2025-11").get_data(as_text=True)
     assert november.producer.name in listing
     assert statement_of(db, november.producer.id, NOV) is not None
+
+
+def test_a_sponsors_share_is_owed_by_the_platform_even_on_cash_orders_and_goes_back_with_a_refund(
+    db: Session, farm: Farm
+) -> None:
+    """A partner city paid ¥2.00 of each ¥10.00 unit: on a card order the platform collected the buyer's
+    ¥8.00 and the sponsor's ¥2.00; on a cash-on-delivery order the producer collected ¥8.00 and the platform
+    owes it the sponsor's ¥2.00. A refunded unit takes the sponsor's share back too."""
+
+    def sponsored_sale(quantity: int, day: date, method: PaymentMethod) -> Order:
+        order = make_order(db, farm.buyer, [(farm.product, quantity, PRICE)], shipping_fen=0)
+        order.checkout.method = method
+        line = order.lines[0]
+        line.discount_fen = line.sponsored_fen = 200 * quantity
+        line.paid_fen = (PRICE - 200) * quantity
+        order.discount_fen = 200 * quantity
+        order.subtotal_fen = line.paid_fen
+        line.allocations.append(Allocation(batch_id=farm.batch.id, quantity=quantity))
+        pay(db, order, utc(day))
+        return order
+
+    sponsored_sale(2, date(2025, 11, 3), PaymentMethod.STRIPE)
+    cash = sponsored_sale(3, date(2025, 11, 5), PaymentMethod.CASH_ON_DELIVERY)
+    made = Refund(order=cash, amount_fen=PRICE - 200, reason="售后", created_at=utc(date(2025, 11, 6)))
+    made.lines.append(RefundLine(line=cash.lines[0], quantity=1, goods_fen=PRICE - 200, sponsored_fen=200))
+    cash.lines[0].refunded_quantity += 1
+    cash.refunded_fen += PRICE - 200
+    db.add(made)
+    db.flush()
+    record_refund(db, made)
+
+    (statement,) = close(db, date(2025, 11, 1))
+    # card: 2 × (8.00 + 2.00); cash: the sponsor's 3 × 2.00
+    assert statement.sales_fen == 2 * PRICE + 3 * 200
+    assert statement.cash_collected_fen == 3 * (PRICE - 200) - (PRICE - 200)
+    assert statement.refunds_fen == statement.refunded_goods_fen == 200  # the sponsor's share of the unit
+    assert statement.net_fen == 2 * PRICE + 3 * 200 - 200
+    ledger = db.scalar(
+        select(func.sum(SalesEntry.amount_fen)).where(SalesEntry.producer_id == farm.producer.id)
+    )
+    # what the producer is paid and what it collected together are exactly what the ledger counts
+    assert statement.net_fen + statement.cash_collected_fen == ledger
