@@ -54,6 +54,7 @@ from shop.demo.catalog import (
     ProducerSpec,
     ProductSpec,
 )
+from shop.demo.coldchain import seed_cold_chain
 from shop.demo.images import logo_image, product_image
 from shop.demo.payees import seed_payees
 from shop.demo.sales import seed_sales
@@ -371,6 +372,7 @@ def seed_demo(session: Session, *, upload_dir: Path | None = None) -> list[DemoA
     seed_payees(session, producers, reviewers)
     seed_benefit(session, producers, reviewers, upload_dir)
     seed_batches(session, users["admin@demo.bangfu.cn"])
+    seed_cold_chain(session)
     seed_shipping_rules(session)
     seed_demo_targets(session)
     # a few paid orders: the running total counted toward assistance (home page, results)

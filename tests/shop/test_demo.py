@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from PIL import Image, ImageChops
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -46,7 +47,9 @@ from shop.demo.sales import PURCHASES
 from shop.demo.seed import seed_demo
 from shop.home import home_page
 from traceability.chain import verify_chain
-from traceability.models import Batch, EventKind, TraceEvent
+from traceability.coldchain.models import SensorReading
+from traceability.holds.models import BatchHold
+from traceability.models import Batch, BatchStatus, EventKind, TraceEvent
 
 
 @pytest.fixture(autouse=True)
@@ -70,6 +73,7 @@ COUNTED = (
     TraceEvent,
     BenefitReport,
     BenefitLine,
+    SensorReading,
 )
 
 
@@ -233,6 +237,21 @@ def test_demo_batches_are_in_stock_with_verified_chains_and_one_recall(db: Sessi
     assert [b.product.name for b in recalled] == ["疏勒西红柿"]
     shipped = [b for b in batches if any(e.kind == EventKind.SHIPPING for e in b.events)]
     assert len(shipped) == len(batches)
+
+
+def test_the_demo_yak_meat_shows_its_cold_chain_held_on_the_trace_page(
+    db: Session, client: FlaskClient
+) -> None:
+    seed_demo(db)
+    lot = db.scalar(
+        select(Batch.lot_code)
+        .join(Product, Product.id == Batch.product_id)
+        .where(Product.name == "塔县有机牦牛肉", Batch.status == BatchStatus.ACTIVE)
+    )
+    assert lot is not None
+    page = client.get(f"/t/{lot}").get_data(as_text=True)
+    assert "冷链全程 −18 °C 以下" in page and "svg" in page
+    assert db.scalar(select(func.count()).select_from(BatchHold)) == 0  # every demo reading is in range
 
 
 def test_approved_producers_get_shipping_rules_and_meat_sellers_skip_far_provinces(db: Session) -> None:
