@@ -32,10 +32,10 @@ from orders.models import Order
 from tests.channels.support import give_batch
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import log_in, phone, sign_up
-from tests.e2e.test_shop_journey import platform_confirms_transfer
 
 pytestmark = pytest.mark.e2e
 
+ADMIN = "admin@demo.bangfu.cn"  # the platform, which collects bank transfers
 PRODUCER = "producer@demo.bangfu.cn"  # 疏勒县绿源蔬菜种植农民专业合作社
 SHARER, SHARER_NAME = "consumer@demo.bangfu.cn", "张晓梅"
 PRODUCT = "疏勒西红柿"  # certified; no other journey buys it online
@@ -72,6 +72,26 @@ def stocked_product(app: Flask) -> int:
         give_batch(db_session, product, 20)
         db_session.commit()
         return product.id
+
+
+def platform_confirms_transfer(browser: Browser, base: str, reference: str) -> None:
+    """The administrator finds the checkout by the reference on the transfer and confirms the amount due,
+    with a bank transaction number of this journey's own (each bank transaction pays one checkout)."""
+    page = phone(browser).new_page()
+    log_in(page, base, ADMIN)
+    page.goto(base + "/payments/transfers/")
+    page.fill("#q", reference)
+    page.get_by_role("button", name="查找").click()
+    due = re.search(r"应付金额：¥([\d,]+\.\d\d)", page.locator("main").inner_text())
+    assert due, page.locator("main").inner_text()
+    bank_reference = "ABC" + secrets.token_hex(6).upper()
+    form = page.locator("form[action$='/confirm']")
+    form.locator("input[name=amount]").fill(due.group(1).replace(",", ""))
+    form.locator("input[name=bank_reference]").fill(bank_reference)
+    form.locator("button[type=submit]").click()
+    expect(page.locator("main")).to_contain_text("已确认")
+    expect(page.locator("main")).to_contain_text(bank_reference)
+    page.context.close()
 
 
 def figure(page: Page, label: str) -> str:
