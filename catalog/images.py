@@ -339,14 +339,10 @@ def variant_path(upload_dir: Path, key: str, variant: str) -> Path:
     return Path(upload_dir) / f"{key}_{variant}.webp"
 
 
-def store_upload(stream: IO[bytes], upload_dir: Path, *, rules: ImageRules = DEFAULT_RULES) -> StoredImage:
-    """Validate an uploaded image, normalise it and store it with all variants as WebP.
-
-    Raises ImageEmptyError, ImageTooLargeError, ImageNotRecognisedError, ImageFormatError,
-    ImageTooManyPixelsError (ImageSideTooLongError) or ImageCorruptError (truncated or short files too) for a
-    refused upload (nothing is written),
-    and OSError if writing fails (files already written for this upload are removed).
-    """
+def open_upload(stream: IO[bytes], *, rules: ImageRules = DEFAULT_RULES) -> Image.Image:
+    """The clean, upright pixels of an uploaded image, checked exactly as :func:`store_upload` checks them
+    (size, magic bytes, allowed format, declared pixels, structure) before anything is decoded; nothing is
+    stored. Raises the same :class:`ImageError` subclasses."""
     data = _read_limited(stream, rules.max_bytes + 1)
     if not data:
         raise ImageEmptyError()
@@ -358,7 +354,18 @@ def store_upload(stream: IO[bytes], upload_dir: Path, *, rules: ImageRules = DEF
         raise ImageNotRecognisedError(allowed=allowed)
     if fmt not in rules.allowed_formats:
         raise ImageFormatError(detected=_DISPLAY_NAMES.get(fmt, fmt), allowed=allowed)
-    original = _shrink(_decode(data, fmt, rules), _WEBP_MAX_SIDE)
+    return _decode(data, fmt, rules)
+
+
+def store_upload(stream: IO[bytes], upload_dir: Path, *, rules: ImageRules = DEFAULT_RULES) -> StoredImage:
+    """Validate an uploaded image, normalise it and store it with all variants as WebP.
+
+    Raises ImageEmptyError, ImageTooLargeError, ImageNotRecognisedError, ImageFormatError,
+    ImageTooManyPixelsError (ImageSideTooLongError) or ImageCorruptError (truncated or short files too) for a
+    refused upload (nothing is written),
+    and OSError if writing fails (files already written for this upload are removed).
+    """
+    original = _shrink(open_upload(stream, rules=rules), _WEBP_MAX_SIDE)
     blobs = {"original": _encode_webp(original)}
     source = original
     for name, side in sorted(VARIANT_SIZES.items(), key=lambda item: -item[1]):

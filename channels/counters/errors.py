@@ -101,3 +101,24 @@ class SaleKeyInvalid(DomainError):
 
     status = 400
     message = _l("This sale form has expired. Reload the page and scan again.")
+
+
+class LabelPhotoRefused(DomainError):
+    """The photo of a label is no image the checks accept (too large, wrong format, damaged)."""
+
+    status = 400
+    message = _l("The photo cannot be read: %(detail)s")
+
+
+class NoCodeInPhoto(DomainError):
+    """No QR code was found in the photo of a label."""
+
+    status = 400
+    message = _l("No QR code found in the picture. Try again closer, or type the code.")
+
+
+class CodeOrPhotoMissing(DomainError):
+    """Neither a code nor a photo of the label was sent."""
+
+    status = 400
+    message = _l("Scan the QR code, take a photo of the label, or type the code.")

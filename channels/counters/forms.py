@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -70,15 +71,17 @@ class ConsignForm(FlaskForm):
 
 
 class SaleForm(FlaskForm):
-    """The quick sale: the code on the package, how many, how it was paid."""
+    """The quick sale: the code on the package (typed, scanned in the browser, or a photo of the label the
+    server reads), how many, how it was paid."""
 
     key = HiddenField(validators=[InputRequired()])
     code = StringField(
         _l("Code on the package"),
         filters=[strip_text],
-        validators=[InputRequired(), Length(max=MAX_SCAN_LENGTH), no_control_characters],
+        validators=[Optional(), Length(max=MAX_SCAN_LENGTH), no_control_characters],
         description=_l("Scan the QR code, or type the lot code or the serial printed under it."),
     )
+    photo = FileField(_l("Or take a photo of the label"))
     quantity = IntegerField(
         _l("Quantity"), default=1, validators=[InputRequired(), NumberRange(min=1, max=MAX_QUANTITY)]
     )
@@ -90,6 +93,16 @@ class SaleForm(FlaskForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.payment.choices = [(p.value, str(v)) for p, v in PAYMENT_LABELS.items()]
+
+    def chosen_photo(self) -> Any | None:
+        """The photo of the label sent with the form, if one was chosen."""
+        photo = self.photo.data
+        return photo if photo is not None and getattr(photo, "filename", None) else None
+
+    def use_code(self, text: str) -> bool:
+        """Take ``text`` (read from a photo) as if it had been typed: the code field's checks apply."""
+        self.code.data = text.strip()
+        return bool(self.code.validate(self))
 
     def sale_input(self) -> SaleInput:
         """What the service needs (after validation)."""

@@ -2,9 +2,10 @@
 confirming receipt, the quick sale on the counter's phone, the day's closing report, and leakage per counter
 (administrators).
 
-The quick sale reads the label in the browser: the camera through the BarcodeDetector API where the browser
-has it (also on a photo chosen with the file input), else the lot code or serial is typed. Only the decoded
-text is sent, so the server needs no image decoder and no photo of the shop ever leaves the phone.
+The quick sale reads the label in the browser where it can: the camera or a photo through the BarcodeDetector
+API, and then only the decoded text is sent. Where the browser has no BarcodeDetector (Chromium on Linux,
+Firefox, older phones), the photo chosen with the file input is sent with the form and the server reads its
+QR code (channels.counters.scan); the photo is never stored. The lot code or serial may always be typed.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from catalog.access import producer_member_required
-from channels.counters import reports, sales, services
-from channels.counters.errors import CounterFieldError
+from channels.counters import reports, sales, scan, services
+from channels.counters.errors import CodeOrPhotoMissing, CounterFieldError
 from channels.counters.forms import ConsignForm, CounterForm, SaleForm
 from channels.counters.models import Consignment, Counter, CounterSale
 from core.access import admin_required, ensure
@@ -186,6 +187,17 @@ def sell(counter_id: int) -> ResponseReturnValue:
     form = SaleForm()
     if not form.validate_on_submit():
         return _sale_page(counter, form, 400)
+    if not form.code.data:
+        photo = form.chosen_photo()
+        try:
+            if photo is None:
+                raise CodeOrPhotoMissing()
+            text = scan.read_label_photo(photo.stream)
+        except DomainError as exc:
+            form.code.errors = [str(exc)]
+            return _sale_page(counter, form, exc.status)
+        if not form.use_code(text):
+            return _sale_page(counter, form, 400)
     try:
         sale = sales.sell(db_session, _user(), counter, form.sale_input())
     except DomainError as exc:

@@ -1,6 +1,7 @@
 // Quick sale at a counter: read the package's QR code in the browser (BarcodeDetector), from the camera or
-// from a photo, and put the decoded text into the code field. Without BarcodeDetector the tools stay hidden
-// and the lot code or serial is typed; the server never receives an image.
+// from a photo, and put the decoded text into the code field; the photo is then not sent. Without
+// BarcodeDetector (or when it finds nothing) the photo chosen goes with the form and the server reads it;
+// the lot code or serial may always be typed.
 (function () {
   "use strict";
   function ready(fn) {
@@ -9,13 +10,12 @@
   ready(function () {
     var form = document.querySelector("[data-scan-form]");
     if (!form || !("BarcodeDetector" in window)) { return; }
-    var tools = form.querySelector("[data-scan-tools]");
     var field = form.querySelector("input[name=code]");
     var status = form.querySelector("[data-scan-status]");
     var video = form.querySelector("[data-scan-video]");
     var messages = document.querySelector("[data-scan-messages]").dataset;
     var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-    tools.hidden = false;
+    form.querySelector("[data-scan-camera-tools]").hidden = false;
 
     function found(codes) {
       if (!codes.length) { return false; }
@@ -26,11 +26,14 @@
     }
 
     form.querySelector("[data-scan-photo]").addEventListener("change", function (event) {
-      var file = event.target.files && event.target.files[0];
+      var input = event.target;
+      var file = input.files && input.files[0];
       if (!file) { return; }
       createImageBitmap(file).then(function (bitmap) { return detector.detect(bitmap); })
-        .then(function (codes) { if (!found(codes)) { status.textContent = messages.noCode; } })
-        .catch(function () { status.textContent = messages.noCode; });
+        .then(function (codes) {
+          if (found(codes)) { input.value = ""; } else { status.textContent = messages.serverReads; }
+        })
+        .catch(function () { status.textContent = messages.serverReads; });
     });
 
     form.querySelector("[data-scan-camera]").addEventListener("click", function () {
