@@ -141,7 +141,9 @@ def test_a_failed_result_holds_the_batch_and_what_was_made_from_it_tells_the_mem
     page = client.get(f"/oversight/sampling/{sample.id}").get_data(as_text=True)
     assert f'href="/producer/batches/{shop.batch_a.id}#recall"' in page
     # the recall page it links to opens for the reviewer
-    assert client.get(f"/producer/batches/{shop.batch_a.id}").status_code == 200
+    recall_page = client.get(f"/producer/batches/{shop.batch_a.id}")
+    assert recall_page.status_code == 200  # … with a re-test's way back here
+    assert f"/oversight/sampling/new?lot={shop.batch_a.lot_code}" in recall_page.get_data(as_text=True)
 
 
 def test_the_trace_page_shows_passed_and_failed_results_and_its_etag_moves(
