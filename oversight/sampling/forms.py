@@ -61,6 +61,7 @@ def _line(label: Any, max_length: int, message: Any, **kwargs: Any) -> StringFie
 
 
 def _result_choices(pending: bool) -> list[tuple[str, Any]]:
+    """The results to choose from (``pending`` too when recording a new sample)."""
     return [(k.value, v) for k, (v, _badge) in RESULTS.items() if pending or k != SampleResult.PENDING]
 
 

@@ -27,6 +27,7 @@ MAX_REPORT_BYTES = MAX_INVOICE_BYTES
 
 
 def _root(upload_dir: Path | str) -> Path:
+    """Where sample reports live under the upload folder."""
     return Path(upload_dir) / FOLDER
 
 

@@ -35,11 +35,13 @@ reviewer_or_admin = user_passes(lambda user: user.is_reviewer or user.is_admin)
 
 
 def _user() -> User:
+    """The signed-in user as a model object."""
     user: User = current_user._get_current_object()
     return user
 
 
 def _upload_dir() -> Path:
+    """The configured upload folder."""
     return Path(current_app.config["UPLOAD_DIR"])
 
 
@@ -63,6 +65,7 @@ def samples() -> ResponseReturnValue:
 
 
 def _render_form(form: SampleForm, status: int = 200, error: str | None = None) -> ResponseReturnValue:
+    """The new sample form with ``status`` (and an error above it)."""
     return render_template("oversight/sampling/form.html", form=form, error=error), status
 
 
@@ -112,6 +115,7 @@ def create() -> ResponseReturnValue:
 
 
 def _flash_result(sample: QualitySample) -> None:
+    """Say what recording did: a failure's holds, or just that it is recorded."""
     if sample.result == SampleResult.FAILED:
         flash(
             _("Failed: the batch and every batch made from it are on hold. Decide on the recall."), "warning"
@@ -142,6 +146,7 @@ def _render(
     release_form: ReleaseForm | None = None,
     error: str | None = None,
 ) -> ResponseReturnValue:
+    """A sample's page with ``status``, its forms (as sent, when refused) and an error."""
     may_record = services.may_record(current_user, sample.batch)
     return render_template(
         "oversight/sampling/detail.html",

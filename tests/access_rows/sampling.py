@@ -29,10 +29,12 @@ def _sample(w: World, result: SampleResult = SampleResult.PENDING, *, report: bo
 
 
 def _page(w: World) -> str:
+    """The page of a fresh pending sample."""
     return f"/oversight/sampling/{_sample(w).id}"
 
 
 def _report(w: World) -> str:
+    """The report address of a fresh sample with a stored PDF."""
     return f"/oversight/sampling/{_sample(w, report=True).id}/report.pdf"
 
 

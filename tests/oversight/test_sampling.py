@@ -123,6 +123,7 @@ def test_a_reviewer_records_a_sample_with_its_report_and_the_result_later(
 def test_a_failed_result_holds_the_batch_and_what_was_made_from_it_tells_the_members_and_offers_the_recall(
     db: Session, shop: Shop, office: Office, child: Batch, as_user: Callable[[User | None], FlaskClient]
 ) -> None:
+    assert shop.product_a.is_for_sale
     client = as_user(office.shule)
     response = client.post("/oversight/sampling/new", data=form(shop.batch_a, result="failed"))
     assert response.status_code == 302
@@ -130,6 +131,7 @@ def test_a_failed_result_holds_the_batch_and_what_was_made_from_it_tells_the_mem
     sample = sample_of(db, shop.batch_a)
     assert sample.result == SampleResult.FAILED
     assert shop.batch_a.is_on_hold and child.is_on_hold
+    assert not shop.product_a.is_for_sale  # its only lot is held: nothing of it is for sale
     holds = db.scalars(select(BatchHold).where(BatchHold.reason == HoldReason.QUALITY_SAMPLING)).all()
     assert {hold.batch_id for hold in holds} == {shop.batch_a.id, child.id}
     assert all(hold.opened_by_id == office.shule.id and hold.is_open for hold in holds)
