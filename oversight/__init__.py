@@ -3,9 +3,11 @@ working-day deadlines, the county reviewer's decision, escalation to administrat
 figures; after-sales requests (售后) on received orders, answered by the producer, arbitrated by the county
 reviewer, settled through the payment they came by; price monitoring (every price change kept, reference
 prices, alerts handled by the county reviewer, procurement lines above the reference flagged or refused);
-supplier standing (a score from complaints, after-sales, ratings and shipping; the county office warns,
-restricts or suspends). Builds on every package to its left; the catalog's, traceability's and the orders'
-pages link to the report form by its path, never by importing this package."""
+quality sampling (抽检: a failed result holds the batch and every batch made from it, and shows on the trace
+page through ``traceability.signals.collect_sampling_results``); supplier standing (a score from complaints,
+after-sales, sampling, ratings and shipping; the county office warns, restricts or suspends). Builds on
+every package to its left; the catalog's, traceability's and the orders' pages link to the report form by
+its path, never by importing this package."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the complaint and after-sales pages, their label helpers, ``oversight escalate`` and
+    """Register the complaint, after-sales, standing, price and quality-sampling pages, their label helpers,
+    ``oversight escalate`` and
     ``oversight aftersales-deadlines``, the after-sales and price receivers (deadlines, windows and the report
     form's rate limit are settings of core.config)."""
     from core.audit.views import register_status_labels
@@ -25,6 +28,9 @@ def init_app(app: Flask) -> None:
     from oversight.prices import labels as price_labels
     from oversight.prices import receivers as price_receivers
     from oversight.prices import views as price_views
+    from oversight.sampling import labels as sampling_labels
+    from oversight.sampling import receivers as sampling_receivers
+    from oversight.sampling import views as sampling_views
     from oversight.standing import cli as standing_cli
     from oversight.standing import labels as standing_labels
     from oversight.standing import receivers as standing_receivers
@@ -35,11 +41,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(aftersales_views.bp)
     app.register_blueprint(standing_views.bp)
     app.register_blueprint(price_views.bp)
+    app.register_blueprint(sampling_views.bp)
     for helper in (
         *labels.TEMPLATE_GLOBALS,
         *aftersales_labels.TEMPLATE_GLOBALS,
         *standing_labels.TEMPLATE_GLOBALS,
         *price_labels.TEMPLATE_GLOBALS,
+        *sampling_labels.TEMPLATE_GLOBALS,
     ):
         app.add_template_global(helper)
     register_status_labels(app, "complaint", labels.complaint_status_label)
@@ -51,3 +59,4 @@ def init_app(app: Flask) -> None:
     aftersales_receivers.connect()
     standing_receivers.connect()
     price_receivers.connect()
+    sampling_receivers.connect()

@@ -113,6 +113,9 @@ class Batch(Base):
     #: from it. A copy of "an open hold exists", so stock queries need no join.
     is_on_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     visit_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Raised by a layer to the right each time it records a finding the trace page shows (a quality
+    #: sample's result, through ``collect_sampling_results``): part of the page's version, 0 when none.
+    findings_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: Hash of the newest event: the head of this batch's chain.
     head_hash: Mapped[str | None] = mapped_column(String(64))
     event_count: Mapped[int] = mapped_column(Integer, default=0)

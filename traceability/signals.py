@@ -1,12 +1,13 @@
 """Signals the layers to the right subscribe to (the shop flags orders of recalled batches, and says which
-orders hold units of a batch for the recall export)."""
+orders hold units of a batch for the recall export; oversight tells the trace page its quality samples)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from blinker import Namespace
+from sqlalchemy.orm import Session
 
 signals = Namespace()
 
@@ -70,3 +71,32 @@ class SensorReading(TypedDict):
     uom: str
     #: A device's alarm (``ALARM_CONDITION`` in ``exception``), if it raised one.
     is_alarm: bool
+
+
+#: Sent by the trace page with ``session`` as sender and ``batch_id``, only when the batch's
+#: ``findings_version`` says a result was recorded. Each receiver returns a list of :class:`SamplingResult`,
+#: newest first (oversight answers from its quality samples, in one indexed query). Receivers only read; one
+#: that records a result raises the batch's ``findings_version`` in the same transaction, so the page's
+#: version (traceability.trace.lookup) moves with it.
+collect_sampling_results = signals.signal("collect-sampling-results")
+
+
+class SamplingResult(TypedDict):
+    """A quality sample's (抽检) result as the trace page shows it; pending samples are not shown."""
+
+    #: ``passed`` or ``failed``.
+    result: str
+    #: The Asia/Shanghai date the sample was taken.
+    sampled_on: date
+    lab: str
+    #: The items tested (e.g. 农药残留).
+    items: list[str]
+
+
+def sampling_results(session: Session, batch_id: int) -> list[SamplingResult]:
+    """Every receiver's quality-sample results of the batch, newest first as each answered."""
+    found: list[SamplingResult] = []
+    for _receiver, answer in collect_sampling_results.send(session, batch_id=batch_id):
+        rows: Any = answer or []
+        found.extend(rows)
+    return found

@@ -5,6 +5,7 @@ the last 365 days (ratings: all of them). The rule is shown to producers and rev
   points each.
 - An after-sales request the producer lost: decided by the county office with money back after the producer
   refused or proposed less (5 each), or left unanswered until deemed accepted (3 each).
+- A quality sample (抽检) of one of its batches that failed: 15 points each.
 - Ratings of the producer (at least :data:`MIN_RATINGS`): an average below 3 stars 20, below 4 stars 10.
 - Shipping (at least :data:`MIN_ORDERS` paid orders): the share of orders shipped later than
   :data:`SHIP_HOURS` hours after payment (or not shipped by then) above 25 % 20, above 10 % 10.
@@ -12,8 +13,9 @@ the last 365 days (ratings: all of them). The rule is shown to producers and rev
 The score never goes below 0. It recommends a level — good from 80, a warning from 60, restriction (no new
 listings) from 40, suspension below — which the county reviewer decides on; nothing happens by itself.
 
-Every figure is read from the producer's own rows through indexed columns (complaints and after-sales
-requests by producer, orders by producer, its rating summary): an assessment never reads another producer's.
+Every figure is read from the producer's own rows through indexed columns (complaints, after-sales
+requests and quality samples by producer, orders by producer, its rating summary): an assessment never
+reads another producer's.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from orders.models import Order
 from orders.reviews.models import ProducerRatingSummary
 from oversight.aftersales.models import AftersalesRequest
 from oversight.complaints.models import Complaint, ComplaintOutcome, ComplaintStatus
+from oversight.sampling.models import QualitySample, SampleResult
 from oversight.standing.models import StandingLevel
 
 WINDOW = timedelta(days=365)
@@ -46,6 +49,8 @@ COMPLAINT_POINTS = {
 }
 ARBITRATED_POINTS = 5
 DEEMED_POINTS = 3
+#: Points off per failed quality sample.
+FAILED_SAMPLE_POINTS = 15
 #: (below this average, points off), strictest first.
 RATING_STEPS = ((3.0, 20), (4.0, 10))
 #: (late share above this, points off), strictest first.
@@ -132,6 +137,18 @@ def _aftersales(session: Session, producer: Producer, since: datetime) -> list[R
     return reasons
 
 
+def _samples(session: Session, producer: Producer, since: datetime) -> list[Reason]:
+    count = session.scalar(
+        select(func.count()).where(
+            QualitySample.producer_id == producer.id,
+            QualitySample.result == SampleResult.FAILED,
+            QualitySample.result_at >= since,
+        )
+    )
+    failed = int(count or 0)
+    return [Reason("sampling_failed", failed, failed * FAILED_SAMPLE_POINTS)] if failed else []
+
+
 def _ratings(session: Session, producer: Producer) -> list[Reason]:
     summary = session.get(ProducerRatingSummary, producer.id)
     if summary is None or summary.count < MIN_RATINGS:
@@ -168,14 +185,15 @@ def _shipping(session: Session, producer: Producer, since: datetime, now: dateti
 
 
 def assess(session: Session, producer: Producer, now: datetime | None = None) -> Assessment:
-    """The producer's standing now, from its complaints, after-sales requests, ratings and shipping. Reads
-    only."""
+    """The producer's standing now, from its complaints, after-sales requests, quality samples, ratings and
+    shipping. Reads only."""
     moment = now or utcnow()
     since = moment - WINDOW
     assessment = Assessment()
     for reason in (
         *_complaints(session, producer, since),
         *_aftersales(session, producer, since),
+        *_samples(session, producer, since),
         *_ratings(session, producer),
         *_shipping(session, producer, since, moment),
     ):

@@ -152,9 +152,10 @@ def test_json_contract(client: FlaskClient, batch: Batch, veg: Product) -> None:
     assert set(data) == {
         "lot", "trace_url", "product", "producer", "origin", "produced_on", "produced_on_kind", "best_before",
         "quantity", "certificate", "compliance", "quarantine", "events", "transformed", "sources", "parents",
-        "children", "chain", "recalled", "recall", "visits", "on_hold", "cold_chain",
+        "children", "chain", "recalled", "recall", "visits", "on_hold", "cold_chain", "sampling",
     }  # fmt: skip
     assert (data["produced_on_kind"], data["transformed"], data["sources"]) == ("harvest", False, [])
+    assert data["sampling"] == []  # no quality sample's result recorded
     assert data["lot"] == batch.lot_code and data["trace_url"] == f"http://trace.test/t/{batch.lot_code}"
     assert data["product"] == {
         "id": veg.id, "name": "疏勒辣椒", "name_en": None, "gtin": None,

@@ -35,6 +35,8 @@ the same facts. JSON contract (``TraceData.as_json()``; ``Accept: application/js
       "recalled": bool, "recall": {"reason", "at"} | null,
       "visits": int,
       "on_hold": bool,                              # kept off sale while the county office checks it
+      "sampling": [{"result": "passed" | "failed", "sampled_on", "lab", "items": [str]}],
+                # quality samples' (抽检) results, newest first; pending samples are not shown
       "cold_chain": {"kind", "range": {"min_c", "max_c"} | null, "verdict": "in_range" | "excursion" |
                      "no_range", "readings", "from", "to", "lowest_c", "highest_c", "alarms",
                      "excursion": {"at", "place", "value_c", "alarm"} | null, "on_hold",
@@ -59,7 +61,7 @@ The functions here are services: they take the session, flush but never commit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -77,6 +79,7 @@ from traceability.links import trace_path, trace_url
 from traceability.models import Batch, ComplianceCertificate, SerialUnit, TraceEvent
 from traceability.processing.services import children_of, parents_of, source_batches
 from traceability.serials import SerialAssessment
+from traceability.signals import SamplingResult, sampling_results
 from traceability.trace.verdict import page_chain
 
 
@@ -163,6 +166,8 @@ class TraceData:
     benefit: HouseholdBenefit | None = None
     #: The batch's temperature readings in plain words (None: none recorded).
     cold_chain: ColdChainView | None = None
+    #: Quality samples' results, newest first (empty: none recorded).
+    sampling: list[SamplingResult] = field(default_factory=list)
 
     @property
     def product(self) -> Product:
@@ -270,6 +275,7 @@ class TraceData:
             "visits": self.visits,
             "on_hold": batch.is_on_hold,
             "cold_chain": self.cold_chain.as_json() if self.cold_chain is not None else None,
+            "sampling": [{**found, "sampled_on": _iso_date(found["sampled_on"])} for found in self.sampling],
         }
         if self.serial is not None and self.assessment is not None:
             data["serial"] = {
@@ -377,6 +383,7 @@ def assemble(
     linked: bool = True,
     fingerprint: str | None = None,
     cold_chain: bool = True,
+    findings: bool = True,
     every_event: bool = True,
     serial: SerialUnit | None = None,
     assessment: SerialAssessment | None = None,
@@ -385,7 +392,8 @@ def assemble(
     """Gather every public fact about ``batch``: events loaded fresh and their chain verified. Read-only.
 
     ``linked=False`` says the batch was neither made from nor into others (its genealogy is not queried),
-    ``cold_chain=False`` that no temperature was recorded for it (its summary is not read);
+    ``cold_chain=False`` that no temperature was recorded for it (its summary is not read), ``findings=False``
+    that no quality sample's result was recorded (none is asked for);
     ``every_event=False`` keeps only the first and last steps of a long chain, as a page lists them, with
     the verdict still over every step (``fingerprint``: of its stored events; see trace.verdict).
     """
@@ -420,4 +428,5 @@ def assemble(
         assessment=assessment,
         benefit=household_benefit(session, batch.producer_id, today.year),
         cold_chain=cold_chain_of(session, batch) if cold_chain else None,
+        sampling=sampling_results(session, batch.id) if findings else [],
     )

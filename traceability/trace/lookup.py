@@ -104,7 +104,8 @@ _PARENTS = {
 #: One row by the unique lot code, with subqueries on indexed keys: what the page shows of the batch itself
 #: (status, recall, chain head and length: events are append-only, every other column is fixed at creation),
 #: the catalog's version (product, certificates, producer), the batches it was made from and made into, the
-#: fingerprint of its stored events, whether it is on hold and its cold-chain summary's version.
+#: fingerprint of its stored events, whether it is on hold, its cold-chain summary's version and the version
+#: of the findings layers to the right record about it (quality samples' results).
 _VERSION_SQL = f"""
 SELECT b.id, b.visit_count, p.gtin, b.status, b.recalled_at, b.head_hash, b.event_count,
   (SELECT v.version FROM {_VERSION} v WHERE v.name = :kind),
@@ -115,7 +116,8 @@ SELECT b.id, b.visit_count, p.gtin, b.status, b.recalled_at, b.head_hash, b.even
   (SELECT {{parents}} FROM {_LINK} l JOIN {_BATCH} r ON r.id = l.parent_id WHERE l.child_id = b.id),
   {{events}},
   b.is_on_hold,
-  (SELECT c.version FROM {_COLD} c WHERE c.batch_id = b.id)
+  (SELECT c.version FROM {_COLD} c WHERE c.batch_id = b.id),
+  b.findings_version
 FROM {_BATCH} b JOIN {_PRODUCT} p ON p.id = b.product_id
 WHERE b.lot_code = :lot
 """  # noqa: S608 - table names come from the models; the lot code and the kind are bound parameters
@@ -134,6 +136,8 @@ class Found:
     fingerprint: str
     #: Whether temperatures were recorded for it (else its cold chain needs no query).
     cold_chain: bool
+    #: Whether a finding (a quality sample's result) was recorded about it (else none is asked for).
+    findings: bool
     #: Everything its page and JSON show, compared for equality (the ETag), today's date included.
     version: tuple[Any, ...]
 
@@ -158,6 +162,7 @@ def found_from_row(row: Sequence[Any] | None, gtin: str | None, today: date | No
         linked=bool(children or parents),
         fingerprint=hashlib.sha256(str(row[12]).encode()).hexdigest(),
         cold_chain=row[14] is not None,
+        findings=bool(row[15]),
         version=(*row[3:], today or shanghai_date()),
     )
 

@@ -188,7 +188,12 @@ def _respond(lot: str, gtin: str | None = None) -> ResponseReturnValue:
             return _epcis(batch, link)
         if wanted == "linkset":
             return negotiation.linkset(batch, link)
-        facts = {"linked": found.linked, "fingerprint": found.fingerprint, "cold_chain": found.cold_chain}
+        facts = {
+            "linked": found.linked,
+            "fingerprint": found.fingerprint,
+            "cold_chain": found.cold_chain,
+            "findings": found.findings,
+        }
         return _render(batch, wanted, VISITS_MARK, link, **facts)
 
     def fill(body: str) -> str:
