@@ -274,8 +274,8 @@ class Sales:
         return [Row(f"{y:04d}-{m:02d}", f"{y:04d}-{m:02d}", sums.get((y, m), Figures())) for y, m in keys]
 
     def by_product(self, limit: int | None = None) -> list[Row]:
-        """Sales per product (extra ``producer``: its producer's name), largest first; the ``limit`` largest
-        only (their names read, not every product's)."""
+        """Sales per product (extra ``producer``: its producer's name; ``unit``: what its quantity counts),
+        largest first; the ``limit`` largest only (their names read, not every product's)."""
         sums = self.fold("product")
         wanted = list(sums)
         if limit is not None and len(wanted) > limit:
@@ -284,11 +284,14 @@ class Sales:
             last = (order[limit - 1].sales_fen, order[limit - 1].counted_fen) if limit > 0 else None
             wanted = [k for k, f in sums.items() if last and (f.sales_fen, f.counted_fen) >= last]
         names = self.session.execute(
-            select(Product.id, Product.name, Producer.name)
+            select(Product.id, Product.name, Producer.name, Product.unit)
             .join(Producer, Producer.id == Product.producer_id)
             .where(Product.id.in_(wanted))
         )
-        rows = [Row(pid, name, sums[pid], {"producer": producer}) for pid, name, producer in names]
+        rows = [
+            Row(pid, name, sums[pid], {"producer": producer, "unit": str(unit)})
+            for pid, name, producer, unit in names
+        ]
         return _ranked(rows, limit)
 
     def products_sold(self) -> int:

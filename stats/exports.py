@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from catalog.labels import label as catalog_label
 from stats.dashboards import Figures, Filters, Row
 from stats.summaries import CountyDashboard, ProducerDashboard, PublicDashboard
 
@@ -53,31 +54,36 @@ def yuan_text(amount_fen: int) -> str:
     return f"{sign}{yuan}.{fen:02d}"
 
 
-def _figure_columns() -> list[tuple[str, str]]:
-    """The columns every breakdown ends with."""
-    return [
+def _figure_columns(quantity: bool = False) -> list[tuple[str, str]]:
+    """The columns every breakdown ends with; the quantity only where every row is one product, so
+    kilograms, jin and pieces are never added together."""
+    money = [
         (_("Counted toward assistance (yuan)"), MONEY),
         (_("Ordinary sales (yuan)"), MONEY),
         (_("All sales (yuan)"), MONEY),
-        (_("Quantity"), INT),
     ]
+    return [*money, (_("Quantity"), INT)] if quantity else money
 
 
-def _figure_cells(figures: Figures) -> list[Any]:
+def _figure_cells(figures: Figures, quantity: bool = False) -> list[Any]:
     """The cells of :func:`_figure_columns` for ``figures``."""
-    return [figures.counted_fen, figures.ordinary_fen, figures.sales_fen, figures.quantity]
+    money = [figures.counted_fen, figures.ordinary_fen, figures.sales_fen]
+    return [*money, figures.quantity] if quantity else money
 
 
 #: An extra column of a breakdown: heading, kind and how to get the cell from the row.
 Extra = tuple[str, str, Callable[[Row], Any]]
 
 
-def _breakdown(title: str, heading: str, rows: list[Row], extra: Sequence[Extra] = ()) -> Section:
-    """A section of one row per group; ``extra`` columns come between the name and the figures."""
-    columns = [(heading, TEXT)] + [(h, kind) for h, kind, _get in extra] + _figure_columns()
+def _breakdown(
+    title: str, heading: str, rows: list[Row], extra: Sequence[Extra] = (), *, quantity: bool = False
+) -> Section:
+    """A section of one row per group; ``extra`` columns come between the name and the figures; the
+    quantity column only for rows of one product each (``quantity``)."""
+    columns = [(heading, TEXT)] + [(h, kind) for h, kind, _get in extra] + _figure_columns(quantity)
     section = Section(title, columns)
     for row in rows:
-        cells = [row.name] + [get(row) for _h, _kind, get in extra] + _figure_cells(row.figures)
+        cells = [row.name] + [get(row) for _h, _kind, get in extra] + _figure_cells(row.figures, quantity)
         section.rows.append(cells)
     return section
 
@@ -171,14 +177,17 @@ def county_report(dashboard: CountyDashboard, channel_name: str | None) -> Repor
     )
     idle.rows = [[p.name] for p in d.idle_producers]
     paired: list[Extra] = [(_("Paired partner"), TEXT, lambda r: _("yes") if r.extra["paired"] else _("no"))]
-    producer: list[Extra] = [(_("Producer"), TEXT, lambda r: r.extra["producer"])]
+    producer: list[Extra] = [
+        (_("Producer"), TEXT, lambda r: r.extra["producer"]),
+        (_("Unit"), TEXT, lambda r: catalog_label("unit", r.extra["unit"])),
+    ]
     return Report(
         title=_("Consumption assistance in %(county)s", county=d.county.name),
         facts=[(_("County"), f"{d.county.name} ({d.county.code})"), *_period_facts(d.filters, channel_name)],
         sections=[
             _summary([(_("Chosen period"), d.totals)]),
             _breakdown(_("By month"), _("Month"), d.monthly),
-            _breakdown(_("By product"), _("Product"), d.by_product, producer),
+            _breakdown(_("By product"), _("Product"), d.by_product, producer, quantity=True),
             _breakdown(_("By buyer kind"), _("Buyer kind"), d.by_buyer_kind),
             _breakdown(_("By channel"), _("Channel"), d.by_channel),
             _breakdown(_("By partner"), _("Buyers"), d.by_partner),

@@ -87,8 +87,9 @@ def test_county_csv_has_bom_and_the_pages_totals(
     assert "疏勒县" in text
     blocks = csv_sections(text)
     totals, monthly = blocks[1], blocks[2]
-    counted, ordinary, sales, quantity = totals[2][1:5]
-    assert (fen(counted), fen(ordinary), fen(sales), int(quantity)) == (219_999, 1, 220_000, 4 + 1 + 1 - 1)
+    assert len(totals[1]) == 4  # no quantity column: kilograms and pieces are never added together
+    counted, ordinary, sales = totals[2][1:4]
+    assert (fen(counted), fen(ordinary), fen(sales)) == (219_999, 1, 220_000)
     month_rows = monthly[2:]
     assert len(month_rows) == 12
     assert sum(fen(r[1]) for r in month_rows) == 219_999
@@ -96,6 +97,10 @@ def test_county_csv_has_bom_and_the_pages_totals(
     assert month_rows[11][1] == "-34.56"  # December: only the refund
     products = blocks[3][2:]
     assert ["'=HYPERLINK(1)", "疏勒县绿源合作社"] in [row[:2] for row in products]  # text, never a formula
+    # per product, the quantity comes with its unit
+    assert blocks[3][1][2] == "单位" and blocks[3][1][-1] == "数量"
+    melon = next(row for row in products if row[0] == "郭牌西瓜")
+    assert (melon[2], int(melon[-1])) == ("千克", 4 + 1 - 1)
 
 
 def test_county_xlsx_opens_and_sums_to_the_fen(
@@ -115,9 +120,9 @@ def test_county_xlsx_opens_and_sums_to_the_fen(
     assert [fen(v) for v in totals[0][1:4]] == [219_999, 1, 220_000]
     for name in ("monthly", "product", "buyer", "channel", "partner"):
         rows = list(named[name].iter_rows(min_row=2, values_only=True))
-        width = len(rows[0])
-        assert sum(fen(r[width - 4]) for r in rows) == 219_999, name  # counted
-        assert sum(fen(r[width - 2]) for r in rows) == 220_000, name  # all sales
+        width = len(rows[0]) - (1 if name == "product" else 0)  # only products have a quantity column
+        assert sum(fen(r[width - 3]) for r in rows) == 219_999, name  # counted
+        assert sum(fen(r[width - 1]) for r in rows) == 220_000, name  # all sales
     institutions = list(named["institutions"].iter_rows(min_row=2, values_only=True))
     assert [fen(v) for v in institutions[0][2:5]] == [99_999, 0, 99_999]
     product_cell = next(row[0] for row in named["product"].iter_rows(min_row=2) if row[0].value != "郭牌西瓜")
