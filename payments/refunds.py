@@ -57,8 +57,13 @@ def can_refund(user: User, order: Order) -> bool:
 
 
 def is_refundable(order: Order) -> bool:
-    """Whether the order is paid and has money left to give back."""
-    return order.status in REFUNDABLE and order.paid_at is not None and order.refunded_fen < order.total_fen
+    """Whether the order is paid and has money left to give back — or, paid with points only (nothing in
+    money: a flash sale), units left to give back (the points go back through ``refund_recorded``)."""
+    if order.status not in REFUNDABLE or order.paid_at is None:
+        return False
+    if order.total_fen == 0:
+        return any(line.refunded_quantity < line.quantity for line in order.lines)
+    return order.refunded_fen < order.total_fen
 
 
 def refundable_quantities(order: Order) -> dict[int, int]:
@@ -186,7 +191,7 @@ def _refund(
     amount = left_fen if everything else min(left_fen, goods_fen)
     if at_most_fen is not None:
         amount = min(amount, at_most_fen)
-    if amount <= 0:
+    if amount <= 0 and order.total_fen > 0:
         raise NothingToRefund()
     restock = order.status is OrderStatus.PAID
     refund = Refund(
