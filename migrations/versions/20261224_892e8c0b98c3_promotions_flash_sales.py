@@ -25,6 +25,56 @@ down_revision: str | Sequence[str] | None = "c78f0c851aff"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+#: (table, constraint before, constraint after): the checks this revision relaxes.
+CHECKS = (
+    (
+        "shop_checkout",
+        ("ck_shop_checkout_total_positive", "total_fen > 0"),
+        ("ck_shop_checkout_total_positive", "total_fen > 0 OR (total_fen = 0 AND method = 'points')"),
+    ),
+    (
+        "shop_refund",
+        ("ck_shop_refund_amount_positive", "amount_fen > 0"),
+        ("ck_shop_refund_amount_not_negative", "amount_fen >= 0"),
+    ),
+)
+
+
+def _sqlite_rewrite_check(table: str, old: tuple[str, str], new: tuple[str, str]) -> None:
+    """Rewrite one CHECK constraint in SQLite's stored schema, in place.
+
+    Never a copy of the table: dropping shop_checkout or shop_refund with foreign keys on would fail or
+    cascade to their orders and refund lines. SQLite documents editing ``sqlite_schema`` (with the schema
+    version bumped) for changing CHECK constraints, which does not touch the stored rows.
+    """
+    bind = op.get_bind()
+    sql = bind.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ).scalar()
+    before = f"CONSTRAINT {old[0]} CHECK ({old[1]})"
+    if sql is None or before not in sql:
+        raise RuntimeError(f"{table}: constraint {old[0]} not found as expected")
+    version = int(bind.exec_driver_sql("PRAGMA schema_version").scalar() or 0)
+    bind.exec_driver_sql("PRAGMA writable_schema = ON")
+    bind.exec_driver_sql(
+        "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?",
+        (sql.replace(before, f"CONSTRAINT {new[0]} CHECK ({new[1]})"), table),
+    )
+    bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
+    bind.exec_driver_sql("PRAGMA writable_schema = OFF")
+
+
+def _relax_or_restore(upgrade: bool) -> None:
+    """Relax (``upgrade``) or restore the checks of :data:`CHECKS`."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for table, before, after in CHECKS:
+        old, new = (before, after) if upgrade else (after, before)
+        if sqlite:
+            _sqlite_rewrite_check(table, old, new)
+        else:
+            op.drop_constraint(op.f(old[0]), table, type_="check")
+            op.create_check_constraint(op.f(new[0]), table, new[1])
+
 
 def upgrade() -> None:
     op.create_table(
@@ -124,15 +174,7 @@ def upgrade() -> None:
     with op.batch_alter_table("promotions_flash_purchase", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_promotions_flash_purchase_sale_id"), ["sale_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_promotions_flash_purchase_user_id"), ["user_id"], unique=False)
-    with op.batch_alter_table("shop_checkout", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("ck_shop_checkout_total_positive"), type_="check")
-        batch_op.create_check_constraint(
-            batch_op.f("ck_shop_checkout_total_positive"),
-            "total_fen > 0 OR (total_fen = 0 AND method = 'points')",
-        )
-    with op.batch_alter_table("shop_refund", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("ck_shop_refund_amount_positive"), type_="check")
-        batch_op.create_check_constraint(batch_op.f("ck_shop_refund_amount_not_negative"), "amount_fen >= 0")
+    _relax_or_restore(upgrade=True)
 
 
 def downgrade() -> None:
@@ -141,12 +183,7 @@ def downgrade() -> None:
         "DELETE FROM shop_refund_line WHERE refund_id IN (SELECT id FROM shop_refund WHERE amount_fen = 0)"
     )
     op.execute("DELETE FROM shop_refund WHERE amount_fen = 0")
-    with op.batch_alter_table("shop_refund", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("ck_shop_refund_amount_not_negative"), type_="check")
-        batch_op.create_check_constraint(batch_op.f("ck_shop_refund_amount_positive"), "amount_fen > 0")
-    with op.batch_alter_table("shop_checkout", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("ck_shop_checkout_total_positive"), type_="check")
-        batch_op.create_check_constraint(batch_op.f("ck_shop_checkout_total_positive"), "total_fen > 0")
+    _relax_or_restore(upgrade=False)
     with op.batch_alter_table("promotions_flash_purchase", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_promotions_flash_purchase_user_id"))
         batch_op.drop_index(batch_op.f("ix_promotions_flash_purchase_sale_id"))
