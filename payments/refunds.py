@@ -27,7 +27,13 @@ from orders.models import (
     PaymentMethod,
 )
 from orders.recall import refund_due
-from payments.errors import NothingToRefund, NotRefundable, RefundedByPlatform, RefundTooLarge
+from payments.errors import (
+    NothingToRefund,
+    NotRefundable,
+    PointsGivenBackByPlatform,
+    RefundedByPlatform,
+    RefundTooLarge,
+)
 from payments.gateway import StripeGateway, current_gateway, stripe_refund
 from payments.locks import lock_row, succeeded_payment
 from payments.models import Refund, RefundLine
@@ -125,7 +131,11 @@ def refund_order(
     :class:`NothingToRefund`, :class:`RefundTooLarge`, :class:`PaymentProviderError`. Does not commit.
     """
     if not can_refund(actor, order):
-        raise RefundedByPlatform() if can_see_money(actor, order) else PermissionDenied()
+        if not can_see_money(actor, order):
+            raise PermissionDenied()
+        if order.checkout.method is PaymentMethod.POINTS:
+            raise PointsGivenBackByPlatform()
+        raise RefundedByPlatform()
     return _refund(session, actor, order, lines, reason, gateway)
 
 

@@ -40,7 +40,7 @@ from orders.models import (
     PaymentMethod,
     SponsorKind,
 )
-from payments.errors import RefundedByPlatform
+from payments.errors import PointsGivenBackByPlatform
 from payments.refunds import refund_order
 from promotions.flash.errors import Ended, InvalidFlashSale, LimitReached, NotStarted, SoldOut
 from promotions.flash.models import FlashBuyer, FlashPurchase, FlashSale
@@ -159,7 +159,7 @@ def test_a_refund_of_a_flash_order_gives_the_points_back_and_takes_it_out_of_the
     order = buy(db, shop.buyer, sale, ADDRESS)
     db.refresh(shop.batch_b)
     available = shop.batch_b.quantity_available
-    with pytest.raises(RefundedByPlatform):  # points are the platform's: the producer cannot give them back
+    with pytest.raises(PointsGivenBackByPlatform):  # points are the platform's
         refund_order(db, shop.owner_b, order, None, "不要了")
     refund = refund_order(db, admin, order, None, "不要了")
     assert refund.amount_fen == 0 and refund.lines[0].sponsored_fen == 6800
