@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app shop
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test test-sqlite test-postgres lint install install-dev translations extract-messages bench bench-scale screenshots clean
+.PHONY: run test test-sqlite test-postgres lint install install-dev translations extract-messages bench bench-flash bench-scale screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,12 @@ bench: install-dev
 	scripts/install-system-deps
 	scripts/with-postgres $(BIN)/python -m bench.run --database all
 	scripts/with-postgres $(BIN)/python -m bench.dashboards --database all
+
+## The flash-sale race (issue 17): 5,000 signed-in buyers, 64 connections, 1,000 units, on both databases.
+bench-flash: install-dev
+	scripts/install-system-deps
+	$(BIN)/python -m bench.flash --database sqlite
+	scripts/with-postgres $(BIN)/python -m bench.flash --database postgresql
 
 ## The platform's size (issue 15) on a throwaway PostgreSQL: seed-scale, then wrk over many URLs per scenario.
 ## SCALE multiplies the 832 platform's size (1 = 300,000 products, 1,000,000 batches, 10,000,000 ledger

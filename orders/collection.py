@@ -38,6 +38,8 @@ COLLECTORS: dict[PaymentMethod, Collector] = {
     PaymentMethod.BANK_TRANSFER: Collector.PLATFORM,
     PaymentMethod.CASH_ON_DELIVERY: Collector.PRODUCER,
     PaymentMethod.AT_COUNTER: Collector.COUNTER,
+    # points are the platform's: only its administrators give them back (promotions.flash)
+    PaymentMethod.POINTS: Collector.PLATFORM,
 }
 
 

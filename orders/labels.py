@@ -25,6 +25,7 @@ PAYMENT_METHOD_LABELS = {
     PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
     PaymentMethod.CASH_ON_DELIVERY: _l("Pay on delivery"),
     PaymentMethod.AT_COUNTER: _l("Paid at a counter"),
+    PaymentMethod.POINTS: _l("Paid with points"),
 }
 
 

@@ -55,6 +55,7 @@ class PaymentMethod(enum.StrEnum):
     BANK_TRANSFER = "bank_transfer"
     CASH_ON_DELIVERY = "cash_on_delivery"
     AT_COUNTER = "at_counter"  # paid at a counter or fair in cash, by QR code or card (channels.counters)
+    POINTS = "points"  # paid with points alone in a flash sale (promotions.flash); its sponsor pays
 
     @property
     def is_offline(self) -> bool:
@@ -113,7 +114,10 @@ class Checkout(Base):
     """One payment covering the orders (one per producer) placed together."""
 
     __tablename__ = "shop_checkout"
-    __table_args__ = (CheckConstraint("total_fen > 0", name="total_positive"),)
+    # only a checkout paid with points alone (a flash sale) has nothing to pay in money
+    __table_args__ = (
+        CheckConstraint("total_fen > 0 OR (total_fen = 0 AND method = 'points')", name="total_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)

@@ -113,6 +113,15 @@ class RefundedByPlatform(DomainError):
     )
 
 
+class PointsGivenBackByPlatform(RefundedByPlatform):
+    """Points are the platform's: a flash sale's order paid with them is refunded by its administrators."""
+
+    message = _l(
+        "This order was paid with points, which are the platform's, so only the platform's administrators "
+        "give them back and record the refund."
+    )
+
+
 class NotBankTransfer(DomainError):
     """Only checkouts paid by bank transfer are confirmed on the bank-transfer desk."""
 

@@ -61,7 +61,8 @@ class Refund(Base):
     """Money given back for part or all of an order (through Stripe when paid by Stripe)."""
 
     __tablename__ = "shop_refund"
-    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
+    # 0 only for an order paid with points alone (a flash sale): its units and points go back
+    __table_args__ = (CheckConstraint("amount_fen >= 0", name="amount_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id"), index=True)

@@ -27,7 +27,13 @@ from orders.models import (
     PaymentMethod,
 )
 from orders.recall import refund_due
-from payments.errors import NothingToRefund, NotRefundable, RefundedByPlatform, RefundTooLarge
+from payments.errors import (
+    NothingToRefund,
+    NotRefundable,
+    PointsGivenBackByPlatform,
+    RefundedByPlatform,
+    RefundTooLarge,
+)
 from payments.gateway import StripeGateway, current_gateway, stripe_refund
 from payments.locks import lock_row, succeeded_payment
 from payments.models import Refund, RefundLine
@@ -57,8 +63,13 @@ def can_refund(user: User, order: Order) -> bool:
 
 
 def is_refundable(order: Order) -> bool:
-    """Whether the order is paid and has money left to give back."""
-    return order.status in REFUNDABLE and order.paid_at is not None and order.refunded_fen < order.total_fen
+    """Whether the order is paid and has money left to give back — or, paid with points only (nothing in
+    money: a flash sale), units left to give back (the points go back through ``refund_recorded``)."""
+    if order.status not in REFUNDABLE or order.paid_at is None:
+        return False
+    if order.total_fen == 0:
+        return any(line.refunded_quantity < line.quantity for line in order.lines)
+    return order.refunded_fen < order.total_fen
 
 
 def refundable_quantities(order: Order) -> dict[int, int]:
@@ -120,7 +131,11 @@ def refund_order(
     :class:`NothingToRefund`, :class:`RefundTooLarge`, :class:`PaymentProviderError`. Does not commit.
     """
     if not can_refund(actor, order):
-        raise RefundedByPlatform() if can_see_money(actor, order) else PermissionDenied()
+        if not can_see_money(actor, order):
+            raise PermissionDenied()
+        if order.checkout.method is PaymentMethod.POINTS:
+            raise PointsGivenBackByPlatform()
+        raise RefundedByPlatform()
     return _refund(session, actor, order, lines, reason, gateway)
 
 
@@ -186,7 +201,7 @@ def _refund(
     amount = left_fen if everything else min(left_fen, goods_fen)
     if at_most_fen is not None:
         amount = min(amount, at_most_fen)
-    if amount <= 0:
+    if amount <= 0 and order.total_fen > 0:
         raise NothingToRefund()
     restock = order.status is OrderStatus.PAID
     refund = Refund(

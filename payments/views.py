@@ -86,6 +86,7 @@ METHOD_LABELS = {
     PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
     PaymentMethod.CASH_ON_DELIVERY: _l("Pay on delivery"),
     PaymentMethod.AT_COUNTER: _l("Paid at a counter"),
+    PaymentMethod.POINTS: _l("Paid with points"),
 }
 STATUS_LABELS = {
     OrderStatus.PENDING_PAYMENT: _l("Awaiting payment"),

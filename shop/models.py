@@ -54,6 +54,7 @@ from procurement.ordering.models import (
     SupplierOrder,
 )
 from promotions.coupons.models import Coupon, CouponBatch, CouponUse
+from promotions.flash.models import FlashBuyer, FlashPurchase, FlashSale
 from promotions.offers.models import BuyerUse, Promotion
 from promotions.points.models import PointsAccount, PointsEntry
 from settlement.benefit.models import BenefitLine, BenefitReport
@@ -135,6 +136,9 @@ __all__ = [
     "EpcisEventLot",
     "EpcisSensorReport",
     "EpcisSubscription",
+    "FlashBuyer",
+    "FlashPurchase",
+    "FlashSale",
     "Institution",
     "InstitutionMember",
     "LineDiscount",

@@ -30,6 +30,7 @@ EXCEPTIONS = {
     "after the sign-in committed, so a failed merge never fails the sign-in",
     "migrations/env.py": "Alembic's environment: commits the migrations it ran when given an engine",
     "bench/checkout.py": "benchmark harness, not the app: seeds the checkout scenario's buyers and stock",
+    "bench/flash.py": "benchmark harness, not the app: seeds the flash-sale race and moves its start",
     "bench/dashboards.py": "benchmark harness, not the app: resets and seeds the dashboards' bench databases",
     "bench/ledger_seed.py": "benchmark harness, not the app: seeds a large ledger for the dashboards bench",
     "bench/run.py": "benchmark harness, not the app: builds and resets the bench databases",

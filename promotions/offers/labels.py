@@ -30,6 +30,7 @@ POINTS_LABELS = {
     PointsKind.SPENT: _l("Spent"),
     PointsKind.EXPIRED: _l("Expired"),
     PointsKind.CLAWED_BACK: _l("Taken back after a refund"),
+    PointsKind.RETURNED: _l("Given back after a refund"),
 }
 
 

@@ -25,6 +25,7 @@ class PointsKind(enum.StrEnum):
     SPENT = "spent"
     EXPIRED = "expired"
     CLAWED_BACK = "clawed_back"  # a refund of an order that earned them
+    RETURNED = "returned"  # a refund of an order paid with them (a flash sale): given back, valid anew
 
 
 class PointsAccount(Base):
@@ -58,6 +59,6 @@ class PointsEntry(Base):
     #: What it is about: ``order`` (an order's id), ``refund`` (a refund's id), ``expiry`` (a run's moment).
     source: Mapped[str] = mapped_column(String(16))
     source_id: Mapped[int] = mapped_column(Integer)
-    #: Earned points only: when they expire.
+    #: Earned and returned points only: when they expire.
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

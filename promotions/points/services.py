@@ -3,7 +3,8 @@ statement on the balance. Functions flush but never commit.
 
 Rule: a paid consumer order earns one point per whole yuan the buyer paid for its goods (discounts taken
 off, shipping not counted), valid :data:`VALID_DAYS` days; a refund takes back the points of the money given
-back, as far as the balance allows (it never goes below zero).
+back, as far as the balance allows (it never goes below zero). Points spent in a flash sale come back on a
+refund of its order (each unit's share), valid :data:`VALID_DAYS` days anew.
 """
 
 from __future__ import annotations
@@ -62,13 +63,21 @@ def _entry(
     return session.execute(stmt).first() is not None
 
 
-def earn(session: Session, user_id: int, points: int, source: str, source_id: int, now: datetime) -> int:
+def earn(
+    session: Session,
+    user_id: int,
+    points: int,
+    source: str,
+    source_id: int,
+    now: datetime,
+    kind: PointsKind = PointsKind.EARNED,
+) -> int:
     """Credit ``points`` for (``source``, ``source_id``) once; return the points credited (0 the second
-    time). Does not commit."""
+    time). ``kind`` is ``RETURNED`` for spent points given back on a refund. Does not commit."""
     if points <= 0:
         return 0
     expires = now + timedelta(days=VALID_DAYS)
-    if not _entry(session, user_id, PointsKind.EARNED, points, source, source_id, expires):
+    if not _entry(session, user_id, kind, points, source, source_id, expires):
         return 0
     stmt = upsert_insert(session, ACCOUNT_TABLE).values(user_id=user_id, balance=points, updated_at=now)
     stmt = stmt.on_conflict_do_update(
@@ -119,7 +128,7 @@ def expire_points(session: Session, user_id: int, now: datetime) -> int:
     """
     due = select(func.coalesce(func.sum(PointsEntry.points), 0), func.max(PointsEntry.id)).where(
         PointsEntry.user_id == user_id,
-        PointsEntry.kind == PointsKind.EARNED,
+        PointsEntry.kind.in_((PointsKind.EARNED, PointsKind.RETURNED)),
         PointsEntry.expires_at <= now,
     )
     earned_due, newest = session.execute(due).one()
@@ -144,7 +153,7 @@ def users_with_points_due(session: Session, now: datetime, since: datetime) -> l
         session.scalars(
             select(PointsEntry.user_id)
             .where(
-                PointsEntry.kind == PointsKind.EARNED,
+                PointsEntry.kind.in_((PointsKind.EARNED, PointsKind.RETURNED)),
                 PointsEntry.expires_at > since,
                 PointsEntry.expires_at <= now,
             )

@@ -1,6 +1,7 @@
 """Access rows for promotions: the sponsor's list and creation form (administrators and sponsors: the
 producer persona's producer; a budget unit is no sponsor), each promotion's page, pause and resume (who
-manages it; 404 for everyone else)."""
+manages it; 404 for everyone else); flash sales (public list and page, buying signed in, creation for
+administrators and producers)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from promotions.coupons.models import CouponMode
 from promotions.coupons.services import create_batch
 from promotions.offers.models import Promotion, PromotionStatus
 from tests.access_rows import ADM, PERSONAS, SIGNED_IN, A, P, World, everyone, only
+from tests.promotions.flash_support import ADDRESS_FORM, make_sale
 from tests.promotions.support import make_promotion
 
 
@@ -40,6 +42,11 @@ def _make(w: World, status: PromotionStatus = PromotionStatus.ACTIVE) -> Promoti
         threshold_fen=5000,
         status=status,
     )
+
+
+def _flash_sale(w: World) -> int:
+    """A flash sale of the producer persona's product, running now (created by an administrator)."""
+    return make_sale(w.db, w.users[ADM], w.objects["product"]).id
 
 
 def managers(ok: int = 200) -> dict[str, int]:
@@ -79,4 +86,14 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
         managers(),
     ),
     "points.mine": ("GET", "/promotions/points/", {}, only(SIGNED_IN)),
+    "flash.index": ("GET", "/promotions/flash/", {}, everyone(200)),
+    "flash.sale": ("GET", lambda w: f"/promotions/flash/{_flash_sale(w)}", {}, everyone(200)),
+    # signed in without points: a fair 409 (not enough points); anonymous: to log in
+    "flash.buy_unit": (
+        "POST",
+        lambda w: f"/promotions/flash/{_flash_sale(w)}/buy",
+        ADDRESS_FORM,
+        {p: 302 if p == A else 409 for p in PERSONAS},
+    ),
+    "flash.new": ("GET", "/promotions/flash/new", {}, only((P, ADM))),
 }

@@ -1,0 +1,59 @@
+"""Forms of the flash sales: creating one (times typed in Beijing time, stored in UTC) and buying a unit
+(the delivery address)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange
+
+from core.clock import SHANGHAI
+from core.forms import IntegerField, strip_text
+from orders.forms import AddressForm
+from promotions.flash.services import MAX_PER_BUYER, MAX_POINTS, MAX_UNITS, FlashSaleData
+
+
+def _utc(moment: datetime | None) -> datetime:
+    """A moment typed in Beijing time, in UTC."""
+    if moment is None:  # pragma: no cover - InputRequired refuses it first
+        raise ValueError("missing time")
+    return moment.replace(tzinfo=SHANGHAI).astimezone(UTC)
+
+
+class FlashSaleForm(FlaskForm):
+    """A new flash sale of one product."""
+
+    title = StringField(_l("Title"), filters=[strip_text], validators=[InputRequired(), Length(max=120)])
+    product_id = IntegerField(
+        _l("Product number"),
+        validators=[InputRequired(), NumberRange(min=1)],
+        description=_l("The number in the product's address."),
+    )
+    units = IntegerField(_l("Units"), validators=[InputRequired(), NumberRange(min=1, max=MAX_UNITS)])
+    points_price = IntegerField(
+        _l("Price in points"), validators=[InputRequired(), NumberRange(min=1, max=MAX_POINTS)]
+    )
+    per_buyer_limit = IntegerField(
+        _l("Units per buyer"), default=1, validators=[InputRequired(), NumberRange(min=1, max=MAX_PER_BUYER)]
+    )
+    starts_at = DateTimeLocalField(_l("Starts (Beijing time)"), validators=[InputRequired()])
+    ends_at = DateTimeLocalField(_l("Ends (Beijing time)"), validators=[InputRequired()])
+
+    def sale_data(self) -> FlashSaleData:
+        """What the service needs (after validation)."""
+        return FlashSaleData(
+            title=str(self.title.data),
+            product_id=int(self.product_id.data or 0),
+            units=int(self.units.data or 0),
+            points_price=int(self.points_price.data or 0),
+            per_buyer_limit=int(self.per_buyer_limit.data or 0),
+            starts_at=_utc(self.starts_at.data),
+            ends_at=_utc(self.ends_at.data),
+        )
+
+
+class BuyForm(AddressForm):
+    """Buy one unit: where to deliver it (the CSRF token guards the click)."""

@@ -1,0 +1,87 @@
+"""A flash sale, how many units each buyer took, and each purchase (the order it made, the points it cost).
+
+``sold`` only moves by one conditional UPDATE (``sold < units``) and a buyer's ``bought`` by one conditional
+upsert (``bought < per_buyer_limit``), so neither passes its bound however many requests race. The check
+constraints say the same to the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.products.models import Product
+from core.db import Base, UTCDateTime, str_enum, utcnow
+from orders.models import SponsorKind
+
+
+class FlashSale(Base):
+    """Units of a product sold for points between two moments (UTC), paid to the producer by a sponsor."""
+
+    __tablename__ = "promotions_flash_sale"
+    __table_args__ = (
+        CheckConstraint("units > 0", name="units_positive"),
+        CheckConstraint("sold >= 0 AND sold <= units", name="sold_within_units"),
+        CheckConstraint("points_price > 0", name="points_positive"),
+        CheckConstraint("per_buyer_limit > 0", name="limit_positive"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        # the public list reads the sales still running or to come, soonest first
+        Index("ix_promotions_flash_sale_ends_at", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    product_id: Mapped[int] = mapped_column(ForeignKey("catalog_product.id"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("catalog_producer.id"), index=True)
+    units: Mapped[int] = mapped_column(Integer)
+    sold: Mapped[int] = mapped_column(Integer, default=0)
+    points_price: Mapped[int] = mapped_column(Integer)
+    per_buyer_limit: Mapped[int] = mapped_column(Integer, default=1)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Who pays the producer the list value of each unit (the platform, or the producer itself).
+    sponsor_kind: Mapped[SponsorKind] = mapped_column(str_enum(SponsorKind, 16))
+    sponsor_id: Mapped[int | None] = mapped_column(Integer)
+    sponsor_name: Mapped[str] = mapped_column(String(120))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship()
+
+    @property
+    def left(self) -> int:
+        """Units not sold yet."""
+        return self.units - self.sold
+
+    @property
+    def line_promotion_id(self) -> int:
+        """The id its discounts carry on order lines: negative, so it never names an offer's promotion."""
+        return -self.id
+
+
+class FlashBuyer(Base):
+    """How many units of a flash sale one buyer took (never more than the sale's limit)."""
+
+    __tablename__ = "promotions_flash_buyer"
+    __table_args__ = (CheckConstraint("bought >= 0", name="bought_not_negative"),)
+
+    sale_id: Mapped[int] = mapped_column(
+        ForeignKey("promotions_flash_sale.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), primary_key=True)
+    bought: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FlashPurchase(Base):
+    """One unit bought in a flash sale: the paid order it made and the points it cost."""
+
+    __tablename__ = "promotions_flash_purchase"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("promotions_flash_sale.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_order.id"), unique=True)
+    points: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
