@@ -8,21 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.access import is_member
-from catalog.images import ImageError, delete_image, store_upload
 from catalog.producers.models import Producer
 from catalog.products import certified
 from catalog.products.errors import (
     CertifiedFactsFrozen,
     GtinTaken,
-    ImageRefused,
     InvalidGtin,
     InvalidQualityMark,
     InvalidSeason,
@@ -33,13 +30,11 @@ from catalog.products.errors import (
     PriceOutOfRange,
     ProductNameRequired,
     QuantityOutOfRange,
-    TooManyImages,
 )
 from catalog.products.models import (
     Category,
     PriceTier,
     Product,
-    ProductImage,
     QualityMark,
     QualityMarkKind,
     RetiredGtin,
@@ -58,7 +53,6 @@ MAX_PRICE_FEN = 10_000_000
 MAX_NET_WEIGHT_G = 1_000_000
 MAX_QUANTITY = 10_000_000
 MAX_TIERS = 4
-MAX_IMAGES = 6
 
 
 @dataclass
@@ -391,67 +385,6 @@ def _marks_text(product: Product) -> str:
     """Quality marks as one line for the audit log, e.g. "green_food: LB-1, organic: OP-2"."""
     marks = sorted((mark.kind.value, mark.certificate_no) for mark in product.quality_marks)
     return ", ".join(f"{kind}: {number}" for kind, number in marks)
-
-
-def add_product_image(
-    session: Session, user: User, product: Product, stream: IO[bytes], upload_dir: Path | str
-) -> ProductImage:
-    """Store an uploaded image through the safe pipeline and attach it to ``product`` last in order.
-
-    Raises PermissionDenied, TooManyImages (409) before reading the file, or ImageRefused with the
-    pipeline's message (nothing is stored then). Does not commit.
-    """
-    ensure_member(user, product.producer)
-    if len(product.images) >= MAX_IMAGES:
-        raise TooManyImages(limit=MAX_IMAGES)
-    try:
-        stored = store_upload(stream, Path(upload_dir))
-    except ImageError as exc:
-        raise ImageRefused(exc.message) from exc
-    position = max((image.position for image in product.images), default=-1) + 1
-    image = ProductImage(key=stored.key, position=position, width=stored.width, height=stored.height)
-    before = {"images": _image_keys(product)}
-    try:
-        product.images.append(image)
-        session.flush()
-        after = {"images": _image_keys(product)}
-        certified.record_change(
-            session, user, product, "product.image_add", before, after, shanghai_date(), tell_reviewers=True
-        )
-    except BaseException:
-        delete_image(Path(upload_dir), stored.key)
-        raise
-    return image
-
-
-def _image_keys(product: Product) -> str:
-    """The keys of the product's photos in order, for the audit log."""
-    return ", ".join(image.key for image in product.images)
-
-
-def remove_product_image(session: Session, user: User, image: ProductImage, upload_dir: Path | str) -> None:
-    """Detach ``image`` from its product and delete its files. Does not commit.
-
-    The files go once the row is flushed; should the commit then fail, the row stays and its picture is
-    missing (the media route answers 404), which the producer fixes by removing it again.
-    Raises PermissionDenied for non-members.
-    """
-    product = image.product
-    ensure_member(user, product.producer)
-    key = image.key
-    before = {"images": _image_keys(product)}
-    product.images.remove(image)
-    session.flush()
-    after = {"images": _image_keys(product)}
-    certified.record_change(
-        session, user, product, "product.image_remove", before, after, shanghai_date(), tell_reviewers=True
-    )
-    delete_image(Path(upload_dir), key)
-
-
-def image_of(product: Product, image_id: int) -> ProductImage | None:
-    """The image ``image_id`` if it belongs to ``product``."""
-    return next((image for image in product.images if image.id == image_id), None)
 
 
 def member_product_filter(user: User) -> Any:

@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from catalog.access import is_member, producer_member_required, producers_of
 from catalog.certification import services as certification
 from catalog.certification.services import CertificationError, application_blocker, certificate_state
-from catalog.products import certified
+from catalog.products import certified, photos
 from catalog.products import services as products
 from catalog.products.errors import ProductError
 from catalog.products.forms import (
@@ -287,7 +287,7 @@ def render_images(
         product=product,
         form=form,
         remove_form=ConfirmForm(formdata=None),
-        max_images=products.MAX_IMAGES,
+        max_images=photos.MAX_IMAGES,
         error=error,
     ), status
 
@@ -309,7 +309,7 @@ def upload_image(product_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_images(product, form, 400)
     try:
-        products.add_product_image(
+        photos.add_product_image(
             db_session, current_user, product, form.image.data.stream, current_app.config["UPLOAD_DIR"]
         )
     except ProductError as exc:
@@ -324,12 +324,12 @@ def upload_image(product_id: int) -> ResponseReturnValue:
 def remove_image(product_id: int, image_id: int) -> ResponseReturnValue:
     """Remove a photo and its files."""
     product = member_product(product_id)
-    image = products.image_of(product, image_id)
+    image = photos.image_of(product, image_id)
     if image is None:
         return render_images(product, ImageForm(formdata=None), 404, _("This photo no longer exists."))
     if not ConfirmForm().validate_on_submit():
         return render_images(product, ImageForm(formdata=None), 400)
-    products.remove_product_image(db_session, current_user, image, current_app.config["UPLOAD_DIR"])
+    photos.remove_product_image(db_session, current_user, image, current_app.config["UPLOAD_DIR"])
     db_session.commit()
     flash(_("Photo removed."), "success")
     return redirect(url_for(".images", product_id=product.id))

@@ -22,15 +22,11 @@ from core.numbers import readable_number
 from core.transactions import run_unit_of_work
 from procurement.institutions.models import InstitutionRole
 from procurement.ordering import queries as ordering
+from procurement.ordering.approval import approve_purchase_order, cancel_purchase_order, reject_purchase_order
 from procurement.ordering.cancellation import admin_cancel_purchase_order, cancel_supplier_order
 from procurement.ordering.forms import ApproveForm, CancelForm, RejectForm, SupplierCancelForm
 from procurement.ordering.lifecycle import Action, actors_of, may
 from procurement.ordering.models import PurchaseOrder, PurchaseStatus, SupplierStatus
-from procurement.ordering.services import (
-    approve_purchase_order,
-    cancel_purchase_order,
-    reject_purchase_order,
-)
 from procurement.purchase_orders.pdf import purchase_order_pdf
 from procurement.receiving import payment
 

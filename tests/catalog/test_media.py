@@ -13,7 +13,7 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from catalog.producers.models import Producer
-from catalog.products import services as products
+from catalog.products import photos
 from catalog.products.models import Product
 from core.models import User
 
@@ -83,7 +83,7 @@ def test_conditional_request_gets_not_modified(
 ) -> None:
     owner = make_user()
     product = make_product(make_producer(owner=owner))
-    image = products.add_product_image(db, owner, product, io.BytesIO(png_bytes((300, 300))), upload_dir)
+    image = photos.add_product_image(db, owner, product, io.BytesIO(png_bytes((300, 300))), upload_dir)
     client = as_user(None)
     first = client.get(f"/media/{image.key}/card.webp")
     etag = first.headers["ETag"]

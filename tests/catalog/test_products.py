@@ -16,7 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.producers.models import Producer, ProducerStatus
+from catalog.products import photos
 from catalog.products import services as products
+from catalog.products.errors import TooManyImages
 from catalog.products.forms import parse_yuan
 from catalog.products.models import (
     Category,
@@ -519,11 +521,11 @@ def test_at_most_six_images_per_product(
     ctx: None, owner: User, producer: Producer, make_product: MakeProduct, db: Session, upload_dir: Path
 ) -> None:
     product = make_product(producer)
-    for _ in range(products.MAX_IMAGES):
-        products.add_product_image(db, owner, product, io.BytesIO(jpeg_bytes()), upload_dir)
-    assert [image.position for image in product.images] == list(range(products.MAX_IMAGES))
+    for _ in range(photos.MAX_IMAGES):
+        photos.add_product_image(db, owner, product, io.BytesIO(jpeg_bytes()), upload_dir)
+    assert [image.position for image in product.images] == list(range(photos.MAX_IMAGES))
     files = sorted(upload_dir.iterdir())
-    with pytest.raises(products.TooManyImages) as exc:
-        products.add_product_image(db, owner, product, io.BytesIO(jpeg_bytes()), upload_dir)
+    with pytest.raises(TooManyImages) as exc:
+        photos.add_product_image(db, owner, product, io.BytesIO(jpeg_bytes()), upload_dir)
     assert exc.value.status == 409
     assert sorted(upload_dir.iterdir()) == files

@@ -25,6 +25,7 @@ from core.db import utcnow
 from core.models import User
 from core.notifications.models import Notification
 from procurement.cli import expire_command
+from procurement.ordering.approval import approve_purchase_order
 from procurement.ordering.cancellation import (
     CancelNotAllowed,
     SupplierOrderNotCancellable,
@@ -45,7 +46,6 @@ from procurement.ordering.models import (
     SupplierOrder,
     SupplierStatus,
 )
-from procurement.ordering.services import approve_purchase_order
 from procurement.receiving.services import ReceiptLineInput, confirm_payment, confirm_receipt, record_transfer
 from procurement.supplying.services import (
     AllocationInput,

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from core.clock import SHANGHAI, shanghai_date
 from core.models import User
 from core.numbers import readable_number
+from procurement.ordering.approval import approve_purchase_order
 from procurement.ordering.models import FundingSource, PurchaseOrder
-from procurement.ordering.services import approve_purchase_order
 from tests.procurement.conftest import ProcurementWorld
 from tests.support import pdf_text
 

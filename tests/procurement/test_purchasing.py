@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from core.errors import InvalidTransition
 from core.notifications.models import Notification
-from procurement.ordering.models import PurchaseOrder, PurchaseStatus, SupplierStatus
-from procurement.ordering.services import (
+from procurement.ordering.approval import approve_purchase_order, reject_purchase_order
+from procurement.ordering.errors import (
     BelowMinimum,
     InstitutionNotVerified,
     NotApprover,
@@ -20,9 +20,8 @@ from procurement.ordering.services import (
     ProductNotOrderable,
     RejectionReasonRequired,
     SelfApproval,
-    approve_purchase_order,
-    reject_purchase_order,
 )
+from procurement.ordering.models import PurchaseOrder, PurchaseStatus, SupplierStatus
 from tests.procurement.conftest import ProcurementWorld
 
 

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from catalog.products.models import Product
 from core.models import User
 from procurement.institutions.models import InstitutionMember, InstitutionRole
+from procurement.ordering.approval import approve_purchase_order
 from procurement.ordering.cancellation import cancel_supplier_order
 from procurement.ordering.models import PurchaseOrder, PurchaseStatus
-from procurement.ordering.services import approve_purchase_order, month_start
+from procurement.ordering.services import month_start
 from tests.procurement.conftest import ProcurementWorld
 
 Client = Callable[[User | None], FlaskClient]
