@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog import search
+from catalog import search_filters
 from catalog.eligibility import valid_certificate_clause, visible_products
 from catalog.producers.models import Producer, ProducerStatus
 from catalog.products.models import Category, Certification, CertificationStatus, Product
@@ -68,20 +68,20 @@ def public_certificate_state(
 
 def visible_product(session: Session, product_id: int) -> Product | None:
     """The product with this id if buyers may see it, else ``None`` (also for ids out of range)."""
-    if not 0 < product_id <= search.MAX_INT:
+    if not 0 < product_id <= search_filters.MAX_INT:
         return None
     query = visible_products().where(Product.id == product_id)
     options = (
         selectinload(Product.tiers),
         selectinload(Product.quality_marks),
-        *search.card_loading(),
+        *search_filters.card_loading(),
     )
     return session.scalar(query.options(*options))
 
 
 def approved_producer(session: Session, producer_id: int) -> Producer | None:
     """The producer with this id if it is approved (public), else ``None``."""
-    if not 0 < producer_id <= search.MAX_INT:
+    if not 0 < producer_id <= search_filters.MAX_INT:
         return None
     return session.scalar(
         select(Producer).where(Producer.id == producer_id, Producer.status == ProducerStatus.APPROVED)
@@ -91,7 +91,11 @@ def approved_producer(session: Session, producer_id: int) -> Producer | None:
 def products_of(session: Session, producer: Producer, limit: int | None = None) -> list[Product]:
     """The visible products of ``producer``, newest first."""
     query = visible_products().where(Product.producer_id == producer.id)
-    query = query.order_by(*search.ordering(search.Sort.NEWEST)).options(*search.card_loading()).limit(limit)
+    query = (
+        query.order_by(*search_filters.ordering(search_filters.Sort.NEWEST))
+        .options(*search_filters.card_loading())
+        .limit(limit)
+    )
     return list(session.scalars(query))
 
 
@@ -121,11 +125,11 @@ def certified_query(
         query = query.where(Region.code == county_code)
     if category is not None:
         query = query.where(Product.category == category)
-    for term in search.search_terms(q):
+    for term in search_filters.search_terms(q):
         query = query.where(
             or_(
-                search.matches_term(term),
-                Certification.certificate_no.ilike(search.like_pattern(term), escape="\\"),
+                search_filters.matches_term(term),
+                Certification.certificate_no.ilike(search_filters.like_pattern(term), escape="\\"),
             )
         )
     order = (Region.code, Producer.name, Product.name, Certification.certificate_no, Certification.id)

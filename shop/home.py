@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog import public, search
+from catalog import public, search_filters
 from catalog.browse.services import browse_products
 from catalog.eligibility import visible_products
 from catalog.products.models import Certification, Product
@@ -72,7 +72,7 @@ def _cards(session: Session, ids: list[int]) -> dict[int, Product]:
     """The visible products among ``ids`` with what a card shows (one query, and one per collection)."""
     if not ids:
         return {}
-    query = visible_products().where(Product.id.in_(ids)).options(*search.card_loading())
+    query = visible_products().where(Product.id.in_(ids)).options(*search_filters.card_loading())
     return {product.id: product for product in session.scalars(query)}
 
 
@@ -123,7 +123,7 @@ def home_page(session: Session, today: date) -> HomePage:
     counties = []
     for showcase in SHOWCASES:
         region = get_region(session, showcase.code)
-        filters = search.SearchFilters(county=showcase.code, sort=search.Sort.NEWEST)
+        filters = search_filters.SearchFilters(county=showcase.code, sort=search_filters.Sort.NEWEST)
         first = browse_products(session, filters, 1, SHOWCASE_PRODUCTS, county=region).items if region else []
         counties.append(CountyCard(showcase, region, first))
     page = HomePage(

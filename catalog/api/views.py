@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
-from catalog import public, search
+from catalog import public, search, search_filters
 from catalog.api.schemas import (
     CertifiedPageSchema,
     ErrorSchema,
@@ -80,7 +80,7 @@ HINTS = {
     "max_price_fen": _l("a whole number of fen, 0 or more"),
     "sort": _l("one of: %(values)s"),
 }
-ENUM_VALUES = {"category": Category, "quality_mark": QualityMarkKind, "sort": search.Sort}
+ENUM_VALUES = {"category": Category, "quality_mark": QualityMarkKind, "sort": search_filters.Sort}
 
 
 # --- query schemas ---------------------------------------------------------------------------------------
@@ -110,7 +110,7 @@ class ProductQuerySchema(PageQuerySchema):
 
     q = fields.String(
         load_default=None,
-        validate=validate.Length(max=search.MAX_QUERY_LENGTH),
+        validate=validate.Length(max=search_filters.MAX_QUERY_LENGTH),
         metadata={"description": "Text found in the product name, English name, brand or producer name."},
     )
     county = fields.String(
@@ -121,9 +121,9 @@ class ProductQuerySchema(PageQuerySchema):
         load_default=False, metadata={"description": "Only products with a certificate valid today."}
     )
     quality_mark = fields.Enum(QualityMarkKind, by_value=True, load_default=None)
-    min_price_fen = fields.Integer(load_default=None, validate=validate.Range(0, search.MAX_INT))
-    max_price_fen = fields.Integer(load_default=None, validate=validate.Range(0, search.MAX_INT))
-    sort = fields.Enum(search.Sort, by_value=True, load_default=search.Sort.RELEVANCE)
+    min_price_fen = fields.Integer(load_default=None, validate=validate.Range(0, search_filters.MAX_INT))
+    max_price_fen = fields.Integer(load_default=None, validate=validate.Range(0, search_filters.MAX_INT))
+    sort = fields.Enum(search_filters.Sort, by_value=True, load_default=search_filters.Sort.RELEVANCE)
 
 
 class CertifiedQuerySchema(PageQuerySchema):
@@ -131,7 +131,7 @@ class CertifiedQuerySchema(PageQuerySchema):
 
     q = fields.String(
         load_default=None,
-        validate=validate.Length(max=search.MAX_QUERY_LENGTH),
+        validate=validate.Length(max=search_filters.MAX_QUERY_LENGTH),
         metadata={"description": "Text found in the product, producer or certificate number."},
     )
     county = fields.String(
@@ -222,7 +222,7 @@ def products() -> ResponseReturnValue:
     """List visible products: search, filter, sort and page."""
     args = load_query(ProductQuerySchema)
     page_no, per_page = args.pop("page"), args.pop("per_page")
-    filters = search.SearchFilters(certified_only=args.pop("certified"), **args)
+    filters = search_filters.SearchFilters(certified_only=args.pop("certified"), **args)
     page = search.search_products(db_session, filters, page_no, per_page)
     certs = public.certificates_by_product(page.items)
     stock = stock_by_product(db_session, page.items)

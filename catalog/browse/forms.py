@@ -12,21 +12,21 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
-from catalog import search
+from catalog import search_filters
 from catalog.labels import choices as label_choices
 from catalog.products.models import Category, QualityMarkKind
 from core.db import db_session
 from core.regions import counties
 
-MAX_YUAN = Decimal(search.MAX_INT) / 100
+MAX_YUAN = Decimal(search_filters.MAX_INT) / 100
 
 
 SORT_LABELS = {
-    search.Sort.RELEVANCE: _l("Best match"),
-    search.Sort.NEWEST: _l("Newest first"),
-    search.Sort.PRICE_ASC: _l("Price: low to high"),
-    search.Sort.PRICE_DESC: _l("Price: high to low"),
-    search.Sort.NAME: _l("Product name"),  # not "Name", which reads 姓名 (a person's name)
+    search_filters.Sort.RELEVANCE: _l("Best match"),
+    search_filters.Sort.NEWEST: _l("Newest first"),
+    search_filters.Sort.PRICE_ASC: _l("Price: low to high"),
+    search_filters.Sort.PRICE_DESC: _l("Price: high to low"),
+    search_filters.Sort.NAME: _l("Product name"),  # not "Name", which reads 姓名 (a person's name)
 }
 
 
@@ -74,14 +74,14 @@ class _PublicFilterForm(FlaskForm):
 class ListingForm(_PublicFilterForm):
     """Search and filters of the product listing."""
 
-    q = StringField(_l("Search"), validators=[Optional(), Length(max=search.MAX_QUERY_LENGTH)])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=search_filters.MAX_QUERY_LENGTH)])
     county = SelectField(_l("County"), choices=[], default="")
     category = SelectField(_l("Category"), choices=[], default="")
     certified = BooleanField(_l("Certified products only"))
     mark = SelectField(_l("Quality mark"), choices=[], default="")
     min_price = StringField(_l("Lowest price (yuan)"), validators=[yuan_to_fen])
     max_price = StringField(_l("Highest price (yuan)"), validators=[yuan_to_fen])
-    sort = SelectField(_l("Sort by"), choices=[], default=search.Sort.RELEVANCE.value)
+    sort = SelectField(_l("Sort by"), choices=[], default=search_filters.Sort.RELEVANCE.value)
 
     def select_options(self) -> dict[str, list[tuple[str, str]]]:
         """The listing's selects: county, category, quality mark and order."""
@@ -90,9 +90,9 @@ class ListingForm(_PublicFilterForm):
             "sort": [(s.value, str(label)) for s, label in SORT_LABELS.items()],
         }
 
-    def filters(self) -> search.SearchFilters:
+    def filters(self) -> search_filters.SearchFilters:
         """The validated filters for the search service."""
-        return search.SearchFilters(
+        return search_filters.SearchFilters(
             q=self.q.data or None,
             county=self.county.data or None,
             category=Category(self.category.data) if self.category.data else None,
@@ -100,14 +100,14 @@ class ListingForm(_PublicFilterForm):
             quality_mark=QualityMarkKind(self.mark.data) if self.mark.data else None,
             min_price_fen=self.min_price.fen,
             max_price_fen=self.max_price.fen,
-            sort=search.Sort(self.sort.data or search.Sort.RELEVANCE),
+            sort=search_filters.Sort(self.sort.data or search_filters.Sort.RELEVANCE),
         )
 
 
 class CertifiedFilterForm(_PublicFilterForm):
     """Filters of the public list of certified products."""
 
-    q = StringField(_l("Search"), validators=[Optional(), Length(max=search.MAX_QUERY_LENGTH)])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=search_filters.MAX_QUERY_LENGTH)])
     county = SelectField(_l("County"), choices=[], default="")
     category = SelectField(_l("Category"), choices=[], default="")
 

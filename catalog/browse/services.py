@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
-from catalog import search, shelf
+from catalog import search_filters, shelf
 from catalog.counts import services as counts
 from catalog.eligibility import visible_products
 from catalog.producers.models import Producer, ProducerStatus
@@ -44,10 +44,10 @@ def _card_loading() -> tuple[Any, ...]:
     )
 
 
-def counted_by_counters(filters: search.SearchFilters) -> bool:
+def counted_by_counters(filters: search_filters.SearchFilters) -> bool:
     """Whether the catalog counters hold the total of ``filters``: no search, at most a county and a
     category."""
-    plain = search.SearchFilters(county=filters.county, category=filters.category, sort=filters.sort)
+    plain = search_filters.SearchFilters(county=filters.county, category=filters.category, sort=filters.sort)
     return filters == plain
 
 
@@ -60,7 +60,7 @@ def _capped_count(session: Session, query: Select[Product], cap: int) -> tuple[i
 
 def browse_products(
     session: Session,
-    filters: search.SearchFilters,
+    filters: search_filters.SearchFilters,
     page: int = 1,
     per_page: int = PER_PAGE,
     *,
@@ -73,7 +73,7 @@ def browse_products(
     """
     page = max(1, page)
     today = shanghai_date()
-    query = search.filtered_products(replace(filters, county=None), today)
+    query = search_filters.filtered_products(replace(filters, county=None), today)
     county_id = None
     if filters.county:
         # a county's products in the order of its own index (catalog.products.placement)
@@ -88,7 +88,7 @@ def browse_products(
     items: list[Product] = []
     if page <= MAX_PAGES and (page - 1) * per_page < total:
         # what can be bought first, then the rest: each read in the order of an index (catalog.shelf)
-        order, offset = search.ordering(filters.sort), (page - 1) * per_page
+        order, offset = search_filters.ordering(filters.sort), (page - 1) * per_page
         cards = _card_loading()
         items = shelf.for_sale_first(session, query.order_by(None), order, offset, per_page, today, cards)
     return Page(items=items, page=page, per_page=per_page, total=total, more=more, last_page=MAX_PAGES)
@@ -106,7 +106,7 @@ def producer_products(
     if (page - 1) * per_page < total:
         # every product's producer is ``producer``: the session has it (and its county) already
         cards = (selectinload(Product.certifications), selectinload(Product.images))
-        newest, offset = search.ordering(search.Sort.NEWEST), (page - 1) * per_page
+        newest, offset = search_filters.ordering(search_filters.Sort.NEWEST), (page - 1) * per_page
         # what can be bought first, as on the listing
         items = shelf.for_sale_first(session, query, newest, offset, per_page, shanghai_date(), cards)
     return Page(items=items, page=page, per_page=per_page, total=total)
@@ -134,7 +134,7 @@ def county_producers(
 def product_page(session: Session, product_id: int) -> Product | None:
     """The product with this id if buyers may see it, with what its page shows: producer and county in the
     same query, tiers, marks, certificates and pictures in one query each; ``None`` if hidden or unknown."""
-    if not 0 < product_id <= search.MAX_INT:
+    if not 0 < product_id <= search_filters.MAX_INT:
         return None
     query = (
         visible_products()

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
-from catalog import public, search
+from catalog import public, search, search_filters
 from catalog.browse import services
 from catalog.browse.forms import CertifiedFilterForm, ListingForm
 from catalog.counts import services as counts
@@ -86,7 +86,7 @@ def listing() -> ResponseReturnValue:
         return render_template("catalog/listing.html", form=form, page=None, certs={}, args={}), 400
     filters = form.filters()
     page: Page[Product]
-    if search.search_terms(filters.q):
+    if search_filters.search_terms(filters.q):
         page = search.search_products(db_session, filters, _page_number(), PER_PAGE)
     else:
         page = services.browse_products(db_session, filters, _page_number(), PER_PAGE)
@@ -279,7 +279,7 @@ def county(code: str) -> ResponseReturnValue:
     """A county's showcase: its newest products, its producers (a page at a time) and a link to its public
     list. Every number on it comes from the catalog counters."""
     region = _county_or_404(code)
-    newest = search.SearchFilters(county=code)
+    newest = search_filters.SearchFilters(county=code)
     page = services.browse_products(db_session, newest, 1, COUNTY_NEWEST, county=region)
     certs = public.certificates_by_product(page.items)
     producers = services.county_producers(db_session, region, _page_number(), PER_PAGE)

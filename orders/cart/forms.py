@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from catalog.search import MAX_INT
+from catalog.search_filters import MAX_INT
 from core.forms import IntegerField, strip_text
 from orders.cart import services as carts
 from orders.cart.checkout import (

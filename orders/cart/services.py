@@ -22,7 +22,7 @@ from catalog.eligibility import OrderingProblem, is_orderable, ordering_problem
 from catalog.labels import UNIT_LABELS
 from catalog.producers.models import Producer
 from catalog.products.models import Product
-from catalog.search import MAX_INT
+from catalog.search_filters import MAX_INT
 from core.clock import shanghai_date
 from core.errors import DomainError, NotFound
 from core.models import User

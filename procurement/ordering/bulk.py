@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from catalog.eligibility import OrderingProblem, ordering_problem
 from catalog.producers.models import Producer
 from catalog.products.models import Product
-from catalog.search import MAX_INT
+from catalog.search_filters import MAX_INT
 from catalog.validators import GtinCheckDigitError, GtinError, validate_gtin14
 from core.errors import DomainError
 from procurement.ordering.bulk_csv import MAX_LIST_LINES, ListLine, TooManyLines

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from catalog.eligibility import orderable_products
 from catalog.producers.models import Producer
 from catalog.products.models import Product
-from catalog.search import MAX_INT, where_found
+from catalog.search_filters import MAX_INT, where_found
 from core.errors import NotFound
 from core.models import Region, User
 from core.pagination import Page, paginate

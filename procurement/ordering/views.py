@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from catalog.search import RESULT_WINDOW
+from catalog.search_filters import RESULT_WINDOW
 from core.access import user_passes
 from core.clock import shanghai_date
 from core.db import db_session, utcnow

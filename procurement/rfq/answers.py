@@ -14,7 +14,7 @@ from catalog.eligibility import is_orderable
 from catalog.labels import UNIT_LABELS
 from catalog.products.models import Product
 from catalog.products.services import MAX_PRICE_FEN
-from catalog.search import MAX_INT
+from catalog.search_filters import MAX_INT
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.i18n import format_fen

@@ -29,7 +29,7 @@ from catalog.labels import choices, label
 from catalog.producers.models import Producer, ProducerStatus
 from catalog.products.forms import YuanField
 from catalog.products.models import Product
-from catalog.search import MAX_INT, like_pattern, search_terms
+from catalog.search_filters import MAX_INT, like_pattern, search_terms
 from core.forms import IntegerField, coerce_id, coerce_optional_id, strip_text
 from core.i18n import format_fen
 from core.models import Region

@@ -22,7 +22,7 @@ from catalog.eligibility import is_visible
 from catalog.labels import UNIT_LABELS
 from catalog.producers.models import Producer, ProducerStatus
 from catalog.products.models import Product, Unit
-from catalog.search import MAX_INT
+from catalog.search_filters import MAX_INT
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.i18n import in_language_of

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.access import is_member
-from catalog.search import MAX_INT
+from catalog.search_filters import MAX_INT
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.errors import DomainError, InvalidTransition, PermissionDenied

@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from catalog.access import producer_member_required
-from catalog.search import MAX_INT
+from catalog.search_filters import MAX_INT
 from core.access import ensure
 from core.clock import shanghai_date
 from core.db import db_session

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from catalog import public, search
+from catalog import public, search_filters
 from catalog.counts import services as counts
 from catalog.eligibility import valid_certificate_clause
 from catalog.producers.models import Producer, ProducerStatus
@@ -40,7 +40,9 @@ def raw_figures(db: Session, counties: list[Region], days: list[date]) -> dict[A
         code = county.code if county else None
         ids = (county.id,) if county else None
         for category in (None, *CATEGORIES):
-            query = search.filtered_products(search.SearchFilters(county=code, category=category))
+            query = search_filters.filtered_products(
+                search_filters.SearchFilters(county=code, category=category)
+            )
             found[("visible", code, category)] = db.scalar(
                 select(func.count()).select_from(query.order_by(None).subquery())
             )

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from catalog import public, search
+from catalog import public, search, search_filters
 from catalog.producers.models import Producer, ProducerStatus
 from catalog.products.models import (
     Category,
@@ -18,7 +18,7 @@ from catalog.products.models import (
     QualityMarkKind,
 )
 from catalog.public import CertificateState
-from catalog.search import SearchFilters, Sort
+from catalog.search_filters import SearchFilters, Sort
 from core.clock import shanghai_date
 from tests.conftest import make_certificate
 
@@ -88,8 +88,8 @@ def test_wildcards_in_the_search_are_taken_literally(
 
 def test_control_characters_in_the_search_are_ignored(db: Session, yak: Product) -> None:
     assert names(db, SearchFilters(q="牦牛\x00肉干")) == ["塔县有机牦牛肉干"]
-    assert search.search_terms("a\x00b\tc") == ["a", "b", "c"]
-    assert len(search.search_terms("词 " * 50)) == search.MAX_TERMS
+    assert search_filters.search_terms("a\x00b\tc") == ["a", "b", "c"]
+    assert len(search_filters.search_terms("词 " * 50)) == search_filters.MAX_TERMS
 
 
 @pytest.mark.parametrize(

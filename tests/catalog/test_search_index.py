@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from catalog import search, search_index, search_text, search_upkeep
 from catalog.producers.models import Producer
 from catalog.products.models import Category, Product, ProductSearchDocument
-from catalog.search import SearchFilters, Sort
+from catalog.search_filters import SearchFilters, Sort
 
 MakeProducer = Callable[..., Producer]
 MakeProduct = Callable[..., Product]

@@ -12,10 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from catalog import search, search_text
+from catalog import search, search_filters, search_text
 from catalog.producers.models import Producer, ProducerStatus
 from catalog.products.models import Category, Product, ProductSearchDocument
-from catalog.search import SearchFilters, Sort
+from catalog.search_filters import SearchFilters, Sort
 from core.models import Region
 
 MakeProducer = Callable[..., Producer]
@@ -25,7 +25,8 @@ MakeProduct = Callable[..., Product]
 @pytest.fixture()
 def window_of_three(monkeypatch: pytest.MonkeyPatch) -> int:
     """A search ranks and counts at most three matches (the real window is hundreds)."""
-    monkeypatch.setattr(search, "RESULT_WINDOW", 3)
+    monkeypatch.setattr(search, "RESULT_WINDOW", 3)  # the window a search ranks
+    monkeypatch.setattr(search_filters, "RESULT_WINDOW", 3)  # the window the institution grid keeps
     return 3
 
 
@@ -229,9 +230,9 @@ def test_the_institution_grid_search_keeps_the_newest_window_of_its_matches(
     from catalog.eligibility import orderable_products
     from core.clock import shanghai_date
 
-    query = search.where_found(orderable_products(shanghai_date()), "米")
+    query = search_filters.where_found(orderable_products(shanghai_date()), "米")
     assert [p.name for p in db.scalars(query.order_by(Product.id))] == ["富硒大米0"]  # the one certified
-    visible = search.where_found(
+    visible = search_filters.where_found(
         select(Product).join(Product.producer).where(Product.is_active.is_(True)), "dami"
     )
     names_found = [p.name for p in db.scalars(visible.order_by(Product.id.desc()))]

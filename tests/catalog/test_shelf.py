@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from catalog import search, shelf
+from catalog import search, search_filters, shelf
 from catalog.browse.services import browse_products
 from catalog.producers.models import Producer
 from catalog.products.models import Category, CertificationStatus, Product
@@ -72,8 +72,10 @@ def test_a_new_uncertified_product_never_leads_and_says_why(
     assert 'data-sale-problem="not_certified"' in html
     assert "Not yet certified" in html
     # a search too ranks what can be bought first, whatever the order asked for
-    for sort in search.Sort:
-        found = search.search_products(db, search.SearchFilters(q="测试产品", county="653122", sort=sort))
+    for sort in search_filters.Sort:
+        found = search.search_products(
+            db, search_filters.SearchFilters(q="测试产品", county="653122", sort=sort)
+        )
         assert [p.id for p in found.items] == [older.id, newest.id], sort
 
 
@@ -164,8 +166,10 @@ def test_on_the_day_a_certificate_ends_the_product_stops_leading_before_the_refr
     assert (ending.is_for_sale, ending.for_sale_until) == (True, today)
 
     def order_on(day: object) -> list[int]:
-        query = search.filtered_products(search.SearchFilters(), day).order_by(None)
-        rows = shelf.for_sale_first(db, query, search.ordering(search.Sort.NEWEST), 0, 10, day)  # type: ignore[arg-type]
+        query = search_filters.filtered_products(search_filters.SearchFilters(), day).order_by(None)
+        rows = shelf.for_sale_first(
+            db, query, search_filters.ordering(search_filters.Sort.NEWEST), 0, 10, day
+        )  # type: ignore[arg-type]
         return [p.id for p in rows if p.id in (lasting.id, ending.id)]
 
     assert order_on(today) == [ending.id, lasting.id]  # newest first while both can be bought
@@ -240,7 +244,7 @@ def test_the_home_county_cards_and_listing_put_buyable_products_first(
     good = buyable(make_product, make_batch, producer)
     for _ in range(3):
         make_product(producer, category=Category.TEA)  # newer, never certified
-    page = browse_products(db, search.SearchFilters(county="653131"), 1, 3)
+    page = browse_products(db, search_filters.SearchFilters(county="653131"), 1, 3)
     assert page.items[0].id == good.id
 
 

@@ -79,12 +79,15 @@ class _FormParser(HTMLParser):
             self._form = None
 
 
-def discover(world: World, as_user: Callable[[User | None], FlaskClient]) -> list[Form]:
-    """Every distinct POST form on the matrix's GET pages, as the first persona allowed to see each page."""
+def discover(
+    world: World, as_user: Callable[[User | None], FlaskClient], share: int = 0, shares: int = 1
+) -> list[Form]:
+    """Every distinct POST form on the matrix's GET pages, as the first persona allowed to see each page;
+    with ``shares``, only on the pages of one share (every ``shares``-th row of the matrix from ``share``)."""
     found: dict[tuple[str, tuple[str, ...]], Form] = {}
-    for _endpoint, (method, path, _data, expected) in sorted(MATRIX.items()):
+    for index, (_endpoint, (method, path, _data, expected)) in enumerate(sorted(MATRIX.items())):
         persona = next((p for p in PREFERENCE if expected.get(p) == 200), None)
-        if method != "GET" or persona is None:
+        if method != "GET" or persona is None or index % shares != share:
             continue
         url = path(world) if callable(path) else path
         response = as_user(world.users[persona]).get(url)

@@ -33,7 +33,7 @@ from catalog.products.models import (
     QualityMarkKind,
     Unit,
 )
-from catalog.search import SearchFilters
+from catalog.search_filters import SearchFilters
 from catalog.shelf import sale_problem
 from catalog.validators import validate_credit_code, validate_gtin14
 from core.clock import shanghai_date

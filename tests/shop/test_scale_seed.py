@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from catalog.eligibility import visible_products
 from catalog.producers.models import Producer
 from catalog.products.models import Certification, CertificationStatus, Product
-from catalog.search import SearchFilters, filtered_products
+from catalog.search_filters import SearchFilters, filtered_products
 from catalog.validators import validate_credit_code, validate_gtin14
 from core.clock import shanghai_date
 from core.migrate import upgrade
