@@ -1,8 +1,10 @@
-"""after-sales for institutions' receipts: a request names a consumer's order or an institution's delivery
+"""after-sales for institutions' receipts: a request names a consumer's order or an institution's delivery;
+units refused at inspection are recorded at receipt
 
 ``oversight_aftersales`` gains ``supplier_order_id`` (unique: one request per delivery, ever) and
 ``reason_code`` (shortfall or rejected), and its ``order_id`` may be empty; ``oversight_aftersales_line``
-gains ``supplier_line_id`` and its ``line_id`` may be empty. On SQLite the NOT NULLs are relaxed by editing
+gains ``supplier_line_id`` and its ``line_id`` may be empty; ``shop_supplier_line`` gains
+``rejected_quantity`` (units refused at inspection, 0 for every existing receipt). On SQLite the NOT NULLs are relaxed by editing
 the stored schema in place (as 892e8c0b98c3 does for CHECKs): copying either table with foreign keys on would
 cascade to its lines. Going down deletes the delivery requests (nothing outside these tables refers to them).
 
@@ -54,6 +56,9 @@ def _column_sql(table: str, added: str, target: str) -> str:
 
 def upgrade() -> None:
     """Apply this revision."""
+    op.add_column(
+        "shop_supplier_line", sa.Column("rejected_quantity", sa.Integer(), server_default="0", nullable=False)
+    )
     sqlite = op.get_bind().dialect.name == "sqlite"
     for table, nullable, added, target in CHANGES:
         if sqlite:  # alembic adds no named constraint on SQLite: the column carries it
@@ -112,3 +117,4 @@ def downgrade() -> None:
             op.drop_constraint(op.f(f"fk_{table}_{added}_{target}"), table, type_="foreignkey")
             op.alter_column(table, nullable, existing_type=sa.Integer(), nullable=False)
         op.drop_column(table, added)
+    op.drop_column("shop_supplier_line", "rejected_quantity")

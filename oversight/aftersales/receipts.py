@@ -2,10 +2,11 @@
 
 When an institution confirms receipt of a delivery (procurement sends ``supplier_order_received``, received
 in :mod:`oversight.aftersales.receivers`), every line that received fewer units than could be received (the
-confirmed quantity less units of recalled lots, which are never received) is a claim: the missing units
-times the line's price. The request names the delivery, the institution's member who confirmed receipt is
-its buyer, and it is ``rejected`` when the institution wrote an inspection note on a short line (goods came
-and were refused), else ``shortfall``. It then goes through the same steps as a consumer's request (the
+confirmed quantity less units of recalled lots, which are never received) is a claim: the units not
+received times the line's price. The request names the delivery, the institution's member who confirmed
+receipt is its buyer, and it is ``rejected`` when some of those units arrived and were refused at inspection
+(the receipt's rejected quantity), else ``shortfall``; its text names both per line, with the inspection
+note. It then goes through the same steps as a consumer's request (the
 producer answers, the buyer takes a proposal or escalates, the county reviewer arbitrates, answers not given
 in time lapse) and ends in :func:`oversight.aftersales.services.settle_receipt`: the institution pays only
 the units it received, so the disputed money is held back from the producer by construction and an agreed
@@ -45,12 +46,21 @@ def receipt_request(session: Session, order: SupplierOrder) -> AftersalesRequest
     return session.scalar(select(AftersalesRequest).where(AftersalesRequest.supplier_order_id == order.id))
 
 
+def rejected_quantity(line: SupplierLine) -> int:
+    """Units of the line refused at inspection (never more than those not received)."""
+    return min(line.rejected_quantity or 0, missing_quantity(line))
+
+
 def _reason(short: list[tuple[SupplierLine, int]]) -> str:
-    """The request's text: each short line with its units and the inspection note."""
+    """The request's text: each line not received in full, short and refused units (短缺/拒收) and the
+    inspection note."""
     parts = []
     for line, missing in short:
+        refused = rejected_quantity(line)
+        counts = [f"短缺 shortfall × {missing - refused}"] if missing > refused else []
+        counts += [f"拒收 rejected × {refused}"] if refused else []
         note = f": {line.inspection_note}" if line.inspection_note else ""
-        parts.append(f"{line.product_name} × {missing}{note}")
+        parts.append(f"{line.product_name} — {', '.join(counts)}{note}")
     return "\n".join(parts)[:REASON_MAX]
 
 
@@ -70,7 +80,7 @@ def open_for_receipt(
     buyer_id = order.received_by_id or order.purchase_order.buyer_id
     if not short or buyer_id is None:
         return None
-    rejected = any(line.inspection_note for line, _missing in short)
+    rejected = any(rejected_quantity(line) for line, _missing in short)
     moment = now or order.received_at or utcnow()
     request = AftersalesRequest(
         supplier_order=order,

@@ -21,7 +21,7 @@ from oversight.aftersales.receipts import open_for_receipt
 from oversight.aftersales.services import Windows
 from payments.models import Refund
 from procurement.ordering.models import SupplierOrder
-from procurement.receiving.services import ReceiptLineInput, confirm_receipt
+from procurement.receiving.services import ReceiptLineInput, RejectedQuantityInvalid, confirm_receipt
 from procurement.signals import supplier_order_received
 from tests.procurement.conftest import ProcurementWorld
 from tests.procurement.test_receiving import shipped_order
@@ -50,10 +50,16 @@ def requests_of(db: Session, order: SupplierOrder) -> list[AftersalesRequest]:
 
 
 def receive(
-    db: Session, pw: ProcurementWorld, order: SupplierOrder, quantity: int, note: str | None = None
+    db: Session,
+    pw: ProcurementWorld,
+    order: SupplierOrder,
+    quantity: int,
+    note: str | None = None,
+    rejected: int = 0,
 ) -> None:
-    """The institution's buyer confirms receipt of ``quantity`` units of the single line."""
-    confirm_receipt(db, pw.buyer, order, [ReceiptLineInput(order.lines[0].id, quantity, note)])
+    """The institution's buyer confirms receipt of ``quantity`` units of the single line (``rejected`` of
+    the others refused at inspection)."""
+    confirm_receipt(db, pw.buyer, order, [ReceiptLineInput(order.lines[0].id, quantity, note, rejected)])
 
 
 def test_a_shortfall_opens_a_request_for_the_missing_units(
@@ -81,10 +87,28 @@ def test_goods_refused_at_inspection_open_a_rejected_request(
     pw: ProcurementWorld,
     shipped: SupplierOrder,
 ) -> None:
-    receive(db, pw, shipped, 100, "20 公斤 压烂 拒收")
+    receive(db, pw, shipped, 100, "15 公斤 压烂 拒收", rejected=15)
+    assert shipped.lines[0].rejected_quantity == 15
     (request,) = requests_of(db, shipped)
     assert request.reason_code is ReceiptReason.REJECTED
-    assert "20 公斤 压烂 拒收" in request.reason and request.lines[0].quantity == 20
+    assert "15 公斤 压烂 拒收" in request.reason and request.lines[0].quantity == 20
+    assert "rejected × 15" in request.reason and "shortfall × 5" in request.reason
+
+
+def test_a_note_alone_does_not_make_a_shortfall_a_rejection(
+    db: Session, pw: ProcurementWorld, shipped: SupplierOrder
+) -> None:
+    receive(db, pw, shipped, 110, "外包装完好")
+    (request,) = requests_of(db, shipped)
+    assert request.reason_code is ReceiptReason.SHORTFALL
+
+
+def test_more_rejected_than_not_received_is_refused_and_nothing_written(
+    db: Session, pw: ProcurementWorld, shipped: SupplierOrder
+) -> None:
+    with pytest.raises(RejectedQuantityInvalid):
+        receive(db, pw, shipped, 110, rejected=11)
+    assert shipped.lines[0].received_quantity is None and requests_of(db, shipped) == []
 
 
 def test_a_complete_receipt_opens_nothing(
@@ -159,11 +183,20 @@ def test_the_receipt_page_opens_it_and_its_people_answer_on_the_request_page(
     shipped: SupplierOrder,
     as_user: Client,
 ) -> None:
+    receipt_url = f"/procurement/deliveries/{shipped.number}/receipt"
+    assert 'name="lines-0-rejected"' in as_user(pw.buyer).get(
+        f"/procurement/deliveries/{shipped.number}"
+    ).get_data(as_text=True)
     form: dict[str, Any] = {"lines-0-line_id": shipped.lines[0].id, "lines-0-quantity": "112"}
-    response = as_user(pw.buyer).post(f"/procurement/deliveries/{shipped.number}/receipt", data=form)
+    too_many = as_user(pw.buyer).post(receipt_url, data={**form, "lines-0-rejected": "9"})
+    assert too_many.status_code == 400 and "拒收数量须在 0 到 8 之间" in too_many.get_data(as_text=True)
+    db.expire_all()
+    assert shipped.lines[0].received_quantity is None and requests_of(db, shipped) == []
+    response = as_user(pw.buyer).post(receipt_url, data={**form, "lines-0-rejected": "8"})
     assert response.status_code == 302
     db.expire_all()
     (request,) = requests_of(db, shipped)
+    assert request.reason_code is ReceiptReason.REJECTED
     url = f"/aftersales/{request.id}"
     page = as_user(pw.buyer).get(url)
     assert page.status_code == 200 and shipped.number in page.get_data(as_text=True)
