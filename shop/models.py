@@ -32,6 +32,7 @@ from orders.reviews.models import ProducerRatingSummary, ProductRatingSummary, R
 from oversight.aftersales.models import AftersalesLine, AftersalesRequest
 from oversight.complaints.models import Complaint
 from oversight.prices.models import PriceAlert, PriceChange, ReferencePrice
+from oversight.sampling.models import QualitySample
 from oversight.standing.models import ProducerStanding
 from payments.models import (
     Payment,
@@ -173,6 +174,7 @@ __all__ = [
     "Promotion",
     "PurchaseOrder",
     "QualityMark",
+    "QualitySample",
     "Quote",
     "QuoteRequest",
     "Rating",

@@ -6,12 +6,17 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from oversight.aftersales.models import AftersalesKind, AftersalesStatus
+from oversight.aftersales.models import AftersalesKind, AftersalesStatus, ReceiptReason
 
 KINDS = {
     AftersalesKind.REFUND: _l("Refund only (仅退款)"),
     AftersalesKind.RETURN: _l("Return and refund (退货退款)"),
     AftersalesKind.REPLACEMENT: _l("Replacement (换货)"),
+}
+
+RECEIPT_REASONS = {
+    ReceiptReason.SHORTFALL: _l("Shortfall at receipt (短缺)"),
+    ReceiptReason.REJECTED: _l("Goods rejected at receipt (拒收)"),
 }
 
 STATUSES = {
@@ -42,6 +47,14 @@ def aftersales_kind_label(value: Any) -> str:
         return str(value)
 
 
+def aftersales_receipt_reason_label(value: Any) -> str:
+    """Why an institution's receipt opened a request, in words."""
+    try:
+        return str(RECEIPT_REASONS[ReceiptReason(value)])
+    except ValueError:
+        return str(value)
+
+
 def aftersales_status_label(value: Any) -> str:
     """A request's state in words."""
     try:
@@ -65,6 +78,7 @@ def aftersales_outcome_label(value: Any) -> str:
 
 TEMPLATE_GLOBALS = (
     aftersales_kind_label,
+    aftersales_receipt_reason_label,
     aftersales_status_label,
     aftersales_status_badge,
     aftersales_outcome_label,

@@ -41,6 +41,7 @@ from orders.models import Order, OrderStatus
 from oversight.aftersales.errors import (
     NoLinesChosen,
     NotTheBuyer,
+    NotWaitingForThis,
     OrderNotReceived,
     QuantityTooLarge,
     ReasonInvalid,
@@ -71,6 +72,13 @@ REQUESTED = (
 SETTLED = (
     _l("After-sales request %(reference)s settled"),
     _l("After-sales request %(reference)s for order %(number)s ended: %(amount)s to be refunded."),
+)
+RECEIPT_SETTLED = (
+    _l("After-sales request %(reference)s settled"),
+    _l(
+        "After-sales request %(reference)s for delivery %(number)s ended: %(amount)s of the missing or "
+        "rejected goods is not owed; %(owed)s of them is owed to the producer."
+    ),
 )
 REFUND_BY_HAND = (
     _l("Refund due for order %(number)s"),
@@ -331,10 +339,15 @@ def settle(
     money paid by hand waits in ``refund_due`` and whoever collected it is told (administrators for a bank
     transfer, the producer for cash on delivery). Raises what the refund service raises. Does not commit.
     """
-    order = request.order
     request.agreed_fen = amount_fen
     request.outcome = outcome
     request.next_due_at = None
+    if request.is_receipt:
+        settle_receipt(session, actor, request, outcome, now)
+        return
+    order = request.order
+    if order is None:  # pragma: no cover (a request names an order or a delivery)
+        raise NotWaitingForThis()
     if amount_fen > 0:
         refund = refund_agreed(
             session, order, request.quantities(), f"{request.reference} {request.reason}", amount_fen, gateway
@@ -352,13 +365,33 @@ def settle(
     tell_producer(session, request, SETTLED, **params)
 
 
+def settle_receipt(
+    session: Session, actor: User | None, request: AftersalesRequest, outcome: str, now: datetime | None
+) -> None:
+    """End an institution's receipt request on its agreed amount: nothing moves, since the institution pays
+    only the units it received (:mod:`procurement.receiving.payment`) and so never paid the disputed ones;
+    what is not agreed is owed to the producer, and the institution's buyer and the producer are told both
+    amounts. Does not commit."""
+    close(request, outcome, now)
+    audit(session, actor, outcome, request)
+    agreed = request.agreed_fen or 0
+    params = {
+        "reference": request.reference,
+        "number": request.number,
+        "amount": format_fen(agreed),
+        "owed": format_fen(request.claimed_fen - agreed),
+    }
+    tell(session, request.buyer, "aftersales", RECEIPT_SETTLED, buyer_link(request), **params)
+    tell_producer(session, request, RECEIPT_SETTLED, **params)
+
+
 def _tell_who_refunds_by_hand(session: Session, request: AftersalesRequest) -> None:
     params = {
         "reference": request.reference,
-        "number": request.order.number,
+        "number": request.number,
         "amount": format_fen(request.agreed_fen or 0),
     }
-    if collector_of(request.order.checkout.method) is Collector.PRODUCER:
+    if request.order is not None and collector_of(request.order.checkout.method) is Collector.PRODUCER:
         for member in request.producer.members:
             if member.user.is_active:
                 tell(session, member.user, "aftersales", REFUND_BY_HAND, refund_page(request), **params)

@@ -71,7 +71,7 @@ WITHDRAWN = (
 
 
 def _params(request: AftersalesRequest, **more: Any) -> dict[str, Any]:
-    return {"reference": request.reference, "number": request.order.number, **more}
+    return {"reference": request.reference, "number": request.number, **more}
 
 
 def _ensure_producer(user: User, request: AftersalesRequest) -> None:

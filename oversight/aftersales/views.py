@@ -137,7 +137,7 @@ def _render(
         "oversight/aftersales/detail.html",
         req=found,
         history=lists.history(db_session, found),
-        others=[r for r in requests_of(db_session, found.order) if r.id != found.id],
+        others=[r for r in requests_of(db_session, found.order) if r.id != found.id] if found.order else [],
         is_buyer=found.buyer_id == current_user.id,
         is_producer=found.producer in producers_of(current_user),
         is_arbiter=may_arbitrate(current_user, found),

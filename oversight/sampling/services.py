@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from catalog.access import is_member
 from catalog.producers.models import ProducerMember
+from catalog.products.certified import county_reviewers
 from core.access import can_review
 from core.audit import services as audit
 from core.db import utcnow
@@ -116,8 +117,9 @@ def record_result(
     session: Session, user: User, sample: QualitySample, result: SampleResult, note: str = ""
 ) -> list[BatchHold]:
     """Record a pending sample's result; returns the holds a failed one placed (on the batch and every batch
-    made from it, at once). The trace page's version moves; a failure is told to the producer's members and
-    counts against its standing.
+    made from it, at once). The trace page's version moves; a failure is told once to the producer's members
+    and the county's other reviewers (the holds announce nothing of their own) and counts against its
+    standing.
 
     Raises :class:`NotCountySampler`, :class:`ResultRequired`, :class:`ResultAlreadyRecorded`. Audited. Does
     not commit.
@@ -150,7 +152,7 @@ def record_result(
     if result != SampleResult.FAILED:
         return []
     holds = _hold_family(session, user, sample)
-    _tell_members(session, sample)
+    _tell_people(session, user, sample)
     refresh_standing(session, sample.producer)
     return holds
 
@@ -172,20 +174,25 @@ def _hold_family(session: Session, user: User, sample: QualitySample) -> list[Ba
             summary=summary,
             details=details,
             by=user,
+            announce=False,  # the sample's own notice says it (see _tell_people)
         )
         for reached in (batch, *descendants(session, batch))
         if not reached.is_recalled
     ]
 
 
-def _tell_members(session: Session, sample: QualitySample) -> None:
-    """Tell the producer's active members of the failed result, each in their language."""
+def _tell_people(session: Session, user: User, sample: QualitySample) -> None:
+    """Tell the producer's active members and the county's other reviewers of the failed result, once each
+    and in their language: the holds it placed announce nothing themselves, so a failed sample is one
+    notice per person however many batches it held."""
     batch = sample.batch
     members = session.scalars(
         select(User)
         .join(ProducerMember, ProducerMember.user_id == User.id)
         .where(ProducerMember.producer_id == sample.producer_id, User.is_active.is_(True))
     )
+    people = {person.id: person for person in (*members, *county_reviewers(session, sample.producer.county))}
+    people.pop(user.id, None)  # who recorded the result knows it
     link = path_for("sampling.detail", sample_id=sample.id)
     params = {
         "lot": batch.lot_code,
@@ -193,8 +200,8 @@ def _tell_members(session: Session, sample: QualitySample) -> None:
         "lab": sample.lab,
         "items": "、".join(sample.items),
     }
-    for member in members:
-        tell(session, member, "quality_sample_failed", SAMPLE_FAILED, link, **params)
+    for person in people.values():
+        tell(session, person, "quality_sample_failed", SAMPLE_FAILED, link, **params)
 
 
 def sampling_holds(session: Session, sample: QualitySample) -> list[BatchHold]:

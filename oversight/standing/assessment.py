@@ -6,6 +6,10 @@ the last 365 days (ratings: all of them). The rule is shown to producers and rev
 - An after-sales request the producer lost: decided by the county office with money back after the producer
   refused or proposed less (5 each), or left unanswered until deemed accepted (3 each).
 - A quality sample (抽检) of one of its batches that failed: 15 points each.
+- A price alert the county office upheld — closed as corrected, i.e. the price was found too high and had to
+  be put right — 5 points each (:data:`UPHELD_PRICE_ALERT_POINTS`): less than a failed sample or a warning,
+  since the producer corrected it, as much as a remedy ordered on a complaint. A dismissed alert (the price
+  was justified) and one still open cost nothing.
 - Ratings of the producer (at least :data:`MIN_RATINGS`): an average below 3 stars 20, below 4 stars 10.
 - Shipping (at least :data:`MIN_ORDERS` paid orders): the share of orders shipped later than
   :data:`SHIP_HOURS` hours after payment (or not shipped by then) above 25 % 20, above 10 % 10.
@@ -14,8 +18,8 @@ The score never goes below 0. It recommends a level — good from 80, a warning 
 listings) from 40, suspension below — which the county reviewer decides on; nothing happens by itself.
 
 Every figure is read from the producer's own rows through indexed columns (complaints, after-sales
-requests and quality samples by producer, orders by producer, its rating summary): an assessment never
-reads another producer's.
+requests, quality samples and price alerts by producer, orders by producer, its rating summary): an
+assessment never reads another producer's.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from orders.models import Order
 from orders.reviews.models import ProducerRatingSummary
 from oversight.aftersales.models import AftersalesRequest
 from oversight.complaints.models import Complaint, ComplaintOutcome, ComplaintStatus
+from oversight.prices.models import AlertStatus, PriceAlert
 from oversight.sampling.models import QualitySample, SampleResult
 from oversight.standing.models import StandingLevel
 
@@ -51,6 +56,8 @@ ARBITRATED_POINTS = 5
 DEEMED_POINTS = 3
 #: Points off per failed quality sample.
 FAILED_SAMPLE_POINTS = 15
+#: Points off per price alert the county office upheld (closed as corrected).
+UPHELD_PRICE_ALERT_POINTS = 5
 #: (below this average, points off), strictest first.
 RATING_STEPS = ((3.0, 20), (4.0, 10))
 #: (late share above this, points off), strictest first.
@@ -149,6 +156,20 @@ def _samples(session: Session, producer: Producer, since: datetime) -> list[Reas
     return [Reason("sampling_failed", failed, failed * FAILED_SAMPLE_POINTS)] if failed else []
 
 
+def _price_alerts(session: Session, producer: Producer, since: datetime) -> list[Reason]:
+    """Price alerts the county office upheld (closed as corrected) within the window; dismissed ones and
+    those still waiting cost nothing (read through the producer-and-state index)."""
+    count = session.scalar(
+        select(func.count()).where(
+            PriceAlert.producer_id == producer.id,
+            PriceAlert.status == AlertStatus.CORRECTED,
+            PriceAlert.closed_at >= since,
+        )
+    )
+    upheld = int(count or 0)
+    return [Reason("price_alert_upheld", upheld, upheld * UPHELD_PRICE_ALERT_POINTS)] if upheld else []
+
+
 def _ratings(session: Session, producer: Producer) -> list[Reason]:
     summary = session.get(ProducerRatingSummary, producer.id)
     if summary is None or summary.count < MIN_RATINGS:
@@ -185,8 +206,8 @@ def _shipping(session: Session, producer: Producer, since: datetime, now: dateti
 
 
 def assess(session: Session, producer: Producer, now: datetime | None = None) -> Assessment:
-    """The producer's standing now, from its complaints, after-sales requests, quality samples, ratings and
-    shipping. Reads only."""
+    """The producer's standing now, from its complaints, after-sales requests, quality samples, upheld price
+    alerts, ratings and shipping. Reads only."""
     moment = now or utcnow()
     since = moment - WINDOW
     assessment = Assessment()
@@ -194,6 +215,7 @@ def assess(session: Session, producer: Producer, now: datetime | None = None) ->
         *_complaints(session, producer, since),
         *_aftersales(session, producer, since),
         *_samples(session, producer, since),
+        *_price_alerts(session, producer, since),
         *_ratings(session, producer),
         *_shipping(session, producer, since, moment),
     ):

@@ -46,6 +46,9 @@ def standing_reason_text(reason: dict[str, Any]) -> str:
         ),
         "aftersales_unanswered": _("After-sales requests left unanswered in time: %(count)s", count=count),
         "sampling_failed": _("Quality samples failed: %(count)s", count=count),
+        "price_alert_upheld": _(
+            "Price alerts the county office upheld (price corrected): %(count)s", count=count
+        ),
         "low_rating": _("Average rating %(stars)s (ratings: %(count)s)", stars=figure, count=count),
         "late_shipping": _(
             "Orders shipped late: %(count)s (%(share)s‰ of paid orders)", count=count, share=figure

@@ -19,7 +19,13 @@ from core.db import db_session, get_or_404
 from core.errors import DomainError
 from core.models import User
 from oversight.standing import services
-from oversight.standing.assessment import LEVEL_FLOORS, MIN_ORDERS, MIN_RATINGS, SHIP_HOURS
+from oversight.standing.assessment import (
+    LEVEL_FLOORS,
+    MIN_ORDERS,
+    MIN_RATINGS,
+    SHIP_HOURS,
+    UPHELD_PRICE_ALERT_POINTS,
+)
 from oversight.standing.forms import ConfirmForm, StandingForm
 
 bp = Blueprint("standing", __name__, url_prefix="/oversight/standing")
@@ -64,6 +70,7 @@ def _render(
             "min_orders": MIN_ORDERS,
             "min_ratings": MIN_RATINGS,
             "hours": SHIP_HOURS,
+            "price_alert_points": UPHELD_PRICE_ALERT_POINTS,
         },
         error=error,
     ), status

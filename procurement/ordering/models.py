@@ -283,6 +283,9 @@ class SupplierLine(Base):
     confirmed_quantity: Mapped[int | None] = mapped_column(Integer)
     decision_reason: Mapped[str | None] = mapped_column(String(300))
     received_quantity: Mapped[int | None] = mapped_column(Integer)
+    #: Units that arrived and were refused at inspection (not received); the rest of the units not received
+    #: are a shortfall. Either opens an after-sales request (oversight reacts to the receipt's signal).
+    rejected_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     inspection_note: Mapped[str | None] = mapped_column(String(500))
 
     order: Mapped[SupplierOrder] = relationship(back_populates="lines")

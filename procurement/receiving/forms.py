@@ -27,6 +27,11 @@ class ReceiptEntry(Form):
             NumberRange(min=0),
         ],
     )
+    rejected = IntegerField(
+        _l("Rejected at inspection"),
+        validators=[Optional(), NumberRange(min=0)],
+        description=_l("Units that arrived but were refused; leave empty when none."),
+    )
     note = TextAreaField(
         _l("Inspection note"),
         filters=[strip_text],
@@ -68,7 +73,10 @@ class ReceiptForm(FlaskForm):
 
     def line_inputs(self) -> list[ReceiptLineInput]:
         """The lines for :func:`procurement.receiving.services.confirm_receipt`."""
-        return [ReceiptLineInput(e.line_id.data, e.quantity.data, e.note.data) for e in self.lines]
+        return [
+            ReceiptLineInput(e.line_id.data, e.quantity.data, e.note.data, e.rejected.data or 0)
+            for e in self.lines
+        ]
 
     def entries_by_line(self) -> dict[int, Any]:
         """The sub-form of each line id (for rendering next to the line)."""

@@ -81,6 +81,12 @@ class ReceivedQuantityInvalid(DomainError):
     message = _l("%(name)s: the received quantity must be from 0 to %(max)s.")
 
 
+class RejectedQuantityInvalid(DomainError):
+    """Units refused at inspection are among those not received."""
+
+    message = _l("%(name)s: the rejected quantity must be from 0 to %(max)s (the units not received).")
+
+
 class InspectionNoteTooLong(DomainError):
     """Inspection notes are short."""
 
@@ -166,6 +172,8 @@ class ReceiptLineInput:
     line_id: int
     quantity: int
     note: str | None = None
+    #: Units that arrived and were refused at inspection (among those not received).
+    rejected: int = 0
 
 
 def roles_in(user: User, order: SupplierOrder) -> set[InstitutionRole]:
@@ -263,10 +271,15 @@ def _apply_receipt(order: SupplierOrder, lines: Sequence[ReceiptLineInput]) -> N
                 lots=", ".join(lots),
                 max=line.receivable_quantity,
             )
+        rejected = (item.rejected if item is not None else 0) or 0
+        not_received = line.receivable_quantity - quantity
+        if not isinstance(rejected, int) or not 0 <= rejected <= not_received:
+            raise RejectedQuantityInvalid(name=line.product_name, max=not_received)
         note = " ".join(((item.note if item is not None else None) or "").split())
         if len(note) > MAX_NOTE:
             raise InspectionNoteTooLong(name=line.product_name, max=MAX_NOTE)
         line.received_quantity, line.inspection_note = quantity, note or None
+        line.rejected_quantity = rejected
 
 
 def confirm_receipt(
@@ -287,7 +300,9 @@ def confirm_receipt(
     Raises :class:`NotInstitutionMember`, :class:`NotReceiver`, :class:`NotShippedYet`,
     :class:`AlreadyReceived`, :class:`ReceiptIncomplete`, :class:`ReceivedQuantityInvalid`,
     :class:`RecalledNotReceivable`, :class:`DeliveryRecalled` (every unit recalled: cancel it instead),
-    :class:`InspectionNoteTooLong`. Does not commit.
+    :class:`RejectedQuantityInvalid`, :class:`InspectionNoteTooLong`. Units refused at inspection
+    (``rejected``) and units missing are not received; receivers of the signal see both (oversight opens an
+    after-sales request for them). Does not commit.
     """
     ensure_institution_member(user, order)
     if not roles_in(user, order) & RECEIVERS:

@@ -148,6 +148,29 @@ def test_a_failed_result_holds_the_batch_and_what_was_made_from_it_tells_the_mem
     assert f"/oversight/sampling/new?lot={shop.batch_a.lot_code}" in recall_page.get_data(as_text=True)
 
 
+def test_a_failed_sample_sends_one_notice_per_person(
+    db: Session, shop: Shop, office: Office, child: Batch, make_user: Callable[..., User], region: Any
+) -> None:
+    colleague = make_user(name="疏勒审核员二", counties=[region("653122")])
+    before = {
+        user.id: db.scalar(select(func.count()).where(Notification.user_id == user.id))
+        for user in (shop.owner_a, office.shule, colleague)
+    }
+    sample = record(db, office.shule, shop.batch_a, SampleResult.FAILED)
+    assert shop.batch_a.is_on_hold and child.is_on_hold  # two batches held, still one notice each
+
+    def new_notices(user: User) -> list[tuple[str, str | None]]:
+        rows = db.scalars(
+            select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+        ).all()
+        return [(n.kind, n.link) for n in rows[before[user.id] :]]
+
+    link = f"/oversight/sampling/{sample.id}"
+    assert new_notices(shop.owner_a) == [("quality_sample_failed", link)]
+    assert new_notices(colleague) == [("quality_sample_failed", link)]  # the county's other reviewer
+    assert new_notices(office.shule) == []  # who recorded it knows
+
+
 def test_the_trace_page_shows_passed_and_failed_results_and_its_etag_moves(
     app: Flask, db: Session, shop: Shop, office: Office, client: FlaskClient
 ) -> None:

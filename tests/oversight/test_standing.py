@@ -23,14 +23,17 @@ from orders.models import OrderStatus
 from orders.reviews.models import ProducerRatingSummary
 from oversight.complaints import review
 from oversight.complaints.models import ComplaintOutcome
+from oversight.prices import review as price_review
+from oversight.prices.models import PriceAlert
 from oversight.standing import services
-from oversight.standing.assessment import assess
+from oversight.standing.assessment import UPHELD_PRICE_ALERT_POINTS, assess
 from oversight.standing.errors import NotCountyReviewer, StandingReasonRequired
 from oversight.standing.models import ProducerStanding, StandingLevel
 from tests.access_rows.orders import build_order, new_batch
 from tests.catalog.test_products import data as product_data
 from tests.commerce import Shop
 from tests.oversight.conftest import Office
+from tests.oversight.prices.support import change_price
 from tests.oversight.support import give_complaint
 
 Client = Callable[[User | None], FlaskClient]
@@ -199,3 +202,33 @@ def test_the_nightly_assessment_scores_every_approved_producer(
         )
     }
     assert rows == {shop.producer_a.id: 90, shop.producer_b.id: 100}
+
+
+def test_an_upheld_price_alert_costs_points_and_a_dismissed_one_nothing(
+    db: Session, shop: Shop, office: Office, as_user: Client
+) -> None:
+    change_price(db, shop.owner_a, shop.product_a, 1750)  # a 40 % rise: an alert
+    (alert,) = db.scalars(select(PriceAlert).where(PriceAlert.product_id == shop.product_a.id))
+    assert assess(db, shop.producer_a).score == 100  # an open alert costs nothing yet
+    price_review.dismiss(db, office.shule, alert, "产地霜冻减产，价格有据可查", utcnow())
+    assert assess(db, shop.producer_a).score == 100
+
+    change_price(db, shop.owner_a, shop.product_a, 1250)
+    change_price(db, shop.owner_a, shop.product_a, 1750)
+    upheld = db.scalars(select(PriceAlert).where(PriceAlert.open_product_id == shop.product_a.id)).one()
+    price_review.mark_corrected(db, office.shule, upheld, None, utcnow())
+    assessment = assess(db, shop.producer_a)
+    assert assessment.score == 100 - UPHELD_PRICE_ALERT_POINTS
+    assert [r.as_json() for r in assessment.reasons] == [
+        {"code": "price_alert_upheld", "count": 1, "points": UPHELD_PRICE_ALERT_POINTS, "figure": None}
+    ]
+    assert assess(db, shop.producer_a, utcnow() + timedelta(days=366)).score == 100  # a year later: gone
+    assert assess(db, shop.producer_b).score == 100
+
+    services.refresh(db, shop.producer_a)
+    db.commit()
+    page = as_user(office.shule).get(f"/oversight/standing/producers/{shop.producer_a.id}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Price alerts the county office upheld (price corrected): 1" in text
+    assert f"{UPHELD_PRICE_ALERT_POINTS} for each price alert the county office upheld" in text

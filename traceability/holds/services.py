@@ -78,10 +78,13 @@ def place_hold(
     summary: str,
     details: dict[str, Any] | None = None,
     by: User | None = None,
+    announce: bool = True,
 ) -> BatchHold:
     """Open a hold on ``batch`` (``by`` ``None``: the system): it is off sale until every hold is released.
 
-    Audited; the producer's members and the county's reviewers are notified. Does not commit.
+    Audited; the producer's members and the county's reviewers are notified — unless ``announce`` is False,
+    for a caller that tells them once itself about what caused its holds (a failed quality sample holds the
+    batch and every batch made from it: one notice, not one per batch plus its own). Does not commit.
     """
     hold = BatchHold(
         batch_id=batch.id,
@@ -110,6 +113,8 @@ def place_hold(
         region_code=batch.producer.county.code,
         note=summary,
     )
+    if not announce:
+        return hold
     link = path_for("batches.detail", batch_id=batch.id)
     params = {"lot": batch.lot_code, "product": batch.product.name, "summary": summary}
     for user in _people(session, batch):
