@@ -13,6 +13,7 @@ from catalog.products.models import (
 )
 from channels.assistance.models import AssistanceGroup, AssistanceGroupMember, AssistanceGroupTarget
 from channels.counters.models import ConsignedStock, Consignment, Counter, CounterSale
+from channels.groupbuy.models import GroupDelivery, GroupLeader, GroupOrder, GroupProduct, GroupRound
 from channels.livestreams.models import LiveOrder, LiveProduct, LiveSession, LiveSharer
 from core.audit.services import AuditEntry
 from core.models import Region, User
@@ -32,6 +33,7 @@ from orders.reviews.models import ProducerRatingSummary, ProductRatingSummary, R
 from oversight.aftersales.models import AftersalesLine, AftersalesRequest
 from oversight.complaints.models import Complaint
 from oversight.prices.models import PriceAlert, PriceChange, ReferencePrice
+from oversight.sampling.models import QualitySample
 from oversight.standing.models import ProducerStanding
 from payments.models import (
     Payment,
@@ -139,6 +141,11 @@ __all__ = [
     "FlashBuyer",
     "FlashPurchase",
     "FlashSale",
+    "GroupDelivery",
+    "GroupLeader",
+    "GroupOrder",
+    "GroupProduct",
+    "GroupRound",
     "Institution",
     "InstitutionMember",
     "LineDiscount",
@@ -173,6 +180,7 @@ __all__ = [
     "Promotion",
     "PurchaseOrder",
     "QualityMark",
+    "QualitySample",
     "Quote",
     "QuoteRequest",
     "Rating",

@@ -1,0 +1,200 @@
+"""After a round closes: each producer ships one delivery with every paid order of the round to the pick-up
+point (a shipping event on each lot), the leader confirms it arrived (a receiving event at the pick-up point:
+it shows on the lots' trace pages) and hands each member's order out (the order is then received).
+
+Functions flush but never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from catalog.access import is_member
+from catalog.producers.models import Producer
+from channels.groupbuy.errors import (
+    AlreadyDelivered,
+    AlreadyHandedOut,
+    DeliveryNotReceived,
+    NothingToDeliver,
+    RoundStillOpen,
+)
+from channels.groupbuy.models import GroupDelivery, GroupOrder, GroupRound
+from core.db import utcnow
+from core.errors import InvalidTransition, PermissionDenied
+from core.models import User
+from orders.fulfilment.services import drawn_batches
+from orders.models import Order, OrderStatus
+from traceability.batches.services import append_event, record_event
+from traceability.errors import BatchRecalled
+from traceability.models import Batch, EventKind, RecorderRole
+
+
+def is_round_leader(user: User, group_round: GroupRound) -> bool:
+    """Whether ``user`` runs ``group_round`` (its leader, or an administrator)."""
+    return bool(user.is_authenticated and (user.is_admin or group_round.leader.user_id == user.id))
+
+
+def orders_to_deliver(session: Session, group_round: GroupRound, producer: Producer) -> list[Order]:
+    """The round's paid orders of ``producer`` not shipped yet (read through the round's index)."""
+    return list(
+        session.scalars(
+            select(Order)
+            .join(GroupOrder, GroupOrder.order_id == Order.id)
+            .where(
+                GroupOrder.producer_id == producer.id,
+                GroupOrder.round_id == group_round.id,
+                Order.status == OrderStatus.PAID,
+            )
+            .order_by(Order.id)
+        )
+    )
+
+
+def ship_delivery(
+    session: Session, user: User, group_round: GroupRound, producer: Producer, *, now: datetime | None = None
+) -> GroupDelivery:
+    """A member of ``producer`` ships, in one delivery to the pick-up point, every paid order of the round.
+
+    Each order is marked shipped; each lot gets one shipping event naming the pick-up point and the units of
+    the delivery. Raises :class:`PermissionDenied`, :class:`RoundStillOpen`, :class:`AlreadyDelivered`,
+    :class:`NothingToDeliver`, :class:`BatchRecalled`. Does not commit.
+    """
+    if not is_member(user, producer):
+        raise PermissionDenied()
+    now = now or utcnow()
+    if group_round.is_open(now):
+        raise RoundStillOpen()
+    existing = session.scalar(
+        select(GroupDelivery.id).where(
+            GroupDelivery.round_id == group_round.id, GroupDelivery.producer_id == producer.id
+        )
+    )
+    if existing is not None:
+        raise AlreadyDelivered()
+    orders = orders_to_deliver(session, group_round, producer)
+    if not orders:
+        raise NothingToDeliver()
+    lots: dict[Batch, int] = {}
+    for order in orders:
+        for batch, quantity in drawn_batches(order).items():
+            if batch.is_recalled:
+                raise BatchRecalled(lot=batch.lot_code)
+            lots[batch] = lots.get(batch, 0) + quantity
+    leader = group_round.leader
+    delivery = GroupDelivery(
+        round_id=group_round.id,
+        producer_id=producer.id,
+        orders_count=len(orders),
+        lots={str(batch.id): quantity for batch, quantity in lots.items()},
+        shipped_at=now,
+        shipped_by_id=user.id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(delivery)
+            session.flush()
+    except IntegrityError:
+        raise AlreadyDelivered() from None
+    for order in orders:
+        order.mark_shipped(leader.point_name[:60], group_round.channel_ref)
+    for batch, quantity in sorted(lots.items(), key=lambda item: item[0].id):
+        record_event(
+            session,
+            user,
+            batch,
+            EventKind.SHIPPING,
+            occurred_at=now,
+            place=producer.location.path_name(),
+            details={
+                "from": producer.name,
+                "to": leader.trace_place,
+                "quantity": quantity,
+                "group_buy": group_round.channel_ref,
+                "orders": len(orders),
+            },
+        )
+    session.flush()
+    return delivery
+
+
+def receive_delivery(
+    session: Session, user: User, delivery: GroupDelivery, *, now: datetime | None = None
+) -> GroupDelivery:
+    """The leader confirms the delivery reached the pick-up point: a receiving event there on each lot.
+
+    Raises :class:`PermissionDenied` (not the round's leader), :class:`InvalidTransition` (already received).
+    Does not commit.
+    """
+    group_round = delivery.round
+    if not is_round_leader(user, group_round):
+        raise PermissionDenied()
+    now = now or utcnow()
+    claimed = session.execute(
+        update(GroupDelivery)
+        .where(GroupDelivery.id == delivery.id, GroupDelivery.received_at.is_(None))
+        .values(received_at=now, received_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise InvalidTransition()
+    session.refresh(delivery)
+    leader = group_round.leader
+    ids = sorted(int(key) for key in delivery.lots)
+    for batch in session.scalars(select(Batch).where(Batch.id.in_(ids)).order_by(Batch.id)):
+        append_event(
+            session,
+            batch,
+            EventKind.RECEIVING,
+            actor=user,
+            actor_name=leader.point_name,
+            recorded_as=RecorderRole.PARTNER,
+            occurred_at=now,
+            place=leader.trace_place,
+            region=leader.region,
+            details={
+                "from": delivery.producer.name,
+                "receiver": leader.point_name,
+                "quantity": delivery.lots[str(batch.id)],
+                "group_buy": group_round.channel_ref,
+            },
+        )
+    session.flush()
+    return delivery
+
+
+def hand_out(session: Session, user: User, member: GroupOrder, *, now: datetime | None = None) -> GroupOrder:
+    """The leader hands a member's order out at the pick-up point: the order is received.
+
+    Raises :class:`PermissionDenied`, :class:`DeliveryNotReceived`, :class:`AlreadyHandedOut`,
+    :class:`InvalidTransition` (the order was not shipped, or was refunded). Does not commit.
+    """
+    if not is_round_leader(user, member.round):
+        raise PermissionDenied()
+    if member.handed_out_at is not None:
+        raise AlreadyHandedOut()
+    received = session.scalar(
+        select(GroupDelivery.received_at).where(
+            GroupDelivery.round_id == member.round_id, GroupDelivery.producer_id == member.producer_id
+        )
+    )
+    if received is None:
+        raise DeliveryNotReceived()
+    if member.order.status is not OrderStatus.SHIPPED:
+        raise InvalidTransition()
+    now = now or utcnow()
+    claimed = session.execute(
+        update(GroupOrder)
+        .where(GroupOrder.id == member.id, GroupOrder.handed_out_at.is_(None))
+        .values(handed_out_at=now, handed_out_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise AlreadyHandedOut()
+    member.order.mark_received()
+    session.flush()
+    session.refresh(member)
+    return member
