@@ -12,7 +12,7 @@ from catalog.products.models import (
     RetiredGtin,
 )
 from channels.assistance.models import AssistanceGroup, AssistanceGroupMember, AssistanceGroupTarget
-from channels.counters.models import ConsignedStock, Consignment, Counter, CounterSale
+from channels.counters.models import ConsignedStock, Consignment, Counter, CounterRefund, CounterSale
 from channels.groupbuy.models import GroupDelivery, GroupLeader, GroupOrder, GroupProduct, GroupRound
 from channels.livestreams.models import LiveOrder, LiveProduct, LiveSession, LiveSharer
 from core.audit.services import AuditEntry
@@ -122,6 +122,7 @@ __all__ = [
     "ConsignedStock",
     "Consignment",
     "Counter",
+    "CounterRefund",
     "CounterSale",
     "CountyBuyerRollup",
     "CountyKindRollup",

@@ -2,7 +2,8 @@
 
 Group leaders apply with a pick-up point (decided by the county office); a round offers products until it
 closes; each member's order in a round carries running sums (and the round and leader keep roll-ups); each
-producer ships one delivery per round to the pick-up point.
+producer ships one delivery per round to the pick-up point. Counters note the refunds of their sales given
+back through the payments pages (channels_counter_refund), for the closing report of the day.
 
 Revision ID: 9457a5c1365c
 Revises: 892e8c0b98c3
@@ -210,10 +211,57 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_channels_group_product_product_id"), ["product_id"], unique=False
         )
+    op.create_table(
+        "channels_counter_refund",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("counter_id", sa.Integer(), nullable=False),
+        sa.Column("refund_id", sa.Integer(), nullable=False),
+        sa.Column("sale_id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("restocked", sa.Integer(), nullable=False),
+        sa.Column("unit", sa.String(length=8), nullable=False),
+        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("is_counted", sa.Boolean(), nullable=False),
+        sa.Column("refunded_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.CheckConstraint(
+            "quantity >= 0 AND amount_fen >= 0 AND restocked >= 0",
+            name=op.f("ck_channels_counter_refund_values_not_negative"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["counter_id"],
+            ["channels_counter.id"],
+            name=op.f("fk_channels_counter_refund_counter_id_channels_counter"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["catalog_product.id"],
+            name=op.f("fk_channels_counter_refund_product_id_catalog_product"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["refund_id"], ["shop_refund.id"], name=op.f("fk_channels_counter_refund_refund_id_shop_refund")
+        ),
+        sa.ForeignKeyConstraint(
+            ["sale_id"],
+            ["channels_counter_sale.id"],
+            name=op.f("fk_channels_counter_refund_sale_id_channels_counter_sale"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_channels_counter_refund")),
+        sa.UniqueConstraint("refund_id", name=op.f("uq_channels_counter_refund_refund_id")),
+    )
+    with op.batch_alter_table("channels_counter_refund", schema=None) as batch_op:
+        batch_op.create_index("ix_channels_counter_refund_counter_day", ["counter_id", "day"], unique=False)
+        batch_op.create_index(batch_op.f("ix_channels_counter_refund_sale_id"), ["sale_id"], unique=False)
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    with op.batch_alter_table("channels_counter_refund", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_channels_counter_refund_sale_id"))
+        batch_op.drop_index("ix_channels_counter_refund_counter_day")
+
+    op.drop_table("channels_counter_refund")
     with op.batch_alter_table("channels_group_product", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_channels_group_product_product_id"))
 
