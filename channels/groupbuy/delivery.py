@@ -1,6 +1,7 @@
 """After a round closes: each producer ships one delivery with every paid order of the round to the pick-up
 point (a shipping event on each lot), the leader confirms it arrived (a receiving event at the pick-up point:
-it shows on the lots' trace pages) and hands each member's order out (the order is then received).
+it shows on the lots' trace pages; each member is told their order waits there) and hands each member's
+order out (the order is then received).
 
 Functions flush but never commit.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -26,11 +28,19 @@ from channels.groupbuy.models import GroupDelivery, GroupOrder, GroupRound
 from core.db import utcnow
 from core.errors import InvalidTransition, PermissionDenied
 from core.models import User
-from orders.fulfilment.services import drawn_batches
+from core.notifications.services import tell
+from orders.fulfilment.services import drawn_batches, order_path
 from orders.models import Order, OrderStatus
 from traceability.batches.services import append_event, record_event
 from traceability.errors import BatchRecalled
 from traceability.models import Batch, EventKind, RecorderRole
+
+#: The notification a member gets when their order reached the pick-up point.
+PICKUP_KIND = "group_pickup_ready"
+PICKUP_READY = (
+    _l("Order %(number)s is ready for pick-up"),
+    _l("Your order %(number)s has arrived at %(point)s (%(address)s). Opening hours: %(hours)s."),
+)
 
 
 def is_round_leader(user: User, group_round: GroupRound) -> bool:
@@ -162,8 +172,36 @@ def receive_delivery(
                 "group_buy": group_round.channel_ref,
             },
         )
+    _tell_members(session, group_round, delivery.producer_id)
     session.flush()
     return delivery
+
+
+def _tell_members(session: Session, group_round: GroupRound, producer_id: int) -> None:
+    """Tell each member whose order came with the delivery that it waits at the pick-up point."""
+    leader = group_round.leader
+    waiting = session.scalars(
+        select(Order)
+        .join(GroupOrder, GroupOrder.order_id == Order.id)
+        .where(
+            GroupOrder.producer_id == producer_id,
+            GroupOrder.round_id == group_round.id,
+            Order.status == OrderStatus.SHIPPED,
+        )
+        .order_by(Order.id)
+    )
+    for order in waiting:
+        tell(
+            session,
+            order.buyer,
+            PICKUP_KIND,
+            PICKUP_READY,
+            order_path(order),
+            number=order.number,
+            point=leader.point_name,
+            address=leader.address,
+            hours=leader.opening_hours,
+        )
 
 
 def hand_out(session: Session, user: User, member: GroupOrder, *, now: datetime | None = None) -> GroupOrder:

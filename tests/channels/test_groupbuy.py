@@ -32,6 +32,7 @@ from channels.groupbuy.models import GroupDelivery, GroupLeader, GroupOrder, Gro
 from core.db import utcnow
 from core.errors import PermissionDenied
 from core.models import Region, User
+from core.notifications.models import Notification
 from orders.channel import Channel
 from orders.models import CartItem, Checkout, OrderStatus
 from stats.models import SalesEntry
@@ -211,6 +212,12 @@ def test_members_order_through_checkout_and_the_leader_hands_out_one_delivery(
         leader.trace_place,
         leader.region_id,
     )
+    told = db.scalars(
+        select(Notification).where(
+            Notification.user_id == shop.buyer.id, Notification.kind == "group_pickup_ready"
+        )
+    ).one()
+    assert tomatoes.number in told.subject and leader.point_name in told.body
     assert as_user(leader_user).post(hand_out_url).status_code == 302
     assert as_user(leader_user).post(hand_out_url).status_code == 409
     db.expire_all()
