@@ -34,6 +34,7 @@ from core.errors import PermissionDenied
 from core.models import Region, User
 from core.notifications.models import Notification
 from orders.channel import Channel
+from orders.fulfilment.services import ShipsWithItsGroup, ship_order
 from orders.models import CartItem, Checkout, OrderStatus
 from stats.models import SalesEntry
 from tests.commerce import Shop
@@ -183,6 +184,8 @@ def test_members_order_through_checkout_and_the_leader_hands_out_one_delivery(
     group_round.closes_at = utcnow() - timedelta(minutes=1)
     db.flush()
     assert "周末蔬菜团" in producer.get("/channels/group-buy/supply").get_data(as_text=True)
+    with pytest.raises(ShipsWithItsGroup):  # never by courier to the member's own address
+        ship_order(db, shop.owner_a, tomatoes, "顺丰速运", "SF1234567890")
     assert producer.post(ship_url, data={"producer_id": str(shop.producer_a.id)}).status_code == 302
     assert producer.post(ship_url, data={"producer_id": str(shop.producer_a.id)}).status_code == 409
     db.expire_all()
