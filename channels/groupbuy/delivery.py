@@ -12,7 +12,6 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog.access import is_member
@@ -67,24 +66,20 @@ def orders_to_deliver(session: Session, group_round: GroupRound, producer: Produ
 def ship_delivery(
     session: Session, user: User, group_round: GroupRound, producer: Producer, *, now: datetime | None = None
 ) -> GroupDelivery:
-    """A member of ``producer`` ships, in one delivery to the pick-up point, every paid order of the round.
+    """A member of ``producer`` ships, in one delivery to the pick-up point, every paid order of the round not
+    shipped yet (after the round closes: all of them; later, those paid since, e.g. a bank transfer confirmed
+    late).
 
-    Each order is marked shipped; each lot gets one shipping event naming the pick-up point and the units of
-    the delivery. Raises :class:`PermissionDenied`, :class:`RoundStillOpen`, :class:`AlreadyDelivered`,
-    :class:`NothingToDeliver`, :class:`BatchRecalled`. Does not commit.
+    Each order is marked shipped and tied to the delivery; each lot gets one shipping event naming the
+    pick-up point and the units of the delivery. Raises :class:`PermissionDenied`, :class:`RoundStillOpen`,
+    :class:`NothingToDeliver`, :class:`AlreadyDelivered` (another request shipped them meanwhile),
+    :class:`BatchRecalled`. Does not commit.
     """
     if not is_member(user, producer):
         raise PermissionDenied()
     now = now or utcnow()
     if group_round.is_open(now):
         raise RoundStillOpen()
-    existing = session.scalar(
-        select(GroupDelivery.id).where(
-            GroupDelivery.round_id == group_round.id, GroupDelivery.producer_id == producer.id
-        )
-    )
-    if existing is not None:
-        raise AlreadyDelivered()
     orders = orders_to_deliver(session, group_round, producer)
     if not orders:
         raise NothingToDeliver()
@@ -103,12 +98,17 @@ def ship_delivery(
         shipped_at=now,
         shipped_by_id=user.id,
     )
-    try:
-        with session.begin_nested():
-            session.add(delivery)
-            session.flush()
-    except IntegrityError:
-        raise AlreadyDelivered() from None
+    session.add(delivery)
+    session.flush()
+    # claim the orders for this delivery: a concurrent delivery of the same orders finds them taken
+    claimed = session.execute(
+        update(GroupOrder)
+        .where(GroupOrder.order_id.in_([order.id for order in orders]), GroupOrder.delivery_id.is_(None))
+        .values(delivery_id=delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != len(orders):  # type: ignore[attr-defined]
+        raise AlreadyDelivered()
     for order in orders:
         order.mark_shipped(leader.point_name[:60], group_round.channel_ref)
     for batch, quantity in sorted(lots.items(), key=lambda item: item[0].id):
@@ -172,22 +172,18 @@ def receive_delivery(
                 "group_buy": group_round.channel_ref,
             },
         )
-    _tell_members(session, group_round, delivery.producer_id)
+    _tell_members(session, group_round, delivery)
     session.flush()
     return delivery
 
 
-def _tell_members(session: Session, group_round: GroupRound, producer_id: int) -> None:
+def _tell_members(session: Session, group_round: GroupRound, delivery: GroupDelivery) -> None:
     """Tell each member whose order came with the delivery that it waits at the pick-up point."""
     leader = group_round.leader
     waiting = session.scalars(
         select(Order)
         .join(GroupOrder, GroupOrder.order_id == Order.id)
-        .where(
-            GroupOrder.producer_id == producer_id,
-            GroupOrder.round_id == group_round.id,
-            Order.status == OrderStatus.SHIPPED,
-        )
+        .where(GroupOrder.delivery_id == delivery.id, Order.status == OrderStatus.SHIPPED)
         .order_by(Order.id)
     )
     for order in waiting:
@@ -214,12 +210,7 @@ def hand_out(session: Session, user: User, member: GroupOrder, *, now: datetime 
         raise PermissionDenied()
     if member.handed_out_at is not None:
         raise AlreadyHandedOut()
-    received = session.scalar(
-        select(GroupDelivery.received_at).where(
-            GroupDelivery.round_id == member.round_id, GroupDelivery.producer_id == member.producer_id
-        )
-    )
-    if received is None:
+    if member.delivery is None or member.delivery.received_at is None:
         raise DeliveryNotReceived()
     if member.order.status is not OrderStatus.SHIPPED:
         raise InvalidTransition()

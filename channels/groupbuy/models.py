@@ -159,19 +159,24 @@ class GroupOrder(Base):
     sales_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     counted_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: The delivery to the pick-up point the order travelled in (set when the producer ships it).
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("channels_group_delivery.id"), index=True)
     handed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handed_out_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
 
     order: Mapped[Order] = relationship()
     round: Mapped[GroupRound] = relationship()
     producer: Mapped[Producer] = relationship()
+    delivery: Mapped[GroupDelivery | None] = relationship()
 
 
 class GroupDelivery(Base):
-    """The one delivery a producer ships to a round's pick-up point, received there by the leader."""
+    """A delivery a producer ships to a round's pick-up point, received there by the leader: one per round
+    and producer when the round closes, and one more for orders paid after it left (a bank transfer
+    confirmed late)."""
 
     __tablename__ = "channels_group_delivery"
-    __table_args__ = (UniqueConstraint("round_id", "producer_id"),)
+    __table_args__ = (Index("ix_channels_group_delivery_round_producer", "round_id", "producer_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("channels_group_round.id"))

@@ -23,6 +23,7 @@ from core.ids import parse_id
 from core.models import User
 from core.pagination import paginate
 from core.regions import get_region
+from orders.models import Order, OrderStatus
 
 bp = Blueprint("groupbuy", __name__, url_prefix="/channels/group-buy")
 
@@ -180,13 +181,11 @@ def round_orders(round_id: int) -> ResponseReturnValue:
     deliveries = db_session.scalars(
         select(GroupDelivery).where(GroupDelivery.round_id == group_round.id).order_by(GroupDelivery.id)
     ).all()
-    received = {d.producer_id for d in deliveries if d.received_at is not None}
     return render_template(
         "channels/groupbuy/round_orders.html",
         round=group_round,
         page=page,
         deliveries=deliveries,
-        received=received,
         form=ActionForm(),
     )
 
@@ -244,10 +243,22 @@ def supply() -> ResponseReturnValue:
     query = select(GroupRound).where(GroupRound.id.in_(holding)).order_by(GroupRound.id.desc())
     page = paginate(db_session, query, _page())
     shown = [r.id for r in page.items]
-    shipped = {
-        (d.round_id, d.producer_id): d
-        for d in db_session.scalars(
-            select(GroupDelivery).where(GroupDelivery.round_id.in_(shown), GroupDelivery.producer_id.in_(ids))
+    shipped = db_session.scalars(
+        select(GroupDelivery)
+        .where(GroupDelivery.round_id.in_(shown), GroupDelivery.producer_id.in_(ids))
+        .order_by(GroupDelivery.id)
+    ).all()
+    waiting = {
+        (int(round_id), int(producer_id))
+        for round_id, producer_id in db_session.execute(
+            select(GroupOrder.round_id, GroupOrder.producer_id)
+            .join(Order, Order.id == GroupOrder.order_id)
+            .where(
+                GroupOrder.round_id.in_(shown),
+                GroupOrder.producer_id.in_(ids),
+                Order.status == OrderStatus.PAID,
+            )
+            .distinct()
         )
     }
     form = ShipForm()
@@ -256,6 +267,7 @@ def supply() -> ResponseReturnValue:
         "channels/groupbuy/supply.html",
         page=page,
         shipped=shipped,
+        waiting=waiting,
         producers=producers_of(_user()),
         form=form,
         now=utcnow(),

@@ -1,9 +1,9 @@
 """community group-buying (社区团购): leaders and pick-up points, rounds, members' orders, deliveries
 
 Group leaders apply with a pick-up point (decided by the county office); a round offers products until it
-closes; each member's order in a round carries running sums (and the round and leader keep roll-ups); each
-producer ships one delivery per round to the pick-up point. Counters note the refunds of their sales given
-back through the payments pages (channels_counter_refund), for the closing report of the day.
+closes; each member's order in a round carries running sums (and the round and leader keep roll-ups) and the
+delivery it travelled in; producers ship deliveries to the pick-up point. Counters note the refunds of their
+sales given back through the payments pages (channels_counter_refund), for the closing report of the day.
 
 Revision ID: 9457a5c1365c
 Revises: 892e8c0b98c3
@@ -125,13 +125,39 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_channels_group_delivery")),
-        sa.UniqueConstraint(
-            "round_id", "producer_id", name=op.f("uq_channels_group_delivery_round_id_producer_id")
-        ),
     )
     with op.batch_alter_table("channels_group_delivery", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_channels_group_delivery_producer_id"), ["producer_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_channels_group_delivery_round_producer", ["round_id", "producer_id"], unique=False
+        )
+
+    op.create_table(
+        "channels_group_product",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("round_id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["catalog_product.id"],
+            name=op.f("fk_channels_group_product_product_id_catalog_product"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["channels_group_round.id"],
+            name=op.f("fk_channels_group_product_round_id_channels_group_round"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_channels_group_product")),
+        sa.UniqueConstraint(
+            "round_id", "product_id", name=op.f("uq_channels_group_product_round_id_product_id")
+        ),
+    )
+    with op.batch_alter_table("channels_group_product", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_channels_group_product_product_id"), ["product_id"], unique=False
         )
 
     op.create_table(
@@ -146,10 +172,16 @@ def upgrade() -> None:
         sa.Column("sales_fen", sa.BigInteger(), nullable=False),
         sa.Column("counted_fen", sa.BigInteger(), nullable=False),
         sa.Column("refunded_fen", sa.BigInteger(), nullable=False),
+        sa.Column("delivery_id", sa.Integer(), nullable=True),
         sa.Column("handed_out_at", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("handed_out_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["buyer_id"], ["core_user.id"], name=op.f("fk_channels_group_order_buyer_id_core_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["delivery_id"],
+            ["channels_group_delivery.id"],
+            name=op.f("fk_channels_group_order_delivery_id_channels_group_delivery"),
         ),
         sa.ForeignKeyConstraint(
             ["handed_out_by_id"],
@@ -180,37 +212,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("channels_group_order", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_channels_group_order_buyer_id"), ["buyer_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_channels_group_order_delivery_id"), ["delivery_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_channels_group_order_leader_id"), ["leader_id"], unique=False)
         batch_op.create_index(
             "ix_channels_group_order_producer_round", ["producer_id", "round_id"], unique=False
         )
         batch_op.create_index("ix_channels_group_order_round", ["round_id", "id"], unique=False)
 
-    op.create_table(
-        "channels_group_product",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("round_id", sa.Integer(), nullable=False),
-        sa.Column("product_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["product_id"],
-            ["catalog_product.id"],
-            name=op.f("fk_channels_group_product_product_id_catalog_product"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["round_id"],
-            ["channels_group_round.id"],
-            name=op.f("fk_channels_group_product_round_id_channels_group_round"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_channels_group_product")),
-        sa.UniqueConstraint(
-            "round_id", "product_id", name=op.f("uq_channels_group_product_round_id_product_id")
-        ),
-    )
-    with op.batch_alter_table("channels_group_product", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_channels_group_product_product_id"), ["product_id"], unique=False
-        )
     op.create_table(
         "channels_counter_refund",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -262,18 +272,20 @@ def downgrade() -> None:
         batch_op.drop_index("ix_channels_counter_refund_counter_day")
 
     op.drop_table("channels_counter_refund")
-    with op.batch_alter_table("channels_group_product", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_channels_group_product_product_id"))
-
-    op.drop_table("channels_group_product")
     with op.batch_alter_table("channels_group_order", schema=None) as batch_op:
         batch_op.drop_index("ix_channels_group_order_round")
         batch_op.drop_index("ix_channels_group_order_producer_round")
         batch_op.drop_index(batch_op.f("ix_channels_group_order_leader_id"))
+        batch_op.drop_index(batch_op.f("ix_channels_group_order_delivery_id"))
         batch_op.drop_index(batch_op.f("ix_channels_group_order_buyer_id"))
 
     op.drop_table("channels_group_order")
+    with op.batch_alter_table("channels_group_product", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_channels_group_product_product_id"))
+
+    op.drop_table("channels_group_product")
     with op.batch_alter_table("channels_group_delivery", schema=None) as batch_op:
+        batch_op.drop_index("ix_channels_group_delivery_round_producer")
         batch_op.drop_index(batch_op.f("ix_channels_group_delivery_producer_id"))
 
     op.drop_table("channels_group_delivery")

@@ -64,23 +64,18 @@ def _member(w: World) -> str:
     """A member's shipped order in a closed round whose delivery was received: its hand-out URL."""
     group_round = _round(w, closed=True)
     order = fresh_checkout(w, paid=True, shipped=True).orders[0]
+    received = GroupDelivery(
+        round_id=group_round.id, producer_id=order.producer_id, orders_count=1, lots={}, received_at=utcnow()
+    )
     member = GroupOrder(
         order_id=order.id,
         round_id=group_round.id,
         leader_id=group_round.leader_id,
         producer_id=order.producer_id,
         buyer_id=order.buyer_id,
+        delivery=received,
     )
-    w.db.add(member)
-    w.db.add(
-        GroupDelivery(
-            round_id=group_round.id,
-            producer_id=order.producer_id,
-            orders_count=1,
-            lots={},
-            received_at=utcnow(),
-        )
-    )
+    w.db.add_all([received, member])
     w.db.flush()
     return f"/channels/group-buy/members/{member.id}/hand-out"
 
