@@ -12,7 +12,8 @@ from catalog.products.models import (
     RetiredGtin,
 )
 from channels.assistance.models import AssistanceGroup, AssistanceGroupMember, AssistanceGroupTarget
-from channels.counters.models import ConsignedStock, Consignment, Counter, CounterSale
+from channels.counters.models import ConsignedStock, Consignment, Counter, CounterRefund, CounterSale
+from channels.groupbuy.models import GroupDelivery, GroupLeader, GroupOrder, GroupProduct, GroupRound
 from channels.livestreams.models import LiveOrder, LiveProduct, LiveSession, LiveSharer
 from core.audit.services import AuditEntry
 from core.models import Region, User
@@ -121,6 +122,7 @@ __all__ = [
     "ConsignedStock",
     "Consignment",
     "Counter",
+    "CounterRefund",
     "CounterSale",
     "CountyBuyerRollup",
     "CountyKindRollup",
@@ -140,6 +142,11 @@ __all__ = [
     "FlashBuyer",
     "FlashPurchase",
     "FlashSale",
+    "GroupDelivery",
+    "GroupLeader",
+    "GroupOrder",
+    "GroupProduct",
+    "GroupRound",
     "Institution",
     "InstitutionMember",
     "LineDiscount",

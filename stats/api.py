@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
 from catalog.producers.models import Producer
+from catalog.products.models import Unit
 from core.access import can_review
 from core.clock import shanghai_date
 from core.db import db_session
@@ -36,6 +37,7 @@ from stats.dashboards import (
 )
 from stats.forms import StatsFilterForm
 from stats.models import Channel
+from stats.units import quantities_by_unit
 
 bp = Blueprint("stats_api", __name__, url_prefix="/api/v1/stats")
 
@@ -82,19 +84,35 @@ def token_required(view: Callable[..., ResponseReturnValue]) -> Callable[..., Re
 
 
 def _figures(figures: Figures) -> dict[str, int]:
-    """Figures in fen (and units, ledger entries)."""
+    """Figures in fen and ledger entries. No quantity: several products' quantities would add kilograms,
+    斤 and pieces together (see :func:`_quantities`)."""
     return {
         "sales_fen": figures.sales_fen,
         "counted_fen": figures.counted_fen,
         "ordinary_fen": figures.ordinary_fen,
-        "quantity": figures.quantity,
         "entries": figures.entries,
     }
 
 
-def _rows(rows: list[Row]) -> list[dict[str, Any]]:
-    """A breakdown: each group's key, name, figures and extra facts."""
-    return [{"key": r.key, "name": r.name, **r.extra, **_figures(r.figures)} for r in rows]
+def _rows(rows: list[Row], *, per_product: bool = False) -> list[dict[str, Any]]:
+    """A breakdown: each group's key, name, figures and extra facts; the quantity (with its ``unit``) only
+    when each row is one product (``per_product``)."""
+    found = []
+    for r in rows:
+        row = {"key": r.key, "name": r.name, **r.extra, **_figures(r.figures)}
+        if per_product:
+            row["quantity"] = r.figures.quantity
+        else:
+            row.pop("unit", None)
+        found.append(row)
+    return found
+
+
+def _quantities(by_product: list[Row]) -> dict[str, Any]:
+    """The products' quantities by kind of unit, never added together: weight in kg (a decimal string, exact),
+    pieces and boxes."""
+    totals = quantities_by_unit(by_product)
+    return {"weight_kg": str(totals.weight_kg), "pieces": totals.pieces, "boxes": totals.boxes}
 
 
 def _period(filters: Filters) -> dict[str, Any]:
@@ -172,8 +190,9 @@ def county(code: str) -> ResponseReturnValue:
             "county": {"code": region.code, "name": region.name},
             "period": _period(d.filters),
             "totals": _figures(d.totals),
+            "quantities": _quantities(d.by_product),
             "monthly": _rows(d.monthly),
-            "by_product": _rows(d.by_product),
+            "by_product": _rows(d.by_product, per_product=True),
             "by_buyer_kind": _rows(d.by_buyer_kind),
             "by_channel": _rows(d.by_channel),
             "by_partner": _rows(d.by_partner),
@@ -212,12 +231,13 @@ class StatsQuerySchema(Schema):
 
 
 class StatsFiguresSchema(Schema):
-    """Sums over the selected sales, in fen; ``counted`` only certified-on-the-day sales."""
+    """Sums over the selected sales, in fen; ``counted`` only certified-on-the-day sales. Quantities are not
+    summed over several products (kilograms, 斤 and pieces never add up): see ``by_product`` and
+    ``quantities``."""
 
     sales_fen = fields.Integer(required=True)
     counted_fen = fields.Integer(required=True)
     ordinary_fen = fields.Integer(required=True)
-    quantity = fields.Integer(required=True)
     entries = fields.Integer(required=True, metadata={"description": "Ledger entries summed."})
 
 
@@ -227,6 +247,11 @@ class StatsRowSchema(StatsFiguresSchema):
     key = fields.Raw(required=True)
     name = fields.String(required=True)
     producer = fields.String(metadata={"description": "By product: the producer's name."})
+    quantity = fields.Integer(metadata={"description": "By product only: units sold, in ``unit``."})
+    unit = fields.String(
+        validate=validate.OneOf([u.value for u in Unit]),
+        metadata={"description": "By product only: the product's unit (kg, jin = 500 g, piece, box)."},
+    )
     paired = fields.Boolean(metadata={"description": "Top institutions: bought as a paired partner."})
 
 
@@ -236,6 +261,16 @@ class StatsPeriodSchema(Schema):
     start = fields.Date(allow_none=True)
     end = fields.Date(allow_none=True)
     channel = fields.String(allow_none=True)
+
+
+class StatsQuantitiesSchema(Schema):
+    """The quantities sold, one figure per kind of unit, never added together."""
+
+    weight_kg = fields.String(
+        required=True, metadata={"description": "Sold by weight (kg and 斤), in kg: a decimal string."}
+    )
+    pieces = fields.Integer(required=True, metadata={"description": "Products sold by the piece."})
+    boxes = fields.Integer(required=True, metadata={"description": "Products sold by the box."})
 
 
 class StatsCatalogSchema(Schema):
@@ -293,6 +328,7 @@ class StatsCountySchema(Schema):
     county = fields.Nested(StatsRefSchema, required=True)
     period = fields.Nested(StatsPeriodSchema, required=True)
     totals = fields.Nested(StatsFiguresSchema, required=True)
+    quantities = fields.Nested(StatsQuantitiesSchema, required=True)
     monthly = fields.List(fields.Nested(StatsRowSchema), required=True)
     by_product = fields.List(fields.Nested(StatsRowSchema), required=True)
     by_buyer_kind = fields.List(fields.Nested(StatsRowSchema), required=True)

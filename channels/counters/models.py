@@ -161,3 +161,35 @@ class CounterSale(Base):
     order: Mapped[Order] = relationship()
     batch: Mapped[Batch] = relationship()
     product: Mapped[Product] = relationship()
+
+
+class CounterRefund(Base):
+    """Money given back for a counter sale through the payments pages, on the day it was given back, and the
+    units that returned to the counter's stock (none when the lot was recalled: it never goes back on the
+    shelf)."""
+
+    __tablename__ = "channels_counter_refund"
+    __table_args__ = (
+        CheckConstraint("quantity >= 0 AND amount_fen >= 0 AND restocked >= 0", name="values_not_negative"),
+        # the day's closing report reads one counter's days
+        Index("ix_channels_counter_refund_counter_day", "counter_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("channels_counter.id"))
+    refund_id: Mapped[int] = mapped_column(ForeignKey("shop_refund.id"), unique=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("channels_counter_sale.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("catalog_product.id"))
+    #: Units refunded, in ``unit``, and how many of them went back to the counter's stock.
+    quantity: Mapped[int] = mapped_column(Integer)
+    restocked: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(8))
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    #: Whether the sale counted toward assistance (its refund then takes back a counted amount).
+    is_counted: Mapped[bool] = mapped_column(Boolean)
+    refunded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The Asia/Shanghai day of ``refunded_at`` (the closing report's day).
+    day: Mapped[date] = mapped_column(Date)
+
+    sale: Mapped[CounterSale] = relationship()
+    product: Mapped[Product] = relationship()

@@ -1,5 +1,5 @@
-"""What a counter reports: the day's closing (Asia/Shanghai day), the stock left, and leakage — sales of
-products that did not count toward assistance — per counter.
+"""What a counter reports: the day's closing (Asia/Shanghai day, with the refunds given back that day), the
+stock left, and leakage — sales of products that did not count toward assistance — per counter.
 
 Quantities are never added across units: weights (kg, and 斤 at 0.5 kg) are summed in kg, and pieces and
 boxes are counted apart, each under its own unit.
@@ -17,7 +17,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from catalog.products.models import Product, Unit
-from channels.counters.models import ConsignedStock, Counter, CounterPayment, CounterSale
+from channels.counters.models import ConsignedStock, Counter, CounterPayment, CounterRefund, CounterSale
 from core.pagination import Page
 from traceability.models import Batch
 
@@ -66,9 +66,22 @@ class StockLine:
     is_recalled: bool
 
 
+@dataclass(frozen=True)
+class RefundLine:
+    """One product's refunds given back that day (through the payments pages), counted sales or not."""
+
+    name: str
+    unit: str
+    quantity: int
+    restocked: int
+    amount_fen: int
+    is_counted: bool
+
+
 @dataclass
 class ClosingReport:
-    """A counter's day: sales by product and by payment, counted and not, and the stock left."""
+    """A counter's day: sales by product and by payment, counted and not, the refunds given back that day
+    (whenever the sale was), and the stock left."""
 
     counter: Counter
     day: date
@@ -81,6 +94,22 @@ class ClosingReport:
     sold: Quantities
     stock: list[StockLine]
     stock_left: Quantities
+    refunds: list[RefundLine] = field(default_factory=list)
+    refunds_count: int = 0
+    refunded_fen: int = 0
+    refunded_counted_fen: int = 0
+    #: Units that came back to the counter's shelf with the day's refunds.
+    returned: Quantities = field(default_factory=Quantities)
+
+    @property
+    def net_fen(self) -> int:
+        """The day's sales less the day's refunds."""
+        return self.total_fen - self.refunded_fen
+
+    @property
+    def net_counted_fen(self) -> int:
+        """The day's counted sales less the day's refunds of counted sales."""
+        return self.counted_fen - self.refunded_counted_fen
 
 
 def closing_report(session: Session, counter: Counter, day: date) -> ClosingReport:
@@ -113,6 +142,10 @@ def closing_report(session: Session, counter: Counter, day: date) -> ClosingRepo
         stock_left.add(item.unit, item.quantity)
     counted = sum(line.amount_fen for line in products if line.is_counted)
     total = sum(line.amount_fen for line in products)
+    refunds, refunds_count = _refunds(session, counter, day)
+    returned = Quantities()
+    for refund in refunds:
+        returned.add(refund.unit, refund.restocked)
     return ClosingReport(
         counter=counter,
         day=day,
@@ -125,7 +158,38 @@ def closing_report(session: Session, counter: Counter, day: date) -> ClosingRepo
         sold=sold,
         stock=stock,
         stock_left=stock_left,
+        refunds=refunds,
+        refunds_count=refunds_count,
+        refunded_fen=sum(r.amount_fen for r in refunds),
+        refunded_counted_fen=sum(r.amount_fen for r in refunds if r.is_counted),
+        returned=returned,
     )
+
+
+def _refunds(session: Session, counter: Counter, day: date) -> tuple[list[RefundLine], int]:
+    """The refunds of the counter's sales given back on ``day``, per product, and how many (read through the
+    counter's day index)."""
+    r = CounterRefund
+    rows = session.execute(
+        select(
+            Product.name,
+            r.unit,
+            r.is_counted,
+            func.sum(r.quantity),
+            func.sum(r.restocked),
+            func.sum(r.amount_fen),
+            func.count(r.id),
+        )
+        .join(Product, Product.id == r.product_id)
+        .where(r.counter_id == counter.id, r.day == day)
+        .group_by(r.product_id, Product.name, r.unit, r.is_counted)
+        .order_by(Product.name, r.unit, r.is_counted.desc())
+    ).all()
+    lines = [
+        RefundLine(str(name), str(unit), int(qty or 0), int(back or 0), int(amount or 0), bool(counted))
+        for name, unit, counted, qty, back, amount, _n in rows
+    ]
+    return lines, sum(int(n) for *_rest, n in rows)
 
 
 def _stock(session: Session, counter: Counter) -> list[StockLine]:

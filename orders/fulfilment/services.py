@@ -25,6 +25,7 @@ from core.models import User
 from core.notifications.services import notify
 from core.pagination import Page, paginate
 from core.urls import path_for
+from orders.channel import Channel
 from orders.collection import Collector, methods_collected_by
 from orders.models import (
     Checkout,
@@ -60,6 +61,16 @@ class ShippingDetailsInvalid(DomainError):
     """Shipping needs a carrier and a tracking number."""
 
     message = _l("Enter the carrier and the tracking number (up to 60 characters each).")
+
+
+class ShipsWithItsGroup(DomainError):
+    """A community group-buying order travels in its round's one delivery to the leader's pick-up point."""
+
+    status = 409
+    message = _l(
+        "This order belongs to a community group order: ship it with the group's one delivery to the pick-up"
+        " point."
+    )
 
 
 class RatingNotAllowed(DomainError):
@@ -229,10 +240,13 @@ def ship_order(session: Session, user: User, order: Order, carrier: str, trackin
 
     The event names the producer, the destination district (never the recipient's name or phone), the
     carrier, the waybill (tracking number), the order number and the quantity. Raises
-    :class:`NotOrderProducer`, :class:`ShippingDetailsInvalid`, :class:`InvalidTransition` (not paid),
-    :class:`BatchRecalled` (recalled goods never ship). Does not commit.
+    :class:`NotOrderProducer`, :class:`ShipsWithItsGroup` (a group-buying order ships with its round's
+    delivery), :class:`ShippingDetailsInvalid`, :class:`InvalidTransition` (not paid), :class:`BatchRecalled`
+    (recalled goods never ship). Does not commit.
     """
     ensure_order_member(user, order)
+    if order.channel is Channel.GROUP_BUY:
+        raise ShipsWithItsGroup()
     carrier, tracking_number = carrier.strip(), tracking_number.strip()
     if not (0 < len(carrier) <= MAX_SHIPPING_FIELD and 0 < len(tracking_number) <= MAX_SHIPPING_FIELD):
         raise ShippingDetailsInvalid()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.producers.models import Producer
-from catalog.products.models import Product
+from catalog.products.models import Product, Unit
 from core.audit.services import AuditEntry
 from core.errors import PermissionDenied
 from core.models import Region, User
@@ -94,9 +94,8 @@ def test_county_figures_match_the_dashboard_to_the_fen(
         "sales_fen": 124_456,
         "counted_fen": 123_456,
         "ordinary_fen": 1_000,
-        "quantity": 5,
         "entries": 2,
-    }
+    }  # no quantity: several products' units never add up (see the test of units below)
     assert [(m["key"], m["counted_fen"]) for m in data["monthly"][:2]] == [
         ("2025-01", 123_456),
         ("2025-02", 0),
@@ -209,3 +208,41 @@ def test_openapi_document_lists_the_statistics_paths_with_bearer_auth(
     assert "/api/v1/stats/summary" in spec["paths"]  # type: ignore[operator]
     assert spec["components"]["securitySchemes"]["bearerToken"]["scheme"] == "bearer"  # type: ignore[index]
     assert "/api/v1/products" in spec["paths"]  # type: ignore[operator]  (the catalog's paths stay)
+
+
+def test_quantities_are_weights_in_kg_and_counts_in_pieces_never_added_together(
+    client: FlaskClient,
+    db: Session,
+    make_user: Callable[..., User],
+    make_producer: Callable[..., Producer],
+    make_product: Callable[..., Product],
+    region: Callable[[str], Region],
+) -> None:
+    producer = make_producer(name="疏勒县绿源合作社")
+    by_kg = make_product(producer, name="西红柿", unit=Unit.KG)
+    by_jin = make_product(producer, name="骏枣", unit=Unit.JIN)
+    by_piece = make_product(producer, name="郭牌西瓜", unit=Unit.PIECE)
+    by_box = make_product(producer, name="雪菊礼盒", unit=Unit.BOX)
+    add_rollup(db, by_kg, date(2025, 3, 1), 5_000, quantity=3)
+    add_rollup(db, by_jin, date(2025, 3, 2), 4_000, quantity=5)  # 2.5 kg
+    add_rollup(db, by_piece, date(2025, 3, 3), 3_000, quantity=7)
+    add_rollup(db, by_box, date(2025, 4, 3), 2_000, quantity=2)
+    _token, secret = issue_token(db, make_user(counties=[region("653122")]), "script")
+    data = client.get("/api/v1/stats/counties/653122?year=2025", headers=bearer(secret)).json
+    assert data is not None
+    assert data["quantities"] == {"weight_kg": "5.500", "pieces": 7, "boxes": 2}
+    products = {row["name"]: (row["quantity"], row["unit"]) for row in data["by_product"]}
+    assert products == {
+        "西红柿": (3, "kg"),
+        "骏枣": (5, "jin"),
+        "郭牌西瓜": (7, "piece"),
+        "雪菊礼盒": (2, "box"),
+    }
+    for breakdown in ("monthly", "by_channel", "by_buyer_kind", "by_partner", "top_institutions"):
+        assert all("quantity" not in row and "unit" not in row for row in data[breakdown]), breakdown
+    assert "quantity" not in data["totals"]
+    summary = client.get("/api/v1/stats/summary?year=2025", headers=bearer(secret)).json
+    assert summary is not None
+    assert "quantity" not in summary["totals"] and "quantity" not in summary["all_time"]
+    assert all("quantity" not in line["period"] for line in summary["counties"])
+    assert all("quantity" not in row for row in summary["monthly"])
