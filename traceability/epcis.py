@@ -39,10 +39,10 @@ from sqlalchemy.orm import Session
 
 from catalog.products.models import Unit
 from core.db import utcnow
+from traceability.display import utc_iso
 from traceability.interop.eventhash import event_hash_id
 from traceability.links import trace_url
 from traceability.models import Batch, EventKind, TraceEvent
-from traceability.trace.data import utc_iso
 from traceability.trace.verdict import chain_status, stored_events
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
@@ -202,9 +202,16 @@ def _processing_events(session: Session, batch: Batch) -> list[TraceEvent]:
 def _step_sides(session: Session, event: TraceEvent, batch: Batch) -> tuple[list[tuple[str, int]], list[str]]:
     """The whole processing step an event belongs to: ``([(input lot, quantity used)], [output lots])``.
 
-    Each side's event names only the other side, so the missing half is read from a batch on the other side.
+    An input's event names every input and output (since the EPCIS index records it as it is appended, before
+    the outputs' events exist); an output's event, and an input's recorded before, name only the other side,
+    so the missing half is read from a batch on the other side.
     """
     details = event.details or {}
+    if details.get("role") == "input" and details.get("inputs"):
+        refs = details["inputs"]
+        return [(str(r["lot"]), int(r.get("quantity") or 0)) for r in refs], [
+            str(lot) for lot in details.get("outputs") or []
+        ]
     if details.get("role") == "input":
         outputs = [str(lot) for lot in details.get("outputs") or []]
         inputs = [(batch.lot_code, int(details.get("quantity_used") or 0))]

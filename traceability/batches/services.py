@@ -20,6 +20,7 @@ from core.clock import SHANGHAI, shanghai_date
 from core.db import utcnow
 from core.errors import PermissionDenied
 from core.models import Region, RegionLevel, User
+from core.urls import public_base_url
 from traceability.batches.rules import (
     COMMITMENTS,
     ensure_all_commitments,
@@ -28,6 +29,7 @@ from traceability.batches.rules import (
     recorder,
 )
 from traceability.chain import compute_hash
+from traceability.epcis import epcis_event
 from traceability.errors import (
     BatchRecalled,
     DatesOutOfOrder,
@@ -37,6 +39,7 @@ from traceability.errors import (
     QuantityNotPositive,
     TestReportRequired,
 )
+from traceability.interop.index import index_own_event, is_captured
 from traceability.models import (
     Batch,
     ComplianceBasis,
@@ -278,7 +281,8 @@ def append_event(
 
     ``actor_name`` and ``recorded_as`` say publicly who recorded it (see rules.recorder). Raises
     :class:`ControlCharacterInText` before anything is written when any of its text holds a control
-    character (what enters the chain is served for ever). Does not commit.
+    character (what enters the chain is served for ever). An event not captured from a partner's system
+    enters the EPCIS query index as our export writes it (:mod:`traceability.interop.index`). Does not commit.
     """
     ensure_clean_text(actor_name, place, paragraphs=[note], details=details)
     session.flush()
@@ -305,6 +309,9 @@ def append_event(
     locked.head_hash = event.hash
     locked.event_count = event.seq
     session.flush()
+    if not is_captured(event):  # a partner's capture indexes its events itself
+        base_url = public_base_url()
+        index_own_event(session, event, locked, epcis_event(session, event, locked, base_url), base_url)
     return event
 
 

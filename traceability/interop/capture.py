@@ -32,6 +32,7 @@ from traceability.interop.errors import (
     ValidationException,
 )
 from traceability.interop.eventhash import context_namespaces, document_events, event_hash_id
+from traceability.interop.index import indexed_field
 from traceability.interop.lots import canonical_epc, named_identifiers, resolve
 from traceability.interop.models import (
     CaptureStatus,
@@ -42,7 +43,6 @@ from traceability.interop.models import (
     Partner,
 )
 from traceability.interop.partners import serves
-from traceability.interop.query import vocabulary_uri
 from traceability.interop.sensors import readings, term
 from traceability.models import Batch, EventKind, RecorderRole
 from traceability.signals import sensor_readings_captured
@@ -174,9 +174,9 @@ def _record(
         event_type=str(event.get("type")),
         event_time=occurred_at,
         recorded_at=recorded_at,
-        biz_step=_optional("bizStep", event.get("bizStep")),
-        disposition=_optional("disposition", event.get("disposition")),
-        biz_location=_optional("bizLocation", (event.get("bizLocation") or {}).get("id")),
+        biz_step=indexed_field("bizStep", event.get("bizStep")),
+        disposition=indexed_field("disposition", event.get("disposition")),
+        biz_location=indexed_field("bizLocation", (event.get("bizLocation") or {}).get("id")),
         context=namespaces,
         document=stored,
     )
@@ -201,13 +201,6 @@ def _record(
             place=place,
             readings=found,
         )
-
-
-def _optional(field_name: str, value: Any) -> str | None:
-    """A field of the index in the form queries name it (CBV web URI, canonical location), or ``None``."""
-    if not isinstance(value, str):
-        return None
-    return (canonical_epc(value) if field_name == "bizLocation" else vocabulary_uri(field_name, value))[:300]
 
 
 def _capture_events(session: Session, partner: Partner, capture: EpcisCapture, raw: bytes) -> list[str]:

@@ -62,7 +62,7 @@ The functions here are services: they take the session, flush but never commit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -75,17 +75,13 @@ from core.clock import shanghai_date
 from core.models import Region, RegionLevel
 from traceability.chain import ChainStatus
 from traceability.coldchain.verdict import ColdChainView, cold_chain_of
+from traceability.display import utc_iso
 from traceability.links import trace_path, trace_url
 from traceability.models import Batch, ComplianceCertificate, SerialUnit, TraceEvent
 from traceability.processing.services import children_of, parents_of, source_batches
 from traceability.serials import SerialAssessment
 from traceability.signals import SamplingResult, sampling_results
 from traceability.trace.verdict import page_chain
-
-
-def utc_iso(moment: datetime | None) -> str | None:
-    """A timestamp as UTC ISO 8601 with a ``Z``, to the second (``None`` stays ``None``)."""
-    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _iso_date(day: date | None) -> str | None:
