@@ -27,9 +27,10 @@ the same facts. JSON contract (``TraceData.as_json()``; ``Accept: application/js
       "compliance": {"number", "basis", "issued_on", "commitments", "quantity", "origin"} | null,
       "quarantine": {"slaughterhouse", "origin_quarantine_no", "slaughter_quarantine_no"} | null,
       "events": [{"seq", "kind", "occurred_at", "recorded_at", "place", "actor", "recorded_as", "details",
-                  "note", "hash"}],
+                  "note", "hash", "epcis_event_id"}],
                 # actor: who recorded it (an organisation's name); recorded_as: in which capacity,
-                # "producer" | "institution" | "reviewer" | "administrator" (null: older events)
+                # "producer" | "institution" | "reviewer" | "administrator" (null: older events);
+                # epcis_event_id: its canonical EPCIS hash id, covered by "hash" (null: older events)
       "parents": [{"lot", "trace_url", "product"}], "children": [{"lot", "trace_url", "product"}],
       "chain": {"valid": bool, "events": int, "broken_at": int | null},
       "recalled": bool, "recall": {"reason", "at"} | null,
@@ -325,6 +326,7 @@ def _event_json(event: TraceEvent) -> dict[str, Any]:
         "details": event.details or {},
         "note": event.note,
         "hash": event.hash,
+        "epcis_event_id": event.epcis_event_id,
     }
 
 
