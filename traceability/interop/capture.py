@@ -9,7 +9,9 @@ job that is already finished when ``202`` answers); a refused document leaves on
 
 from __future__ import annotations
 
+import base64
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -28,6 +30,7 @@ from traceability.batches.services import append_event
 from traceability.interop.errors import (
     CaptureLimitExceededException,
     EpcisException,
+    QueryParameterException,
     SecurityException,
     ValidationException,
 )
@@ -43,6 +46,7 @@ from traceability.interop.models import (
     Partner,
 )
 from traceability.interop.partners import serves
+from traceability.interop.query import DEFAULT_PER_PAGE, MAX_PER_PAGE
 from traceability.interop.sensors import readings, term
 from traceability.models import Batch, EventKind, RecorderRole
 from traceability.signals import sensor_readings_captured
@@ -263,3 +267,47 @@ def capture_document(session: Session, partner: Partner, raw: bytes) -> EpcisCap
     capture.finished_at = utcnow()
     session.flush()
     return capture
+
+
+@dataclass
+class JobPage:
+    """One page of a partner's capture jobs, newest first, and the token of the next (``None``: the last)."""
+
+    jobs: list[EpcisCapture]
+    next_token: str | None
+
+
+def _job_token(last_id: int) -> str:
+    """The opaque token of the position after job ``last_id``."""
+    return base64.urlsafe_b64encode(json.dumps(["jobs", last_id]).encode()).decode().rstrip("=")
+
+
+def _read_job_token(token: str) -> int:
+    """The job id a token names; refused if malformed."""
+    try:
+        mark, last_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, TypeError) as exc:
+        raise QueryParameterException(name="nextPageToken") from exc
+    if mark != "jobs" or not isinstance(last_id, int) or isinstance(last_id, bool):
+        raise QueryParameterException(name="nextPageToken")
+    return last_id
+
+
+def capture_jobs(session: Session, partner: Partner, args: Any) -> JobPage:
+    """A page of ``partner``'s capture jobs, newest first, read along ``(partner_id, id)``; ``args`` (a
+    MultiDict) may give ``perPage`` and ``nextPageToken``. Raises :class:`QueryParameterException`.
+    Read-only."""
+    unknown = next((name for name in args if name not in ("perPage", "nextPageToken")), None)
+    if unknown is not None:
+        raise QueryParameterException(name=unknown)
+    raw_per_page = args.get("perPage", str(DEFAULT_PER_PAGE))
+    if not raw_per_page.isdigit() or not 1 <= int(raw_per_page) <= MAX_PER_PAGE:
+        raise QueryParameterException(name="perPage")
+    per_page = int(raw_per_page)
+    statement = select(EpcisCapture).where(EpcisCapture.partner_id == partner.id)
+    if "nextPageToken" in args:
+        statement = statement.where(EpcisCapture.id < _read_job_token(args["nextPageToken"]))
+    jobs = list(session.scalars(statement.order_by(EpcisCapture.id.desc()).limit(per_page + 1)))
+    more = len(jobs) > per_page
+    jobs = jobs[:per_page]
+    return JobPage(jobs, _job_token(jobs[-1].id) if more else None)

@@ -21,11 +21,12 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from core.db import utcnow
 from core.text import forbidden_character
 from traceability.epcis import EPCIS_MEDIA_TYPE, epcis_event, namespace
-from traceability.interop.errors import NoSuchResourceException, ValidationException
+from traceability.interop.errors import NoSuchResourceException, QueryParameterException, ValidationException
 from traceability.interop.models import EpcisDelivery, EpcisSubscription, Partner, PartnerScope
 from traceability.interop.partners import serves
 from traceability.interop.query import query_document
@@ -38,6 +39,25 @@ NAMED_QUERIES: dict[str, dict[str, Any]] = {
 MAX_ATTEMPTS = 12
 BATCH_SIZE = 100
 TIMEOUT_SECONDS = 10
+
+
+def named_query_args(query_name: str, args: Any) -> MultiDict[str, str]:
+    """The query string of a named query's run: its own filters, with the client's ``perPage`` and
+    ``nextPageToken`` (``args``, a MultiDict). Raises :class:`NoSuchResourceException` for an unknown query,
+    :class:`QueryParameterException` for any other parameter (the named query fixes the filters)."""
+    if query_name not in NAMED_QUERIES:
+        raise NoSuchResourceException()
+    unknown = next((name for name in args if name not in ("perPage", "nextPageToken")), None)
+    if unknown is not None:
+        raise QueryParameterException(name=unknown)
+    merged: MultiDict[str, str] = MultiDict()
+    for name, values in NAMED_QUERIES[query_name]["query"].items():
+        for value in values:
+            merged.add(name, value)
+    for name in ("perPage", "nextPageToken"):
+        if name in args:
+            merged[name] = args[name]
+    return merged
 
 
 def subscribe(
