@@ -18,6 +18,7 @@ from core.errors import DomainError
 from core.jobs import claim_row
 from core.models import User
 from core.regions import get_region
+from traceability.interop.destinations import allowed_networks
 from traceability.interop.index import BACKFILL_CHUNK, backfill
 from traceability.interop.models import EpcisDelivery, Partner, PartnerKind, PartnerToken
 from traceability.interop.partners import issue_partner_token, register_partner, revoke_partner_token
@@ -100,6 +101,7 @@ def deliver_command() -> None:
     so two runs never send the same result at once and one unreachable subscriber delays nobody else.
     """
     base_url = str(current_app.config["PUBLIC_BASE_URL"])
+    allowed = allowed_networks(current_app.config.get("SHOP_EPCIS_WEBHOOK_ALLOWED_ADDRESSES"))
     delivered = failed = 0
     due = [delivery.id for delivery in due_deliveries(db_session, utcnow())]
     db_session.rollback()
@@ -112,7 +114,7 @@ def deliver_command() -> None:
         if delivery is None or delivery.delivered_at is not None:
             db_session.rollback()
             continue
-        if attempt(db_session, delivery, base_url, utcnow()):
+        if attempt(db_session, delivery, base_url, utcnow(), allowed):
             delivered += 1
         else:
             failed += 1

@@ -24,6 +24,7 @@ from traceability.epcis import EPCIS_MEDIA_TYPE, namespace
 from traceability.interop import capture as capturing
 from traceability.interop import query as querying
 from traceability.interop import subscriptions as subscribing
+from traceability.interop.destinations import allowed_networks
 from traceability.interop.errors import (
     AuthenticationRequired,
     CaptureLimitExceededException,
@@ -226,7 +227,10 @@ def subscribe(partner: Partner, name: str) -> ResponseReturnValue:
     body = request.get_json(silent=True)
     dest = body.get("dest") if isinstance(body, dict) else None
     allow_http = bool(current_app.config.get("SHOP_EPCIS_WEBHOOK_ALLOW_HTTP", False))
-    subscription = subscribing.subscribe(db_session, partner, name, dest, allow_http=allow_http)
+    allowed = allowed_networks(current_app.config.get("SHOP_EPCIS_WEBHOOK_ALLOWED_ADDRESSES"))
+    subscription = subscribing.subscribe(
+        db_session, partner, name, dest, allow_http=allow_http, allowed=allowed
+    )
     response = _json(_subscription(subscription), 201)
     response.headers["Location"] = url_for(".subscriptions", name=name) + f"/{subscription.id}"
     return response
