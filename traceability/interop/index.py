@@ -6,6 +6,11 @@ a recall, a processing step…) is indexed when it is appended (:func:`index_own
 canonical hash id; events recorded before the index took them in are added by ``flask --app shop epcis
 index-events`` (:func:`backfill`). The index is what ``GET /epcis/events`` pages through by ``(recorded_at,
 id)``, so the partner's scope, the filters and the paging are the same for both kinds of event.
+
+Captures are serialised so that paging never passes a captured event still being committed; events recorded
+on our pages are not (serialising every event-writing transaction platform-wide would cost more than it
+gives), so one committed a moment after a client paged past its record time appears in that client's next
+pass through the events rather than in the current one.
 """
 
 from __future__ import annotations

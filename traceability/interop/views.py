@@ -3,7 +3,9 @@
 ``Authorization: Bearer <partner token>`` on every request but ``OPTIONS`` (discovery). Errors are
 ``application/problem+json`` with the EPCIS exception type. ``POST /epcis/capture`` processes the document
 within the request and answers ``202`` with ``Location: /epcis/capture/<id>`` of a job that is already
-finished (the binding allows a synchronous repository); the job says what was accepted or why not.
+finished (the binding allows a synchronous repository); the job says what was accepted or why not, and
+``GET /epcis/capture`` lists the partner's jobs. ``/events`` serves captured events and those recorded on our
+pages alike (:mod:`traceability.interop.index`); ``/queries/<name>/events`` runs a named query.
 """
 
 from __future__ import annotations
