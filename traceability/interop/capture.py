@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft7Validator
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
@@ -293,6 +293,14 @@ def _read_job_token(token: str) -> int:
     return last_id
 
 
+def jobs_statement(partner: Partner, before: int | None, limit: int) -> Select[EpcisCapture]:
+    """The partner's next ``limit`` jobs before job ``before`` (``None``: the newest), newest first."""
+    statement = select(EpcisCapture).where(EpcisCapture.partner_id == partner.id)
+    if before is not None:
+        statement = statement.where(EpcisCapture.id < before)
+    return statement.order_by(EpcisCapture.id.desc()).limit(limit)
+
+
 def capture_jobs(session: Session, partner: Partner, args: Any) -> JobPage:
     """A page of ``partner``'s capture jobs, newest first, read along ``(partner_id, id)``; ``args`` (a
     MultiDict) may give ``perPage`` and ``nextPageToken``. Raises :class:`QueryParameterException`.
@@ -304,10 +312,8 @@ def capture_jobs(session: Session, partner: Partner, args: Any) -> JobPage:
     if not raw_per_page.isdigit() or not 1 <= int(raw_per_page) <= MAX_PER_PAGE:
         raise QueryParameterException(name="perPage")
     per_page = int(raw_per_page)
-    statement = select(EpcisCapture).where(EpcisCapture.partner_id == partner.id)
-    if "nextPageToken" in args:
-        statement = statement.where(EpcisCapture.id < _read_job_token(args["nextPageToken"]))
-    jobs = list(session.scalars(statement.order_by(EpcisCapture.id.desc()).limit(per_page + 1)))
+    before = _read_job_token(args["nextPageToken"]) if "nextPageToken" in args else None
+    jobs = list(session.scalars(jobs_statement(partner, before, per_page + 1)))
     more = len(jobs) > per_page
     jobs = jobs[:per_page]
     return JobPage(jobs, _job_token(jobs[-1].id) if more else None)

@@ -8,11 +8,14 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from tests.traceability.interop.conftest import Chain, bearer, document, shipping
-from traceability.interop.capture import schema_problem
+from traceability.interop import query as querying
+from traceability.interop.capture import jobs_statement, schema_problem
 from traceability.interop.eventhash import document_events, document_hash_ids
+from traceability.interop.query import EventQuery
 from traceability.recall.services import recall_batch
 
 YAK = "https://id.gs1.org/01/04012345123456/10/YAK001"
@@ -111,3 +114,19 @@ def test_unknown_named_queries_and_other_filters_are_refused(
     response = client.get(path, headers=bearer(chain.cold_store_token))
     assert response.status_code == status
     assert response.get_json()["type"] == f"epcisException:{kind}"
+
+
+def test_pages_read_along_their_indexes(db: Session, chain: Chain) -> None:
+    """A page of events reads the lot index of each scope branch in order, a page of jobs the partner's job
+    index: neither scans a table, so neither grows with the event table or the job table."""
+    if db.get_bind().dialect.name != "sqlite":
+        pytest.skip("the plan is read from SQLite")
+    chain.make_lot("04012345123456", "YAK001")
+    for query, index in (
+        (querying._filtered(chain.cold_store, EventQuery()), "ix_traceability_epcis_event_lot_producer"),
+        (querying._filtered(chain.carrier, EventQuery()), "ix_traceability_epcis_event_lot_county"),
+        (jobs_statement(chain.cold_store, 1000, 31), "ix_traceability_epcis_capture_partner"),
+    ):
+        sql = str(query.compile(db.get_bind(), compile_kwargs={"literal_binds": True}))
+        plan = " ".join(str(row[-1]) for row in db.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+        assert index in plan and "SCAN traceability_" not in plan, plan
