@@ -33,12 +33,22 @@ def safe_next_url(target: str | None, default_endpoint: str = "main.index") -> s
 
 #: The URL map of the app built last, for services called outside any app context (scripts, tests).
 _last_url_map: list[Map] = []
+#: The public base URL of the app built last, likewise.
+_last_base_url: list[str] = []
 
 
 def remember_url_map(app: Flask) -> None:
     """Keep ``app``'s URL map for :func:`path_for` outside an app context (every app of this code has the
-    same routes, so the addresses do not depend on which app it was)."""
+    same routes, so the addresses do not depend on which app it was), and its public base URL for
+    :func:`public_base_url`."""
     _last_url_map[:] = [app.url_map]
+    _last_base_url[:] = [str(app.config["PUBLIC_BASE_URL"])]
+
+
+def public_base_url() -> str:
+    """The configured public site (``PUBLIC_BASE_URL``) of the current app, else of the app built last:
+    services that write identifiers on it (EPCIS export) work in a request, a command and outside both."""
+    return str(current_app.config["PUBLIC_BASE_URL"]) if has_app_context() else _last_base_url[0]
 
 
 def path_for(endpoint: str, **values: Any) -> str:

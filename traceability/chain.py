@@ -1,4 +1,5 @@
-"""The hash chain: each event's SHA-256 covers its canonical content and the previous event's hash.
+"""The hash chain: each event's SHA-256 covers its canonical content (from chain version 2, its EPCIS event
+hash id with it) and the previous event's hash.
 
 Canonical content is sorted-key, compact JSON with UTC timestamps in ISO 8601 (microseconds), so the same
 facts always hash the same on SQLite and PostgreSQL. Verification recomputes every link; anything altered
@@ -20,11 +21,17 @@ def _utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+#: The chain-hash formula of the events appended now (each row keeps the version it was hashed with).
+CHAIN_VERSION = 2
+
+
 def canonical_content(event: TraceEvent, lot_code: str) -> dict[str, Any]:
     """The facts an event's hash covers (everything shown publicly about it).
 
     ``recorded_as`` is covered whenever it is set; events recorded before it was kept have none, and their
-    content (and so their hash) stays what it was.
+    content (and so their hash) stays what it was. From chain version 2 on the content also holds the
+    version and the event's canonical EPCIS hash id, so the chain links the ids anyone can recompute from
+    our EPCIS export; version 1 rows (appended before) keep the formula they were hashed with.
     """
     content: dict[str, Any] = {
         "lot": lot_code,
@@ -41,6 +48,10 @@ def canonical_content(event: TraceEvent, lot_code: str) -> dict[str, Any]:
     }
     if event.recorded_as is not None:
         content["recorded_as"] = str(event.recorded_as)
+    version = event.chain_version or 1
+    if version >= 2:
+        content["chain_version"] = version
+        content["epcis_event_id"] = event.epcis_event_id
     return content
 
 

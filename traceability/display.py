@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -10,6 +11,12 @@ from flask_babel import lazy_gettext as _l
 
 from catalog.labels import label
 from traceability.models import ComplianceBasis, EventKind, RecorderRole, TraceEvent
+
+
+def utc_iso(moment: datetime | None) -> str | None:
+    """A timestamp as UTC ISO 8601 with a ``Z``, to the second (``None`` stays ``None``)."""
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
 
 EVENT_KIND_LABELS = {
     EventKind.COMMISSIONING: _l("Batch recorded"),

@@ -20,9 +20,10 @@ GTIN, else the batch's absolute trace URL. Quantities use UN/ECE Rec 20 units (k
 piece → H87, box → XBX, the Rec 21 package code in Rec 20 form). Times are UTC with ``eventTimeZoneOffset``
 ``+08:00``; a region becomes ``bizLocation`` ``<base>/regions/<code>``. Every event's ``eventID`` is its
 canonical EPCIS event hash id (:mod:`traceability.interop.eventhash`), so anyone can check it with GS1's
-reference tool; events captured from partners' systems come back as captured. Our own facts (event hash,
-place, actor, in which capacity it was recorded, details, chain status) travel as extensions in the
-``bangfu:`` namespace of ``@context``.
+reference tool; events captured from partners' systems come back as captured. Our own facts (the chain link:
+an event's hash before chain version 2, the previous event's hash since, as the hash id is then covered by
+the chain; place, actor, in which capacity it was recorded, details, chain status and head) travel as
+extensions in the ``bangfu:`` namespace of ``@context``.
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ from sqlalchemy.orm import Session
 
 from catalog.products.models import Unit
 from core.db import utcnow
+from traceability.display import utc_iso
 from traceability.interop.eventhash import event_hash_id
 from traceability.links import trace_url
 from traceability.models import Batch, EventKind, TraceEvent
-from traceability.trace.data import utc_iso
 from traceability.trace.verdict import chain_status, stored_events
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
@@ -118,7 +119,13 @@ def _common(event: TraceEvent, event_type: str, page_url: str, base_url: str) ->
     if location:
         data["bizLocation"] = {"id": location}
     data["bangfu:seq"] = event.seq
-    data["bangfu:hash"] = event.hash
+    if (event.chain_version or 1) >= 2:
+        # the chain hash covers this event's hash id, so the event names the link before it instead of its
+        # own hash (which is the next event's ``bangfu:prevHash`` and, for the last, the document's head)
+        if event.prev_hash:
+            data["bangfu:prevHash"] = event.prev_hash
+    else:
+        data["bangfu:hash"] = event.hash
     data["bangfu:place"] = event.place
     data["bangfu:actor"] = event.actor_name
     if event.recorded_as is not None:
@@ -202,9 +209,16 @@ def _processing_events(session: Session, batch: Batch) -> list[TraceEvent]:
 def _step_sides(session: Session, event: TraceEvent, batch: Batch) -> tuple[list[tuple[str, int]], list[str]]:
     """The whole processing step an event belongs to: ``([(input lot, quantity used)], [output lots])``.
 
-    Each side's event names only the other side, so the missing half is read from a batch on the other side.
+    An input's event names every input and output (since the EPCIS index records it as it is appended, before
+    the outputs' events exist); an output's event, and an input's recorded before, name only the other side,
+    so the missing half is read from a batch on the other side.
     """
     details = event.details or {}
+    if details.get("role") == "input" and details.get("inputs"):
+        refs = details["inputs"]
+        return [(str(r["lot"]), int(r.get("quantity") or 0)) for r in refs], [
+            str(lot) for lot in details.get("outputs") or []
+        ]
     if details.get("role") == "input":
         outputs = [str(lot) for lot in details.get("outputs") or []]
         inputs = [(batch.lot_code, int(details.get("quantity_used") or 0))]
@@ -289,6 +303,11 @@ def build_document(
         "creationDate": utc_iso(now or utcnow()),
         "bangfu:lot": batch.lot_code,
         "bangfu:traceURL": trace_url(base_url, batch),
-        "bangfu:chain": {"valid": chain.valid, "events": chain.events, "brokenAt": chain.broken_at},
+        "bangfu:chain": {
+            "valid": chain.valid,
+            "events": chain.events,
+            "brokenAt": chain.broken_at,
+            "head": batch.head_hash,
+        },
         "epcisBody": {"eventList": [epcis_event(session, e, batch, base_url) for e in events]},
     }

@@ -189,6 +189,12 @@ class TraceEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    #: The canonical EPCIS event hash id (``ni:///sha-256;…?ver=CBV2.0``) of the event as exported (or as a
+    #: partner captured it), covered by ``hash`` from chain version 2 on; ``None`` on version 1 rows.
+    epcis_event_id: Mapped[str | None] = mapped_column(String(120))
+    #: Which formula ``hash`` follows (:func:`traceability.chain.canonical_content`): 1 for the events
+    #: recorded before the chain linked EPCIS hash ids, 2 since.
+    chain_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     batch: Mapped[Batch] = relationship(back_populates="events")
     region: Mapped[Region | None] = relationship()

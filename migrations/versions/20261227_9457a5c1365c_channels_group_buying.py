@@ -20,7 +20,7 @@ from alembic import op
 import core.db
 
 revision: str = "9457a5c1365c"
-down_revision: str | Sequence[str] | None = '4b455290a3e2'
+down_revision: str | Sequence[str] | None = "4b455290a3e2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -21,6 +21,8 @@ def _epc(_w: World) -> str:
 ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "epcis.capture": ("POST", "/epcis/capture", {}, everyone(401)),
     "epcis.capture_job": ("GET", "/epcis/capture/1", {}, everyone(401)),
+    "epcis.capture_jobs": ("GET", "/epcis/capture", {}, everyone(401)),
+    "epcis.named_query_events": ("GET", "/epcis/queries/RecalledLots/events", {}, everyone(401)),
     "epcis.events": ("GET", "/epcis/events", {}, everyone(401)),
     "epcis.event": ("GET", f"/epcis/events/{EVENT}", {}, everyone(401)),
     "epcis.epc_events": ("GET", _epc, {}, everyone(401)),

@@ -79,8 +79,9 @@ class Webhook(BaseHTTPRequestHandler):
 
 
 @pytest.fixture()
-def webhook() -> Iterator[str]:
-    """A real HTTP server on a loopback port; its URL."""
+def webhook(live_app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A real HTTP server on a loopback port; its URL (the loopback allowed as a webhook destination)."""
+    monkeypatch.setitem(live_app.config, "SHOP_EPCIS_WEBHOOK_ALLOWED_ADDRESSES", ["127.0.0.1"])
     Webhook.received = []
     server = HTTPServer(("127.0.0.1", 0), Webhook)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -102,7 +102,7 @@ def test_plain_batch_document_validates_and_maps_the_cbv(
     assert_valid(document)
     assert document["@context"][0] == "https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
     assert (document["type"], document["schemaVersion"]) == ("EPCISDocument", "2.0")
-    assert document["bangfu:chain"] == {"valid": True, "events": 4, "brokenAt": None}
+    assert document["bangfu:chain"] == {"valid": True, "events": 4, "brokenAt": None, "head": batch.head_hash}
     events = events_of(document)
     steps = [(e["type"], e["action"], e["bizStep"], e.get("disposition")) for e in events]
     assert steps == [
@@ -117,7 +117,9 @@ def test_plain_batch_document_validates_and_maps_the_cbv(
     assert events[0]["bizLocation"] == {"id": f"http://trace.test/regions/{batch.origin.code}"}
     assert events[0]["ilmd"]["cbvmda:bestBeforeDate"] == batch.best_before.isoformat()
     assert events[1]["certificationInfo"] == f"{trace_url}#compliance"
-    assert [e["bangfu:hash"] for e in events] == [e.hash for e in batch.events]
+    # the chain links the events' hash ids: each event names the link before it, the document the head
+    assert [e.get("bangfu:prevHash") for e in events] == [None] + [e.hash for e in batch.events[:-1]]
+    assert [e["eventID"] for e in events] == [e.epcis_event_id for e in batch.events]
     assert len({e["eventID"] for e in events}) == 4
 
 

@@ -20,6 +20,7 @@ from core.clock import SHANGHAI, shanghai_date
 from core.db import utcnow
 from core.errors import PermissionDenied
 from core.models import Region, RegionLevel, User
+from core.urls import public_base_url
 from traceability.batches.rules import (
     COMMITMENTS,
     ensure_all_commitments,
@@ -27,7 +28,8 @@ from traceability.batches.rules import (
     normal_quarantine_number,
     recorder,
 )
-from traceability.chain import compute_hash
+from traceability.chain import CHAIN_VERSION, compute_hash
+from traceability.epcis import epcis_event
 from traceability.errors import (
     BatchRecalled,
     DatesOutOfOrder,
@@ -37,6 +39,7 @@ from traceability.errors import (
     QuantityNotPositive,
     TestReportRequired,
 )
+from traceability.interop.index import index_own_event, is_captured
 from traceability.models import (
     Batch,
     ComplianceBasis,
@@ -278,7 +281,10 @@ def append_event(
 
     ``actor_name`` and ``recorded_as`` say publicly who recorded it (see rules.recorder). Raises
     :class:`ControlCharacterInText` before anything is written when any of its text holds a control
-    character (what enters the chain is served for ever). Does not commit.
+    character (what enters the chain is served for ever). The event's canonical EPCIS hash id (of the event
+    as our export writes it, or as a partner captured it) is kept on it and covered by its chain hash
+    (:data:`traceability.chain.CHAIN_VERSION`); an event not captured from a partner's system enters the EPCIS
+    query index as our export writes it (:mod:`traceability.interop.index`). Does not commit.
     """
     ensure_clean_text(actor_name, place, paragraphs=[note], details=details)
     session.flush()
@@ -299,12 +305,22 @@ def append_event(
         details=details or {},
         note=(note or "").strip() or None,
         prev_hash=locked.head_hash,
+        chain_version=CHAIN_VERSION,
+        region=region,  # read by the EPCIS export before the event is added
     )
+    base_url, document = public_base_url(), None
+    if is_captured(event):  # a partner's capture gave it its hash id and indexes it itself
+        event.epcis_event_id = str(event.details["epcis_event_id"])
+    else:
+        document = epcis_event(session, event, locked, base_url)
+        event.epcis_event_id = str(document["eventID"])
     event.hash = compute_hash(event, locked.lot_code, locked.head_hash)
     session.add(event)
     locked.head_hash = event.hash
     locked.event_count = event.seq
     session.flush()
+    if document is not None:
+        index_own_event(session, event, locked, document, base_url)
     return event
 
 

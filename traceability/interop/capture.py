@@ -9,14 +9,16 @@ job that is already finished when ``202`` answers); a refused document leaves on
 
 from __future__ import annotations
 
+import base64
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft7Validator
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
@@ -28,10 +30,12 @@ from traceability.batches.services import append_event
 from traceability.interop.errors import (
     CaptureLimitExceededException,
     EpcisException,
+    QueryParameterException,
     SecurityException,
     ValidationException,
 )
 from traceability.interop.eventhash import context_namespaces, document_events, event_hash_id
+from traceability.interop.index import indexed_field
 from traceability.interop.lots import canonical_epc, named_identifiers, resolve
 from traceability.interop.models import (
     CaptureStatus,
@@ -42,7 +46,7 @@ from traceability.interop.models import (
     Partner,
 )
 from traceability.interop.partners import serves
-from traceability.interop.query import vocabulary_uri
+from traceability.interop.query import DEFAULT_PER_PAGE, MAX_PER_PAGE
 from traceability.interop.sensors import readings, term
 from traceability.models import Batch, EventKind, RecorderRole
 from traceability.signals import sensor_readings_captured
@@ -174,9 +178,9 @@ def _record(
         event_type=str(event.get("type")),
         event_time=occurred_at,
         recorded_at=recorded_at,
-        biz_step=_optional("bizStep", event.get("bizStep")),
-        disposition=_optional("disposition", event.get("disposition")),
-        biz_location=_optional("bizLocation", (event.get("bizLocation") or {}).get("id")),
+        biz_step=indexed_field("bizStep", event.get("bizStep")),
+        disposition=indexed_field("disposition", event.get("disposition")),
+        biz_location=indexed_field("bizLocation", (event.get("bizLocation") or {}).get("id")),
         context=namespaces,
         document=stored,
     )
@@ -201,13 +205,6 @@ def _record(
             place=place,
             readings=found,
         )
-
-
-def _optional(field_name: str, value: Any) -> str | None:
-    """A field of the index in the form queries name it (CBV web URI, canonical location), or ``None``."""
-    if not isinstance(value, str):
-        return None
-    return (canonical_epc(value) if field_name == "bizLocation" else vocabulary_uri(field_name, value))[:300]
 
 
 def _capture_events(session: Session, partner: Partner, capture: EpcisCapture, raw: bytes) -> list[str]:
@@ -270,3 +267,53 @@ def capture_document(session: Session, partner: Partner, raw: bytes) -> EpcisCap
     capture.finished_at = utcnow()
     session.flush()
     return capture
+
+
+@dataclass
+class JobPage:
+    """One page of a partner's capture jobs, newest first, and the token of the next (``None``: the last)."""
+
+    jobs: list[EpcisCapture]
+    next_token: str | None
+
+
+def _job_token(last_id: int) -> str:
+    """The opaque token of the position after job ``last_id``."""
+    return base64.urlsafe_b64encode(json.dumps(["jobs", last_id]).encode()).decode().rstrip("=")
+
+
+def _read_job_token(token: str) -> int:
+    """The job id a token names; refused if malformed."""
+    try:
+        mark, last_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, TypeError) as exc:
+        raise QueryParameterException(name="nextPageToken") from exc
+    if mark != "jobs" or not isinstance(last_id, int) or isinstance(last_id, bool):
+        raise QueryParameterException(name="nextPageToken")
+    return last_id
+
+
+def jobs_statement(partner: Partner, before: int | None, limit: int) -> Select[EpcisCapture]:
+    """The partner's next ``limit`` jobs before job ``before`` (``None``: the newest), newest first."""
+    statement = select(EpcisCapture).where(EpcisCapture.partner_id == partner.id)
+    if before is not None:
+        statement = statement.where(EpcisCapture.id < before)
+    return statement.order_by(EpcisCapture.id.desc()).limit(limit)
+
+
+def capture_jobs(session: Session, partner: Partner, args: Any) -> JobPage:
+    """A page of ``partner``'s capture jobs, newest first, read along ``(partner_id, id)``; ``args`` (a
+    MultiDict) may give ``perPage`` and ``nextPageToken``. Raises :class:`QueryParameterException`.
+    Read-only."""
+    unknown = next((name for name in args if name not in ("perPage", "nextPageToken")), None)
+    if unknown is not None:
+        raise QueryParameterException(name=unknown)
+    raw_per_page = args.get("perPage", str(DEFAULT_PER_PAGE))
+    if not raw_per_page.isdigit() or not 1 <= int(raw_per_page) <= MAX_PER_PAGE:
+        raise QueryParameterException(name="perPage")
+    per_page = int(raw_per_page)
+    before = _read_job_token(args["nextPageToken"]) if "nextPageToken" in args else None
+    jobs = list(session.scalars(jobs_statement(partner, before, per_page + 1)))
+    more = len(jobs) > per_page
+    jobs = jobs[:per_page]
+    return JobPage(jobs, _job_token(jobs[-1].id) if more else None)

@@ -18,11 +18,15 @@ from core.errors import DomainError
 from core.jobs import claim_row
 from core.models import User
 from core.regions import get_region
+from traceability.interop.destinations import allowed_networks
+from traceability.interop.index import BACKFILL_CHUNK, backfill
 from traceability.interop.models import EpcisDelivery, Partner, PartnerKind, PartnerToken
 from traceability.interop.partners import issue_partner_token, register_partner, revoke_partner_token
 from traceability.interop.subscriptions import attempt, due_deliveries
 
-epcis_cli = AppGroup("epcis", help="EPCIS partners and their API tokens.")
+epcis_cli = AppGroup(
+    "epcis", help="EPCIS partners, their API tokens, webhook deliveries and the query index."
+)
 
 
 def _admin(email: str) -> User:
@@ -97,6 +101,7 @@ def deliver_command() -> None:
     so two runs never send the same result at once and one unreachable subscriber delays nobody else.
     """
     base_url = str(current_app.config["PUBLIC_BASE_URL"])
+    allowed = allowed_networks(current_app.config.get("SHOP_EPCIS_WEBHOOK_ALLOWED_ADDRESSES"))
     delivered = failed = 0
     due = [delivery.id for delivery in due_deliveries(db_session, utcnow())]
     db_session.rollback()
@@ -109,9 +114,25 @@ def deliver_command() -> None:
         if delivery is None or delivery.delivered_at is not None:
             db_session.rollback()
             continue
-        if attempt(db_session, delivery, base_url, utcnow()):
+        if attempt(db_session, delivery, base_url, utcnow(), allowed):
             delivered += 1
         else:
             failed += 1
         db_session.commit()
     click.echo(f"{delivered} delivered, {failed} failed (retried later)")
+
+
+@epcis_cli.command("index-events")
+@click.option("--chunk", default=BACKFILL_CHUNK, show_default=True, help="Events read per transaction.")
+def index_events_command(chunk: int) -> None:
+    """Add the events recorded before the EPCIS index took them in to it (run once after upgrading; safe to
+    run again: what is indexed stays as it is). Reads the event table in id order, one chunk per commit."""
+    base_url = str(current_app.config["PUBLIC_BASE_URL"])
+    after, indexed = 0, 0
+    while True:
+        run = backfill(db_session, base_url, after, max(1, chunk))
+        db_session.commit()
+        if run.last_id is None:
+            break
+        after, indexed = run.last_id, indexed + run.indexed
+    click.echo(f"{indexed} events indexed")

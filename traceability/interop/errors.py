@@ -90,3 +90,18 @@ class UnsupportedMediaTypeException(EpcisException):
     epcis_type = "UnsupportedMediaTypeException"
     status = 415
     message = _l("Send the capture document as application/json or application/ld+json.")
+
+
+class UnsafeDestination(ValidationException):
+    """A webhook whose host is or resolves to an address that is not on the public internet (SSRF)."""
+
+    message = _l(
+        "The webhook host %(host)s resolves to %(address)s, a private, loopback, link-local, multicast or "
+        "reserved address: results are only sent to addresses on the public internet."
+    )
+
+
+class UnresolvableDestination(ValidationException):
+    """A webhook whose host name has no address."""
+
+    message = _l("The webhook host %(host)s cannot be resolved to an address.")

@@ -1,8 +1,8 @@
 """Partners' systems that talk EPCIS 2.0 to us, their tokens and scopes, capture jobs and the query index.
 
-Captured events themselves live in the batches' hash chains (:class:`traceability.models.TraceEvent`);
-:class:`EpcisEvent` and :class:`EpcisEventLot` only index them for the query interface, once per event
-(an event about two lots is in two chains but is one EPCIS event).
+Captured events themselves live in the batches' hash chains (:class:`traceability.models.TraceEvent`), with
+the events recorded on our pages; :class:`EpcisEvent` and :class:`EpcisEventLot` only index both for the
+query interface, once per event (an event about two lots is in two chains but is one EPCIS event).
 """
 
 from __future__ import annotations
@@ -106,6 +106,8 @@ class EpcisCapture(Base):
     """One captured document: processed within the request, so the job is finished when it is created."""
 
     __tablename__ = "traceability_epcis_capture"
+    # a partner's jobs, newest first (``GET /epcis/capture``)
+    __table_args__ = (Index("ix_traceability_epcis_capture_partner", "partner_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(
@@ -123,8 +125,9 @@ class EpcisCapture(Base):
 
 
 class EpcisEvent(Base):
-    """One captured EPCIS event as the query interface finds it; ``document`` is the event as captured, with
-    its hash id as ``eventID``."""
+    """One EPCIS event as the query interface finds it; ``document`` is the event as captured (or, for an
+    event recorded on our pages, as our export wrote it when it was recorded), with its hash id as
+    ``eventID``. ``capture_id`` and ``partner_id`` are ``None`` for events recorded on our pages."""
 
     __tablename__ = "traceability_epcis_event"
     __table_args__ = (
@@ -134,8 +137,8 @@ class EpcisEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[str] = mapped_column(String(120), unique=True)
-    capture_id: Mapped[int] = mapped_column(ForeignKey("traceability_epcis_capture.id"), index=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("traceability_partner.id"), index=True)
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("traceability_epcis_capture.id"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("traceability_partner.id"), index=True)
     event_type: Mapped[str] = mapped_column(String(40))
     event_time: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,9 +11,7 @@ restart. Service functions flush, never commit; :func:`deliver_due` is the comma
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,11 +19,13 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from core.db import utcnow
 from core.text import forbidden_character
 from traceability.epcis import EPCIS_MEDIA_TYPE, epcis_event, namespace
-from traceability.interop.errors import NoSuchResourceException, ValidationException
+from traceability.interop.destinations import IPNetwork, check_destination, post_to_checked
+from traceability.interop.errors import NoSuchResourceException, QueryParameterException, ValidationException
 from traceability.interop.models import EpcisDelivery, EpcisSubscription, Partner, PartnerScope
 from traceability.interop.partners import serves
 from traceability.interop.query import query_document
@@ -40,13 +40,39 @@ BATCH_SIZE = 100
 TIMEOUT_SECONDS = 10
 
 
-def subscribe(
-    session: Session, partner: Partner, query_name: str, dest: Any, *, allow_http: bool
-) -> EpcisSubscription:
-    """Subscribe ``partner`` to a named query, results POSTed to ``dest`` (https; http only if allowed).
+def named_query_args(query_name: str, args: Any) -> MultiDict[str, str]:
+    """The query string of a named query's run: its own filters, with the client's ``perPage`` and
+    ``nextPageToken`` (``args``, a MultiDict). Raises :class:`NoSuchResourceException` for an unknown query,
+    :class:`QueryParameterException` for any other parameter (the named query fixes the filters)."""
+    if query_name not in NAMED_QUERIES:
+        raise NoSuchResourceException()
+    unknown = next((name for name in args if name not in ("perPage", "nextPageToken")), None)
+    if unknown is not None:
+        raise QueryParameterException(name=unknown)
+    merged: MultiDict[str, str] = MultiDict()
+    for name, values in NAMED_QUERIES[query_name]["query"].items():
+        for value in values:
+            merged.add(name, value)
+    for name in ("perPage", "nextPageToken"):
+        if name in args:
+            merged[name] = args[name]
+    return merged
 
-    Raises :class:`NoSuchResourceException` for an unknown query, :class:`ValidationException` for a bad URL.
-    Does not commit.
+
+def subscribe(
+    session: Session,
+    partner: Partner,
+    query_name: str,
+    dest: Any,
+    *,
+    allow_http: bool,
+    allowed: Iterable[IPNetwork] = (),
+) -> EpcisSubscription:
+    """Subscribe ``partner`` to a named query, results POSTed to ``dest`` (https; http only if allowed),
+    whose host must resolve to public addresses only (or ``allowed`` ones).
+
+    Raises :class:`NoSuchResourceException` for an unknown query, :class:`ValidationException` for a bad URL
+    (:class:`UnsafeDestination`, :class:`UnresolvableDestination` for where it leads). Does not commit.
     """
     if query_name not in NAMED_QUERIES:
         raise NoSuchResourceException()
@@ -55,6 +81,7 @@ def subscribe(
     schemes = ("https", "http") if allow_http else ("https",)
     if parts is None or parts.scheme not in schemes or not parts.hostname or parts.username or parts.password:
         raise ValidationException(detail="dest must be an https URL of at most 500 characters")
+    check_destination(dest, allowed)
     subscription = EpcisSubscription(partner_id=partner.id, query_name=query_name, dest=dest)
     session.add(subscription)
     session.flush()
@@ -134,17 +161,11 @@ def result_document(
     return document
 
 
-def post_json(url: str, body: bytes) -> None:
-    """POST ``body`` as EPCIS JSON-LD; raises ``OSError`` (``URLError``, ``HTTPError``) unless 2xx."""
-    request = urllib.request.Request(  # noqa: S310 (https, or http only where the configuration allows)
-        url,
-        data=body,
-        method="POST",
-        headers={"Content-Type": EPCIS_MEDIA_TYPE, "GS1-EPCIS-Version": "2.0.0"},
-    )
-    with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-        if not 200 <= response.status < 300:
-            raise urllib.error.HTTPError(url, response.status, "not 2xx", response.headers, None)
+def post_json(url: str, body: bytes, allowed: Iterable[IPNetwork] = ()) -> None:
+    """POST ``body`` as EPCIS JSON-LD to ``url``, checked again where it leads now; raises ``OSError`` unless
+    2xx, :class:`UnsafeDestination` or :class:`UnresolvableDestination`."""
+    headers = {"Content-Type": EPCIS_MEDIA_TYPE, "GS1-EPCIS-Version": "2.0.0"}
+    post_to_checked(url, body, headers, allowed, TIMEOUT_SECONDS)
 
 
 @dataclass
@@ -178,15 +199,15 @@ def attempt(
     delivery: EpcisDelivery,
     base_url: str,
     now: datetime,
-    post: Callable[[str, bytes], None] = post_json,
+    allowed: Iterable[IPNetwork] = (),
 ) -> bool:
-    """POST one delivery; mark it delivered, or note the failure and when to try again (1, 2, 4… minutes,
-    at most a day). Does not commit."""
+    """POST one delivery (to public addresses only, or ``allowed`` ones); mark it delivered, or note the
+    failure and when to try again (1, 2, 4… minutes, at most a day). Does not commit."""
     body = json.dumps(result_document(session, delivery, base_url, now), ensure_ascii=False).encode()
     delivery.attempts += 1
     try:
-        post(delivery.subscription.dest, body)
-    except (OSError, ValueError) as exc:
+        post_json(delivery.subscription.dest, body, allowed)
+    except (OSError, ValueError, ValidationException) as exc:
         delivery.last_error = str(exc)[:300]
         delivery.next_attempt_at = now + min(
             timedelta(minutes=2 ** (delivery.attempts - 1)), timedelta(days=1)

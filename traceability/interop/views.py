@@ -3,7 +3,9 @@
 ``Authorization: Bearer <partner token>`` on every request but ``OPTIONS`` (discovery). Errors are
 ``application/problem+json`` with the EPCIS exception type. ``POST /epcis/capture`` processes the document
 within the request and answers ``202`` with ``Location: /epcis/capture/<id>`` of a job that is already
-finished (the binding allows a synchronous repository); the job says what was accepted or why not.
+finished (the binding allows a synchronous repository); the job says what was accepted or why not, and
+``GET /epcis/capture`` lists the partner's jobs. ``/events`` serves captured events and those recorded on our
+pages alike (:mod:`traceability.interop.index`); ``/queries/<name>/events`` runs a named query.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from traceability.epcis import EPCIS_MEDIA_TYPE, namespace
 from traceability.interop import capture as capturing
 from traceability.interop import query as querying
 from traceability.interop import subscriptions as subscribing
+from traceability.interop.destinations import allowed_networks
 from traceability.interop.errors import (
     AuthenticationRequired,
     CaptureLimitExceededException,
@@ -57,7 +60,7 @@ def standard_headers(response: Response) -> Response:
     response.headers["GS1-EPCIS-Version"] = "2.0.0"
     response.headers["GS1-CBV-Version"] = "2.0.0"
     response.headers["GS1-Extensions"] = f"bangfu={namespace(current_app.config['PUBLIC_BASE_URL'])}"
-    if request.endpoint in ("epcis.capture", "epcis.capture_job"):
+    if request.endpoint in ("epcis.capture", "epcis.capture_job", "epcis.capture_jobs"):
         response.headers["GS1-EPCIS-Capture-Limit"] = str(capturing.CAPTURE_LIMIT)
         response.headers["GS1-EPCIS-Capture-File-Size-Limit"] = str(capturing.CAPTURE_FILE_SIZE_LIMIT)
         response.headers["GS1-Capture-Error-Behaviour"] = "rollback"
@@ -123,6 +126,22 @@ def capture(partner: Partner) -> ResponseReturnValue:
     return response
 
 
+@bp.get("/capture")
+@partner_required
+def capture_jobs(partner: Partner) -> ResponseReturnValue:
+    """The partner's capture jobs, newest first, a page at a time (``perPage``, ``nextPageToken``)."""
+    page = capturing.capture_jobs(db_session, partner, request.args)
+    jobs = [
+        {
+            **_job(job),
+            "status": str(job.status),
+            "href": public_url_for("epcis.capture_job", capture_id=job.id),
+        }
+        for job in page.jobs
+    ]
+    return _with_next_link(_json({"captureJobs": jobs}), page.next_token)
+
+
 @bp.get("/capture/<id:capture_id>")
 @partner_required
 def capture_job(partner: Partner, capture_id: int) -> ResponseReturnValue:
@@ -133,15 +152,20 @@ def capture_job(partner: Partner, capture_id: int) -> ResponseReturnValue:
     return _json(_job(job))
 
 
-def _page(partner: Partner, query: querying.EventQuery) -> Response:
-    """One page of events as an EPCISQueryDocument, with ``Link: <…>; rel="next"`` if there is more."""
-    page = querying.find_events(db_session, partner, query)
-    response = _json(querying.query_document(page.events, utcnow()), mimetype=EPCIS_MEDIA_TYPE)
-    if page.next_token:
-        args: dict[str, Any] = {**request.args.to_dict(flat=False), "nextPageToken": page.next_token}
+def _with_next_link(response: Response, token: str | None) -> Response:
+    """Add ``Link: <this request with nextPageToken>; rel="next"`` when there is a next page."""
+    if token:
+        args: dict[str, Any] = {**request.args.to_dict(flat=False), "nextPageToken": token}
         link = public_url_for(request.endpoint or "epcis.events", **(request.view_args or {}), **args)
         response.headers["Link"] = f'<{link}>; rel="next"'
     return response
+
+
+def _page(partner: Partner, query: querying.EventQuery, query_name: str = "SimpleEventQuery") -> Response:
+    """One page of events as an EPCISQueryDocument, with ``Link: <…>; rel="next"`` if there is more."""
+    page = querying.find_events(db_session, partner, query)
+    document = querying.query_document(page.events, utcnow(), query_name=query_name)
+    return _with_next_link(_json(document, mimetype=EPCIS_MEDIA_TYPE), page.next_token)
 
 
 @bp.get("/events")
@@ -179,6 +203,14 @@ def queries(partner: Partner) -> ResponseReturnValue:
     return _json({"queries": named})
 
 
+@bp.get("/queries/<name>/events")
+@partner_required
+def named_query_events(partner: Partner, name: str) -> ResponseReturnValue:
+    """Run a named query: its events the partner may see, a page at a time, like ``/events``."""
+    args = subscribing.named_query_args(name, request.args)
+    return _page(partner, querying.parse_query(args), query_name=name)
+
+
 def _subscription(subscription: EpcisSubscription) -> dict[str, Any]:
     """A subscription as the binding describes it."""
     return {
@@ -197,7 +229,10 @@ def subscribe(partner: Partner, name: str) -> ResponseReturnValue:
     body = request.get_json(silent=True)
     dest = body.get("dest") if isinstance(body, dict) else None
     allow_http = bool(current_app.config.get("SHOP_EPCIS_WEBHOOK_ALLOW_HTTP", False))
-    subscription = subscribing.subscribe(db_session, partner, name, dest, allow_http=allow_http)
+    allowed = allowed_networks(current_app.config.get("SHOP_EPCIS_WEBHOOK_ALLOWED_ADDRESSES"))
+    subscription = subscribing.subscribe(
+        db_session, partner, name, dest, allow_http=allow_http, allowed=allowed
+    )
     response = _json(_subscription(subscription), 201)
     response.headers["Location"] = url_for(".subscriptions", name=name) + f"/{subscription.id}"
     return response

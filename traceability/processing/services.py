@@ -83,6 +83,7 @@ def process_batches(
                 "process": process,
                 "role": "input",
                 "quantity_used": item.quantity,
+                "inputs": input_refs,
                 "outputs": output_lots,
             },
             note=note,

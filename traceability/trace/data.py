@@ -27,9 +27,10 @@ the same facts. JSON contract (``TraceData.as_json()``; ``Accept: application/js
       "compliance": {"number", "basis", "issued_on", "commitments", "quantity", "origin"} | null,
       "quarantine": {"slaughterhouse", "origin_quarantine_no", "slaughter_quarantine_no"} | null,
       "events": [{"seq", "kind", "occurred_at", "recorded_at", "place", "actor", "recorded_as", "details",
-                  "note", "hash"}],
+                  "note", "hash", "epcis_event_id"}],
                 # actor: who recorded it (an organisation's name); recorded_as: in which capacity,
-                # "producer" | "institution" | "reviewer" | "administrator" (null: older events)
+                # "producer" | "institution" | "reviewer" | "administrator" (null: older events);
+                # epcis_event_id: its canonical EPCIS hash id, covered by "hash" (null: older events)
       "parents": [{"lot", "trace_url", "product"}], "children": [{"lot", "trace_url", "product"}],
       "chain": {"valid": bool, "events": int, "broken_at": int | null},
       "recalled": bool, "recall": {"reason", "at"} | null,
@@ -62,7 +63,7 @@ The functions here are services: they take the session, flush but never commit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -75,17 +76,13 @@ from core.clock import shanghai_date
 from core.models import Region, RegionLevel
 from traceability.chain import ChainStatus
 from traceability.coldchain.verdict import ColdChainView, cold_chain_of
+from traceability.display import utc_iso
 from traceability.links import trace_path, trace_url
 from traceability.models import Batch, ComplianceCertificate, SerialUnit, TraceEvent
 from traceability.processing.services import children_of, parents_of, source_batches
 from traceability.serials import SerialAssessment
 from traceability.signals import SamplingResult, sampling_results
 from traceability.trace.verdict import page_chain
-
-
-def utc_iso(moment: datetime | None) -> str | None:
-    """A timestamp as UTC ISO 8601 with a ``Z``, to the second (``None`` stays ``None``)."""
-    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _iso_date(day: date | None) -> str | None:
@@ -329,6 +326,7 @@ def _event_json(event: TraceEvent) -> dict[str, Any]:
         "details": event.details or {},
         "note": event.note,
         "hash": event.hash,
+        "epcis_event_id": event.epcis_event_id,
     }
 
 

@@ -77,6 +77,10 @@ class Step:
     note: str | None
     #: Generated events say nothing of who recorded them, like events older than that column (not hashed).
     recorded_as: RecorderRole | None = None
+    #: Generated events are hashed with the chain's version 1 formula, without an EPCIS hash id (the column's
+    #: default; ``flask --app shop epcis index-events`` enters them into the EPCIS query index).
+    chain_version: int = 1
+    epcis_event_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,12 @@ from traceability.interop.partners import revoke_partner_token
 from traceability.models import EventKind, RecorderRole, TraceEvent
 from traceability.signals import sensor_readings_captured
 
+
+def captured_count(db: Session) -> int:
+    """Captured events in the query index (our own events are in it too, without a capture)."""
+    return len(db.scalars(select(EpcisEvent.id).where(EpcisEvent.capture_id.is_not(None))).all())
+
+
 LOT = "https://id.gs1.org/01/04012345123456/10/YAK001"
 
 
@@ -63,7 +69,7 @@ def test_the_same_document_twice_records_the_event_once(
         chain.job(client, chain.capture(client, body)),
     )
     assert first["acceptedEventIDs"] == second["acceptedEventIDs"]
-    assert row_count(db, "traceability_epcis_event") == 1
+    assert captured_count(db) == 1
 
 
 def test_a_schema_invalid_document_is_refused_with_a_validation_exception(
@@ -75,7 +81,7 @@ def test_a_schema_invalid_document_is_refused_with_a_validation_exception(
     assert job["success"] is False
     assert job["errors"][0]["type"] == "epcisException:ValidationException"
     assert job["errors"][0]["status"] == 400
-    assert row_count(db, "traceability_epcis_event") == 0
+    assert captured_count(db) == 0
 
 
 def test_not_json_is_refused_in_the_job(client: FlaskClient, chain: Chain) -> None:
@@ -96,9 +102,7 @@ def test_a_document_is_all_or_nothing(client: FlaskClient, db: Session, chain: C
     assert "PORK01" in problem["title"]
     db.refresh(ours)
     assert ours.event_count == events_before
-    assert (
-        row_count(db, "traceability_epcis_event") == 0 and row_count(db, "traceability_epcis_event_lot") == 0
-    )
+    assert captured_count(db) == 0
 
 
 def test_an_event_naming_no_lot_of_ours_is_refused(client: FlaskClient, chain: Chain) -> None:
@@ -179,7 +183,7 @@ def test_sensor_readings_are_sent_inside_the_capture(client: FlaskClient, db: Se
     received: list[dict[str, Any]] = []
 
     def receiver(sender: Session, **payload: Any) -> None:
-        received.append({**payload, "rows": row_count(sender, "traceability_epcis_event")})
+        received.append({**payload, "rows": captured_count(sender)})
 
     sensor_readings_captured.connect(receiver)
     try:
@@ -244,7 +248,7 @@ def test_hostile_documents_are_refused_in_the_job_never_a_500(
     for body in (deep, nul, rtl, future):
         job = chain.job(client, chain.capture(client, body))
         assert job["errors"][0]["type"] == "epcisException:ValidationException", job
-    assert row_count(db, "traceability_epcis_event") == 0
+    assert captured_count(db) == 0
 
 
 def test_hostile_query_values_are_refused(client: FlaskClient, chain: Chain) -> None:

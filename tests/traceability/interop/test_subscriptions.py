@@ -20,7 +20,7 @@ from core.db import utcnow
 from tests.traceability.interop.conftest import Chain, bearer
 from traceability.interop.capture import schema_problem
 from traceability.interop.eventhash import document_events, document_hash_ids
-from traceability.interop.models import EpcisDelivery
+from traceability.interop.models import EpcisDelivery, EpcisSubscription
 from traceability.recall.services import recall_batch
 
 HOOK = "/epcis/queries/RecalledLots/subscriptions"
@@ -32,11 +32,13 @@ class Receiver(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []
 
     def do_POST(self) -> None:
-        """Keep the body and answer 204."""
+        """Keep the body and answer 204 (``/redirect``: 307 to the metadata service)."""
         length = int(self.headers["Content-Length"])
         Receiver.received.append({"path": self.path, "body": json.loads(self.rfile.read(length)),
                                   "type": self.headers["Content-Type"]})  # fmt: skip
-        self.send_response(204)
+        self.send_response(307 if self.path == "/redirect" else 204)
+        if self.path == "/redirect":
+            self.send_header("Location", "http://169.254.169.254/latest/meta-data")
         self.end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -45,8 +47,9 @@ class Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def webhook(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A real HTTP endpoint on the loopback (plain http allowed for the test)."""
+    """A real HTTP endpoint on the loopback (plain http and the loopback address allowed for the test)."""
     monkeypatch.setitem(app.config, "SHOP_EPCIS_WEBHOOK_ALLOW_HTTP", True)
+    monkeypatch.setitem(app.config, "SHOP_EPCIS_WEBHOOK_ALLOWED_ADDRESSES", ["127.0.0.1"])
     Receiver.received = []
     server = HTTPServer(("127.0.0.1", 0), Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -94,8 +97,9 @@ def test_a_recall_is_posted_to_the_subscriber_once(
 
 
 def test_a_failed_delivery_is_retried_later(
-    app: Flask, db: Session, client: FlaskClient, chain: Chain
+    app: Flask, db: Session, client: FlaskClient, chain: Chain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setitem(app.config, "SHOP_EPCIS_WEBHOOK_ALLOWED_ADDRESSES", ["127.0.0.1"])
     app.config["SHOP_EPCIS_WEBHOOK_ALLOW_HTTP"] = True
     try:
         batch = chain.make_lot("04012345123456", "YAK001")
@@ -120,11 +124,15 @@ def test_a_subscription_needs_an_https_url(client: FlaskClient, chain: Chain, de
     assert response.get_json()["type"] == "epcisException:ValidationException"
 
 
-def test_unknown_queries_and_others_subscriptions_are_not_found(client: FlaskClient, chain: Chain) -> None:
-    unknown = client.post("/epcis/queries/Nope/subscriptions", json={"dest": "https://x.example/"},
+def test_unknown_queries_and_others_subscriptions_are_not_found(
+    app: Flask, client: FlaskClient, chain: Chain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a partner's WMS on a documentation network (RFC 5737), allowed here as a private link would be
+    monkeypatch.setitem(app.config, "SHOP_EPCIS_WEBHOOK_ALLOWED_ADDRESSES", ["192.0.2.0/24"])
+    unknown = client.post("/epcis/queries/Nope/subscriptions", json={"dest": "https://192.0.2.10/"},
                           headers=bearer(chain.cold_store_token))  # fmt: skip
     assert unknown.status_code == 404
-    created = _subscribe(client, chain.cold_store_token, "https://wms.example/hook").get_json()
+    created = _subscribe(client, chain.cold_store_token, "https://192.0.2.10/hook").get_json()
     url = f"{HOOK}/{created['subscriptionID']}"
     assert client.delete(url, headers=bearer(chain.carrier_token)).status_code == 404
     assert client.delete(url, headers=bearer(chain.cold_store_token)).status_code == 204
@@ -132,3 +140,71 @@ def test_unknown_queries_and_others_subscriptions_are_not_found(client: FlaskCli
     assert client.get(HOOK, headers=bearer(chain.cold_store_token)).get_json()["subscriptions"] == []
     names = client.get("/epcis/queries", headers=bearer(chain.cold_store_token)).get_json()["queries"]
     assert [q["name"] for q in names] == ["RecalledLots"]
+
+
+@pytest.mark.parametrize(
+    ("dest", "address"),
+    [
+        ("https://127.0.0.1/hook", "127.0.0.1"),
+        ("https://localhost:8443/hook", "127.0.0.1"),
+        ("https://10.1.2.3/hook", "10.1.2.3"),
+        ("https://192.168.1.20/hook", "192.168.1.20"),
+        ("https://100.64.0.7/hook", "100.64.0.7"),  # carrier-grade NAT
+        ("https://169.254.169.254/latest/meta-data", "169.254.169.254"),  # a cloud's metadata service
+        ("https://224.0.0.1/hook", "224.0.0.1"),
+        ("https://240.0.0.1/hook", "240.0.0.1"),
+        ("https://0.0.0.0/hook", "0.0.0.0"),  # noqa: S104 (a destination refused, not a bind)
+        ("https://[::1]/hook", "::1"),
+        ("https://[::ffff:127.0.0.1]/hook", "::ffff:7f00:1"),
+        ("https://[fe80::1]/hook", "fe80::1"),
+        ("https://[fd00::5]/hook", "fd00::5"),
+    ],
+)
+def test_a_webhook_into_our_own_network_is_refused(
+    client: FlaskClient, db: Session, chain: Chain, dest: str, address: str
+) -> None:
+    response = _subscribe(client, chain.cold_store_token, dest)
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    problem = response.get_json()
+    assert problem["type"] == "epcisException:ValidationException"
+    assert address in problem["title"] and "公网" in problem["title"]  # translated (zh-CN by default)
+    assert db.scalars(select(EpcisSubscription)).all() == []
+
+
+def test_a_webhook_host_that_does_not_resolve_is_refused(client: FlaskClient, chain: Chain) -> None:
+    response = _subscribe(client, chain.cold_store_token, "https://wms.invalid/hook")
+    assert response.status_code == 400
+    assert "wms.invalid" in response.get_json()["title"]
+
+
+def test_the_destination_is_checked_again_when_delivering(
+    app: Flask, client: FlaskClient, db: Session, chain: Chain, webhook: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between subscribing and delivering the address may change (DNS): each delivery checks it anew."""
+    batch = chain.make_lot("04012345123456", "YAK001")
+    assert _subscribe(client, chain.cold_store_token, webhook).status_code == 201
+    recall_batch(db, chain.yak.members[0].user, batch, "冷链温度超标")
+    db.commit()
+    monkeypatch.setitem(app.config, "SHOP_EPCIS_WEBHOOK_ALLOWED_ADDRESSES", [])  # 127.0.0.1 no longer allowed
+    output = app.test_cli_runner().invoke(args=["epcis", "deliver"]).output
+    assert output == "0 delivered, 1 failed (retried later)\n"
+    assert Receiver.received == []
+    db.expire_all()
+    delivery = db.scalars(select(EpcisDelivery)).one()
+    assert delivery.delivered_at is None and "127.0.0.1" in (delivery.last_error or "")
+
+
+def test_a_redirect_from_the_webhook_is_not_followed(
+    app: Flask, client: FlaskClient, db: Session, chain: Chain, webhook: str
+) -> None:
+    """A webhook answering 3xx (say, to an internal address) has not received the result: it is retried."""
+    batch = chain.make_lot("04012345123456", "YAK001")
+    assert (
+        _subscribe(client, chain.cold_store_token, webhook.replace("/hook", "/redirect")).status_code == 201
+    )
+    recall_batch(db, chain.yak.members[0].user, batch, "冷链温度超标")
+    db.commit()
+    output = app.test_cli_runner().invoke(args=["epcis", "deliver"]).output
+    assert output == "0 delivered, 1 failed (retried later)\n"
+    assert [r["path"] for r in Receiver.received] == ["/redirect"]  # asked once, never followed
