@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app shop
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test test-sqlite test-postgres lint install install-dev translations extract-messages bench bench-flash bench-scale screenshots clean
+.PHONY: run test test-sqlite test-postgres test-thorough lint install install-dev translations extract-messages bench bench-flash bench-scale screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,11 @@ test-sqlite: install-dev
 
 test-postgres: install-dev
 	scripts/with-postgres $(BIN)/pytest $(PYTEST_ARGS)
+
+## Property tests with three times their examples, on both databases (longer than CI's run; before a release).
+test-thorough: install-dev
+	SHOP_TEST_EXAMPLES_FACTOR=3 $(BIN)/pytest $(PYTEST_ARGS)
+	SHOP_TEST_EXAMPLES_FACTOR=3 scripts/with-postgres $(BIN)/pytest $(PYTEST_ARGS)
 
 ## Everything CI checks: system packages, lint, the suite on SQLite, then on a throwaway PostgreSQL.
 test:

@@ -9,9 +9,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, create_engine, delete, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+
+from traceability.interop.models import EpcisDelivery, EpcisEvent, EpcisEventLot, EpcisSensorReport
+from traceability.models import TraceEvent
+
+#: Property tests run :func:`examples` of their stated count times this (``make test-thorough`` sets 3): the
+#: suite's own counts keep each database's run under five minutes on two cores.
+EXAMPLES_FACTOR = max(1, int(os.environ.get("SHOP_TEST_EXAMPLES_FACTOR", "1") or "1"))
+
+
+def examples(count: int) -> int:
+    """How many examples a property test tries: ``count``, times ``SHOP_TEST_EXAMPLES_FACTOR``."""
+    return count * EXAMPLES_FACTOR
 
 
 def database_url(sqlite_path: Path, suffix: str = "") -> str:
@@ -81,3 +93,24 @@ def pdf_text(data: bytes) -> str:
             timeout=30,
         )
     return " ".join(result.stdout.decode("utf-8").split())
+
+
+def delete_trace_events(session: Session, batch_ids: list[int]) -> None:
+    """Delete committed batches' trace events for a test's clean-up, with what indexes them for the EPCIS
+    query interface (the index rows of the lots, and our own events no other lot still names)."""
+    indexed = list(
+        session.scalars(select(EpcisEventLot.epcis_event_id).where(EpcisEventLot.batch_id.in_(batch_ids)))
+    )
+    session.execute(delete(EpcisEventLot).where(EpcisEventLot.batch_id.in_(batch_ids)))
+    orphans = select(EpcisEvent.id).where(
+        EpcisEvent.id.in_(indexed),
+        EpcisEvent.partner_id.is_(None),
+        ~select(EpcisEventLot.id).where(EpcisEventLot.epcis_event_id == EpcisEvent.id).exists(),
+    )
+    orphan_ids = list(session.scalars(orphans))
+    session.execute(delete(EpcisSensorReport).where(EpcisSensorReport.epcis_event_id.in_(orphan_ids)))
+    session.execute(delete(EpcisEvent).where(EpcisEvent.id.in_(orphan_ids)))
+    event_ids = select(TraceEvent.id).where(TraceEvent.batch_id.in_(batch_ids))
+    session.execute(delete(EpcisDelivery).where(EpcisDelivery.trace_event_id.in_(event_ids)))
+    with append_only_lifted(session):  # the database refuses to delete events otherwise
+        session.execute(delete(TraceEvent).where(TraceEvent.batch_id.in_(batch_ids)))

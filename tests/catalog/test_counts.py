@@ -27,6 +27,7 @@ from catalog.products.models import Category, Certification, CertificationStatus
 from core.clock import shanghai_date
 from core.models import Region
 from tests.conftest import make_certificate
+from tests.support import examples
 
 COUNTIES = ("653122", "500229")
 CATEGORIES = (Category.MEAT, Category.TEA)
@@ -133,7 +134,10 @@ def change_product(
         db.delete(product)
 
 
-@settings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=examples(8),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(steps=st.lists(step, min_size=1, max_size=10))
 def test_counters_equal_the_counted_catalog_after_any_history(
     db: Session,

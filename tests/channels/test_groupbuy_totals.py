@@ -19,6 +19,7 @@ from core.models import Region, User
 from orders.channel import Channel
 from tests.commerce import Shop
 from tests.stats.ledger_support import make_order, pay, refund
+from tests.support import examples
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ members = st.builds(
 
 
 @settings(
-    max_examples=25,
+    max_examples=examples(12),
     derandomize=True,
     database=None,
     deadline=None,

@@ -59,9 +59,9 @@ from stats.ledger import (
     rollup_rows,
 )
 from stats.models import SalesEntry
-from tests.support import append_only_lifted
+from tests.support import delete_trace_events
 from traceability.batches.services import BatchData, create_batch
-from traceability.models import Batch, BatchLink, ComplianceCertificate, SerialScan, SerialUnit, TraceEvent
+from traceability.models import Batch, BatchLink, ComplianceCertificate, SerialScan, SerialUnit
 
 ADDRESS = Address("王芳", "13812345678", "500000", "重庆市", "九龙坡区", "杨家坪正街 8 号 2 单元 301")
 
@@ -204,8 +204,7 @@ def clean_up(engine: Engine, data: Committed) -> None:
                 or_(BatchLink.parent_id.in_(batch_ids), BatchLink.child_id.in_(batch_ids))
             )
         )
-        with append_only_lifted(session):  # the database refuses to delete events otherwise
-            session.execute(delete(TraceEvent).where(TraceEvent.batch_id.in_(batch_ids)))
+        delete_trace_events(session, list(batch_ids))
         session.execute(delete(ComplianceCertificate).where(ComplianceCertificate.batch_id.in_(batch_ids)))
         session.execute(delete(Batch).where(Batch.id.in_(batch_ids)))
         remove_sales(session, data.producer_id)

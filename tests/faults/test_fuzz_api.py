@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 
 from core.models import User
 from tests.access_rows import World
+from tests.support import examples
 
 SETTINGS = settings(
-    max_examples=15,
+    max_examples=examples(8),
     deadline=None,
     database=None,
     derandomize=True,

@@ -54,6 +54,7 @@ from procurement.ordering.services import MAX_QUANTITY
 from tests.conftest import row_count
 from tests.procurement import conftest as procurement
 from tests.procurement.conftest import ProcurementWorld
+from tests.support import examples
 
 pw = procurement.pw  # the procurement world fixture (a verified institution, two certified products)
 
@@ -220,7 +221,7 @@ def well_formed_lists(draw: st.DrawFn) -> WrittenList:
     return WrittenList(encode(text, encoding), expected, encoding)
 
 
-@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@settings(max_examples=examples(120), deadline=None, database=None, derandomize=True)
 @given(written=well_formed_lists())
 def test_well_formed_lists_are_read_back_exactly(written: WrittenList) -> None:
     """Cells (also with full-width commas, U+2028 or form feeds inside), file line numbers and encoding."""
@@ -326,7 +327,7 @@ def test_hostile_uploads_are_answered_200_or_a_chinese_4xx_and_order_nothing(
     seen: set[int] = set()
 
     @settings(
-        max_examples=150,
+        max_examples=examples(60),
         deadline=None,
         database=None,
         derandomize=True,

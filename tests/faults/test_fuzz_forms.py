@@ -25,13 +25,14 @@ from hypothesis import strategies as st
 
 from core.models import User
 from tests.access_rows import World
+from tests.support import examples
 from tests.test_access_matrix import MATRIX
 
 #: Personas tried, most capable first: a form only they see gets fuzzed as them.
 PREFERENCE = ("producer", "admin", "reviewer", "institution", "consumer", "anonymous")
 #: What an abused form may answer: done, redirected, refused, not found, conflict, too large, throttled.
 ACCEPTABLE = {200, 201, 204, 302, 303, 400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 429}
-EXAMPLES_PER_FORM = 4
+EXAMPLES_PER_FORM = examples(2)
 
 
 @dataclass

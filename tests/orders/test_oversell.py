@@ -51,9 +51,9 @@ from orders.models import (
     OrderLine,
     PaymentMethod,
 )
-from tests.support import append_only_lifted
+from tests.support import delete_trace_events
 from traceability.batches.services import BatchData, create_batch
-from traceability.models import Batch, ComplianceCertificate, TraceEvent
+from traceability.models import Batch, ComplianceCertificate
 
 BUYERS = 12
 ADDRESS = Address("王芳", "13812345678", "500000", "重庆市", "九龙坡区", "杨家坪正街 8 号 2 单元 301")
@@ -156,8 +156,7 @@ def _clean_up(engine: Engine, data: Seeded) -> None:
         session.execute(delete(Checkout).where(Checkout.id.in_(checkout_ids)))
         session.execute(delete(Notification).where(Notification.user_id.in_(data.user_ids)))
         session.execute(delete(CartItem).where(CartItem.user_id.in_(data.user_ids)))
-        with append_only_lifted(session):  # the database refuses to delete events otherwise
-            session.execute(delete(TraceEvent).where(TraceEvent.batch_id.in_(data.batch_ids)))
+        delete_trace_events(session, list(data.batch_ids))
         session.execute(
             delete(ComplianceCertificate).where(ComplianceCertificate.batch_id.in_(data.batch_ids))
         )

@@ -70,7 +70,7 @@ from procurement.supplying.services import (
     ship_supplier_order,
 )
 from tests.procurement.conftest import ADDRESS, ProcurementWorld
-from tests.support import append_only_lifted
+from tests.support import delete_trace_events
 from traceability.batches.services import BatchData, create_batch
 from traceability.errors import BatchRecalled, InsufficientStock
 from traceability.models import Batch, BatchStatus, EventKind, TraceEvent
@@ -551,8 +551,7 @@ def _clean_up(engine: Engine, data: Race) -> None:
         session.execute(delete(SupplierOrder).where(SupplierOrder.id.in_(orders)))
         session.execute(delete(PurchaseOrder).where(PurchaseOrder.id.in_(ids["purchases"])))
         session.execute(delete(Notification).where(Notification.user_id.in_(ids["users"])))
-        with append_only_lifted(session):  # the database refuses to delete events otherwise
-            session.execute(delete(TraceEvent).where(TraceEvent.batch_id == data.batch_id))
+        delete_trace_events(session, [data.batch_id])
         session.execute(delete(Batch).where(Batch.id == data.batch_id))
         session.execute(delete(Certification).where(Certification.product_id.in_(ids["product"])))
         session.execute(delete(Product).where(Product.id.in_(ids["product"])))

@@ -43,9 +43,9 @@ from promotions.offers.budget import take_budget, take_use
 from promotions.offers.errors import BudgetSpent, BuyerLimitReached
 from promotions.offers.models import BuyerUse, Promotion, PromotionKind
 from tests.promotions.support import ADDRESS
-from tests.support import append_only_lifted
+from tests.support import delete_trace_events
 from traceability.batches.services import BatchData, create_batch
-from traceability.models import Batch, ComplianceCertificate, TraceEvent
+from traceability.models import Batch, ComplianceCertificate
 
 BUYERS = 12
 _run = itertools.count(1)
@@ -164,8 +164,7 @@ def _clean_up(engine: Engine, data: Seeded) -> None:
         session.execute(delete(Promotion).where(Promotion.id == data.promotion_id))
         session.execute(delete(Notification).where(Notification.user_id.in_(data.user_ids)))
         session.execute(delete(CartItem).where(CartItem.user_id.in_(data.user_ids)))
-        with append_only_lifted(session):
-            session.execute(delete(TraceEvent).where(TraceEvent.batch_id == data.batch_id))
+        delete_trace_events(session, [data.batch_id])
         session.execute(delete(ComplianceCertificate).where(ComplianceCertificate.batch_id == data.batch_id))
         session.execute(delete(Batch).where(Batch.id == data.batch_id))
         session.execute(delete(Certification).where(Certification.product_id == data.product_id))

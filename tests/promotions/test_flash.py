@@ -52,9 +52,9 @@ from stats.ledger import ROLLUPS
 from stats.models import SalesEntry
 from tests.commerce import Shop
 from tests.promotions.flash_support import ADDRESS_FORM, make_sale
-from tests.support import append_only_lifted
+from tests.support import delete_trace_events
 from traceability.batches.services import BatchData, create_batch
-from traceability.models import Batch, ComplianceCertificate, TraceEvent
+from traceability.models import Batch, ComplianceCertificate
 
 Client = Callable[[User | None], FlaskClient]
 ADDRESS = Address("王芳", "13812345678", "370000", "临沂市", "兰山区", "北京路 18 号")
@@ -377,8 +377,7 @@ def _clean_up(engine: Engine, data: Seeded) -> None:
         session.execute(delete(PointsEntry).where(PointsEntry.user_id.in_(data.user_ids)))
         session.execute(delete(PointsAccount).where(PointsAccount.user_id.in_(data.user_ids)))
         session.execute(delete(Notification).where(Notification.user_id.in_(data.user_ids)))
-        with append_only_lifted(session):
-            session.execute(delete(TraceEvent).where(TraceEvent.batch_id == data.batch_id))
+        delete_trace_events(session, [data.batch_id])
         session.execute(delete(ComplianceCertificate).where(ComplianceCertificate.batch_id == data.batch_id))
         session.execute(delete(Batch).where(Batch.id == data.batch_id))
         session.execute(delete(Certification).where(Certification.product_id == data.product_id))

@@ -22,6 +22,7 @@ from payments.refunds import refund_order
 from promotions.offers.models import Promotion, PromotionKind, PromotionStatus
 from stats.models import EntrySource, SalesEntry
 from tests.promotions.support import make_promotion, pay, place
+from tests.support import examples
 from traceability.models import Batch
 
 
@@ -140,7 +141,7 @@ refunds = st.lists(st.lists(st.integers(min_value=0, max_value=4), min_size=3, m
 
 
 @settings(
-    max_examples=30,
+    max_examples=examples(12),
     derandomize=True,
     database=None,
     deadline=None,

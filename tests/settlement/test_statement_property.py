@@ -37,6 +37,7 @@ from stats.models import SalesEntry
 from tests.settlement.farm import PRICE, Farm
 from tests.settlement.support import give_payee
 from tests.stats.ledger_support import make_order, make_supplier_order, pay, refund, utc
+from tests.support import examples
 from traceability.models import Batch, BatchStatus
 
 MONTHS = [date(2025, 5, 1), date(2025, 6, 1), date(2025, 7, 1), date(2025, 8, 1)]
@@ -266,7 +267,7 @@ def check(db: Session, book: Book, farm: Farm, basis_points: int) -> None:
 
 
 @settings(
-    max_examples=12,
+    max_examples=examples(8),
     derandomize=True,
     database=None,
     deadline=None,

@@ -36,6 +36,7 @@ from stats.progress import received_progress
 from tests.access_rows.institutions import credit_code
 from tests.conftest import make_certificate
 from tests.stats.ledger_support import make_order, make_supplier_order, pay, utc
+from tests.support import examples
 
 YEAR = 2025
 CHENGKOU = "500229"
@@ -125,7 +126,7 @@ purchases = st.builds(
 
 
 @settings(
-    max_examples=20,
+    max_examples=examples(10),
     derandomize=True,
     database=None,
     deadline=None,

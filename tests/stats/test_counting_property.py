@@ -53,6 +53,7 @@ from stats.targets.services import target_progress
 from stats.targets.warnings import Thresholds, falling_products
 from tests.conftest import make_certificate
 from tests.stats.ledger_support import make_order, make_supplier_order, pay, refund, utc
+from tests.support import examples
 
 pytestmark = pytest.mark.usefixtures("english")  # section titles of the exports are read in English
 
@@ -468,7 +469,7 @@ def check_surfaces(
 
 
 @settings(
-    max_examples=25,
+    max_examples=examples(12),
     derandomize=True,
     database=None,
     deadline=None,

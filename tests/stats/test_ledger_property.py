@@ -36,6 +36,7 @@ from stats.models import (
 from stats.rebuild import check_ledger
 from tests.conftest import make_certificate
 from tests.stats.ledger_support import make_order, make_supplier_order, pay, refund, utc
+from tests.support import examples
 
 START = date(2024, 3, 1)
 #: Certificate windows per product, as day offsets from START (inclusive): 0 and 1 belong to a Shule
@@ -226,7 +227,7 @@ def per_day(
 
 
 @settings(
-    max_examples=30,
+    max_examples=examples(15),
     derandomize=True,
     database=None,
     deadline=None,
