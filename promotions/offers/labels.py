@@ -16,6 +16,7 @@ KIND_LABELS = {
     PromotionKind.PERCENT_OFF: _l("Percentage off chosen products"),
     PromotionKind.FIXED_OFF: _l("Amount off each unit of chosen products"),
     PromotionKind.FREE_SHIPPING: _l("Free shipping"),
+    PromotionKind.GIFT: _l("Spend and receive a gift (满赠)"),
 }
 STATUS_LABELS = {PromotionStatus.ACTIVE: _l("Running"), PromotionStatus.PAUSED: _l("Paused")}
 ELIGIBILITY_LABELS = {Eligibility.EVERYONE: _l("Everyone"), Eligibility.NEW_BUYERS: _l("New buyers only")}

@@ -28,6 +28,7 @@ class PromotionKind(enum.StrEnum):
     PERCENT_OFF = "percent_off"  # a percentage off chosen products
     FIXED_OFF = "fixed_off"  # a fixed amount off each unit of chosen products
     FREE_SHIPPING = "free_shipping"  # 包邮: the shipping fee is waived from a threshold on
+    GIFT = "gift"  # 满赠: spend at least X, receive a gift product drawn from its batches
 
 
 class PromotionStatus(enum.StrEnum):
@@ -63,6 +64,7 @@ class Promotion(Base):
         CheckConstraint("percent IS NULL OR (percent BETWEEN 1 AND 90)", name="percent_range"),
         CheckConstraint("per_buyer_limit IS NULL OR per_buyer_limit > 0", name="limit_positive"),
         CheckConstraint("ends_at > starts_at", name="window"),
+        CheckConstraint("gift_quantity IS NULL OR gift_quantity > 0", name="gift_quantity_positive"),
         # checkout reads the active promotions of the cart's producers, and the cross-producer ones
         Index("ix_promotions_promotion_status_producer_id", "status", "producer_id", "ends_at"),
         Index("ix_promotions_promotion_sponsor", "sponsor_kind", "sponsor_id", "created_at"),
@@ -94,6 +96,9 @@ class Promotion(Base):
     spent_fen: Mapped[int] = mapped_column(Integer, default=0)
     #: Checkouts that used it (kept with ``spent_fen`` by the same UPDATE).
     uses: Mapped[int] = mapped_column(Integer, default=0)
+    #: 满赠: the product given (its producer's order carries it) and how many units.
+    gift_product_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_product.id"))
+    gift_quantity: Mapped[int | None] = mapped_column(Integer)
     #: Applies to its chosen products only (``products``); otherwise to every product in its scope.
     chosen_products_only: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Given only to a buyer who enters one of its coupons (:mod:`promotions.coupons`).
@@ -105,6 +110,7 @@ class Promotion(Base):
 
     producer: Mapped[Producer | None] = relationship()
     products: Mapped[list[Product]] = relationship(secondary=promotion_product, order_by=Product.id)
+    gift_product: Mapped[Product | None] = relationship(foreign_keys=[gift_product_id])
 
     @property
     def left_fen(self) -> int:

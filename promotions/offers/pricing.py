@@ -10,7 +10,11 @@ lines (its producer's, and its chosen products when it has some):
 - ``percent_off``: ``percent`` % of those goods (rounded down to the fen), shared the same way;
 - ``fixed_off``: ``amount_fen`` off each unit (never more than the unit's price);
 - ``free_shipping``: the shipping fee of each of those producers' orders is waived, once their goods reach
-  ``threshold_fen`` — only where the order has a fee at all.
+  ``threshold_fen`` — only where the order has a fee at all;
+- ``gift`` (满赠): goods of at least ``threshold_fen`` receive ``gift_quantity`` units of the gift product,
+  at its list price paid by the sponsor; the gift ships with its producer's order, so the cart must hold an
+  order of that producer (always so for a producer's own promotion), and it is given only while its
+  sellable batches hold enough units (otherwise the buyer is told, in ``request.notes``, before paying).
 
 A promotion whose remaining budget cannot cover its whole discount offers nothing (it stops when spent).
 
@@ -28,8 +32,10 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from catalog.products.models import Product
+from core.clock import shanghai_date
 from core.i18n import format_fen
-from orders.cart.discounts import DiscountOffer, DiscountRequest, PricedLine, allocate, capped
+from orders.cart.discounts import DiscountOffer, DiscountRequest, Gift, PricedLine, allocate, capped
 from orders.models import Order
 from promotions.offers.models import (
     BuyerUse,
@@ -39,6 +45,7 @@ from promotions.offers.models import (
     PromotionStatus,
     promotion_product,
 )
+from traceability.batches.inventory import units_in_stock
 
 
 @dataclass
@@ -114,6 +121,13 @@ def describe(promotion: Promotion) -> str:
         text = _("%(percent)s%% off", percent=promotion.percent)
     elif promotion.kind is PromotionKind.FIXED_OFF:
         text = _("%(amount)s off each unit", amount=format_fen(promotion.amount_fen))
+    elif promotion.kind is PromotionKind.GIFT:
+        text = _(
+            "Spend %(threshold)s, receive %(quantity)s × %(gift)s",
+            threshold=format_fen(promotion.threshold_fen),
+            quantity=promotion.gift_quantity or 0,
+            gift=promotion.gift_product.name if promotion.gift_product else "",
+        )
     elif promotion.threshold_fen:
         text = _("Free shipping from %(threshold)s", threshold=format_fen(promotion.threshold_fen))
     else:
@@ -137,6 +151,7 @@ def offer_of(candidate: Candidate, request: DiscountRequest) -> DiscountOffer | 
         return None
     goods: dict[int, int] = {}
     shipping: dict[int, int] = {}
+    gifts: list[Gift] = []
     weights = [line.total_fen for line in lines]
     if promotion.kind is PromotionKind.SPEND_SAVE:
         shares = allocate(min(promotion.amount_fen, base), weights)
@@ -148,6 +163,11 @@ def offer_of(candidate: Candidate, request: DiscountRequest) -> DiscountOffer | 
         goods = {
             line.product_id: min(promotion.amount_fen, line.unit_price_fen) * line.quantity for line in lines
         }
+    elif promotion.kind is PromotionKind.GIFT:
+        gift = _gift_of(promotion, request)
+        if gift is None:
+            return None
+        gifts = [gift]
     else:
         for producer_id in dict.fromkeys(line.producer_id for line in lines):
             if request.shipping.get(producer_id, 0) > 0:
@@ -162,10 +182,60 @@ def offer_of(candidate: Candidate, request: DiscountRequest) -> DiscountOffer | 
         sponsor_name=promotion.sponsor_name,
         goods=goods,
         shipping=shipping,
+        gifts=gifts,
     )
     if offer.total_fen <= 0 or offer.total_fen > promotion.left_fen:
         return None
     return offer
+
+
+def _gift_of(promotion: Promotion, request: DiscountRequest) -> Gift | None:
+    """The gift a 满赠 promotion gives on the cart, or ``None`` when the cart holds no order of the gift's
+    producer (the gift ships with it)."""
+    product = promotion.gift_product
+    quantity = promotion.gift_quantity or 0
+    if product is None or quantity <= 0 or product.producer_id not in request.producer_ids:
+        return None
+    return Gift(
+        product_id=product.id,
+        producer_id=product.producer_id,
+        quantity=quantity,
+        unit_price_fen=product.unit_price_for(quantity),
+        name=product.name,
+        unit=product.unit.value,
+    )
+
+
+def gifts_in_stock(
+    session: Session, offers: list[DiscountOffer], request: DiscountRequest
+) -> list[DiscountOffer]:
+    """The offers whose gifts the batches can still give (the cart's own units of the same product
+    counted first); an offer whose gift ran out is dropped and the buyer told why in ``request.notes``.
+    One indexed sum per gift product."""
+    kept = []
+    today = shanghai_date(request.now)
+    wanted = {line.product_id: line.quantity for line in request.lines}
+    for offer in offers:
+        short = []
+        for gift in offer.gifts:
+            product = session.get(Product, gift.product_id)
+            need = wanted.get(gift.product_id, 0) + gift.quantity
+            if product is None or units_in_stock(session, product, today) < need:
+                short.append(gift)
+            else:
+                wanted[gift.product_id] = need
+        if short:
+            for gift in short:
+                request.notes.append(
+                    _(
+                        "The gift “%(gift)s” of “%(title)s” is out of stock and will not be given.",
+                        gift=gift.name,
+                        title=offer.title,
+                    )
+                )
+            continue
+        kept.append(offer)
+    return kept
 
 
 def _is_new_buyer(session: Session, buyer_id: int) -> bool:
@@ -219,7 +289,14 @@ def choose(offers: list[DiscountOffer], stackable: set[int], request: DiscountRe
 
 def _copy(offer: DiscountOffer) -> DiscountOffer:
     """A copy whose amounts :func:`capped` may trim without touching the original."""
-    return DiscountOffer(**{**offer.__dict__, "goods": dict(offer.goods), "shipping": dict(offer.shipping)})
+    return DiscountOffer(
+        **{
+            **offer.__dict__,
+            "goods": dict(offer.goods),
+            "shipping": dict(offer.shipping),
+            "gifts": list(offer.gifts),
+        }
+    )
 
 
 @dataclass
@@ -243,6 +320,7 @@ def price(session: Session, request: DiscountRequest, coupon_promotion: int | No
     kept = usable(session, request, found)
     by_id = {c.promotion.id: c.promotion for c in found}
     offers = [offer for offer in (offer_of(c, request) for c in kept) if offer is not None]
+    offers = gifts_in_stock(session, offers, request)
     stackable = {o.promotion_id for o in offers if by_id[o.promotion_id].is_stackable}
     return Priced(
         offers=choose(offers, stackable, request),

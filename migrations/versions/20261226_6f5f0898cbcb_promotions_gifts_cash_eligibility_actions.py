@@ -1,0 +1,124 @@
+"""promotions: 满赠 gifts, points + cash flash sales, who may use a promotion, points for assistance actions
+
+- 满赠: a promotion may give ``gift_quantity`` units of ``gift_product_id``; an order line may be a gift
+  (``is_gift``: drawn from batches, discounted in full by the promotion's sponsor).
+
+New columns are added in place (``ALTER TABLE … ADD COLUMN``), never by copying a table: on SQLite, dropping
+``promotions_promotion`` or ``shop_order_line`` to copy them would cascade to their coupons, allocations and
+discounts. A new CHECK constraint on an existing SQLite table is written into its stored schema (as
+revision 892e8c0b98c3 does).
+
+Revision ID: 6f5f0898cbcb
+Revises: 892e8c0b98c3
+Create Date: 2026-12-26 09:00:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "6f5f0898cbcb"
+down_revision: str | Sequence[str] | None = "892e8c0b98c3"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _sqlite() -> bool:
+    """Whether the migration runs on SQLite."""
+    return op.get_bind().dialect.name == "sqlite"
+
+
+def _rewrite_schema(table: str, before: str, after: str) -> None:
+    """Replace ``before`` by ``after`` in SQLite's stored schema of ``table``, in place: SQLite documents
+    editing ``sqlite_schema`` (schema version bumped) for constraints; the stored rows are not touched."""
+    bind = op.get_bind()
+    sql = bind.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ).scalar()
+    if sql is None or before not in sql:
+        raise RuntimeError(f"{table}: schema not found as expected")
+    version = int(bind.exec_driver_sql("PRAGMA schema_version").scalar() or 0)
+    bind.exec_driver_sql("PRAGMA writable_schema = ON")
+    bind.exec_driver_sql(
+        "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?",
+        (sql.replace(before, after, 1) if before != ")" else sql.rstrip()[:-1] + after + ")", table),
+    )
+    bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
+    bind.exec_driver_sql("PRAGMA writable_schema = OFF")
+
+
+def _add_check(table: str, name: str, condition: str) -> None:
+    """Add a CHECK constraint to an existing table."""
+    if _sqlite():
+        _rewrite_schema(table, ")", f", \n\tCONSTRAINT {name} CHECK ({condition})\n")
+    else:
+        op.create_check_constraint(name, table, condition)
+
+
+def _drop_check(table: str, name: str, condition: str) -> None:
+    """Drop a CHECK constraint added by :func:`_add_check`."""
+    if _sqlite():
+        _rewrite_schema(table, f", \n\tCONSTRAINT {name} CHECK ({condition})\n", "")
+    else:
+        op.drop_constraint(name, table, type_="check")
+
+
+def _add_reference(table: str, column: str, target: str, name: str) -> None:
+    """Add a nullable integer column referencing ``target.id`` (on SQLite the column in place, then its
+    foreign key written into the stored schema: SQLite checks foreign keys when rows change)."""
+    op.add_column(table, sa.Column(column, sa.Integer(), nullable=True))
+    if _sqlite():
+        _rewrite_schema(
+            table, ")", f", \n\tCONSTRAINT {name} FOREIGN KEY({column}) REFERENCES {target} (id)\n"
+        )
+    else:
+        op.create_foreign_key(name, table, target, [column], ["id"])
+
+
+def _drop_reference(table: str, column: str, target: str, name: str) -> None:
+    """Drop a column added by :func:`_add_reference`."""
+    if _sqlite():
+        _rewrite_schema(
+            table, f", \n\tCONSTRAINT {name} FOREIGN KEY({column}) REFERENCES {target} (id)\n", ""
+        )
+    else:
+        op.drop_constraint(name, table, type_="foreignkey")
+    op.drop_column(table, column)
+
+
+def upgrade() -> None:
+    # 满赠
+    _add_reference(
+        "promotions_promotion",
+        "gift_product_id",
+        "catalog_product",
+        "fk_promotions_promotion_gift_product_id_catalog_product",
+    )
+    op.add_column("promotions_promotion", sa.Column("gift_quantity", sa.Integer(), nullable=True))
+    _add_check(
+        "promotions_promotion",
+        "ck_promotions_promotion_gift_quantity_positive",
+        "gift_quantity IS NULL OR gift_quantity > 0",
+    )
+    op.add_column(
+        "shop_order_line", sa.Column("is_gift", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+
+
+def downgrade() -> None:
+    op.drop_column("shop_order_line", "is_gift")
+    _drop_check(
+        "promotions_promotion",
+        "ck_promotions_promotion_gift_quantity_positive",
+        "gift_quantity IS NULL OR gift_quantity > 0",
+    )
+    op.drop_column("promotions_promotion", "gift_quantity")
+    _drop_reference(
+        "promotions_promotion",
+        "gift_product_id",
+        "catalog_product",
+        "fk_promotions_promotion_gift_product_id_catalog_product",
+    )
