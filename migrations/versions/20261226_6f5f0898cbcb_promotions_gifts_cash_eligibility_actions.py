@@ -2,6 +2,8 @@
 
 - 满赠: a promotion may give ``gift_quantity`` units of ``gift_product_id``; an order line may be a gift
   (``is_gift``: drawn from batches, discounted in full by the promotion's sponsor).
+- Points + cash flash sales: a unit may cost ``cash_fen`` on top of its points; each purchase has a state
+  (``spent`` for points only, ``reserved`` → ``paid`` or ``returned`` for points + cash).
 
 New columns are added in place (``ALTER TABLE … ADD COLUMN``), never by copying a table: on SQLite, dropping
 ``promotions_promotion`` or ``shop_order_line`` to copy them would cascade to their coupons, allocations and
@@ -107,8 +109,28 @@ def upgrade() -> None:
         "shop_order_line", sa.Column("is_gift", sa.Boolean(), nullable=False, server_default=sa.false())
     )
 
+    # points + cash flash sales
+    op.add_column(
+        "promotions_flash_sale", sa.Column("cash_fen", sa.Integer(), nullable=False, server_default="0")
+    )
+    _add_check("promotions_flash_sale", "ck_promotions_flash_sale_cash_not_negative", "cash_fen >= 0")
+    op.add_column(
+        "promotions_flash_purchase",
+        sa.Column(
+            "state",
+            sa.Enum(
+                "spent", "reserved", "paid", "returned", name="purchasestate", native_enum=False, length=16
+            ),
+            nullable=False,
+            server_default="spent",
+        ),
+    )
+
 
 def downgrade() -> None:
+    op.drop_column("promotions_flash_purchase", "state")
+    _drop_check("promotions_flash_sale", "ck_promotions_flash_sale_cash_not_negative", "cash_fen >= 0")
+    op.drop_column("promotions_flash_sale", "cash_fen")
     op.drop_column("shop_order_line", "is_gift")
     _drop_check(
         "promotions_promotion",

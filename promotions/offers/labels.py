@@ -31,7 +31,9 @@ POINTS_LABELS = {
     PointsKind.SPENT: _l("Spent"),
     PointsKind.EXPIRED: _l("Expired"),
     PointsKind.CLAWED_BACK: _l("Taken back after a refund"),
-    PointsKind.RETURNED: _l("Given back after a refund"),
+    PointsKind.RETURNED: _l("Given back (a refund, or an order never paid)"),
+    PointsKind.RESERVED: _l("Reserved for a flash sale order awaiting payment"),
+    PointsKind.AWARDED: _l("Awarded for an assistance action"),
 }
 
 

@@ -26,6 +26,8 @@ class PointsKind(enum.StrEnum):
     EXPIRED = "expired"
     CLAWED_BACK = "clawed_back"  # a refund of an order that earned them
     RETURNED = "returned"  # a refund of an order paid with them (a flash sale): given back, valid anew
+    RESERVED = "reserved"  # taken for a points + cash flash purchase awaiting its cash (returned if unpaid)
+    AWARDED = "awarded"  # an assistance action the platform rewards (promotions.points.actions)
 
 
 class PointsAccount(Base):
