@@ -4,6 +4,8 @@
   (``is_gift``: drawn from batches, discounted in full by the promotion's sponsor).
 - Points + cash flash sales: a unit may cost ``cash_fen`` on top of its points; each purchase has a state
   (``spent`` for points only, ``reserved`` → ``paid`` or ``returned`` for points + cash).
+- Who may use a promotion or flash sale: everyone, new buyers, staff of an institution
+  (``eligible_institution_id``), or invited buyers (``promotions_invitation``: one code, claimed once).
 
 New columns are added in place (``ALTER TABLE … ADD COLUMN``), never by copying a table: on SQLite, dropping
 ``promotions_promotion`` or ``shop_order_line`` to copy them would cascade to their coupons, allocations and
@@ -21,6 +23,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+import core.db
 
 revision: str = "6f5f0898cbcb"
 down_revision: str | Sequence[str] | None = "892e8c0b98c3"
@@ -126,8 +130,89 @@ def upgrade() -> None:
         ),
     )
 
+    # who may use it
+    _add_reference(
+        "promotions_promotion",
+        "eligible_institution_id",
+        "shop_institution",
+        "fk_promotions_promotion_eligible_institution",
+    )
+    op.add_column(
+        "promotions_flash_sale",
+        sa.Column(
+            "eligibility",
+            sa.Enum(
+                "everyone", "new_buyers", "staff", "invited", name="eligibility", native_enum=False, length=16
+            ),
+            nullable=False,
+            server_default="everyone",
+        ),
+    )
+    _add_reference(
+        "promotions_flash_sale",
+        "eligible_institution_id",
+        "shop_institution",
+        "fk_promotions_flash_sale_eligible_institution",
+    )
+    op.create_table(
+        "promotions_invitation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=16), nullable=False),
+        sa.Column("promotion_id", sa.Integer(), nullable=True),
+        sa.Column("flash_sale_id", sa.Integer(), nullable=True),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("claimed_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "(promotion_id IS NULL) <> (flash_sale_id IS NULL)",
+            name=op.f("ck_promotions_invitation_one_target"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["flash_sale_id"],
+            ["promotions_flash_sale.id"],
+            name=op.f("fk_promotions_invitation_flash_sale_id_promotions_flash_sale"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["promotion_id"],
+            ["promotions_promotion.id"],
+            name=op.f("fk_promotions_invitation_promotion_id_promotions_promotion"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["core_user.id"],
+            name=op.f("fk_promotions_invitation_user_id_core_user"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_promotions_invitation")),
+        sa.UniqueConstraint("code", name=op.f("uq_promotions_invitation_code")),
+    )
+    op.create_index(
+        "ix_promotions_invitation_promotion_user", "promotions_invitation", ["promotion_id", "user_id"]
+    )
+    op.create_index(
+        "ix_promotions_invitation_flash_sale_user", "promotions_invitation", ["flash_sale_id", "user_id"]
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_promotions_invitation_flash_sale_user", table_name="promotions_invitation")
+    op.drop_index("ix_promotions_invitation_promotion_user", table_name="promotions_invitation")
+    op.drop_table("promotions_invitation")
+    _drop_reference(
+        "promotions_flash_sale",
+        "eligible_institution_id",
+        "shop_institution",
+        "fk_promotions_flash_sale_eligible_institution",
+    )
+    op.drop_column("promotions_flash_sale", "eligibility")
+    _drop_reference(
+        "promotions_promotion",
+        "eligible_institution_id",
+        "shop_institution",
+        "fk_promotions_promotion_eligible_institution",
+    )
     op.drop_column("promotions_flash_purchase", "state")
     _drop_check("promotions_flash_sale", "ck_promotions_flash_sale_cash_not_negative", "cash_fen >= 0")
     op.drop_column("promotions_flash_sale", "cash_fen")

@@ -9,7 +9,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, RadioField, StringField
+from wtforms import DateTimeLocalField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from catalog.products.forms import YuanField
@@ -17,7 +18,9 @@ from core.clock import SHANGHAI
 from core.forms import IntegerField, strip_text
 from orders.forms import AddressForm
 from orders.models import PaymentMethod
+from promotions.eligibility.models import Eligibility
 from promotions.flash.services import MAX_PER_BUYER, MAX_POINTS, MAX_UNITS, FlashSaleData
+from promotions.offers.labels import ELIGIBILITY_LABELS
 
 
 def _utc(moment: datetime | None) -> datetime:
@@ -50,6 +53,15 @@ class FlashSaleForm(FlaskForm):
     per_buyer_limit = IntegerField(
         _l("Units per buyer"), default=1, validators=[InputRequired(), NumberRange(min=1, max=MAX_PER_BUYER)]
     )
+    eligibility = SelectField(
+        _l("Who may buy"),
+        choices=[SelectChoice(e.value, label) for e, label in ELIGIBILITY_LABELS.items()],
+        default=Eligibility.EVERYONE.value,
+    )
+    institution = IntegerField(
+        _l("Staff of institution no. (staff only)"),
+        validators=[Optional(), NumberRange(min=1, max=2**31 - 1)],
+    )
     starts_at = DateTimeLocalField(_l("Starts (Beijing time)"), validators=[InputRequired()])
     ends_at = DateTimeLocalField(_l("Ends (Beijing time)"), validators=[InputRequired()])
 
@@ -64,6 +76,8 @@ class FlashSaleForm(FlaskForm):
             starts_at=_utc(self.starts_at.data),
             ends_at=_utc(self.ends_at.data),
             cash_fen=int(self.cash.data or 0),
+            eligibility=Eligibility(self.eligibility.data or Eligibility.EVERYONE.value),
+            eligible_institution_id=self.institution.data,
         )
 
 

@@ -16,6 +16,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from catalog.products.models import Product
 from core.db import Base, UTCDateTime, str_enum, utcnow
 from orders.models import SponsorKind
+from procurement.institutions.models import Institution
+from promotions.eligibility.models import Eligibility
+from promotions.eligibility.services import Audience
 
 
 class FlashSale(Base):
@@ -50,10 +53,23 @@ class FlashSale(Base):
     sponsor_kind: Mapped[SponsorKind] = mapped_column(str_enum(SponsorKind, 16))
     sponsor_id: Mapped[int | None] = mapped_column(Integer)
     sponsor_name: Mapped[str] = mapped_column(String(120))
+    #: Who may buy: everyone, new buyers, staff of ``eligible_institution_id``, or invited buyers.
+    eligibility: Mapped[Eligibility] = mapped_column(
+        str_enum(Eligibility, 16), default=Eligibility.EVERYONE, server_default=Eligibility.EVERYONE.value
+    )
+    eligible_institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shop_institution.id", name="fk_promotions_flash_sale_eligible_institution")
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     product: Mapped[Product] = relationship()
+    eligible_institution: Mapped[Institution | None] = relationship()
+
+    @property
+    def audience(self) -> Audience:
+        """Who may buy in it (for :mod:`promotions.eligibility.services`)."""
+        return Audience(self.eligibility, self.eligible_institution, flash_sale_id=self.id)
 
     @property
     def left(self) -> int:

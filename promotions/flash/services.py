@@ -40,6 +40,10 @@ from orders.models import (
     SponsorKind,
 )
 from payments.signals import orders_paid
+from procurement.institutions.models import Institution
+from promotions.eligibility.errors import NotEligible
+from promotions.eligibility.models import Eligibility
+from promotions.eligibility.services import why_not
 from promotions.flash.errors import (
     ChooseCashMethod,
     Ended,
@@ -82,6 +86,8 @@ class FlashSaleData:
     starts_at: datetime
     ends_at: datetime
     cash_fen: int = 0
+    eligibility: Eligibility = Eligibility.EVERYONE
+    eligible_institution_id: int | None = None
 
 
 def may_create(user: User) -> bool:
@@ -118,6 +124,13 @@ def create_flash_sale(session: Session, actor: User, data: FlashSaleData, now: d
         )
     if data.ends_at <= data.starts_at or data.ends_at <= now:
         raise InvalidFlashSale(_l("The end must come after the start and after now."), field="ends_at")
+    institution = None
+    if data.eligibility is Eligibility.STAFF:
+        institution = session.get(Institution, data.eligible_institution_id or 0)
+        if institution is None:
+            raise InvalidFlashSale(
+                _l("Give the number of the institution whose staff may use it."), field="institution"
+            )
     title = " ".join(data.title.split())[:120]
     if not title:
         raise InvalidFlashSale(_l("Give the flash sale a title."), field="title")
@@ -130,6 +143,8 @@ def create_flash_sale(session: Session, actor: User, data: FlashSaleData, now: d
         sold=0,
         points_price=data.points_price,
         cash_fen=data.cash_fen,
+        eligibility=data.eligibility,
+        eligible_institution=institution,
         per_buyer_limit=data.per_buyer_limit,
         starts_at=data.starts_at,
         ends_at=data.ends_at,
@@ -310,9 +325,9 @@ def buy(
     for points + cash, an order awaiting its cash by ``method`` (Stripe or bank transfer), the points
     reserved now and spent when it is paid, given back with the unit if it is cancelled or expires.
 
-    Raises :class:`NotStarted`, :class:`Ended`, :class:`ChooseCashMethod`, :class:`AddressInvalid`,
-    :class:`SoldOut`, :class:`LimitReached`, :class:`NotEnoughPoints`; nothing is written then. Does not
-    commit.
+    Raises :class:`NotStarted`, :class:`Ended`, :class:`NotEligible`, :class:`ChooseCashMethod`,
+    :class:`AddressInvalid`, :class:`SoldOut`, :class:`LimitReached`, :class:`NotEnoughPoints`; nothing is
+    written then. Does not commit.
     """
     claim_write_lock(session)
     now = now or utcnow()
@@ -320,6 +335,9 @@ def buy(
         raise NotStarted(start=f"{sale.starts_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}")
     if now >= sale.ends_at:
         raise Ended()
+    reason = why_not(session, sale.audience, buyer)
+    if reason is not None:
+        raise NotEligible(reason)
     if sale.cash_fen and method not in CASH_METHODS:
         raise ChooseCashMethod()
     how = Payment(
@@ -352,3 +370,10 @@ def buy(
 def points_of_order(session: Session, order_id: int) -> int:
     """Points a flash purchase paid for ``order_id`` (0 for any other order)."""
     return int(session.scalar(select(FlashPurchase.points).where(FlashPurchase.order_id == order_id)) or 0)
+
+
+def may_manage_sale(user: User, sale: FlashSale) -> bool:
+    """Administrators manage every flash sale; a producer's members manage those of its products."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_admin) or is_member(user, sale.product.producer)

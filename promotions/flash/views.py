@@ -22,10 +22,11 @@ from core.pagination import paginate
 from core.transactions import run_unit_of_work
 from orders.addresses import AddressInvalid, last_address
 from orders.cart.views import reservation_minutes
+from promotions.eligibility.services import describe, why_not
 from promotions.flash.errors import InvalidFlashSale
 from promotions.flash.forms import BuyForm, FlashSaleForm
 from promotions.flash.models import FlashSale
-from promotions.flash.services import bought_by, buy, create_flash_sale, may_create, state_of
+from promotions.flash.services import bought_by, buy, create_flash_sale, may_create, may_manage_sale, state_of
 from promotions.points.services import balance_of
 
 bp = Blueprint("flash", __name__, url_prefix="/promotions/flash")
@@ -90,6 +91,9 @@ def _render_sale(
         error=error,
         balance=balance_of(db_session, current_user.id) if signed_in else None,
         bought=bought_by(db_session, sale, current_user.id) if signed_in else 0,
+        not_eligible=why_not(db_session, sale.audience, _user() if signed_in else None),
+        audience=describe(sale.audience),
+        may_manage=signed_in and may_manage_sale(_user(), sale),
     )
     return body, status, {"Cache-Control": "no-store"}
 

@@ -80,6 +80,10 @@ class PromotionForm(FlaskForm):
         _l("Who may use it"),
         choices=[SelectChoice(e.value, label) for e, label in ELIGIBILITY_LABELS.items()],
     )
+    institution = IntegerField(
+        _l("Staff of institution no. (staff only)"),
+        validators=[Optional(), NumberRange(min=1, max=2**31 - 1)],
+    )
     per_buyer_limit = IntegerField(
         _l("Uses per buyer"), validators=[Optional(), NumberRange(min=1, max=1000)]
     )
@@ -117,6 +121,7 @@ class PromotionForm(FlaskForm):
             per_buyer_limit=self.per_buyer_limit.data,
             gift_product_id=self.gift_product.data,
             gift_quantity=self.gift_quantity.data,
+            eligible_institution_id=self.institution.data,
         )
 
 

@@ -19,7 +19,12 @@ KIND_LABELS = {
     PromotionKind.GIFT: _l("Spend and receive a gift (满赠)"),
 }
 STATUS_LABELS = {PromotionStatus.ACTIVE: _l("Running"), PromotionStatus.PAUSED: _l("Paused")}
-ELIGIBILITY_LABELS = {Eligibility.EVERYONE: _l("Everyone"), Eligibility.NEW_BUYERS: _l("New buyers only")}
+ELIGIBILITY_LABELS = {
+    Eligibility.EVERYONE: _l("Everyone"),
+    Eligibility.NEW_BUYERS: _l("New buyers only"),
+    Eligibility.STAFF: _l("Staff of one institution"),
+    Eligibility.INVITED: _l("Invited buyers (a partner city's residents, with a code)"),
+}
 SPONSOR_LABELS = {
     SponsorKind.PLATFORM: _l("The platform"),
     SponsorKind.PRODUCER: _l("The producer"),

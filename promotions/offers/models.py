@@ -19,6 +19,11 @@ from catalog.producers.models import Producer
 from catalog.products.models import Product
 from core.db import Base, UTCDateTime, str_enum, utcnow
 from orders.models import SponsorKind
+from procurement.institutions.models import Institution
+from promotions.eligibility.models import Eligibility
+from promotions.eligibility.services import Audience
+
+__all__ = ["BuyerUse", "Eligibility", "Promotion", "PromotionKind", "PromotionStatus", "promotion_product"]
 
 
 class PromotionKind(enum.StrEnum):
@@ -36,13 +41,6 @@ class PromotionStatus(enum.StrEnum):
 
     ACTIVE = "active"
     PAUSED = "paused"
-
-
-class Eligibility(enum.StrEnum):
-    """Who may use it."""
-
-    EVERYONE = "everyone"
-    NEW_BUYERS = "new_buyers"  # buyers without a paid order yet
 
 
 #: The chosen products of a promotion (none: every product of its producer, or of every producer).
@@ -90,6 +88,10 @@ class Promotion(Base):
     #: Combines with other stackable promotions; an exclusive one applies alone.
     is_stackable: Mapped[bool] = mapped_column(Boolean, default=True)
     eligibility: Mapped[Eligibility] = mapped_column(str_enum(Eligibility, 16), default=Eligibility.EVERYONE)
+    #: Staff-only promotions: the institution whose members may use it.
+    eligible_institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shop_institution.id", name="fk_promotions_promotion_eligible_institution")
+    )
     #: How many checkouts one buyer may use it in (``None``: no limit).
     per_buyer_limit: Mapped[int | None] = mapped_column(Integer)
     budget_fen: Mapped[int] = mapped_column(Integer)
@@ -111,6 +113,12 @@ class Promotion(Base):
     producer: Mapped[Producer | None] = relationship()
     products: Mapped[list[Product]] = relationship(secondary=promotion_product, order_by=Product.id)
     gift_product: Mapped[Product | None] = relationship(foreign_keys=[gift_product_id])
+    eligible_institution: Mapped[Institution | None] = relationship()
+
+    @property
+    def audience(self) -> Audience:
+        """Who may use it (for :mod:`promotions.eligibility.services`)."""
+        return Audience(self.eligibility, self.eligible_institution, promotion_id=self.id)
 
     @property
     def left_fen(self) -> int:

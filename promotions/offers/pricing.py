@@ -26,7 +26,7 @@ stackable ones. :func:`choose` is that rule, and the promotions' pages state it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
@@ -36,7 +36,8 @@ from catalog.products.models import Product
 from core.clock import shanghai_date
 from core.i18n import format_fen
 from orders.cart.discounts import DiscountOffer, DiscountRequest, Gift, PricedLine, allocate, capped
-from orders.models import Order
+from promotions.eligibility.services import describe as describe_audience
+from promotions.eligibility.services import why_not
 from promotions.offers.models import (
     BuyerUse,
     Eligibility,
@@ -138,6 +139,8 @@ def describe(promotion: Promotion) -> str:
         text += _(" on products of %(producer)s", producer=promotion.producer.name)
     if promotion.eligibility is Eligibility.NEW_BUYERS:
         text += _(", for new buyers")
+    elif promotion.eligibility is not Eligibility.EVERYONE:
+        text += ", " + describe_audience(promotion.audience)
     return str(text)
 
 
@@ -238,42 +241,36 @@ def gifts_in_stock(
     return kept
 
 
-def _is_new_buyer(session: Session, buyer_id: int) -> bool:
-    """Whether the buyer has no paid order yet (one indexed lookup)."""
-    paid = session.scalar(
-        select(Order.id).where(Order.buyer_id == buyer_id, Order.paid_at.is_not(None)).limit(1)
-    )
-    return paid is None
-
-
-def usable(session: Session, request: DiscountRequest, found: list[Candidate]) -> list[Candidate]:
-    """The candidates this buyer may use: new-buyer promotions only before a first paid order, and not past
-    a per-buyer limit (a visitor is shown them as a new buyer with no uses)."""
+def usable(
+    session: Session, request: DiscountRequest, found: list[Candidate]
+) -> tuple[list[Candidate], dict[int, str]]:
+    """The candidates this buyer may use — those whose audience admits them
+    (:func:`promotions.eligibility.services.why_not`: a visitor counts as a new buyer, staff-only and
+    invitation-only ones need a signed-in buyer) and not past a per-buyer limit — and, by promotion id, why
+    each audience refused them."""
     buyer = request.buyer
-    if buyer is None or not getattr(buyer, "id", None):
-        return found
+    signed_in = buyer is not None and bool(getattr(buyer, "id", None))
     limited = [c.promotion.id for c in found if c.promotion.per_buyer_limit is not None]
     uses: dict[int, int] = {}
-    if limited:
+    if limited and signed_in and buyer is not None:
         rows = session.execute(
             select(BuyerUse.promotion_id, BuyerUse.uses).where(
                 BuyerUse.buyer_id == buyer.id, BuyerUse.promotion_id.in_(limited)
             )
         )
         uses = {int(promotion_id): int(count) for promotion_id, count in rows}
-    new_buyer: bool | None = None
     kept = []
+    refused: dict[int, str] = {}
     for candidate in found:
         promotion = candidate.promotion
         if promotion.per_buyer_limit is not None and uses.get(promotion.id, 0) >= promotion.per_buyer_limit:
             continue
-        if promotion.eligibility is Eligibility.NEW_BUYERS:
-            if new_buyer is None:
-                new_buyer = _is_new_buyer(session, buyer.id)
-            if not new_buyer:
-                continue
+        reason = why_not(session, promotion.audience, buyer)
+        if reason is not None:
+            refused[promotion.id] = reason
+            continue
         kept.append(candidate)
-    return kept
+    return kept, refused
 
 
 def choose(offers: list[DiscountOffer], stackable: set[int], request: DiscountRequest) -> list[DiscountOffer]:
@@ -311,21 +308,34 @@ class Priced:
     found: set[int]
     usable: set[int]
     offered: set[int]
+    #: Why this buyer may not use a running promotion, by its id (its audience refused them).
+    ineligible: dict[int, str] = field(default_factory=dict)
 
 
 def price(session: Session, request: DiscountRequest, coupon_promotion: int | None = None) -> Priced:
     """The offers the cart gets (stacking rule applied), the promotions they come from, and what became of
     each (``coupon_promotion``: the promotion of a coupon the buyer entered, otherwise never offered)."""
     found = candidates(session, request, coupon_promotion)
-    kept = usable(session, request, found)
+    kept, refused = usable(session, request, found)
     by_id = {c.promotion.id: c.promotion for c in found}
     offers = [offer for offer in (offer_of(c, request) for c in kept) if offer is not None]
     offers = gifts_in_stock(session, offers, request)
     stackable = {o.promotion_id for o in offers if by_id[o.promotion_id].is_stackable}
+    for candidate in found:  # say why a promotion that would apply to this cart is not for this buyer
+        promotion = candidate.promotion
+        if promotion.id in refused and promotion.id != coupon_promotion and offer_of(candidate, request):
+            request.notes.append(
+                _(
+                    "“%(title)s” does not apply: %(reason)s",
+                    title=promotion.title,
+                    reason=refused[promotion.id],
+                )
+            )
     return Priced(
         offers=choose(offers, stackable, request),
         promotions=by_id,
         found=set(by_id),
         usable={c.promotion.id for c in kept},
         offered={o.promotion_id for o in offers},
+        ineligible=refused,
     )

@@ -27,6 +27,7 @@ from orders.cart.quotes import shipping_fee
 from orders.models import ShippingRule, SponsorKind
 from procurement.institutions.members import is_member_of
 from procurement.institutions.models import Institution, InstitutionKind
+from promotions.eligibility.services import describe as describe_audience
 from promotions.offers.errors import AlreadyInState, InvalidPromotion, NotSponsor
 from promotions.offers.models import Eligibility, Promotion, PromotionKind, PromotionStatus
 from promotions.offers.pricing import Candidate, gifts_in_stock, offer_of
@@ -79,6 +80,7 @@ class PromotionData:
     per_buyer_limit: int | None = None
     gift_product_id: int | None = None
     gift_quantity: int | None = None
+    eligible_institution_id: int | None = None
 
 
 def sponsors_of(session: Session, user: User) -> list[Sponsor]:
@@ -164,6 +166,21 @@ def _products(session: Session, ids: Sequence[int], producer_id: int | None) -> 
     return products
 
 
+def staff_institution(
+    session: Session, eligibility: Eligibility, institution_id: int | None
+) -> Institution | None:
+    """The institution whose staff may use a staff-only promotion or flash sale (``None`` for other
+    audiences). Raises :class:`InvalidPromotion` when it is missing or does not exist."""
+    if eligibility is not Eligibility.STAFF:
+        return None
+    institution = session.get(Institution, institution_id) if institution_id else None
+    if institution is None:
+        raise InvalidPromotion(
+            _l("Give the number of the institution whose staff may use it."), "institution"
+        )
+    return institution
+
+
 def _gift_product(session: Session, data: PromotionData, producer_id: int | None) -> Product | None:
     """The gift product of a 满赠 promotion: an existing product on sale, of ``producer_id`` when the
     promotion is a producer's (its order carries the gift). ``None`` for other kinds."""
@@ -194,6 +211,7 @@ def create_promotion(
         raise InvalidPromotion(_l("There is no such producer."), "producer")
     products = _products(session, data.product_ids, producer_id)
     gift = _gift_product(session, data, producer_id)
+    institution = staff_institution(session, data.eligibility, data.eligible_institution_id)
     starts_at = day_start(data.starts_on)
     ends_at = day_start(data.ends_on + timedelta(days=1))
     if ends_at <= (now or utcnow()):
@@ -210,6 +228,7 @@ def create_promotion(
         percent=data.percent if data.kind is PromotionKind.PERCENT_OFF else None,
         is_stackable=data.is_stackable,
         eligibility=data.eligibility,
+        eligible_institution=institution,
         per_buyer_limit=data.per_buyer_limit,
         budget_fen=data.budget_fen,
         spent_fen=0,
@@ -280,4 +299,7 @@ def preview(
     offer = offer_of(Candidate(promotion, chosen), request)
     if offer is not None:
         offer = next(iter(gifts_in_stock(session, [offer], request)), None)
-    return Preview(product, quantity, line.total_fen, fee, offer, request.notes)
+    notes = list(request.notes)
+    if promotion.eligibility is not Eligibility.EVERYONE:
+        notes.append(str(_l("Given only to: %(audience)s.", audience=describe_audience(promotion.audience))))
+    return Preview(product, quantity, line.total_fen, fee, offer, notes)
