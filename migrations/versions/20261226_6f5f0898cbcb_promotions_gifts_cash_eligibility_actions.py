@@ -6,6 +6,7 @@
   (``spent`` for points only, ``reserved`` → ``paid`` or ``returned`` for points + cash).
 - Who may use a promotion or flash sale: everyone, new buyers, staff of an institution
   (``eligible_institution_id``), or invited buyers (``promotions_invitation``: one code, claimed once).
+- Points for assistance actions: ``promotions_points_action`` says how many points each action earns.
 
 New columns are added in place (``ALTER TABLE … ADD COLUMN``), never by copying a table: on SQLite, dropping
 ``promotions_promotion`` or ``shop_order_line`` to copy them would cascade to their coupons, allocations and
@@ -196,7 +197,33 @@ def upgrade() -> None:
     )
 
 
+    # points for assistance actions
+    op.create_table(
+        "promotions_points_action",
+        sa.Column(
+            "action",
+            sa.Enum("first_rating", "staff_purchase", name="assistanceaction", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "points >= 0 AND points <= 100000", name=op.f("ck_promotions_points_action_points_range")
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"],
+            ["core_user.id"],
+            name=op.f("fk_promotions_points_action_updated_by_id_core_user"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("action", name=op.f("pk_promotions_points_action")),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("promotions_points_action")
     op.drop_index("ix_promotions_invitation_flash_sale_user", table_name="promotions_invitation")
     op.drop_index("ix_promotions_invitation_promotion_user", table_name="promotions_invitation")
     op.drop_table("promotions_invitation")

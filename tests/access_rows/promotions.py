@@ -87,6 +87,7 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
         managers(),
     ),
     "points.mine": ("GET", "/promotions/points/", {}, only(SIGNED_IN)),
+    "points.actions": ("GET", "/promotions/points/actions", {}, only((ADM,))),
     "flash.index": ("GET", "/promotions/flash/", {}, everyone(200)),
     "flash.sale": ("GET", lambda w: f"/promotions/flash/{_flash_sale(w)}", {}, everyone(200)),
     # signed in without points: a fair 409 (not enough points); anonymous: to log in
