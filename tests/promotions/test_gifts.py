@@ -182,3 +182,13 @@ def test_the_preview_page_shows_the_gift(
     page = as_user(admin).get(f"/promotions/{promotion.id}?product={shop.product_a.id}&quantity=9")
     assert page.status_code == 200
     assert "Gift: 2 × 疏勒县西红柿 (worth ¥25.00" in page.get_data(as_text=True)
+
+
+def test_the_buyers_order_page_marks_the_gift(
+    db: Session, shop: Shop, as_user: Client, english: None
+) -> None:
+    _gift(db, shop)
+    checkout = place(db, shop.buyer, {shop.product_a.id: 1, shop.product_b.id: 2})
+    order_a = next(o for o in checkout.orders if o.producer_id == shop.producer_a.id)
+    page = as_user(shop.buyer).get(f"/orders/{order_a.number}").get_data(as_text=True)
+    assert '<span class="badge badge-ok">Gift</span>' in page
