@@ -276,7 +276,7 @@ def _write(
     checkout_placing.send(session, buyer=buyer, orders=orders)
     session.flush()
     # Everything else first, the batch rows last: their row locks are held only from here to the commit.
-    ordered = [product.id for _line, product in lines]
+    ordered = [product.id for line, product in lines if not line.is_gift]  # a gift was never in the cart
     session.execute(delete(CartItem).where(CartItem.user_id == buyer.id, CartItem.product_id.in_(ordered)))
     _notify_placed(session, buyer, checkout)
     # One global order (by product, then best-before) for taking batch row locks: no two checkouts deadlock.

@@ -8,21 +8,24 @@ from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.products.models import Product
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
 from orders.cancellation import cancel_orders
 from orders.cart import services as carts
 from orders.cart.quotes import quote
-from orders.models import OrderStatus, SponsorKind
+from orders.models import CartItem, OrderStatus, SponsorKind
 from payments.refunds import refund_order
 from promotions.offers.errors import InvalidPromotion
 from promotions.offers.models import Promotion, PromotionKind
 from promotions.offers.services import PromotionData, create_promotion, preview
 from tests.commerce import Shop
 from tests.promotions.support import make_promotion, pay, place
+from traceability.models import Batch
 
 Client = Callable[[User | None], FlaskClient]
 
@@ -192,3 +195,25 @@ def test_the_buyers_order_page_marks_the_gift(
     order_a = next(o for o in checkout.orders if o.producer_id == shop.producer_a.id)
     page = as_user(shop.buyer).get(f"/orders/{order_a.number}").get_data(as_text=True)
     assert '<span class="badge badge-ok">Gift</span>' in page
+
+
+def test_a_gift_leaves_the_same_product_in_the_buyers_cart(
+    db: Session,
+    shop: Shop,
+    make_product: Callable[..., Product],
+    make_batch: Callable[..., Batch],
+) -> None:
+    honey = make_product(shop.producer_b, name="城口蜂蜜", price_fen=3900, certified=True)
+    make_batch(honey, quantity=10)
+    make_promotion(
+        db, kind=PromotionKind.GIFT, threshold_fen=10000, gift_product=honey, gift_quantity=1, title="送蜂蜜"
+    )
+    db.add(CartItem(user_id=shop.buyer.id, product_id=honey.id, quantity=4))
+    db.flush()
+    checkout = place(db, shop.buyer, {shop.product_b.id: 2})  # the honey in the cart is not checked out
+    assert [(line.product_id, line.is_gift) for line in checkout.orders[0].lines] == [
+        (shop.product_b.id, False),
+        (honey.id, True),
+    ]
+    kept = db.scalars(select(CartItem.product_id).where(CartItem.user_id == shop.buyer.id)).all()
+    assert kept == [honey.id]  # the gift took nothing out of the buyer's cart
