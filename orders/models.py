@@ -14,8 +14,19 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from catalog.producers.models import Producer
 from catalog.products.models import Product
@@ -329,6 +340,8 @@ class OrderLine(Base):
     sponsored_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: What the buyer pays for the line: the list value less ``discount_fen``.
     paid_fen: Mapped[int] = mapped_column(Integer, default=_list_value)
+    #: A gift (满赠): drawn from batches like any line, discounted in full by the promotion that gives it.
+    is_gift: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()

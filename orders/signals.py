@@ -25,3 +25,8 @@ collect_discounts = _signals.signal("collect-discounts")
 #: caller commits. Receivers get ``sender=Session`` and ``orders=`` (a list of
 #: :class:`orders.models.Order`); promotions give the discounts those orders took back to their budgets.
 orders_cancelled = _signals.signal("orders-cancelled")
+
+#: Sent after a buyer rated an order line after receipt, before the caller commits. Receivers get
+#: ``sender=Session``, ``rating=`` (a :class:`orders.models.Rating`) and ``order=`` (its
+#: :class:`orders.models.Order`); promotions award points for an order's first rating.
+rating_recorded = _signals.signal("rating-recorded")

@@ -78,7 +78,8 @@ def refundable_quantities(order: Order) -> dict[int, int]:
 
 
 def _wanted(order: Order, lines: dict[int, int] | None) -> dict[OrderLine, int]:
-    """Units to refund per line (everything left for ``None``); raises on other orders' lines or too much."""
+    """Units to refund per line (everything left for ``None``); raises on other orders' lines or too much.
+    Refunding the last units bought refunds the order's gifts too."""
     by_id = {line.id: line for line in order.lines}
     left = refundable_quantities(order)
     wanted: dict[OrderLine, int] = {}
@@ -92,6 +93,12 @@ def _wanted(order: Order, lines: dict[int, int] | None) -> dict[OrderLine, int]:
             wanted[line] = quantity
     if not wanted:
         raise NothingToRefund()
+    bought = [line for line in order.lines if not line.is_gift]
+    if bought and all(line.refunded_quantity + wanted.get(line, 0) == line.quantity for line in bought):
+        # a gift (满赠) goes back with the last units bought: its units and its sponsor's money with them
+        for line in order.lines:
+            if line.is_gift and line not in wanted and left[line.id]:
+                wanted[line] = left[line.id]
     return wanted
 
 

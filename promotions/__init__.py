@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     """Register the promotions', coupons', points' and flash sales' pages, label helpers and receivers
     (checkout's discounts, budgets given back on cancellation and refund, points given back on refund)."""
     from promotions.coupons import views as coupon_views
+    from promotions.eligibility import views as invitation_views
     from promotions.flash import receivers as flash_receivers
     from promotions.flash import views as flash_views
     from promotions.offers import labels, receivers, views
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(coupon_views.bp)
     app.register_blueprint(points_views.bp)
     app.register_blueprint(flash_views.bp)
+    app.register_blueprint(invitation_views.bp)
     app.cli.add_command(points_cli.promotions_cli)
     points_receivers.connect()
     flash_receivers.connect()

@@ -32,9 +32,9 @@ from core.numbers import new_number, readable_number
 from core.transactions import claim_write_lock
 from core.urls import path_for
 from orders.addresses import BY_CODE, Address, validate_address
-from orders.cart.discounts import record_line_money
+from orders.cart.discounts import gift_lines, record_line_money
 from orders.cart.quotes import Quote, quote
-from orders.cart.services import CartView, cart_view, out_of_stock
+from orders.cart.services import CartView, OutOfStock, cart_view, out_of_stock
 from orders.models import (
     Allocation,
     CartItem,
@@ -110,6 +110,15 @@ class NothingToPay(CheckoutError):
     """The discounts would leave nothing to pay (a payment needs an amount)."""
 
     message = _l("The discounts would make this order free; please remove a product or a coupon.")
+
+
+class GiftOutOfStock(CheckoutError):
+    """A gift the checkout was to receive ran out while it was being placed (told before paying)."""
+
+    message = _l(
+        "The gift “%(product)s” has just run out. Your cart now shows the order without it; please check it "
+        "and place the order again."
+    )
 
 
 class InvalidCheckoutKey(CheckoutError):
@@ -258,15 +267,26 @@ def _write(
             lines.append((line, product))
             order_lines.append(line)
         record_line_money(order, order_lines, priced.discounts)
+        for line in gift_lines(order, priced.discounts):
+            session.add(line)
+            gift = session.get(Product, line.product_id)
+            if gift is None:  # pragma: no cover - a promotion's gift product cannot be deleted under it
+                raise ProductGone()
+            lines.append((line, gift))
     checkout_placing.send(session, buyer=buyer, orders=orders)
     session.flush()
     # Everything else first, the batch rows last: their row locks are held only from here to the commit.
-    ordered = [product.id for _line, product in lines]
+    ordered = [product.id for line, product in lines if not line.is_gift]  # a gift was never in the cart
     session.execute(delete(CartItem).where(CartItem.user_id == buyer.id, CartItem.product_id.in_(ordered)))
     _notify_placed(session, buyer, checkout)
     # One global order (by product, then best-before) for taking batch row locks: no two checkouts deadlock.
-    for line, product in sorted(lines, key=lambda pair: pair[1].id):
-        _allocate(session, line, product, today)
+    for line, product in sorted(lines, key=lambda pair: (pair[1].id, bool(pair[0].is_gift))):
+        try:
+            _allocate(session, line, product, today)
+        except OutOfStock as exc:
+            if line.is_gift:
+                raise GiftOutOfStock(product=product.name) from exc
+            raise
     session.flush()
     return checkout
 

@@ -69,6 +69,8 @@ class DiscountRequest:
     checkout_key: str | None = None
     #: Set by a receiver when ``coupon_code`` does not apply: why, in the buyer's words.
     coupon_problem: str | None = None
+    #: Added by receivers: what the buyer should know before paying (a gift out of stock, not eligible…).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def product_ids(self) -> list[int]:
@@ -79,6 +81,24 @@ class DiscountRequest:
     def producer_ids(self) -> list[int]:
         """The cart's producers, in the order of their first line."""
         return list(dict.fromkeys(line.producer_id for line in self.lines))
+
+
+@dataclass(frozen=True)
+class Gift:
+    """A gift product an offer gives (满赠): ``quantity`` units at their list ``unit_price_fen``, paid in
+    full by the offer's sponsor; it ships with its producer's order and draws from that product's batches."""
+
+    product_id: int
+    producer_id: int
+    quantity: int
+    unit_price_fen: int
+    name: str
+    unit: str
+
+    @property
+    def value_fen(self) -> int:
+        """The gift's list value (what its sponsor pays)."""
+        return self.quantity * self.unit_price_fen
 
 
 @dataclass
@@ -94,10 +114,16 @@ class DiscountOffer:
     sponsor_name: str
     goods: dict[int, int] = field(default_factory=dict)
     shipping: dict[int, int] = field(default_factory=dict)
+    gifts: list[Gift] = field(default_factory=list)
 
     @property
     def total_fen(self) -> int:
-        """Everything this offer takes off."""
+        """Everything this offer costs its sponsor: goods and shipping taken off, gifts given."""
+        return sum(self.goods.values()) + sum(self.shipping.values()) + sum(g.value_fen for g in self.gifts)
+
+    @property
+    def off_fen(self) -> int:
+        """What this offer takes off the buyer's price (goods and shipping; gifts come on top)."""
         return sum(self.goods.values()) + sum(self.shipping.values())
 
     @property
@@ -113,6 +139,12 @@ class Discounts:
 
     offers: list[DiscountOffer] = field(default_factory=list)
     coupon_problem: str | None = None
+    #: What the buyer should know before paying (a gift no longer in stock…), in the buyer's words.
+    notes: list[str] = field(default_factory=list)
+
+    def gifts_for(self, producer_id: int) -> list[tuple[DiscountOffer, Gift]]:
+        """The gifts that ship with one producer's order, with the offer giving each."""
+        return [(o, g) for o in self.offers for g in o.gifts if g.producer_id == producer_id]
 
     def goods_fen(self, product_id: int) -> int:
         """Discount on one product's line, every offer together."""
@@ -133,8 +165,8 @@ class Discounts:
 
     @property
     def total_fen(self) -> int:
-        """Everything taken off the cart."""
-        return sum(offer.total_fen for offer in self.offers)
+        """Everything taken off the cart's price (gifts are given on top)."""
+        return sum(offer.off_fen for offer in self.offers)
 
 
 def capped(offers: list[DiscountOffer], request: DiscountRequest) -> list[DiscountOffer]:
@@ -171,7 +203,7 @@ def collect(session: Session, request: DiscountRequest) -> Discounts:
     offers: list[DiscountOffer] = []
     for _receiver, answer in collect_discounts.send(session, request=request):
         offers.extend(answer or [])
-    return Discounts(capped(offers, request), request.coupon_problem)
+    return Discounts(capped(offers, request), request.coupon_problem, list(request.notes))
 
 
 def record_line_money(order: Order, lines: Sequence[OrderLine], discounts: Discounts) -> None:
@@ -201,3 +233,35 @@ def record_line_money(order: Order, lines: Sequence[OrderLine], discounts: Disco
         order_discount += discount
     order.discount_fen = order_discount
     order.subtotal_fen = sum(line.paid_fen for line in lines)
+
+
+def gift_lines(order: Order, discounts: Discounts) -> list[OrderLine]:
+    """Add the gifts that ship with ``order`` as lines at their list price, discounted in full by the offer
+    giving them (one :class:`LineDiscount`; sponsored unless the producer gives it), paid 0; the order's
+    goods discount grows by their value. Call after :func:`record_line_money`. Does not flush."""
+    lines = []
+    for offer, gift in discounts.gifts_for(order.producer_id):
+        line = OrderLine(
+            order=order,
+            product_id=gift.product_id,
+            product_name=gift.name[:120],
+            unit=gift.unit,
+            unit_price_fen=gift.unit_price_fen,
+            quantity=gift.quantity,
+            discount_fen=gift.value_fen,
+            sponsored_fen=gift.value_fen if offer.is_sponsored else 0,
+            paid_fen=0,
+            is_gift=True,
+        )
+        line.discounts.append(
+            LineDiscount(
+                promotion_id=offer.promotion_id,
+                title=offer.title[:120],
+                sponsor_kind=offer.sponsor_kind,
+                sponsor_id=offer.sponsor_id,
+                amount_fen=gift.value_fen,
+            )
+        )
+        order.discount_fen += gift.value_fen
+        lines.append(line)
+    return lines

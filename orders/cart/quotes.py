@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.db import utcnow
 from core.models import User
 from orders.addresses import BY_CODE
-from orders.cart.discounts import DiscountOffer, DiscountRequest, Discounts, PricedLine, collect
+from orders.cart.discounts import DiscountOffer, DiscountRequest, Discounts, Gift, PricedLine, collect
 from orders.cart.services import CartView, ProducerGroup
 from orders.models import ShippingRule
 
@@ -40,6 +40,8 @@ class OrderQuote:
     shipping_promotion_id: int | None = None
     #: Each promotion touching this order and what it takes off (goods and shipping), shown with its reason.
     discounts: list[tuple[DiscountOffer, int]] = field(default_factory=list)
+    #: The gifts that ship with this order (满赠), with the offer giving each.
+    gifts: list[tuple[DiscountOffer, Gift]] = field(default_factory=list)
 
     @property
     def goods_fen(self) -> int:
@@ -141,6 +143,7 @@ def quote(
                     (o.promotion_id for o in discounts.offers if o.shipping.get(producer_id)), None
                 ),
                 discounts=discounts.for_producer(producer_id, product_ids),
+                gifts=discounts.gifts_for(producer_id),
             )
         )
     return Quote(orders, discounts)

@@ -36,6 +36,7 @@ from orders.models import (
     Rating,
 )
 from orders.reviews import services as reviews
+from orders.signals import rating_recorded
 from traceability.batches.services import record_event
 from traceability.errors import BatchRecalled
 from traceability.models import Batch, EventKind
@@ -329,9 +330,9 @@ def rate_order_line(
     """The buyer rates a product and its producer for one order line, once, after receipt.
 
     The first rating completes a received order; the rating joins its product's and producer's running
-    totals in the same transaction. Raises :class:`OrderNotFound` (not the buyer's),
-    :class:`InvalidRating`, :class:`RatingNotAllowed` (not received yet), :class:`AlreadyRated`.
-    Does not commit.
+    totals in the same transaction, and :data:`orders.signals.rating_recorded` is sent. Raises
+    :class:`OrderNotFound` (not the buyer's), :class:`InvalidRating`, :class:`RatingNotAllowed` (not
+    received yet), :class:`AlreadyRated`. Does not commit.
     """
     order = line.order
     if not buyer.is_authenticated or order.buyer_id != buyer.id:
@@ -362,6 +363,7 @@ def rate_order_line(
     if order.status is OrderStatus.RECEIVED and order.paid_at is not None:
         complete_order(session, order)
     session.flush()
+    rating_recorded.send(session, rating=rating, order=order)
     return rating
 
 

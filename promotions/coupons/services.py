@@ -154,7 +154,11 @@ def why_not_applied(
             return str(reasons.BUDGET_SPENT)
         return str(reasons.NOT_FOR_THESE)
     if promotion.id not in priced.usable:
-        return str(reasons.NEW_BUYERS if promotion.eligibility is Eligibility.NEW_BUYERS else reasons.LIMIT)
+        if promotion.id not in priced.ineligible:
+            return str(reasons.LIMIT)
+        if promotion.eligibility is Eligibility.NEW_BUYERS:
+            return str(reasons.NEW_BUYERS)
+        return priced.ineligible[promotion.id]
     if promotion.id in priced.offered:
         return str(reasons.BEATEN)
     candidate = Candidate(promotion, frozenset(_chosen(promotion, request)))

@@ -38,6 +38,13 @@ class LimitReached(FlashSaleError):
     message = _l("You have already bought as many units of this flash sale as each buyer may.")
 
 
+class ChooseCashMethod(FlashSaleError):
+    """A points + cash unit needs a way to pay its cash part."""
+
+    status = 400
+    message = _l("Choose how you pay the cash part: online or by bank transfer.")
+
+
 class InvalidFlashSale(DomainError):
     """The flash sale as submitted is not possible (``field`` names the form field at fault)."""
 

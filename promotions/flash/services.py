@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, select, update
@@ -40,10 +40,26 @@ from orders.models import (
     SponsorKind,
 )
 from payments.signals import orders_paid
-from promotions.flash.errors import Ended, InvalidFlashSale, LimitReached, NotStarted, SoldOut
-from promotions.flash.models import FlashBuyer, FlashPurchase, FlashSale
+from procurement.institutions.models import Institution
+from promotions.eligibility.errors import NotEligible
+from promotions.eligibility.models import Eligibility
+from promotions.eligibility.services import why_not
+from promotions.flash.errors import (
+    ChooseCashMethod,
+    Ended,
+    InvalidFlashSale,
+    LimitReached,
+    NotStarted,
+    SoldOut,
+)
+from promotions.flash.models import FlashBuyer, FlashPurchase, FlashSale, PurchaseState
+from promotions.points.models import PointsKind
 from promotions.points.services import spend
 from traceability.batches.inventory import stock_in_order, take_units, units_left
+from traceability.batches.services import generate_code
+
+#: Prefix of bank-transfer references (as a checkout's).
+REFERENCE_PREFIX = "XF"
 
 #: Bounds of what a flash sale may offer.
 MAX_UNITS = 100_000
@@ -52,9 +68,15 @@ MAX_PER_BUYER = 100
 BUYER_TABLE: Table = FlashBuyer.__table__  # type: ignore[assignment]
 
 
+#: How a points + cash unit's cash part may be paid (paid later, reserved until then).
+CASH_METHODS = (PaymentMethod.STRIPE, PaymentMethod.BANK_TRANSFER)
+#: Minutes a points + cash unit stays reserved for its cash when the caller does not say.
+RESERVATION_MINUTES = 30
+
+
 @dataclass(frozen=True)
 class FlashSaleData:
-    """A flash sale as submitted (moments timezone-aware)."""
+    """A flash sale as submitted (moments timezone-aware; ``cash_fen`` the cash part, 0: points only)."""
 
     title: str
     product_id: int
@@ -63,6 +85,9 @@ class FlashSaleData:
     per_buyer_limit: int
     starts_at: datetime
     ends_at: datetime
+    cash_fen: int = 0
+    eligibility: Eligibility = Eligibility.EVERYONE
+    eligible_institution_id: int | None = None
 
 
 def may_create(user: User) -> bool:
@@ -93,8 +118,19 @@ def create_flash_sale(session: Session, actor: User, data: FlashSaleData, now: d
         raise InvalidFlashSale(_l("Between 1 and %(max)s points.", max=MAX_POINTS), field="points_price")
     if not 0 < data.per_buyer_limit <= MAX_PER_BUYER:
         raise InvalidFlashSale(_l("Between 1 and %(max)s.", max=MAX_PER_BUYER), field="per_buyer_limit")
+    if not 0 <= data.cash_fen < product.unit_price_for(1):
+        raise InvalidFlashSale(
+            _l("The cash part must be below the product's price of one unit."), field="cash_fen"
+        )
     if data.ends_at <= data.starts_at or data.ends_at <= now:
         raise InvalidFlashSale(_l("The end must come after the start and after now."), field="ends_at")
+    institution = None
+    if data.eligibility is Eligibility.STAFF:
+        institution = session.get(Institution, data.eligible_institution_id or 0)
+        if institution is None:
+            raise InvalidFlashSale(
+                _l("Give the number of the institution whose staff may use it."), field="institution"
+            )
     title = " ".join(data.title.split())[:120]
     if not title:
         raise InvalidFlashSale(_l("Give the flash sale a title."), field="title")
@@ -106,6 +142,9 @@ def create_flash_sale(session: Session, actor: User, data: FlashSaleData, now: d
         units=data.units,
         sold=0,
         points_price=data.points_price,
+        cash_fen=data.cash_fen,
+        eligibility=data.eligibility,
+        eligible_institution=institution,
         per_buyer_limit=data.per_buyer_limit,
         starts_at=data.starts_at,
         ends_at=data.ends_at,
@@ -176,22 +215,48 @@ def _allocate(session: Session, line: OrderLine, product: Product, today: date) 
     raise SoldOut()
 
 
-def _paid_order(session: Session, buyer: User, sale: FlashSale, address: Address, now: datetime) -> Order:
-    """The checkout, order, line (discounted in full by the sale's sponsor) and allocation of one unit,
-    paid with points at once."""
+def _reference() -> str:
+    """A bank-transfer reference for a points + cash unit's cash (as a checkout's: ``XF`` and 8 letters)."""
+    return REFERENCE_PREFIX + generate_code(8)
+
+
+@dataclass(frozen=True)
+class Payment:
+    """How a unit is paid: points alone (paid at once), or points + cash by ``method``, the unit reserved
+    until ``reserved_until``."""
+
+    method: PaymentMethod
+    reserved_until: datetime
+
+    @property
+    def has_cash(self) -> bool:
+        """Whether a cash part is paid later, like any order."""
+        return self.method is not PaymentMethod.POINTS
+
+
+def _order(
+    session: Session, buyer: User, sale: FlashSale, address: Address, now: datetime, how: Payment
+) -> Order:
+    """The checkout, order, line and allocation of one unit: the buyer pays the sale's cash part (none for
+    points only), its sponsor the rest of the list value (a ``LineDiscount``). Points only: paid at once;
+    points + cash: awaiting payment like any checkout."""
     product = sale.product
     today = shanghai_date(now)
     taken: set[str] = set()
     list_fen = product.unit_price_for(1)
+    cash = min(sale.cash_fen, list_fen) if how.has_cash else 0
     checkout = Checkout(
         number=new_number(session, Checkout.number, "C", today, taken),
         buyer_id=buyer.id,
-        method=PaymentMethod.POINTS,
-        total_fen=0,
+        method=how.method,
+        total_fen=cash,
         idempotency_key="flash-" + secrets.token_hex(24),
-        reserved_until=now,
+        payment_reference=REFERENCE_PREFIX + generate_code(8)
+        if how.has_cash and how.method.is_offline
+        else None,
+        reserved_until=how.reserved_until if how.has_cash else now,
         created_at=now,
-        paid_at=now,
+        paid_at=None if how.has_cash else now,
         orders=[],
     )
     session.add(checkout)
@@ -208,13 +273,14 @@ def _paid_order(session: Session, buyer: User, sale: FlashSale, address: Address
         city=address.city,
         district=address.district,
         address_detail=address.detail,
-        subtotal_fen=0,
+        subtotal_fen=cash,
         shipping_fen=0,
-        discount_fen=list_fen,
+        discount_fen=list_fen - cash,
         placed_at=now,
     )
     session.add(order)
-    sponsored = list_fen if sale.sponsor_kind is not SponsorKind.PRODUCER else 0
+    discount = list_fen - cash
+    sponsored = discount if sale.sponsor_kind is not SponsorKind.PRODUCER else 0
     line = OrderLine(
         order=order,
         product_id=product.id,
@@ -222,35 +288,46 @@ def _paid_order(session: Session, buyer: User, sale: FlashSale, address: Address
         unit=product.unit.value,
         unit_price_fen=list_fen,
         quantity=1,
-        discount_fen=list_fen,
+        discount_fen=discount,
         sponsored_fen=sponsored,
-        paid_fen=0,
+        paid_fen=cash,
     )
-    line.discounts.append(
-        LineDiscount(
-            promotion_id=sale.line_promotion_id,
-            title=sale.title,
-            sponsor_kind=sale.sponsor_kind,
-            sponsor_id=sale.sponsor_id,
-            amount_fen=list_fen,
+    if discount:
+        line.discounts.append(
+            LineDiscount(
+                promotion_id=sale.line_promotion_id,
+                title=sale.title,
+                sponsor_kind=sale.sponsor_kind,
+                sponsor_id=sale.sponsor_id,
+                amount_fen=discount,
+            )
         )
-    )
     session.add(line)
     session.flush()
     _allocate(session, line, product, today)
-    order.mark_paid()
-    order.paid_at = now
+    if not how.has_cash:
+        order.mark_paid()
+        order.paid_at = now
     session.flush()
     return order
 
 
 def buy(
-    session: Session, buyer: User, sale: FlashSale, address: Address, now: datetime | None = None
+    session: Session,
+    buyer: User,
+    sale: FlashSale,
+    address: Address,
+    now: datetime | None = None,
+    method: PaymentMethod | None = None,
+    reservation_minutes: int = RESERVATION_MINUTES,
 ) -> Order:
-    """Buy one unit of ``sale`` for its points: a paid order, in the ledger through ``orders_paid``.
+    """Buy one unit of ``sale``: for points alone, a paid order (in the ledger through ``orders_paid``);
+    for points + cash, an order awaiting its cash by ``method`` (Stripe or bank transfer), the points
+    reserved now and spent when it is paid, given back with the unit if it is cancelled or expires.
 
-    Raises :class:`NotStarted`, :class:`Ended`, :class:`AddressInvalid`, :class:`SoldOut`,
-    :class:`LimitReached`, :class:`NotEnoughPoints`; nothing is written then. Does not commit.
+    Raises :class:`NotStarted`, :class:`Ended`, :class:`NotEligible`, :class:`ChooseCashMethod`,
+    :class:`AddressInvalid`, :class:`SoldOut`, :class:`LimitReached`, :class:`NotEnoughPoints`; nothing is
+    written then. Does not commit.
     """
     claim_write_lock(session)
     now = now or utcnow()
@@ -258,17 +335,34 @@ def buy(
         raise NotStarted(start=f"{sale.starts_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}")
     if now >= sale.ends_at:
         raise Ended()
+    reason = why_not(session, sale.audience, buyer)
+    if reason is not None:
+        raise NotEligible(reason)
+    if sale.cash_fen and method not in CASH_METHODS:
+        raise ChooseCashMethod()
+    how = Payment(
+        method if sale.cash_fen and method is not None else PaymentMethod.POINTS,
+        now + timedelta(minutes=reservation_minutes),
+    )
     address = validate_address(address)
     with session.begin_nested():
         _take_unit(session, sale)
         _count_buyer(session, sale, buyer.id)
-        purchase = FlashPurchase(sale_id=sale.id, user_id=buyer.id, points=sale.points_price, created_at=now)
+        purchase = FlashPurchase(
+            sale_id=sale.id,
+            user_id=buyer.id,
+            points=sale.points_price,
+            state=PurchaseState.RESERVED if how.has_cash else PurchaseState.SPENT,
+            created_at=now,
+        )
         session.add(purchase)
         session.flush()
-        spend(session, buyer.id, sale.points_price, "flash", purchase.id, now)
-        order = _paid_order(session, buyer, sale, address, now)
+        kind = PointsKind.RESERVED if how.has_cash else PointsKind.SPENT
+        spend(session, buyer.id, sale.points_price, "flash", purchase.id, now, kind=kind)
+        order = _order(session, buyer, sale, address, now, how)
         purchase.order_id = order.id
-        orders_paid.send(session, orders=[order])
+        if not how.has_cash:
+            orders_paid.send(session, orders=[order])
         session.flush()
     return order
 
@@ -276,3 +370,10 @@ def buy(
 def points_of_order(session: Session, order_id: int) -> int:
     """Points a flash purchase paid for ``order_id`` (0 for any other order)."""
     return int(session.scalar(select(FlashPurchase.points).where(FlashPurchase.order_id == order_id)) or 0)
+
+
+def may_manage_sale(user: User, sale: FlashSale) -> bool:
+    """Administrators manage every flash sale; a producer's members manage those of its products."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_admin) or is_member(user, sale.product.producer)

@@ -21,10 +21,12 @@ from core.models import User
 from core.pagination import paginate
 from core.transactions import run_unit_of_work
 from orders.addresses import AddressInvalid, last_address
+from orders.cart.views import reservation_minutes
+from promotions.eligibility.services import describe, why_not
 from promotions.flash.errors import InvalidFlashSale
 from promotions.flash.forms import BuyForm, FlashSaleForm
 from promotions.flash.models import FlashSale
-from promotions.flash.services import bought_by, buy, create_flash_sale, may_create, state_of
+from promotions.flash.services import bought_by, buy, create_flash_sale, may_create, may_manage_sale, state_of
 from promotions.points.services import balance_of
 
 bp = Blueprint("flash", __name__, url_prefix="/promotions/flash")
@@ -67,6 +69,7 @@ def _buy_form() -> BuyForm:
     if address is not None:
         form.province.data = address.province_code
     form.load_provinces()
+    form.load_methods()
     return form
 
 
@@ -88,6 +91,9 @@ def _render_sale(
         error=error,
         balance=balance_of(db_session, current_user.id) if signed_in else None,
         bought=bought_by(db_session, sale, current_user.id) if signed_in else 0,
+        not_eligible=why_not(db_session, sale.audience, _user() if signed_in else None),
+        audience=describe(sale.audience),
+        may_manage=signed_in and may_manage_sale(_user(), sale),
     )
     return body, status, {"Cache-Control": "no-store"}
 
@@ -101,15 +107,19 @@ def sale(sale_id: int) -> ResponseReturnValue:
 @bp.post("/<id:sale_id>/buy")
 @login_required
 def buy_unit(sale_id: int) -> ResponseReturnValue:
-    """Buy one unit for points: the order, or 409 with the reason."""
+    """Buy one unit for points (or points + cash: then on to paying the cash), or 4xx with the reason."""
     flash_sale = get_or_404(FlashSale, sale_id)
     form = BuyForm()
     form.load_provinces()
+    form.load_methods()
     if not form.validate():
         return _render_sale(flash_sale, form, 400, _("Please correct the delivery address."))
+    method = form.payment_method()
+    minutes = reservation_minutes(method) if method is not None else 0
     try:
         order = run_unit_of_work(
-            lambda: buy(db_session, _user(), flash_sale, form.address(), utcnow()), db_session
+            lambda: buy(db_session, _user(), flash_sale, form.address(), utcnow(), method, minutes),
+            db_session,
         )
     except AddressInvalid as exc:
         db_session.rollback()
@@ -121,6 +131,15 @@ def buy_unit(sale_id: int) -> ResponseReturnValue:
     except DomainError as exc:
         db_session.rollback()
         return _render_sale(flash_sale, form, exc.status, str(exc))
+    if order.checkout.paid_at is None:
+        flash(
+            _(
+                "Reserved! Your points are set aside; pay the cash part of order %(number)s now.",
+                number=order.number,
+            ),
+            "success",
+        )
+        return redirect(url_for("payments.pay", number=order.checkout.number))
     flash(_("Bought! Your order %(number)s is paid with points.", number=order.number), "success")
     return redirect(url_for("orders.detail", number=order.number))
 

@@ -71,10 +71,18 @@ class PromotionForm(FlaskForm):
         _l("Only the products of producer no."), validators=[Optional(), NumberRange(min=1)]
     )
     products = StringField(_l("Chosen product numbers (comma separated)"), filters=[strip_text])
+    gift_product = IntegerField(
+        _l("Gift: product no."), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
+    )
+    gift_quantity = IntegerField(_l("Gift: units given"), validators=[Optional(), NumberRange(min=1, max=20)])
     stackable = BooleanField(_l("Combines with other promotions (otherwise it applies alone)"), default=True)
     eligibility = SelectField(
         _l("Who may use it"),
         choices=[SelectChoice(e.value, label) for e, label in ELIGIBILITY_LABELS.items()],
+    )
+    institution = IntegerField(
+        _l("Staff of institution no. (staff only)"),
+        validators=[Optional(), NumberRange(min=1, max=2**31 - 1)],
     )
     per_buyer_limit = IntegerField(
         _l("Uses per buyer"), validators=[Optional(), NumberRange(min=1, max=1000)]
@@ -111,6 +119,9 @@ class PromotionForm(FlaskForm):
             is_stackable=bool(self.stackable.data),
             eligibility=Eligibility(self.eligibility.data or Eligibility.EVERYONE.value),
             per_buyer_limit=self.per_buyer_limit.data,
+            gift_product_id=self.gift_product.data,
+            gift_quantity=self.gift_quantity.data,
+            eligible_institution_id=self.institution.data,
         )
 
 

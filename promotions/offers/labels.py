@@ -16,9 +16,15 @@ KIND_LABELS = {
     PromotionKind.PERCENT_OFF: _l("Percentage off chosen products"),
     PromotionKind.FIXED_OFF: _l("Amount off each unit of chosen products"),
     PromotionKind.FREE_SHIPPING: _l("Free shipping"),
+    PromotionKind.GIFT: _l("Spend and receive a gift (满赠)"),
 }
 STATUS_LABELS = {PromotionStatus.ACTIVE: _l("Running"), PromotionStatus.PAUSED: _l("Paused")}
-ELIGIBILITY_LABELS = {Eligibility.EVERYONE: _l("Everyone"), Eligibility.NEW_BUYERS: _l("New buyers only")}
+ELIGIBILITY_LABELS = {
+    Eligibility.EVERYONE: _l("Everyone"),
+    Eligibility.NEW_BUYERS: _l("New buyers only"),
+    Eligibility.STAFF: _l("Staff of one institution"),
+    Eligibility.INVITED: _l("Invited buyers (a partner city's residents, with a code)"),
+}
 SPONSOR_LABELS = {
     SponsorKind.PLATFORM: _l("The platform"),
     SponsorKind.PRODUCER: _l("The producer"),
@@ -30,7 +36,9 @@ POINTS_LABELS = {
     PointsKind.SPENT: _l("Spent"),
     PointsKind.EXPIRED: _l("Expired"),
     PointsKind.CLAWED_BACK: _l("Taken back after a refund"),
-    PointsKind.RETURNED: _l("Given back after a refund"),
+    PointsKind.RETURNED: _l("Given back (a refund, or an order never paid)"),
+    PointsKind.RESERVED: _l("Reserved for a flash sale order awaiting payment"),
+    PointsKind.AWARDED: _l("Awarded for an assistance action"),
 }
 
 

@@ -19,6 +19,11 @@ from catalog.producers.models import Producer
 from catalog.products.models import Product
 from core.db import Base, UTCDateTime, str_enum, utcnow
 from orders.models import SponsorKind
+from procurement.institutions.models import Institution
+from promotions.eligibility.models import Eligibility
+from promotions.eligibility.services import Audience
+
+__all__ = ["BuyerUse", "Eligibility", "Promotion", "PromotionKind", "PromotionStatus", "promotion_product"]
 
 
 class PromotionKind(enum.StrEnum):
@@ -28,6 +33,7 @@ class PromotionKind(enum.StrEnum):
     PERCENT_OFF = "percent_off"  # a percentage off chosen products
     FIXED_OFF = "fixed_off"  # a fixed amount off each unit of chosen products
     FREE_SHIPPING = "free_shipping"  # 包邮: the shipping fee is waived from a threshold on
+    GIFT = "gift"  # 满赠: spend at least X, receive a gift product drawn from its batches
 
 
 class PromotionStatus(enum.StrEnum):
@@ -35,13 +41,6 @@ class PromotionStatus(enum.StrEnum):
 
     ACTIVE = "active"
     PAUSED = "paused"
-
-
-class Eligibility(enum.StrEnum):
-    """Who may use it."""
-
-    EVERYONE = "everyone"
-    NEW_BUYERS = "new_buyers"  # buyers without a paid order yet
 
 
 #: The chosen products of a promotion (none: every product of its producer, or of every producer).
@@ -63,6 +62,7 @@ class Promotion(Base):
         CheckConstraint("percent IS NULL OR (percent BETWEEN 1 AND 90)", name="percent_range"),
         CheckConstraint("per_buyer_limit IS NULL OR per_buyer_limit > 0", name="limit_positive"),
         CheckConstraint("ends_at > starts_at", name="window"),
+        CheckConstraint("gift_quantity IS NULL OR gift_quantity > 0", name="gift_quantity_positive"),
         # checkout reads the active promotions of the cart's producers, and the cross-producer ones
         Index("ix_promotions_promotion_status_producer_id", "status", "producer_id", "ends_at"),
         Index("ix_promotions_promotion_sponsor", "sponsor_kind", "sponsor_id", "created_at"),
@@ -88,12 +88,19 @@ class Promotion(Base):
     #: Combines with other stackable promotions; an exclusive one applies alone.
     is_stackable: Mapped[bool] = mapped_column(Boolean, default=True)
     eligibility: Mapped[Eligibility] = mapped_column(str_enum(Eligibility, 16), default=Eligibility.EVERYONE)
+    #: Staff-only promotions: the institution whose members may use it.
+    eligible_institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shop_institution.id", name="fk_promotions_promotion_eligible_institution")
+    )
     #: How many checkouts one buyer may use it in (``None``: no limit).
     per_buyer_limit: Mapped[int | None] = mapped_column(Integer)
     budget_fen: Mapped[int] = mapped_column(Integer)
     spent_fen: Mapped[int] = mapped_column(Integer, default=0)
     #: Checkouts that used it (kept with ``spent_fen`` by the same UPDATE).
     uses: Mapped[int] = mapped_column(Integer, default=0)
+    #: 满赠: the product given (its producer's order carries it) and how many units.
+    gift_product_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_product.id"))
+    gift_quantity: Mapped[int | None] = mapped_column(Integer)
     #: Applies to its chosen products only (``products``); otherwise to every product in its scope.
     chosen_products_only: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Given only to a buyer who enters one of its coupons (:mod:`promotions.coupons`).
@@ -105,6 +112,13 @@ class Promotion(Base):
 
     producer: Mapped[Producer | None] = relationship()
     products: Mapped[list[Product]] = relationship(secondary=promotion_product, order_by=Product.id)
+    gift_product: Mapped[Product | None] = relationship(foreign_keys=[gift_product_id])
+    eligible_institution: Mapped[Institution | None] = relationship()
+
+    @property
+    def audience(self) -> Audience:
+        """Who may use it (for :mod:`promotions.eligibility.services`)."""
+        return Audience(self.eligibility, self.eligible_institution, promotion_id=self.id)
 
     @property
     def left_fen(self) -> int:

@@ -10,7 +10,11 @@ lines (its producer's, and its chosen products when it has some):
 - ``percent_off``: ``percent`` % of those goods (rounded down to the fen), shared the same way;
 - ``fixed_off``: ``amount_fen`` off each unit (never more than the unit's price);
 - ``free_shipping``: the shipping fee of each of those producers' orders is waived, once their goods reach
-  ``threshold_fen`` — only where the order has a fee at all.
+  ``threshold_fen`` — only where the order has a fee at all;
+- ``gift`` (满赠): goods of at least ``threshold_fen`` receive ``gift_quantity`` units of the gift product,
+  at its list price paid by the sponsor; the gift ships with its producer's order, so the cart must hold an
+  order of that producer (always so for a producer's own promotion), and it is given only while its
+  sellable batches hold enough units (otherwise the buyer is told, in ``request.notes``, before paying).
 
 A promotion whose remaining budget cannot cover its whole discount offers nothing (it stops when spent).
 
@@ -22,15 +26,18 @@ stackable ones. :func:`choose` is that rule, and the promotions' pages state it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from catalog.products.models import Product
+from core.clock import shanghai_date
 from core.i18n import format_fen
-from orders.cart.discounts import DiscountOffer, DiscountRequest, PricedLine, allocate, capped
-from orders.models import Order
+from orders.cart.discounts import DiscountOffer, DiscountRequest, Gift, PricedLine, allocate, capped
+from promotions.eligibility.services import describe as describe_audience
+from promotions.eligibility.services import why_not
 from promotions.offers.models import (
     BuyerUse,
     Eligibility,
@@ -39,6 +46,7 @@ from promotions.offers.models import (
     PromotionStatus,
     promotion_product,
 )
+from traceability.batches.inventory import units_in_stock
 
 
 @dataclass
@@ -114,6 +122,13 @@ def describe(promotion: Promotion) -> str:
         text = _("%(percent)s%% off", percent=promotion.percent)
     elif promotion.kind is PromotionKind.FIXED_OFF:
         text = _("%(amount)s off each unit", amount=format_fen(promotion.amount_fen))
+    elif promotion.kind is PromotionKind.GIFT:
+        text = _(
+            "Spend %(threshold)s, receive %(quantity)s × %(gift)s",
+            threshold=format_fen(promotion.threshold_fen),
+            quantity=promotion.gift_quantity or 0,
+            gift=promotion.gift_product.name if promotion.gift_product else "",
+        )
     elif promotion.threshold_fen:
         text = _("Free shipping from %(threshold)s", threshold=format_fen(promotion.threshold_fen))
     else:
@@ -124,6 +139,8 @@ def describe(promotion: Promotion) -> str:
         text += _(" on products of %(producer)s", producer=promotion.producer.name)
     if promotion.eligibility is Eligibility.NEW_BUYERS:
         text += _(", for new buyers")
+    elif promotion.eligibility is not Eligibility.EVERYONE:
+        text += ", " + describe_audience(promotion.audience)
     return str(text)
 
 
@@ -137,6 +154,7 @@ def offer_of(candidate: Candidate, request: DiscountRequest) -> DiscountOffer | 
         return None
     goods: dict[int, int] = {}
     shipping: dict[int, int] = {}
+    gifts: list[Gift] = []
     weights = [line.total_fen for line in lines]
     if promotion.kind is PromotionKind.SPEND_SAVE:
         shares = allocate(min(promotion.amount_fen, base), weights)
@@ -148,6 +166,11 @@ def offer_of(candidate: Candidate, request: DiscountRequest) -> DiscountOffer | 
         goods = {
             line.product_id: min(promotion.amount_fen, line.unit_price_fen) * line.quantity for line in lines
         }
+    elif promotion.kind is PromotionKind.GIFT:
+        gift = _gift_of(promotion, request)
+        if gift is None:
+            return None
+        gifts = [gift]
     else:
         for producer_id in dict.fromkeys(line.producer_id for line in lines):
             if request.shipping.get(producer_id, 0) > 0:
@@ -162,48 +185,92 @@ def offer_of(candidate: Candidate, request: DiscountRequest) -> DiscountOffer | 
         sponsor_name=promotion.sponsor_name,
         goods=goods,
         shipping=shipping,
+        gifts=gifts,
     )
     if offer.total_fen <= 0 or offer.total_fen > promotion.left_fen:
         return None
     return offer
 
 
-def _is_new_buyer(session: Session, buyer_id: int) -> bool:
-    """Whether the buyer has no paid order yet (one indexed lookup)."""
-    paid = session.scalar(
-        select(Order.id).where(Order.buyer_id == buyer_id, Order.paid_at.is_not(None)).limit(1)
+def _gift_of(promotion: Promotion, request: DiscountRequest) -> Gift | None:
+    """The gift a 满赠 promotion gives on the cart, or ``None`` when the cart holds no order of the gift's
+    producer (the gift ships with it)."""
+    product = promotion.gift_product
+    quantity = promotion.gift_quantity or 0
+    if product is None or quantity <= 0 or product.producer_id not in request.producer_ids:
+        return None
+    return Gift(
+        product_id=product.id,
+        producer_id=product.producer_id,
+        quantity=quantity,
+        unit_price_fen=product.unit_price_for(quantity),
+        name=product.name,
+        unit=product.unit.value,
     )
-    return paid is None
 
 
-def usable(session: Session, request: DiscountRequest, found: list[Candidate]) -> list[Candidate]:
-    """The candidates this buyer may use: new-buyer promotions only before a first paid order, and not past
-    a per-buyer limit (a visitor is shown them as a new buyer with no uses)."""
+def gifts_in_stock(
+    session: Session, offers: list[DiscountOffer], request: DiscountRequest
+) -> list[DiscountOffer]:
+    """The offers whose gifts the batches can still give (the cart's own units of the same product
+    counted first); an offer whose gift ran out is dropped and the buyer told why in ``request.notes``.
+    One indexed sum per gift product."""
+    kept = []
+    today = shanghai_date(request.now)
+    wanted = {line.product_id: line.quantity for line in request.lines}
+    for offer in offers:
+        short = []
+        for gift in offer.gifts:
+            product = session.get(Product, gift.product_id)
+            need = wanted.get(gift.product_id, 0) + gift.quantity
+            if product is None or units_in_stock(session, product, today) < need:
+                short.append(gift)
+            else:
+                wanted[gift.product_id] = need
+        if short:
+            for gift in short:
+                request.notes.append(
+                    _(
+                        "The gift “%(gift)s” of “%(title)s” is out of stock and will not be given.",
+                        gift=gift.name,
+                        title=offer.title,
+                    )
+                )
+            continue
+        kept.append(offer)
+    return kept
+
+
+def usable(
+    session: Session, request: DiscountRequest, found: list[Candidate]
+) -> tuple[list[Candidate], dict[int, str]]:
+    """The candidates this buyer may use — those whose audience admits them
+    (:func:`promotions.eligibility.services.why_not`: a visitor counts as a new buyer, staff-only and
+    invitation-only ones need a signed-in buyer) and not past a per-buyer limit — and, by promotion id, why
+    each audience refused them."""
     buyer = request.buyer
-    if buyer is None or not getattr(buyer, "id", None):
-        return found
+    signed_in = buyer is not None and bool(getattr(buyer, "id", None))
     limited = [c.promotion.id for c in found if c.promotion.per_buyer_limit is not None]
     uses: dict[int, int] = {}
-    if limited:
+    if limited and signed_in and buyer is not None:
         rows = session.execute(
             select(BuyerUse.promotion_id, BuyerUse.uses).where(
                 BuyerUse.buyer_id == buyer.id, BuyerUse.promotion_id.in_(limited)
             )
         )
         uses = {int(promotion_id): int(count) for promotion_id, count in rows}
-    new_buyer: bool | None = None
     kept = []
+    refused: dict[int, str] = {}
     for candidate in found:
         promotion = candidate.promotion
         if promotion.per_buyer_limit is not None and uses.get(promotion.id, 0) >= promotion.per_buyer_limit:
             continue
-        if promotion.eligibility is Eligibility.NEW_BUYERS:
-            if new_buyer is None:
-                new_buyer = _is_new_buyer(session, buyer.id)
-            if not new_buyer:
-                continue
+        reason = why_not(session, promotion.audience, buyer)
+        if reason is not None:
+            refused[promotion.id] = reason
+            continue
         kept.append(candidate)
-    return kept
+    return kept, refused
 
 
 def choose(offers: list[DiscountOffer], stackable: set[int], request: DiscountRequest) -> list[DiscountOffer]:
@@ -219,7 +286,14 @@ def choose(offers: list[DiscountOffer], stackable: set[int], request: DiscountRe
 
 def _copy(offer: DiscountOffer) -> DiscountOffer:
     """A copy whose amounts :func:`capped` may trim without touching the original."""
-    return DiscountOffer(**{**offer.__dict__, "goods": dict(offer.goods), "shipping": dict(offer.shipping)})
+    return DiscountOffer(
+        **{
+            **offer.__dict__,
+            "goods": dict(offer.goods),
+            "shipping": dict(offer.shipping),
+            "gifts": list(offer.gifts),
+        }
+    )
 
 
 @dataclass
@@ -234,20 +308,34 @@ class Priced:
     found: set[int]
     usable: set[int]
     offered: set[int]
+    #: Why this buyer may not use a running promotion, by its id (its audience refused them).
+    ineligible: dict[int, str] = field(default_factory=dict)
 
 
 def price(session: Session, request: DiscountRequest, coupon_promotion: int | None = None) -> Priced:
     """The offers the cart gets (stacking rule applied), the promotions they come from, and what became of
     each (``coupon_promotion``: the promotion of a coupon the buyer entered, otherwise never offered)."""
     found = candidates(session, request, coupon_promotion)
-    kept = usable(session, request, found)
+    kept, refused = usable(session, request, found)
     by_id = {c.promotion.id: c.promotion for c in found}
     offers = [offer for offer in (offer_of(c, request) for c in kept) if offer is not None]
+    offers = gifts_in_stock(session, offers, request)
     stackable = {o.promotion_id for o in offers if by_id[o.promotion_id].is_stackable}
+    for candidate in found:  # say why a promotion that would apply to this cart is not for this buyer
+        promotion = candidate.promotion
+        if promotion.id in refused and promotion.id != coupon_promotion and offer_of(candidate, request):
+            request.notes.append(
+                _(
+                    "“%(title)s” does not apply: %(reason)s",
+                    title=promotion.title,
+                    reason=refused[promotion.id],
+                )
+            )
     return Priced(
         offers=choose(offers, stackable, request),
         promotions=by_id,
         found=set(by_id),
         usable={c.promotion.id for c in kept},
         offered={o.promotion_id for o in offers},
+        ineligible=refused,
     )

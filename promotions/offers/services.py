@@ -27,9 +27,10 @@ from orders.cart.quotes import shipping_fee
 from orders.models import ShippingRule, SponsorKind
 from procurement.institutions.members import is_member_of
 from procurement.institutions.models import Institution, InstitutionKind
+from promotions.eligibility.services import describe as describe_audience
 from promotions.offers.errors import AlreadyInState, InvalidPromotion, NotSponsor
 from promotions.offers.models import Eligibility, Promotion, PromotionKind, PromotionStatus
-from promotions.offers.pricing import Candidate, offer_of
+from promotions.offers.pricing import Candidate, gifts_in_stock, offer_of
 
 #: Institutions that may sponsor promotions: paired partner cities and units, enterprises.
 SPONSOR_INSTITUTION_KINDS = frozenset(
@@ -39,6 +40,8 @@ SPONSOR_INSTITUTION_KINDS = frozenset(
 MAX_PRODUCTS = 50
 #: Longest promotion, in days.
 MAX_DAYS = 366
+#: Most units of a gift given with one order.
+MAX_GIFT_UNITS = 20
 #: Largest budget of one promotion, in fen (¥10 million).
 MAX_BUDGET_FEN = 1_000_000_000
 
@@ -75,6 +78,9 @@ class PromotionData:
     is_stackable: bool = True
     eligibility: Eligibility = Eligibility.EVERYONE
     per_buyer_limit: int | None = None
+    gift_product_id: int | None = None
+    gift_quantity: int | None = None
+    eligible_institution_id: int | None = None
 
 
 def sponsors_of(session: Session, user: User) -> list[Sponsor]:
@@ -130,6 +136,15 @@ def _check_amounts(data: PromotionData) -> None:
         raise InvalidPromotion(_l("The percentage must be from 1 to 90."), "percent")
     if data.kind in (PromotionKind.PERCENT_OFF, PromotionKind.FIXED_OFF) and not data.product_ids:
         raise InvalidPromotion(_l("Choose the products the discount applies to."), "products")
+    if data.kind is PromotionKind.GIFT:
+        if data.threshold_fen <= 0:
+            raise InvalidPromotion(_l("A gift needs an order value from which it is given."), "threshold")
+        if not data.gift_product_id:
+            raise InvalidPromotion(_l("Choose the gift product."), "gift_product")
+        if not (data.gift_quantity and 1 <= data.gift_quantity <= MAX_GIFT_UNITS):
+            raise InvalidPromotion(
+                _l("Give from 1 to %(max)s units of the gift.", max=MAX_GIFT_UNITS), "gift_quantity"
+            )
     if data.per_buyer_limit is not None and not 1 <= data.per_buyer_limit <= 1000:
         raise InvalidPromotion(_l("The limit per buyer must be from 1 to 1000."), "per_buyer_limit")
     if data.ends_on < data.starts_on or (data.ends_on - data.starts_on).days >= MAX_DAYS:
@@ -151,6 +166,34 @@ def _products(session: Session, ids: Sequence[int], producer_id: int | None) -> 
     return products
 
 
+def staff_institution(
+    session: Session, eligibility: Eligibility, institution_id: int | None
+) -> Institution | None:
+    """The institution whose staff may use a staff-only promotion or flash sale (``None`` for other
+    audiences). Raises :class:`InvalidPromotion` when it is missing or does not exist."""
+    if eligibility is not Eligibility.STAFF:
+        return None
+    institution = session.get(Institution, institution_id) if institution_id else None
+    if institution is None:
+        raise InvalidPromotion(
+            _l("Give the number of the institution whose staff may use it."), "institution"
+        )
+    return institution
+
+
+def _gift_product(session: Session, data: PromotionData, producer_id: int | None) -> Product | None:
+    """The gift product of a 满赠 promotion: an existing product on sale, of ``producer_id`` when the
+    promotion is a producer's (its order carries the gift). ``None`` for other kinds."""
+    if data.kind is not PromotionKind.GIFT or data.gift_product_id is None:
+        return None
+    product = session.get(Product, data.gift_product_id)
+    if product is None or not product.is_active:
+        raise InvalidPromotion(_l("The gift must be an existing product on sale."), "gift_product")
+    if producer_id is not None and product.producer_id != producer_id:
+        raise InvalidPromotion(_l("The gift must be a product of this producer."), "gift_product")
+    return product
+
+
 def create_promotion(
     session: Session, actor: User, data: PromotionData, *, now: datetime | None = None
 ) -> Promotion:
@@ -167,6 +210,8 @@ def create_promotion(
     if producer_id is not None and session.get(Producer, producer_id) is None:
         raise InvalidPromotion(_l("There is no such producer."), "producer")
     products = _products(session, data.product_ids, producer_id)
+    gift = _gift_product(session, data, producer_id)
+    institution = staff_institution(session, data.eligibility, data.eligible_institution_id)
     starts_at = day_start(data.starts_on)
     ends_at = day_start(data.ends_on + timedelta(days=1))
     if ends_at <= (now or utcnow()):
@@ -183,11 +228,14 @@ def create_promotion(
         percent=data.percent if data.kind is PromotionKind.PERCENT_OFF else None,
         is_stackable=data.is_stackable,
         eligibility=data.eligibility,
+        eligible_institution=institution,
         per_buyer_limit=data.per_buyer_limit,
         budget_fen=data.budget_fen,
         spent_fen=0,
         uses=0,
         chosen_products_only=bool(products),
+        gift_product=gift,
+        gift_quantity=data.gift_quantity if gift is not None else None,
         starts_at=starts_at,
         ends_at=ends_at,
         created_by_id=actor.id,
@@ -219,11 +267,15 @@ class Preview:
     list_fen: int
     shipping_fen: int
     offer: DiscountOffer | None
+    #: Why the promotion gives nothing (a gift out of stock), shown with the preview.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def discount_fen(self) -> int:
-        """What the promotion takes off (goods and shipping)."""
-        return self.offer.total_fen if self.offer else 0
+        """What the promotion takes off (goods and shipping; a gift is given on top, not taken off)."""
+        if self.offer is None:
+            return 0
+        return sum(self.offer.goods.values()) + sum(self.offer.shipping.values())
 
     @property
     def pay_fen(self) -> int:
@@ -245,4 +297,9 @@ def preview(
     request = DiscountRequest(None, [line], {product.producer_id: fee}, moment)
     chosen = frozenset({product.id}) if product in promotion.products else frozenset()
     offer = offer_of(Candidate(promotion, chosen), request)
-    return Preview(product, quantity, line.total_fen, fee, offer)
+    if offer is not None:
+        offer = next(iter(gifts_in_stock(session, [offer], request)), None)
+    notes = list(request.notes)
+    if promotion.eligibility is not Eligibility.EVERYONE:
+        notes.append(str(_l("Given only to: %(audience)s.", audience=describe_audience(promotion.audience))))
+    return Preview(product, quantity, line.total_fen, fee, offer, notes)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime, str_enum, utcnow
@@ -26,6 +26,8 @@ class PointsKind(enum.StrEnum):
     EXPIRED = "expired"
     CLAWED_BACK = "clawed_back"  # a refund of an order that earned them
     RETURNED = "returned"  # a refund of an order paid with them (a flash sale): given back, valid anew
+    RESERVED = "reserved"  # taken for a points + cash flash purchase awaiting its cash (returned if unpaid)
+    AWARDED = "awarded"  # an assistance action the platform rewards (promotions.points.actions)
 
 
 class PointsAccount(Base):
@@ -62,3 +64,23 @@ class PointsEntry(Base):
     #: Earned and returned points only: when they expire.
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AssistanceAction(enum.StrEnum):
+    """Assistance actions the platform may reward with points (each at most once per subject)."""
+
+    FIRST_RATING = "first_rating"  # the first rating of a received order (subject: the order)
+    STAFF_PURCHASE = "staff_purchase"  # an institution's staff member's paid personal order (the order)
+
+
+class PointsAction(Base):
+    """How many points one assistance action earns, and whether it earns any now (set by administrators)."""
+
+    __tablename__ = "promotions_points_action"
+    __table_args__ = (CheckConstraint("points >= 0 AND points <= 100000", name="points_range"),)
+
+    action: Mapped[AssistanceAction] = mapped_column(str_enum(AssistanceAction, 16), primary_key=True)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

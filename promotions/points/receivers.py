@@ -1,4 +1,5 @@
-"""Receivers: paid orders earn points, refunds take them back, in the payment's own transaction."""
+"""Receivers: paid orders earn points, refunds take them back, in the payment's own transaction; the
+assistance actions the platform rewards (an order's first rating, a staff member's purchase) earn theirs."""
 
 from __future__ import annotations
 
@@ -7,17 +8,29 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
-from orders.models import Order
+from orders.models import Order, Rating
+from orders.signals import rating_recorded
 from payments.models import Refund
 from payments.signals import orders_paid, refund_recorded
+from promotions.points.actions import award
+from promotions.points.models import AssistanceAction
 from promotions.points.services import FEN_PER_POINT, claw_back, earn
 
 
 def earn_on_paid(sender: Session, orders: list[Order], **_extra: Any) -> None:
-    """Receiver of ``orders_paid``: each order earns a point per whole yuan paid for its goods (once)."""
+    """Receiver of ``orders_paid``: each order earns a point per whole yuan paid for its goods (once), and a
+    staff member's personal purchase counted toward their institution earns that action's points."""
     now = utcnow()
     for order in orders:
         earn(sender, order.buyer_id, order.subtotal_fen // FEN_PER_POINT, "order", order.id, now)
+        if order.staff_institution_id is not None:  # a staff member bought for their institution's count
+            award(sender, AssistanceAction.STAFF_PURCHASE, order.buyer_id, order.id, now)
+
+
+def award_first_rating(sender: Session, rating: Rating, order: Order, **_extra: Any) -> None:
+    """Receiver of ``rating_recorded``: the first rating of a received order earns its action's points
+    (once per order: later ratings of its other lines find the award there)."""
+    award(sender, AssistanceAction.FIRST_RATING, rating.user_id, order.id)
 
 
 def claw_back_on_refund(sender: Refund, session: Session, **_extra: Any) -> None:
@@ -31,3 +44,4 @@ def connect() -> None:
     """Connect the points' receivers (module-level functions: connecting again is harmless)."""
     orders_paid.connect(earn_on_paid)
     refund_recorded.connect(claw_back_on_refund)
+    rating_recorded.connect(award_first_rating)

@@ -98,12 +98,20 @@ def _debit(session: Session, user_id: int, points: int, now: datetime) -> bool:
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def spend(session: Session, user_id: int, points: int, source: str, source_id: int, now: datetime) -> None:
-    """Spend ``points`` for (``source``, ``source_id``). Raises :class:`NotEnoughPoints` (nothing written).
-    Does not commit."""
+def spend(
+    session: Session,
+    user_id: int,
+    points: int,
+    source: str,
+    source_id: int,
+    now: datetime,
+    kind: PointsKind = PointsKind.SPENT,
+) -> None:
+    """Spend ``points`` for (``source``, ``source_id``) — or take them aside (``kind`` ``RESERVED``) for a
+    purchase awaiting its cash. Raises :class:`NotEnoughPoints` (nothing written). Does not commit."""
     if points <= 0 or not _debit(session, user_id, points, now):
         raise NotEnoughPoints()
-    _entry(session, user_id, PointsKind.SPENT, -points, source, source_id)
+    _entry(session, user_id, kind, -points, source, source_id)
 
 
 def balance_of(session: Session, user_id: int) -> int:

@@ -1,7 +1,8 @@
 """Access rows for promotions: the sponsor's list and creation form (administrators and sponsors: the
 producer persona's producer; a budget unit is no sponsor), each promotion's page, pause and resume (who
 manages it; 404 for everyone else); flash sales (public list and page, buying signed in, creation for
-administrators and producers)."""
+administrators and producers); invitation codes (entered by anyone signed in, made and listed by who
+manages the promotion or flash sale)."""
 
 from __future__ import annotations
 
@@ -86,6 +87,7 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
         managers(),
     ),
     "points.mine": ("GET", "/promotions/points/", {}, only(SIGNED_IN)),
+    "points.actions": ("GET", "/promotions/points/actions", {}, only((ADM,))),
     "flash.index": ("GET", "/promotions/flash/", {}, everyone(200)),
     "flash.sale": ("GET", lambda w: f"/promotions/flash/{_flash_sale(w)}", {}, everyone(200)),
     # signed in without points: a fair 409 (not enough points); anonymous: to log in
@@ -96,4 +98,17 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
         {p: 302 if p == A else 409 for p in PERSONAS},
     ),
     "flash.new": ("GET", "/promotions/flash/new", {}, only((P, ADM))),
+    "invitations.enter": ("GET", "/promotions/invitations", {}, only(SIGNED_IN)),
+    "invitations.promotion_codes": (
+        "GET",
+        lambda w: f"/promotions/{_promotion(w)}/invitations",
+        {},
+        managers(),
+    ),
+    "invitations.flash_codes": (
+        "GET",
+        lambda w: f"/promotions/flash/{_flash_sale(w)}/invitations",
+        {},
+        managers(),
+    ),
 }
