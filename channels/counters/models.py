@@ -173,6 +173,8 @@ class CounterRefund(Base):
         CheckConstraint("quantity >= 0 AND amount_fen >= 0 AND restocked >= 0", name="values_not_negative"),
         # the day's closing report reads one counter's days
         Index("ix_channels_counter_refund_counter_day", "counter_id", "day"),
+        # the leakage report reads every counter's refunds of a period
+        Index("ix_channels_counter_refund_day", "day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from catalog.signals import Urgency, WorkbenchTask, capped_count_of, collect_workbench_tasks
 from channels.groupbuy import attribution
 from channels.groupbuy.models import GroupLeader, GroupOrder, GroupRound
 from channels.groupbuy.services import attribute
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.models import User
-from orders.models import Order, OrderLine
+from core.urls import path_for
+from orders.models import Order, OrderLine, OrderStatus
 from orders.signals import checkout_placing
 from payments.models import Refund
 from payments.signals import orders_paid, refund_recorded
@@ -117,8 +120,35 @@ def count_refund(sender: Refund, session: Session, **_extra: Any) -> None:
         )
 
 
+def workbench_tasks(sender: Session, producer_ids: list[int], **_extra: Any) -> list[WorkbenchTask]:
+    """Receiver of ``collect_workbench_tasks``: the producers' paid group orders of closed rounds that wait
+    for the delivery to the pick-up point, counted in one capped statement over their own group orders."""
+    waiting = (
+        select(GroupOrder.id)
+        .join(Order, Order.id == GroupOrder.order_id)
+        .join(GroupRound, GroupRound.id == GroupOrder.round_id)
+        .where(
+            GroupOrder.producer_id.in_(producer_ids),
+            GroupOrder.delivery_id.is_(None),
+            Order.status == OrderStatus.PAID,
+            GroupRound.closes_at <= utcnow(),
+        )
+    )
+    count = sender.scalar(select(capped_count_of(waiting)))
+    return [
+        WorkbenchTask(
+            kind="group_orders_to_deliver",
+            label=_("Group orders to deliver"),
+            count=int(count or 0),
+            href=path_for("groupbuy.supply"),
+            urgency=Urgency.DEADLINE,
+        )
+    ]
+
+
 def connect() -> None:
     """Connect the receivers (module-level functions: connecting again is harmless)."""
+    collect_workbench_tasks.connect(workbench_tasks)
     checkout_placing.connect(place_in_round)
     orders_paid.connect(count_paid)
     refund_recorded.connect(count_refund)

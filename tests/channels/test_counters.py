@@ -192,6 +192,14 @@ def test_an_uncertified_product_is_refused_unless_sold_as_not_counted_and_then_r
     assert (line.sales_fen, line.uncounted_fen, line.uncounted_sales) == (3000, 3000, 1)
     html = as_user(make_user_admin).get("/channels/counters/leakage").get_data(as_text=True)
     assert counter.name in html
+    order = sale.order
+    refund = as_user(make_user_admin).post(
+        f"/payments/orders/{order.id}/refund", data={"reason": "顾客退货", f"line_{order.lines[0].id}": "1"}
+    )
+    assert refund.status_code == 302, refund.get_data(as_text=True)[:300]
+    page = reports.leakage(db, today.replace(day=1), today + timedelta(days=31), 1)
+    line = next(item for item in page.items if item.counter.id == counter.id)
+    assert (line.sales_fen, line.uncounted_fen, line.uncounted_sales) == (1500, 1500, 1)  # one of two back
 
 
 @pytest.fixture()

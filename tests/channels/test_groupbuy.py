@@ -12,10 +12,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.signals import workbench_tasks
 from channels.groupbuy import delivery, services
 from channels.groupbuy.errors import (
     AlreadyApplied,
@@ -131,6 +133,7 @@ def test_a_round_checks_its_dates_and_products(
 
 
 def test_members_order_through_checkout_and_the_leader_hands_out_one_delivery(
+    app: Flask,
     db: Session,
     shop: Shop,
     make_user: Callable[..., User],
@@ -187,6 +190,10 @@ def test_members_order_through_checkout_and_the_leader_hands_out_one_delivery(
     group_round.closes_at = utcnow() - timedelta(minutes=1)
     db.flush()
     assert "周末蔬菜团" in producer.get("/channels/group-buy/supply").get_data(as_text=True)
+    with app.test_request_context():
+        cards = {task["kind"]: task for task in workbench_tasks(db, [shop.producer_a.id])}
+    assert cards["group_orders_to_deliver"]["count"] == 2  # paid; the late one is not paid yet
+    assert cards["group_orders_to_deliver"]["href"] == "/channels/group-buy/supply"
     with pytest.raises(ShipsWithItsGroup):  # never by courier to the member's own address
         ship_order(db, shop.owner_a, tomatoes, "顺丰速运", "SF1234567890")
     assert producer.post(ship_url, data={"producer_id": str(shop.producer_a.id)}).status_code == 302
@@ -194,6 +201,9 @@ def test_members_order_through_checkout_and_the_leader_hands_out_one_delivery(
     db.expire_all()
     shipped = db.scalars(select(GroupDelivery).where(GroupDelivery.round_id == group_round.id)).one()
     assert shipped.orders_count == 2
+    with app.test_request_context():
+        cards = {task["kind"]: task for task in workbench_tasks(db, [shop.producer_a.id])}
+    assert cards["group_orders_to_deliver"]["count"] == 0
     assert (shipped.orders_count, shipped.lots) == (2, {str(shop.batch_a.id): 5})
     assert tomatoes.status is OrderStatus.SHIPPED
     events = db.scalars(
