@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -42,6 +43,7 @@ from catalog.products.models import Unit
 from core.db import utcnow
 from traceability.display import utc_iso
 from traceability.interop.eventhash import event_hash_id
+from traceability.interop.models import EpcisEvent
 from traceability.links import trace_url
 from traceability.models import Batch, EventKind, TraceEvent
 from traceability.trace.verdict import chain_status, stored_events
@@ -272,15 +274,25 @@ def transformation_event(session: Session, event: TraceEvent, batch: Batch, base
     return data
 
 
-def epcis_event(session: Session, event: TraceEvent, batch: Batch, base_url: str) -> dict[str, Any]:
+def epcis_event(
+    session: Session,
+    event: TraceEvent,
+    batch: Batch,
+    base_url: str,
+    recorded: Mapping[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """The EPCIS event for one of ``batch``'s stored events, its ``eventID`` the canonical event hash id.
 
     An event a partner's system captured (``traceability.interop``) is given back as it was captured, with
-    the hash id it was captured under and its record time here.
+    the hash id it was captured under and its record time here. An event whose chain keeps its hash id is
+    given back as it was written when it was recorded (``recorded``: hash id → that document), so the id its
+    chain covers is the hash of what is shown even after the product's GTIN was corrected.
     """
     captured = (event.details or {}).get("epcis")
     if isinstance(captured, dict):
         return {**captured, "recordTime": utc_iso(event.recorded_at)}
+    if recorded and event.epcis_event_id is not None and event.epcis_event_id in recorded:
+        return dict(recorded[event.epcis_event_id])
     if event.kind == EventKind.PACKING:
         data = aggregation_event(event, batch, base_url)
     elif event.kind == EventKind.PROCESSING:
@@ -296,6 +308,15 @@ def build_document(
     """The EPCISDocument of ``batch``'s events (loaded fresh) with the chain's verification. Read-only."""
     events = stored_events(session, batch)
     chain = chain_status(batch, events)
+    kept = [e.epcis_event_id for e in events if e.epcis_event_id]
+    rows = session.execute(
+        select(EpcisEvent.event_id, EpcisEvent.document, EpcisEvent.context).where(
+            EpcisEvent.event_id.in_(kept)
+        )
+    )
+    # as recorded, when recorded under this document's namespace (the hash id depends on it)
+    ours = namespace(base_url)
+    recorded = {str(i): dict(doc) for i, doc, context in rows if (context or {}).get("bangfu") == ours}
     return {
         "@context": [EPCIS_CONTEXT, {"bangfu": namespace(base_url)}],
         "type": "EPCISDocument",
@@ -309,5 +330,5 @@ def build_document(
             "brokenAt": chain.broken_at,
             "head": batch.head_hash,
         },
-        "epcisBody": {"eventList": [epcis_event(session, e, batch, base_url) for e in events]},
+        "epcisBody": {"eventList": [epcis_event(session, e, batch, base_url, recorded) for e in events]},
     }

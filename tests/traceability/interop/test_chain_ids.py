@@ -72,6 +72,24 @@ def test_each_new_event_keeps_its_hash_id_and_its_chain_hash_covers_it(
     assert one.status_code == 200
 
 
+def test_a_corrected_gtin_leaves_the_exported_events_as_recorded_under_the_ids_the_chain_covers(
+    app: Flask, db: Session, chain: Chain
+) -> None:
+    batch = chain.make_lot("04012345123456", "YAK001")
+    owner = chain.yak.members[0].user
+    record_event(db, owner, batch, EventKind.SHIPPING, occurred_at=utcnow(), place="塔县", details={})
+    base = app.config["PUBLIC_BASE_URL"]
+    before = build_document(db, batch, base)
+    batch.product.gtin = "04012345123463"  # the producer corrects the product's GTIN afterwards
+    db.flush()
+    after = build_document(db, batch, base)
+    events = stored_events(db, batch)
+    # what was recorded stays what is shown, and every id is still the hash of what is shown
+    assert document_events(after) == document_events(before)
+    assert document_hash_ids(after) == [e.epcis_event_id for e in events]
+    assert verify_chain(events, batch.lot_code, batch.head_hash).valid
+
+
 @pytest.mark.parametrize(
     "sql",
     [
