@@ -39,11 +39,13 @@ from promotions.points.services import balance_of, earn
 from tests.access_rows.institutions import credit_code
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import log_in, phone, sign_up
+from tests.e2e.test_statistics_journey import public_figures
 
 pytestmark = pytest.mark.e2e
 
 ADMIN = "admin@demo.bangfu.cn"  # the platform: verifies institutions, collects transfers, runs flash sales
 SPONSOR_NAME = "深圳市福田区对口支援塔什库尔干工作组"
+TASHKURGAN = "塔什库尔干塔吉克自治县"
 YAK, JERKY = "塔县有机牦牛肉", "塔县有机牦牛肉干"
 BOUGHT_KG, REFUNDED_KG = 3, 1
 FLASH_POINTS = 120
@@ -168,6 +170,7 @@ def test_a_sponsored_spend_and_save_a_coupon_a_points_sale_and_a_refund_show_on_
     sponsor, platform, first, second = pages["sponsor"], pages["platform"], pages["first"], pages["second"]
     yak, jerky = product_id(app, YAK), product_id(app, JERKY)
     log_in(platform, base, ADMIN)
+    counted_before, sales_before = public_figures(platform, base, TASHKURGAN)
     register_sponsor(sponsor, platform, base, app)
 
     # the partner funds a 满减 on yak meat, previews it, and a coupon-only 满减 with claimable coupons
@@ -263,6 +266,10 @@ def test_a_sponsored_spend_and_save_a_coupon_a_points_sale_and_a_refund_show_on_
         assert sale is not None and sale.sold == 1
         assert flash_order.paid_at is not None and [ln.product_id for ln in flash_order.lines] == [jerky]
         assert balance_of(db_session, second_buyer.id) == 500 - FLASH_POINTS
+        (flash_line,) = flash_order.lines
+        # the points count for nothing; the platform pays the producer the jerky's list price, which counts
+        flash_counted = flash_line.paid_fen + flash_line.sponsored_fen
+        assert flash_counted == flash_line.total_fen
 
     # the platform refunds 1 kg of the first consumer's yak meat through the refund form
     platform.goto(base + f"/payments/orders/{order_id}")
@@ -313,3 +320,11 @@ def test_a_sponsored_spend_and_save_a_coupon_a_points_sale_and_a_refund_show_on_
         assert fen(row.locator("td").nth(3).inner_text()) == 150_000
         expect(row.locator("td").nth(4)).to_have_text("2")
     narrow(sponsor, "the sponsor's promotions")
+
+    # the public statistics: Tashkurgan's sales moved by what the buyers and the sponsors paid, less the
+    # refund (the buyer's money and the partner's share of the kilogram), never the points; the rule is stated
+    counted_after, sales_after = public_figures(platform, base, TASHKURGAN)
+    expect(platform.locator("#counting-promotions")).to_be_visible()
+    brought = sales_brought - refund_line.goods_fen - refund_line.sponsored_fen + flash_counted
+    assert counted_after - counted_before == brought
+    assert sales_after - sales_before == brought
