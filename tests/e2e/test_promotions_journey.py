@@ -210,6 +210,8 @@ def test_a_sponsored_spend_and_save_a_coupon_a_points_sale_and_a_refund_show_on_
     first.get_by_role("button", name="使用优惠券").click()
     expect(first.locator("main")).to_contain_text("帕米尔牦牛肉满300减30")
     expect(first.locator("main")).to_contain_text("福田消费帮扶券 满100减20")
+    expect(first.locator(".cart-summary")).to_contain_text(f"{format_fen(5000)}")  # both savings, shown
+    shown_total = fen(first.locator(".checkout-grand-total").inner_text())
     narrow(first, "the checkout with a 满减 and a coupon")
     checkout_address(first)
     first.locator("input[name=method][value=bank_transfer]").check()
@@ -228,6 +230,7 @@ def test_a_sponsored_spend_and_save_a_coupon_a_points_sale_and_a_refund_show_on_
         assert order.paid_at is not None and line.quantity == BOUGHT_KG
         assert discounts == {spend_save: 3000, with_coupon: 2000}  # both, paid by the partner
         assert line.sponsored_fen == 5000 and line.paid_fen == line.total_fen - 5000
+        assert shown_total == order.checkout.total_fen  # what the checkout showed is what was paid
 
     # the platform opens a 积分抢购 of yak jerky; the second consumer, holding points, buys one unit
     platform.goto(base + "/promotions/flash/new")
