@@ -6,7 +6,9 @@
   of coupons consumers claim;
 - a consumer claims a coupon, buys 3 kg of yak meat, sees both savings at checkout and pays by bank
   transfer, which the platform confirms;
-- the platform opens a 积分抢购 of yak jerky; a second consumer with points buys one unit for points;
+- the platform opens a 积分抢购 of yak jerky; a second consumer earns points the application's way (the
+  platform rewards founded complaints; she reports a leaking lot of jerky, Tashkurgan's reviewer finds it
+  founded) and buys one unit for points;
 - the platform refunds 1 kg of the first consumer's order through the refund form;
 - the sponsor's promotion report and spend per sponsor (the sponsor's and the platform's dashboards) show
   the sponsor's spend and the sales brought, matching the orders and the refund to the fen.
@@ -26,20 +28,22 @@ from sqlalchemy import select
 
 from catalog.products.models import Product
 from core.clock import SHANGHAI
-from core.db import db_session, utcnow
+from core.db import db_session
 from core.i18n import format_fen
 from core.models import User
 from orders.models import LineDiscount, Order, OrderLine
+from oversight.complaints.models import Complaint
 from payments.models import RefundLine
 from procurement.institutions.models import Institution
 from promotions.coupons.models import Coupon
 from promotions.flash.models import FlashSale
 from promotions.offers.models import Promotion
-from promotions.points.services import balance_of, earn
+from promotions.points.services import balance_of
 from tests.access_rows.institutions import credit_code
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import log_in, phone, sign_up
 from tests.e2e.test_statistics_journey import public_figures
+from traceability.models import Batch, BatchStatus
 
 pytestmark = pytest.mark.e2e
 
@@ -49,13 +53,17 @@ TASHKURGAN = "塔什库尔干塔吉克自治县"
 YAK, JERKY = "塔县有机牦牛肉", "塔县有机牦牛肉干"
 BOUGHT_KG, REFUNDED_KG = 3, 1
 FLASH_POINTS = 120
+COMPLAINT_POINTS = 200  # what the platform gives for a complaint the county office finds founded
+TASHKURGAN_REVIEWER = "reviewer.tashkurgan@demo.bangfu.cn"
+REPORT = "收到的牦牛肉干包装袋漏气，部分肉干受潮发霉，无法食用。"
+REASON = "经核查，该批次封口设备故障导致漏气。已责令生产主体召回同批次产品并整改封口工序。"
 MONEY = re.compile(r"(-?)¥([\d,]+)\.(\d{2})")
 
 
 @pytest.fixture()
 def pages(browser: Browser, request: pytest.FixtureRequest) -> Iterator[dict[str, Page]]:
     """A phone each for the sponsor, the platform and two consumers; screenshotted if the journey fails."""
-    contexts = {role: phone(browser) for role in ("sponsor", "platform", "first", "second")}
+    contexts = {role: phone(browser) for role in ("sponsor", "platform", "reviewer", "first", "second")}
     opened = {role: context.new_page() for role, context in contexts.items()}
     yield opened
     report = getattr(request.node, "report_call", None)
@@ -153,6 +161,53 @@ def platform_confirms_transfer(platform: Page, base: str, reference: str) -> Non
     expect(platform.locator("main")).to_contain_text("已确认")
 
 
+def yak_lot(app: Flask) -> str:
+    """A lot of Tashkurgan yak jerky that is not recalled (the second consumer reports it)."""
+    with app.test_request_context():
+        return str(
+            db_session.scalars(
+                select(Batch.lot_code)
+                .join(Product, Product.id == Batch.product_id)
+                .where(Product.name == JERKY, Batch.status != BatchStatus.RECALLED)
+                .order_by(Batch.id)
+            ).first()
+        )
+
+
+def earn_points_for_a_founded_complaint(
+    consumer: Page, platform: Page, reviewer: Page, base: str, app: Flask
+) -> None:
+    """The application's own way to points: the platform rewards founded complaints; the signed-in
+    consumer reports a lot from its trace page and Tashkurgan's reviewer finds the complaint founded."""
+    platform.goto(base + "/promotions/points/actions")
+    platform.select_option("#action", "complaint_upheld")
+    platform.fill("#points", str(COMPLAINT_POINTS))
+    platform.locator("#active").check()
+    platform.locator("main form button[type=submit]").click()
+    expect(platform.locator(".flashes .alert-success")).to_be_visible()
+    consumer.goto(base + f"/t/{yak_lot(app)}")
+    consumer.locator("#report-lot").click()
+    consumer.select_option("#kind", label="质量")
+    consumer.fill("#description", REPORT)
+    narrow(consumer, "the report form")
+    consumer.get_by_role("button", name="提交投诉").click()
+    expect(consumer.locator("h1")).to_contain_text("已收到")
+    with app.test_request_context():
+        complaint = db_session.scalars(select(Complaint).where(Complaint.description == REPORT)).one()
+        assert complaint.reporter_id is not None
+        reference = complaint.reference
+    log_in(reviewer, base, TASHKURGAN_REVIEWER)
+    reviewer.goto(base + "/oversight/desk/")
+    reviewer.get_by_role("link", name=reference, exact=False).click()
+    reviewer.select_option("#outcome", label="整改补救")
+    reviewer.fill("#reason", REASON)
+    reviewer.get_by_role("button", name="记录处理决定").click()
+    expect(reviewer.locator("main")).to_contain_text("已作出处理决定")
+    consumer.goto(base + "/promotions/points/")
+    expect(consumer.locator("main")).to_contain_text(str(COMPLAINT_POINTS))
+    narrow(consumer, "the consumer's points")
+
+
 def checkout_address(page: Page) -> None:
     """The delivery address of the first consumer, in Shenzhen."""
     page.fill("#recipient", "林晓红")
@@ -248,12 +303,9 @@ def test_a_sponsored_spend_and_save_a_coupon_a_points_sale_and_a_refund_show_on_
 
     second_email = f"jifen.{secrets.token_hex(3)}@example.cn"
     sign_up(second, base, "黄丽", second_email, "Jifen-pamir-2026")
-    with app.test_request_context():  # the flash sales' tests' way of giving points
-        second_buyer = db_session.scalars(select(User).where(User.email == second_email)).one()
-        earn(db_session, second_buyer.id, 500, "order", 10_000_000 + second_buyer.id, utcnow())
-        db_session.commit()
+    earn_points_for_a_founded_complaint(second, platform, pages["reviewer"], base, app)
     second.goto(base + f"/promotions/flash/{sale_id}")
-    expect(second.locator("main")).to_contain_text("500")
+    expect(second.locator("main")).to_contain_text(str(COMPLAINT_POINTS))
     second.fill("#recipient", "黄丽")
     second.fill("#mobile", "139 1234 5678")
     second.select_option("#province", "440000")
@@ -264,11 +316,12 @@ def test_a_sponsored_spend_and_save_a_coupon_a_points_sale_and_a_refund_show_on_
     second.get_by_role("button", name=f"用 {FLASH_POINTS} 积分抢购一件").click()
     expect(second.locator(".flashes .alert-success")).to_be_visible()
     with app.test_request_context():
+        second_buyer = db_session.scalars(select(User).where(User.email == second_email)).one()
         flash_order = db_session.scalars(select(Order).where(Order.buyer_id == second_buyer.id)).one()
         sale = db_session.get(FlashSale, sale_id)
         assert sale is not None and sale.sold == 1
         assert flash_order.paid_at is not None and [ln.product_id for ln in flash_order.lines] == [jerky]
-        assert balance_of(db_session, second_buyer.id) == 500 - FLASH_POINTS
+        assert balance_of(db_session, second_buyer.id) == COMPLAINT_POINTS - FLASH_POINTS
         (flash_line,) = flash_order.lines
         # the points count for nothing; the platform pays the producer the jerky's list price, which counts
         flash_counted = flash_line.paid_fen + flash_line.sponsored_fen
