@@ -11,7 +11,8 @@
   founded) and buys one unit for points;
 - the platform refunds 1 kg of the first consumer's order through the refund form;
 - the sponsor's promotion report and spend per sponsor (the sponsor's and the platform's dashboards) show
-  the sponsor's spend and the sales brought, matching the orders and the refund to the fen.
+  the sponsor's spend and the sales brought, matching the orders and the refund to the fen; the public
+  statistics move Tashkurgan's sales by what buyers and sponsors paid, less the refund, never the points.
 """
 
 from __future__ import annotations
