@@ -6,6 +6,8 @@
   received complaint acknowledges it at the same moment). A decision is final.
 - ``recall`` records the outcome; the recall itself is the traceability package's recall of the lot
   (the desk links to it). ``suspension`` records the outcome only.
+- A decision that upholds the complaint (any outcome but ``unfounded``) earns a signed-in reporter the points
+  the platform set for that assistance action (:mod:`promotions.points.actions`, once per complaint).
 - Both steps lock the row first (two reviewers at once: one wins, the other is told it moved on), are audited
   and tell the reporter when signed in (anonymous reporters read it through their follow link). A decision
   is also told to each active member of the producer, with its kind, outcome and reason: never who reported
@@ -40,6 +42,8 @@ from oversight.complaints.errors import (
 )
 from oversight.complaints.labels import complaint_kind_label, complaint_outcome_label
 from oversight.complaints.models import Complaint, ComplaintOutcome, ComplaintStatus
+from promotions.points.actions import award
+from promotions.points.models import AssistanceAction
 
 ACKNOWLEDGED_KIND = "complaint.acknowledged"
 DECIDED_KIND = "complaint.decided"
@@ -174,7 +178,7 @@ def decide(
 
     Deciding a received complaint acknowledges it at the same moment. Raises :class:`NotCountyReviewer`,
     :class:`OutcomeReasonRequired` and :class:`AlreadyDecided`. Audited; the reporter and the producer's
-    members are told. Does not commit.
+    members are told; an upheld complaint earns a signed-in reporter its action's points. Does not commit.
     """
     if not may_handle(reviewer, complaint):
         raise NotCountyReviewer()
@@ -199,6 +203,8 @@ def decide(
     _audit(session, reviewer, "decide", complaint, before)
     _tell_reporter(session, complaint, DECIDED_KIND)
     _tell_producer(session, complaint)
+    if outcome is not ComplaintOutcome.UNFOUNDED and complaint.reporter_id is not None:
+        award(session, AssistanceAction.COMPLAINT_UPHELD, complaint.reporter_id, complaint.id, moment)
     return complaint
 
 

@@ -1,9 +1,11 @@
 """Points for assistance actions the platform chooses to reward, configured per action with an amount.
 
-An action earns its points once per subject (an order): the ledger's unique key (``awarded``, the action,
-the subject) decides, however often the signal behind it is delivered. The actions come through signals of
-the packages where they happen (:mod:`promotions.points.receivers`): an order's first rating after receipt
-(orders), an institution's staff member's paid personal order (payments). Functions flush but never commit.
+An action earns its points once per subject (an order, a complaint): the ledger's unique key (``awarded``,
+the action, the subject) decides, however often the signal behind it is delivered. The actions come through
+signals of the packages where they happen (:mod:`promotions.points.receivers`): an order's first rating after
+receipt (orders), an institution's staff member's paid personal order (payments); a complaint found founded
+is awarded by oversight, which calls :func:`award` when the county office decides. Functions flush but never
+commit.
 """
 
 from __future__ import annotations

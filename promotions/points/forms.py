@@ -16,6 +16,7 @@ from promotions.points.models import AssistanceAction
 ACTION_LABELS = {
     AssistanceAction.FIRST_RATING: _l("First rating of a received order"),
     AssistanceAction.STAFF_PURCHASE: _l("A staff member's purchase counted toward their institution"),
+    AssistanceAction.COMPLAINT_UPHELD: _l("A complaint or report the county office found founded"),
 }
 
 

@@ -71,6 +71,7 @@ class AssistanceAction(enum.StrEnum):
 
     FIRST_RATING = "first_rating"  # the first rating of a received order (subject: the order)
     STAFF_PURCHASE = "staff_purchase"  # an institution's staff member's paid personal order (the order)
+    COMPLAINT_UPHELD = "complaint_upheld"  # a signed-in reporter's complaint found founded (the complaint)
 
 
 class PointsAction(Base):
