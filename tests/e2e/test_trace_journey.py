@@ -31,7 +31,7 @@ def test_batch_to_label_to_trace_page_on_a_phone(browser: Browser, live_server: 
 
     # a batch of peppers with its compliance certificate
     page.goto(base + "/producer/batches/new")
-    page.select_option("#product_id", label="疏勒辣椒")
+    page.locator("label.pick-card", has_text="疏勒辣椒").click()
     page.fill("#quantity", "500")
     today = shanghai_date()
     page.fill("#produced_on", (today - timedelta(days=1)).isoformat())

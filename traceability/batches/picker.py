@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from catalog.producers.models import Producer
 from catalog.products.models import Category, Product
 from traceability.batches.forms import NewBatchForm
-from traceability.models import Batch
+from traceability.models import Batch, ComplianceCertificate
 
 
 @dataclass(frozen=True)
@@ -59,20 +59,37 @@ def product_cards(products: list[Product], shelf_days: dict[int, int]) -> dict[i
     }
 
 
+def last_contact_phone(session: Session, producers: list[Producer]) -> str | None:
+    """The producer's contact mobile number, else the one on its newest compliance certificate (read over
+    the batches' ``producer_id`` index)."""
+    phone = next((p.contact_phone for p in producers if p.contact_phone), None)
+    if phone or not producers:
+        return phone
+    return session.scalars(
+        select(ComplianceCertificate.contact_phone)
+        .join(Batch, Batch.id == ComplianceCertificate.batch_id)
+        .where(Batch.producer_id.in_([p.id for p in producers]))
+        .order_by(Batch.id.desc())
+        .limit(1)
+    ).first()
+
+
 def prefill(
     form: NewBatchForm,
     products: list[Product],
     producers: list[Producer],
     today: date,
     product_id: int | None,
+    phone: str | None,
 ) -> None:
     """Fill a blank new-batch form as a producer mostly wants it: produced and issued ``today``, the product
-    asked for with its usual best-before, the producer's place (when there is only one) and contact number."""
+    asked for with its usual best-before, the producer's place (when there is only one) and contact
+    ``phone``."""
     form.product_id.data = product_id
     form.produced_on.data = form.issued_on.data = today
     days = form.shelf_days.get(product_id) if product_id is not None else None
     form.best_before.data = today + timedelta(days=days) if days is not None else None
-    form.contact_phone.data = next((p.contact_phone for p in producers if p.contact_phone), None)
+    form.contact_phone.data = phone
     places = {p.producer.location.id for p in products} or {p.location.id for p in producers}
     if len(places) == 1:  # one place of production: the origin needs no choosing
         form.origin_id.data = next(iter(places))

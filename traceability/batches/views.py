@@ -44,7 +44,7 @@ from traceability.batches.forms import (
     shanghai_to_utc,
 )
 from traceability.batches.inventory import unsellable_reasons
-from traceability.batches.picker import prefill, product_cards, usual_shelf_days
+from traceability.batches.picker import last_contact_phone, prefill, product_cards, usual_shelf_days
 from traceability.batches.services import BatchData, create_batch, issue_compliance_certificate, record_event
 from traceability.display import (
     BASIS_LABELS,
@@ -225,7 +225,9 @@ def new() -> ResponseReturnValue:
     form.product_id.choices = product_choices(products)
     form.origin_id.choices = origin_choices(products)
     if not form.is_submitted():
-        prefill(form, products, producers_of(current_user), shanghai_date(), query_id("product"))
+        producers = producers_of(current_user)
+        phone = last_contact_phone(db_session, producers)
+        prefill(form, products, producers, shanghai_date(), query_id("product"), phone)
     status, error = (400 if form.is_submitted() else 200), None
     if form.is_submitted() and form.apply_stepper():
         status = 200  # a − / + tap without JavaScript: the same form, stepped, nothing written
