@@ -1,6 +1,7 @@
 """Recording a batch photo-first on a phone (issue 16): the demo cooperative's member, on a 360 px touch
 screen, takes a photo, taps the product's picture, taps + twice and submits — a handful of taps, no typing,
-no sideways scrolling — and the batch exists with that quantity and photo, shown on its page and trace page."""
+no sideways scrolling — and the batch exists with that quantity and photo, shown on its page and trace
+page."""
 
 from __future__ import annotations
 

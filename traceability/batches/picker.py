@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from catalog.producers.models import Producer
 from catalog.products.models import Category, Product
+from core.models import RegionLevel
 from traceability.batches.forms import NewBatchForm
 from traceability.models import Batch, ComplianceCertificate
 
@@ -90,6 +91,8 @@ def prefill(
     days = form.shelf_days.get(product_id) if product_id is not None else None
     form.best_before.data = today + timedelta(days=days) if days is not None else None
     form.contact_phone.data = phone
-    places = {p.producer.location.id for p in products} or {p.location.id for p in producers}
-    if len(places) == 1:  # one place of production: the origin needs no choosing
-        form.origin_id.data = next(iter(places))
+    places = {p.producer.location for p in products} or {p.location for p in producers}
+    if len(places) == 1 and (place := next(iter(places))).level is not RegionLevel.COUNTY:
+        # one township or village of production (the choices offer no county): nothing to choose
+        form.origin_id.data = place.id
+        return
