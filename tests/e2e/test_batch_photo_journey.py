@@ -17,6 +17,9 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.products.models import Product
+from catalog.products.photos import add_product_image
+from core.models import User
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import PHONE, log_in
 from traceability.models import Batch
@@ -52,6 +55,17 @@ def photo_png(path: Path) -> Path:
     return path
 
 
+def give_the_product_a_photo(app: Flask, tmp_path: Path) -> None:
+    """The producer's own photo of the product (as uploaded on its product page): what the card shows."""
+    with app.app_context(), Session(app.extensions["db"].engine) as session:
+        product = session.scalars(select(Product).where(Product.name == PRODUCT)).one()
+        if not product.images:
+            member = session.scalars(select(User).where(User.email == PRODUCER)).one()
+            png = photo_png(tmp_path / "product.png").read_bytes()
+            add_product_image(session, member, product, io.BytesIO(png), app.config["UPLOAD_DIR"])
+            session.commit()
+
+
 def scrolls_sideways(page: Page) -> bool:
     """Whether the page is wider than the viewport (a phone would scroll sideways)."""
     return bool(page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth"))
@@ -67,6 +81,7 @@ def test_a_producer_records_a_batch_photo_first_in_a_few_taps(
         target.tap()
         taps += 1
 
+    give_the_product_a_photo(live_app, tmp_path)
     log_in(page, live_server, PRODUCER)
     page.goto(live_server + "/producer/batches/new")
     assert not scrolls_sideways(page)
@@ -74,7 +89,9 @@ def test_a_producer_records_a_batch_photo_first_in_a_few_taps(
 
     page.locator("#photo").set_input_files(str(photo_png(tmp_path / "batch.png")))
     taps += 1  # the camera button: one tap to take the photo
-    tap(page.locator("label.pick-card", has_text=PRODUCT))
+    picture = page.locator("label.pick-card", has_text=PRODUCT).locator("img")
+    assert picture.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+    tap(picture)
     expect(page.locator("label.pick-card", has_text=PRODUCT).locator("input")).to_be_checked()
     expect(page.locator("#best_before")).not_to_have_value("")  # from the product's usual shelf life
     plus = page.get_by_role("button", name="多一个")
@@ -96,7 +113,7 @@ def test_a_producer_records_a_batch_photo_first_in_a_few_taps(
     assert (Path(live_app.config["UPLOAD_DIR"]) / f"{key}_card.webp").is_file()
     photo = page.locator(f"main img[src*='{key}']")
     expect(photo).to_be_visible()
-    assert photo.evaluate("img => img.naturalWidth") > 0
+    assert photo.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
 
     page.goto(live_server + f"/t/{lot}")
     expect(page.locator(f"main img[src*='{key}']")).to_be_visible()
