@@ -118,3 +118,18 @@ def test_a_producer_records_a_batch_photo_first_in_a_few_taps(
     page.goto(live_server + f"/t/{lot}")
     expect(page.locator(f"main img[src*='{key}']")).to_be_visible()
     assert not scrolls_sideways(page)
+
+
+def test_enter_in_the_quantity_records_rather_than_steps(
+    touch_phone: Page, live_app: Flask, live_server: str
+) -> None:
+    page = touch_phone
+    log_in(page, live_server, PRODUCER)
+    page.goto(live_server + "/producer/batches/new")
+    page.locator("label.pick-card", has_text=PRODUCT).tap()
+    page.fill("#quantity", "5")
+    page.press("#quantity", "Enter")
+    expect(page.locator("main")).to_contain_text("HGZ")
+    batch_id = int(re.search(r"/producer/batches/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+    with live_app.app_context(), Session(live_app.extensions["db"].engine) as session:
+        assert session.get(Batch, batch_id).quantity == 5  # type: ignore[union-attr]
