@@ -104,6 +104,8 @@ class Batch(Base):
     slaughterhouse: Mapped[str | None] = mapped_column(String(120))
     origin_quarantine_no: Mapped[str | None] = mapped_column(String(60))  # 产地检疫
     slaughter_quarantine_no: Mapped[str | None] = mapped_column(String(60))  # 屠宰检疫
+    #: The photo taken when the batch was recorded (a :mod:`catalog.images` key), if any.
+    photo_key: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[BatchStatus] = mapped_column(
         str_enum(BatchStatus, 16), default=BatchStatus.ACTIVE, index=True
     )

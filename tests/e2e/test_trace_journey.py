@@ -31,12 +31,14 @@ def test_batch_to_label_to_trace_page_on_a_phone(browser: Browser, live_server: 
 
     # a batch of peppers with its compliance certificate
     page.goto(base + "/producer/batches/new")
-    page.select_option("#product_id", label="疏勒辣椒")
+    page.locator("label.pick-card", has_text="疏勒辣椒").click()
     page.fill("#quantity", "500")
     today = shanghai_date()
     page.fill("#produced_on", (today - timedelta(days=1)).isoformat())
     page.fill("#best_before", (today + timedelta(days=20)).isoformat())
+    page.get_by_text("更多：产地和备注").click()  # the origin comes prefilled, folded away
     page.select_option("#origin_id", label="牙甫泉镇")
+    page.get_by_text("合格证信息：").click()  # so does the contact number
     page.fill("#contact_phone", "139 1234 5678")
     page.locator("main form button[type=submit]").last.click()
     expect(page.locator("main")).to_contain_text("HGZ")  # the certificate number

@@ -6,7 +6,7 @@ turns them into the UTC instants the database stores.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -18,6 +18,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     HiddenField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -204,10 +205,26 @@ class ComplianceFields:
         )
 
 
-class NewBatchForm(ComplianceFields, FlaskForm):
-    """A new batch of one of the member's products, with its compliance certificate on the same page."""
+#: What the − / + buttons of the quantity send (they work without JavaScript: the form comes back stepped).
+QUANTITY_STEPS = {"-1": -1, "+1": 1}
 
-    product_id = SelectField(_l("Product"), coerce=coerce_id, validators=[InputRequired()])
+
+class NewBatchForm(ComplianceFields, FlaskForm):
+    """A new batch of one of the member's products, with its compliance certificate on the same page.
+
+    Photo first, the product picked by its picture; a blank best-before date takes the product's usual shelf
+    life (the form fills it in), and the origin and contact come prefilled.
+    """
+
+    photo = FileField(
+        _l("Photo of the batch"),
+        validators=[FileAllowed(REPORT_EXTENSIONS, _l("Upload a JPEG, PNG or WebP photo."))],
+        description=_l("Take it with the phone camera or choose one. JPEG, PNG or WebP, up to 8 MB."),
+        render_kw={"accept": "image/*", "capture": "environment"},
+    )
+    product_id = RadioField(
+        _l("Product"), coerce=coerce_id, validators=[InputRequired(_l("Choose the product."))]
+    )
     quantity = IntegerField(
         _l("Quantity"),
         validators=[
@@ -217,7 +234,11 @@ class NewBatchForm(ComplianceFields, FlaskForm):
         description=_l("In the product's selling unit (kg, jin, piece or box)."),
     )
     produced_on = DateField(_l("Harvest or slaughter date"), validators=[InputRequired()])
-    best_before = DateField(_l("Best before"), validators=[InputRequired()])
+    best_before = DateField(
+        _l("Best before"),
+        validators=[Optional()],
+        description=_l("Leave it blank to use the product's usual shelf life (from its last batch)."),
+    )
     # The service decides whether the origin lies in the product's county; the choices are a convenience.
     origin_id = SelectField(
         _l("Origin (township or village)"),
@@ -246,13 +267,35 @@ class NewBatchForm(ComplianceFields, FlaskForm):
     )
     note = _paragraph(_l("Note"))
     with_certificate = BooleanField(_l("Issue the compliance certificate (承诺达标合格证) now"), default=True)
+    #: Set by the − / + buttons (see :data:`QUANTITY_STEPS`), never rendered as an input of its own.
+    adjust = StringField()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, shelf_days: dict[int, int] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.setup_compliance()
+        #: Per product id, the days from production to best-before of its last batch.
+        self.shelf_days = shelf_days or {}
 
-    def to_batch_data(self, origin: Region) -> BatchData:
-        """The batch facts as service input (``origin`` loaded from ``origin_id``)."""
+    def apply_stepper(self) -> bool:
+        """When a − / + button sent the form, step the quantity (never below 1) and say so; else False."""
+        step = QUANTITY_STEPS.get(self.adjust.data or "")
+        if step is None:
+            return False
+        current = self.quantity.data if isinstance(self.quantity.data, int) else 0
+        stepped = min(max(1, current + step), MAX_BATCH_QUANTITY)
+        self.quantity.data, self.quantity.raw_data = stepped, [str(stepped)]
+        self.quantity.process_errors = []
+        return True
+
+    @property
+    def photo_upload(self) -> Any:
+        """The uploaded photo when one was sent, else None."""
+        upload = self.photo.data
+        return upload if upload and getattr(upload, "filename", "") else None
+
+    def to_batch_data(self, origin: Region, photo_key: str | None = None) -> BatchData:
+        """The batch facts as service input (``origin`` loaded from ``origin_id``, ``photo_key`` of the stored
+        photo)."""
         return BatchData(
             quantity=self.quantity.data,
             produced_on=self.produced_on.data,
@@ -262,11 +305,26 @@ class NewBatchForm(ComplianceFields, FlaskForm):
             origin_quarantine_no=self.origin_quarantine_no.data,
             slaughter_quarantine_no=self.slaughter_quarantine_no.data,
             note=self.note.data,
+            photo_key=photo_key,
         )
 
+    def _fill_best_before(self) -> bool:
+        """A blank best-before date becomes the production date plus the chosen product's usual shelf life;
+        without one it is refused."""
+        if self.best_before.data is not None or self.best_before.errors or self.produced_on.data is None:
+            return True  # a date typed, or refused already
+        days = self.shelf_days.get(self.product_id.data) if isinstance(self.product_id.data, int) else None
+        if days is None:
+            self.best_before.errors = [*self.best_before.errors, _("Enter the best-before date.")]
+            return False
+        self.best_before.data = self.produced_on.data + timedelta(days=days)
+        return True
+
     def validate(self, extra_validators: Any = None) -> bool:
-        """Check the certificate fields only when the certificate is issued now."""
+        """Check the certificate fields only when the certificate is issued now; fill a blank best-before
+        date from the product's usual shelf life."""
         valid = super().validate(extra_validators)
+        valid = self._fill_best_before() and valid
         return (self.check_compliance() if self.with_certificate.data else True) and valid
 
 

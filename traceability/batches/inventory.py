@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
@@ -164,3 +165,22 @@ def stock_in_order(session: Session, product: Product, today: date | None = None
         .order_by(Batch.best_before, Batch.id)
     )
     return [(int(batch_id), int(units)) for batch_id, units in rows]
+
+
+def unsellable_reasons(batch: Batch) -> list[str]:
+    """Why buyers cannot take units from ``batch`` today (empty when it is sellable)."""
+    today = shanghai_date()
+    if is_sellable(batch, today):
+        return []
+    reasons = []
+    if batch.is_recalled:
+        reasons.append(_("It has been recalled."))
+    if batch.is_on_hold:
+        reasons.append(_("It is on hold until the county office releases it."))
+    if batch.best_before < today:
+        reasons.append(_("Its best-before date has passed."))
+    if batch.quantity_available <= 0 and not batch.is_recalled:
+        reasons.append(_("Nothing is left."))
+    if batch.compliance is None and batch.product.category.needs_compliance_certificate:
+        reasons.append(_("It has no compliance certificate (承诺达标合格证) yet."))
+    return reasons

@@ -73,6 +73,8 @@ class BatchData:
     origin_quarantine_no: str | None = None
     slaughter_quarantine_no: str | None = None
     note: str | None = None
+    #: The stored photo (a :mod:`catalog.images` key) taken when the batch was recorded.
+    photo_key: str | None = None
 
 
 @dataclass
@@ -174,6 +176,7 @@ def create_batch(
         slaughterhouse=(data.slaughterhouse or "").strip() or None,
         origin_quarantine_no=origin_no,
         slaughter_quarantine_no=slaughter_no,
+        photo_key=data.photo_key,
         created_by_id=user.id,
     )
     session.add(batch)

@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from catalog.access import is_member, producer_member_required, producers_of
 from catalog.images import ImageError, delete_image, store_upload
@@ -42,7 +43,8 @@ from traceability.batches.forms import (
     shanghai_now,
     shanghai_to_utc,
 )
-from traceability.batches.inventory import is_sellable
+from traceability.batches.inventory import unsellable_reasons
+from traceability.batches.picker import last_contact_phone, prefill, product_cards, usual_shelf_days
 from traceability.batches.services import BatchData, create_batch, issue_compliance_certificate, record_event
 from traceability.display import (
     BASIS_LABELS,
@@ -88,7 +90,12 @@ def load_batch(batch_id: int, *, manage: bool = True) -> Batch:
 
 def member_products() -> list[Product]:
     """Products of every producer the signed-in user acts for."""
-    query = select(Product).where(member_product_filter(current_user)).order_by(Product.name, Product.id)
+    query = (
+        select(Product)
+        .where(member_product_filter(current_user))
+        .options(selectinload(Product.images))
+        .order_by(Product.name, Product.id)
+    )
     return list(db_session.scalars(query))
 
 
@@ -98,13 +105,15 @@ def upload_dir() -> Path:
 
 
 @contextmanager
-def report_cleanup(key: str | None) -> Iterator[None]:
-    """Delete a stored test report again when the unit of work that was to keep it fails."""
+def uploads_cleanup() -> Iterator[list[str | None]]:
+    """Collect the keys of uploads stored for one unit of work; delete them again when it fails."""
+    stored: list[str | None] = []
     try:
-        yield
+        yield stored
     except BaseException:
-        if key:
-            delete_image(upload_dir(), key)
+        for key in stored:
+            if key:
+                delete_image(upload_dir(), key)
         raise
 
 
@@ -115,25 +124,6 @@ def store_report(form: ComplianceFields) -> str | None:
     """
     upload = form.report_upload
     return None if upload is None else store_upload(upload.stream, upload_dir()).key
-
-
-def unsellable_reasons(batch: Batch) -> list[str]:
-    """Why buyers cannot take units from ``batch`` today (empty when it is sellable)."""
-    today = shanghai_date()
-    if is_sellable(batch, today):
-        return []
-    reasons = []
-    if batch.is_recalled:
-        reasons.append(_("It has been recalled."))
-    if batch.is_on_hold:
-        reasons.append(_("It is on hold until the county office releases it."))
-    if batch.best_before < today:
-        reasons.append(_("Its best-before date has passed."))
-    if batch.quantity_available <= 0 and not batch.is_recalled:
-        reasons.append(_("Nothing is left."))
-    if batch.compliance is None and batch.product.category.needs_compliance_certificate:
-        reasons.append(_("It has no compliance certificate (承诺达标合格证) yet."))
-    return reasons
 
 
 def serial_count(batch: Batch) -> int:
@@ -228,39 +218,61 @@ def index() -> ResponseReturnValue:
 @bp.route("/new", methods=["GET", "POST"])
 @producer_member_required
 def new() -> ResponseReturnValue:
-    """Record a batch of one of the member's products, with its compliance certificate."""
+    """Record a batch of one of the member's products, photo first, with its compliance certificate."""
     products = member_products()
-    form = NewBatchForm()
+    shelf_days = usual_shelf_days(db_session, [p.id for p in products])
+    form = NewBatchForm(shelf_days=shelf_days)
     form.product_id.choices = product_choices(products)
     form.origin_id.choices = origin_choices(products)
     if not form.is_submitted():
-        today = shanghai_date()
-        form.product_id.data = query_id("product")
-        form.produced_on.data = form.issued_on.data = today
-        form.contact_phone.data = next((p.contact_phone for p in producers_of(current_user)), None)
+        producers = producers_of(current_user)
+        phone = last_contact_phone(db_session, producers)
+        prefill(form, products, producers, shanghai_date(), query_id("product"), phone)
     status, error = (400 if form.is_submitted() else 200), None
-    if form.validate_on_submit():
+    if form.is_submitted() and form.apply_stepper():
+        status = 200  # a − / + tap without JavaScript: the same form, stepped, nothing written
+    elif form.validate_on_submit():
         product = next(p for p in products if p.id == form.product_id.data)
         origin = db_session.get(Region, form.origin_id.data)
         if origin is None:
             form.origin_id.errors.append(_("Choose where the batch comes from."))
-            return render_template("traceability/batches/new.html", form=form, error=error), 400
+            return render_new(form, products, shelf_days, error), 400
+        refused_field = form.photo
         try:
-            key = store_report(form) if form.with_certificate.data else None
-            with report_cleanup(key):
+            with uploads_cleanup() as stored:
+                stored.append(photo := store_photo(form))
+                refused_field = form.test_report
+                stored.append(key := store_report(form) if form.with_certificate.data else None)
                 certificate = form.to_compliance(key) if form.with_certificate.data else None
                 batch = create_batch(
-                    db_session, current_user, product, form.to_batch_data(origin), certificate
+                    db_session, current_user, product, form.to_batch_data(origin, photo), certificate
                 )
                 db_session.commit()
         except ImageError as exc:
-            form.test_report.errors.append(str(exc))
+            refused_field.errors.append(str(exc))
         except DomainError as exc:
             status, error = _failed(exc)
         else:
             flash(_("Batch %(lot)s recorded.", lot=batch.lot_code), "success")
             return redirect(url_for(".detail", batch_id=batch.id))
-    return render_template("traceability/batches/new.html", form=form, error=error), status
+    return render_new(form, products, shelf_days, error), status
+
+
+def store_photo(form: NewBatchForm) -> str | None:
+    """Store the batch photo through the image pipeline; None when none was sent. Raises ImageError."""
+    upload = form.photo_upload
+    return None if upload is None else store_upload(upload.stream, upload_dir()).key
+
+
+def render_new(
+    form: NewBatchForm, products: list[Product], shelf_days: dict[int, int], error: str | None
+) -> str:
+    """The new-batch page: the product cards to tap, the chosen product's meat section open."""
+    cards = product_cards(products, shelf_days)
+    chosen = cards.get(form.product_id.data) if isinstance(form.product_id.data, int) else None
+    return render_template(
+        "traceability/batches/new.html", form=form, error=error, cards=cards, chosen=chosen
+    )
 
 
 @bp.get("/<id:batch_id>")
@@ -306,8 +318,8 @@ def issue_certificate(batch_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_detail(batch, 400, certificate_form=form)
     try:
-        key = store_report(form)
-        with report_cleanup(key):
+        with uploads_cleanup() as stored:
+            stored.append(key := store_report(form))
             issue_compliance_certificate(db_session, current_user, batch, form.to_compliance(key))
             db_session.commit()
     except ImageError as exc:
