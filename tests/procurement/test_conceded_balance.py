@@ -1,0 +1,173 @@
+"""Units an institution did not receive but pays for after all: when its receipt request ends with less agreed
+than claimed, the amount due grows or a balance is asked for, and the ledger counts them when paid."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.i18n import format_fen
+from core.models import Region, User
+from core.notifications.models import Notification
+from oversight.aftersales import steps
+from oversight.aftersales.concessions import concede_unagreed
+from oversight.aftersales.models import AftersalesRequest
+from oversight.aftersales.services import Windows
+from procurement.ordering.models import SupplierOrder, SupplierStatus
+from procurement.receiving.balance import (
+    BalanceAlreadyConfirmed,
+    BalanceAlreadyRecorded,
+    BalanceNotRecorded,
+    NoBalanceDue,
+    balance_due,
+    concede,
+    confirm_balance,
+    record_balance,
+)
+from procurement.receiving.invoices import store_invoice
+from procurement.receiving.services import (
+    NotPayer,
+    ReceiptLineInput,
+    confirm_payment,
+    confirm_receipt,
+    record_transfer,
+)
+from stats.models import EntryKind, EntrySource, SalesEntry
+from stats.rebuild import check_ledger
+from tests.procurement.conftest import ProcurementWorld
+from tests.procurement.test_receiving import pdf_bytes, shipped_order
+
+
+@pytest.fixture()
+def short(
+    db: Session, pw: ProcurementWorld, submit: Callable, make_batch: Callable, tmp_path: Path
+) -> SupplierOrder:
+    """120 kg shipped, 110 received with the invoice: a request for 10 kg is open."""
+    order = shipped_order(db, pw, submit, make_batch)
+    invoice = store_invoice(io.BytesIO(pdf_bytes()), tmp_path)
+    return confirm_receipt(db, pw.buyer, order, [ReceiptLineInput(order.lines[0].id, 110)], invoice)
+
+
+@pytest.fixture()
+def reviewer(make_user: Callable[..., User], region: Callable[[str], Region]) -> User:
+    """The reviewer of 疏勒县, the tomatoes' county."""
+    return make_user(name="疏勒审核员", counties=[region("653122")])
+
+
+def request_of(db: Session, order: SupplierOrder) -> AftersalesRequest:
+    """The delivery's after-sales request."""
+    query = select(AftersalesRequest).where(AftersalesRequest.supplier_order_id == order.id)
+    return db.scalars(query).one()
+
+
+def entries(db: Session, order: SupplierOrder, kind: EntryKind) -> list[tuple[int, int]]:
+    """(amount, quantity) of the ledger entries of ``kind`` for the delivery's lines."""
+    ids = [line.id for line in order.lines]
+    query = select(SalesEntry.amount_fen, SalesEntry.quantity).where(
+        SalesEntry.source == EntrySource.SUPPLIER_LINE, SalesEntry.source_id.in_(ids), SalesEntry.kind == kind
+    )
+    return [(int(a), int(q)) for a, q in db.execute(query)]
+
+
+def notices(db: Session, user: User, kind: str) -> list[Notification]:
+    """The notifications of ``kind`` ``user`` received."""
+    query = select(Notification).where(Notification.user_id == user.id, Notification.kind == kind)
+    return list(db.scalars(query.order_by(Notification.id)))
+
+
+def uphold_refusal(db: Session, pw: ProcurementWorld, order: SupplierOrder, reviewer: User) -> None:
+    """The producer refuses, the buyer escalates, the reviewer upholds the refusal (nothing agreed)."""
+    request = request_of(db, order)
+    steps.refuse(db, pw.shule_owner, request, "120 公斤已全部交付", Windows())
+    steps.escalate(db, pw.buyer, request)
+    steps.arbitrate(db, reviewer, request, 0, "签收单显示全部交付")
+
+
+def test_refusal_upheld_after_the_transfer_asks_for_a_balance_counted_once_confirmed(
+    db: Session, pw: ProcurementWorld, short: SupplierOrder, reviewer: User
+) -> None:
+    price = short.lines[0].unit_price_fen
+    record_transfer(db, pw.finance, short, "HX0001")
+    confirm_payment(db, pw.shule_owner, short)
+    assert short.status is SupplierStatus.SETTLED
+    uphold_refusal(db, pw, short, reviewer)
+    line = short.lines[0]
+    assert (line.conceded_quantity, line.conceded_fen) == (10, 10 * price)
+    assert short.payable_fen == 120 * price and short.balance_fen == 10 * price and balance_due(short)
+    [due] = notices(db, pw.finance, "procurement.balance_due")
+    assert short.balance_note in due.body and format_fen(10 * price) in due.body
+    assert notices(db, pw.shule_owner, "procurement.conceded")
+    assert entries(db, short, EntryKind.CONCESSION) == []  # not paid yet
+    with pytest.raises(BalanceNotRecorded):
+        confirm_balance(db, pw.shule_owner, short)
+    with pytest.raises(NotPayer):
+        record_balance(db, pw.buyer, short, "HX0002")
+    record_balance(db, pw.finance, short, " HX 0002 ")
+    assert short.balance_reference == "HX0002" and not balance_due(short)
+    with pytest.raises(BalanceAlreadyRecorded):
+        record_balance(db, pw.finance, short, "HX0003")
+    assert notices(db, pw.shule_owner, "procurement.balance_recorded")
+    confirm_balance(db, pw.shule_owner, short)
+    assert short.balance_confirmed_at is not None
+    assert entries(db, short, EntryKind.CONCESSION) == [(10 * price, 10)]
+    assert entries(db, short, EntryKind.SALE) == [(110 * price, 110)]
+    with pytest.raises(BalanceAlreadyConfirmed):
+        confirm_balance(db, pw.shule_owner, short)
+    assert check_ledger(db).is_consistent
+
+
+def test_a_concession_before_the_transfer_grows_the_amount_due_and_counts_at_settlement(
+    db: Session, pw: ProcurementWorld, short: SupplierOrder
+) -> None:
+    price = short.lines[0].unit_price_fen
+    request = request_of(db, short)
+    steps.propose(db, pw.shule_owner, request, 4 * price, None, Windows())
+    steps.take_proposal(db, pw.buyer, request)
+    # 4 kg refunded of 10 claimed: 6 kg owed after all, and no balance (nothing was paid yet)
+    assert short.lines[0].conceded_fen == 6 * price and short.balance_fen == 0
+    assert short.payable_fen == 116 * price
+    due = notices(db, pw.finance, "procurement.payment_due")
+    assert len(due) == 2 and format_fen(116 * price) in due[-1].body
+    with pytest.raises(NoBalanceDue):
+        record_balance(db, pw.finance, short, "HX0002")
+    record_transfer(db, pw.finance, short, "HX0001")
+    assert entries(db, short, EntryKind.CONCESSION) == []
+    confirm_payment(db, pw.shule_owner, short)
+    assert entries(db, short, EntryKind.CONCESSION) == [(6 * price, 6)]
+    assert check_ledger(db).is_consistent
+
+
+def test_a_full_acceptance_owes_nothing_more(db: Session, pw: ProcurementWorld, short: SupplierOrder) -> None:
+    price = short.lines[0].unit_price_fen
+    record_transfer(db, pw.finance, short, "HX0001")
+    steps.accept(db, pw.shule_owner, request_of(db, short))
+    assert short.lines[0].conceded_fen == 0 and short.balance_fen == 0
+    assert short.payable_fen == 110 * price and not balance_due(short)
+    assert notices(db, pw.finance, "procurement.balance_due") == []
+    confirm_payment(db, pw.shule_owner, short)
+    assert entries(db, short, EntryKind.CONCESSION) == []
+
+
+def test_deciding_twice_never_doubles(db: Session, pw: ProcurementWorld, short: SupplierOrder) -> None:
+    price = short.lines[0].unit_price_fen
+    record_transfer(db, pw.finance, short, "HX0001")
+    request = request_of(db, short)
+    steps.withdraw(db, pw.buyer, request)
+    assert short.balance_fen == 10 * price
+    assert concede_unagreed(db, request) == 0
+    assert concede(db, short, {short.lines[0].id: 10 * price}) == 0
+    assert short.balance_fen == 10 * price and short.lines[0].conceded_fen == 10 * price
+    assert len(notices(db, pw.finance, "procurement.balance_due")) == 1
+
+
+def test_a_concession_never_exceeds_the_units_not_received(
+    db: Session, pw: ProcurementWorld, short: SupplierOrder
+) -> None:
+    price = short.lines[0].unit_price_fen
+    assert concede(db, short, {short.lines[0].id: 50 * price}) == 10 * price
+    assert short.payable_fen == 120 * price
