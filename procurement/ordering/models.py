@@ -250,6 +250,11 @@ class SupplierOrder(Base):
         return sum(line.conceded_fen for line in self.lines)
 
     @property
+    def first_transfer_fen(self) -> int:
+        """What the first transfer pays: the payable amount less any balance asked for after it."""
+        return self.payable_fen - self.balance_fen
+
+    @property
     def balance_note(self) -> str:
         """What the institution writes on the balance's bank transfer, so the producer can match it."""
         return f"{self.number}-B"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -171,3 +172,37 @@ def test_a_concession_never_exceeds_the_units_not_received(
     price = short.lines[0].unit_price_fen
     assert concede(db, short, {short.lines[0].id: 50 * price}) == 10 * price
     assert short.payable_fen == 120 * price
+
+
+def test_the_pages_show_the_balance_and_record_and_confirm_it(
+    db: Session,
+    pw: ProcurementWorld,
+    short: SupplierOrder,
+    reviewer: User,
+    as_user: Callable[[User | None], FlaskClient],
+) -> None:
+    price = short.lines[0].unit_price_fen
+    record_transfer(db, pw.finance, short, "HX0001")
+    uphold_refusal(db, pw, short, reviewer)
+    db.flush()
+    page_url = f"/procurement/deliveries/{short.number}"
+    page = as_user(pw.finance).get(page_url).get_data(as_text=True)
+    assert short.balance_note in page and f"{page_url}/balance" in page and format_fen(10 * price) in page
+    assert f"{page_url}/balance" not in as_user(pw.buyer).get(page_url).get_data(as_text=True)
+    assert as_user(pw.buyer).post(f"{page_url}/balance", data={"balance-reference": "HX2"}).status_code == 403
+    assert as_user(pw.finance).post(f"{page_url}/balance", data={"balance-reference": ""}).status_code == 400
+    producer_url = f"/producer/procurement/{short.number}"
+    assert as_user(pw.shule_owner).post(f"{producer_url}/balance").status_code == 409  # not recorded yet
+    finance = as_user(pw.finance)
+    assert finance.post(f"{page_url}/balance", data={"balance-reference": "HX 0002"}).status_code == 302
+    db.expire_all()
+    assert short.balance_reference == "HX0002"
+    assert finance.post(f"{page_url}/balance", data={"balance-reference": "HX3"}).status_code == 409
+    producer_page = as_user(pw.shule_owner).get(producer_url).get_data(as_text=True)
+    assert "HX0002" in producer_page and f"{producer_url}/balance" in producer_page
+    assert as_user(pw.chengkou_owner).post(f"{producer_url}/balance").status_code in (403, 404)
+    assert as_user(pw.shule_owner).post(f"{producer_url}/balance").status_code == 302
+    db.expire_all()
+    assert short.balance_confirmed_at is not None
+    assert entries(db, short, EntryKind.CONCESSION) == [(10 * price, 10)]
+    assert as_user(pw.shule_owner).post(f"{producer_url}/balance").status_code == 409
