@@ -5,21 +5,23 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.i18n import format_fen
 from core.models import Region, User
 from core.notifications.models import Notification
 from oversight.aftersales import steps
-from oversight.aftersales.concessions import concede_unagreed
-from oversight.aftersales.models import AftersalesRequest
+from oversight.aftersales.concessions import concede_unagreed, owed_per_line
+from oversight.aftersales.deadlines import apply_lapsed
+from oversight.aftersales.models import AftersalesLine, AftersalesRequest
 from oversight.aftersales.services import Windows
-from procurement.ordering.models import SupplierOrder, SupplierStatus
+from procurement.ordering.models import SupplierLine, SupplierOrder, SupplierStatus
 from procurement.receiving.balance import (
     BalanceAlreadyConfirmed,
     BalanceAlreadyRecorded,
@@ -39,7 +41,7 @@ from procurement.receiving.services import (
     record_transfer,
 )
 from stats.models import EntryKind, EntrySource, SalesEntry
-from stats.rebuild import check_ledger
+from stats.rebuild import check_ledger, rebuild_ledger
 from tests.procurement.conftest import ProcurementWorld
 from tests.procurement.test_receiving import pdf_bytes, shipped_order
 
@@ -189,6 +191,10 @@ def test_the_pages_show_the_balance_and_record_and_confirm_it(
     page = as_user(pw.finance).get(page_url).get_data(as_text=True)
     assert short.balance_note in page and f"{page_url}/balance" in page and format_fen(10 * price) in page
     assert f"{page_url}/balance" not in as_user(pw.buyer).get(page_url).get_data(as_text=True)
+    purchase_page = as_user(pw.finance).get(f"/procurement/orders/{short.purchase_order.number}")
+    assert format_fen(10 * price) in purchase_page.get_data(as_text=True) and f"{page_url}#balance" in (
+        purchase_page.get_data(as_text=True)
+    )
     assert as_user(pw.buyer).post(f"{page_url}/balance", data={"balance-reference": "HX2"}).status_code == 403
     assert as_user(pw.finance).post(f"{page_url}/balance", data={"balance-reference": ""}).status_code == 400
     producer_url = f"/producer/procurement/{short.number}"
@@ -206,3 +212,57 @@ def test_the_pages_show_the_balance_and_record_and_confirm_it(
     assert short.balance_confirmed_at is not None
     assert entries(db, short, EntryKind.CONCESSION) == [(10 * price, 10)]
     assert as_user(pw.shule_owner).post(f"{producer_url}/balance").status_code == 409
+
+
+def test_a_refusal_left_standing_owes_the_claim_and_an_odd_arbitration_owes_whole_units_and_the_rest(
+    db: Session, pw: ProcurementWorld, short: SupplierOrder, reviewer: User
+) -> None:
+    price = short.lines[0].unit_price_fen
+    request = request_of(db, short)
+    steps.refuse(db, pw.shule_owner, request, "120 公斤已全部交付", Windows())
+    assert request.next_due_at is not None
+    apply_lapsed(db, now=request.next_due_at + timedelta(minutes=1))
+    assert request.outcome == "refusal_kept"
+    assert (short.lines[0].conceded_quantity, short.lines[0].conceded_fen) == (10, 10 * price)
+    assert short.payable_fen == 120 * price and short.balance_fen == 0
+
+
+def test_an_arbitrated_amount_not_in_whole_units_is_owed_to_the_fen(
+    db: Session, pw: ProcurementWorld, short: SupplierOrder, reviewer: User
+) -> None:
+    price = short.lines[0].unit_price_fen
+    request = request_of(db, short)
+    steps.refuse(db, pw.shule_owner, request, "120 公斤已全部交付", Windows())
+    steps.escalate(db, pw.buyer, request)
+    steps.arbitrate(db, reviewer, request, 4 * price + 1, "少四公斤多一点")
+    line = short.lines[0]
+    assert (line.conceded_quantity, line.conceded_fen) == (5, 6 * price - 1)
+    assert short.payable_fen == 116 * price - 1
+
+
+def test_owed_money_is_split_over_lines_by_their_claimed_value() -> None:
+    request = AftersalesRequest(claimed_fen=1000, agreed_fen=401)
+    for line_id, quantity, price in ((1, 2, 300), (2, 4, 100)):
+        supplier_line = SupplierLine(id=line_id, unit_price_fen=price)
+        request.lines.append(
+            AftersalesLine(supplier_line_id=line_id, quantity=quantity, supplier_line=supplier_line)
+        )
+    shares = owed_per_line(request)
+    assert sum(shares.values()) == 599 and shares == {1: 360, 2: 239}
+    request.agreed_fen = 1000
+    assert owed_per_line(request) == {}
+
+
+def test_the_ledger_rebuild_restores_a_lost_concession_entry(
+    db: Session, pw: ProcurementWorld, short: SupplierOrder, reviewer: User
+) -> None:
+    record_transfer(db, pw.finance, short, "HX0001")
+    uphold_refusal(db, pw, short, reviewer)
+    record_balance(db, pw.finance, short, "HX0002")
+    confirm_balance(db, pw.shule_owner, short)
+    db.execute(delete(SalesEntry).where(SalesEntry.kind == EntryKind.CONCESSION))
+    report = check_ledger(db)
+    assert [d.key[2] for d in report.differences if d.table == "entry"] == ["concession"]
+    rebuild_ledger(db)
+    assert check_ledger(db).is_consistent
+    assert len(entries(db, short, EntryKind.CONCESSION)) == 1
