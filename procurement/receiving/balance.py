@@ -117,7 +117,7 @@ def concede(session: Session, order: SupplierOrder, owed: Mapping[int, int]) -> 
         order.balance_fen = total
     session.flush()
     if order.balance_fen:
-        _tell_balance_due(session, order)
+        tell_balance_due(session, order)
     else:
         tell_payment_due(session, order)
     _tell_producer(
@@ -140,8 +140,12 @@ def concede(session: Session, order: SupplierOrder, owed: Mapping[int, int]) -> 
     return total
 
 
-def _tell_balance_due(session: Session, order: SupplierOrder) -> None:
-    """Tell the payers a balance is due: amount, the account (last four digits) and the transfer note."""
+def tell_balance_due(session: Session, order: SupplierOrder) -> None:
+    """Tell the payers a balance is due: amount, the account (last four digits; without a verified account,
+    that they will be told again once there is one) and the transfer note. Nothing when no balance is due.
+    Does not commit."""
+    if not balance_due(order):
+        return
     payee = payee_for(session, order)
     for person in payers(order):
         with in_language_of(person):

@@ -33,6 +33,7 @@ from procurement.receiving.balance import (
     record_balance,
 )
 from procurement.receiving.invoices import store_invoice
+from procurement.receiving.payment import PayeeNotVerified
 from procurement.receiving.services import (
     NotPayer,
     ReceiptLineInput,
@@ -40,10 +41,12 @@ from procurement.receiving.services import (
     confirm_receipt,
     record_transfer,
 )
+from settlement.payees.services import PayeeInput, submit_account, verify_account
 from stats.models import EntryKind, EntrySource, SalesEntry
 from stats.rebuild import check_ledger, rebuild_ledger
 from tests.procurement.conftest import ProcurementWorld
 from tests.procurement.test_receiving import pdf_bytes, shipped_order
+from tests.settlement.test_direct_payment import drop_payee
 
 
 @pytest.fixture()
@@ -266,3 +269,35 @@ def test_the_ledger_rebuild_restores_a_lost_concession_entry(
     rebuild_ledger(db)
     assert check_ledger(db).is_consistent
     assert len(entries(db, short, EntryKind.CONCESSION)) == 1
+
+
+def test_a_balance_waiting_for_a_verified_account_is_told_again_once_there_is_one(
+    db: Session,
+    pw: ProcurementWorld,
+    short: SupplierOrder,
+    reviewer: User,
+    region: Callable[[str], Region],
+    make_user: Callable[..., User],
+) -> None:
+    record_transfer(db, pw.finance, short, "HX0001")
+    drop_payee(db, pw)
+    uphold_refusal(db, pw, short, reviewer)
+    [waiting] = notices(db, pw.finance, "procurement.balance_due")
+    with pytest.raises(PayeeNotVerified):
+        record_balance(db, pw.finance, short, "HX0002")
+    account = submit_account(
+        db,
+        pw.shule_owner,
+        pw.shule,
+        PayeeInput(
+            account_name=pw.shule.name,
+            bank_name="中国农业银行",
+            branch_name="疏勒县支行",
+            account_number="6228480099990000123",
+        ),
+    )
+    verify_account(db, make_user(counties=[region("653122")]), account)
+    told = notices(db, pw.finance, "procurement.balance_due")
+    assert len(told) == 2 and "0123" in told[-1].body and "0123" not in waiting.body
+    record_balance(db, pw.finance, short, "HX0002")
+    assert short.balance_reference == "HX0002"
