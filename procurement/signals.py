@@ -19,6 +19,12 @@ _signals = Namespace()
 #: Receivers get ``sender=SupplierOrder`` and ``session=``; the order's lines carry ``received_quantity``.
 supplier_order_received = _signals.signal("supplier-order-received")
 
+#: Sent when the producer confirmed the money for units the institution did not receive but pays for after
+#: all (an after-sales request ended with less agreed than claimed) has arrived: with the first transfer, or
+#: as the balance. Receivers get ``sender=SupplierOrder`` and ``session=``; the lines carry
+#: ``conceded_quantity`` and ``conceded_fen``, the order ``conceded_paid_at`` (the sales ledger counts them).
+supplier_concession_paid = _signals.signal("supplier-concession-paid")
+
 #: Sent with ``session`` as sender and ``producer=`` (a :class:`catalog.producers.models.Producer`) when a
 #: page or notice needs the account an institution pays that producer into. A receiver returns a
 #: :class:`PayeeDetails` for the producer's verified payee account, or None when it has none (the settlement

@@ -295,15 +295,44 @@ class Dimensions:
         rows = (self.refund_row(rl, refund.created_at) for rl in refund.lines)
         return [row for row in rows if row is not None]
 
+    def supplier_buyer(self, supplier_order: SupplierOrder) -> _Buyer:
+        """The institution that ordered, through procurement, with the purchase order's funding source."""
+        purchase = supplier_order.purchase_order
+        institution = purchase.institution
+        return _Buyer(institution.kind.value, institution, Channel.PROCUREMENT, purchase.funding_source.value)
+
+    def concession_rows(self, supplier_order: SupplierOrder) -> list[EntryRow]:
+        """The ``+`` entries of units the institution did not receive but pays for after all (an after-sales
+        request ended with less agreed than claimed): one per line with ``conceded_fen``, on the day the
+        producer confirmed that money (none before); certification is judged on the day of receipt, like the
+        rest of the delivery."""
+        moment = supplier_order.conceded_paid_at
+        received_at = supplier_order.received_at
+        if moment is None or received_at is None or supplier_order.status not in RECEIVED_STATES:
+            return []
+        buyer = self.supplier_buyer(supplier_order)
+        return [
+            self.entry(
+                EntryKind.CONCESSION,
+                EntrySource.SUPPLIER_LINE,
+                line.id,
+                moment,
+                line.product,
+                supplier_order.producer,
+                buyer,
+                line.conceded_fen,
+                line.conceded_quantity,
+                shanghai_date(received_at),
+            )
+            for line in supplier_order.lines
+            if line.conceded_fen > 0
+        ]
+
     def receipt_rows(self, supplier_order: SupplierOrder) -> list[EntryRow]:
         """The ``+`` entries of a received supplier order (none before receipt)."""
         if supplier_order.status not in RECEIVED_STATES or supplier_order.received_at is None:
             return []
-        purchase = supplier_order.purchase_order
-        institution = purchase.institution
-        buyer = _Buyer(
-            institution.kind.value, institution, Channel.PROCUREMENT, purchase.funding_source.value
-        )
+        buyer = self.supplier_buyer(supplier_order)
         moment = supplier_order.received_at
         lines: list[SupplierLine] = [
             line for line in supplier_order.lines if (line.received_quantity or 0) > 0

@@ -19,7 +19,10 @@ What counts, and when (DOMAIN.md "Rules the code must keep"):
   each total, even when the certificate lapsed in between;
 - a procurement line counts when the institution confirms receipt: one ``+`` entry per
   :class:`SupplierLine` with ``received_quantity > 0`` (received quantity × unit price), on the day of
-  ``SupplierOrder.received_at``.
+  ``SupplierOrder.received_at``; units not received that an after-sales request decided the institution
+  pays for after all count when the producer confirms that money arrived (``SupplierOrder.conceded_paid_at``):
+  one ``+`` entry of kind ``concession`` per :class:`SupplierLine` with ``conceded_fen > 0`` (that money and
+  its whole units), certification judged on the day of receipt.
 
 ``is_certified`` is :func:`stats.counting.certified_on` for the day the sale counted; what counts, and toward
 whom, is decided in :mod:`stats.counting` alone.
@@ -258,3 +261,9 @@ def record_supplier_order_received(session: Session, supplier_order: SupplierOrd
     Does not commit.
     """
     return len(write_entries(session, Dimensions(session).receipt_rows(supplier_order)))
+
+
+def record_concession_paid(session: Session, supplier_order: SupplierOrder) -> int:
+    """Write the ``+`` entries of conceded units whose money the producer just confirmed; return how many were
+    new (none when already written). Does not commit."""
+    return len(write_entries(session, Dimensions(session).concession_rows(supplier_order)))

@@ -24,6 +24,9 @@ class EntryKind(enum.StrEnum):
     SALE = "sale"
     REFUND = "refund"
     CANCELLATION = "cancellation"
+    #: Units an institution did not receive but pays for after all (its after-sales request ended with less
+    #: agreed than claimed), counted when the producer confirms the money arrived.
+    CONCESSION = "concession"
 
 
 class EntrySource(enum.StrEnum):

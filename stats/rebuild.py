@@ -108,6 +108,7 @@ def expected_entries(session: Session) -> dict[tuple[str, int, str], EntryRow]:
     )
     for supplier_order in supplier_orders:
         rows.extend(dims.receipt_rows(supplier_order))
+        rows.extend(dims.concession_rows(supplier_order))
     return {row.key: row for row in rows}
 
 

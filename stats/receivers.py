@@ -16,8 +16,13 @@ from orders.models import Order
 from payments.models import Refund
 from payments.signals import orders_paid, refund_recorded
 from procurement.ordering.models import SupplierOrder
-from procurement.signals import supplier_order_received
-from stats.ledger import record_orders_paid, record_refund, record_supplier_order_received
+from procurement.signals import supplier_concession_paid, supplier_order_received
+from stats.ledger import (
+    record_concession_paid,
+    record_orders_paid,
+    record_refund,
+    record_supplier_order_received,
+)
 
 
 def count_sales(sender: Session, orders: list[Order], **_extra: Any) -> None:
@@ -38,8 +43,14 @@ def count_receipt(sender: Any, session: Session | None = None, **extra: Any) -> 
     record_supplier_order_received(session if session is not None else db_session, order)
 
 
+def count_concession(sender: SupplierOrder, session: Session, **_extra: Any) -> None:
+    """Receiver of ``supplier_concession_paid``: count the conceded units just paid, same transaction."""
+    record_concession_paid(session, sender)
+
+
 def connect() -> None:
     """Connect the ledger's receivers (module-level functions: connecting again is harmless)."""
     orders_paid.connect(count_sales)
     refund_recorded.connect(count_refund)
     supplier_order_received.connect(count_receipt)
+    supplier_concession_paid.connect(count_concession)

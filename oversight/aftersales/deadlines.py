@@ -2,7 +2,8 @@
 
 - A producer who does not answer a request within ``AFTERSALES_ANSWER_DAYS`` days is deemed to accept it.
 - A buyer who does not answer a proposal in time is deemed to take it; one who does not escalate a refusal in
-  time lets the refusal stand, and the request ends.
+  time lets the refusal stand, and the request ends (an institution's delivery then owes the producer the
+  units claimed, :mod:`oversight.aftersales.concessions`).
 
 Each request is claimed by a conditional UPDATE (its state and deadline unchanged, ``next_due_at`` cleared),
 so two runs at once (two machines' cron) or a run repeated never apply a lapse twice; the command is also a
@@ -17,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
+from oversight.aftersales.concessions import concede_unagreed
 from oversight.aftersales.models import AftersalesKind, AftersalesRequest, AftersalesStatus
 from oversight.aftersales.services import audit, close, settle
 from payments.gateway import StripeGateway
@@ -89,3 +91,4 @@ def _lapse(
         close(request, "refusal_kept", moment)
         session.flush()
         audit(session, None, "refusal_kept", request)
+        concede_unagreed(session, request)

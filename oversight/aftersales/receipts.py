@@ -10,7 +10,8 @@ note. It then goes through the same steps as a consumer's request (the
 producer answers, the buyer takes a proposal or escalates, the county reviewer arbitrates, answers not given
 in time lapse) and ends in :func:`oversight.aftersales.services.settle_receipt`: the institution pays only
 the units it received, so the disputed money is held back from the producer by construction and an agreed
-amount needs no transfer back.
+amount needs no transfer back; what is not agreed is owed to the producer after all
+(:mod:`oversight.aftersales.concessions`: procurement adds it to the amount due or asks for a balance).
 
 At most one request per delivery, ever: an existing one is returned, and a unique index backs it.
 Functions flush, never commit.

@@ -38,6 +38,7 @@ from core.transactions import claim_write_lock
 from core.urls import path_for
 from orders.collection import Collector, collector_of
 from orders.models import Order, OrderStatus
+from oversight.aftersales.concessions import concede_unagreed
 from oversight.aftersales.errors import (
     NoLinesChosen,
     NotTheBuyer,
@@ -368,12 +369,14 @@ def settle(
 def settle_receipt(
     session: Session, actor: User | None, request: AftersalesRequest, outcome: str, now: datetime | None
 ) -> None:
-    """End an institution's receipt request on its agreed amount: nothing moves, since the institution pays
-    only the units it received (:mod:`procurement.receiving.payment`) and so never paid the disputed ones;
-    what is not agreed is owed to the producer, and the institution's buyer and the producer are told both
-    amounts. Does not commit."""
+    """End an institution's receipt request on its agreed amount: no money goes back, since the institution
+    pays only the units it received (:mod:`procurement.receiving.payment`) and so never paid the disputed
+    ones; what is not agreed is owed to the producer after all (:mod:`oversight.aftersales.concessions`: the
+    delivery's amount due grows, or a balance transfer is asked for), and the institution's buyer and the
+    producer are told both amounts. Does not commit."""
     close(request, outcome, now)
     audit(session, actor, outcome, request)
+    concede_unagreed(session, request)
     agreed = request.agreed_fen or 0
     params = {
         "reference": request.reference,

@@ -23,6 +23,7 @@ from core.db import utcnow
 from core.i18n import format_fen
 from core.models import User
 from core.notifications.services import notify, tell, text_for
+from oversight.aftersales.concessions import concede_unagreed
 from oversight.aftersales.errors import (
     AmountInvalid,
     NotCountyReviewer,
@@ -211,7 +212,8 @@ def withdraw(
     session: Session, user: User, request: AftersalesRequest, *, now: datetime | None = None
 ) -> None:
     """The buyer withdraws a request still waiting for an answer or an arbitration; it ends with nothing
-    refunded. Raises :class:`NotTheBuyer`, :class:`NotWaitingForThis`. Does not commit."""
+    refunded (an institution's delivery then owes the producer the units claimed). Raises
+    :class:`NotTheBuyer`, :class:`NotWaitingForThis`. Does not commit."""
     _ensure_buyer(user, request)
     lock_request(session, request)
     _ensure_status(
@@ -225,6 +227,7 @@ def withdraw(
     close(request, "withdrawn", now)
     session.flush()
     audit(session, user, "withdraw", request)
+    concede_unagreed(session, request)
     tell_producer(session, request, WITHDRAWN, **_params(request))
 
 

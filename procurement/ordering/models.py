@@ -189,6 +189,14 @@ class SupplierOrder(Base):
     #: Bank-transfer reference the institution records when it pays.
     transfer_reference: Mapped[str | None] = mapped_column(String(64))
     transfer_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Owed after the first transfer was recorded (or the order settled): units an after-sales request
+    #: decided the institution pays for after all (:mod:`procurement.receiving.balance`); 0: none.
+    balance_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Bank-transfer reference the institution records when it pays the balance.
+    balance_reference: Mapped[str | None] = mapped_column(String(64))
+    balance_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the producer confirmed the balance arrived.
+    balance_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Why it was cancelled and by whom (None: the platform, e.g. when it expired).
@@ -235,6 +243,31 @@ class SupplierOrder(Base):
     def payable_fen(self) -> int:
         """What the institution owes: received units that do not come from a recalled lot, × unit prices."""
         return sum(line.payable_fen for line in self.lines)
+
+    @property
+    def conceded_fen(self) -> int:
+        """What after-sales decided the institution pays for units it did not receive (in ``payable_fen``)."""
+        return sum(line.conceded_fen for line in self.lines)
+
+    @property
+    def first_transfer_fen(self) -> int:
+        """What the first transfer pays: the payable amount less any balance asked for after it."""
+        return self.payable_fen - self.balance_fen
+
+    @property
+    def balance_note(self) -> str:
+        """What the institution writes on the balance's bank transfer, so the producer can match it."""
+        return f"{self.number}-B"
+
+    @property
+    def conceded_paid_at(self) -> datetime | None:
+        """When the producer confirmed the money for conceded units arrived: the balance's confirmation, or
+        the settlement when the concession came before the first transfer (None: not paid yet, or none)."""
+        if self.conceded_fen <= 0:
+            return None
+        if self.balance_fen > 0:
+            return self.balance_confirmed_at
+        return self.settled_at if self.status is SupplierStatus.SETTLED else None
 
     @property
     def recalled_quantity(self) -> int:
@@ -286,6 +319,11 @@ class SupplierLine(Base):
     #: Units that arrived and were refused at inspection (not received); the rest of the units not received
     #: are a shortfall. Either opens an after-sales request (oversight reacts to the receipt's signal).
     rejected_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Units not received that the after-sales request decided the institution pays for after all (the
+    #: producer's refusal upheld, a lower amount agreed, the request withdrawn): whole units of
+    #: ``conceded_fen``, which is the money (an agreed amount need not be whole units).
+    conceded_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    conceded_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     inspection_note: Mapped[str | None] = mapped_column(String(500))
 
     order: Mapped[SupplierOrder] = relationship(back_populates="lines")
@@ -311,8 +349,10 @@ class SupplierLine(Base):
 
     @property
     def payable_fen(self) -> int:
-        """Received units not from a recalled lot (also when the recall came after receipt) × unit price."""
-        return min(self.received_quantity or 0, self.receivable_quantity) * self.unit_price_fen
+        """Received units not from a recalled lot (also when the recall came after receipt) × unit price, plus
+        what the after-sales decided is owed for units not received (``conceded_fen``)."""
+        received = min(self.received_quantity or 0, self.receivable_quantity) * self.unit_price_fen
+        return received + self.conceded_fen
 
 
 class SupplierAllocation(Base):

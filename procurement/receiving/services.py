@@ -26,7 +26,7 @@ from procurement.institutions.models import InstitutionRole
 from procurement.ordering.models import SupplierLine, SupplierOrder, SupplierStatus
 from procurement.receiving.invoices import StoredInvoice
 from procurement.receiving.payment import PAYERS, ensure_payee, tell_receipt
-from procurement.signals import supplier_order_received
+from procurement.signals import supplier_concession_paid, supplier_order_received
 from procurement.supplying.queue import delivery_path, supplier_path
 from procurement.supplying.services import ensure_supplier_member, lock_order
 from traceability.batches.services import append_event
@@ -407,7 +407,8 @@ def confirm_payment(session: Session, user: User, order: SupplierOrder) -> Suppl
     (every unit received comes from a lot recalled afterwards) the producer settles without a transfer.
 
     Raises ``NotSupplierMember``, :class:`TransferNotRecorded`, ``InvalidTransition``. The institution's
-    buyer and finance staff are told. Does not commit.
+    buyer and finance staff are told; when the transfer also paid units an after-sales request conceded,
+    ``supplier_concession_paid`` is sent (the ledger counts them). Does not commit.
     """
     ensure_supplier_member(user, order)
     order = lock_order(session, order)
@@ -416,6 +417,9 @@ def confirm_payment(session: Session, user: User, order: SupplierOrder) -> Suppl
         raise TransferNotRecorded()
     order.move(SupplierStatus.SETTLED)
     session.flush()
+    if order.balance_fen == 0 and order.conceded_fen > 0:
+        # the transfer paid units conceded after receipt too: the ledger counts them now
+        supplier_concession_paid.send(order, session=session)
     purchase = order.purchase_order
     told = [purchase.buyer]
     for member in purchase.institution.members:

@@ -19,7 +19,7 @@ from core.db import db_session
 from core.errors import DomainError
 from core.transactions import run_unit_of_work
 from procurement.ordering.models import SupplierOrder, SupplierStatus
-from procurement.receiving import payment
+from procurement.receiving import balance, payment
 from procurement.receiving import services as receiving
 from procurement.receiving.forms import InvoiceForm, ReceiptForm, TransferForm
 from procurement.receiving.invoices import (
@@ -65,7 +65,14 @@ def steps(order: SupplierOrder) -> list[tuple[str, Any]]:
         (_("Receipt confirmed"), order.received_at),
         (_("Bank transfer recorded"), order.transfer_recorded_at),
         (_("Payment confirmed by the producer"), order.settled_at),
-    ]
+    ] + (
+        [
+            (_("Balance transfer recorded"), order.balance_recorded_at),
+            (_("Balance confirmed by the producer"), order.balance_confirmed_at),
+        ]
+        if order.balance_fen
+        else []
+    )
 
 
 def render_detail(
@@ -91,12 +98,14 @@ def render_detail(
         and not order.invoice_key
         and not order.transfer_reference,
         "may_pay": payment.payment_due(order) and bool(roles & payment.PAYERS),
+        "may_pay_balance": balance.balance_due(order) and bool(roles & payment.PAYERS),
         "payee": payee,
         "reads_account": payment.may_read_account(current_user, order),
         "receipt_form": receipt_form,
         "entries": receipt_form.entries_by_line(),
         "invoice_form": forms.get("invoice_form") or InvoiceForm(formdata=None),
         "transfer_form": forms.get("transfer_form") or TransferForm(formdata=None),
+        "balance_form": forms.get("balance_form") or TransferForm(formdata=None, prefix="balance"),
         "error": error,
     }
     return render_template("procurement/receiving/detail.html", **context), status
@@ -211,4 +220,25 @@ def transfer(number: str) -> ResponseReturnValue:
         db_session.rollback()
         return render_detail(order, exc.status, str(exc), transfer_form=form)
     flash(_("Payment recorded; the producer will confirm when the money arrives."), "success")
+    return redirect(url_for(".detail", number=order.number))
+
+
+@bp.post("/<number>/balance")
+@login_required
+def balance_transfer(number: str) -> ResponseReturnValue:
+    """Record the bank-transfer reference of the balance an after-sales request left owed (finance staff or
+    approvers)."""
+    order = load_delivery(number)
+    form = TransferForm(prefix="balance")
+    if not form.validate_on_submit():
+        return render_detail(order, 400, _("Please correct the marked fields."), balance_form=form)
+    user = _user()
+    try:
+        run_unit_of_work(
+            lambda: balance.record_balance(db_session, user, order, form.reference.data or ""), db_session
+        )
+    except DomainError as exc:
+        db_session.rollback()
+        return render_detail(order, exc.status, str(exc), balance_form=form)
+    flash(_("Balance recorded; the producer will confirm when the money arrives."), "success")
     return redirect(url_for(".detail", number=order.number))

@@ -36,6 +36,7 @@ from procurement.ordering.forms import SupplierCancelForm
 from procurement.ordering.labels import supplier_status_label
 from procurement.ordering.lifecycle import Action, actors_of, may
 from procurement.ordering.models import SupplierOrder, SupplierStatus
+from procurement.receiving import balance
 from procurement.receiving import services as receiving
 from procurement.supplying import services as supplying
 from procurement.supplying.forms import ActionForm, DecisionForm, ShipForm
@@ -100,6 +101,7 @@ def render_detail(
         "may_decide": order.status is SupplierStatus.AWAITING_CONFIRMATION,
         "may_confirm_payment": order.status is SupplierStatus.RECEIVED
         and (bool(order.transfer_reference) or order.payable_fen == 0),
+        "may_confirm_balance": balance.balance_to_confirm(order),
         "may_cancel": may(actors_of(current_user, order), order, Action.CANCEL, shanghai_date()),
         "cancel_form": cancel_form or SupplierCancelForm(formdata=None),
         "error": error,
@@ -241,6 +243,23 @@ def confirm_payment(number: str) -> ResponseReturnValue:
         db_session.rollback()
         return render_detail(order, exc.status, str(exc))
     flash(_("Payment confirmed; order %(number)s is settled.", number=order.number), "success")
+    return redirect(url_for(".detail", number=order.number))
+
+
+@bp.post("/<number>/balance")
+@login_required
+def confirm_balance(number: str) -> ResponseReturnValue:
+    """The balance transfer the institution recorded has arrived."""
+    order = load_order(number)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    user = _user()
+    try:
+        run_unit_of_work(lambda: balance.confirm_balance(db_session, user, order), db_session)
+    except DomainError as exc:
+        db_session.rollback()
+        return render_detail(order, exc.status, str(exc))
+    flash(_("Balance confirmed for order %(number)s.", number=order.number), "success")
     return redirect(url_for(".detail", number=order.number))
 
 

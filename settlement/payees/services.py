@@ -41,6 +41,7 @@ from core.notifications.services import notify
 from core.pagination import Page, paginate
 from core.urls import path_for
 from procurement.ordering.models import SupplierOrder, SupplierStatus
+from procurement.receiving.balance import tell_balance_due
 from procurement.receiving.payment import tell_payment_due
 from procurement.signals import PayeeDetails
 from settlement.locks import lock_producer
@@ -339,7 +340,8 @@ def verify_account(session: Session, reviewer: User, account: PayeeAccount) -> P
 
     Raises :class:`NotCountyReviewer` (another county, or someone acting for the producer) and
     :class:`NotPending`. Audited; the producer's members are told, and so are the payers of every delivery
-    of the producer received and still unpaid (they can pay now). Does not commit.
+    of the producer received and still unpaid, or with a balance still unpaid (they can pay now). Does not
+    commit.
     """
     if not may_review(reviewer, account):
         raise NotCountyReviewer()
@@ -361,6 +363,13 @@ def verify_account(session: Session, reviewer: User, account: PayeeAccount) -> P
     )
     for order in session.scalars(unpaid.order_by(SupplierOrder.id)):
         tell_payment_due(session, order)
+    balances = select(SupplierOrder).where(
+        SupplierOrder.producer_id == account.producer_id,
+        SupplierOrder.balance_fen > 0,
+        SupplierOrder.balance_reference.is_(None),
+    )
+    for order in session.scalars(balances.order_by(SupplierOrder.id)):
+        tell_balance_due(session, order)
     return account
 
 

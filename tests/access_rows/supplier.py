@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from core.clock import shanghai_date
 from orders.addresses import Address
 from procurement.institutions.models import Institution, InstitutionMember, InstitutionRole
@@ -96,6 +98,24 @@ def delivery_url(state: str, suffix: str = "", *, finance: bool = False) -> Call
     return build
 
 
+def with_balance(build: Callable[[World], str], *, recorded: bool) -> Callable[[World], str]:
+    """``build``'s page of a paid delivery whose after-sales left one unit's price owed as a balance (its
+    transfer ``recorded`` or not)."""
+
+    def balance_build(w: World) -> str:
+        url = build(w)
+        number = url.split("/")[3]
+        order = w.db.scalars(select(SupplierOrder).where(SupplierOrder.number == number)).one()
+        line = order.lines[0]
+        line.conceded_fen, line.conceded_quantity = line.unit_price_fen, 1
+        order.balance_fen = line.unit_price_fen
+        order.balance_reference = "HX0002" if recorded else None
+        w.db.flush()
+        return url
+
+    return balance_build
+
+
 def parties(ok: int, *allowed: str) -> dict[str, int]:
     """``ok`` for the allowed personas, log-in for anonymous, 403 for the rest."""
     return {p: ok if p in allowed else (302 if p == A else 403) for p in PERSONAS}
@@ -113,6 +133,12 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "supplier.packing_list_page": ("GET", producer_url("shipped", "/packing-list"), {}, only((P,))),
     "supplier.packing_list_pdf": ("GET", producer_url("confirmed", "/packing-list.pdf"), {}, only((P,))),
     "supplier.confirm_payment": ("POST", producer_url("paid", "/payment"), {}, only((P,), ok=302)),
+    "supplier.confirm_balance": (
+        "POST",
+        with_balance(producer_url("paid", "/balance"), recorded=True),
+        {},
+        only((P,), ok=302),
+    ),
     # a producer that confirmed but cannot ship cancels with a reason (admins cancel on the purchase order)
     "supplier.cancel": (
         "POST",
@@ -131,6 +157,12 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
         "POST",
         delivery_url("received", "/transfer", finance=True),
         {"reference": "HX20261124001"},
+        only((I,), ok=302),
+    ),
+    "delivery.balance_transfer": (
+        "POST",
+        with_balance(delivery_url("paid", "/balance", finance=True), recorded=False),
+        {"balance-reference": "HX20261230002"},
         only((I,), ok=302),
     ),
 }
