@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.access import is_member
+from catalog.notices import tell_certification_decision
 from catalog.products.models import Certification, CertificationStatus, Product
 from core.access import can_review
 from core.audit import services as audit
@@ -290,6 +291,7 @@ def certify(
     certification.record_facts()  # what the certificate vouches for, as the reviewer saw it
     session.flush()
     _record(session, reviewer, "certification.certify", certification, before, facts_snapshot(certification))
+    tell_certification_decision(session, certification)
     return certification
 
 
@@ -309,6 +311,7 @@ def reject(session: Session, reviewer: User, certification: Certification, reaso
     certification.decided_by_id = reviewer.id
     session.flush()
     _record(session, reviewer, "certification.reject", certification, before)
+    tell_certification_decision(session, certification)
     return certification
 
 
@@ -329,4 +332,5 @@ def revoke(session: Session, reviewer: User, certification: Certification, reaso
     certification.decided_by_id = reviewer.id
     session.flush()
     _record(session, reviewer, "certification.revoke", certification, before)
+    tell_certification_decision(session, certification)
     return certification

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from catalog.access import is_member
 from catalog.images import ImageError, delete_image, store_upload
+from catalog.notices import tell_producer_decision
 from catalog.producers.models import (
     LinkageMode,
     MemberRole,
@@ -325,6 +326,7 @@ def decide_producer(
         region_code=producer.county.code,
         note=reason,
     )
+    tell_producer_decision(session, producer, action, reason)
 
 
 def decision_history(session: Session, producer: Producer) -> list[AuditEntry]:

@@ -35,6 +35,7 @@ from orders.models import (
     PaymentMethod,
     Rating,
 )
+from orders.notices import tell_new_rating
 from orders.reviews import services as reviews
 from orders.signals import rating_recorded
 from traceability.batches.services import record_event
@@ -363,6 +364,7 @@ def rate_order_line(
     if order.status is OrderStatus.RECEIVED and order.paid_at is not None:
         complete_order(session, order)
     session.flush()
+    tell_new_rating(session, rating, order)
     rating_recorded.send(session, rating=rating, order=order)
     return rating
 

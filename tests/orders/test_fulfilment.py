@@ -33,6 +33,7 @@ from orders.models import (
     PaymentMethod,
     Rating,
 )
+from orders.notices import RATED_KIND
 from tests.access_rows.orders import build_order, new_batch
 from tests.conftest import row_count
 from traceability.chain import verify_chain
@@ -315,6 +316,15 @@ def test_rating_comes_after_receipt_once_per_line_and_completes_the_order(
     rating = fulfilment.rate_order_line(db, buyer, first, 5, 4, "  番茄很新鲜  ")
     assert (rating.product_id, rating.producer_id, rating.user_id) == (tomato.id, order.producer_id, buyer.id)
     assert (rating.product_stars, rating.producer_stars, rating.comment) == (5, 4, "番茄很新鲜")
+    heard = db.scalars(
+        select(Notification).where(Notification.user_id == owner.id, Notification.kind == RATED_KIND)
+    )
+    [news] = heard.all()
+    assert (
+        order.number in news.subject
+        and news.link == "/producer/ratings/"
+        and news.data == {"rating_id": rating.id}
+    )
     assert order.status is OrderStatus.COMPLETED
 
     with pytest.raises(AlreadyRated):
