@@ -5,9 +5,11 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from catalog.certification.reminders import remind_expiring
 from catalog.counts.services import check_counts, rebuild_counts
 from catalog.products.placement import place_all
 from core.db import db_session
+from core.jobs import single_run
 
 catalog_cli = AppGroup("catalog", help="The public catalog's derived data.")
 
@@ -34,3 +36,15 @@ def counts_command(check: bool, show: int) -> None:
     click.echo(f"{len(differences)} differences")
     if differences:
         raise SystemExit(1)
+
+
+@catalog_cli.command("remind-expiring")
+def remind_expiring_command() -> None:
+    """Tell producers whose certificates end within 30 days to renew them (cron, once a day; each
+    certificate once, safe on every machine at once)."""
+    if not single_run(db_session, "catalog-remind-expiring"):
+        click.echo("Another run is sending the reminders; nothing done.")
+        return
+    reminded = remind_expiring(db_session)
+    db_session.commit()
+    click.echo(f"{len(reminded)} certificates reminded")

@@ -342,6 +342,8 @@ class Certification(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     #: When a reviewer revoked it: it counted on the days before, not from that day on.
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When its producer was told it is about to end (``catalog.certification.reminders``), once.
+    expiry_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: What the certificate vouches for, copied from the product when it was issued (see CertifiedFacts):
     #: the public list, its CSV, the API and trace pages show these, never the product's later details.
     certified_name: Mapped[str | None] = mapped_column(String(120))

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.certification import services as certs
+from catalog.certification.reminders import REMINDER_KIND, remind_expiring
 from catalog.notices import CERTIFICATE_KIND, PRODUCER_KIND
 from catalog.producers.models import MemberRole, Producer, ProducerMember, ProducerStatus
 from catalog.producers.services import decide_producer
@@ -70,3 +72,40 @@ def test_the_producer_hears_a_certificate_granted_refused_and_revoked(
     assert "XFBF-N-1" in told[1].body and str(today + timedelta(days=30)) in told[1].body
     assert told[2].subject == "The certificate of 塔县牦牛肉 was revoked" and "抽检不合格" in told[2].body
     assert {m.link for m in told} == {f"/producer/products/{product.id}#certification-heading"}
+
+
+def test_a_certificate_about_to_end_is_reminded_once_unless_it_is_being_renewed(
+    db: Session,
+    make_user: Callable[..., User],
+    make_producer: Callable[..., Producer],
+    make_product: Callable[..., Product],
+    region: Callable[[str], Region],
+) -> None:
+    owner = make_user()
+    owner.locale = "en"
+    producer = make_producer(owner=owner)
+    reviewer = make_user(counties=[region("653122")])
+    today = shanghai_date()
+    certificates = {}
+    for name, days in (("十天后到期", 10), ("四十天后到期", 40), ("已在续期", 5)):
+        product = make_product(producer, name=name)
+        cert = certs.apply_for_certification(db, owner, product)
+        number = f"XFBF-R-{days}"
+        certs.certify(db, reviewer, cert, number, "疏勒县乡村振兴局", today, today + timedelta(days=days))
+        certificates[name] = cert
+    certs.apply_for_certification(db, owner, certificates["已在续期"].product)  # renewing already
+
+    reminded = remind_expiring(db, today=today)
+    assert [c.id for c in reminded] == [certificates["十天后到期"].id]
+    [told] = messages(db, owner, REMINDER_KIND)
+    assert told.subject == f"The certificate of 十天后到期 ends on {today + timedelta(days=10)}"
+    assert remind_expiring(db, today=today) == []  # once
+    later = remind_expiring(db, today=today + timedelta(days=15))  # the forty-day one is now within 30
+    assert [c.id for c in later] == [certificates["四十天后到期"].id]
+    assert len(messages(db, owner, REMINDER_KIND)) == 2
+
+
+def test_the_reminder_command_runs_and_reports(app: Flask, db: Session) -> None:
+    result = app.test_cli_runner().invoke(args=["catalog", "remind-expiring"])
+    assert result.exit_code == 0, result.output
+    assert "certificates reminded" in result.output
