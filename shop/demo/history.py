@@ -32,12 +32,13 @@ from orders.reviews.services import reply_to_rating
 from payments.offline import confirm_offline_payment
 from payments.refunds import refund_order
 from payments.transfers.services import confirm_bank_transfer, transfer_due
-from shop.demo.batches import DEFAULT_SHELF_LIFE, SHELF_LIFE
+from procurement.institutions.models import Institution
+from shop.demo.batches import dated_batch
+from shop.demo.canteen import canteen_purchase
 from shop.demo.catalog import AUTHORITIES, DEMO_PRODUCERS
 from shop.demo.people import Shopper
 from shop.demo.reviews import REFUND_REASONS, REPLIES, review_for
-from traceability.batches.services import BatchData, ComplianceData, create_batch
-from traceability.models import Batch, ComplianceBasis
+from traceability.models import Batch
 from traceability.recall.services import recall_batch
 
 #: Written by default (``flask --app shop seed-demo``): a marketplace in its second year.
@@ -57,6 +58,9 @@ class Cast:
     shoppers: list[tuple[Shopper, User]]
     sellers: dict[int, User]
     reviewers: dict[int, User]
+    #: The canteen office and its buyer, who buy from Chengkou every month (:mod:`shop.demo.canteen`).
+    institution: Institution | None = None
+    canteen_buyer: User | None = None
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -158,34 +162,6 @@ def _plan(product: Product, position: int, month: int, first: date, today: date)
         key = f"{KEY_PREFIX}{first:%Y%m}-{product.id:05d}-{n}"
         planned.append(Planned(key, day, (position + month + n) % 7, quantity, method, seq))
     return planned
-
-
-def _month_batch(session: Session, seller: User, product: Product, produced_on: date, quantity: int) -> Batch:
-    """The batch made for a month's orders of ``product``, recorded on the day it was made."""
-    meat = product.category.is_meat
-    county = product.producer.county
-    shelf = SHELF_LIFE.get(str(product.category), DEFAULT_SHELF_LIFE)
-    serial = f"{produced_on:%y%m}{product.id % 1000:03d}"
-    with clock_at(_at(produced_on, 8)):
-        return create_batch(
-            session,
-            seller,
-            product,
-            BatchData(
-                quantity=quantity,
-                produced_on=produced_on,
-                best_before=produced_on + timedelta(days=shelf),
-                origin=product.producer.location,
-                slaughterhouse=f"{county.name}定点屠宰场" if meat else None,
-                origin_quarantine_no=f"{county.code}{serial}1" if meat else None,
-                slaughter_quarantine_no=f"{county.code}{serial}2" if meat else None,
-            ),
-            ComplianceData(
-                basis=ComplianceBasis.QUALITY_CONTROL,
-                contact_phone=product.producer.contact_phone or "13800138000",
-                issued_on=produced_on,
-            ),
-        )
 
 
 def _live(session: Session, cast: Cast, plan: Planned, product: Product, now: datetime, turn: int) -> None:
@@ -301,12 +277,16 @@ def _write_month(
         if not plans:
             continue
         seller = cast.sellers[product.producer_id]
-        batch = _month_batch(session, seller, product, first, sum(p.quantity for p in plans))
+        batch = dated_batch(session, seller, product, first, sum(p.quantity for p in plans))
         for plan in plans:
             _live(session, cast, plan, product, now, before + placed)
             placed += 1
         if product.name == HISTORY_RECALL_PRODUCT and month == max(0, months - 4):
             recall = batch
+    if cast.institution is not None and cast.canteen_buyer is not None:
+        steps = ((14, 10), (15, 9), (16, 9), (18, 14))
+        at = tuple(_at(first + timedelta(days=day), hour) for day, hour in steps)
+        canteen_purchase(session, cast.institution, cast.canteen_buyer, cast.sellers, first, at, now)
     if recall is not None:
         moment = _at(first + timedelta(days=20), 16)
         if moment <= now:

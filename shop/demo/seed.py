@@ -395,7 +395,8 @@ def seed_demo(
             (me, users[me.email]),
             *seed_shoppers(session, DEMO_PASSWORD, DEMO_INSTITUTION.credit_code),
         ]
-        seed_history(session, Cast(admin, shoppers, sellers, reviewers), history_months)
+        cast = Cast(admin, shoppers, sellers, reviewers, institution, users["buyer@demo.bangfu.cn"])
+        seed_history(session, cast, history_months)
         today = shanghai_date()
         seed_goals(session, admin, institution, month_starts(today, history_months)[0].year, today.year)
     return list(DEMO_ACCOUNTS)
