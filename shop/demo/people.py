@@ -15,6 +15,7 @@ from core.models import User
 from orders.addresses import Address
 from procurement.staff.services import link_staff, staff_link_of
 from shop.demo.catalog import DEMO_PRODUCERS
+from shop.demo.sales import ADDRESS
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Shopper:
 
 
 SHOPPERS = (
+    Shopper("consumer@demo.bangfu.cn", "张晓梅", ADDRESS),  # the demo consumer's own account
     Shopper(
         "wang.lihua@demo.bangfu.cn",
         "王丽华",

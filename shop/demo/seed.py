@@ -59,8 +59,8 @@ from shop.demo.goals import seed_goals
 from shop.demo.history import Cast, month_starts, seed_history
 from shop.demo.images import logo_image, product_image
 from shop.demo.payees import seed_payees
-from shop.demo.people import Shopper, seed_sellers, seed_shoppers
-from shop.demo.sales import ADDRESS, seed_sales
+from shop.demo.people import seed_sellers, seed_shoppers
+from shop.demo.sales import seed_sales
 from shop.demo.stages import seed_stages
 from stats.targets.services import seed_demo_targets
 
@@ -390,11 +390,7 @@ def seed_demo(
     # a few paid orders: the running total counted toward assistance (home page, results)
     seed_sales(session, users["consumer@demo.bangfu.cn"], admin)
     if history_months > 0:
-        me = Shopper("consumer@demo.bangfu.cn", "张晓梅", ADDRESS)
-        shoppers = [
-            (me, users[me.email]),
-            *seed_shoppers(session, DEMO_PASSWORD, DEMO_INSTITUTION.credit_code),
-        ]
+        shoppers = seed_shoppers(session, DEMO_PASSWORD, DEMO_INSTITUTION.credit_code)
         cast = Cast(admin, shoppers, sellers, reviewers, institution, users["buyer@demo.bangfu.cn"])
         seed_history(session, cast, history_months)
         today = shanghai_date()
