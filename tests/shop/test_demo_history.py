@@ -118,7 +118,7 @@ def test_batches_stand_at_every_stage(app: Flask, db: Session) -> None:
     recalled = [b for b in batches if b.status is BatchStatus.RECALLED]
     assert len(recalled) >= 2 and all(b.recall_reason for b in recalled)
     noticed = db.scalars(select(Order).where(Order.recall_notice.is_not(None))).all()
-    assert noticed  # the buyers of the recalled lot were told
+    assert len(noticed) >= 2  # the buyers of the recalled lot were told
     holds = db.scalars(select(BatchHold).where(BatchHold.reason == HoldReason.QUALITY_SAMPLING)).all()
     assert len(holds) == 1 and holds[0].batch.is_on_hold
 
