@@ -7,6 +7,7 @@ webhook that called them commits exactly once.
 from __future__ import annotations
 
 import enum
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -36,9 +37,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+#: A moment :func:`utcnow` answers instead of the wall clock, set only by :func:`core.clock.clock_at` (the
+#: demo's year of history is written through the services at the moments it happened). Per context: never
+#: seen by another thread or request.
+FIXED_NOW: ContextVar[datetime | None] = ContextVar("fixed_now", default=None)
+
+
 def utcnow() -> datetime:
-    """Return the current time as a timezone-aware UTC datetime."""
-    return datetime.now(UTC)
+    """Return the current time as a timezone-aware UTC datetime (the moment :func:`core.clock.clock_at` set,
+    if any)."""
+    fixed = FIXED_NOW.get()
+    return fixed if fixed is not None else datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -6,14 +6,14 @@ which keeps seeding idempotent. Producers without member accounts act through th
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.producers.models import Producer, ProducerStatus
 from catalog.products.models import Product, products_of
-from core.clock import shanghai_date
+from core.clock import SHANGHAI, clock_at, shanghai_date
 from core.db import utcnow
 from core.models import User
 from orders.models import ShippingRule
@@ -121,3 +121,32 @@ def seed_batches(session: Session, admin: User) -> int:
             recall_batch(session, admin, batch, "演示：县级抽检农药残留超标，批次召回")
         made += 1
     return made
+
+
+def dated_batch(session: Session, seller: User, product: Product, produced_on: date, quantity: int) -> Batch:
+    """A batch of ``product`` made on ``produced_on`` for orders of the demo's history, recorded that day
+    at 08:00 (Asia/Shanghai) with the clock set to it."""
+    meat = product.category.is_meat
+    county = product.producer.county
+    shelf = SHELF_LIFE.get(str(product.category), DEFAULT_SHELF_LIFE)
+    serial = f"{produced_on:%y%m}{product.id % 1000:03d}"
+    with clock_at(datetime.combine(produced_on, time(8), tzinfo=SHANGHAI)):
+        return create_batch(
+            session,
+            seller,
+            product,
+            BatchData(
+                quantity=quantity,
+                produced_on=produced_on,
+                best_before=produced_on + timedelta(days=shelf),
+                origin=product.producer.location,
+                slaughterhouse=f"{county.name}定点屠宰场" if meat else None,
+                origin_quarantine_no=f"{county.code}{serial}1" if meat else None,
+                slaughter_quarantine_no=f"{county.code}{serial}2" if meat else None,
+            ),
+            ComplianceData(
+                basis=ComplianceBasis.QUALITY_CONTROL,
+                contact_phone=product.producer.contact_phone or "13800138000",
+                issued_on=produced_on,
+            ),
+        )

@@ -29,11 +29,15 @@ def _temperatures(low: int, high: int) -> list[float]:
 
 
 def seed_cold_chain(session: Session) -> int:
-    """Give each active demo lot whose product has a safe range, and no readings yet, a logger's readings;
-    return how many lots got them. Does not commit."""
+    """Give each active demo lot recorded in the last two days whose product has a safe range, and no readings
+    yet, a logger's readings over the last three days; return how many lots got them. Lots of the demo's
+    history (:mod:`shop.demo.history`, recorded on their past days) get none. Does not commit."""
     seeded = 0
     now = utcnow().replace(minute=0, second=0, microsecond=0)
-    batches = session.scalars(select(Batch).where(Batch.status == BatchStatus.ACTIVE).order_by(Batch.id))
+    recent = Batch.created_at >= now - timedelta(days=2)
+    batches = session.scalars(
+        select(Batch).where(Batch.status == BatchStatus.ACTIVE, recent).order_by(Batch.id)
+    )
     for batch in batches:
         safe = range_of(batch.product)
         if safe is None:

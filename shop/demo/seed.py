@@ -55,9 +55,13 @@ from shop.demo.catalog import (
     ProductSpec,
 )
 from shop.demo.coldchain import seed_cold_chain
+from shop.demo.goals import seed_goals
+from shop.demo.history import Cast, month_starts, seed_history
 from shop.demo.images import logo_image, product_image
 from shop.demo.payees import seed_payees
+from shop.demo.people import seed_sellers, seed_shoppers
 from shop.demo.sales import seed_sales
+from shop.demo.stages import seed_stages
 from stats.targets.services import seed_demo_targets
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (printed on purpose: these accounts exist only in demos)
@@ -153,7 +157,7 @@ def _ensure_producer(
         producer.monitored_households = spec.monitored_households
         producer.linkage_modes = [mode.value for mode in spec.linkage_modes]
     if producer.status != ProducerStatus.PENDING and producer.decided_at is None:
-        producer.decided_at = _moment(shanghai_date() - timedelta(days=200), 11)
+        producer.decided_at = _moment(shanghai_date() - timedelta(days=400), 11)
     owner = users.get(spec.owner_email or "")
     if owner is not None and not any(m.user is owner for m in producer.members):
         producer.members.append(ProducerMember(user=owner, role=MemberRole.OWNER))
@@ -312,7 +316,7 @@ def seed_institution(
             name=spec.name,
             kind=InstitutionKind.BUDGET_UNIT,
             status=InstitutionStatus.VERIFIED,
-            decided_at=_moment(shanghai_date() - timedelta(days=120), 10),
+            decided_at=_moment(shanghai_date() - timedelta(days=400), 10),
         )
         session.add(institution)
     facts = {
@@ -348,8 +352,13 @@ def seed_institution(
     return institution
 
 
-def seed_demo(session: Session, *, upload_dir: Path | None = None) -> list[DemoAccount]:
-    """Create the regions, demo accounts, their organisations, the catalogue and batches; return the accounts.
+def seed_demo(
+    session: Session, *, upload_dir: Path | None = None, history_months: int = 0
+) -> list[DemoAccount]:
+    """Create the regions, demo accounts, their organisations, the catalogue and batches at every stage,
+    and the last ``history_months`` calendar months of orders (:mod:`shop.demo.history`; ``flask --app shop
+    seed-demo`` writes :data:`~shop.demo.history.HISTORY_MONTHS`) with targets sized to them; return the
+    accounts. The history needs the Flask app (its services build links): run it in an app context.
 
     With ``upload_dir``, products and producers without pictures get generated ones. Does not commit.
     """
@@ -361,7 +370,7 @@ def seed_demo(session: Session, *, upload_dir: Path | None = None) -> list[DemoA
         if county is not None and county not in users[email].reviewer_counties:
             users[email].reviewer_counties.append(county)
 
-    seed_institution(session, users)
+    institution = seed_institution(session, users)
     session.flush()
     producers = seed_catalog(session, users, upload_dir)
     reviewers = {}
@@ -371,10 +380,19 @@ def seed_demo(session: Session, *, upload_dir: Path | None = None) -> list[DemoA
             reviewers[county.id] = users[email]
     seed_payees(session, producers, reviewers)
     seed_benefit(session, producers, reviewers, upload_dir)
-    seed_batches(session, users["admin@demo.bangfu.cn"])
+    admin = users["admin@demo.bangfu.cn"]
+    seed_batches(session, admin)
+    sellers = seed_sellers(session, producers, DEMO_PASSWORD)
+    seed_stages(session, sellers, admin, reviewers)
     seed_cold_chain(session)
     seed_shipping_rules(session)
     seed_demo_targets(session)
     # a few paid orders: the running total counted toward assistance (home page, results)
-    seed_sales(session, users["consumer@demo.bangfu.cn"], users["admin@demo.bangfu.cn"])
+    seed_sales(session, users["consumer@demo.bangfu.cn"], admin)
+    if history_months > 0:
+        shoppers = seed_shoppers(session, DEMO_PASSWORD, DEMO_INSTITUTION.credit_code)
+        cast = Cast(admin, shoppers, sellers, reviewers, institution, users["buyer@demo.bangfu.cn"])
+        seed_history(session, cast, history_months)
+        today = shanghai_date()
+        seed_goals(session, admin, institution, month_starts(today, history_months)[0].year, today.year)
     return list(DEMO_ACCOUNTS)
