@@ -32,14 +32,9 @@ from core.i18n import format_fen, in_language_of
 from core.models import User
 from core.notifications.services import notify
 from procurement.ordering.models import SupplierOrder, SupplierStatus
+from procurement.receiving.errors import NotPayer, TransferReferenceInvalid
 from procurement.receiving.payment import PAYERS, ensure_payee, payee_for, payers, tell_payment_due
-from procurement.receiving.services import (
-    MAX_REFERENCE,
-    NotPayer,
-    TransferReferenceInvalid,
-    ensure_institution_member,
-    roles_in,
-)
+from procurement.receiving.services import MAX_REFERENCE, ensure_institution_member, roles_in
 from procurement.signals import supplier_concession_paid
 from procurement.supplying.queue import delivery_path, supplier_path
 from procurement.supplying.services import ensure_supplier_member, lock_order

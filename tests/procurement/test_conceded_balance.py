@@ -32,15 +32,10 @@ from procurement.receiving.balance import (
     confirm_balance,
     record_balance,
 )
+from procurement.receiving.errors import NotPayer
 from procurement.receiving.invoices import store_invoice
 from procurement.receiving.payment import PayeeNotVerified
-from procurement.receiving.services import (
-    NotPayer,
-    ReceiptLineInput,
-    confirm_payment,
-    confirm_receipt,
-    record_transfer,
-)
+from procurement.receiving.services import ReceiptLineInput, confirm_payment, confirm_receipt, record_transfer
 from settlement.payees.services import PayeeInput, submit_account, verify_account
 from stats.models import EntryKind, EntrySource, SalesEntry
 from stats.rebuild import check_ledger, rebuild_ledger

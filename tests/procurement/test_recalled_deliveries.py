@@ -16,15 +16,8 @@ from core.models import User
 from core.notifications.models import Notification
 from procurement.ordering.cancellation import cancel_supplier_order
 from procurement.ordering.models import SupplierStatus
-from procurement.receiving.services import (
-    DeliveryRecalled,
-    NothingOwed,
-    RecalledNotReceivable,
-    ReceiptLineInput,
-    confirm_payment,
-    confirm_receipt,
-    record_transfer,
-)
+from procurement.receiving.errors import DeliveryRecalled, NothingOwed, RecalledNotReceivable
+from procurement.receiving.services import ReceiptLineInput, confirm_payment, confirm_receipt, record_transfer
 from procurement.signals import supplier_order_received
 from tests.procurement.conftest import ProcurementWorld
 from tests.procurement.test_receiving import shipped_order

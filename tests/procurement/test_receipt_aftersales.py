@@ -21,7 +21,8 @@ from oversight.aftersales.receipts import open_for_receipt
 from oversight.aftersales.services import Windows
 from payments.models import Refund
 from procurement.ordering.models import SupplierOrder
-from procurement.receiving.services import ReceiptLineInput, RejectedQuantityInvalid, confirm_receipt
+from procurement.receiving.errors import RejectedQuantityInvalid
+from procurement.receiving.services import ReceiptLineInput, confirm_receipt
 from procurement.signals import supplier_order_received
 from tests.procurement.conftest import ProcurementWorld
 from tests.procurement.test_receiving import shipped_order

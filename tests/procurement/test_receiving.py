@@ -17,6 +17,15 @@ from sqlalchemy.orm import Session
 from core.clock import shanghai_date
 from core.notifications.models import Notification
 from procurement.ordering.models import LineDecision, SupplierOrder, SupplierStatus
+from procurement.receiving.errors import (
+    AlreadyReceived,
+    InvoiceAlreadyAttached,
+    NotInstitutionMember,
+    NotReceiver,
+    NotShippedYet,
+    ReceiptIncomplete,
+    ReceivedQuantityInvalid,
+)
 from procurement.receiving.invoices import (
     MAX_INVOICE_BYTES,
     PDF_MIMETYPE,
@@ -29,18 +38,7 @@ from procurement.receiving.invoices import (
     invoice_path,
     store_invoice,
 )
-from procurement.receiving.services import (
-    AlreadyReceived,
-    InvoiceAlreadyAttached,
-    NotInstitutionMember,
-    NotReceiver,
-    NotShippedYet,
-    ReceiptIncomplete,
-    ReceiptLineInput,
-    ReceivedQuantityInvalid,
-    attach_invoice,
-    confirm_receipt,
-)
+from procurement.receiving.services import ReceiptLineInput, attach_invoice, confirm_receipt
 from procurement.signals import supplier_order_received
 from procurement.supplying.services import (
     AllocationInput,

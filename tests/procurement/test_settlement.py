@@ -13,16 +13,18 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidTransition
 from core.notifications.models import Notification
 from procurement.ordering.models import SupplierOrder, SupplierStatus
-from procurement.receiving.invoices import store_invoice
-from procurement.receiving.services import (
+from procurement.receiving.errors import (
     InvoiceRequired,
     NotInstitutionMember,
     NotPayer,
     NotReceivedYet,
-    ReceiptLineInput,
     TransferAlreadyRecorded,
     TransferNotRecorded,
     TransferReferenceInvalid,
+)
+from procurement.receiving.invoices import store_invoice
+from procurement.receiving.services import (
+    ReceiptLineInput,
     attach_invoice,
     confirm_payment,
     confirm_receipt,
