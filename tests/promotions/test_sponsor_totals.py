@@ -5,16 +5,18 @@ promotions page, and rebuilt or checked by ``promotions rebuild-sponsor-totals``
 
 from __future__ import annotations
 
+import importlib.util
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from catalog.producers.models import Producer
@@ -256,3 +258,23 @@ def test_the_sponsor_table_shows_the_sales_brought(
     page = as_user(admin).get("/promotions/").get_data(as_text=True)
     assert "Sales brought" in page
     assert "¥136.00" in page  # 2 × ¥68, the buyer's money plus the city's
+
+
+def test_the_migrations_backfill_computes_the_same_totals(db: Session, stall: Stall) -> None:
+    versions = Path(__file__).parents[2] / "migrations" / "versions"
+    path = next(versions.glob("*_c9f2b462a676_promotions_sponsor_total.py"))
+    spec = importlib.util.spec_from_file_location("sponsor_total_migration", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    make_promotion(db, threshold_fen=100, amount_fen=777, **_sponsor(CITY))
+    make_promotion(db, kind=PromotionKind.PERCENT_OFF, percent=13, products=stall.products)
+    checkout = place(db, stall.buyer, {stall.products[0].id: 3, stall.products[2].id: 2})
+    pay(db, stall.admin, checkout)
+    order = checkout.orders[0]
+    refund_order(db, stall.admin, order, {order.lines[0].id: 1}, "退一件")
+    kept = stored_totals(db)
+    db.execute(delete(SponsorSalesTotal))
+    db.execute(text(migration.BACKFILL))
+    db.expire_all()
+    assert stored_totals(db) == kept == computed_totals(db)
