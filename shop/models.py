@@ -59,6 +59,7 @@ from promotions.coupons.models import Coupon, CouponBatch, CouponUse
 from promotions.flash.models import FlashBuyer, FlashPurchase, FlashSale
 from promotions.offers.models import BuyerUse, Promotion
 from promotions.points.models import PointsAccount, PointsEntry
+from promotions.sponsors.models import SponsorSalesTotal
 from settlement.benefit.models import BenefitLine, BenefitReport
 from settlement.payees.models import PayeeAccount
 from settlement.payouts.models import Payout
@@ -196,6 +197,7 @@ __all__ = [
     "SerialScan",
     "SerialUnit",
     "ShippingRule",
+    "SponsorSalesTotal",
     "StaffLink",
     "Statement",
     "StripeEvent",

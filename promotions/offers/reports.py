@@ -15,6 +15,7 @@ from core.models import User
 from orders.models import LineDiscount, Order, OrderLine, SponsorKind
 from promotions.offers.models import Promotion
 from promotions.offers.services import sponsors_of
+from promotions.sponsors.services import Figures, sales_of, sponsor_key
 
 
 @dataclass
@@ -72,17 +73,22 @@ def managed_query(session: Session, user: User) -> Select[Promotion]:
 
 @dataclass
 class SponsorTotal:
-    """What one sponsor's promotions spent, out of what budgets, in how many checkouts."""
+    """What one sponsor's promotions spent, out of what budgets, in how many checkouts, and the sales they
+    brought (refunds subtracted; each discounted line once, however many of the sponsor's promotions)."""
 
     name: str
     promotions: int
     budget_fen: int
     spent_fen: int
     uses: int
+    sales_fen: int = 0
+    orders: int = 0
 
 
 def sponsor_totals(session: Session, user: User) -> list[SponsorTotal]:
-    """Spend per sponsor over the promotions ``user`` manages (one grouped query on the sponsor index)."""
+    """Spend per sponsor over the promotions ``user`` manages (one grouped query on the sponsor index), with
+    the sales each sponsor's running total holds (one read by primary key per listed sponsor: never the
+    discount rows)."""
     query = managed_query(session, user).order_by(None)
     rows = session.execute(
         select(
@@ -98,8 +104,14 @@ def sponsor_totals(session: Session, user: User) -> list[SponsorTotal]:
         .group_by(Promotion.sponsor_kind, Promotion.sponsor_id)
         .order_by(func.sum(Promotion.spent_fen).desc())
         .limit(50)
-    )
-    return [
-        SponsorTotal(str(name), int(count), int(budget), int(spent), int(uses))
-        for _kind, _id, name, count, budget, spent, uses in rows
-    ]
+    ).all()
+    brought = sales_of(session, [sponsor_key(kind, sponsor_id) for kind, sponsor_id, *_rest in rows])
+    totals = []
+    for kind, sponsor_id, name, count, budget, spent, uses in rows:
+        figures = brought.get(sponsor_key(kind, sponsor_id), Figures())
+        totals.append(
+            SponsorTotal(
+                str(name), int(count), int(budget), int(spent), int(uses), figures.sales_fen, figures.orders
+            )
+        )
+    return totals

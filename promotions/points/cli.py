@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from core.db import db_session, utcnow
 from promotions.points.services import expire_points, users_with_points_due
 
-promotions_cli = AppGroup("promotions", help="Promotions: points expiry.")
+promotions_cli = AppGroup("promotions", help="Promotions: points expiry, sponsors' running totals.")
 
 
 @promotions_cli.command("expire-points")
