@@ -119,13 +119,10 @@ def product(product_id: int) -> ResponseReturnValue:
     stock = stock_by_product(db_session, [found])[found.id]
     in_stock = tuple((entry["code"], entry["available"], entry["best_before"]) for entry in stock)
     ratings = rating_summary(db_session, "product", found.id)  # its version moves with ratings and replies
+    # moves with every question, answer and hiding; no question at all spares the page the list's read
+    asked = questions.product_stamp(db_session, found.id)
     return http_cache.respond(
-        lambda: (
-            *_catalog_version(),
-            in_stock,
-            tuple(ratings.values()),
-            *questions.product_stamp(db_session, found.id),  # moves with every question and answer
-        ),
+        lambda: (*_catalog_version(), in_stock, tuple(ratings.values()), *asked),
         lambda: render_template(
             "catalog/product.html",
             product=found,
@@ -137,7 +134,9 @@ def product(product_id: int) -> ResponseReturnValue:
             average=average_stars(ratings),
             reviews=reviews_page(db_session, "product", found.id, ratings, 1, LATEST_REVIEWS),
             # one more than shown tells whether a "more" link is needed
-            questions=questions.answered_questions(db_session, found.id, 1, LATEST_QUESTIONS + 1),
+            questions=questions.answered_questions(db_session, found.id, 1, LATEST_QUESTIONS + 1)
+            if asked[0]
+            else [],
             latest_questions=LATEST_QUESTIONS,
             # only signed-in users ask (and only their private pages carry a form token)
             ask_form=AskForm(formdata=None) if current_user.is_authenticated else None,
