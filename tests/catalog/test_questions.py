@@ -275,3 +275,21 @@ def test_a_reviewer_hides_a_question_from_the_product_page(
     assert reviewer.post(target, data={"reason": "辱骂内容"}).status_code == 302
     assert reviewer.post(target, data={"reason": "辱骂内容"}).status_code == 404
     assert "骂人的话" not in as_user(None).get(f"/products/{pork.id}").get_data(as_text=True)
+
+
+def test_asking_is_throttled_like_the_other_public_forms(
+    app: Flask, pork: Product, buyer: User, as_user: Callable[[User | None], FlaskClient]
+) -> None:
+    from core.security import limiter
+
+    client = as_user(buyer)
+    limiter.reset()
+    app.config["RATELIMIT_QUESTION"] = "2 per minute"
+    try:
+        statuses = [
+            client.post(f"/products/{pork.id}/questions", data={"text": "短"}).status_code for _ in range(3)
+        ]
+    finally:
+        app.config["RATELIMIT_QUESTION"] = "1000 per minute"
+        limiter.reset()
+    assert statuses == [400, 400, 429]
