@@ -21,6 +21,8 @@ def init_app(app: Flask) -> None:
     from catalog.products.models import Certification, PriceTier, Product, ProductImage, QualityMark
     from catalog.products.placement import track_product_counties
     from catalog.public import CATALOG
+    from catalog.questions import receivers as question_receivers
+    from catalog.questions import views as question_views
     from catalog.review import views as review_views
     from catalog.search_upkeep import track_product_changes
     from catalog.shelf import sale_problem, track_certificates
@@ -28,8 +30,11 @@ def init_app(app: Flask) -> None:
     from core.audit.views import register_status_labels
     from core.auth import load_with_user
 
-    for module in (producer_views, review_views, product_views, certification_views, media, browse, api):
+    blueprints = (producer_views, review_views, product_views, certification_views, media, browse, api)
+    for module in (*blueprints, question_views):
         app.register_blueprint(module.bp)
+    # the producer's workbench counts questions waiting for an answer
+    question_receivers.connect()
     # every flush that changes a product rewrites its search document, in the same transaction
     track_product_changes()
     # ... and keeps the catalog's counters (products, certificates, producers per county) with it

@@ -53,6 +53,8 @@ class DefaultConfig:
     RATELIMIT_SIGNUP = "5 per minute;30 per hour"
     #: Complaints and reports (投诉举报) may be sent anonymously: the form is throttled per address.
     RATELIMIT_COMPLAINT = "5 per minute;30 per hour"
+    #: Product questions (问答) are asked signed in; still throttled per address like the other public forms.
+    RATELIMIT_QUESTION = "5 per minute;30 per hour"
 
     #: Where user uploads live (never under static/). Empty means ``instance/uploads``.
     UPLOAD_DIR = ""

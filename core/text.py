@@ -69,3 +69,19 @@ def _check(multiline: bool) -> Any:
 #: WTForms validators: single-line fields refuse tabs and line breaks too; multi-line fields allow them.
 no_control_characters = _check(multiline=False)
 no_control_characters_multiline = _check(multiline=True)
+
+
+def mask_person(name: str | None, email: str | None = None) -> str:
+    """A person (a buyer, an asker) as public pages name them: the first character of the name and ``**``
+    ("王**", "Z**"), or of an e-mail address the first character, ``***`` and the domain's first label
+    ("z***@example").
+
+    The stars never tell the name's length, and nothing else of it is shown. A name that is an e-mail address
+    is masked as one; with neither, an anonymous "**".
+    """
+    text = (name or "").strip() or (email or "").strip()
+    if "@" in text:
+        local, _at, domain = text.partition("@")
+        first_label = domain.split(".", 1)[0]
+        return f"{local[:1] or '*'}***@{first_label}" if first_label else f"{local[:1] or '*'}***"
+    return f"{text[:1]}**" if text else "**"

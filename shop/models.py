@@ -11,6 +11,7 @@ from catalog.products.models import (
     QualityMark,
     RetiredGtin,
 )
+from catalog.questions.models import Question
 from channels.assistance.models import AssistanceGroup, AssistanceGroupMember, AssistanceGroupTarget
 from channels.counters.models import ConsignedStock, Consignment, Counter, CounterRefund, CounterSale
 from channels.groupbuy.models import GroupDelivery, GroupLeader, GroupOrder, GroupProduct, GroupRound
@@ -183,6 +184,7 @@ __all__ = [
     "PurchaseOrder",
     "QualityMark",
     "QualitySample",
+    "Question",
     "Quote",
     "QuoteRequest",
     "Rating",

@@ -80,6 +80,7 @@ def base_config(url: str, tmp_dir: str) -> dict[str, Any]:
         "RATELIMIT_LOGIN": "1000 per minute",
         "RATELIMIT_SIGNUP": "1000 per minute",
         "RATELIMIT_COMPLAINT": "1000 per minute",
+        "RATELIMIT_QUESTION": "1000 per minute",
         "PUBLIC_BASE_URL": "http://trace.test",
         "LOG_LEVEL": "WARNING",
     }

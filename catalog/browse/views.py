@@ -8,6 +8,7 @@ import re
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from catalog import public, search, search_filters
@@ -17,6 +18,8 @@ from catalog.counts import services as counts
 from catalog.labels import label
 from catalog.producers.models import Producer
 from catalog.products.models import Product
+from catalog.questions import services as questions
+from catalog.questions.forms import AskForm
 from catalog.signals import (
     RatingSummary,
     average_stars,
@@ -44,6 +47,8 @@ COUNTY_CODE = re.compile(r"[0-9]{6}")
 #: The newest reviews a product or producer page shows; the rest are on its reviews pages.
 LATEST_REVIEWS = 3
 REVIEWS_PER_PAGE = 10
+#: The newest answered questions a product page shows; the rest are on its questions page.
+LATEST_QUESTIONS = 5
 
 
 #: Header of the public list download: a fixed Chinese document format, whatever the interface language.
@@ -114,8 +119,10 @@ def product(product_id: int) -> ResponseReturnValue:
     stock = stock_by_product(db_session, [found])[found.id]
     in_stock = tuple((entry["code"], entry["available"], entry["best_before"]) for entry in stock)
     ratings = rating_summary(db_session, "product", found.id)  # its version moves with ratings and replies
+    # moves with every question, answer and hiding; no question at all spares the page the list's read
+    asked = questions.product_stamp(db_session, found.id)
     return http_cache.respond(
-        lambda: (*_catalog_version(), in_stock, tuple(ratings.values())),
+        lambda: (*_catalog_version(), in_stock, tuple(ratings.values()), *asked),
         lambda: render_template(
             "catalog/product.html",
             product=found,
@@ -126,6 +133,13 @@ def product(product_id: int) -> ResponseReturnValue:
             ratings=ratings,
             average=average_stars(ratings),
             reviews=reviews_page(db_session, "product", found.id, ratings, 1, LATEST_REVIEWS),
+            # one more than shown tells whether a "more" link is needed
+            questions=questions.answered_questions(db_session, found.id, 1, LATEST_QUESTIONS + 1)
+            if asked[0]
+            else [],
+            latest_questions=LATEST_QUESTIONS,
+            # only signed-in users ask (and only their private pages carry a form token)
+            ask_form=AskForm(formdata=None) if current_user.is_authenticated else None,
             # the producer's places, held while the page is drawn
             regions=load_ancestors(db_session, _location_ids(found.producer)),
             # verified payments to households (a verification raises the catalog's version)

@@ -19,7 +19,7 @@ from core.db import utcnow
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.models import User
 from core.pagination import Page, paginate
-from core.text import forbidden_character
+from core.text import forbidden_character, mask_person
 from core.transactions import upsert_insert
 from orders.models import Rating
 from orders.reviews.models import ProducerRatingSummary, ProductRatingSummary, RatingReply
@@ -50,21 +50,6 @@ class InvalidReply(DomainError):
     """A reply is required text of at most 500 characters, without control characters."""
 
     message = _l("Write a reply of 1 to 500 characters, without invisible control characters.")
-
-
-def mask_person(name: str | None, email: str | None = None) -> str:
-    """A buyer as public pages name them: the first character of the name and ``**`` ("王**", "Z**"), or of
-    an e-mail address the first character, ``***`` and the domain's first label ("z***@example").
-
-    The stars never tell the name's length, and nothing else of it is shown. A name that is an e-mail address
-    is masked as one; with neither, an anonymous "**".
-    """
-    text = (name or "").strip() or (email or "").strip()
-    if "@" in text:
-        local, _at, domain = text.partition("@")
-        first_label = domain.split(".", 1)[0]
-        return f"{local[:1] or '*'}***@{first_label}" if first_label else f"{local[:1] or '*'}***"
-    return f"{text[:1]}**" if text else "**"
 
 
 def _raise_summary(session: Session, subject: str, subject_id: int, stars: int, count: int) -> None:

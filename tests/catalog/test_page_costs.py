@@ -43,8 +43,9 @@ CEILINGS = {
     # with the version read of its conditional GET; the producer's verified household benefit (one indexed
     # read of one producer's reports of one year, sent only when the page is drawn); +2 for its ratings: the
     # product's running totals (one primary-key read, part of the version) and the newest reviews with their
-    # replies (one indexed read)
-    "product": 12,
+    # replies (one indexed read); +1 for its questions: their count and latest change (one indexed read, part
+    # of the version; the answered questions are read only when there are questions)
+    "product": 13,
     "producer": 10,  # its verified household benefit, and +2 likewise: its rating totals and newest reviews
     # with its producers' verified household benefit: one read of the county's verified reports of one year
     # through the (county, status, year) index, whatever the size of the catalog

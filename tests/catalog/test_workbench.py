@@ -61,6 +61,7 @@ ONE_HISTORY = {
     "certification_rejected": 1,
     "certification_applied": 1,  # the renewal application
     "group_orders_to_deliver": 0,  # counted in tests/channels/test_groupbuy.py
+    "new_questions": 0,  # counted in tests/catalog/test_questions.py
 }
 
 
@@ -277,8 +278,8 @@ def statements(db: Session) -> Iterator[list[str]]:
 
 #: The most statements the workbench may send: the user and their memberships, the unread count, the
 #: catalog's certification counts, one per answering package (orders, batches, supplier orders, price
-#: alerts, standing decisions, group orders) and the producers' places.
-CEILING = 15
+#: alerts, standing decisions, group orders, product questions) and the producers' places.
+CEILING = 16
 
 
 def test_the_workbench_costs_the_same_whatever_the_history(
