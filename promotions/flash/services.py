@@ -39,6 +39,7 @@ from orders.models import (
     PaymentMethod,
     SponsorKind,
 )
+from orders.notices import tell_paid_orders
 from payments.signals import orders_paid
 from procurement.institutions.models import Institution
 from promotions.eligibility.errors import NotEligible
@@ -363,6 +364,7 @@ def buy(
         purchase.order_id = order.id
         if not how.has_cash:
             orders_paid.send(session, orders=[order])
+            tell_paid_orders(session, [order])  # paid at the press: no payment page tells the producer
         session.flush()
     return order
 

@@ -18,8 +18,6 @@ from channels.counters import reports, sales
 from channels.counters.models import ConsignedStock, CounterPayment, CounterRefund, CounterSale
 from core.clock import shanghai_date
 from core.models import Region, User
-from core.notifications.models import Notification
-from orders.notices import PAID_KIND
 from procurement.institutions.models import Institution
 from stats.models import EntryKind, SalesEntry
 from tests.channels.support import give_counter, sale_key, stock_counter
@@ -68,9 +66,6 @@ def test_a_refund_on_the_payments_pages_shows_on_the_closing_report_and_returns_
         db, counter.operator, counter, sales.SaleInput(batch.lot_code, 1, CounterPayment.QR, sale_key())
     )
     assert _stock(db, counter.id) == (25, 5)
-    owner = batch.product.producer.members[0].user
-    to_ship = select(Notification).where(Notification.user_id == owner.id, Notification.kind == PAID_KIND)
-    assert db.scalars(to_ship).all() == []  # handed over at the counter: nothing to ship
     admin = as_user(make_admin())
     order = db.get(CounterSale, sold.id).order  # type: ignore[union-attr]
     line = order.lines[0]

@@ -40,6 +40,7 @@ from orders.models import (
     PaymentMethod,
     SponsorKind,
 )
+from orders.notices import PAID_KIND
 from payments.errors import PointsGivenBackByPlatform
 from payments.refunds import refund_order
 from promotions.flash.errors import Ended, InvalidFlashSale, LimitReached, NotStarted, SoldOut
@@ -94,6 +95,14 @@ def test_a_unit_bought_for_points_is_a_paid_order_drawn_from_a_batch_and_counted
     assert shop.batch_b.quantity_available == available - 1
     assert balance_of(db, shop.buyer.id) == 70  # and the order earns nothing: nothing was paid in money
     assert _sold(db, sale) == 1
+    to_ship = select(Notification).where(
+        Notification.user_id == shop.owner_b.id, Notification.kind == PAID_KIND
+    )
+    [told] = db.scalars(to_ship).all()  # paid at the press: the producer hears it from the sale
+    assert (
+        told.subject == f"New order {order.number} to ship"
+        and told.link == f"/producer/orders/{order.number}"
+    )
 
 
 def test_a_producers_own_flash_sale_counts_nothing(db: Session, shop: Shop) -> None:
