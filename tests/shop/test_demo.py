@@ -43,6 +43,7 @@ from settlement.benefit.models import BenefitLine, BenefitReport
 from shop.demo import images as demo_images
 from shop.demo.batches import HELP_SELL_DEMO_PRODUCT
 from shop.demo.catalog import DEMO_PRODUCERS, CertPlan, ProductSpec
+from shop.demo.motifs import MOTIFS
 from shop.demo.sales import PURCHASES
 from shop.demo.seed import seed_demo
 from shop.home import home_page
@@ -140,6 +141,8 @@ def test_the_catalogue_spans_the_three_counties_and_many_categories() -> None:
         assert 1 <= len(_planned(plan)) <= 4, plan
     names = [item.name for _spec, item in items]
     assert len(set(names)) == len(names)  # a product is found again by its name
+    drawn = [item.motif for _spec, item in items] + [s.logo_motif for s in DEMO_PRODUCERS if s.logo_motif]
+    assert set(drawn) <= set(MOTIFS)  # no picture falls back to the default leaf
     for spec in DEMO_PRODUCERS:
         refs = [item.gtin_item for item in spec.products if item.gtin_item]
         assert len(set(refs)) == len(refs), spec.name
