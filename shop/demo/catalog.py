@@ -8,6 +8,14 @@ from __future__ import annotations
 from catalog.producers.models import LinkageMode, ProducerKind, ProducerStatus
 from catalog.products.models import Category, QualityMarkKind, Unit
 from shop.demo.chengkou import CHENGKOU_HONEY, CHENGKOU_PORK
+from shop.demo.chengkou_farms import (
+    CHENGKOU_CHICKEN,
+    CHENGKOU_FISH,
+    CHENGKOU_HERBS,
+    CHENGKOU_MUSHROOMS,
+    CHENGKOU_VILLAGE,
+)
+from shop.demo.shule import SHULE_CARROTS, SHULE_LIVESTOCK, SHULE_MELONS, SHULE_VILLAGE
 from shop.demo.specs import (
     AUTHORITIES,
     DEMO_NOTE,
@@ -15,6 +23,13 @@ from shop.demo.specs import (
     CertSpec,
     ProducerSpec,
     ProductSpec,
+)
+from shop.demo.tashkurgan import (
+    TASHKURGAN_APRICOTS,
+    TASHKURGAN_BARLEY,
+    TASHKURGAN_EMBROIDERY,
+    TASHKURGAN_HIGHLAND,
+    TASHKURGAN_YAK_RIBS,
 )
 
 __all__ = [
@@ -98,6 +113,7 @@ SHULE_VEGETABLES = ProducerSpec(
             season=(8, 3),
             brand="疏勒蔬菜",
         ),
+        SHULE_CARROTS,
     ),
 )
 
@@ -281,6 +297,7 @@ TASHKURGAN_YAK = ProducerSpec(
             marks=((QualityMarkKind.ORGANIC, "227OP2400319"),),
             certificate=CertSpec(CertPlan.VALID, 4, 60),
         ),
+        TASHKURGAN_YAK_RIBS,
     ),
 )
 
@@ -340,4 +357,17 @@ DEMO_PRODUCERS: tuple[ProducerSpec, ...] = (
     TASHKURGAN_TEA,
     CHENGKOU_PORK,
     CHENGKOU_HONEY,
+    # added later, at the end: sellers' demo accounts (seller<NN>) are numbered in this order
+    SHULE_MELONS,
+    SHULE_LIVESTOCK,
+    SHULE_VILLAGE,
+    TASHKURGAN_HIGHLAND,
+    TASHKURGAN_BARLEY,
+    TASHKURGAN_APRICOTS,
+    TASHKURGAN_EMBROIDERY,
+    CHENGKOU_CHICKEN,
+    CHENGKOU_MUSHROOMS,
+    CHENGKOU_HERBS,
+    CHENGKOU_FISH,
+    CHENGKOU_VILLAGE,
 )

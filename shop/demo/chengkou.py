@@ -62,6 +62,23 @@ CHENGKOU_PORK = ProducerSpec(
             gtin_item="40001",
             certificate=CertSpec(CertPlan.VALID, 13, 30),
         ),
+        ProductSpec(
+            name="城口腊排骨",
+            name_en="Chengkou smoked pork ribs",
+            category=Category.MEAT,
+            unit=Unit.KG,
+            price_fen=11800,
+            description="带肉肋排腌制后火炕慢熏，炖土豆、煮火锅都香。",
+            motif="pork",
+            specification="整扇 真空包装",
+            tiers=((20, 11000),),
+            institution_moq=10,
+            monthly_capacity=2500,
+            season=(11, 5),
+            brand="大巴山硒谷",
+            gtin_item="40002",
+            certificate=CertSpec(CertPlan.VALID, 14, 30),
+        ),
     ),
 )
 

@@ -1,13 +1,13 @@
 """A year of the demo marketplace's past, written through the services at the moments it happened.
 
-Each calendar month of the history, every product in season and certified that month gets a batch made for
-that month's orders (so earlier batches end sold out), and the demo shoppers order it: paid by bank transfer
-(confirmed by the platform) or cash on delivery (confirmed by the seller), shipped, received, rated, some
-ratings answered, a few orders refunded in part or in whole. The clock is set to each step's moment
-(:func:`core.clock.clock_at`), so orders, payments, the sales ledger and its roll-ups, rating summaries and
-notifications carry the dates they would have had; the ledger rebuild check stays clean. A month already
-written (its first checkout key exists) is skipped: seeding twice adds nothing. Steps later than now are
-left undone, so the last days' orders wait to be paid, shipped or received.
+Each calendar month of the history, every third product (in turn) in season and certified that month gets a
+batch made for that month's orders (so earlier batches end sold out), and the demo shoppers order it: paid by
+bank transfer (confirmed by the platform) or cash on delivery (confirmed by the seller), shipped, received,
+rated, some ratings answered, a few orders refunded in part or in whole. The clock is set to each step's
+moment (:func:`core.clock.clock_at`), so orders, payments, the sales ledger and its roll-ups, rating summaries
+and notifications carry the dates they would have had; the ledger rebuild check stays clean. A month already
+written (its first checkout key exists) is skipped: seeding twice adds nothing. Steps later than now are left
+undone, so the last days' orders wait to be paid, shipped or received.
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ KEY_PREFIX = "demo-hist-"
 #: A batch of this product, sold in the history, was recalled after delivery (its buyers got the notice).
 HISTORY_RECALL_PRODUCT = "疏勒灰枣"
 HISTORY_RECALL_REASON = "演示：县市场监管局抽检发现该批次二氧化硫残留超标，已售商品召回"
+#: Each month a third of the catalogue sells (in turn): the history does not grow with the catalogue.
+HISTORY_ROTATION = 3
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,8 @@ def _plan(product: Product, position: int, month: int, first: date, today: date)
     """The orders of ``product`` in the month starting ``first`` (the ``month``-th of the history)."""
     if not product.in_season(first.month):
         return []
+    if product.name != HISTORY_RECALL_PRODUCT and (position + month) % HISTORY_ROTATION:
+        return []  # not this product's turn this month
     planned = []
     # the product whose lot is recalled sells three times a month: the recall reaches several buyers
     count = 3 if product.name == HISTORY_RECALL_PRODUCT else 1 + (position + month) % 2

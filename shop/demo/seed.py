@@ -260,8 +260,9 @@ def _ensure_images(producers: list[tuple[ProducerSpec, Producer]], upload_dir: P
 def seed_catalog(session: Session, users: dict[str, User], upload_dir: Path | None = None) -> list[Producer]:
     """Create the demo producers and products that are missing; return the producers. Does not commit.
 
-    Certificates are dated relative to today (Asia/Shanghai): most valid for a year, one about to expire,
-    one expired, and one application waiting. Pictures are drawn only when ``upload_dir`` is given.
+    Certificates are dated relative to today (Asia/Shanghai): most valid for a year, a few about to expire,
+    expired or applied for, and a few products without any. Pictures are drawn only when ``upload_dir`` is
+    given.
     """
     regions = _regions(session)
     reviewers = {code: users[email] for email, code in REVIEWER_COUNTIES.items() if email in users}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalog.products.models import Product
 from core.models import User
 from shop.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
 
@@ -35,6 +38,12 @@ def test_seed_demo_creates_every_role_once(app: Flask, db: Session) -> None:
     assert users["producer@demo.bangfu.cn"].producer_memberships
     assert users["buyer@demo.bangfu.cn"].institution_memberships
     assert all(u.check_password(DEMO_PASSWORD) for u in users.values())
+    # issue 16: dozens of products, every county with ten or more, over at least five categories
+    products = db.scalars(select(Product)).all()
+    assert len(products) >= 36
+    per_county = Counter(p.producer.county.code for p in products)
+    assert all(per_county[code] >= 10 for code in ("653122", "653131", "500229")), per_county
+    assert len({p.category for p in products}) >= 5
 
 
 def test_create_admin(app: Flask, db: Session) -> None:

@@ -42,7 +42,8 @@ from settlement.benefit.figures import verified_benefit
 from settlement.benefit.models import BenefitLine, BenefitReport
 from shop.demo import images as demo_images
 from shop.demo.batches import HELP_SELL_DEMO_PRODUCT
-from shop.demo.catalog import DEMO_PRODUCERS
+from shop.demo.catalog import DEMO_PRODUCERS, CertPlan, ProductSpec
+from shop.demo.motifs import MOTIFS
 from shop.demo.sales import PURCHASES
 from shop.demo.seed import seed_demo
 from shop.home import home_page
@@ -117,24 +118,64 @@ def test_every_gtin_validates(db: Session) -> None:
     assert all(validate_gtin14(gtin) == gtin and gtin.startswith("069") for gtin in gtins)
 
 
+def _planned(plan: CertPlan | None) -> list[ProductSpec]:
+    """The demo products whose certification is planned as ``plan`` (``None``: no certificate at all)."""
+    return [
+        item
+        for spec in DEMO_PRODUCERS
+        for item in spec.products
+        if (item.certificate.plan if item.certificate else None) is plan
+    ]
+
+
+def test_the_catalogue_spans_the_three_counties_and_many_categories() -> None:
+    """Issue 16: dozens of products, each county with at least ten, across at least five categories, most
+    certified and a few not (so the storefront shows buyable and unbuyable ones)."""
+    items = [(spec, item) for spec in DEMO_PRODUCERS for item in spec.products]
+    assert len(items) >= 36
+    for county in ("653122", "653131", "500229"):
+        assert sum(spec.county_code == county for spec, _item in items) >= 10, county
+    assert len({item.category for _spec, item in items}) >= 5
+    assert len(_planned(CertPlan.VALID)) > len(items) // 2
+    for plan in (CertPlan.EXPIRING, CertPlan.EXPIRED, CertPlan.APPLIED, None):
+        assert 1 <= len(_planned(plan)) <= 4, plan
+    names = [item.name for _spec, item in items]
+    assert len(set(names)) == len(names)  # a product is found again by its name
+    drawn = [item.motif for _spec, item in items] + [s.logo_motif for s in DEMO_PRODUCERS if s.logo_motif]
+    assert set(drawn) <= set(MOTIFS)  # no picture falls back to the default leaf
+    for spec in DEMO_PRODUCERS:
+        refs = [item.gtin_item for item in spec.products if item.gtin_item]
+        assert len(set(refs)) == len(refs), spec.name
+        assert not refs or spec.gs1_prefix, spec.name
+    for county in {spec.county_code for spec in DEMO_PRODUCERS}:
+        certs = [item.certificate for spec, item in items if spec.county_code == county and item.certificate]
+        numbers = [cert.number for cert in certs if cert.plan is not CertPlan.APPLIED]
+        assert len(set(numbers)) == len(numbers), county
+
+
 def test_certificates_are_dated_relative_to_today(db: Session) -> None:
     seed_demo(db)
     today = shanghai_date()
     certs = [c for p in _demo_products(db) for c in p.certifications]
     certified = [c for c in certs if c.status == CertificationStatus.CERTIFIED]
-    expiring = [c for c in certified if today <= c.valid_to <= today + timedelta(days=10)]
+    expiring = [c for c in certified if today <= c.valid_to <= today + timedelta(days=30)]
     expired = [c for c in certified if c.valid_to < today]
-    assert len(expiring) == 1 and expiring[0].product.is_active
-    assert expiring[0].product.valid_certificate_on(today) is expiring[0]
-    assert len(expired) == 1 and expired[0].product.valid_certificate_on(today) is None
-    assert sum(c.is_valid_on(today) for c in certified) >= len(certified) - 1
+    assert len(expiring) == len(_planned(CertPlan.EXPIRING))
+    for cert in expiring:
+        assert cert.product.is_active and cert.product.valid_certificate_on(today) is cert
+    assert len(expired) == len(_planned(CertPlan.EXPIRED))
+    assert all(c.product.valid_certificate_on(today) is None for c in expired)
+    assert sum(c.is_valid_on(today) for c in certified) == len(certified) - len(expired)
     for cert in certified:
         assert (cert.valid_to - cert.valid_from).days == 364  # one year, both ends counted
         assert cert.certificate_no and cert.authority and cert.decided_at and cert.decided_by
         assert cert.decided_by.reviews_county(cert.product.producer.county)
         assert cert.certified_name == cert.product.name  # what it vouches for, recorded as certifying does
     pending = [c for c in certs if c.status == CertificationStatus.APPLIED]
-    assert len(pending) == 1 and pending[0].decided_at is None and pending[0].certificate_no is None
+    assert len(pending) == len(_planned(CertPlan.APPLIED))
+    assert all(c.decided_at is None and c.certificate_no is None for c in pending)
+    uncertified = {p.name for p in _demo_products(db) if not p.certifications}
+    assert uncertified == {item.name for item in _planned(None)}
 
 
 def test_all_three_counties_have_approved_sellers_and_a_household_waits_for_review(db: Session) -> None:
@@ -320,6 +361,7 @@ def test_the_home_page_of_the_demo_has_something_in_every_section(db: Session) -
     for card in home.counties:
         assert card.products, card.showcase.code
         assert sale_problem(card.products[0]) is None  # each county leads with what can be bought
-    listing = browse_products(db, SearchFilters(), 1, 24).items
+    listing = [p for page in (1, 2) for p in browse_products(db, SearchFilters(), page, 24).items]
     problems = [sale_problem(product) is not None for product in listing]
     assert any(problems) and problems == sorted(problems)  # the demo has unbuyable products, all last
+    assert problems.count(False) >= 24  # a full first page of products that can be bought
