@@ -1,5 +1,7 @@
-"""What the catalog tells producers: the county's decision on their registration and on their products'
-certificates, in each member's own language, in the inbox (and by e-mail where the member has it on).
+"""What the catalog tells producers and reviewers: the county's decision on a producer's registration and on
+its products' certificates (to the producer's members), and a new registration or certification application
+(to the county's reviewers), each in the recipient's own language, in the inbox (and by e-mail where they
+have it on).
 
 Called by the services that make the decision, in their transaction: a message exists only if the decision
 commits. Functions flush but never commit.
@@ -11,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from catalog.producers.models import Producer
+from catalog.products.certified import county_reviewers
 from catalog.products.models import Certification
 from core.i18n import in_language_of
 from core.notifications.services import notify
@@ -113,4 +116,50 @@ def tell_certification_decision(session: Session, certification: Certification) 
                 body,
                 link=link,
                 data={"product_id": product.id, "status": certification.status.value},
+            )
+
+
+REGISTRATION_KIND = "catalog.producer_registered"
+APPLICATION_KIND = "catalog.certification_applied"
+
+
+def tell_reviewers_of_registration(session: Session, producer: Producer) -> None:
+    """Tell the reviewers of the producer's county that it registered and waits for their review."""
+    link = path_for("review.producer", producer_id=producer.id)
+    for reviewer in county_reviewers(session, producer.county):
+        with in_language_of(reviewer):
+            notify(
+                session,
+                reviewer,
+                REGISTRATION_KIND,
+                _("%(name)s registered and waits for review", name=producer.name),
+                _(
+                    "%(name)s registered as a producer of your county. Check what it submitted and "
+                    "approve or reject it.",
+                    name=producer.name,
+                ),
+                link=link,
+                data={"producer_id": producer.id},
+            )
+
+
+def tell_reviewers_of_application(session: Session, certification: Certification) -> None:
+    """Tell the reviewers of the product's county that its producer applied for certification."""
+    product = certification.product
+    link = path_for("certification.decide", cert_id=certification.id)
+    for reviewer in county_reviewers(session, product.producer.county):
+        with in_language_of(reviewer):
+            notify(
+                session,
+                reviewer,
+                APPLICATION_KIND,
+                _("%(product)s applies for certification", product=product.name),
+                _(
+                    "%(producer)s applied to certify %(product)s as a consumption-assistance product. Review "
+                    "it and certify or refuse it.",
+                    producer=product.producer.name,
+                    product=product.name,
+                ),
+                link=link,
+                data={"product_id": product.id},
             )

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.access import is_member
-from catalog.notices import tell_certification_decision
+from catalog.notices import tell_certification_decision, tell_reviewers_of_application
 from catalog.products.models import Certification, CertificationStatus, Product
 from core.access import can_review
 from core.audit import services as audit
@@ -226,6 +226,7 @@ def apply_for_certification(session: Session, user: User, product: Product) -> C
     product.certifications.append(cert)
     session.flush()
     _record(session, user, "certification.apply", cert, None)
+    tell_reviewers_of_application(session, cert)
     return cert
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from catalog.access import is_member
 from catalog.images import ImageError, delete_image, store_upload
-from catalog.notices import tell_producer_decision
+from catalog.notices import tell_producer_decision, tell_reviewers_of_registration
 from catalog.producers.models import (
     LinkageMode,
     MemberRole,
@@ -272,6 +272,7 @@ def register_producer(session: Session, user: User, data: ProducerRegistration) 
     producer.members.append(ProducerMember(user=user, role=MemberRole.OWNER))
     session.add(producer)
     session.flush()
+    tell_reviewers_of_registration(session, producer)
     return producer
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from catalog.certification import services as certs
 from catalog.producers.models import Producer
 from catalog.products import services as products
+from catalog.products.certified import CHANGED_KIND
 from catalog.products.models import Category, Certification, CertificationStatus, Product, Unit
 from core.audit.services import AuditEntry
 from core.clock import shanghai_date
@@ -110,10 +111,10 @@ def product_entries(db: Session, product: Product) -> list[AuditEntry]:
 
 
 def inbox(db: Session, user: User) -> list[Notification]:
-    """``user``'s notifications, oldest first."""
-    return list(
-        db.scalars(select(Notification).where(Notification.user_id == user.id).order_by(Notification.id))
-    )
+    """``user``'s notices of changes to certified products or products under review, oldest first (the
+    application itself is announced too, by another kind of notice)."""
+    query = select(Notification).where(Notification.user_id == user.id, Notification.kind == CHANGED_KIND)
+    return list(db.scalars(query.order_by(Notification.id)))
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 
 from catalog.certification import services as certs
 from catalog.certification.reminders import REMINDER_KIND, remind_expiring
-from catalog.notices import CERTIFICATE_KIND, PRODUCER_KIND
+from catalog.notices import APPLICATION_KIND, CERTIFICATE_KIND, PRODUCER_KIND, REGISTRATION_KIND
 from catalog.producers.models import MemberRole, Producer, ProducerMember, ProducerStatus
-from catalog.producers.services import decide_producer
+from catalog.producers.services import decide_producer, register_producer
 from catalog.products.models import Product
 from core.clock import shanghai_date
 from core.models import Region, User
 from core.notifications.models import Notification
+from tests.catalog.test_producers import registration
 
 
 def messages(db: Session, user: User, kind: str) -> list[Notification]:
@@ -109,3 +110,25 @@ def test_the_reminder_command_runs_and_reports(app: Flask, db: Session) -> None:
     result = app.test_cli_runner().invoke(args=["catalog", "remind-expiring"])
     assert result.exit_code == 0, result.output
     assert "certificates reminded" in result.output
+
+
+def test_the_county_reviewers_hear_of_a_registration_and_of_an_application(
+    db: Session,
+    make_user: Callable[..., User],
+    make_product: Callable[..., Product],
+    region: Callable[[str], Region],
+) -> None:
+    reviewer, elsewhere = make_user(counties=[region("653122")]), make_user(counties=[region("500229")])
+    reviewer.locale = "en"
+    owner = make_user()
+    producer = register_producer(db, owner, registration())
+    [registered] = messages(db, reviewer, REGISTRATION_KIND)
+    assert registered.subject == f"{producer.name} registered and waits for review"
+    assert registered.link == f"/review/producers/{producer.id}"
+    decide_producer(db, reviewer, producer, "approve", None)
+    product = make_product(producer, name="疏勒县番茄")
+    cert = certs.apply_for_certification(db, owner, product)
+    [applied] = messages(db, reviewer, APPLICATION_KIND)
+    assert applied.subject == "疏勒县番茄 applies for certification"
+    assert applied.link == f"/review/certifications/{cert.id}"
+    assert messages(db, elsewhere, REGISTRATION_KIND) == messages(db, elsewhere, APPLICATION_KIND) == []
