@@ -18,7 +18,7 @@ from core.text import no_control_characters, no_control_characters_multiline
 from oversight.sampling.labels import RESULTS
 from oversight.sampling.models import SampleResult
 from oversight.sampling.services import SampleInput
-from traceability.batches.forms import shanghai_to_utc
+from traceability.batches.fields import shanghai_to_utc
 
 #: At most this many items tested, each at most ITEM_MAX characters.
 MAX_ITEMS = 20

@@ -6,7 +6,7 @@ turns them into the UTC instants the database stores.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -16,30 +16,32 @@ from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
     DateField,
-    DateTimeLocalField,
     HiddenField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TelField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from catalog.products.models import Product
 from catalog.validators import MobileError, validate_cn_mobile
-from core.clock import SHANGHAI
-from core.db import utcnow
 from core.forms import IntegerField, coerce_id, strip_text
 from core.models import Region
 from core.text import no_control_characters, no_control_characters_multiline
-from traceability.batches.rules import COMMITMENTS, normal_quarantine_number
+from traceability.batches.fields import (
+    MultiCheckboxField,
+    optional_int,
+    paragraph_field,
+    quarantine_number,
+    text_field,
+    when_field,
+)
+from traceability.batches.rules import COMMITMENTS
 from traceability.batches.services import MANUAL_EVENT_KINDS, BatchData, ComplianceData
 from traceability.display import BASIS_LABELS  # one wording for the workbench and the trace page
-from traceability.errors import InvalidQuarantineNumber
 from traceability.models import ComplianceBasis, EventKind
 from traceability.serials import MAX_SERIALS_PER_REQUEST
 
@@ -69,70 +71,6 @@ def origin_choices(products: list[Product]) -> list[SelectChoice]:
             options += [SelectChoice(str(v.id), f"{town.name} · {v.name}", optgroup=county.name)
                         for v in town.children]  # fmt: skip
     return options
-
-
-def _optional_int(value: Any) -> int | None:
-    """Coerce a select's value to int; the blank placeholder gives None."""
-    return None if value in ("", None) else int(value)
-
-
-def shanghai_to_utc(moment: datetime) -> datetime:
-    """A wall-clock time typed in Asia/Shanghai as a timezone-aware UTC datetime."""
-    return moment.replace(tzinfo=SHANGHAI).astimezone(UTC)
-
-
-def shanghai_now() -> datetime:
-    """Now as a naive Asia/Shanghai wall-clock time (what a ``datetime-local`` input shows)."""
-    return utcnow().astimezone(SHANGHAI).replace(tzinfo=None, second=0, microsecond=0)
-
-
-def _not_in_future(_form: Any, field: Any) -> None:
-    """A step cannot be recorded before it happened."""
-    if field.data is not None and shanghai_to_utc(field.data) > utcnow():
-        raise ValidationError(_("This time is in the future."))
-
-
-def _quarantine_number(_form: Any, field: Any) -> None:
-    """The 动物检疫合格证明 number rule (traceability.batches.rules), normalised to its digits."""
-    try:
-        field.data = normal_quarantine_number(field.data)
-    except InvalidQuarantineNumber as exc:
-        raise ValidationError(str(exc)) from exc
-
-
-def _when_field(label: Any) -> DateTimeLocalField:
-    return DateTimeLocalField(
-        label,
-        format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired(), _not_in_future],
-        description=_l("Beijing time."),
-    )
-
-
-def _text(label: Any, max_length: int = 120, **kwargs: Any) -> StringField:
-    """A single-line text field of an event (no control characters, no line breaks)."""
-    return StringField(
-        label,
-        filters=[strip_text],
-        validators=[Optional(), Length(max=max_length), no_control_characters],
-        **kwargs,
-    )
-
-
-def _paragraph(label: Any, max_length: int = 500) -> TextAreaField:
-    """A multi-line text field of an event (line breaks allowed, other control characters not)."""
-    return TextAreaField(
-        label,
-        filters=[strip_text],
-        validators=[Optional(), Length(max=max_length), no_control_characters_multiline],
-    )
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several checkboxes, one per choice."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ComplianceFields:
@@ -242,7 +180,7 @@ class NewBatchForm(ComplianceFields, FlaskForm):
     # The service decides whether the origin lies in the product's county; the choices are a convenience.
     origin_id = SelectField(
         _l("Origin (township or village)"),
-        coerce=_optional_int,
+        coerce=optional_int,
         validate_choice=False,
         validators=[InputRequired(_l("Choose where the batch comes from."))],
     )
@@ -254,18 +192,18 @@ class NewBatchForm(ComplianceFields, FlaskForm):
     origin_quarantine_no = StringField(
         _l("Animal quarantine certificate no. (产地检疫)"),
         filters=[strip_text],
-        validators=[Optional(), Length(max=60), _quarantine_number],
+        validators=[Optional(), Length(max=60), quarantine_number],
         description=_l("The 10 to 20 digits printed on the 动物检疫合格证明."),
         render_kw={"inputmode": "numeric"},
     )
     slaughter_quarantine_no = StringField(
         _l("Meat quarantine certificate no. (屠宰检疫)"),
         filters=[strip_text],
-        validators=[Optional(), Length(max=60), _quarantine_number],
+        validators=[Optional(), Length(max=60), quarantine_number],
         description=_l("The 10 to 20 digits printed on the 动物检疫合格证明."),
         render_kw={"inputmode": "numeric"},
     )
-    note = _paragraph(_l("Note"))
+    note = paragraph_field(_l("Note"))
     with_certificate = BooleanField(_l("Issue the compliance certificate (承诺达标合格证) now"), default=True)
     #: Set by the − / + buttons (see :data:`QUANTITY_STEPS`), never rendered as an input of its own.
     adjust = StringField()
@@ -360,23 +298,23 @@ class EventForm(FlaskForm):
     """One manual step of a batch; only the fields of the chosen kind are used."""
 
     kind = SelectField(_l("Step"), choices=[SelectChoice(k.value) for k in MANUAL_KINDS_IN_ORDER])
-    occurred_at = _when_field(_l("When"))
-    place = _text(_l("Place"), 200, description=_l("Leave blank for the batch's origin."))
-    ship_from = _text(_l("From"))
-    ship_to = _text(_l("To"))
-    carrier = _text(_l("Carrier"))
-    waybill = _text(_l("Waybill number"), 60)
-    receiver = _text(_l("Received by"))
-    condition = _text(_l("Condition on arrival"), 200)
-    container_id = _text(_l("Container or pallet ID"), 60)
+    occurred_at = when_field(_l("When"))
+    place = text_field(_l("Place"), 200, description=_l("Leave blank for the batch's origin."))
+    ship_from = text_field(_l("From"))
+    ship_to = text_field(_l("To"))
+    carrier = text_field(_l("Carrier"))
+    waybill = text_field(_l("Waybill number"), 60)
+    receiver = text_field(_l("Received by"))
+    condition = text_field(_l("Condition on arrival"), 200)
+    container_id = text_field(_l("Container or pallet ID"), 60)
     count = IntegerField(
         _l("Number of packages"), validators=[Optional(), NumberRange(min=1, max=MAX_BATCH_QUANTITY)]
     )
-    inspector = _text(_l("Inspected by"))
-    result = _text(_l("Result"), 200)
+    inspector = text_field(_l("Inspected by"))
+    result = text_field(_l("Result"), 200)
     corrects_seq = IntegerField(_l("Step no. to correct"), validators=[Optional(), NumberRange(min=1)])
-    problem = _paragraph(_l("What was wrong, and what is right"))
-    note = _paragraph(_l("Note"))
+    problem = paragraph_field(_l("What was wrong, and what is right"))
+    note = paragraph_field(_l("Note"))
 
     def __init__(self, *args: Any, event_count: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -30,6 +30,7 @@ from core.errors import DomainError
 from core.ids import query_id
 from core.models import Region
 from core.pagination import paginate
+from traceability.batches.fields import shanghai_now, shanghai_to_utc
 from traceability.batches.forms import (
     MANUAL_KINDS_IN_ORDER,
     ComplianceFields,
@@ -40,8 +41,6 @@ from traceability.batches.forms import (
     SerialsForm,
     origin_choices,
     product_choices,
-    shanghai_now,
-    shanghai_to_utc,
 )
 from traceability.batches.inventory import unsellable_reasons
 from traceability.batches.picker import last_contact_phone, prefill, product_cards, usual_shelf_days

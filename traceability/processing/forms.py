@@ -20,13 +20,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from core.forms import IntegerField, strip_text
 from core.text import no_control_characters
-from traceability.batches.forms import (
-    MAX_BATCH_QUANTITY,
-    _optional_int,
-    _paragraph,
-    _text,
-    _when_field,
-)
+from traceability.batches.fields import optional_int, paragraph_field, text_field, when_field
+from traceability.batches.forms import MAX_BATCH_QUANTITY
 
 MAX_INPUTS, MAX_OUTPUTS = 4, 3
 
@@ -34,7 +29,7 @@ MAX_INPUTS, MAX_OUTPUTS = 4, 3
 class InputRowForm(Form):
     """One input batch of a processing step; a row left blank is ignored."""
 
-    batch_id = SelectField(_l("Input batch"), coerce=_optional_int, choices=[])
+    batch_id = SelectField(_l("Input batch"), coerce=optional_int, choices=[])
     quantity = IntegerField(
         _l("Quantity used"), validators=[Optional(), NumberRange(min=1, max=MAX_BATCH_QUANTITY)]
     )
@@ -43,7 +38,7 @@ class InputRowForm(Form):
 class OutputRowForm(Form):
     """One output batch of a processing step; a row left blank is ignored."""
 
-    product_id = SelectField(_l("Output product"), coerce=_optional_int, choices=[])
+    product_id = SelectField(_l("Output product"), coerce=optional_int, choices=[])
     quantity = IntegerField(
         _l("Quantity made"), validators=[Optional(), NumberRange(min=1, max=MAX_BATCH_QUANTITY)]
     )
@@ -72,11 +67,11 @@ class ProcessingForm(FlaskForm):
         validators=[DataRequired(), Length(max=120), no_control_characters],
         description=_l("For example 火炕熏制 (fire-pit smoking) or 分割 (cutting)."),
     )
-    occurred_at = _when_field(_l("When"))
-    place = _text(_l("Place"), 200, description=_l("Leave blank for the first input's origin."))
+    occurred_at = when_field(_l("When"))
+    place = text_field(_l("Place"), 200, description=_l("Leave blank for the first input's origin."))
     inputs = FieldList(FormField(InputRowForm), min_entries=MAX_INPUTS, max_entries=MAX_INPUTS)
     outputs = FieldList(FormField(OutputRowForm), min_entries=MAX_OUTPUTS, max_entries=MAX_OUTPUTS)
-    note = _paragraph(_l("Note"))
+    note = paragraph_field(_l("Note"))
 
     def set_choices(self, batches: list[tuple[int, str]], products: list[tuple[int, str]]) -> None:
         """Offer the member's active batches as inputs and their products as outputs."""
