@@ -44,3 +44,9 @@ class QuestionHidden(InvalidTransition):
     """A hidden question is no longer answered, edited or hidden again."""
 
     message = _l("This question was hidden and can no longer be changed.")
+
+
+class QuestionShown(InvalidTransition):
+    """Only a hidden question is shown again."""
+
+    message = _l("This question is not hidden.")

@@ -56,3 +56,7 @@ class HideForm(FlaskForm):
             no_control_characters_multiline,
         ],
     )
+
+
+class UnhideForm(FlaskForm):
+    """Show a hidden question again: a button (the CSRF token)."""

@@ -23,8 +23,9 @@ from catalog.questions.errors import (
     MayNotHide,
     NotQuestionProducer,
     QuestionHidden,
+    QuestionShown,
 )
-from catalog.questions.models import Question
+from catalog.questions.models import Question, QuestionState
 from core.access import can_review
 from core.audit.services import record
 from core.db import utcnow
@@ -37,6 +38,8 @@ MAX_ANSWER = 1000
 MIN_REASON, MAX_REASON = 2, 500
 #: Questions a producer's page and a product's questions page list at a time.
 PER_PAGE = 10
+#: The reviewers' list: questions a page, and the deepest page offered (its count stops there).
+REVIEW_PER_PAGE, REVIEW_MAX_PAGES = 20, 50
 
 
 class AnsweredQuestion(TypedDict):
@@ -83,6 +86,8 @@ def ask_question(session: Session, user: User, product: Product, text: str | Non
     question = Question(
         product_id=product.id,
         producer_id=product.producer_id,
+        county_id=product.producer.county_id,
+        state=QuestionState.OPEN,
         asker_id=user.id,
         text=cleaned,
         created_at=now,
@@ -114,6 +119,7 @@ def answer_question(session: Session, user: User, question: Question, text: str 
     question.answer, question.answer_author_id, question.changed_at = cleaned, user.id, now
     if first:
         question.answered_at = now
+        question.settle_state()
     session.flush()
     record(
         session,
@@ -160,6 +166,7 @@ def hide_question(session: Session, user: User, question: Question, reason: str 
     now = utcnow()
     question.hidden_at, question.hidden_by_id, question.hidden_reason = now, user.id, cleaned
     question.changed_at = now
+    question.settle_state()
     session.flush()
     record(
         session,
@@ -174,18 +181,93 @@ def hide_question(session: Session, user: User, question: Question, reason: str 
     return question
 
 
-def producer_questions(session: Session, user: User, answered: bool, page: int) -> Page[Question]:
-    """The shown questions of the producers ``user`` acts for, waiting for an answer (or answered), newest
-    first, a page at a time (with their products)."""
+def unhide_question(session: Session, user: User, question: Question) -> Question:
+    """Show a hidden question (with its answer) again, as it stood before it was hidden: whoever may hide it
+    may show it again. Audited as ``question.unhide`` (with the reason it had been hidden for).
+
+    Raises :class:`MayNotHide`, :class:`QuestionShown` (not hidden). Does not commit.
+    """
+    if not may_hide(user, question):
+        raise MayNotHide()
+    if not question.is_hidden:
+        raise QuestionShown()
+    before = {"hidden_reason": question.hidden_reason}
+    question.hidden_at = question.hidden_by_id = question.hidden_reason = None
+    question.changed_at = utcnow()
+    question.settle_state()
+    session.flush()
+    record(
+        session,
+        user,
+        "question.unhide",
+        "question",
+        question.id,
+        before=before,
+        after={"text": question.text},
+        region_code=question.producer.county.code,
+    )
+    return question
+
+
+def producer_questions(session: Session, user: User, state: QuestionState, page: int) -> Page[Question]:
+    """The questions of the producers ``user`` acts for in ``state`` (waiting for an answer, answered or
+    hidden), newest first, a page at a time (with their products)."""
     ids = [p.id for p in producers_of(user)]
-    state = Question.answered_at.is_not(None) if answered else Question.answered_at.is_(None)
+    if state is QuestionState.HIDDEN:
+        where = [Question.hidden_at.is_not(None)]
+    else:
+        answered = state is QuestionState.ANSWERED
+        state_of = Question.answered_at.is_not(None) if answered else Question.answered_at.is_(None)
+        where = [state_of, Question.hidden_at.is_(None)]
     query = (
         select(Question)
         .options(selectinload(Question.product))
-        .where(Question.producer_id.in_(ids), state, Question.hidden_at.is_(None))
+        .where(Question.producer_id.in_(ids), *where)
         .order_by(Question.created_at.desc(), Question.id.desc())
     )
     return paginate(session, query, page, PER_PAGE)
+
+
+def review_questions(
+    session: Session, county_ids: list[int] | None, state: QuestionState, page: int
+) -> Page[Question]:
+    """The questions in ``state`` about products of producers in ``county_ids`` (``None``: every county),
+    newest first, a page at a time (with their products, producers and counties).
+
+    Reads the index on county, state and time (on state and time for every county); counts no further than
+    the deepest page offered, so nothing here grows with the whole question table. Read-only.
+    """
+    page = max(1, page)
+    where = [Question.state == state]
+    if county_ids is not None:
+        where.append(Question.county_id.in_(county_ids))
+    cap = REVIEW_MAX_PAGES * REVIEW_PER_PAGE
+    bounded = select(Question.id).where(*where).limit(cap + 1).subquery()
+    found = int(session.scalar(select(func.count()).select_from(bounded)) or 0)
+    items: list[Question] = []
+    offset = (page - 1) * REVIEW_PER_PAGE
+    if page <= REVIEW_MAX_PAGES and offset < found:
+        query = (
+            select(Question)
+            .options(
+                selectinload(Question.product),
+                selectinload(Question.producer),
+                selectinload(Question.county),
+            )
+            .where(*where)
+            .order_by(Question.created_at.desc(), Question.id.desc())
+            .limit(REVIEW_PER_PAGE)
+            .offset(offset)
+        )
+        items = list(session.scalars(query))
+    return Page(
+        items=items,
+        page=page,
+        per_page=REVIEW_PER_PAGE,
+        total=min(found, cap),
+        more=found > cap,
+        last_page=REVIEW_MAX_PAGES,
+    )
 
 
 def _answered(product_id: int) -> Any:

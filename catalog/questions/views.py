@@ -1,8 +1,9 @@
 """Questions: a signed-in buyer asks on a product page, the product's answered questions page, the producer's
-questions page where members answer (and edit), and hiding an abusive question.
+questions page where members answer (and edit), hiding an abusive question and showing it again, and the
+county reviewers' list of their counties' questions.
 
 Members of the product's producer answer (others get 403, an unknown question 404); the producer's members,
-the county's reviewers and admins hide.
+the county's reviewers and admins hide and show again.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from catalog.access import is_member, producer_member_required
 from catalog.products.models import Product
 from catalog.public import catalog_stamp
 from catalog.questions import services
-from catalog.questions.forms import AnswerForm, AskForm, HideForm
-from catalog.questions.models import Question
+from catalog.questions.forms import AnswerForm, AskForm, HideForm, UnhideForm
+from catalog.questions.models import Question, QuestionState
 from core import http_cache
-from core.access import ensure
+from core.access import ensure, user_passes
 from core.db import db_session
 from core.errors import DomainError, error_response
 from core.pagination import Page
@@ -29,8 +30,12 @@ from core.security import limiter
 
 bp = Blueprint("questions", __name__)
 
-#: The producer's page: questions waiting for an answer, or answered ones (to edit the answer).
-TABS = ("open", "answered")
+#: The producer's page and the reviewers' list: questions waiting for an answer, answered ones (to edit the
+#: answer), hidden ones (to show again).
+TABS = tuple(state.value for state in QuestionState)
+
+#: Reviewers (of any county) and administrators; each reviewer sees their own counties' questions.
+reviewer_or_admin = user_passes(lambda user: user.is_reviewer or user.is_admin)
 
 
 def _question_limit() -> str:
@@ -124,7 +129,7 @@ def render_index(
 ) -> ResponseReturnValue:
     """The member's questions page; ``failed`` keeps the form (and errors) of an answer that was refused."""
     tab = _tab()
-    page = services.producer_questions(db_session, current_user, tab == "answered", _page_number())
+    page = services.producer_questions(db_session, current_user, QuestionState(tab), _page_number())
     forms = {}
     for question in page.items:
         form = _answer_form(question.id, formdata=None, data={"text": question.answer or ""})
@@ -135,6 +140,7 @@ def render_index(
         tab=tab,
         forms=forms,
         hide_form=HideForm(formdata=None),
+        unhide_form=UnhideForm(formdata=None),
         failed=failed[0] if failed else None,
         error=error,
     ), status
@@ -179,6 +185,51 @@ def hide(question_id: int) -> ResponseReturnValue:
     services.hide_question(db_session, current_user, question, form.reason.data)
     db_session.commit()
     flash(_("The question is hidden."), "success")
+    return _back_from_moderation(question)
+
+
+@bp.post("/questions/<id:question_id>/unhide")
+@login_required
+def unhide(question_id: int) -> ResponseReturnValue:
+    """Whoever may hide a question shows a hidden one again (404 for an unknown question, 409 for a shown
+    one)."""
+    question = services.find_question(db_session, question_id)
+    if question is None:
+        abort(404)
+    ensure(services.may_hide(current_user, question))
+    if not UnhideForm().validate_on_submit():
+        return error_response(400)
+    try:
+        services.unhide_question(db_session, current_user, question)
+    except DomainError as exc:
+        return error_response(exc.status, str(exc))
+    db_session.commit()
+    flash(_("The question is shown again."), "success")
+    return _back_from_moderation(question)
+
+
+def _back_from_moderation(question: Question) -> ResponseReturnValue:
+    """Where hiding or showing a question again returns: the reviewers' list it was done from, the member's
+    questions page, or the product's questions."""
+    if request.args.get("back") == "review" and (current_user.is_reviewer or current_user.is_admin):
+        return redirect(url_for(".review_list", status=_tab(), page=_page_number()))
     if is_member(current_user, question.producer):
         return redirect(url_for(".index", status=_tab()))
     return redirect(url_for(".product_questions", product_id=question.product_id))
+
+
+@bp.get("/review/questions")
+@reviewer_or_admin
+def review_list() -> ResponseReturnValue:
+    """The questions about products of the reviewer's counties (admins: every county), newest first, by
+    state: waiting for an answer, answered, hidden."""
+    tab = _tab()
+    scope = None if current_user.is_admin else [c.id for c in current_user.reviewer_counties]
+    page = services.review_questions(db_session, scope, QuestionState(tab), _page_number())
+    return render_template(
+        "catalog/questions/review.html",
+        page=page,
+        tab=tab,
+        hide_form=HideForm(formdata=None),
+        unhide_form=UnhideForm(formdata=None),
+    )

@@ -1,5 +1,6 @@
 """Access rows for product questions: asking (signed in), the public answered list, the producer's questions
-page and answers (its members), hiding (its members, the county's reviewer, admins)."""
+page and answers (its members), hiding and showing again (its members, the county's reviewer, admins), the
+reviewers' list (reviewers and admins)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,21 @@ def hide_url(w: World) -> str:
     return f"/questions/{_question(w, answered=True)}/hide"
 
 
+def unhide_url(w: World) -> str:
+    """The target that shows again a fresh answered question its producer hid."""
+    question_id = _question(w, answered=True)
+    question = questions.find_question(w.db, question_id)
+    assert question is not None
+    questions.hide_question(w.db, w.users[P], question, "重复提问")
+    return f"/questions/{question_id}/unhide"
+
+
+def review_list_url(w: World) -> str:
+    """The reviewers' list of answered questions (one about the producer persona's product on it)."""
+    _question(w, answered=True)
+    return "/review/questions?status=answered"
+
+
 def product_questions_url(w: World) -> str:
     """The answered questions page of the producer persona's product (one answered question on it)."""
     _question(w, answered=True)
@@ -47,4 +63,7 @@ ROWS: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "questions.index": ("GET", "/producer/questions/", {}, only((P,))),
     "questions.answer": ("POST", answer_url, {"text": "明天发货。"}, only((P,), ok=302)),
     "questions.hide": ("POST", hide_url, {"reason": "辱骂内容"}, only((P, R, ADM), ok=302)),
+    "questions.unhide": ("POST", unhide_url, {}, only((P, R, ADM), ok=302)),
+    # the reviewer persona reviews the product's county (疏勒县): its answered question is listed
+    "questions.review_list": ("GET", review_list_url, {}, only((R, ADM))),
 }

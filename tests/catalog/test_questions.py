@@ -24,6 +24,7 @@ from catalog.questions.errors import (
     NotQuestionProducer,
     QuestionHidden,
 )
+from catalog.questions.models import QuestionState
 from core.audit.services import AuditEntry
 from core.models import Region, User
 from core.notifications.models import Notification
@@ -150,7 +151,7 @@ def test_the_producer_the_county_reviewer_and_admins_hide_an_abusive_question(
             questions.answer_question(db, owner, question, "回答")
         with pytest.raises(QuestionHidden):
             questions.hide_question(db, who, question, "再次")
-    page = questions.producer_questions(db, owner, answered=False, page=1)
+    page = questions.producer_questions(db, owner, QuestionState.OPEN, page=1)
     assert page.items == [] and page.total == 0
 
 
@@ -165,7 +166,7 @@ def test_the_product_lists_answered_questions_newest_first_with_askers_masked(
     assert [q["id"] for q in shown] == [asked[2].id, asked[0].id]
     assert {q["asker"] for q in shown} == {"王**"}
     assert questions.answered_count(db, pork.id) == 2
-    open_page = questions.producer_questions(db, owner, answered=False, page=1)
+    open_page = questions.producer_questions(db, owner, QuestionState.OPEN, page=1)
     assert [q.id for q in open_page.items] == [asked[1].id]
 
 
