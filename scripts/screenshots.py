@@ -42,8 +42,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _demo(folder: Path, port: int) -> tuple[object, str, str]:
-    """A seeded demo app in ``folder``; (the app, a product path, a trace path)."""
+def _demo(folder: Path, port: int, history_months: int | None) -> tuple[object, str, str]:
+    """A seeded demo app in ``folder`` (``history_months`` of orders, else the demo's year); (the app, a
+    product path, a trace path)."""
     app = create_app(
         {
             "SECRET_KEY": secrets.token_urlsafe(48),
@@ -57,7 +58,8 @@ def _demo(folder: Path, port: int) -> tuple[object, str, str]:
         }
     )
     runner = app.test_cli_runner()
-    for command in (["init-db"], ["seed-demo"]):  # as `make run` does, pictures included
+    months = [] if history_months is None else ["--history-months", str(history_months)]
+    for command in (["init-db"], ["seed-demo", *months]):  # as `make run` does, pictures included
         result = runner.invoke(args=command)
         if result.exit_code != 0:
             raise RuntimeError(f"{' '.join(command)} failed: {result.output}")
@@ -100,12 +102,13 @@ def _shoot(browser: Browser, base: str, pages: dict[str, str], out: Path) -> lis
     return written
 
 
-def take(out: Path = OUT, browser: Browser | None = None) -> list[Path]:
-    """Take every screenshot (with ``browser``, else Debian's Chromium started here); return the files."""
+def take(out: Path = OUT, browser: Browser | None = None, history_months: int | None = None) -> list[Path]:
+    """Take every screenshot (with ``browser``, else Debian's Chromium started here) of a demo with
+    ``history_months`` of orders (else the year ``make run`` seeds); return the files."""
     out.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     with tempfile.TemporaryDirectory() as folder:
-        app, product, trace = _demo(Path(folder), port)
+        app, product, trace = _demo(Path(folder), port, history_months)
         server = make_server("127.0.0.1", port, app, threaded=True)  # type: ignore[arg-type]
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()

@@ -23,7 +23,7 @@ def test_the_screenshot_script_writes_every_page_at_both_widths(browser: Browser
     assert spec is not None and spec.loader is not None
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    written = script.take(tmp_path, browser)
+    written = script.take(tmp_path, browser, history_months=1)  # the year of orders is seeded elsewhere
     pages, sizes = ("home", "product", "trace", "workbench"), ("phone", "desktop")
     assert sorted(p.name for p in written) == sorted(f"{page}-{size}.png" for page in pages for size in sizes)
     for path in written:

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-import io
-import time
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from flask.testing import FlaskClient
-from PIL import Image, ImageChops
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from catalog.browse.services import browse_products
 from catalog.producers.models import (
@@ -23,7 +16,6 @@ from catalog.producers.models import (
     ProducerStatus,
 )
 from catalog.products.models import (
-    Category,
     Certification,
     CertificationStatus,
     PriceTier,
@@ -40,7 +32,6 @@ from core.clock import shanghai_date
 from core.models import User
 from settlement.benefit.figures import verified_benefit
 from settlement.benefit.models import BenefitLine, BenefitReport
-from shop.demo import images as demo_images
 from shop.demo.batches import HELP_SELL_DEMO_PRODUCT
 from shop.demo.catalog import DEMO_PRODUCERS, CertPlan, ProductSpec
 from shop.demo.motifs import MOTIFS
@@ -51,16 +42,6 @@ from traceability.chain import verify_chain
 from traceability.coldchain.models import SensorReading
 from traceability.holds.models import BatchHold, HoldReason
 from traceability.models import Batch, BatchStatus, EventKind, TraceEvent
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hash the demo passwords cheaply: scrypt would make every seeding here take a second longer."""
-    monkeypatch.setattr(
-        "core.models.generate_password_hash",
-        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"),
-    )
-
 
 COUNTED = (
     User,
@@ -89,18 +70,17 @@ def _demo_products(db: Session) -> list[Product]:
     return list(db.scalars(select(Product).join(Producer).where(Producer.name.in_(names))))
 
 
-def test_seeding_twice_changes_nothing(db: Session) -> None:
-    seed_demo(db)
-    first = _counts(db)
-    seed_demo(db)
-    assert _counts(db) == first
+def test_seeding_twice_changes_nothing(demo_db: Session) -> None:
+    first = _counts(demo_db)
+    seed_demo(demo_db)
+    assert _counts(demo_db) == first
     assert first["Product"] >= sum(len(spec.products) for spec in DEMO_PRODUCERS)
     assert first["ProductImage"] == 0  # no upload_dir, no pictures
 
 
-def test_every_organisation_has_a_valid_credit_code_and_households_a_phone(db: Session) -> None:
-    seed_demo(db)
-    producers = list(db.scalars(select(Producer).where(Producer.name.in_([s.name for s in DEMO_PRODUCERS]))))
+def test_every_organisation_has_a_valid_credit_code_and_households_a_phone(demo_db: Session) -> None:
+    names = [spec.name for spec in DEMO_PRODUCERS]
+    producers = list(demo_db.scalars(select(Producer).where(Producer.name.in_(names))))
     assert len(producers) == len(DEMO_PRODUCERS)
     for producer in producers:
         if producer.kind.is_organisation:
@@ -111,9 +91,8 @@ def test_every_organisation_has_a_valid_credit_code_and_households_a_phone(db: S
             assert producer.credit_code is None and producer.contact_phone
 
 
-def test_every_gtin_validates(db: Session) -> None:
-    seed_demo(db)
-    gtins = [p.gtin for p in _demo_products(db) if p.gtin]
+def test_every_gtin_validates(demo_db: Session) -> None:
+    gtins = [p.gtin for p in _demo_products(demo_db) if p.gtin]
     assert len(gtins) >= 5
     assert all(validate_gtin14(gtin) == gtin and gtin.startswith("069") for gtin in gtins)
 
@@ -153,10 +132,9 @@ def test_the_catalogue_spans_the_three_counties_and_many_categories() -> None:
         assert len(set(numbers)) == len(numbers), county
 
 
-def test_certificates_are_dated_relative_to_today(db: Session) -> None:
-    seed_demo(db)
+def test_certificates_are_dated_relative_to_today(demo_db: Session) -> None:
     today = shanghai_date()
-    certs = [c for p in _demo_products(db) for c in p.certifications]
+    certs = [c for p in _demo_products(demo_db) for c in p.certifications]
     certified = [c for c in certs if c.status == CertificationStatus.CERTIFIED]
     expiring = [c for c in certified if today <= c.valid_to <= today + timedelta(days=30)]
     expired = [c for c in certified if c.valid_to < today]
@@ -174,13 +152,12 @@ def test_certificates_are_dated_relative_to_today(db: Session) -> None:
     pending = [c for c in certs if c.status == CertificationStatus.APPLIED]
     assert len(pending) == len(_planned(CertPlan.APPLIED))
     assert all(c.decided_at is None and c.certificate_no is None for c in pending)
-    uncertified = {p.name for p in _demo_products(db) if not p.certifications}
+    uncertified = {p.name for p in _demo_products(demo_db) if not p.certifications}
     assert uncertified == {item.name for item in _planned(None)}
 
 
-def test_all_three_counties_have_approved_sellers_and_a_household_waits_for_review(db: Session) -> None:
-    seed_demo(db)
-    products = _demo_products(db)
+def test_all_three_counties_have_approved_sellers_and_a_household_waits_for_review(demo_db: Session) -> None:
+    products = _demo_products(demo_db)
     approved = {p.producer.county.code for p in products if p.producer.status == ProducerStatus.APPROVED}
     assert approved == {"653122", "653131", "500229"}
     pending = [p for p in products if p.producer.status == ProducerStatus.PENDING]
@@ -190,86 +167,29 @@ def test_all_three_counties_have_approved_sellers_and_a_household_waits_for_revi
         assert producer.households_total > 0 and producer.linkage_modes
 
 
-def test_the_demo_producer_owns_the_shule_cooperative(db: Session) -> None:
-    seed_demo(db)
-    seed_demo(db)
-    coop = db.scalar(select(Producer).where(Producer.name == "疏勒县绿源蔬菜种植农民专业合作社"))
+def test_the_demo_producer_owns_the_shule_cooperative(demo_db: Session) -> None:
+    seed_demo(demo_db)
+    coop = demo_db.scalar(select(Producer).where(Producer.name == "疏勒县绿源蔬菜种植农民专业合作社"))
     assert coop is not None and coop.is_approved
     assert [(m.user.email, m.role) for m in coop.members] == [("producer@demo.bangfu.cn", MemberRole.OWNER)]
     assert {p.brand for p in coop.products} == {"疏勒蔬菜"}
 
 
-def test_yak_jerky_and_yak_meat_are_listed_as_the_plans_describe(db: Session) -> None:
-    seed_demo(db)
-    jerky = db.scalar(select(Product).where(Product.name == "塔县有机牦牛肉干"))
+def test_yak_jerky_and_yak_meat_are_listed_as_the_plans_describe(demo_db: Session) -> None:
+    jerky = demo_db.scalar(select(Product).where(Product.name == "塔县有机牦牛肉干"))
     assert jerky is not None and "牦牛" in jerky.name
     assert jerky.unit == Unit.BOX and jerky.net_weight_g == 250
-    meat = db.scalar(select(Product).where(Product.name.contains("有机牦牛肉"), Product.unit == Unit.KG))
+    meat = demo_db.scalar(select(Product).where(Product.name.contains("有机牦牛肉"), Product.unit == Unit.KG))
     assert meat is not None and meat.price_fen == 12800 and meat.is_cold_chain
     assert meat.unit_price_for(200) < meat.unit_price_for(50) < meat.price_fen
     assert [m.kind for m in meat.quality_marks] == [QualityMarkKind.ORGANIC]
-    pork = db.scalar(select(Product).where(Product.name == "城口老腊肉"))
+    pork = demo_db.scalar(select(Product).where(Product.name == "城口老腊肉"))
     assert pork is not None and pork.brand == "大巴山硒谷"
     assert pork.quality_marks[0].kind == QualityMarkKind.GEOGRAPHICAL_INDICATION
 
 
-def test_pictures_are_drawn_once(db: Session, tmp_path: Path) -> None:
-    started = time.perf_counter()
-    seed_demo(db, upload_dir=tmp_path)
-    elapsed = time.perf_counter() - started
-    products = _demo_products(db)
-    assert all(len(p.images) == 1 for p in products)
-    producers = {p.producer for p in products}
-    assert all(p.logo_key for p in producers if p.kind.is_organisation)
-    keys = [p.images[0].key for p in products] + [p.logo_key for p in producers if p.logo_key]
-    for key in keys:
-        with Image.open(tmp_path / f"{key}_card.webp") as image:
-            assert image.format == "WEBP"
-    files = sorted(path for path in tmp_path.iterdir() if path.is_file())
-    assert len(files) == 4 * len(keys)
-    evidence = sorted((tmp_path / "benefit").rglob("*.pdf"))  # one per county's reporting producer
-    assert len(evidence) == 3
-
-    seed_demo(db, upload_dir=tmp_path)
-    assert sorted(path for path in tmp_path.iterdir() if path.is_file()) == files
-    assert sorted((tmp_path / "benefit").rglob("*.pdf")) == evidence
-    assert db.scalar(select(func.count()).select_from(ProductImage)) == len(products)
-    # a guard against drawing pictures over and over, generous enough for a loaded shared machine
-    assert elapsed < 60, f"seeding with pictures took {elapsed:.1f} s"
-
-
-def _caption_differs(first: bytes, second: bytes) -> bool:
-    """Whether two demo pictures differ anywhere in the white caption band under the motif."""
-    with Image.open(io.BytesIO(first)) as a, Image.open(io.BytesIO(second)) as b:
-        width, height = a.size
-        band = (0, int(height * 0.7), width, height)
-        return ImageChops.difference(a.crop(band), b.crop(band)).getbbox() is not None
-
-
-def test_demo_pictures_carry_their_chinese_names_in_real_glyphs() -> None:
-    """Issue 16: the first run installs the CJK font (``make run`` as ``make test``) and the pictures show the
-    names. A font without Chinese draws the same missing-glyph box for every character, so two names of equal
-    length would give the same picture: different pixels prove real glyphs."""
-    assert demo_images.FONT_PATH.exists(), "scripts/install-system-deps installs fonts-noto-cjk"
-    shule = demo_images.product_image("疏勒辣椒", Category.VEGETABLES, "pepper")
-    chengkou = demo_images.product_image("城口腊肉", Category.VEGETABLES, "pepper")
-    blank = demo_images.product_image("", Category.VEGETABLES, "pepper")
-    assert _caption_differs(shule, blank) and _caption_differs(shule, chengkou)
-    assert _caption_differs(
-        demo_images.logo_image("疏勒", "pepper"), demo_images.logo_image("城口", "pepper")
-    )
-
-
-def test_pictures_are_drawn_without_the_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(demo_images, "FONT_PATH", Path("/nonexistent/font.ttc"))
-    png = demo_images.product_image("塔县有机牦牛肉干", Category.PROCESSED, "yak")
-    assert png.startswith(b"\x89PNG")
-    assert demo_images.logo_image("帕米尔", "yak").startswith(b"\x89PNG")
-
-
-def test_demo_batches_are_in_stock_with_verified_chains_and_one_recall(db: Session) -> None:
-    seed_demo(db)
-    batches = list(db.scalars(select(Batch)))
+def test_demo_batches_are_in_stock_with_verified_chains_and_one_recall(demo_db: Session) -> None:
+    batches = list(demo_db.scalars(select(Batch)))
     assert len(batches) >= 12
     for batch in batches:
         assert verify_chain(batch.events, batch.lot_code, batch.head_hash).valid
@@ -281,40 +201,37 @@ def test_demo_batches_are_in_stock_with_verified_chains_and_one_recall(db: Sessi
 
 
 def test_the_demo_yak_meat_shows_its_cold_chain_held_on_the_trace_page(
-    db: Session, client: FlaskClient
+    demo_db: Session, demo_client: FlaskClient
 ) -> None:
-    seed_demo(db)
-    lot = db.scalar(
+    lot = demo_db.scalar(
         select(Batch.lot_code)
         .join(Product, Product.id == Batch.product_id)
         .where(Product.name == "塔县有机牦牛肉", Batch.status == BatchStatus.ACTIVE)
     )
     assert lot is not None
-    page = client.get(f"/t/{lot}").get_data(as_text=True)
+    page = demo_client.get(f"/t/{lot}").get_data(as_text=True)
     assert "冷链全程 −18 °C 以下" in page and "svg" in page
     cold_holds = select(func.count()).select_from(BatchHold).where(BatchHold.reason == HoldReason.COLD_CHAIN)
-    assert db.scalar(cold_holds) == 0  # every demo reading is in range
+    assert demo_db.scalar(cold_holds) == 0  # every demo reading is in range
 
 
-def test_approved_producers_get_shipping_rules_and_meat_sellers_skip_far_provinces(db: Session) -> None:
+def test_approved_producers_get_shipping_rules_and_meat_sellers_skip_far_provinces(demo_db: Session) -> None:
     from orders.models import ShippingRule
 
-    seed_demo(db)
-    rules = {r.producer.name: r for r in db.scalars(select(ShippingRule))}
-    approved = db.scalars(select(Producer).where(Producer.status == ProducerStatus.APPROVED)).all()
+    rules = {r.producer.name: r for r in demo_db.scalars(select(ShippingRule))}
+    approved = demo_db.scalars(select(Producer).where(Producer.status == ProducerStatus.APPROVED)).all()
     assert set(rules) == {p.name for p in approved}
     assert rules["城口县大巴山火炕腊肉食品有限公司"].excluded_provinces == ["540000", "460000"]
     assert rules["疏勒县绿源蔬菜种植农民专业合作社"].excluded_provinces == []
     assert all(r.flat_fee_fen == 1200 and r.free_above_fen == 9900 for r in rules.values())
 
 
-def test_the_linyi_canteen_office_is_verified_paired_and_planned(db: Session) -> None:
+def test_the_linyi_canteen_office_is_verified_paired_and_planned(demo_db: Session) -> None:
     from procurement.institutions.models import AnnualPlan, Institution, InstitutionRole
     from procurement.ordering.services import needs_approval
 
-    seed_demo(db)
-    seed_demo(db)
-    office = db.scalars(select(Institution).where(Institution.name == "临沂市直机关事务服务中心")).one()
+    seed_demo(demo_db)
+    office = demo_db.scalars(select(Institution).where(Institution.name == "临沂市直机关事务服务中心")).one()
     assert office.is_verified and office.credit_code is not None
     assert validate_credit_code(office.credit_code) == office.credit_code
     assert [c.code for c in office.paired_counties] == ["500229"]
@@ -326,16 +243,15 @@ def test_the_linyi_canteen_office_is_verified_paired_and_planned(db: Session) ->
         ("approver@demo.bangfu.cn", InstitutionRole.APPROVER),
         ("finance@demo.bangfu.cn", InstitutionRole.FINANCE),
     }
-    plans = db.scalars(select(AnnualPlan).where(AnnualPlan.institution_id == office.id)).all()
+    plans = demo_db.scalars(select(AnnualPlan).where(AnnualPlan.institution_id == office.id)).all()
     assert [(p.year, p.canteen_budget_fen, p.reserved_share_permille) for p in plans] == [
         (shanghai_date().year, 120_000_000, 300)
     ]
     assert plans[0].reserved_fen == 36_000_000  # ¥360,000 to buy from formerly poor areas this year
 
 
-def test_each_county_shows_verified_household_benefit(db: Session) -> None:
-    seed_demo(db)
-    reports = list(db.scalars(select(BenefitReport)))
+def test_each_county_shows_verified_household_benefit(demo_db: Session) -> None:
+    reports = list(demo_db.scalars(select(BenefitReport)))
     assert {report.producer.county.code for report in reports} == {"653122", "653131", "500229"}
     for report in reports:
         assert report.status.value == "verified" and report.decided_by is not None
@@ -346,22 +262,21 @@ def test_each_county_shows_verified_household_benefit(db: Session) -> None:
                 else report.producer.monitored_households
             )
             assert 0 < line.households <= recorded
-    shown = verified_benefit(db, reports[-1].producer_id, reports[-1].year)
+    shown = verified_benefit(demo_db, reports[-1].producer_id, reports[-1].year)
     assert shown is not None and shown.amount_fen > 0
 
 
-def test_the_home_page_of_the_demo_has_something_in_every_section(db: Session) -> None:
-    seed_demo(db)
-    seed_demo(db)  # idempotent: the paid orders are not paid twice
-    db.flush()
-    home = home_page(db, shanghai_date())
+def test_the_home_page_of_the_demo_has_something_in_every_section(demo_db: Session) -> None:
+    seed_demo(demo_db)  # idempotent: the paid orders are not paid twice
+    demo_db.flush()
+    home = home_page(demo_db, shanghai_date())
     assert home.counted.counted_fen > 0 and home.counted.entries == len(PURCHASES)
     assert home.in_season and home.help_sell
     assert HELP_SELL_DEMO_PRODUCT in {entry.product.name for entry in home.help_sell}
     for card in home.counties:
         assert card.products, card.showcase.code
         assert sale_problem(card.products[0]) is None  # each county leads with what can be bought
-    listing = [p for page in (1, 2) for p in browse_products(db, SearchFilters(), page, 24).items]
+    listing = [p for page in (1, 2) for p in browse_products(demo_db, SearchFilters(), page, 24).items]
     problems = [sale_problem(product) is not None for product in listing]
     assert any(problems) and problems == sorted(problems)  # the demo has unbuyable products, all last
     assert problems.count(False) >= 24  # a full first page of products that can be bought

@@ -3,15 +3,12 @@ batches at every stage, targets part-way — written through the services, count
 
 from __future__ import annotations
 
-import functools
 from datetime import timedelta
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from core.clock import shanghai_date
 from core.models import User
@@ -31,17 +28,9 @@ from stats.targets.services import progress_of_targets
 from traceability.holds.models import BatchHold, HoldReason
 from traceability.models import Batch, BatchStatus, TraceEvent
 
-#: Months the tests write: enough for a month long past, the last one and this one, and quick to seed.
-MONTHS = 3
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hash the demo passwords cheaply: scrypt would make every seeding here take seconds longer."""
-    monkeypatch.setattr(
-        "core.models.generate_password_hash",
-        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"),
-    )
+#: Months the module's one seeding writes (``tests/shop/conftest.py``): enough for a month long past, the last
+#: one and this one, and quick to seed.
+DEMO_HISTORY_MONTHS = MONTHS = 3
 
 
 def _seed(app: Flask, db: Session, months: int = MONTHS) -> None:
@@ -70,10 +59,9 @@ def _counts(db: Session) -> dict[str, int]:
 
 
 def test_months_of_orders_paid_shipped_received_refunded_and_rated(
-    app: Flask, db: Session, client: FlaskClient
+    demo_db: Session, demo_client: FlaskClient
 ) -> None:
-    _seed(app, db)
-    orders = [o for o in db.scalars(select(Order)) if o.checkout.idempotency_key.startswith(KEY_PREFIX)]
+    orders = [o for o in demo_db.scalars(select(Order)) if o.checkout.idempotency_key.startswith(KEY_PREFIX)]
     today = shanghai_date()
     firsts = month_starts(today, MONTHS)
     months = {shanghai_date(o.placed_at).replace(day=1) for o in orders}
@@ -91,23 +79,24 @@ def test_months_of_orders_paid_shipped_received_refunded_and_rated(
     assert any(0 < o.refunded_fen < o.total_fen for o in refunded)  # partial
     assert {OrderStatus.COMPLETED, OrderStatus.RECEIVED} <= {o.status for o in orders}
 
-    ratings = list(db.scalars(select(Rating)))
+    ratings = list(demo_db.scalars(select(Rating)))
     assert ratings and any(r.comment for r in ratings)
-    replies = list(db.scalars(select(RatingReply)))
+    replies = list(demo_db.scalars(select(RatingReply)))
     assert replies
     with_text = next(r for r in ratings if r.comment)
-    page = client.get(path_for("catalog.product", product_id=with_text.product_id)).get_data(as_text=True)
+    page = demo_client.get(path_for("catalog.product", product_id=with_text.product_id)).get_data(
+        as_text=True
+    )
     assert with_text.comment in page
 
-    report = check_ledger(db)
+    report = check_ledger(demo_db)
     assert report.is_consistent, [d.describe() for d in report.differences[:5]]
     assert report.entries_stored >= len(orders)
 
 
-def test_batches_stand_at_every_stage(app: Flask, db: Session) -> None:
-    _seed(app, db)
+def test_batches_stand_at_every_stage(demo_db: Session) -> None:
     today = shanghai_date()
-    batches = list(db.scalars(select(Batch)))
+    batches = list(demo_db.scalars(select(Batch)))
     active = [b for b in batches if b.status is BatchStatus.ACTIVE]
     assert any(b.quantity_available > 0 and b.best_before > today + timedelta(days=7) for b in active)
     near = [
@@ -117,34 +106,34 @@ def test_batches_stand_at_every_stage(app: Flask, db: Session) -> None:
     assert any(b.quantity_available == 0 for b in active)  # sold out
     recalled = [b for b in batches if b.status is BatchStatus.RECALLED]
     assert len(recalled) >= 2 and all(b.recall_reason for b in recalled)
-    noticed = db.scalars(select(Order).where(Order.recall_notice.is_not(None))).all()
+    noticed = demo_db.scalars(select(Order).where(Order.recall_notice.is_not(None))).all()
     assert len(noticed) >= 2  # the buyers of the recalled lot were told
-    holds = db.scalars(select(BatchHold).where(BatchHold.reason == HoldReason.QUALITY_SAMPLING)).all()
+    holds = demo_db.scalars(select(BatchHold).where(BatchHold.reason == HoldReason.QUALITY_SAMPLING)).all()
     assert len(holds) == 1 and holds[0].batch.is_on_hold
 
 
-def test_demo_targets_stand_part_way(app: Flask, db: Session) -> None:
-    _seed(app, db)
+def test_demo_targets_stand_part_way(demo_db: Session) -> None:
     notes = [note for _scope, _code, _share, note in DEMO_GOALS]
-    targets = list(db.scalars(select(Target).where(Target.note.in_(notes))))
+    targets = list(demo_db.scalars(select(Target).where(Target.note.in_(notes))))
     assert len(targets) == len(DEMO_GOALS)
-    for counted, amount in progress_of_targets(db, targets).values():
+    for counted, amount in progress_of_targets(demo_db, targets).values():
         assert 0.2 * amount <= counted <= 0.9 * amount
     # the canteen office buys from Chengkou every month: its receipts count toward its reserved share (a
     # year of them, as ``seed-demo`` writes, stands at about a third of it; these few months at less)
-    office = db.scalars(
+    office = demo_db.scalars(
         select(Institution).where(Institution.credit_code == DEMO_INSTITUTION.credit_code)
     ).one()
-    received = db.scalars(select(SupplierOrder).where(SupplierOrder.status == SupplierStatus.RECEIVED)).all()
-    progress = received_progress(db, office, shanghai_date().year)
+    received = demo_db.scalars(
+        select(SupplierOrder).where(SupplierOrder.status == SupplierStatus.RECEIVED)
+    ).all()
+    progress = received_progress(demo_db, office, shanghai_date().year)
     assert received and 0 < progress.received_fen < progress.target_fen
     assert progress.staff_fen > 0  # its staff's own purchases count toward its figures too
 
 
-def test_seeding_the_history_twice_adds_nothing(app: Flask, db: Session) -> None:
-    _seed(app, db, 2)
-    first = _counts(db)
-    _seed(app, db, 2)
-    assert _counts(db) == first
+def test_seeding_the_history_twice_adds_nothing(app: Flask, demo_db: Session) -> None:
+    first = _counts(demo_db)
+    _seed(app, demo_db)
+    assert _counts(demo_db) == first
     assert first["Order"] > 10 and first["Rating"] and first["Refund"]
-    assert check_ledger(db).is_consistent
+    assert check_ledger(demo_db).is_consistent
