@@ -60,6 +60,7 @@ from shop.demo.history import Cast, month_starts, seed_history
 from shop.demo.images import logo_image, product_image
 from shop.demo.payees import seed_payees
 from shop.demo.people import seed_sellers, seed_shoppers
+from shop.demo.questions import seed_questions
 from shop.demo.sales import seed_sales
 from shop.demo.stages import seed_stages
 from stats.targets.services import seed_demo_targets
@@ -357,9 +358,10 @@ def seed_demo(
     session: Session, *, upload_dir: Path | None = None, history_months: int = 0
 ) -> list[DemoAccount]:
     """Create the regions, demo accounts, their organisations, the catalogue and batches at every stage,
-    and the last ``history_months`` calendar months of orders (:mod:`shop.demo.history`; ``flask --app shop
-    seed-demo`` writes :data:`~shop.demo.history.HISTORY_MONTHS`) with targets sized to them; return the
-    accounts. The history needs the Flask app (its services build links): run it in an app context.
+    the last ``history_months`` calendar months of orders (:mod:`shop.demo.history`; ``flask --app shop
+    seed-demo`` writes :data:`~shop.demo.history.HISTORY_MONTHS`) with targets sized to them, and buyers'
+    questions, most answered (:mod:`shop.demo.questions`); return the accounts. The history needs the Flask
+    app (its services build links): run it in an app context.
 
     With ``upload_dir``, products and producers without pictures get generated ones. Does not commit.
     """
@@ -396,4 +398,5 @@ def seed_demo(
         seed_history(session, cast, history_months)
         today = shanghai_date()
         seed_goals(session, admin, institution, month_starts(today, history_months)[0].year, today.year)
+    seed_questions(session, users["consumer@demo.bangfu.cn"], sellers)
     return list(DEMO_ACCOUNTS)

@@ -133,3 +133,29 @@ def test_enter_in_the_quantity_records_rather_than_steps(
     batch_id = int(re.search(r"/producer/batches/(\d+)", page.url).group(1))  # type: ignore[union-attr]
     with live_app.app_context(), Session(live_app.extensions["db"].engine) as session:
         assert session.get(Batch, batch_id).quantity == 5  # type: ignore[union-attr]
+
+
+def test_a_producer_records_a_batch_photo_first_at_desktop_width(
+    desktop_page: Page, live_app: Flask, live_server: str, tmp_path: Path
+) -> None:
+    page = desktop_page
+    give_the_product_a_photo(live_app, tmp_path)
+    log_in(page, live_server, PRODUCER)
+    page.goto(live_server + "/producer/batches/new")
+    page.locator("#photo").set_input_files(str(photo_png(tmp_path / "batch.png")))
+    page.locator("label.pick-card", has_text=PRODUCT).locator("img").click()
+    expect(page.locator("label.pick-card", has_text=PRODUCT).locator("input")).to_be_checked()
+    for _ in range(3):
+        page.get_by_role("button", name="多一个").click()
+    expect(page.locator("#quantity")).to_have_value("3")
+    assert not scrolls_sideways(page)
+    page.get_by_role("button", name="登记批次").click()
+
+    expect(page.locator("main")).to_contain_text("HGZ")
+    batch_id = int(re.search(r"/producer/batches/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+    with live_app.app_context(), Session(live_app.extensions["db"].engine) as session:
+        batch = session.scalars(select(Batch).where(Batch.id == batch_id)).one()
+        assert (batch.product.name, batch.quantity) == (PRODUCT, 3) and batch.photo_key is not None
+        key = batch.photo_key
+    expect(page.locator(f"main img[src*='{key}']")).to_be_visible()
+    assert not scrolls_sideways(page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from catalog.producers.models import (
     ProducerKind,
     ProducerStatus,
 )
+from catalog.producers.workbench import producer_day
 from catalog.products.models import (
     Certification,
     CertificationStatus,
@@ -25,6 +27,8 @@ from catalog.products.models import (
     QualityMarkKind,
     Unit,
 )
+from catalog.questions.models import Question
+from catalog.questions.services import answered_questions
 from catalog.search_filters import SearchFilters
 from catalog.shelf import sale_problem
 from catalog.validators import validate_credit_code, validate_gtin14
@@ -35,6 +39,7 @@ from settlement.benefit.models import BenefitLine, BenefitReport
 from shop.demo.batches import HELP_SELL_DEMO_PRODUCT
 from shop.demo.catalog import DEMO_PRODUCERS, CertPlan, ProductSpec
 from shop.demo.motifs import MOTIFS
+from shop.demo.questions import DEMO_QUESTIONS
 from shop.demo.sales import PURCHASES
 from shop.demo.seed import seed_demo
 from shop.home import home_page
@@ -56,6 +61,7 @@ COUNTED = (
     BenefitReport,
     BenefitLine,
     SensorReading,
+    Question,
 )
 
 
@@ -280,3 +286,27 @@ def test_the_home_page_of_the_demo_has_something_in_every_section(demo_db: Sessi
     problems = [sale_problem(product) is not None for product in listing]
     assert any(problems) and problems == sorted(problems)  # the demo has unbuyable products, all last
     assert problems.count(False) >= 24  # a full first page of products that can be bought
+
+
+def test_buyers_asked_in_every_county_most_are_answered_and_one_waits_on_the_workbench(
+    demo_db: Session, app: Flask
+) -> None:
+    asked = list(demo_db.scalars(select(Question).order_by(Question.id)))
+    assert len(asked) == len(DEMO_QUESTIONS)
+    assert {question.county.code for question in asked} == {"653122", "653131", "500229"}
+    waiting = [question for question in asked if not question.is_answered]
+    assert len(waiting) == 1 and len(asked) - len(waiting) >= 5
+    for question in asked:
+        assert not question.is_hidden and question.asker is not None
+        if question.is_answered:
+            members = {member.user_id for member in question.producer.members}
+            assert question.answer_author_id in members and question.answered_at > question.created_at
+            shown = answered_questions(demo_db, question.product_id, 1, 10)
+            assert question.id in {item["id"] for item in shown}
+    demo_producer = demo_db.scalars(select(User).where(User.email == "producer@demo.bangfu.cn")).one()
+    ids = [member.producer_id for member in demo_producer.producer_memberships]
+    with app.test_request_context():
+        (card,) = [task for task in producer_day(demo_db, ids) if task["kind"] == "new_questions"]
+    assert card["count"] == 1 and waiting[0].producer_id in ids
+    seed_demo(demo_db)
+    assert demo_db.scalar(select(func.count(Question.id))) == len(asked)
