@@ -190,6 +190,7 @@ def test_the_reviewers_page_shows_only_their_counties_and_hides_and_shows_again(
     )
     hidden_tab = reviewer.get("/review/questions?status=hidden").get_data(as_text=True)
     assert "腊肉要冷藏吗？" in hidden_tab and "辱骂内容" in hidden_tab
+    assert f'action="/questions/{ours.id}/unhide?status=hidden&amp;back=review"' in hidden_tab
     shown = reviewer.post(f"/questions/{ours.id}/unhide?status=hidden&back=review")
     assert shown.status_code == 302 and "/review/questions?status=hidden" in shown.headers["Location"]
     assert db.get(Question, ours.id).state is QuestionState.OPEN  # type: ignore[union-attr]
