@@ -330,6 +330,8 @@ def buy(
     :class:`AddressInvalid`, :class:`SoldOut`, :class:`LimitReached`, :class:`NotEnoughPoints`; nothing is
     written then. Does not commit.
     """
+    if sale.sold >= sale.units:  # as read by this request: sold out answers without queueing for the lock
+        raise SoldOut()
     claim_write_lock(session)
     now = now or utcnow()
     if now < sale.starts_at:
