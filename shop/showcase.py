@@ -30,7 +30,7 @@ SHOWCASES = (
         story=_l(
             "Shule grows vegetables on 196,300 mu of oasis farmland (348,000 tonnes in 2020),"
             " on 86 bases of 100 mu or more, under the regional public brand 疏勒蔬菜. Its Jun "
-            "and grey jujube, walnut and black goji are sold as dried fruit under 美蔬乐享, "
+            "and grey jujube, walnut and black goji are sold as dried fruit under the Meishu Lexiang brand, "
             "beside melons from its organic melon base."
         ),
     ),

@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from traceability.batches import views as batch_views
     from traceability.coldchain import receivers as cold_chain_receivers
     from traceability.coldchain import views as cold_chain_views
+    from traceability.display import commitment_label
     from traceability.holds import views as hold_views
     from traceability.interop import receivers as epcis_receivers
     from traceability.interop import views as epcis_views
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
         partner_views,
     ):
         app.register_blueprint(module.bp)
+    app.add_template_global(commitment_label)  # the trace page and the batch page show the commitments
     app.cli.add_command(cli.publish_digests_command)
     app.cli.add_command(epcis_cli)
     app.cli.add_command(cli.shelf_command)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from catalog.labels import label
+from traceability.batches.rules import COMMITMENTS
 from traceability.models import ComplianceBasis, EventKind, RecorderRole, TraceEvent
 
 
@@ -58,6 +59,30 @@ BASIS_LABELS = {
     ComplianceBasis.SELF_TESTED: _l("Passed the producer's own test"),
     ComplianceBasis.COMMISSIONED_TEST: _l("Passed a commissioned laboratory test"),
 }
+
+#: The four commitments of the 承诺达标合格证, stored in the national template's Chinese wording, as a reader
+#: of the page's language reads them (in Chinese, that wording again).
+COMMITMENT_LABELS = dict(
+    zip(
+        COMMITMENTS,
+        (
+            _l("No banned or restricted pesticides or veterinary drugs are used"),
+            _l("No illegal additives are used"),
+            _l("Pesticide safety intervals and veterinary drug withdrawal periods are observed"),
+            _l(
+                "The edible farm produce sold meets the mandatory national food safety standards"
+                " for pesticide and veterinary drug residues"
+            ),
+        ),
+        strict=True,
+    )
+)
+
+
+def commitment_label(text: str) -> str:
+    """A stored commitment in the page's language (one not of the national template as stored)."""
+    return str(COMMITMENT_LABELS.get(text, text))
+
 
 #: Labels of the structured event details shown on the page (``step``, ``unit`` and ``role`` shape the title).
 DETAIL_LABELS = {

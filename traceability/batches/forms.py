@@ -41,7 +41,7 @@ from traceability.batches.fields import (
 )
 from traceability.batches.rules import COMMITMENTS
 from traceability.batches.services import MANUAL_EVENT_KINDS, BatchData, ComplianceData
-from traceability.display import BASIS_LABELS  # one wording for the workbench and the trace page
+from traceability.display import BASIS_LABELS, COMMITMENT_LABELS  # one wording for workbench and trace page
 from traceability.models import ComplianceBasis, EventKind
 from traceability.serials import MAX_SERIALS_PER_REQUEST
 
@@ -86,7 +86,7 @@ class ComplianceFields:
     issued_on = DateField(_l("Issue date"), validators=[Optional()])
     commitments = MultiCheckboxField(
         _l("We commit to"),
-        choices=[SelectChoice(c, c) for c in COMMITMENTS],
+        choices=[SelectChoice(c, COMMITMENT_LABELS[c]) for c in COMMITMENTS],
         default=list(COMMITMENTS),
         description=_l("A compliance certificate affirms all four commitments."),
     )
