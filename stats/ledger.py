@@ -50,7 +50,7 @@ for the daily and monthly ones), in that order, joined by ``|``; ``NULL`` is the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
@@ -151,13 +151,15 @@ def write_entries(session: Session, rows: Iterable[EntryRow]) -> list[EntryRow]:
         return []
     session.flush()
     table = ENTRY_TABLE
-    stmt = (
-        upsert_insert(session, table)
-        .values([row.values() for row in rows])
-        .on_conflict_do_nothing(index_elements=["source", "source_id", "kind"])
-        .returning(table.c.source, table.c.source_id, table.c.kind)
+    stmt = _statement(
+        session,
+        "entries",
+        table,
+        lambda insert: insert.on_conflict_do_nothing(
+            index_elements=["source", "source_id", "kind"]
+        ).returning(table.c.source, table.c.source_id, table.c.kind),
     )
-    inserted = {(str(s), int(i), str(k)) for s, i, k in session.execute(stmt)}
+    inserted = {(str(s), int(i), str(k)) for s, i, k in session.execute(stmt, [row.values() for row in rows])}
     written = [row for row in rows if row.key in inserted]
     add_to_rollup(session, written)
     return written
@@ -205,18 +207,39 @@ def fold_rollup(
     return totals
 
 
-def _upsert(session: Session, table: Table, totals: dict[tuple[date, str], dict[str, Any]]) -> None:
-    """Add ``totals`` to the roll-up rows of ``table``: one statement, rows in key order (no deadlocks)."""
-    stmt = upsert_insert(session, table).values([totals[key] for key in sorted(totals)])
-    stmt = stmt.on_conflict_do_update(
+#: Upserts built once per database kind and table: building one (its ``excluded`` alias) costs more than
+#: running it, and given its rows as parameters (not as a multi-row VALUES, which SQLAlchemy cannot cache)
+#: it is compiled once too. Every paid order, refund and receipt writes seven.
+_STATEMENTS: dict[tuple[str, str, str], Any] = {}
+
+
+def _statement(session: Session, purpose: str, table: Table, build: Callable[[Any], Any]) -> Any:
+    """What ``build`` makes of an upsert INSERT into ``table`` for ``session``'s database, built once."""
+    key = (session.get_bind().dialect.name, purpose, table.name)
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _STATEMENTS[key] = build(upsert_insert(session, table))
+    return stmt
+
+
+def _add_totals(insert: Any) -> Any:
+    """An upsert adding the inserted row's amounts to the roll-up row of its key, if there is one."""
+    table = insert.table
+    return insert.on_conflict_do_update(
         index_elements=["day", "dims"],
         set_={
-            "amount_fen": table.c.amount_fen + stmt.excluded.amount_fen,
-            "quantity": table.c.quantity + stmt.excluded.quantity,
-            "entries": table.c.entries + stmt.excluded.entries,
+            "amount_fen": table.c.amount_fen + insert.excluded.amount_fen,
+            "quantity": table.c.quantity + insert.excluded.quantity,
+            "entries": table.c.entries + insert.excluded.entries,
         },
     )
-    session.execute(stmt)
+
+
+def _upsert(session: Session, table: Table, totals: dict[tuple[date, str], dict[str, Any]]) -> None:
+    """Add ``totals`` to the roll-up rows of ``table``: one statement, rows in key order (no deadlocks)."""
+    session.execute(
+        _statement(session, "rollup", table, _add_totals), [totals[key] for key in sorted(totals)]
+    )
 
 
 def add_to_rollup(session: Session, rows: Iterable[EntryRow]) -> None:
