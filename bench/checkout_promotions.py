@@ -36,8 +36,9 @@ PROMOTIONS = (
 
 
 def prepare(session: Session, plain: dict[str, Any], buyers: int, batches: int) -> dict[str, Any]:
-    """Commit the promotional product with ``batches`` batches, ``buyers`` buyers of its own, the three
-    promotions and the coupon code; ``plain`` is what :func:`bench.checkout.prepare` returned."""
+    """Write the promotional product with ``batches`` batches, ``buyers`` buyers of its own, the three
+    promotions and the coupon code (flushed: the caller commits); ``plain`` is what
+    :func:`bench.checkout.prepare` returned."""
     from catalog.products.models import Certification, CertificationStatus, Product
     from core.clock import shanghai_date
     from core.db import utcnow
@@ -127,7 +128,7 @@ def prepare(session: Session, plain: dict[str, Any], buyers: int, batches: int) 
         ends_at=now + timedelta(days=30),
     )
     session.add_all([*promotions, batch, Coupon(batch=batch, code=COUPON_CODE)])
-    session.commit()
+    session.flush()
     return {
         "product_id": product.id,
         "batch_ids": [b.id for b in made],

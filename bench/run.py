@@ -108,6 +108,7 @@ def build_database(config: dict[str, Any], label_count: int, buyers: int) -> dic
         batches_each = CHECKOUT_BATCHES if label_count >= 1000 else 2
         shop = checkout.prepare(db_session, buyers, batches_each)
         promoted = checkout_promotions.prepare(db_session, shop, buyers, batches_each)
+        db_session.commit()
     get_engine_dispose(app)
     return {
         "checkout": shop,
