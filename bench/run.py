@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from bench import checkout, report, wrk
+from bench import checkout, checkout_promotions, report, wrk
 from bench.servers import Gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,10 +105,14 @@ def build_database(config: dict[str, Any], label_count: int, buyers: int) -> dic
         started = time.perf_counter()
         pdf = render_label_sheet_pdf(big, items)
         label_seconds = time.perf_counter() - started
-        shop = checkout.prepare(db_session, buyers, CHECKOUT_BATCHES if label_count >= 1000 else 2)
+        batches_each = CHECKOUT_BATCHES if label_count >= 1000 else 2
+        shop = checkout.prepare(db_session, buyers, batches_each)
+        promoted = checkout_promotions.prepare(db_session, shop, buyers, batches_each)
+        db_session.commit()
     get_engine_dispose(app)
     return {
         "checkout": shop,
+        "checkout_promotions": promoted,
         "trace_lot": trace_lot,
         "seed_seconds": round(seed_seconds, 2),
         "labels": {
@@ -203,7 +207,17 @@ def run_database(
         print(f"[{name}] checkout: {connections} buyers sign in, then wrk {seconds}s …", flush=True)
         scenarios["checkout"] = run_checkout(shop, built["checkout"], workdir, connections, seconds)
         scenarios["checkout"]["hello_rps"] = references[-1]
+        print(f"[{name}] checkout with two promotions and a coupon: wrk {seconds}s …", flush=True)
+        promoted = built["checkout_promotions"]
+        scenarios["checkout_promotions"] = run_checkout(
+            shop, promoted, workdir, connections, seconds, coupon=promoted["coupon_code"]
+        )
+        scenarios["checkout_promotions"]["hello_rps"] = references[-1]
     scenarios["checkout"]["verified"] = verify_checkout(config, built["checkout"])
+    scenarios["checkout_promotions"]["verified"] = verify_checkout(config, promoted, promotions=True)
+    scenarios["checkout_promotions"].update(
+        against_plain(scenarios["checkout"], scenarios["checkout_promotions"])
+    )
     scenarios["hello"]["rps_runs"] = references
     return _finish(database, built, threads, connections, seconds, scenarios, workdir, name)
 
@@ -234,15 +248,27 @@ def _finish(
 
 
 def run_checkout(
-    shop: Gunicorn, prepared: dict[str, Any], workdir: Path, connections: int, seconds: int
+    shop: Gunicorn,
+    prepared: dict[str, Any],
+    workdir: Path,
+    connections: int,
+    seconds: int,
+    coupon: str | None = None,
 ) -> dict[str, Any]:
-    """Sign the buyers in over HTTP, then let wrk alternate add-to-cart and checkout, one buyer a thread.
+    """Sign the buyers in over HTTP, then let wrk alternate add-to-cart and checkout, one buyer a thread
+    (``coupon``: a code entered at every checkout — the promotions' scenario).
 
     ``rps`` is placed checkouts per second (each took two requests: the cart, then the order);
     ``requests_rps`` is wrk's own figure. Checkouts refused count as errors.
     """
     buyers = [checkout.sign_in(shop.port, email) for email in prepared["emails"][:connections]]
-    script = checkout.lua_script(workdir / "checkout.lua", prepared["product_id"], buyers)
+    script = checkout.lua_script(
+        workdir / ("checkout-promotions.lua" if coupon else "checkout.lua"),
+        prepared["product_id"],
+        buyers,
+        extra={"coupon": coupon} if coupon else None,
+        key_prefix="promo" if coupon else "bench",
+    )
     if Gunicorn.status(shop.url("/cart")) == 0:
         raise RuntimeError("the shop stopped answering before the checkout run")
     figures = wrk.run(
@@ -255,7 +281,8 @@ def run_checkout(
     )
     counts = checkout.parse_checkouts(figures.pop("output"))
     return {
-        "path": "POST /cart/add + POST /checkout (bank transfer)",
+        "path": "POST /cart/add + POST /checkout (bank transfer"
+        + (", 2 promotions + a coupon)" if coupon else ")"),
         "rps": round(counts["placed"] / seconds, 2),
         "requests_rps": figures["rps"],
         "p50_ms": figures["p50_ms"],
@@ -275,14 +302,28 @@ def run_checkout(
     }
 
 
-def verify_checkout(config: dict[str, Any], prepared: dict[str, Any]) -> dict[str, Any]:
-    """Read the database after the run: no batch oversold, every order whole (see bench/checkout.verify)."""
+def against_plain(plain: dict[str, Any], promoted: dict[str, Any]) -> dict[str, Any]:
+    """What a checkout with the promotions costs against a plain one of the same run: ``cost_vs_plain`` is
+    plain checkouts/s ÷ promotions checkouts/s (goal ≤ 1.2), ``p50_vs_plain`` the median latencies' ratio."""
+    cost = round(plain["rps"] / promoted["rps"], 3) if promoted["rps"] else None
+    p50 = round(promoted["p50_ms"] / plain["p50_ms"], 3) if plain["p50_ms"] else None
+    return {"cost_vs_plain": cost, "p50_vs_plain": p50}
+
+
+def verify_checkout(
+    config: dict[str, Any], prepared: dict[str, Any], promotions: bool = False
+) -> dict[str, Any]:
+    """Read the database after the run: no batch oversold, every order whole (see bench/checkout.verify);
+    with ``promotions``, also their budgets and the code's uses (bench/checkout_promotions.verify)."""
     from core.db import db_session
     from shop import create_app
 
     app = create_app(dict(config))
     with app.app_context():
-        verdict = checkout.verify(db_session, prepared["product_id"], prepared["batch_ids"])
+        if promotions:
+            verdict = checkout_promotions.verify(db_session, prepared)
+        else:
+            verdict = checkout.verify(db_session, prepared["product_id"], prepared["batch_ids"])
         db_session.commit()
     get_engine_dispose(app)
     return verdict
@@ -294,7 +335,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="a few seconds in all; writes to a temp dir")
     parser.add_argument("--database", choices=("sqlite", "postgres", "all"), default="all")
     parser.add_argument(
-        "--only", nargs="+", default=[], choices=(*HTTP_SCENARIOS[1:], "checkout"), help="run just these"
+        "--only",
+        nargs="+",
+        default=[],
+        choices=(*HTTP_SCENARIOS[1:], "checkout"),
+        help="run just these (checkout: the plain one and the one with promotions)",
     )
     parser.add_argument("--out", type=Path, help="where results.json/.md go (default: bench/, or a temp dir)")
     args = parser.parse_args(argv)

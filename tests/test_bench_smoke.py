@@ -34,10 +34,17 @@ def test_bench_smoke_measures_every_scenario_without_errors(tmp_path: Path) -> N
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     results = json.loads((tmp_path / "results.json").read_text())
     run = results["databases"]["sqlite"]
-    assert set(run["scenarios"]) == {"hello", "trace", "products", "search", "checkout"}
+    assert set(run["scenarios"]) == {
+        "hello",
+        "trace",
+        "products",
+        "search",
+        "checkout",
+        "checkout_promotions",
+    }
     for name, figures in run["scenarios"].items():
         assert 0 < figures["p50_ms"] <= figures["p99_ms"], name
-        if name == "checkout":
+        if name.startswith("checkout"):
             continue  # below: on SQLite a concurrent cart write may be refused with a 503 (an error here)
         assert figures["rps"] > 0, name
         assert figures["errors"] == 0, (name, done.stdout[-3000:])
@@ -46,11 +53,19 @@ def test_bench_smoke_measures_every_scenario_without_errors(tmp_path: Path) -> N
     assert shop["requests"] > 0 and shop["verified"]["orders"] >= shop["placed"]
     assert shop["verified"]["consistent"] is True, shop["verified"]  # zero oversell, whole orders
     assert shop["verified"]["oversold_batches"] == shop["verified"]["stock_drift_batches"] == 0
+    # two promotions and a coupon on every checkout, against the plain one of the same run (issue 17)
+    promoted = run["scenarios"]["checkout_promotions"]
+    assert promoted["placed"] > 0 and promoted["cost_vs_plain"] > 0 and promoted["p50_vs_plain"] > 0
+    assert promoted["verified"]["consistent"] is True, promoted["verified"]  # stock, budgets, code's uses
+    assert promoted["verified"]["discounted_orders"] >= promoted["placed"]
+    assert promoted["verified"]["budgets_drifted"] == 0 and promoted["verified"]["discount_fen"] > 0
     assert run["labels"]["count"] == run["labels"]["distinct_serials"] == 20
     assert run["labels"]["seconds"] > 0 and run["labels"]["pdf_bytes"] > 0
     assert results["machine"]["nproc"] >= 1
     assert "| trace |" in (tmp_path / "results.md").read_text()
     assert "| checkout |" in (tmp_path / "results.md").read_text()
+    assert "| checkout_promotions |" in (tmp_path / "results.md").read_text()
+    assert "Checkout with two promotions and a coupon:" in (tmp_path / "results.md").read_text()
 
 
 @once_per_ci

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core.clock import SHANGHAI
 from core.i18n import format_fen
@@ -122,7 +122,8 @@ def find_coupon(
     """The coupon with ``code`` (case and spaces ignored), and why it cannot be used now (``None`` if it can
     as far as the coupon goes: its promotion is judged by :func:`why_not_applied`)."""
     cleaned = "".join(code.split()).upper()[:32]
-    coupon = session.scalar(select(Coupon).where(Coupon.code == cleaned)) if cleaned else None
+    query = select(Coupon).where(Coupon.code == cleaned).options(joinedload(Coupon.batch))
+    coupon = session.scalar(query) if cleaned else None
     if coupon is None:
         return None, str(reasons.UNKNOWN)
     batch = coupon.batch
@@ -194,9 +195,8 @@ def use_coupon(session: Session, coupon: Coupon, checkout_key: str | None = None
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise CouponNotApplicable(str(reasons.USED_UP))
     session.expire(coupon, ["uses"])
-    if checkout_key:
+    if checkout_key:  # written with the checkout's own flush (its unique key refuses a second use there)
         session.add(CouponUse(coupon_id=coupon.id, checkout_key=checkout_key))
-        session.flush()
 
 
 def give_back_use(session: Session, checkout_key: str) -> None:

@@ -5,7 +5,9 @@ on SQLite and PostgreSQL alike:
 
 - the budget: ``UPDATE promotions_promotion SET spent_fen = spent_fen + :x, uses = uses + 1 WHERE id = :id
   AND status = 'active' AND starts_at <= :now AND ends_at > :now AND spent_fen + :x <= budget_fen`` — no row
-  updated means the money is not there (or it stopped running) any more;
+  updated means the money is not there (or it stopped running) any more; a checkout using several
+  promotions takes them all in one such statement (``:x`` a ``CASE`` on the id, ``RETURNING id`` tells which
+  rows could give their amount);
 - the limit: ``INSERT … ON CONFLICT (promotion_id, buyer_id) DO UPDATE SET uses = uses + 1 WHERE uses <
   :limit RETURNING uses`` — no row returned means the buyer used it up.
 
@@ -14,10 +16,11 @@ Functions flush but never commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, case, literal, update
 from sqlalchemy.orm import Session
 
 from core.transactions import upsert_insert
@@ -33,25 +36,50 @@ def take_budget(session: Session, promotion: Promotion, amount_fen: int, now: da
     Raises :class:`BudgetSpent` when the budget left cannot cover it, :class:`PromotionEnded` when it was
     paused or ended meanwhile. Does not commit.
     """
-    result = session.execute(
-        update(Promotion)
-        .where(
-            Promotion.id == promotion.id,
-            Promotion.status == PromotionStatus.ACTIVE,
-            Promotion.starts_at <= now,
-            Promotion.ends_at > now,
-            Promotion.spent_fen + amount_fen <= Promotion.budget_fen,
-        )
-        .values(spent_fen=Promotion.spent_fen + amount_fen, uses=Promotion.uses + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount == 1:  # type: ignore[attr-defined]
-        session.expire(promotion, ["spent_fen", "uses"])
+    take_budgets(session, [(promotion, amount_fen)], now)
+
+
+def take_budgets(session: Session, taken: Sequence[tuple[Promotion, int]], now: datetime) -> None:
+    """Take each amount from its promotion's budget and count one use of each, all in one conditional
+    UPDATE (the same condition per row as :func:`take_budget`; one statement for every promotion a checkout
+    uses, its rows locked in the order of their ids).
+
+    Raises :class:`PromotionEnded` or :class:`BudgetSpent` for the first promotion (by id) that could not
+    give its amount; the rows updated by then are the caller's to roll back (the checkout's SAVEPOINT).
+    Does not commit.
+    """
+    amounts = {promotion.id: amount for promotion, amount in taken}
+    if not amounts:
         return
-    session.refresh(promotion, ["status", "spent_fen", "budget_fen"])
-    if promotion.status is not PromotionStatus.ACTIVE or not promotion.starts_at <= now < promotion.ends_at:
-        raise PromotionEnded(title=promotion.title)
-    raise BudgetSpent(title=promotion.title)
+    amount = (
+        case(amounts, value=Promotion.id, else_=0)
+        if len(amounts) > 1
+        else literal(next(iter(amounts.values())))
+    )
+    done = set(
+        session.scalars(
+            update(Promotion)
+            .where(
+                Promotion.id.in_(sorted(amounts)),
+                Promotion.status == PromotionStatus.ACTIVE,
+                Promotion.starts_at <= now,
+                Promotion.ends_at > now,
+                Promotion.spent_fen + amount <= Promotion.budget_fen,
+            )
+            .values(spent_fen=Promotion.spent_fen + amount, uses=Promotion.uses + 1)
+            .returning(Promotion.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    for promotion, _amount in sorted(taken, key=lambda pair: pair[0].id):
+        if promotion.id in done:
+            session.expire(promotion, ["spent_fen", "uses"])
+            continue
+        session.refresh(promotion, ["status", "spent_fen", "budget_fen"])
+        running = promotion.starts_at <= now < promotion.ends_at
+        if promotion.status is not PromotionStatus.ACTIVE or not running:
+            raise PromotionEnded(title=promotion.title)
+        raise BudgetSpent(title=promotion.title)
 
 
 def give_back(session: Session, promotion_id: int, amount_fen: int) -> None:

@@ -13,8 +13,10 @@ lines (its producer's, and its chosen products when it has some):
   ``threshold_fen`` — only where the order has a fee at all;
 - ``gift`` (满赠): goods of at least ``threshold_fen`` receive ``gift_quantity`` units of the gift product,
   at its list price paid by the sponsor; the gift ships with its producer's order, so the cart must hold an
-  order of that producer (always so for a producer's own promotion), and it is given only while its
-  sellable batches hold enough units (otherwise the buyer is told, in ``request.notes``, before paying).
+  order of that producer (always so for a producer's own promotion; a cross-producer promotion whose cart
+  holds none gives nothing, and the buyer is told on the cart and checkout pages which producer's product
+  to add — :func:`gift_needs_producer`), and it is given only while its sellable batches hold enough units
+  (otherwise the buyer is told, in ``request.notes``, before paying).
 
 A promotion whose remaining budget cannot cover its whole discount offers nothing (it stops when spent).
 
@@ -194,7 +196,7 @@ def offer_of(candidate: Candidate, request: DiscountRequest) -> DiscountOffer | 
 
 def _gift_of(promotion: Promotion, request: DiscountRequest) -> Gift | None:
     """The gift a 满赠 promotion gives on the cart, or ``None`` when the cart holds no order of the gift's
-    producer (the gift ships with it)."""
+    producer (the gift ships with it; :func:`gift_needs_producer` tells the buyer what to add)."""
     product = promotion.gift_product
     quantity = promotion.gift_quantity or 0
     if product is None or quantity <= 0 or product.producer_id not in request.producer_ids:
@@ -206,6 +208,35 @@ def _gift_of(promotion: Promotion, request: DiscountRequest) -> Gift | None:
         unit_price_fen=product.unit_price_for(quantity),
         name=product.name,
         unit=product.unit.value,
+    )
+
+
+def gift_needs_producer(candidate: Candidate, request: DiscountRequest) -> str | None:
+    """Why a 满赠 promotion the cart reaches gives nothing — its gift ships only with an order of the gift's
+    producer and the cart holds none — and what to add, in the buyer's words; ``None`` otherwise (not a
+    gift, the producer is there, the threshold is not reached, or its budget cannot pay the gift)."""
+    promotion = candidate.promotion
+    if promotion.kind is not PromotionKind.GIFT:
+        return None
+    product = promotion.gift_product
+    quantity = promotion.gift_quantity or 0
+    if product is None or quantity <= 0 or product.producer_id in request.producer_ids:
+        return None
+    lines = eligible_lines(candidate, request.lines)
+    if not lines or sum(line.total_fen for line in lines) < promotion.threshold_fen:
+        return None
+    if product.unit_price_for(quantity) * quantity > promotion.left_fen:
+        return None
+    return str(
+        _(
+            "“%(title)s” would give you %(quantity)s × %(gift)s, but the gift ships only with an order from "
+            "%(producer)s and the cart holds none. Add any product of %(producer)s (%(gift)s itself counts) "
+            "to receive it.",
+            title=promotion.title,
+            quantity=quantity,
+            gift=product.name,
+            producer=product.producer.name,
+        )
     )
 
 
@@ -320,6 +351,7 @@ def price(session: Session, request: DiscountRequest, coupon_promotion: int | No
     by_id = {c.promotion.id: c.promotion for c in found}
     offers = [offer for offer in (offer_of(c, request) for c in kept) if offer is not None]
     offers = gifts_in_stock(session, offers, request)
+    request.notes.extend(note for note in (gift_needs_producer(c, request) for c in kept) if note)
     stackable = {o.promotion_id for o in offers if by_id[o.promotion_id].is_stackable}
     for candidate in found:  # say why a promotion that would apply to this cart is not for this buyer
         promotion = candidate.promotion

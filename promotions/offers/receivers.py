@@ -15,7 +15,7 @@ from payments.models import Refund
 from payments.signals import refund_recorded
 from promotions.coupons.errors import CouponNotApplicable
 from promotions.coupons.services import find_coupon, give_back_use, use_coupon, why_not_applied
-from promotions.offers.budget import give_back, take_budget, take_use
+from promotions.offers.budget import give_back, take_budgets, take_use
 from promotions.offers.pricing import price
 
 
@@ -24,8 +24,8 @@ def offer_discounts(sender: Session, request: DiscountRequest, **_extra: Any) ->
     rule applied), with the promotion of the coupon the buyer entered — or, in ``request.coupon_problem``,
     why it does not apply. While the checkout is placed, a coupon that does not apply is refused
     (:class:`CouponNotApplicable`), a coupon that does is used once, and each discount is taken from its
-    budget and the buyer's uses, in promotion order (so concurrent checkouts lock rows in the same order);
-    their errors propagate."""
+    budget and the buyer's uses, in promotion order (so concurrent checkouts lock rows in the same order), the
+    budgets in one statement; their errors propagate."""
     coupon = None
     if request.coupon_code:
         coupon, request.coupon_problem = find_coupon(sender, request.coupon_code, request.buyer, request.now)
@@ -37,10 +37,11 @@ def offer_discounts(sender: Session, request: DiscountRequest, **_extra: Any) ->
     if request.placing and request.buyer is not None:
         if coupon is not None:
             use_coupon(sender, coupon, request.checkout_key)
-        for offer in sorted(priced.offers, key=lambda o: o.promotion_id):
-            promotion = priced.promotions[offer.promotion_id]
-            take_use(sender, promotion, request.buyer.id)
-            take_budget(sender, promotion, offer.total_fen, request.now)
+        offers = sorted(priced.offers, key=lambda o: o.promotion_id)
+        for offer in offers:
+            take_use(sender, priced.promotions[offer.promotion_id], request.buyer.id)
+        taken = [(priced.promotions[o.promotion_id], o.total_fen) for o in offers]
+        take_budgets(sender, taken, request.now)
     return priced.offers
 
 

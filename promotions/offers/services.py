@@ -30,7 +30,7 @@ from procurement.institutions.models import Institution, InstitutionKind
 from promotions.eligibility.services import describe as describe_audience
 from promotions.offers.errors import AlreadyInState, InvalidPromotion, NotSponsor
 from promotions.offers.models import Eligibility, Promotion, PromotionKind, PromotionStatus
-from promotions.offers.pricing import Candidate, gifts_in_stock, offer_of
+from promotions.offers.pricing import Candidate, gift_needs_producer, gifts_in_stock, offer_of
 
 #: Institutions that may sponsor promotions: paired partner cities and units, enterprises.
 SPONSOR_INSTITUTION_KINDS = frozenset(
@@ -300,6 +300,9 @@ def preview(
     if offer is not None:
         offer = next(iter(gifts_in_stock(session, [offer], request)), None)
     notes = list(request.notes)
+    missing = gift_needs_producer(Candidate(promotion, chosen), request)
+    if missing is not None:
+        notes.append(missing)
     if promotion.eligibility is not Eligibility.EVERYONE:
         notes.append(str(_l("Given only to: %(audience)s.", audience=describe_audience(promotion.audience))))
     return Preview(product, quantity, line.total_fen, fee, offer, notes)

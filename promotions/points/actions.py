@@ -19,8 +19,11 @@ from sqlalchemy.orm import Session
 from core.db import utcnow
 from core.errors import DomainError, PermissionDenied
 from core.models import User
-from promotions.points.models import AssistanceAction, PointsAction, PointsKind
-from promotions.points.services import earn
+from promotions.points.models import AssistanceAction, PointsAction, PointsEntry, PointsKind
+from promotions.points.services import earn, take_back
+
+#: Actions whose subject is an order: their points go when the order is refunded in whole.
+ORDER_ACTIONS = (AssistanceAction.STAFF_PURCHASE, AssistanceAction.FIRST_RATING)
 
 #: Most points one action may earn.
 MAX_ACTION_POINTS = 100_000
@@ -68,4 +71,29 @@ def award(
         return 0
     return earn(
         session, user_id, row.points, action.value, subject_id, now or utcnow(), kind=PointsKind.AWARDED
+    )
+
+
+def take_back_order_awards(session: Session, order_id: int, now: datetime | None = None) -> int:
+    """Take back, once, the points actions whose subject is order ``order_id`` earned (a staff purchase, a
+    first rating), called when the order has been refunded in whole; return the points taken.
+
+    Each award is taken back by one ``CLAWED_BACK`` entry keyed by its action and the order, so a repeated
+    signal finds it there and takes nothing more. Points already spent are not recovered: what remains of
+    the balance is taken, never below zero (as for earned points). A founded complaint's award is not tied
+    to an order and stays. Does not commit.
+    """
+    awarded = session.execute(
+        select(PointsEntry.user_id, PointsEntry.source, PointsEntry.points)
+        .where(
+            PointsEntry.kind == PointsKind.AWARDED,
+            PointsEntry.source.in_([action.value for action in ORDER_ACTIONS]),
+            PointsEntry.source_id == order_id,
+        )
+        .order_by(PointsEntry.id)  # the oldest award first when the balance does not cover them all
+    ).all()
+    moment = now or utcnow()
+    return sum(
+        take_back(session, int(user_id), int(points), str(source), order_id, moment)
+        for user_id, source, points in awarded
     )

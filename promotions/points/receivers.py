@@ -1,5 +1,6 @@
 """Receivers: paid orders earn points, refunds take them back, in the payment's own transaction; the
-assistance actions the platform rewards (an order's first rating, a staff member's purchase) earn theirs."""
+assistance actions the platform rewards (an order's first rating, a staff member's purchase) earn theirs,
+taken back when their order is refunded in whole."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from orders.models import Order, Rating
 from orders.signals import rating_recorded
 from payments.models import Refund
 from payments.signals import orders_paid, refund_recorded
-from promotions.points.actions import award
+from promotions.points.actions import award, take_back_order_awards
 from promotions.points.models import AssistanceAction
 from promotions.points.services import FEN_PER_POINT, claw_back, earn
 
@@ -33,11 +34,22 @@ def award_first_rating(sender: Session, rating: Rating, order: Order, **_extra: 
     award(sender, AssistanceAction.FIRST_RATING, rating.user_id, order.id)
 
 
+def refunded_in_whole(order: Order) -> bool:
+    """Whether the order's refunds cover its total (an order paid in points alone, total 0: every unit)."""
+    if order.total_fen > 0:
+        return order.refunded_fen >= order.total_fen
+    return all(line.refunded_quantity == line.quantity for line in order.lines)
+
+
 def claw_back_on_refund(sender: Refund, session: Session, **_extra: Any) -> None:
     """Receiver of ``refund_recorded``: take back the points of the goods' money given back (never more
-    than earned, never below zero)."""
+    than earned, never below zero); once the order is refunded in whole, also the points its assistance
+    actions earned (a staff purchase, a first rating), once — a partial refund keeps them."""
+    now = utcnow()
     goods = sum(line.goods_fen if line.goods_fen is not None else 0 for line in sender.lines)
-    claw_back(session, sender.order.buyer_id, goods // FEN_PER_POINT, sender.id, utcnow())
+    claw_back(session, sender.order.buyer_id, goods // FEN_PER_POINT, sender.id, now)
+    if refunded_in_whole(sender.order):
+        take_back_order_awards(session, sender.order_id, now)
 
 
 def connect() -> None:

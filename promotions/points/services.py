@@ -3,7 +3,9 @@ statement on the balance. Functions flush but never commit.
 
 Rule: a paid consumer order earns one point per whole yuan the buyer paid for its goods (discounts taken
 off, shipping not counted), valid :data:`VALID_DAYS` days; a refund takes back the points of the money given
-back, as far as the balance allows (it never goes below zero). Points spent in a flash sale come back on a
+back, as far as the balance allows (it never goes below zero); an order refunded in whole also gives back,
+once and as far as the balance allows, the points its assistance actions earned
+(:func:`promotions.points.actions.take_back_order_awards`). Points spent in a flash sale come back on a
 refund of its order (each unit's share), valid :data:`VALID_DAYS` days anew.
 """
 
@@ -125,6 +127,27 @@ def claw_back(session: Session, user_id: int, points: int, refund_id: int, now: 
     if take <= 0 or not _debit(session, user_id, take, now):
         return 0
     _entry(session, user_id, PointsKind.CLAWED_BACK, -take, "refund", refund_id)
+    return take
+
+
+def take_back(session: Session, user_id: int, points: int, source: str, source_id: int, now: datetime) -> int:
+    """Take back up to ``points`` credited for (``source``, ``source_id``) — once: a second call finds the
+    ``CLAWED_BACK`` entry and takes nothing — as far as the balance allows; return what was taken.
+
+    The caller holds the lock of what the points were for (the refunded order), so no other transaction
+    takes them back at the same time. Does not commit.
+    """
+    done = select(PointsEntry.id).where(
+        PointsEntry.kind == PointsKind.CLAWED_BACK,
+        PointsEntry.source == source,
+        PointsEntry.source_id == source_id,
+    )
+    if session.scalar(done) is not None:
+        return 0
+    take = min(points, balance_of(session, user_id))
+    if take <= 0 or not _debit(session, user_id, take, now):
+        return 0
+    _entry(session, user_id, PointsKind.CLAWED_BACK, -take, source, source_id)
     return take
 
 

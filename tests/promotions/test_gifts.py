@@ -217,3 +217,34 @@ def test_a_gift_leaves_the_same_product_in_the_buyers_cart(
     ]
     kept = db.scalars(select(CartItem.product_id).where(CartItem.user_id == shop.buyer.id)).all()
     assert kept == [honey.id]  # the gift took nothing out of the buyer's cart
+
+
+def test_without_the_gifts_producer_the_buyer_is_told_what_to_add(
+    db: Session, shop: Shop, as_user: Client, english: None, make_admin: Callable[[], User]
+) -> None:
+    """A cross-producer gift ships with an order of its producer: a cart without one gets no gift, and the
+    cart, checkout and preview pages say which producer's product to add; with it, the gift is given."""
+    promotion = _gift(db, shop)
+    expected = (
+        "“测试满减” would give you 2 × 疏勒县西红柿, but the gift ships only with an order from "
+        f"{shop.producer_a.name} and the cart holds none. Add any product of {shop.producer_a.name} "
+        "(疏勒县西红柿 itself counts) to receive it."
+    )
+    view = carts.cart_view(db, {shop.product_b.id: 2}, today=shanghai_date())  # ¥136, only 城口's
+    priced = quote(db, view, shop.buyer, now=utcnow())
+    assert not priced.discounts.offers and priced.discounts.notes == [expected]
+    below = quote(db, carts.cart_view(db, {shop.product_b.id: 1}, today=shanghai_date()), shop.buyer)
+    assert below.discounts.notes == []  # ¥68: the threshold is not reached, nothing to promise
+    client = as_user(shop.buyer)
+    client.post("/cart/add", data={"product_id": shop.product_b.id, "quantity": 2})
+    for path in ("/cart", "/checkout"):
+        page = client.get(path).get_data(as_text=True)
+        assert "but the gift ships only with an order from" in page and shop.producer_a.name in page, path
+    admin_page = as_user(make_admin()).get(
+        f"/promotions/{promotion.id}?product={shop.product_b.id}&quantity=2"
+    )
+    assert "but the gift ships only with an order from" in admin_page.get_data(as_text=True)
+    client.post("/cart/add", data={"product_id": shop.product_a.id, "quantity": 1})
+    page = client.get("/checkout").get_data(as_text=True)
+    assert "Gift: 2 × 疏勒县西红柿, worth ¥25.00" in page
+    assert "but the gift ships only with an order from" not in page

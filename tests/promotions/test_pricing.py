@@ -16,8 +16,8 @@ from orders.cart import services as carts
 from orders.cart.discounts import allocate
 from orders.cart.quotes import quote
 from orders.models import ShippingRule, SponsorKind
-from promotions.offers.budget import take_budget, take_use
-from promotions.offers.errors import BudgetSpent, BuyerLimitReached
+from promotions.offers.budget import take_budget, take_budgets, take_use
+from promotions.offers.errors import BudgetSpent, BuyerLimitReached, PromotionEnded
 from promotions.offers.models import Eligibility, PromotionKind, PromotionStatus
 from tests.commerce import Shop
 from tests.promotions.support import make_promotion, pay, place
@@ -161,3 +161,24 @@ def test_a_producers_own_discount_is_not_sponsored(db: Session, shop: Shop) -> N
     )
     line = place(db, shop.buyer, {shop.product_b.id: 1}).orders[0].lines[0]
     assert (line.discount_fen, line.sponsored_fen, line.paid_fen) == (500, 0, 6300)
+
+
+def test_several_budgets_are_taken_in_one_statement_all_or_none(db: Session, shop: Shop) -> None:
+    """A checkout using several promotions takes their budgets together; if one can no longer give its
+    amount (spent, paused), the error names it and the checkout's SAVEPOINT leaves every budget as it was."""
+    first = make_promotion(db, title="满减一", amount_fen=500)
+    second = make_promotion(db, title="满减二", amount_fen=300, budget_fen=1000)
+    third = make_promotion(db, title="九折", kind=PromotionKind.PERCENT_OFF, percent=10)
+    take_budgets(db, [(third, 680), (first, 500), (second, 300)], utcnow())
+    for promotion in (first, second, third):
+        db.refresh(promotion)
+    assert [(p.spent_fen, p.uses) for p in (first, second, third)] == [(500, 1), (300, 1), (680, 1)]
+    with pytest.raises(BudgetSpent, match="满减二"), db.begin_nested():  # 700 left, 800 asked
+        take_budgets(db, [(first, 500), (second, 800), (third, 680)], utcnow())
+    third.status = PromotionStatus.PAUSED
+    db.flush()
+    with pytest.raises(PromotionEnded, match="九折"), db.begin_nested():
+        take_budgets(db, [(first, 500), (second, 300), (third, 680)], utcnow())
+    for promotion in (first, second, third):
+        db.refresh(promotion)
+    assert [(p.spent_fen, p.uses) for p in (first, second, third)] == [(500, 1), (300, 1), (680, 1)]
