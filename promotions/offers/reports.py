@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.models import User
 from orders.models import LineDiscount, Order, OrderLine, SponsorKind
+from promotions.flash.models import FlashSale
 from promotions.offers.models import Promotion
 from promotions.offers.services import sponsors_of
 from promotions.sponsors.services import Figures, sales_of, sponsor_key
@@ -71,6 +73,11 @@ def managed_query(session: Session, user: User) -> Select[Promotion]:
     )
 
 
+#: Sponsors listed at most on the promotions page, and the newest flash sales read for them.
+SPONSORS_SHOWN = 50
+FLASH_SALES_READ = 200
+
+
 @dataclass
 class SponsorTotal:
     """What one sponsor's promotions spent, out of what budgets, in how many checkouts, and the sales they
@@ -86,9 +93,9 @@ class SponsorTotal:
 
 
 def sponsor_totals(session: Session, user: User) -> list[SponsorTotal]:
-    """Spend per sponsor over the promotions ``user`` manages (one grouped query on the sponsor index), with
-    the sales each sponsor's running total holds (one read by primary key per listed sponsor: never the
-    discount rows)."""
+    """Spend per sponsor over the promotions (one grouped query on the sponsor index) and flash sales (the
+    newest few, their paid discounts summed by sale) ``user`` manages, with the sales each sponsor's running
+    total holds (one read by primary key per listed sponsor: never the ledger)."""
     query = managed_query(session, user).order_by(None)
     rows = session.execute(
         select(
@@ -103,15 +110,77 @@ def sponsor_totals(session: Session, user: User) -> list[SponsorTotal]:
         .where(Promotion.id.in_(query.with_only_columns(Promotion.id)))
         .group_by(Promotion.sponsor_kind, Promotion.sponsor_id)
         .order_by(func.sum(Promotion.spent_fen).desc())
-        .limit(50)
+        .limit(SPONSORS_SHOWN)
     ).all()
-    brought = sales_of(session, [sponsor_key(kind, sponsor_id) for kind, sponsor_id, *_rest in rows])
-    totals = []
-    for kind, sponsor_id, name, count, budget, spent, uses in rows:
+    merged = {
+        (kind, sponsor_id): SponsorTotal(_name(kind, name), int(count), int(budget), int(spent), int(uses))
+        for kind, sponsor_id, name, count, budget, spent, uses in rows
+    }
+    for flash in _flash_rows(session, user):
+        empty = SponsorTotal(_name(flash.kind, flash.name), 0, 0, 0, 0)
+        total = merged.setdefault((flash.kind, flash.sponsor_id), empty)
+        total.promotions += flash.sales
+        total.spent_fen += flash.spent_fen
+        total.uses += flash.sold
+    brought = sales_of(session, [sponsor_key(kind, sponsor_id) for kind, sponsor_id in merged])
+    for (kind, sponsor_id), total in merged.items():
         figures = brought.get(sponsor_key(kind, sponsor_id), Figures())
-        totals.append(
-            SponsorTotal(
-                str(name), int(count), int(budget), int(spent), int(uses), figures.sales_fen, figures.orders
-            )
+        total.sales_fen, total.orders = figures.sales_fen, figures.orders
+    return sorted(merged.values(), key=lambda total: -total.spent_fen)[:SPONSORS_SHOWN]
+
+
+def _name(kind: SponsorKind, stored: object) -> str:
+    """A sponsor's name on screen: the platform's in the reader's language, any other's as stored."""
+    return _("The platform") if kind is SponsorKind.PLATFORM else str(stored)
+
+
+@dataclass
+class FlashSpend:
+    """One sponsor's flash sales: how many, what their paid units' discounts cost it, units sold."""
+
+    kind: SponsorKind
+    sponsor_id: int | None
+    name: str
+    sales: int = 0
+    spent_fen: int = 0
+    sold: int = 0
+
+
+def _flash_rows(session: Session, user: User) -> list[FlashSpend]:
+    """Per sponsor of the flash sales ``user`` manages (as for promotions: administrators all, others their
+    sponsors'): name, sales, what their paid units' discounts cost the sponsor, units sold."""
+    query = select(FlashSale.id)
+    if not user.is_admin:
+        sponsors = [s for s in sponsors_of(session, user) if s.kind is not SponsorKind.PLATFORM]
+        if not sponsors:
+            return []
+        query = query.where(
+            or_(*[(FlashSale.sponsor_kind == s.kind) & (FlashSale.sponsor_id == s.id) for s in sponsors])
         )
-    return totals
+    sales = session.execute(
+        select(
+            FlashSale.id, FlashSale.sponsor_kind, FlashSale.sponsor_id, FlashSale.sponsor_name, FlashSale.sold
+        )
+        .where(FlashSale.id.in_(query))
+        .order_by(FlashSale.id.desc())
+        .limit(FLASH_SALES_READ)
+    ).all()
+    if not sales:
+        return []
+    spent = dict(
+        session.execute(  # one indexed sum per sale's discount rows (a sale has at most its units)
+            select(LineDiscount.promotion_id, func.coalesce(func.sum(LineDiscount.amount_fen), 0))
+            .join(OrderLine, OrderLine.id == LineDiscount.line_id)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(LineDiscount.promotion_id.in_([-sale_id for sale_id, *_rest in sales]))
+            .where(Order.paid_at.is_not(None))
+            .group_by(LineDiscount.promotion_id)
+        ).all()
+    )
+    per_sponsor: dict[tuple[SponsorKind, int | None], FlashSpend] = {}
+    for sale_id, kind, sponsor_id, name, sold in sales:
+        spend = per_sponsor.setdefault((kind, sponsor_id), FlashSpend(kind, sponsor_id, str(name)))
+        spend.sales += 1
+        spend.spent_fen += int(spent.get(-sale_id, 0))
+        spend.sold += int(sold)
+    return list(per_sponsor.values())

@@ -46,6 +46,7 @@ from payments.refunds import refund_order
 from promotions.flash.errors import Ended, InvalidFlashSale, LimitReached, NotStarted, SoldOut
 from promotions.flash.models import FlashBuyer, FlashPurchase, FlashSale
 from promotions.flash.services import buy
+from promotions.offers.reports import sponsor_totals
 from promotions.points.models import PointsAccount, PointsEntry, PointsKind
 from promotions.points.services import NotEnoughPoints, balance_of, earn
 from stats.counting import sale_value_fen
@@ -462,3 +463,25 @@ def test_many_buyers_racing_never_oversell_pass_their_limit_or_overspend_their_p
             )
         )
         assert allocated == RACE_UNITS
+
+
+def test_the_sponsor_table_lists_flash_sales_and_their_spend(
+    db: Session, shop: Shop, make_admin: Callable[[], User], as_user: Client, english: None
+) -> None:
+    """A producer running only flash sales sees itself among the sponsors, with what its sold units'
+    discounts cost it; the platform's flash spend shows to administrators beside its promotions."""
+    producers_sale = make_sale(db, shop.owner_b, shop.product_b, title="腊肉积分抢购")
+    platforms_sale = make_sale(db, make_admin(), shop.product_b, title="平台积分抢购")
+    assert producers_sale.sponsor_kind is SponsorKind.PRODUCER
+    _points(db, shop.buyer, 200)
+    buy(db, shop.buyer, producers_sale, ADDRESS)
+    buy(db, shop.buyer, platforms_sale, ADDRESS)
+    db.flush()
+    totals = {total.name: total for total in sponsor_totals(db, shop.owner_b)}
+    assert list(totals) == [shop.producer_b.name]  # its own sales only
+    own = totals[shop.producer_b.name]
+    assert (own.promotions, own.spent_fen, own.uses, own.budget_fen) == (1, 6800, 1, 0)
+    page = as_user(shop.owner_b).get("/promotions/").get_data(as_text=True)
+    assert "Spend per sponsor" in page and "¥68.00" in page
+    everyone = sponsor_totals(db, make_admin())
+    assert sorted((t.promotions, t.spent_fen, t.uses) for t in everyone) == [(1, 6800, 1), (1, 6800, 1)]
