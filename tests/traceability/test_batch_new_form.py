@@ -137,34 +137,52 @@ def test_a_photo_that_is_not_an_image_is_refused_and_nothing_is_written(
     assert counts(db) == before and set(Path(app.config["UPLOAD_DIR"]).glob("*")) == files_before
 
 
-def test_a_refused_batch_leaves_no_stored_photo(
-    app: Flask, client: FlaskClient, veg: Product, region: Callable[[str], Region], db: Session
+def test_a_batch_the_service_refuses_keeps_its_photo_for_the_corrected_form(
+    client: FlaskClient,
+    veg: Product,
+    town: Region,
+    region: Callable[[str], Region],
+    db: Session,
 ) -> None:
-    files_before = set(Path(app.config["UPLOAD_DIR"]).glob("*"))
+    before = counts(db)
     outside = region("500229").children[0]  # the service refuses an origin outside the county
     data = batch_form(veg, outside, photo=(io.BytesIO(png_bytes()), "批次.png"))
     refused = client.post(NEW, data=data, content_type="multipart/form-data")
-    assert refused.status_code == 400
-    assert set(Path(app.config["UPLOAD_DIR"]).glob("*")) == files_before
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Photo kept." in html and counts(db) == before
+    kept = re.search(r'name="photo_kept" type="hidden" value="([^"]+)"', html)
+    assert kept is not None
+    assert client.post(NEW, data=batch_form(veg, town, photo_kept=kept.group(1))).status_code == 302
+    batch = db.scalars(select(Batch).where(Batch.product_id == veg.id).order_by(Batch.id.desc())).first()
+    assert batch is not None and batch.photo_key
 
 
-def test_no_product_chosen_is_refused_with_a_clear_message(
+def test_a_photo_sent_with_a_stepper_tap_is_kept_for_the_batch(
+    app: Flask, client: FlaskClient, veg: Product, town: Region, db: Session
+) -> None:
+    """Without JavaScript a − / + tap sends the whole form: the photo taken is stored then and named in a
+    signed field, so the batch recorded next uses it without the producer taking it again."""
+    before = counts(db)
+    data = batch_form(veg, town, quantity="7", adjust="+1", photo=(io.BytesIO(png_bytes()), "批次.png"))
+    stepped = client.post(NEW, data=data)
+    html = stepped.get_data(as_text=True)
+    assert stepped.status_code == 200 and "Photo kept." in html and counts(db) == before
+    kept = re.search(r'name="photo_kept" type="hidden" value="([^"]+)"', html)
+    assert kept is not None
+    recorded = client.post(NEW, data=batch_form(veg, town, quantity="8", photo_kept=kept.group(1)))
+    assert recorded.status_code == 302
+    batch = db.scalars(select(Batch).where(Batch.product_id == veg.id).order_by(Batch.id.desc())).first()
+    assert batch is not None and batch.quantity == 8 and batch.photo_key
+    assert (Path(app.config["UPLOAD_DIR"]) / f"{batch.photo_key}_card.webp").is_file()
+
+
+def test_a_refused_form_keeps_its_photo_and_a_forged_name_keeps_none(
     client: FlaskClient, veg: Product, town: Region, db: Session
 ) -> None:
-    before = counts(db)
-    data = {k: v for k, v in batch_form(veg, town).items() if k != "product_id"}
-    refused = client.post(NEW, data=data)
-    assert refused.status_code == 400 and shows(refused, "Choose the product.")
-    assert counts(db) == before
-
-
-def test_the_meat_section_opens_for_a_meat_product(
-    client: FlaskClient, owner: User, make_producer: Callable[..., Producer],
-    make_product: Callable[..., Product], region: Callable[[str], Region],
-) -> None:  # fmt: skip
-    yak = make_product(
-        make_producer(owner=owner, county_code="653131"), name="牦牛肉", category=Category.MEAT
-    )
-    refused = client.post(NEW, data=batch_form(yak, region("653131").children[0]))
-    assert refused.status_code == 400 and 'id="meat-section" open' in refused.get_data(as_text=True)
-    assert 'data-meat="true"' in refused.get_data(as_text=True)
+    sent = batch_form(veg, town, best_before="", photo=(io.BytesIO(png_bytes()), "批次.png"))
+    refused = client.post(NEW, data={**sent, "produced_on": ""})
+    assert refused.status_code == 400 and "Photo kept." in refused.get_data(as_text=True)
+    forged = client.post(NEW, data=batch_form(veg, town, photo_kept="some-key.forged"))
+    assert forged.status_code == 302
+    batch = db.scalars(select(Batch).where(Batch.product_id == veg.id).order_by(Batch.id.desc())).first()
+    assert batch is not None and batch.photo_key is None

@@ -207,6 +207,8 @@ class NewBatchForm(ComplianceFields, FlaskForm):
     with_certificate = BooleanField(_l("Issue the compliance certificate (承诺达标合格证) now"), default=True)
     #: Set by the − / + buttons (see :data:`QUANTITY_STEPS`), never rendered as an input of its own.
     adjust = StringField()
+    #: The signed key of a photo sent with an earlier round of this form (``traceability.batches.photos``).
+    photo_kept = HiddenField()
 
     def __init__(self, *args: Any, shelf_days: dict[int, int] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

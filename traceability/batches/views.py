@@ -43,6 +43,7 @@ from traceability.batches.forms import (
     product_choices,
 )
 from traceability.batches.inventory import unsellable_reasons
+from traceability.batches.photos import keep_sent_photo, kept_photo
 from traceability.batches.picker import last_contact_phone, prefill, product_cards, usual_shelf_days
 from traceability.batches.services import BatchData, create_batch, issue_compliance_certificate, record_event
 from traceability.display import (
@@ -227,40 +228,38 @@ def new() -> ResponseReturnValue:
         producers = producers_of(current_user)
         phone = last_contact_phone(db_session, producers)
         prefill(form, products, producers, shanghai_date(), query_id("product"), phone)
-    status, error = (400 if form.is_submitted() else 200), None
+    status, error, photo_refused = (400 if form.is_submitted() else 200), None, None
+    if form.is_submitted():
+        try:  # kept now, so that neither a − / + tap nor a refused field makes the producer take it again
+            keep_sent_photo(form, upload_dir())
+        except ImageError as exc:
+            photo_refused = str(exc)
     if form.is_submitted() and form.apply_stepper():
-        status = 200  # a − / + tap without JavaScript: the same form, stepped, nothing written
-    elif form.validate_on_submit():
+        status = 200  # a − / + tap without JavaScript: the same form, stepped, no batch written
+    elif form.validate_on_submit() and photo_refused is None:
         product = next(p for p in products if p.id == form.product_id.data)
         origin = db_session.get(Region, form.origin_id.data)
         if origin is None:
             form.origin_id.errors.append(_("Choose where the batch comes from."))
             return render_new(form, products, shelf_days, error), 400
-        refused_field = form.photo
         try:
             with uploads_cleanup() as stored:
-                stored.append(photo := store_photo(form))
-                refused_field = form.test_report
                 stored.append(key := store_report(form) if form.with_certificate.data else None)
                 certificate = form.to_compliance(key) if form.with_certificate.data else None
-                batch = create_batch(
-                    db_session, current_user, product, form.to_batch_data(origin, photo), certificate
-                )
+                data = form.to_batch_data(origin, kept_photo(form))
+                batch = create_batch(db_session, current_user, product, data, certificate)
                 db_session.commit()
         except ImageError as exc:
-            refused_field.errors.append(str(exc))
+            form.test_report.errors.append(str(exc))
         except DomainError as exc:
             status, error = _failed(exc)
         else:
             flash(_("Batch %(lot)s recorded.", lot=batch.lot_code), "success")
             return redirect(url_for(".detail", batch_id=batch.id))
+    if photo_refused is not None:
+        status = 400
+        form.photo.errors = [*form.photo.errors, photo_refused]
     return render_new(form, products, shelf_days, error), status
-
-
-def store_photo(form: NewBatchForm) -> str | None:
-    """Store the batch photo through the image pipeline; None when none was sent. Raises ImageError."""
-    upload = form.photo_upload
-    return None if upload is None else store_upload(upload.stream, upload_dir()).key
 
 
 def render_new(
@@ -270,7 +269,12 @@ def render_new(
     cards = product_cards(products, shelf_days)
     chosen = cards.get(form.product_id.data) if isinstance(form.product_id.data, int) else None
     return render_template(
-        "traceability/batches/new.html", form=form, error=error, cards=cards, chosen=chosen
+        "traceability/batches/new.html",
+        form=form,
+        error=error,
+        cards=cards,
+        chosen=chosen,
+        kept_photo=kept_photo(form),
     )
 
 
