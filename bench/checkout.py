@@ -45,10 +45,45 @@ def _token(page: str) -> str | None:
     return None
 
 
-def prepare(session: Session, buyers: int, batches: int) -> dict[str, Any]:
-    """Commit the product with ``batches`` batches of :data:`BATCH_UNITS` units and ``buyers`` buyers."""
+def stock(session: Session, owner: Any, product: Any, certificate_no: str, batches: int) -> list[Any]:
+    """Certify the new ``product`` (a year's certificate) and record ``batches`` batches of
+    :data:`BATCH_UNITS` units from the first township of 疏勒县, recorded by ``owner``; return the batches."""
     from datetime import timedelta
 
+    from catalog.products.models import Certification, CertificationStatus
+    from core.clock import shanghai_date
+    from core.regions import get_region
+    from traceability.batches.services import BatchData, create_batch
+
+    today = shanghai_date()
+    product.certifications.append(
+        Certification(
+            status=CertificationStatus.CERTIFIED,
+            certificate_no=certificate_no,
+            authority="疏勒县乡村振兴局",
+            valid_from=today - timedelta(days=10),
+            valid_to=today + timedelta(days=300),
+        )
+    )
+    session.add(product)
+    session.flush()
+    county = get_region(session, "653122")
+    if county is None:
+        raise RuntimeError("the region tree is not loaded")
+    origin = sorted(county.children, key=lambda r: r.code or "")[0]
+    return [
+        create_batch(
+            session,
+            owner,
+            product,
+            BatchData(BATCH_UNITS, today - timedelta(days=1), today + timedelta(days=60 + i), origin=origin),
+        )
+        for i in range(batches)
+    ]
+
+
+def prepare(session: Session, buyers: int, batches: int) -> dict[str, Any]:
+    """Commit the product with ``batches`` batches of :data:`BATCH_UNITS` units and ``buyers`` buyers."""
     from catalog.producers.models import (
         MemberRole,
         Producer,
@@ -56,19 +91,10 @@ def prepare(session: Session, buyers: int, batches: int) -> dict[str, Any]:
         ProducerMember,
         ProducerStatus,
     )
-    from catalog.products.models import (
-        Category,
-        Certification,
-        CertificationStatus,
-        Product,
-        Unit,
-    )
-    from core.clock import shanghai_date
+    from catalog.products.models import Category, Product, Unit
     from core.models import User
     from core.regions import get_region
-    from traceability.batches.services import BatchData, create_batch
 
-    today = shanghai_date()
     county = get_region(session, "653122")
     if county is None:
         raise RuntimeError("the region tree is not loaded")
@@ -92,27 +118,8 @@ def prepare(session: Session, buyers: int, batches: int) -> dict[str, Any]:
         net_weight_g=1000,
         price_fen=6800,
     )
-    product.certifications.append(
-        Certification(
-            status=CertificationStatus.CERTIFIED,
-            certificate_no="XFBF-BENCH-0001",
-            authority="疏勒县乡村振兴局",
-            valid_from=today - timedelta(days=10),
-            valid_to=today + timedelta(days=300),
-        )
-    )
-    session.add_all([owner, *people, producer, product])
-    session.flush()
-    origin = sorted(county.children, key=lambda r: r.code or "")[0]
-    made = [
-        create_batch(
-            session,
-            owner,
-            product,
-            BatchData(BATCH_UNITS, today - timedelta(days=1), today + timedelta(days=60 + i), origin=origin),
-        )
-        for i in range(batches)
-    ]
+    session.add_all([owner, *people, producer])
+    made = stock(session, owner, product, "XFBF-BENCH-0001", batches)
     session.commit()
     return {
         "product_id": product.id,

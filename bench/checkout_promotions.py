@@ -39,17 +39,14 @@ def prepare(session: Session, plain: dict[str, Any], buyers: int, batches: int) 
     """Write the promotional product with ``batches`` batches, ``buyers`` buyers of its own, the three
     promotions and the coupon code (flushed: the caller commits); ``plain`` is what
     :func:`bench.checkout.prepare` returned."""
-    from catalog.products.models import Certification, CertificationStatus, Product
-    from core.clock import shanghai_date
+    from catalog.products.models import Product
     from core.db import utcnow
     from core.models import User
-    from core.regions import get_region
     from orders.models import SponsorKind
     from promotions.coupons.models import Coupon, CouponBatch, CouponMode
     from promotions.offers.models import Promotion, PromotionKind
-    from traceability.batches.services import BatchData, create_batch
 
-    today, now = shanghai_date(), utcnow()
+    now = utcnow()
     model = session.get(Product, plain["product_id"])
     if model is None:
         raise RuntimeError("the plain checkout's product is missing")
@@ -62,41 +59,14 @@ def prepare(session: Session, plain: dict[str, Any], buyers: int, batches: int) 
         net_weight_g=500,
         price_fen=6800,
     )
-    product.certifications.append(
-        Certification(
-            status=CertificationStatus.CERTIFIED,
-            certificate_no="XFBF-BENCH-0002",
-            authority="疏勒县乡村振兴局",
-            valid_from=today - timedelta(days=10),
-            valid_to=today + timedelta(days=300),
-        )
-    )
     hashed = session.scalar(select(User.password_hash).where(User.email == plain["emails"][0]))
     people = [
         User(email=f"bench-promo-buyer-{i}@example.test", display_name=f"优惠买家{i}") for i in range(buyers)
     ]
     for person in people:
         person.password_hash = hashed  # the plain buyers' password (one hash for all)
-    session.add_all([product, *people])
-    session.flush()
-    county = get_region(session, "653122")
-    if county is None:
-        raise RuntimeError("the region tree is not loaded")
-    origin = sorted(county.children, key=lambda r: r.code or "")[0]
-    made = [
-        create_batch(
-            session,
-            owner,
-            product,
-            BatchData(
-                checkout.BATCH_UNITS,
-                today - timedelta(days=1),
-                today + timedelta(days=60 + i),
-                origin=origin,
-            ),
-        )
-        for i in range(batches)
-    ]
+    session.add_all(people)
+    made = checkout.stock(session, owner, product, "XFBF-BENCH-0002", batches)
     promotions = []
     for title, kind, threshold, amount, percent, with_code in PROMOTIONS:
         promotion = Promotion(

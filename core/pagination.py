@@ -52,3 +52,11 @@ def paginate(session: Session, query: Select[Any], page: int, per_page: int = 20
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def capped_count(session: Session, query: Select[Any], cap: int) -> tuple[int, bool]:
+    """How many rows ``query`` finds, counted no further than ``cap`` (a count that never grows with the
+    table); and whether there are more. Give it a narrow query (one column): only its rows are counted."""
+    bounded = query.order_by(None).limit(cap + 1).subquery()
+    found = int(session.scalar(select(func.count()).select_from(bounded)) or 0)
+    return min(found, cap), found > cap

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from catalog import search_filters, shelf
@@ -23,7 +23,7 @@ from catalog.producers.models import Producer, ProducerStatus
 from catalog.products.models import Product
 from core.clock import shanghai_date
 from core.models import Region
-from core.pagination import Page
+from core.pagination import Page, capped_count
 from core.regions import get_region
 
 #: The deepest listing page offered: deeper ones would make the database walk ever more rows (narrowing the
@@ -49,13 +49,6 @@ def counted_by_counters(filters: search_filters.SearchFilters) -> bool:
     category."""
     plain = search_filters.SearchFilters(county=filters.county, category=filters.category, sort=filters.sort)
     return filters == plain
-
-
-def _capped_count(session: Session, query: Select[Product], cap: int) -> tuple[int, bool]:
-    """How many rows ``query`` finds, counted up to ``cap``; and whether there are more."""
-    bounded = query.order_by(None).with_only_columns(Product.id).limit(cap + 1).subquery()
-    found = int(session.scalar(select(func.count()).select_from(bounded)) or 0)
-    return min(found, cap), found > cap
 
 
 def browse_products(
@@ -84,7 +77,7 @@ def browse_products(
         category = filters.category.value if filters.category is not None else None
         total, more = counts.visible_products(session, county_id, category), False
     else:
-        total, more = _capped_count(session, query, MAX_PAGES * per_page)
+        total, more = capped_count(session, query.with_only_columns(Product.id), MAX_PAGES * per_page)
     items: list[Product] = []
     if page <= MAX_PAGES and (page - 1) * per_page < total:
         # what can be bought first, then the rest: each read in the order of an index (catalog.shelf)

@@ -30,7 +30,7 @@ from core.access import can_review
 from core.audit.services import record
 from core.db import utcnow
 from core.models import User
-from core.pagination import Page, paginate
+from core.pagination import Page, capped_count, paginate
 from core.text import forbidden_character, mask_person
 
 MIN_QUESTION, MAX_QUESTION = 5, 500
@@ -241,12 +241,10 @@ def review_questions(
     where = [Question.state == state]
     if county_ids is not None:
         where.append(Question.county_id.in_(county_ids))
-    cap = REVIEW_MAX_PAGES * REVIEW_PER_PAGE
-    bounded = select(Question.id).where(*where).limit(cap + 1).subquery()
-    found = int(session.scalar(select(func.count()).select_from(bounded)) or 0)
+    total, more = capped_count(session, select(Question.id).where(*where), REVIEW_MAX_PAGES * REVIEW_PER_PAGE)
     items: list[Question] = []
     offset = (page - 1) * REVIEW_PER_PAGE
-    if page <= REVIEW_MAX_PAGES and offset < found:
+    if page <= REVIEW_MAX_PAGES and offset < total:
         query = (
             select(Question)
             .options(
@@ -264,8 +262,8 @@ def review_questions(
         items=items,
         page=page,
         per_page=REVIEW_PER_PAGE,
-        total=min(found, cap),
-        more=found > cap,
+        total=total,
+        more=more,
         last_page=REVIEW_MAX_PAGES,
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, distinct, func, or_, select
+from sqlalchemy import ColumnElement, Select, distinct, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.models import User
@@ -60,16 +60,25 @@ def report(session: Session, promotion: Promotion) -> Report:
     )
 
 
-def managed_query(session: Session, user: User) -> Select[Promotion]:
-    """The promotions ``user`` manages (every one for administrators), newest first."""
-    query = select(Promotion).order_by(Promotion.created_at.desc(), Promotion.id.desc())
+def _managed_by(
+    session: Session, user: User, model: type[Promotion] | type[FlashSale]
+) -> ColumnElement[bool]:
+    """Which rows of ``model`` (promotions or flash sales) ``user`` manages: every one for administrators,
+    else those its sponsors pay for (none without a sponsor)."""
     if user.is_admin:
-        return query
+        return true()
     sponsors = [s for s in sponsors_of(session, user) if s.kind is not SponsorKind.PLATFORM]
     if not sponsors:
-        return query.where(Promotion.id.is_(None))
-    return query.where(
-        or_(*[(Promotion.sponsor_kind == s.kind) & (Promotion.sponsor_id == s.id) for s in sponsors])
+        return false()
+    return or_(*[(model.sponsor_kind == s.kind) & (model.sponsor_id == s.id) for s in sponsors])
+
+
+def managed_query(session: Session, user: User) -> Select[Promotion]:
+    """The promotions ``user`` manages (every one for administrators), newest first."""
+    return (
+        select(Promotion)
+        .where(_managed_by(session, user, Promotion))
+        .order_by(Promotion.created_at.desc(), Promotion.id.desc())
     )
 
 
@@ -149,19 +158,11 @@ class FlashSpend:
 def _flash_rows(session: Session, user: User) -> list[FlashSpend]:
     """Per sponsor of the flash sales ``user`` manages (as for promotions: administrators all, others their
     sponsors'): name, sales, what their paid units' discounts cost the sponsor, units sold."""
-    query = select(FlashSale.id)
-    if not user.is_admin:
-        sponsors = [s for s in sponsors_of(session, user) if s.kind is not SponsorKind.PLATFORM]
-        if not sponsors:
-            return []
-        query = query.where(
-            or_(*[(FlashSale.sponsor_kind == s.kind) & (FlashSale.sponsor_id == s.id) for s in sponsors])
-        )
     sales = session.execute(
         select(
             FlashSale.id, FlashSale.sponsor_kind, FlashSale.sponsor_id, FlashSale.sponsor_name, FlashSale.sold
         )
-        .where(FlashSale.id.in_(query))
+        .where(_managed_by(session, user, FlashSale))
         .order_by(FlashSale.id.desc())
         .limit(FLASH_SALES_READ)
     ).all()

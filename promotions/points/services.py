@@ -122,12 +122,8 @@ def balance_of(session: Session, user_id: int) -> int:
 
 
 def claw_back(session: Session, user_id: int, points: int, refund_id: int, now: datetime) -> int:
-    """Take back up to ``points`` for a refund, as far as the balance allows; return what was taken."""
-    take = min(points, balance_of(session, user_id))
-    if take <= 0 or not _debit(session, user_id, take, now):
-        return 0
-    _entry(session, user_id, PointsKind.CLAWED_BACK, -take, "refund", refund_id)
-    return take
+    """Take back up to ``points`` for a refund, once, as far as the balance allows; return what was taken."""
+    return take_back(session, user_id, points, "refund", refund_id, now)
 
 
 def take_back(session: Session, user_id: int, points: int, source: str, source_id: int, now: datetime) -> int:
