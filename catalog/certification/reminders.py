@@ -8,14 +8,14 @@ already applied to renew (or holds a later certificate) is skipped. Functions fl
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import Session
 
-from catalog.certification.services import EXPIRING_DAYS
-from catalog.products.models import Certification, CertificationStatus
+from catalog.certification.services import ending_soon
+from catalog.products.models import Certification
 from core.clock import shanghai_date
 from core.db import utcnow
 from core.i18n import in_language_of
@@ -29,24 +29,7 @@ BATCH = 500
 
 def due_for_reminder(today: date) -> list[ColumnElement[bool]]:
     """WHERE terms: certificates ending within ``EXPIRING_DAYS`` of ``today``, not reminded nor renewing."""
-    later = aliased(Certification)
-    renewing = (
-        select(later.id)
-        .where(
-            later.product_id == Certification.product_id,
-            later.id != Certification.id,
-            (later.status == CertificationStatus.APPLIED)
-            | and_(later.status == CertificationStatus.CERTIFIED, later.valid_to > Certification.valid_to),
-        )
-        .exists()
-    )
-    return [
-        Certification.status == CertificationStatus.CERTIFIED,
-        Certification.valid_to >= today,
-        Certification.valid_to <= today + timedelta(days=EXPIRING_DAYS),
-        Certification.expiry_reminded_at.is_(None),
-        ~renewing,
-    ]
+    return [*ending_soon(today), Certification.expiry_reminded_at.is_(None)]
 
 
 def remind_expiring(

@@ -12,8 +12,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.orm import Session, aliased
 
 from catalog.access import is_member
 from catalog.notices import tell_certification_decision, tell_reviewers_of_application
@@ -29,6 +29,30 @@ from core.models import User
 RENEWAL_WINDOW_DAYS = 60
 #: The badge warns that a certificate ends soon when this many days or fewer are left.
 EXPIRING_DAYS = 30
+
+
+def ending_soon(today: date) -> list[ColumnElement[bool]]:
+    """WHERE terms: certificates that end within :data:`EXPIRING_DAYS` of ``today`` (today included) whose
+    product has not applied to renew them and holds no certificate ending later (the workbench's card and the
+    expiry reminder read the same)."""
+    later = aliased(Certification)
+    renewing = (
+        select(later.id)
+        .where(
+            later.product_id == Certification.product_id,
+            later.id != Certification.id,
+            (later.status == CertificationStatus.APPLIED)
+            | and_(later.status == CertificationStatus.CERTIFIED, later.valid_to > Certification.valid_to),
+        )
+        .exists()
+    )
+    return [
+        Certification.status == CertificationStatus.CERTIFIED,
+        Certification.valid_to >= today,
+        Certification.valid_to <= today + timedelta(days=EXPIRING_DAYS),
+        ~renewing,
+    ]
+
 
 #: Every value :func:`certificate_state` returns.
 STATES = ("certified", "expiring", "expired", "revoked", "applied", "rejected", "none")

@@ -9,14 +9,13 @@ page costs the same few statements whatever the producer's history or the platfo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
-from catalog.certification.services import EXPIRING_DAYS
+from catalog.certification.services import ending_soon
 from catalog.products.models import Certification, CertificationStatus, Product
 from catalog.signals import TASK_COUNT_CAP, Urgency, WorkbenchTask, capped_count_of, workbench_tasks
 from core.clock import shanghai_date
@@ -26,31 +25,10 @@ from core.urls import path_for
 def expiring_certificates(producer_ids: Sequence[int]) -> Select[Any]:
     """Products of ``producer_ids`` whose certificate ends within ``EXPIRING_DAYS`` (today included) and
     that have not applied to renew yet, soonest first (the product ids)."""
-    today = shanghai_date()
-    later = aliased(Certification)
-    renewing = (
-        select(later.id)
-        .where(
-            later.product_id == Certification.product_id,
-            later.id != Certification.id,
-            (later.status == CertificationStatus.APPLIED)
-            | and_(
-                later.status == CertificationStatus.CERTIFIED,
-                later.valid_to > today + timedelta(days=EXPIRING_DAYS),
-            ),
-        )
-        .exists()
-    )
     return (
         select(Certification.product_id)
         .join(Product, Product.id == Certification.product_id)
-        .where(
-            Product.producer_id.in_(producer_ids),
-            Certification.status == CertificationStatus.CERTIFIED,
-            Certification.valid_to >= today,
-            Certification.valid_to <= today + timedelta(days=EXPIRING_DAYS),
-            ~renewing,
-        )
+        .where(Product.producer_id.in_(producer_ids), *ending_soon(shanghai_date()))
         .order_by(Certification.valid_to, Certification.id)
     )
 
